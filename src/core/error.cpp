@@ -1,0 +1,28 @@
+#include "core/error.hpp"
+
+namespace rendermart {
+
+std::string_view to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::invalid_json: return "invalid_json";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::method_not_allowed: return "method_not_allowed";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::payload_too_large: return "payload_too_large";
+    case ErrorCode::unsupported_media_type: return "unsupported_media_type";
+    case ErrorCode::range_not_satisfiable: return "range_not_satisfiable";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::canceled: return "canceled";
+    case ErrorCode::provider_error: return "provider_error";
+    case ErrorCode::content_filtered: return "content_filtered";
+    case ErrorCode::storage_error: return "storage_error";
+    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+}  // namespace rendermart

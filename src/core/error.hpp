@@ -1,0 +1,55 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace rendermart {
+
+// The one vocabulary of errors. Each code is stable (it is part of the API) and maps to exactly
+// one HTTP status in http/status.cpp.
+enum class ErrorCode {
+  invalid_argument,     // a field has a wrong type or value; `field` names it
+  invalid_json,         // the body is not JSON, or not UTF-8
+  unauthenticated,      // no credentials, or bad or expired ones
+  forbidden,            // authenticated but not allowed (e.g. admin-only, registration closed)
+  not_found,            // no such resource, or it belongs to someone else
+  method_not_allowed,   // the path exists with other methods
+  conflict,             // e.g. the e-mail is taken
+  payload_too_large,    // the body is over the configured limit
+  unsupported_media_type,
+  range_not_satisfiable,
+  rate_limited,
+  canceled,             // the job was canceled
+  provider_error,       // the model provider failed
+  content_filtered,     // the provider refused the prompt or the result
+  storage_error,        // the blob store failed
+  unavailable,          // a dependency (database, storage) is unreachable
+  internal,             // a bug: logged with the request id
+};
+
+std::string_view to_string(ErrorCode code);
+
+// Thrown by services and stores; caught once at the edge of each request, job or command.
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, std::string message, std::string field = {})
+      : std::runtime_error(std::move(message)), code_(code), field_(std::move(field)) {}
+
+  ErrorCode code() const { return code_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  ErrorCode code_;
+  std::string field_;
+};
+
+inline Error invalid_argument(std::string field, std::string message) {
+  return Error(ErrorCode::invalid_argument, std::move(message), std::move(field));
+}
+
+inline Error not_found(std::string what) {
+  return Error(ErrorCode::not_found, std::move(what) + " not found");
+}
+
+}  // namespace rendermart

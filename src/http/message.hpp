@@ -1,0 +1,58 @@
+#pragma once
+
+// Requests and responses as route handlers see them: plain values, independent of sockets, so
+// that the same router serves the HTTP server and the AWS Lambda runtime.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/sse_channel.hpp"
+
+namespace rendermart::http {
+
+enum class Method { GET, HEAD, POST, PUT, PATCH, DELETE_, OPTIONS };
+
+const char* to_string(Method method);
+
+struct Request {
+  Method method = Method::GET;
+  std::string target;  // as received: path and query
+  std::string path;    // percent-decoded path, without the query
+  std::multimap<std::string, std::string> query;  // percent-decoded
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;
+  std::string request_id;                     // set by the server before routing
+  std::map<std::string, std::string> params;  // path parameters, e.g. {id}
+  std::string route;                          // the matched pattern, e.g. /api/v1/images/{id}
+
+  // First value of a header (name compared case-insensitively), or nothing.
+  std::optional<std::string> header(std::string_view name) const;
+  std::optional<std::string> query_param(const std::string& name) const;
+  const std::string& param(const std::string& name) const;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // For stored files: the server answers If-None-Match with 304 and Range with 206/416 itself.
+  std::string etag;          // without quotes; empty: none
+  bool accept_ranges = false;
+
+  // When set, the response is a Server-Sent Events stream fed by this channel; body is ignored.
+  std::shared_ptr<SseChannel> events;
+
+  void set_header(std::string name, std::string value);
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+Response json_response(unsigned status, const std::string& json_text);
+
+}  // namespace rendermart::http

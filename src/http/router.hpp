@@ -1,0 +1,40 @@
+#pragma once
+
+// Maps method + path pattern to a handler. Patterns are literal segments and {name} segments,
+// e.g. "/api/v1/images/{id}/thumbnail". Unknown paths answer 404, known paths with another
+// method 405 with an Allow header. HEAD is answered by the GET handler without a body.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace rendermart::http {
+
+using Handler = std::function<Response(Request&)>;
+
+class Router {
+ public:
+  void add(Method method, std::string pattern, Handler handler);
+  // Serves paths that match no route (e.g. the web app with SPA fallback); GET and HEAD only.
+  void set_fallback(Handler handler);
+
+  // Routes one request. Everything a request needs is done here, so that every transport
+  // (the HTTP server, the Lambda runtime) behaves the same: path matching, 404/405, errors thrown
+  // as rendermart::Error rendered as JSON with their status, other exceptions as 500 internal,
+  // the X-Request-Id header, conditional requests (ETag, If-None-Match) and Range, HEAD bodies.
+  Response handle(Request& request) const;
+
+ private:
+  struct Route {
+    Method method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+  Handler fallback_;
+};
+
+}  // namespace rendermart::http

@@ -1,0 +1,141 @@
+#pragma once
+
+// The Store: every durable record (users, sessions, API keys, preferences, jobs, images) and the
+// job queue. Implementations: SQLite (store/sqlite, the default) and PostgreSQL.
+//
+// Contract for every method: thread-safe (any thread may call it, concurrently); each call is one
+// transaction; failures throw rendermart::Error (conflict for a unique violation, unavailable when
+// the database cannot be reached). Methods that take a user_id only ever see that user's rows.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/domain.hpp"
+
+namespace rendermart {
+
+struct Page {
+  std::string after_id;  // keyset cursor: return items with id < after_id; empty: from the newest
+  int limit = 50;
+};
+
+struct ImageQuery {
+  Page page;
+  std::string text;                 // full-text search over prompts (and titles, tags); empty: all
+  std::string model;                // exact model id; empty: all
+  std::optional<bool> favorite;
+  std::optional<Millis> created_from;  // inclusive
+  std::optional<Millis> created_to;    // exclusive
+};
+
+struct ImagePatch {
+  std::optional<bool> favorite;
+  std::optional<std::string> title;
+  std::optional<std::vector<std::string>> tags;
+};
+
+// How the queue treats jobs; set from configuration.
+struct QueuePolicy {
+  Millis lease_ms = 30'000;  // a claim lasts this long unless renewed
+  int max_attempts = 3;      // claims before a job fails with its last error
+};
+
+struct Session {
+  std::string user_id;
+  Millis expires_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema. Applies pending migrations; safe to call from several processes at once.
+  virtual void migrate() = 0;
+  // Throws unless the database answers a trivial query.
+  virtual void ping() = 0;
+
+  // Users. create_user throws Error(conflict, field "email") when the e-mail is taken.
+  virtual void create_user(const User& user) = 0;
+  virtual std::optional<User> find_user_by_email(const std::string& email) = 0;
+  virtual std::optional<User> find_user(const std::string& user_id) = 0;
+  virtual void set_admin(const std::string& user_id, bool is_admin) = 0;
+
+  // Sessions, keyed by the SHA-256 of the cookie token (the token itself is never stored).
+  virtual void create_session(const std::string& token_hash, const std::string& user_id,
+                              Millis expires_at) = 0;
+  // Returns nothing for an unknown or expired session.
+  virtual std::optional<Session> find_session(const std::string& token_hash, Millis now) = 0;
+  virtual void delete_session(const std::string& token_hash) = 0;
+
+  // API keys.
+  virtual void create_api_key(const ApiKey& key) = 0;
+  virtual std::vector<ApiKey> list_api_keys(const std::string& user_id) = 0;
+  // Returns false when the user has no such key.
+  virtual bool delete_api_key(const std::string& user_id, const std::string& key_id) = 0;
+  // Finds a key by the hash of its secret and records `now` as its last use.
+  virtual std::optional<ApiKey> use_api_key(const std::string& secret_hash, Millis now) = 0;
+
+  // Preferences: nothing until the user saves some.
+  virtual std::optional<Preferences> get_preferences(const std::string& user_id) = 0;
+  virtual void put_preferences(const std::string& user_id, const Preferences& prefs) = 0;
+
+  // Jobs as their owner sees them. get_job and list_jobs fill Job::images for succeeded jobs.
+  virtual void enqueue_job(const Job& job) = 0;
+  virtual std::optional<Job> get_job(const std::string& user_id, const std::string& job_id) = 0;
+  virtual std::vector<Job> list_jobs(const std::string& user_id, const Page& page) = 0;
+  // Jobs ahead of this one in the queue (0: next); nothing when it is not queued.
+  virtual std::optional<int> queue_position(const std::string& job_id) = 0;
+  // Queued jobs, all users.
+  virtual int queue_depth() = 0;
+  // A queued job becomes canceled at once; a running one gets cancel_requested, which its worker
+  // sees when it renews or reports progress. Returns the job after the change; nothing when the
+  // user has no such job. A job in a final state is returned unchanged.
+  virtual std::optional<Job> request_cancel(const std::string& user_id,
+                                            const std::string& job_id, Millis now) = 0;
+
+  // The queue, as workers see it. A claim takes the job that is fairest to run next: among
+  // queued jobs, and running jobs whose lease expired, the oldest job of the user with the fewest
+  // jobs running. It increments attempts and sets the lease. A job whose lease expired after
+  // max_attempts claims is marked failed (with its last error) instead of being claimed.
+  virtual std::optional<Job> claim_job(const std::string& worker_id, Millis now,
+                                       const QueuePolicy& policy) = 0;
+  // Extends the lease and records progress. Returns false when the worker no longer holds the
+  // lease, or cancellation was requested: the worker must then stop the job.
+  virtual bool renew_lease(const std::string& job_id, const std::string& worker_id,
+                           double progress, Millis now, const QueuePolicy& policy) = 0;
+  // Inserts the images and marks the job succeeded in one transaction, only while `worker_id`
+  // holds the lease. Idempotent: a job already succeeded is left as it is. Returns false when
+  // the lease was lost (the caller then deletes the blobs it wrote).
+  virtual bool complete_job(const std::string& job_id, const std::string& worker_id,
+                            const std::vector<Image>& images, Millis now) = 0;
+  // Records an error. retryable and attempts < max_attempts: the job goes back to the queue;
+  // otherwise it fails. Returns false when the lease was lost.
+  virtual bool fail_job(const std::string& job_id, const std::string& worker_id,
+                        const std::string& code, const std::string& message, bool retryable,
+                        Millis now, const QueuePolicy& policy) = 0;
+  // The worker stopped because of a cancel request: the job becomes canceled.
+  virtual bool cancel_job(const std::string& job_id, const std::string& worker_id, Millis now) = 0;
+  // The worker is shutting down: the job goes back to the queue, and the claim does not count.
+  virtual bool release_job(const std::string& job_id, const std::string& worker_id) = 0;
+
+  // Images.
+  virtual std::optional<Image> get_image(const std::string& user_id,
+                                         const std::string& image_id) = 0;
+  virtual std::vector<Image> list_images(const std::string& user_id, const ImageQuery& query) = 0;
+  virtual std::optional<Image> update_image(const std::string& user_id,
+                                            const std::string& image_id,
+                                            const ImagePatch& patch) = 0;
+  // Deletes the row and returns it, so that the caller can delete its blobs.
+  virtual std::optional<Image> delete_image(const std::string& user_id,
+                                            const std::string& image_id) = 0;
+  // Counts for /metrics.
+  virtual std::int64_t count_images() = 0;
+};
+
+// Builds the Store that a database URL names: "sqlite:///path/to.db" or "sqlite://relative.db".
+// PostgreSQL URLs are accepted once that backend is built.
+std::unique_ptr<Store> open_store(const std::string& url);
+
+}  // namespace rendermart
