@@ -11,6 +11,9 @@ packages=(
   wrk curl
 )
 
+# Node.js runs the integration tests (and builds the web app); a machine may already have one.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Benchmarks of the running platform over loopback HTTP.
+
+Starts `rendermart serve` on a free port with a temporary data directory and measures, each
+over several runs (medians are reported, with every run listed):
+  - GET /api/v1/images?limit=50 and GET /api/v1/images/{id}/thumbnail with wrk
+    (requests/s and latency percentiles),
+  - queue throughput: jobs/s from POST to succeeded with the built-in generator at 256x256,
+  - the server's resident memory at idle and under load.
+Uses only the Python standard library and Debian's wrk. Prints Markdown for docs/benchmarks.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+
+    def call(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"content-type": "application/json"}
+        if self.cookie:
+            headers["cookie"] = self.cookie
+        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = conn.getresponse()
+        data = response.read()
+        cookie = response.getheader("set-cookie")
+        if cookie:
+            self.cookie = cookie.split(";")[0]
+        conn.close()
+        return response.status, (json.loads(data) if data and response.getheader("content-type", "").startswith("application/json") else data)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wrk(url, cookie, seconds, connections, threads=2):
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+         "-H", f"Cookie: {cookie}", url],
+        check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for p in ("50", "90", "99"):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        value = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+        lat[p] = value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error responses for {url}")
+    return rps, lat
+
+
+def wait_for_jobs(client, ids, timeout):
+    deadline = time.time() + timeout
+    pending = set(ids)
+    while pending and time.time() < deadline:
+        for job_id in list(pending):
+            status, body = client.call("GET", f"/api/v1/generations/{job_id}")
+            if status == 200 and body["status"] in ("succeeded", "failed", "canceled"):
+                if body["status"] != "succeeded":
+                    raise RuntimeError(f"job {job_id} ended {body['status']}: {body['error']}")
+                pending.discard(job_id)
+        time.sleep(0.05)
+    if pending:
+        raise RuntimeError(f"{len(pending)} jobs did not finish in {timeout} s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(ROOT, "build", "rendermart"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--jobs", type=int, default=200, help="jobs per queue run")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="rendermart-bench-")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RENDERMART_")}
+    server = subprocess.Popen(
+        [args.binary, "serve", "--port", str(port), "--data-dir", data_dir,
+         "--workers", str(args.workers), "--log-level", "warn"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = Client(port)
+        for _ in range(100):
+            try:
+                if client.call("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        status, _ = client.call("POST", "/api/v1/auth/register",
+                                {"email": "bench@example.com", "password": "bench password"})
+        assert status == 201, status
+
+        # Queue throughput: all jobs posted at once, timed until the last one succeeded.
+        queue_runs = []
+        for _ in range(args.runs):
+            start = time.time()
+            ids = []
+            for i in range(args.jobs):
+                status, body = client.call("POST", "/api/v1/generations", {
+                    "prompt": f"benchmark {i} mountains at sunset", "width": 256, "height": 256,
+                    "steps": 1, "seed": i})
+                assert status == 202, body
+                ids.append(body["id"])
+            wait_for_jobs(client, ids, 600)
+            queue_runs.append(args.jobs / (time.time() - start))
+
+        status, page = client.call("GET", "/api/v1/images?limit=1")
+        image_id = page["items"][0]["id"]
+        idle_rss = rss_kib(server.pid)
+
+        peak = [0]
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                peak[0] = max(peak[0], rss_kib(server.pid))
+                time.sleep(0.1)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        base = f"http://127.0.0.1:{port}"
+        results = {}
+        for name, path in (("GET /api/v1/images?limit=50", "/api/v1/images?limit=50"),
+                           ("GET /api/v1/images/{id}/thumbnail?size=256",
+                            f"/api/v1/images/{image_id}/thumbnail?size=256")):
+            results[name] = [wrk(base + path, client.cookie, args.seconds, args.connections)
+                             for _ in range(args.runs)]
+        stop.set()
+        sampler.join()
+
+        print(f"Images in the gallery: {args.jobs * args.runs}; wrk -t2 -c{args.connections} "
+              f"-d{args.seconds}s, {args.runs} runs, medians (all runs in brackets).\n")
+        print("| Request | req/s | p50 ms | p90 ms | p99 ms |")
+        print("|---|---|---|---|---|")
+        for name, runs in results.items():
+            rps = [r[0] for r in runs]
+            med = lambda p: statistics.median(r[1][p] for r in runs)
+            print(f"| `{name}` | {statistics.median(rps):,.0f} ({', '.join(f'{x:,.0f}' for x in rps)}) "
+                  f"| {med('50'):.2f} | {med('90'):.2f} | {med('99'):.2f} |")
+        print(f"\nQueue, {args.jobs} jobs of 256x256 (1 step) posted then awaited, {args.workers} "
+              f"workers: {statistics.median(queue_runs):.1f} jobs/s "
+              f"({', '.join(f'{x:.1f}' for x in queue_runs)}).")
+        print(f"\nServer memory (RSS): {idle_rss / 1024:.1f} MiB at idle after the queue runs, "
+              f"{peak[0] / 1024:.1f} MiB peak under load.")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "blob/blob_store.hpp"
+#include "core/metrics.hpp"
+#include "services/account_service.hpp"
+#include "services/generation_service.hpp"
+#include "services/image_service.hpp"
+#include "services/model_catalog.hpp"
+#include "services/preference_service.hpp"
+#include "store/store.hpp"
+
+namespace rendermart::api {
+
+// What route handlers may use. Handlers call services; the store and blob store are here only
+// for the readiness check.
+struct ApiContext {
+  AccountService& accounts;
+  PreferenceService& preferences;
+  GenerationService& generations;
+  ImageService& images;
+  const ModelCatalog& catalog;
+  Store& store;
+  BlobStore& blobs;
+  Metrics& metrics;
+  bool secure_cookies = false;  // set the Secure attribute (behind HTTPS)
+};
+
+}  // namespace rendermart::api

@@ -1,0 +1,126 @@
+#include <atomic>
+#include <climits>
+
+#include "api/authentication.hpp"
+#include "api/json_body.hpp"
+#include "api/render.hpp"
+#include "api/routes.hpp"
+
+namespace rendermart::api {
+namespace {
+
+GenerationRequest parse_generation_request(const http::Request& request) {
+  const auto body =
+      parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
+                             "steps", "cfg_scale", "seed", "count"});
+  const auto integer = [&](const char* field) -> std::optional<int> {
+    // Wide bounds here catch type errors; the model's own limits are checked by validation.
+    if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
+    return std::nullopt;
+  };
+  GenerationRequest out;
+  out.prompt = required_string(body, "prompt");
+  out.negative_prompt = optional_string(body, "negative_prompt");
+  out.model = optional_string(body, "model");
+  out.style = optional_string(body, "style");
+  out.width = integer("width");
+  out.height = integer("height");
+  out.steps = integer("steps");
+  out.cfg_scale = optional_number(body, "cfg_scale");
+  if (auto seed = optional_integer(body, "seed", 0, UINT32_MAX)) {
+    out.seed = static_cast<std::uint32_t>(*seed);
+  }
+  out.count = integer("count");
+  return out;
+}
+
+nlohmann::json render_job(GenerationService& generations, const Job& job) {
+  return render_generation(job, generations.queue_position(job));
+}
+
+http::SseEvent sse(const char* name, const nlohmann::json& data) {
+  return {name, data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+}
+
+// Streams a job's events until it reaches a final state: "status" first (the job as it is now),
+// "progress" while it runs, "status" on every change, and "done" with the final job.
+http::Response stream_events(ApiContext& context, const User& user, const Job& initial) {
+  auto channel = std::make_shared<http::SseChannel>();
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  auto& generations = context.generations;
+
+  const auto send_state = [channel, finished, &generations](const Job& job) {
+    if (*finished) return;
+    channel->push(sse("status", render_job(generations, job)));
+    if (is_final(job.status) && !finished->exchange(true)) {
+      channel->push(sse("done", render_job(generations, job)));
+      channel->close();
+    }
+  };
+
+  // Subscribe before reading the current state, so that no change falls between the two.
+  auto subscription = generations.events().subscribe(
+      initial.id, [channel, finished, send_state, &generations, user, id = initial.id](
+                      const JobEvent& event) {
+        if (*finished) return;
+        if (event.type == JobEvent::Type::progress) {
+          channel->push(sse("progress", {{"id", id}, {"progress", event.progress}}));
+          return;
+        }
+        try {
+          send_state(generations.get(user, id));
+        } catch (const std::exception&) {
+          // The job is gone or the database is unreachable; the stream ends.
+          finished->store(true);
+          channel->close();
+        }
+      });
+  channel->set_on_disconnect([subscription]() mutable { subscription.reset(); });
+  send_state(generations.get(user, initial.id));
+
+  http::Response response;
+  response.events = channel;
+  return response;
+}
+
+}  // namespace
+
+void add_generation_routes(http::Router& router, ApiContext& context) {
+  using http::Method;
+  auto& generations = context.generations;
+
+  router.add(Method::POST, "/api/v1/generations", [&context, &generations](http::Request& request) {
+    const auto user = require_user(context, request);
+    const auto job = generations.create(user, parse_generation_request(request));
+    auto response = json_reply(202, render_job(generations, job));
+    response.set_header("Location", "/api/v1/generations/" + job.id);
+    return response;
+  });
+
+  router.add(Method::GET, "/api/v1/generations", [&context, &generations](http::Request& request) {
+    const auto user = require_user(context, request);
+    const Page page{cursor_param(request), limit_param(request)};
+    return json_reply(200, render_page(generations.list(user, page), page.limit,
+                                       [&](const Job& job) { return render_job(generations, job); }));
+  });
+
+  router.add(Method::GET, "/api/v1/generations/{id}", [&context, &generations](http::Request& request) {
+    const auto user = require_user(context, request);
+    return json_reply(200, render_job(generations, generations.get(user, request.param("id"))));
+  });
+
+  router.add(Method::POST, "/api/v1/generations/{id}/cancel",
+             [&context, &generations](http::Request& request) {
+               const auto user = require_user(context, request);
+               return json_reply(200,
+                                 render_job(generations, generations.cancel(user, request.param("id"))));
+             });
+
+  router.add(Method::GET, "/api/v1/generations/{id}/events",
+             [&context, &generations](http::Request& request) {
+               const auto user = require_user(context, request);
+               return stream_events(context, user, generations.get(user, request.param("id")));
+             });
+}
+
+}  // namespace rendermart::api

@@ -1,0 +1,44 @@
+#include <spdlog/spdlog.h>
+
+#include "api/render.hpp"
+#include "api/routes.hpp"
+
+namespace rendermart::api {
+
+void add_health_routes(http::Router& router, ApiContext& context) {
+  using http::Method;
+
+  // Liveness: the process answers. Nothing else, so a slow database never gets it restarted.
+  router.add(Method::GET, "/healthz", [](http::Request&) {
+    return json_reply(200, {{"status", "ok"}});
+  });
+
+  // Readiness: the database and the storage both answer.
+  router.add(Method::GET, "/readyz", [&context](http::Request&) {
+    nlohmann::json checks;
+    bool ready = true;
+    const auto check = [&](const char* name, auto&& probe) {
+      try {
+        probe();
+        checks[name] = "ok";
+      } catch (const std::exception& e) {
+        spdlog::warn("readiness check {} failed: {}", name, e.what());
+        checks[name] = std::string("failed: ") + e.what();
+        ready = false;
+      }
+    };
+    check("database", [&] { context.store.ping(); });
+    check("storage", [&] { context.blobs.ping(); });
+    return json_reply(ready ? 200 : 503,
+                      {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
+  });
+
+  router.add(Method::GET, "/metrics", [&context](http::Request&) {
+    http::Response response;
+    response.body = context.metrics.render();
+    response.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return response;
+  });
+}
+
+}  // namespace rendermart::api

@@ -1,0 +1,37 @@
+#include "api/authentication.hpp"
+#include "api/json_body.hpp"
+#include "api/render.hpp"
+#include "api/routes.hpp"
+
+namespace rendermart::api {
+
+void add_key_routes(http::Router& router, ApiContext& context) {
+  using http::Method;
+
+  router.add(Method::GET, "/api/v1/keys", [&context](http::Request& request) {
+    const auto user = require_user(context, request);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& key : context.accounts.list_keys(user)) items.push_back(render_api_key(key));
+    return json_reply(200, {{"items", items}});
+  });
+
+  router.add(Method::POST, "/api/v1/keys", [&context](http::Request& request) {
+    const auto user = require_user(context, request);
+    const auto body = parse_object(request, {"name"});
+    const auto created = context.accounts.create_key(user, required_string(body, "name"));
+    auto json = render_api_key(created.key);
+    json["secret"] = created.secret;
+    auto response = json_reply(201, json);
+    response.set_header("Cache-Control", "no-store");
+    return response;
+  });
+
+  router.add(Method::DELETE_, "/api/v1/keys/{id}", [&context](http::Request& request) {
+    context.accounts.revoke_key(require_user(context, request), request.param("id"));
+    http::Response response;
+    response.status = 204;
+    return response;
+  });
+}
+
+}  // namespace rendermart::api

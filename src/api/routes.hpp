@@ -1,0 +1,19 @@
+#pragma once
+
+#include "api/api_context.hpp"
+#include "http/router.hpp"
+
+namespace rendermart::api {
+
+// One function per resource file; add_api_routes adds them all.
+void add_auth_routes(http::Router& router, ApiContext& context);
+void add_key_routes(http::Router& router, ApiContext& context);
+void add_preference_routes(http::Router& router, ApiContext& context);
+void add_generation_routes(http::Router& router, ApiContext& context);
+void add_image_routes(http::Router& router, ApiContext& context);
+void add_model_routes(http::Router& router, ApiContext& context);
+void add_health_routes(http::Router& router, ApiContext& context);
+
+void add_api_routes(http::Router& router, ApiContext& context);
+
+}  // namespace rendermart::api

@@ -1,0 +1,170 @@
+#include "app/commands.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "app/wiring.hpp"
+#include "core/error.hpp"
+#include "http/server.hpp"
+#include "imaging/infotext.hpp"
+#include "imaging/png.hpp"
+
+namespace rendermart {
+namespace {
+
+// Blocks SIGINT and SIGTERM in every thread started after this, so that the main thread can
+// wait for them with sigwait and shut down in order.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int wait_for_shutdown_signal(const sigset_t& set) {
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+http::ServerOptions server_options(const Config& config) {
+  http::ServerOptions options;
+  options.address = config.bind;
+  options.port = static_cast<unsigned short>(config.port);
+  options.threads = config.http_threads > 0
+                        ? config.http_threads
+                        : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  options.max_body_bytes = config.max_body_bytes;
+  return options;
+}
+
+std::pair<int, int> parse_size(const std::string& text) {
+  int width = 0;
+  int height = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%dx%d%c", &width, &height, &extra) != 2) {
+    throw invalid_argument("size", "size must look like 768x512");
+  }
+  return {width, height};
+}
+
+std::string output_name(const std::string& output, int index, int count) {
+  if (count == 1) return output;
+  const auto dot = output.rfind('.');
+  const auto stem = dot == std::string::npos ? output : output.substr(0, dot);
+  const auto extension = dot == std::string::npos ? ".png" : output.substr(dot);
+  return stem + "-" + std::to_string(index + 1) + extension;
+}
+
+void draw_progress(double fraction) {
+  constexpr int kWidth = 40;
+  const int filled = static_cast<int>(fraction * kWidth + 0.5);
+  std::fprintf(stderr, "\r[%s%s] %3d%%", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+               std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(),
+               static_cast<int>(fraction * 100 + 0.5));
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int run_server(const Config& config, Role role) {
+  const auto signals = block_shutdown_signals();
+  spdlog::info("rendermart {} starting ({}): {}", RENDERMART_VERSION,
+               role == Role::serve ? "serve" : role == Role::api ? "api" : "worker",
+               describe(config));
+  Platform platform(config);
+
+  std::unique_ptr<WorkerPool> workers;
+  if (role != Role::api && config.workers > 0) {
+    workers = platform.make_workers();
+    workers->start();
+  }
+  const auto router = role == Role::worker ? platform.worker_router() : platform.api_router();
+  http::Server server(server_options(config), router, platform.metrics);
+  server.start();
+  spdlog::info("listening on http://{}:{}/", config.bind, server.port());
+
+  const int signal = wait_for_shutdown_signal(signals);
+  spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  // New requests stop first, so that nothing queues work the workers will no longer take.
+  server.stop();
+  if (workers) workers->stop();
+  server.wait();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int run_migrate(const Config& config) {
+  auto store = open_store(config.database_url);
+  store->migrate();
+  spdlog::info("database is up to date");
+  return 0;
+}
+
+int run_generate(const Config& config, const GenerateOptions& options) {
+  const auto catalog = build_catalog(config);
+  GenerationRequest request;
+  request.prompt = options.prompt;
+  request.negative_prompt = options.negative_prompt;
+  request.model = options.model;
+  if (!options.style.empty()) request.style = options.style;
+  const auto [width, height] = parse_size(options.size);
+  request.width = width;
+  request.height = height;
+  if (options.steps > 0) request.steps = options.steps;
+  if (options.cfg_scale > 0) request.cfg_scale = options.cfg_scale;
+  if (options.seed >= 0) {
+    if (options.seed > 4294967295LL) throw invalid_argument("seed", "seed must be at most 4294967295");
+    request.seed = static_cast<std::uint32_t>(options.seed);
+  }
+  request.count = options.count;
+  const auto params = resolve_generation(request, Preferences{}, *catalog, config.default_model);
+  const ModelInfo& model = catalog->model(params.model);
+
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  CancelFlag cancel{false};
+  const auto images = catalog->provider_for(params.model).generate(
+      params, [&](double p) { if (terminal) draw_progress(p); }, cancel);
+  if (terminal) std::fputc('\n', stderr);
+
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    auto image_params = params;
+    image_params.seed = params.seed + static_cast<std::uint32_t>(i);
+    image_params.count = 1;
+    const auto png = encode_png(images[i], {{"parameters", a1111_parameters(image_params, model.name)},
+                                            {"rendermart", params_json(image_params)}});
+    const auto path = output_name(options.output, static_cast<int>(i), params.count);
+    std::ofstream out(path, std::ios::binary);
+    out.write(png.data(), static_cast<std::streamsize>(png.size()));
+    if (!out) throw Error(ErrorCode::storage_error, "cannot write " + path);
+    std::cout << path << " (" << image_params.width << "x" << image_params.height
+              << ", seed " << image_params.seed << ")\n";
+  }
+  return 0;
+}
+
+int run_user_create(const Config& config, const std::string& email, std::string password,
+                    bool admin) {
+  if (password.empty()) {
+    // Read from standard input so that the password stays out of the shell history.
+    std::getline(std::cin, password);
+  }
+  auto store = open_store(config.database_url);
+  store->migrate();
+  AccountService accounts(*store, AccountOptions{});
+  const auto user = accounts.create_user(email, password, admin);
+  std::cout << "created " << (admin ? "administrator " : "user ") << user.email << " (" << user.id
+            << ")\n";
+  return 0;
+}
+
+}  // namespace rendermart

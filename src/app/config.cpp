@@ -1,0 +1,172 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <regex>
+#include <vector>
+
+#include "core/error.hpp"
+
+extern char** environ;
+
+namespace rendermart {
+namespace {
+
+struct Setting {
+  const char* env;
+  const char* flag;
+  ConfigGroup group;
+  const char* help;
+  std::function<CLI::Option*(CLI::App&, Config&, const std::string&)> bind;
+};
+
+template <typename T>
+auto field(T Config::*member) {
+  return [member](CLI::App& app, Config& config, const std::string& flag) {
+    return app.add_option(flag, config.*member);
+  };
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = {
+      {"RENDERMART_BIND", "--bind", ConfigGroup::server,
+       "Address to listen on (0.0.0.0 for all interfaces)", field(&Config::bind)},
+      {"RENDERMART_PORT", "--port", ConfigGroup::server, "TCP port of the HTTP server",
+       field(&Config::port)},
+      {"RENDERMART_HTTP_THREADS", "--http-threads", ConfigGroup::server,
+       "HTTP threads (0: one per CPU core)", field(&Config::http_threads)},
+      {"RENDERMART_MAX_BODY_BYTES", "--max-body-bytes", ConfigGroup::server,
+       "Largest request body accepted (413 above)", field(&Config::max_body_bytes)},
+      {"RENDERMART_WEB_DIR", "--web-dir", ConfigGroup::server,
+       "Built web app to serve at / (default: ./web/dist if present)", field(&Config::web_dir)},
+      {"RENDERMART_REGISTRATION", "--registration", ConfigGroup::server,
+       "open: anyone may sign up; closed: only `rendermart user create`",
+       field(&Config::registration)},
+      {"RENDERMART_SESSION_TTL_HOURS", "--session-ttl-hours", ConfigGroup::server,
+       "How long a sign-in lasts", field(&Config::session_ttl_hours)},
+      {"RENDERMART_SECURE_COOKIES", "--secure-cookies", ConfigGroup::server,
+       "Mark session cookies Secure (serve over HTTPS)", field(&Config::secure_cookies)},
+      {"RENDERMART_DEFAULT_MODEL", "--default-model", ConfigGroup::server,
+       "Model used when neither the request nor the user's preferences name one",
+       field(&Config::default_model)},
+      {"RENDERMART_WORKERS", "--workers", ConfigGroup::workers,
+       "Generation worker threads in this process", field(&Config::workers)},
+      {"RENDERMART_LEASE_SECONDS", "--lease-seconds", ConfigGroup::workers,
+       "A claimed job returns to the queue if its worker is silent this long",
+       field(&Config::lease_seconds)},
+      {"RENDERMART_MAX_ATTEMPTS", "--max-attempts", ConfigGroup::workers,
+       "Attempts before a job fails with its last error", field(&Config::max_attempts)},
+      {"RENDERMART_SHUTDOWN_GRACE_SECONDS", "--shutdown-grace-seconds", ConfigGroup::workers,
+       "On SIGTERM, jobs in flight get this long to finish before they are released",
+       field(&Config::shutdown_grace_seconds)},
+      {"RENDERMART_DATA_DIR", "--data-dir", ConfigGroup::storage,
+       "Directory for the default SQLite database and image files", field(&Config::data_dir)},
+      {"RENDERMART_DATABASE_URL", "--database-url", ConfigGroup::storage,
+       "Database (default sqlite://<data-dir>/rendermart.db)", field(&Config::database_url)},
+      {"RENDERMART_STORAGE_URL", "--storage-url", ConfigGroup::storage,
+       "Image storage (default file://<data-dir>/blobs)", field(&Config::storage_url)},
+      {"RENDERMART_LOG_LEVEL", "--log-level", ConfigGroup::logging,
+       "trace, debug, info, warn, error", field(&Config::log_level)},
+      {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
+       "json (one object per line) or text", field(&Config::log_format)},
+  };
+  return table;
+}
+
+std::string default_of(const Setting& setting) {
+  Config defaults;
+  CLI::App scratch;
+  auto* option = setting.bind(scratch, defaults, setting.flag);
+  option->capture_default_str();
+  return option->get_default_str();
+}
+
+std::string redact_url(const std::string& url) {
+  static const std::regex credentials(R"(://([^:/@]+):([^@]+)@)");
+  return std::regex_replace(url, credentials, "://$1:***@");
+}
+
+}  // namespace
+
+void add_config_options(CLI::App& command, Config& config,
+                        std::initializer_list<ConfigGroup> groups) {
+  for (const auto& setting : settings()) {
+    if (std::find(groups.begin(), groups.end(), setting.group) == groups.end()) continue;
+    setting.bind(command, config, setting.flag)
+        ->description(setting.help)
+        ->envname(setting.env)
+        ->capture_default_str();
+  }
+}
+
+void finish_config(Config& config) {
+  if (config.port < 0 || config.port > 65535) {
+    throw invalid_argument("port", "RENDERMART_PORT must be between 0 and 65535");
+  }
+  if (config.registration != "open" && config.registration != "closed") {
+    throw invalid_argument("registration", "RENDERMART_REGISTRATION must be open or closed");
+  }
+  if (config.workers < 0 || config.workers > 256) {
+    throw invalid_argument("workers", "RENDERMART_WORKERS must be between 0 and 256");
+  }
+  if (config.http_threads < 0 || config.http_threads > 256) {
+    throw invalid_argument("http_threads", "RENDERMART_HTTP_THREADS must be between 0 and 256");
+  }
+  if (config.lease_seconds < 1) {
+    throw invalid_argument("lease_seconds", "RENDERMART_LEASE_SECONDS must be at least 1");
+  }
+  if (config.max_attempts < 1) {
+    throw invalid_argument("max_attempts", "RENDERMART_MAX_ATTEMPTS must be at least 1");
+  }
+  if (config.session_ttl_hours < 1) {
+    throw invalid_argument("session_ttl_hours", "RENDERMART_SESSION_TTL_HOURS must be at least 1");
+  }
+  if (config.max_body_bytes < 1024) {
+    throw invalid_argument("max_body_bytes", "RENDERMART_MAX_BODY_BYTES must be at least 1024");
+  }
+  if (config.log_format != "json" && config.log_format != "text") {
+    throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");
+  }
+  if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
+  if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";
+}
+
+void check_environment() {
+  std::vector<std::string> unknown;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string variable(*entry);
+    if (variable.rfind("RENDERMART_", 0) != 0) continue;
+    const auto name = variable.substr(0, variable.find('='));
+    const bool known = std::any_of(settings().begin(), settings().end(),
+                                   [&](const Setting& s) { return name == s.env; });
+    if (!known) unknown.push_back(name);
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& name : unknown) list += (list.empty() ? "" : ", ") + name;
+    throw invalid_argument("environment", "unknown setting " + list +
+                                              ": `rendermart config` lists the settings");
+  }
+}
+
+std::string describe(const Config& config) {
+  return "bind=" + config.bind + ":" + std::to_string(config.port) +
+         " database=" + redact_url(config.database_url) +
+         " storage=" + redact_url(config.storage_url) + " workers=" + std::to_string(config.workers) +
+         " registration=" + config.registration + " default_model=" + config.default_model;
+}
+
+std::string settings_table() {
+  std::string out = "| Variable | Flag | Default | Meaning |\n|---|---|---|---|\n";
+  for (const auto& setting : settings()) {
+    auto value = default_of(setting);
+    out += std::string("| `") + setting.env + "` | `" + setting.flag + "` | " +
+           (value.empty() ? "" : "`" + value + "`") + " | " + setting.help + " |\n";
+  }
+  return out;
+}
+
+}  // namespace rendermart

@@ -1,0 +1,100 @@
+#include "app/wiring.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "api/routes.hpp"
+#include "core/error.hpp"
+#include "http/static_files.hpp"
+#include "providers/procedural/procedural_provider.hpp"
+
+namespace rendermart {
+namespace {
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path(".") : self.parent_path();
+}
+
+// The built web app: the configured directory, or the first conventional place that has one.
+std::optional<std::filesystem::path> find_web_dir(const Config& config) {
+  if (!config.web_dir.empty()) {
+    if (!std::filesystem::exists(std::filesystem::path(config.web_dir) / "index.html")) {
+      throw invalid_argument("web_dir", "RENDERMART_WEB_DIR " + config.web_dir +
+                                            " has no index.html: build the web app first");
+    }
+    return std::filesystem::path(config.web_dir);
+  }
+  for (const auto& candidate : {std::filesystem::path("web/dist"),
+                                executable_dir() / "../web/dist",
+                                executable_dir() / "../share/rendermart/web"}) {
+    if (std::filesystem::exists(candidate / "index.html")) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config) {
+  auto catalog = std::make_unique<ModelCatalog>();
+  catalog->add(std::make_shared<ProceduralProvider>());
+  catalog->model(config.default_model);  // throws for a default that no provider offers
+  return catalog;
+}
+
+Platform::Platform(const Config& config_in) : config(config_in) {
+  store = open_store(config.database_url);
+  store->migrate();
+  blobs = open_blob_store(config.storage_url);
+  catalog = build_catalog(config);
+  events = std::make_unique<InProcessJobEvents>();
+  accounts = std::make_unique<AccountService>(
+      *store, AccountOptions{config.registration == "open",
+                             std::chrono::hours(config.session_ttl_hours)});
+  preferences = std::make_unique<PreferenceService>(*store, *catalog);
+  generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *events,
+                                                    config.default_model);
+  images = std::make_unique<ImageService>(*store, *blobs);
+  api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *catalog,
+                                        *store, *blobs, metrics, config.secure_cookies});
+
+  metrics.describe("rendermart_queue_depth", "gauge", "Jobs waiting in the queue");
+  metrics.add_collector([this](Metrics& m) {
+    try {
+      m.set("rendermart_queue_depth", {}, store->queue_depth());
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot read the queue depth: {}", e.what());
+    }
+  });
+}
+
+http::Router Platform::api_router() {
+  http::Router router;
+  api::add_api_routes(router, *api_context);
+  if (const auto web = find_web_dir(config)) {
+    spdlog::info("serving the web app from {}", web->string());
+    router.set_fallback(http::static_files(*web));
+  }
+  return router;
+}
+
+http::Router Platform::worker_router() {
+  http::Router router;
+  api::add_health_routes(router, *api_context);
+  return router;
+}
+
+std::unique_ptr<WorkerPool> Platform::make_workers() {
+  WorkerOptions options;
+  options.threads = config.workers;
+  options.policy.lease_ms = config.lease_seconds * 1000LL;
+  options.policy.max_attempts = config.max_attempts;
+  options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  return std::make_unique<WorkerPool>(*store, *blobs, *catalog, *events, metrics, options);
+}
+
+}  // namespace rendermart

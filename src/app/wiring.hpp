@@ -1,0 +1,51 @@
+#pragma once
+
+// The one place that knows how to build the platform's objects from the configuration.
+// Everything else receives its collaborators ready-made.
+
+#include <memory>
+
+#include "api/api_context.hpp"
+#include "app/config.hpp"
+#include "blob/blob_store.hpp"
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+#include "services/account_service.hpp"
+#include "services/generation_service.hpp"
+#include "services/image_service.hpp"
+#include "services/job_events.hpp"
+#include "services/model_catalog.hpp"
+#include "services/preference_service.hpp"
+#include "services/worker_pool.hpp"
+#include "store/store.hpp"
+
+namespace rendermart {
+
+// The built-in providers (and, once configured, the others).
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config);
+
+// The whole platform in one process. Members are declared in dependency order, so destruction
+// runs from the outermost part inwards.
+struct Platform {
+  explicit Platform(const Config& config);
+
+  Config config;
+  Metrics metrics;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<ModelCatalog> catalog;
+  std::unique_ptr<JobEvents> events;
+  std::unique_ptr<AccountService> accounts;
+  std::unique_ptr<PreferenceService> preferences;
+  std::unique_ptr<GenerationService> generations;
+  std::unique_ptr<ImageService> images;
+  std::unique_ptr<api::ApiContext> api_context;
+
+  // Routes of the API role: the REST API, health and metrics, and the web app when present.
+  http::Router api_router();
+  // Routes of the worker role: health and metrics only.
+  http::Router worker_router();
+  std::unique_ptr<WorkerPool> make_workers();
+};
+
+}  // namespace rendermart

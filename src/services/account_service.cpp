@@ -1,0 +1,129 @@
+#include "services/account_service.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/password.hpp"
+#include "services/generation_request.hpp"
+
+namespace rendermart {
+namespace {
+
+constexpr std::size_t kMinPassword = 8;
+constexpr std::size_t kMaxPassword = 256;  // Argon2 takes any length; this bounds the work
+constexpr std::size_t kMaxEmail = 254;     // RFC 5321 path limit
+constexpr std::size_t kMaxKeyName = 100;
+const std::string kApiKeyPrefix = "rm_";   // makes leaked keys easy to recognise and scan for
+
+std::string normalize_email(const std::string& email) {
+  auto begin = email.find_first_not_of(" \t");
+  auto end = email.find_last_not_of(" \t");
+  std::string out = begin == std::string::npos ? "" : email.substr(begin, end - begin + 1);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+void validate_email(const std::string& email) {
+  static const std::regex pattern(R"(^[^@\s]+@[^@\s]+\.[^@\s]+$)");
+  if (email.size() > kMaxEmail || !std::regex_match(email, pattern)) {
+    throw invalid_argument("email", "enter a valid e-mail address, like name@example.com");
+  }
+}
+
+void validate_password(const std::string& password) {
+  const auto length = utf8_length(password);
+  if (length < kMinPassword || password.size() > kMaxPassword) {
+    throw invalid_argument("password", "password must be " + std::to_string(kMinPassword) +
+                                           " to " + std::to_string(kMaxPassword) +
+                                           " characters long");
+  }
+}
+
+}  // namespace
+
+AccountService::AccountService(Store& store, AccountOptions options)
+    : store_(store), options_(options), dummy_hash_(hash_password(random_token(16))) {}
+
+SignedIn AccountService::register_user(const std::string& email, const std::string& password) {
+  if (!options_.registration_open) {
+    throw Error(ErrorCode::forbidden,
+                "registration is closed on this server: ask an administrator for an account");
+  }
+  return start_session(create_user(email, password, false));
+}
+
+User AccountService::create_user(const std::string& email, const std::string& password,
+                                 bool is_admin) {
+  User user;
+  user.email = normalize_email(email);
+  validate_email(user.email);
+  validate_password(password);
+  user.id = new_id();
+  user.password_hash = hash_password(password);
+  user.is_admin = is_admin;
+  user.created_at = now_millis();
+  store_.create_user(user);
+  return user;
+}
+
+SignedIn AccountService::login(const std::string& email, const std::string& password) {
+  const auto user = store_.find_user_by_email(normalize_email(email));
+  const bool ok = verify_password(password, user ? user->password_hash : dummy_hash_);
+  if (!user || !ok) throw Error(ErrorCode::unauthenticated, "wrong e-mail or password");
+  return start_session(*user);
+}
+
+SignedIn AccountService::start_session(User user) {
+  SignedIn result{std::move(user), random_token(32)};
+  const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl);
+  store_.create_session(sha256_hex(result.session_token), result.user.id,
+                        now_millis() + ttl.count());
+  return result;
+}
+
+void AccountService::logout(const std::string& session_token) {
+  store_.delete_session(sha256_hex(session_token));
+}
+
+std::optional<User> AccountService::user_for_session(const std::string& session_token) {
+  const auto session = store_.find_session(sha256_hex(session_token), now_millis());
+  if (!session) return std::nullopt;
+  return store_.find_user(session->user_id);
+}
+
+std::optional<User> AccountService::user_for_api_key(const std::string& secret) {
+  if (secret.rfind(kApiKeyPrefix, 0) != 0) return std::nullopt;
+  const auto key = store_.use_api_key(sha256_hex(secret), now_millis());
+  if (!key) return std::nullopt;
+  return store_.find_user(key->user_id);
+}
+
+CreatedKey AccountService::create_key(const User& user, const std::string& name) {
+  if (name.empty() || utf8_length(name) > kMaxKeyName) {
+    throw invalid_argument("name", "name must be 1 to " + std::to_string(kMaxKeyName) +
+                                       " characters long");
+  }
+  CreatedKey created;
+  created.secret = kApiKeyPrefix + random_token(32);
+  created.key.id = new_id();
+  created.key.user_id = user.id;
+  created.key.name = name;
+  created.key.prefix = created.secret.substr(0, kApiKeyPrefix.size() + 6);
+  created.key.secret_hash = sha256_hex(created.secret);
+  created.key.created_at = now_millis();
+  store_.create_api_key(created.key);
+  return created;
+}
+
+std::vector<ApiKey> AccountService::list_keys(const User& user) {
+  return store_.list_api_keys(user.id);
+}
+
+void AccountService::revoke_key(const User& user, const std::string& key_id) {
+  if (!store_.delete_api_key(user.id, key_id)) throw not_found("API key");
+}
+
+}  // namespace rendermart

@@ -1,0 +1,53 @@
+#include "services/generation_service.hpp"
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+
+namespace rendermart {
+
+GenerationService::GenerationService(Store& store, const ModelCatalog& catalog,
+                                     PreferenceService& preferences, JobEvents& events,
+                                     std::string default_model)
+    : store_(store),
+      catalog_(catalog),
+      preferences_(preferences),
+      events_(events),
+      default_model_(std::move(default_model)) {}
+
+Job GenerationService::create(const User& user, const GenerationRequest& request) {
+  Job job;
+  job.params = resolve_generation(request, preferences_.get(user.id), catalog_, default_model_);
+  job.id = new_id();
+  job.user_id = user.id;
+  job.status = JobStatus::queued;
+  job.created_at = now_millis();
+  store_.enqueue_job(job);
+  events_.notify_job_queued();
+  return job;
+}
+
+Job GenerationService::get(const User& user, const std::string& job_id) {
+  auto job = store_.get_job(user.id, job_id);
+  if (!job) throw not_found("generation");
+  return *job;
+}
+
+std::vector<Job> GenerationService::list(const User& user, const Page& page) {
+  return store_.list_jobs(user.id, page);
+}
+
+Job GenerationService::cancel(const User& user, const std::string& job_id) {
+  auto job = store_.request_cancel(user.id, job_id, now_millis());
+  if (!job) throw not_found("generation");
+  if (job->status == JobStatus::canceled) {
+    events_.publish(JobEvent{JobEvent::Type::status, job->id, job->progress, job->status});
+  }
+  return *job;
+}
+
+std::optional<int> GenerationService::queue_position(const Job& job) {
+  if (job.status != JobStatus::queued) return std::nullopt;
+  return store_.queue_position(job.id);
+}
+
+}  // namespace rendermart

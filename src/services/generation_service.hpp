@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "services/generation_request.hpp"
+#include "services/job_events.hpp"
+#include "services/model_catalog.hpp"
+#include "services/preference_service.hpp"
+#include "store/store.hpp"
+
+namespace rendermart {
+
+class GenerationService {
+ public:
+  GenerationService(Store& store, const ModelCatalog& catalog, PreferenceService& preferences,
+                    JobEvents& events, std::string default_model);
+
+  // Resolves and validates the request, then queues it: the job is durable when this returns.
+  Job create(const User& user, const GenerationRequest& request);
+  // Throws not_found for another user's job.
+  Job get(const User& user, const std::string& job_id);
+  std::vector<Job> list(const User& user, const Page& page);
+  Job cancel(const User& user, const std::string& job_id);
+  std::optional<int> queue_position(const Job& job);
+
+  JobEvents& events() { return events_; }
+  const std::string& default_model() const { return default_model_; }
+
+ private:
+  Store& store_;
+  const ModelCatalog& catalog_;
+  PreferenceService& preferences_;
+  JobEvents& events_;
+  std::string default_model_;
+};
+
+}  // namespace rendermart

@@ -1,0 +1,76 @@
+#include "services/image_service.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "services/generation_request.hpp"
+
+namespace rendermart {
+namespace {
+constexpr std::size_t kMaxTitle = 200;
+constexpr std::size_t kMaxTags = 20;
+constexpr std::size_t kMaxTag = 50;
+}  // namespace
+
+std::string thumbnail_key(const std::string& blob_key, int size) {
+  return blob_key + ".thumb" + std::to_string(size) + ".webp";
+}
+
+ImageService::ImageService(Store& store, BlobStore& blobs) : store_(store), blobs_(blobs) {}
+
+std::vector<Image> ImageService::list(const User& user, const ImageQuery& query) {
+  return store_.list_images(user.id, query);
+}
+
+Image ImageService::get(const User& user, const std::string& image_id) {
+  auto image = store_.get_image(user.id, image_id);
+  if (!image) throw not_found("image");
+  return *image;
+}
+
+Image ImageService::update(const User& user, const std::string& image_id,
+                           const ImagePatch& patch) {
+  if (patch.title && utf8_length(*patch.title) > kMaxTitle) {
+    throw invalid_argument("title", "title is longer than " + std::to_string(kMaxTitle) +
+                                        " characters");
+  }
+  if (patch.tags) {
+    if (patch.tags->size() > kMaxTags) {
+      throw invalid_argument("tags", "at most " + std::to_string(kMaxTags) + " tags");
+    }
+    for (const auto& tag : *patch.tags) {
+      if (tag.empty() || utf8_length(tag) > kMaxTag) {
+        throw invalid_argument("tags", "each tag must be 1 to " + std::to_string(kMaxTag) +
+                                           " characters long");
+      }
+    }
+  }
+  auto image = store_.update_image(user.id, image_id, patch);
+  if (!image) throw not_found("image");
+  return *image;
+}
+
+void ImageService::remove(const User& user, const std::string& image_id) {
+  auto image = store_.delete_image(user.id, image_id);
+  if (!image) throw not_found("image");
+  try {
+    blobs_.remove(image->blob_key);
+    for (int size : kThumbnailSizes) blobs_.remove(thumbnail_key(image->blob_key, size));
+  } catch (const Error& e) {
+    spdlog::warn("image {} deleted but its files remain: {}", image->id, e.what());
+  }
+}
+
+std::string ImageService::original(const Image& image) { return blobs_.get(image.blob_key); }
+
+std::string ImageService::thumbnail(const Image& image, int size) {
+  if (std::find(std::begin(kThumbnailSizes), std::end(kThumbnailSizes), size) ==
+      std::end(kThumbnailSizes)) {
+    throw invalid_argument("size", "thumbnail size must be 256 or 512");
+  }
+  return blobs_.get(thumbnail_key(image.blob_key, size));
+}
+
+}  // namespace rendermart

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "blob/blob_store.hpp"
+#include "core/domain.hpp"
+#include "store/store.hpp"
+
+namespace rendermart {
+
+// Thumbnails are made when an image is stored, in these sizes (longest side, pixels).
+inline constexpr int kThumbnailSizes[] = {256, 512};
+
+std::string thumbnail_key(const std::string& blob_key, int size);
+
+class ImageService {
+ public:
+  ImageService(Store& store, BlobStore& blobs);
+
+  std::vector<Image> list(const User& user, const ImageQuery& query);
+  // Throws not_found for another user's image.
+  Image get(const User& user, const std::string& image_id);
+  Image update(const User& user, const std::string& image_id, const ImagePatch& patch);
+  // Removes the row first, then its files: a failure between the two leaves an unreferenced
+  // file, never a row that points at nothing.
+  void remove(const User& user, const std::string& image_id);
+
+  std::string original(const Image& image);
+  // size must be one of kThumbnailSizes (invalid_argument, field "size").
+  std::string thumbnail(const Image& image, int size);
+
+ private:
+  Store& store_;
+  BlobStore& blobs_;
+};
+
+}  // namespace rendermart

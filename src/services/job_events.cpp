@@ -1,0 +1,55 @@
+#include "services/job_events.hpp"
+
+#include <vector>
+
+namespace rendermart {
+
+void InProcessJobEvents::publish(const JobEvent& event) {
+  std::vector<Listener> targets;
+  {
+    std::lock_guard lock(state_->mutex);
+    auto [begin, end] = state_->listeners.equal_range(event.job_id);
+    for (auto it = begin; it != end; ++it) targets.push_back(it->second.second);
+  }
+  for (const auto& listener : targets) listener(event);
+}
+
+JobEvents::Subscription InProcessJobEvents::subscribe(const std::string& job_id,
+                                                      Listener listener) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(state_->mutex);
+    id = state_->next_id++;
+    state_->listeners.emplace(job_id, std::make_pair(id, std::move(listener)));
+  }
+  // The subscription holds the state weakly so that it may outlive this object harmlessly.
+  std::weak_ptr<State> weak = state_;
+  return Subscription(static_cast<void*>(nullptr), [weak, job_id, id](void*) {
+    const auto state = weak.lock();
+    if (!state) return;
+    std::lock_guard lock(state->mutex);
+    auto [begin, end] = state->listeners.equal_range(job_id);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second.first == id) {
+        state->listeners.erase(it);
+        return;
+      }
+    }
+  });
+}
+
+void InProcessJobEvents::notify_job_queued() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    ++queued_signals_;
+  }
+  queue_cv_.notify_all();
+}
+
+void InProcessJobEvents::wait_for_job(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(queue_mutex_);
+  const auto seen = queued_signals_;
+  queue_cv_.wait_for(lock, timeout, [&] { return queued_signals_ != seen; });
+}
+
+}  // namespace rendermart

@@ -1,0 +1,67 @@
+#pragma once
+
+// Job notifications: progress and status changes for SSE streams, and "a job was queued" for
+// idle workers. In one process they travel in memory (InProcessJobEvents); across processes the
+// PostgreSQL backend carries them with LISTEN/NOTIFY behind the same interface.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/domain.hpp"
+
+namespace rendermart {
+
+struct JobEvent {
+  enum class Type { progress, status };
+  Type type = Type::status;
+  std::string job_id;
+  double progress = 0;
+  JobStatus status = JobStatus::queued;
+};
+
+class JobEvents {
+ public:
+  // Unsubscribes when the last copy is destroyed.
+  using Subscription = std::shared_ptr<void>;
+  using Listener = std::function<void(const JobEvent&)>;
+
+  virtual ~JobEvents() = default;
+
+  // Thread-safe. Listeners run on the publishing thread: they must be quick and must not
+  // subscribe or unsubscribe.
+  virtual void publish(const JobEvent& event) = 0;
+  virtual Subscription subscribe(const std::string& job_id, Listener listener) = 0;
+
+  // Wakes a worker waiting in wait_for_job.
+  virtual void notify_job_queued() = 0;
+  // Returns after a notify_job_queued, or after the timeout (workers also poll, so a lost
+  // notification only delays a job, never strands it).
+  virtual void wait_for_job(std::chrono::milliseconds timeout) = 0;
+};
+
+class InProcessJobEvents : public JobEvents {
+ public:
+  void publish(const JobEvent& event) override;
+  Subscription subscribe(const std::string& job_id, Listener listener) override;
+  void notify_job_queued() override;
+  void wait_for_job(std::chrono::milliseconds timeout) override;
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::multimap<std::string, std::pair<std::uint64_t, Listener>> listeners;
+    std::uint64_t next_id = 0;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::uint64_t queued_signals_ = 0;
+};
+
+}  // namespace rendermart

@@ -1,0 +1,174 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "services/generation_request.hpp"
+#include "services/model_catalog.hpp"
+
+namespace rendermart {
+namespace {
+
+ModelInfo free_size_model() {
+  ModelInfo m;
+  m.id = "free";
+  m.min_side = 64;
+  m.max_side = 1024;
+  m.size_multiple = 8;
+  m.default_size = {512, 512};
+  m.max_count = 4;
+  m.steps = {1, 50, 20};
+  m.cfg_scale = {1, 20, 7};
+  m.styles = {"watercolor", "neon"};
+  m.max_prompt_length = 20;
+  return m;
+}
+
+ModelInfo fixed_size_model() {
+  ModelInfo m;
+  m.id = "fixed";
+  m.fixed_sizes = {{1024, 1024}, {1152, 896}};
+  m.default_size = {1024, 1024};
+  m.max_count = 1;
+  m.negative_prompt = false;
+  return m;
+}
+
+class StaticProvider : public Provider {
+ public:
+  std::vector<ModelInfo> models() const override { return {free_size_model(), fixed_size_model()}; }
+  std::vector<RawImage> generate(const GenerationParams&, const ProgressFn&,
+                                 const CancelFlag&) override {
+    return {};
+  }
+};
+
+ModelCatalog catalog() {
+  ModelCatalog c;
+  c.add(std::make_shared<StaticProvider>());
+  return c;
+}
+
+std::string rejected_field(const GenerationRequest& request, const Preferences& prefs = {}) {
+  try {
+    resolve_generation(request, prefs, catalog(), "free");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    return e.field();
+  }
+  return "";
+}
+
+GenerationRequest prompt(std::string text) {
+  GenerationRequest r;
+  r.prompt = std::move(text);
+  return r;
+}
+
+TEST(ResolveGeneration, FillsModelDefaultsAndARandomSeed) {
+  const auto a = resolve_generation(prompt("a fox"), {}, catalog(), "free");
+  EXPECT_EQ(a.model, "free");
+  EXPECT_EQ(a.width, 512);
+  EXPECT_EQ(a.height, 512);
+  EXPECT_EQ(a.steps, 20);
+  EXPECT_EQ(a.cfg_scale, 7);
+  EXPECT_EQ(a.count, 1);
+  const auto b = resolve_generation(prompt("a fox"), {}, catalog(), "free");
+  const auto c = resolve_generation(prompt("a fox"), {}, catalog(), "free");
+  EXPECT_FALSE(a.seed == b.seed && b.seed == c.seed);
+}
+
+TEST(ResolveGeneration, PreferencesFillWhatTheRequestOmits) {
+  Preferences prefs;
+  prefs.style = "neon";
+  prefs.width = 640;
+  prefs.height = 384;
+  prefs.negative_prompt = "blur";
+  auto request = prompt("a fox");
+  const auto p = resolve_generation(request, prefs, catalog(), "free");
+  EXPECT_EQ(p.style, "neon");
+  EXPECT_EQ(p.width, 640);
+  EXPECT_EQ(p.height, 384);
+  EXPECT_EQ(p.negative_prompt, "blur");
+
+  request.style = "watercolor";
+  request.width = 256;
+  request.seed = 7;
+  const auto q = resolve_generation(request, prefs, catalog(), "free");
+  EXPECT_EQ(q.style, "watercolor");
+  EXPECT_EQ(q.width, 256);
+  EXPECT_EQ(q.height, 384);
+  EXPECT_EQ(q.seed, 7u);
+}
+
+TEST(ResolveGeneration, PreferencesAModelCannotUseAreIgnored) {
+  Preferences prefs;
+  prefs.model = "fixed";
+  prefs.style = "neon";            // fixed has no styles
+  prefs.negative_prompt = "blur";  // fixed takes no negative prompt
+  prefs.width = 640;               // not one of fixed's sizes
+  prefs.height = 384;
+  const auto p = resolve_generation(prompt("a fox"), prefs, catalog(), "free");
+  EXPECT_EQ(p.model, "fixed");
+  EXPECT_EQ(p.style, "");
+  EXPECT_EQ(p.negative_prompt, "");
+  EXPECT_EQ(p.width, 1024);
+}
+
+TEST(ValidateGeneration, NamesTheOffendingField) {
+  EXPECT_EQ(rejected_field(prompt("")), "prompt");
+  EXPECT_EQ(rejected_field(prompt(" \n\t")), "prompt");
+  EXPECT_EQ(rejected_field(prompt(std::string(21, 'a'))), "prompt");
+  EXPECT_EQ(rejected_field(prompt("\xF0\x9F\xA6\x8A fox, 19 characters")), "");  // 20 code points
+
+  auto r = prompt("fox");
+  r.model = "nope";
+  EXPECT_EQ(rejected_field(r), "model");
+  r = prompt("fox");
+  r.width = 1000;  // not a multiple of 8
+  EXPECT_EQ(rejected_field(r), "width");
+  r = prompt("fox");
+  r.height = 2048;
+  EXPECT_EQ(rejected_field(r), "height");
+  r = prompt("fox");
+  r.width = 0;
+  EXPECT_EQ(rejected_field(r), "width");
+  r = prompt("fox");
+  r.steps = 51;
+  EXPECT_EQ(rejected_field(r), "steps");
+  r = prompt("fox");
+  r.cfg_scale = 0.5;
+  EXPECT_EQ(rejected_field(r), "cfg_scale");
+  r = prompt("fox");
+  r.count = 5;
+  EXPECT_EQ(rejected_field(r), "count");
+  r.count = 0;
+  EXPECT_EQ(rejected_field(r), "count");
+  r = prompt("fox");
+  r.style = "oil";
+  EXPECT_EQ(rejected_field(r), "style");
+
+  r = prompt("fox");
+  r.model = "fixed";
+  r.negative_prompt = "blur";
+  EXPECT_EQ(rejected_field(r), "negative_prompt");
+  r.negative_prompt.reset();
+  r.width = 1152;
+  r.height = 896;
+  EXPECT_EQ(rejected_field(r), "");
+  r.height = 1024;
+  EXPECT_EQ(rejected_field(r), "width");
+  r.height = 896;
+  r.steps = 10;  // fixed takes no steps
+  EXPECT_EQ(rejected_field(r), "steps");
+}
+
+TEST(ModelCatalog, RejectsDuplicateIdsAndUnknownModels) {
+  ModelCatalog c;
+  c.add(std::make_shared<StaticProvider>());
+  EXPECT_THROW(c.add(std::make_shared<StaticProvider>()), Error);
+  EXPECT_EQ(c.models().size(), 2u);
+  EXPECT_THROW(c.model("unknown"), Error);
+  EXPECT_EQ(c.model("fixed").max_count, 1);
+}
+
+}  // namespace
+}  // namespace rendermart
