@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,9 @@ namespace rendermart::http {
 enum class Method { GET, HEAD, POST, PUT, PATCH, DELETE_, OPTIONS };
 
 const char* to_string(Method method);
+// The method named exactly (upper case) by `text`, or nothing for methods this server does not
+// serve (TRACE, CONNECT, extensions).
+std::optional<Method> method_from_string(std::string_view text);
 
 struct Request {
   Method method = Method::GET;
@@ -49,10 +53,13 @@ struct Response {
   // When set, the response is a Server-Sent Events stream fed by this channel; body is ignored.
   std::shared_ptr<SseChannel> events;
 
+  // Replaces the header of that name (compared case-insensitively), or adds it. Push to
+  // `headers` directly for headers that repeat (Set-Cookie).
   void set_header(std::string name, std::string value);
   std::optional<std::string> header(std::string_view name) const;
 };
 
+// A response with that status, Content-Type application/json and that body.
 Response json_response(unsigned status, const std::string& json_text);
 
 }  // namespace rendermart::http

@@ -33,6 +33,8 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
   };
+  // Finds the route and runs its handler; 404/405 as responses, handler errors propagate.
+  Response dispatch(Request& request) const;
   std::vector<Route> routes_;
   Handler fallback_;
 };

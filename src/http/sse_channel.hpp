@@ -19,9 +19,13 @@ struct SseEvent {
   std::string id;     // the "id:" field; empty: none
 };
 
+// The wire form of one event: "event:", "id:" and one "data:" line per line of data, then a
+// blank line. CR and LF are removed from event and id, which must be single lines.
+std::string format_sse(const SseEvent& event);
+
 class SseChannel {
  public:
-  // Thread-safe. Events pushed after close() are dropped.
+  // Thread-safe. Events pushed after close() or after the client went away are dropped.
   void push(SseEvent event);
   void close();
 
@@ -33,6 +37,8 @@ class SseChannel {
   std::deque<SseEvent> take(bool& closed);
 
   // The client went away: runs the hook (once) so the producer can let go of its resources.
+  // The server calls disconnected() whenever the stream ends (client gone, server stopping, or
+  // after draining a closed channel). A hook installed after that runs at once.
   void set_on_disconnect(std::function<void()> hook);
   void disconnected();
 
@@ -42,6 +48,7 @@ class SseChannel {
   bool closed_ = false;
   std::function<void()> waker_;
   std::function<void()> on_disconnect_;
+  bool disconnected_ = false;
 };
 
 }  // namespace rendermart::http

@@ -1,0 +1,40 @@
+#include "http/status.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace rendermart::http {
+
+unsigned http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return 400;
+    case ErrorCode::invalid_json: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::forbidden: return 403;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::method_not_allowed: return 405;
+    case ErrorCode::conflict: return 409;
+    case ErrorCode::payload_too_large: return 413;
+    case ErrorCode::unsupported_media_type: return 415;
+    case ErrorCode::range_not_satisfiable: return 416;
+    case ErrorCode::rate_limited: return 429;
+    case ErrorCode::canceled: return 409;
+    case ErrorCode::content_filtered: return 422;
+    case ErrorCode::provider_error: return 502;
+    case ErrorCode::storage_error: return 502;
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::internal: return 500;
+  }
+  return 500;
+}
+
+Response error_response(const Error& error) {
+  nlohmann::json detail = {{"code", to_string(error.code())}, {"message", error.what()}};
+  if (!error.field().empty()) detail["field"] = error.field();
+  const nlohmann::json body = {{"error", std::move(detail)}};
+  // Messages may quote client input that is not UTF-8; replacing beats throwing while reporting
+  // an error.
+  return json_response(http_status(error.code()),
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace rendermart::http
