@@ -106,8 +106,9 @@ class Store {
   virtual bool renew_lease(const std::string& job_id, const std::string& worker_id,
                            double progress, Millis now, const QueuePolicy& policy) = 0;
   // Inserts the images and marks the job succeeded in one transaction, only while `worker_id`
-  // holds the lease. Idempotent: a job already succeeded is left as it is. Returns false when
-  // the lease was lost (the caller then deletes the blobs it wrote).
+  // holds the lease. Idempotent: a job already succeeded is left as it is, and the call returns
+  // true again only to the worker that completed it. Returns false when the lease was lost
+  // (the caller then deletes the blobs it wrote).
   virtual bool complete_job(const std::string& job_id, const std::string& worker_id,
                             const std::vector<Image>& images, Millis now) = 0;
   // Records an error. retryable and attempts < max_attempts: the job goes back to the queue;

@@ -1,0 +1,59 @@
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
+
+namespace rendermart {
+namespace {
+
+constexpr std::string_view kAcceptedForms =
+    "use sqlite:///absolute/path.db, sqlite://relative/path.db or sqlite::memory:";
+
+Error bad_url(std::string_view problem) {
+  return invalid_argument("database_url", fmt::format("{}; {}", problem, kAcceptedForms));
+}
+
+// The database file's directory is created, so that a fresh machine needs no setup.
+std::unique_ptr<Store> open_sqlite_file(const std::string& path) {
+  if (path.empty()) throw bad_url("the database URL names no file");
+  const auto directory = std::filesystem::path(path).parent_path();
+  if (!directory.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) {
+      throw Error(ErrorCode::unavailable,
+                  fmt::format("cannot create the database directory {}: {}; create it, or point "
+                              "the database URL elsewhere",
+                              directory.string(), error.message()));
+    }
+  }
+  return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace
+
+// "sqlite:///abs/path.db" has an empty authority and an absolute path; "sqlite://rel/path.db"
+// is read as a path relative to the working directory (not as a host name), the form the
+// zero-configuration default uses.
+std::unique_ptr<Store> open_store(const std::string& url) {
+  constexpr std::string_view kMemory = "sqlite::memory:";
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url == kMemory) return std::make_unique<SqliteStore>(":memory:");
+  if (url.starts_with(kSqlite)) return open_sqlite_file(url.substr(kSqlite.size()));
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    throw bad_url("PostgreSQL is not built into this version yet");
+  }
+  // The URL is not echoed: a database URL may carry a password.
+  const auto colon = url.find(':');
+  throw bad_url(
+      colon == std::string::npos
+          ? std::string("the database URL has no scheme")
+          : fmt::format("the database URL scheme '{}' is not supported", url.substr(0, colon)));
+}
+
+}  // namespace rendermart

@@ -1,0 +1,158 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+
+namespace rendermart::sqlite {
+namespace {
+
+// Conventions: times are INTEGER milliseconds since the epoch (Millis); ids are the
+// time-ordered text ids of core/ids.hpp, so `ORDER BY id` is creation order and keyset
+// pagination needs only an index on (owner, id); booleans are INTEGER 0/1.
+constexpr std::string_view kInitialSchema = R"sql(
+-- E-mails are stored lower-cased; NOCASE (ASCII case folding) also keeps a differently-cased
+-- duplicate out if a caller forgets.
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  email         TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  password_hash TEXT NOT NULL,
+  is_admin      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_keys (
+  id           TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  prefix       TEXT NOT NULL,
+  secret_hash  TEXT NOT NULL UNIQUE,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_user ON api_keys(user_id, id);
+
+CREATE TABLE preferences (
+  user_id         TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  theme           TEXT NOT NULL
+);
+
+-- Parameters are columns, not a JSON blob, so that they can be filtered and indexed.
+-- Invariant kept by the store: a queued job never has cancel_requested set (a cancel request
+-- on a queued job cancels it at once), and lease_owner is '' unless the job is running.
+CREATE TABLE jobs (
+  id               TEXT PRIMARY KEY,
+  user_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  prompt           TEXT NOT NULL,
+  negative_prompt  TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  style            TEXT NOT NULL,
+  width            INTEGER NOT NULL,
+  height           INTEGER NOT NULL,
+  steps            INTEGER NOT NULL,
+  cfg_scale        REAL NOT NULL,
+  seed             INTEGER NOT NULL,
+  count            INTEGER NOT NULL,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+  progress         REAL NOT NULL DEFAULT 0,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  error_code       TEXT NOT NULL DEFAULT '',
+  error_message    TEXT NOT NULL DEFAULT '',
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  started_at       INTEGER,
+  finished_at      INTEGER
+);
+-- The queue in creation order: queue position and depth, the running jobs (expired leases).
+CREATE INDEX jobs_status_created ON jobs(status, created_at, id);
+-- The queue per user: a claim visits each queued user's oldest job (see SqliteStore::claim_job)
+-- instead of every queued job, and counts each user's running jobs.
+CREATE INDEX jobs_status_user ON jobs(status, user_id, created_at, id);
+-- A user's jobs, newest first.
+CREATE INDEX jobs_user ON jobs(user_id, id);
+
+-- `seq` is an explicit INTEGER PRIMARY KEY because the full-text index refers to rows by rowid,
+-- and VACUUM may renumber an implicit rowid. UNIQUE (job_id, idx) makes a second completion of
+-- the same job unable to insert duplicates. A job with images cannot be deleted by accident
+-- (NO ACTION); deleting the user removes both.
+CREATE TABLE images (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  job_id          TEXT NOT NULL REFERENCES jobs(id),
+  idx             INTEGER NOT NULL,
+  prompt          TEXT NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  steps           INTEGER NOT NULL,
+  cfg_scale       REAL NOT NULL,
+  seed            INTEGER NOT NULL,
+  count           INTEGER NOT NULL,
+  title           TEXT NOT NULL DEFAULT '',
+  tags            TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+  favorite        INTEGER NOT NULL DEFAULT 0,
+  blob_key        TEXT NOT NULL,
+  bytes           INTEGER NOT NULL,
+  sha256          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (job_id, idx)
+);
+-- A user's images, newest first: the gallery and its keyset pagination.
+CREATE INDEX images_user ON images(user_id, id);
+
+-- Full-text index over the searchable text, stored once (external content: the text stays in
+-- `images`) and kept in step by the triggers below. unicode61 with diacritics removed lets
+-- "cafe" find "Café". No prefix indexes: searches are prefix queries, but measured on typical
+-- prompts they doubled the cost of indexing an image and barely changed the cost of a search.
+-- The tags column holds JSON, whose punctuation the tokenizer drops.
+CREATE VIRTUAL TABLE images_fts USING fts5(
+  prompt, negative_prompt, title, tags,
+  content = 'images', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+  INSERT INTO images_fts (rowid, prompt, negative_prompt, title, tags)
+  VALUES (new.seq, new.prompt, new.negative_prompt, new.title, new.tags);
+END;
+CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+  INSERT INTO images_fts (images_fts, rowid, prompt, negative_prompt, title, tags)
+  VALUES ('delete', old.seq, old.prompt, old.negative_prompt, old.title, old.tags);
+END;
+-- Only when searchable text changes: marking a favorite leaves the index alone.
+CREATE TRIGGER images_fts_update AFTER UPDATE OF prompt, negative_prompt, title, tags ON images
+WHEN old.prompt IS NOT new.prompt OR old.negative_prompt IS NOT new.negative_prompt
+  OR old.title IS NOT new.title OR old.tags IS NOT new.tags
+BEGIN
+  INSERT INTO images_fts (images_fts, rowid, prompt, negative_prompt, title, tags)
+  VALUES ('delete', old.seq, old.prompt, old.negative_prompt, old.title, old.tags);
+  INSERT INTO images_fts (rowid, prompt, negative_prompt, title, tags)
+  VALUES (new.seq, new.prompt, new.negative_prompt, new.title, new.tags);
+END;
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace rendermart::sqlite

@@ -1,0 +1,787 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <algorithm>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/sqlite/fts_query.hpp"
+#include "store/sqlite/migrations.hpp"
+
+namespace rendermart {
+namespace {
+
+using sqlite::Database;
+using sqlite::Query;
+using sqlite::Transaction;
+using sqlite::TransactionMode;
+
+// Read connections: enough for the API's request threads to read in parallel; more would only
+// hold memory (each has its own page and statement cache). They are opened on demand.
+std::size_t max_readers_for(const std::string& path) {
+  if (path == ":memory:") return 0;
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8);
+}
+
+// The API bounds page sizes more tightly; this only keeps a negative limit (SQLite: no limit)
+// or a huge one from reading a whole table.
+constexpr int kMaxPageSize = 1000;
+int page_limit(const Page& page) { return std::clamp(page.limit, 0, kMaxPageSize); }
+
+// ---- Columns and row mapping. Each read_* takes the columns in the order of its k*Columns. ----
+
+const std::string kParamColumns =
+    "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
+const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
+const std::string kApiKeyColumns =
+    "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
+const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
+const std::string kJobColumns =
+    "id, user_id, " + kParamColumns +
+    ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
+    "lease_expires_at, created_at, started_at, finished_at";
+const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
+                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at";
+
+GenerationParams read_params(const Query& q, int first) {
+  GenerationParams params;
+  params.prompt = q.text(first);
+  params.negative_prompt = q.text(first + 1);
+  params.model = q.text(first + 2);
+  params.style = q.text(first + 3);
+  params.width = q.integer(first + 4);
+  params.height = q.integer(first + 5);
+  params.steps = q.integer(first + 6);
+  params.cfg_scale = q.real(first + 7);
+  params.seed = static_cast<std::uint32_t>(q.int64(first + 8));
+  params.count = q.integer(first + 9);
+  return params;
+}
+
+// Binds the ten parameter columns to ?first .. ?first+9.
+void bind_params(Query& q, int first, const GenerationParams& params) {
+  q.bind(first, params.prompt)
+      .bind(first + 1, params.negative_prompt)
+      .bind(first + 2, params.model)
+      .bind(first + 3, params.style)
+      .bind(first + 4, params.width)
+      .bind(first + 5, params.height)
+      .bind(first + 6, params.steps)
+      .bind(first + 7, params.cfg_scale)
+      .bind(first + 8, params.seed)
+      .bind(first + 9, params.count);
+}
+
+User read_user(const Query& q) {
+  User user;
+  user.id = q.text(0);
+  user.email = q.text(1);
+  user.password_hash = q.text(2);
+  user.is_admin = q.integer(3) != 0;
+  user.created_at = q.int64(4);
+  return user;
+}
+
+ApiKey read_api_key(const Query& q) {
+  ApiKey key;
+  key.id = q.text(0);
+  key.user_id = q.text(1);
+  key.name = q.text(2);
+  key.prefix = q.text(3);
+  key.secret_hash = q.text(4);
+  key.created_at = q.int64(5);
+  key.last_used_at = q.optional_int64(6);
+  return key;
+}
+
+Preferences read_preferences(const Query& q) {
+  Preferences prefs;
+  prefs.model = q.text(0);
+  prefs.style = q.text(1);
+  prefs.width = q.integer(2);
+  prefs.height = q.integer(3);
+  prefs.negative_prompt = q.text(4);
+  prefs.theme = q.text(5);
+  return prefs;
+}
+
+JobStatus parse_status(const std::string& job_id, const std::string& text) {
+  const auto status = job_status_from_string(text);
+  if (!status) {
+    throw Error(ErrorCode::internal,
+                fmt::format("job {} has an unknown status '{}' in the database", job_id, text));
+  }
+  return *status;
+}
+
+Job read_job(const Query& q) {
+  Job job;
+  job.id = q.text(0);
+  job.user_id = q.text(1);
+  job.params = read_params(q, 2);
+  job.status = parse_status(job.id, q.text(12));
+  job.progress = q.real(13);
+  job.attempts = q.integer(14);
+  job.error_code = q.text(15);
+  job.error_message = q.text(16);
+  job.cancel_requested = q.integer(17) != 0;
+  job.lease_owner = q.text(18);
+  job.lease_expires_at = q.int64(19);
+  job.created_at = q.int64(20);
+  job.started_at = q.optional_int64(21);
+  job.finished_at = q.optional_int64(22);
+  return job;
+}
+
+// Tags are stored as a JSON array of strings. Invalid UTF-8 is replaced rather than refused:
+// the API validates text, and a stray byte must not make an image impossible to save.
+std::string encode_tags(const std::vector<std::string>& tags) {
+  return nlohmann::json(tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> decode_tags(const std::string& image_id, const std::string& text) {
+  if (text == "[]") return {};  // the common case, without a parse
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> tags;
+  if (!json.is_array()) {
+    throw Error(ErrorCode::internal,
+                fmt::format("image {} has malformed tags in the database: {}", image_id, text));
+  }
+  for (const auto& tag : json) {
+    if (tag.is_string()) tags.push_back(tag.get<std::string>());
+  }
+  return tags;
+}
+
+Image read_image(const Query& q) {
+  Image image;
+  image.id = q.text(0);
+  image.user_id = q.text(1);
+  image.job_id = q.text(2);
+  image.index = q.integer(3);
+  image.params = read_params(q, 4);
+  image.title = q.text(14);
+  image.tags = decode_tags(image.id, q.text(15));
+  image.favorite = q.integer(16) != 0;
+  image.blob_key = q.text(17);
+  image.bytes = q.int64(18);
+  image.sha256 = q.text(19);
+  image.created_at = q.int64(20);
+  return image;
+}
+
+template <typename Reader>
+auto optional_row(Query query, Reader reader) -> std::optional<decltype(reader(query))> {
+  if (!query.step()) return std::nullopt;
+  return reader(query);
+}
+
+template <typename Reader>
+auto all_rows(Query query, Reader reader) -> std::vector<decltype(reader(query))> {
+  std::vector<decltype(reader(query))> rows;
+  while (query.step()) rows.push_back(reader(query));
+  return rows;
+}
+
+// The first column of a query that always returns one row (COUNT, MAX, ...).
+std::int64_t scalar(Query query) {
+  if (!query.step()) throw Error(ErrorCode::internal, "a scalar query returned no row");
+  return query.int64(0);
+}
+
+// Progress is reported by workers; keep it within 0..1 whatever they send (NaN included, which
+// SQLite would store as NULL).
+double clamp_progress(double progress) {
+  if (!(progress >= 0)) return 0;
+  return std::min(progress, 1.0);
+}
+
+// ---- SQL ----
+
+const std::string kInsertUser =
+    "INSERT INTO users (" + kUserColumns + ") VALUES (?1, ?2, ?3, ?4, ?5)";
+const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
+const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
+
+const std::string kInsertApiKey =
+    "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const std::string kListApiKeys =
+    "SELECT " + kApiKeyColumns + " FROM api_keys WHERE user_id = ?1 ORDER BY id DESC";
+const std::string kUseApiKey =
+    "UPDATE api_keys SET last_used_at = ?2 WHERE secret_hash = ?1 "
+    "RETURNING " +
+    kApiKeyColumns;
+
+const std::string kSelectPreferences =
+    "SELECT " + kPreferenceColumns + " FROM preferences WHERE user_id = ?1";
+const std::string kUpsertPreferences =
+    "INSERT INTO preferences (user_id, " + kPreferenceColumns +
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_id) DO UPDATE SET "
+    "model = excluded.model, style = excluded.style, width = excluded.width, "
+    "height = excluded.height, negative_prompt = excluded.negative_prompt, "
+    "theme = excluded.theme";
+
+const std::string kInsertJob = "INSERT INTO jobs (id, user_id, " + kParamColumns +
+                               ", status, created_at) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'queued', ?13)";
+const std::string kSelectJob =
+    "SELECT " + kJobColumns + " FROM jobs WHERE id = ?1 AND user_id = ?2";
+const std::string kListJobs =
+    "SELECT " + kJobColumns + " FROM jobs WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
+const std::string kListJobsAfter =
+    "SELECT " + kJobColumns + " FROM jobs WHERE user_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2";
+const std::string kSelectJobImages =
+    "SELECT " + kImageColumns + " FROM images WHERE job_id = ?1 ORDER BY idx";
+const std::string kCancelQueuedJob =
+    "UPDATE jobs SET status = 'canceled', finished_at = ?2 WHERE id = ?1 RETURNING " + kJobColumns;
+const std::string kRequestCancelRunningJob =
+    "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1 RETURNING " + kJobColumns;
+
+// The queue. A lease is held while status = 'running' and lease_owner names the worker; it
+// counts as expired once lease_expires_at < now, and a claim may then take the job over. Until
+// one does, the late worker still holds the lease and may renew or finish: its work is not lost
+// for want of a competitor. Finishing a job clears the lease.
+
+// Jobs whose worker vanished after a cancel request are canceled rather than run again.
+constexpr std::string_view kCancelAbandonedJobs =
+    "UPDATE jobs SET status = 'canceled', finished_at = ?1, lease_owner = '', "
+    "lease_expires_at = 0 "
+    "WHERE status = 'running' AND lease_expires_at < ?1 AND cancel_requested = 1";
+// Jobs whose lease expired on their last allowed attempt fail, keeping the error of an earlier
+// attempt when one was recorded (fail_job with a retryable error), since that is the likelier
+// cause than the crash that followed.
+constexpr std::string_view kFailExhaustedJobs =
+    "UPDATE jobs SET status = 'failed', finished_at = ?1, lease_owner = '', "
+    "lease_expires_at = 0, "
+    "error_code = CASE WHEN error_code = '' THEN 'lease_expired' ELSE error_code END, "
+    "error_message = CASE WHEN error_code = '' THEN ?3 ELSE error_message END "
+    "WHERE status = 'running' AND lease_expires_at < ?1 AND attempts >= ?2";
+// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then
+// the oldest job. Only each user's oldest queued job can win, so the candidates are those heads,
+// found by walking the distinct queued users through jobs_status_user, plus the running jobs
+// whose lease expired. A claim thus costs a few index seeks per user with queued jobs, however
+// deep the queue.
+const std::string kClaimJob =
+    "UPDATE jobs SET status = 'running', lease_owner = ?1, lease_expires_at = ?2 + ?3, "
+    "attempts = attempts + 1, progress = 0, started_at = COALESCE(started_at, ?2) "
+    "WHERE id = ("
+    "  WITH RECURSIVE"
+    "  queued_users (user_id) AS ("
+    "    SELECT MIN(user_id) FROM jobs WHERE status = 'queued'"
+    "    UNION ALL"
+    "    SELECT (SELECT MIN(j.user_id) FROM jobs AS j"
+    "            WHERE j.status = 'queued' AND j.user_id > q.user_id)"
+    "    FROM queued_users AS q WHERE q.user_id IS NOT NULL),"
+    "  heads (id) AS ("
+    "    SELECT (SELECT j.id FROM jobs AS j"
+    "            WHERE j.status = 'queued' AND j.user_id = q.user_id AND j.cancel_requested = 0"
+    "            ORDER BY j.created_at, j.id LIMIT 1)"
+    "    FROM queued_users AS q WHERE q.user_id IS NOT NULL"
+    "    UNION ALL"
+    "    SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < ?2)"
+    "  SELECT j.id FROM heads AS h JOIN jobs AS j ON j.id = h.id"
+    "  ORDER BY (SELECT COUNT(*) FROM jobs AS r WHERE r.status = 'running'"
+    "            AND r.user_id = j.user_id AND r.lease_expires_at >= ?2),"
+    "           j.created_at, j.id"
+    "  LIMIT 1) "
+    "RETURNING " +
+    kJobColumns;
+constexpr std::string_view kRenewLease =
+    "UPDATE jobs SET lease_expires_at = ?3, progress = ?4 "
+    "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running' RETURNING cancel_requested";
+constexpr std::string_view kSelectLease =
+    "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = ?1";
+const std::string kInsertImage =
+    "INSERT INTO images (" + kImageColumns +
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21)";
+constexpr std::string_view kSucceedJob =
+    "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = ?2, "
+    "lease_expires_at = 0 WHERE id = ?1";
+constexpr std::string_view kFinishJob =
+    "UPDATE jobs SET status = ?2, error_code = ?3, error_message = ?4, finished_at = ?5, "
+    "lease_owner = '', lease_expires_at = 0 WHERE id = ?1";
+constexpr std::string_view kRequeueJob =
+    "UPDATE jobs SET status = 'queued', error_code = ?2, error_message = ?3, progress = 0, "
+    "lease_owner = '', lease_expires_at = 0 WHERE id = ?1";
+constexpr std::string_view kCancelRunningJob =
+    "UPDATE jobs SET status = 'canceled', finished_at = ?3, lease_owner = '', "
+    "lease_expires_at = 0 WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'";
+// A worker shutting down gives its job back; a job whose cancellation was requested meanwhile
+// is canceled instead, since a queued job must not carry a cancel request.
+constexpr std::string_view kReleaseJob =
+    "UPDATE jobs SET "
+    "status = CASE WHEN cancel_requested THEN 'canceled' ELSE 'queued' END, "
+    "finished_at = CASE WHEN cancel_requested THEN ?3 ELSE finished_at END, "
+    "attempts = MAX(attempts - 1, 0), progress = 0, lease_owner = '', lease_expires_at = 0 "
+    "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'";
+
+const std::string kSelectImage =
+    "SELECT " + kImageColumns + " FROM images WHERE id = ?1 AND user_id = ?2";
+// COALESCE keeps the fields the patch leaves out (bound as NULL).
+const std::string kUpdateImage =
+    "UPDATE images SET favorite = COALESCE(?3, favorite), title = COALESCE(?4, title), "
+    "tags = COALESCE(?5, tags) WHERE id = ?1 AND user_id = ?2 RETURNING " +
+    kImageColumns;
+const std::string kDeleteImage =
+    "DELETE FROM images WHERE id = ?1 AND user_id = ?2 RETURNING " + kImageColumns;
+
+// Fills job.images when the job succeeded.
+void load_images(Database& db, Job& job) {
+  if (job.status == JobStatus::succeeded) {
+    job.images = all_rows(db.query(kSelectJobImages, job.id), read_image);
+  }
+}
+
+// What complete_job and fail_job check before they touch a job.
+struct LeaseRow {
+  std::string user_id;
+  JobStatus status = JobStatus::queued;
+  std::string lease_owner;
+  int attempts = 0;
+  bool cancel_requested = false;
+
+  bool held_by(const std::string& worker_id) const {
+    return status == JobStatus::running && lease_owner == worker_id;
+  }
+};
+
+std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
+  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Query& q) {
+    return LeaseRow{q.text(0), parse_status(job_id, q.text(1)), q.text(2), q.integer(3),
+                    q.integer(4) != 0};
+  });
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path)
+    : path_(path), max_readers_(max_readers_for(path)), writer_(path) {
+  // WAL: readers do not block the writer nor it them, and a commit appends to the log instead
+  // of rewriting pages (with synchronous=NORMAL, no fsync per commit; a power cut may lose the
+  // last commits but never corrupts the file). The mode is stored in the file, so it holds for
+  // the read connections and other processes too. An in-memory database has no WAL.
+  if (max_readers_ > 0) writer_.exec("PRAGMA journal_mode = WAL");
+}
+
+SqliteStore::~SqliteStore() = default;
+
+template <typename Body>
+auto SqliteStore::write(Body&& body) {
+  std::lock_guard lock(writer_mutex_);
+  Transaction transaction(writer_, TransactionMode::immediate);
+  if constexpr (std::is_void_v<std::invoke_result_t<Body&, Database&>>) {
+    body(writer_);
+    transaction.commit();
+  } else {
+    auto result = body(writer_);
+    transaction.commit();
+    return result;
+  }
+}
+
+template <typename Body>
+auto SqliteStore::read(Body&& body) {
+  if (max_readers_ == 0) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction transaction(writer_, TransactionMode::deferred);
+    auto result = body(writer_);
+    transaction.commit();
+    return result;
+  }
+  struct ReaderLoan {
+    SqliteStore& store;
+    Database& reader;
+    ~ReaderLoan() { store.release_reader(reader); }
+  } loan{*this, acquire_reader()};
+  Transaction transaction(loan.reader, TransactionMode::deferred);
+  auto result = body(loan.reader);
+  transaction.commit();
+  return result;
+}
+
+Database& SqliteStore::acquire_reader() {
+  std::unique_lock lock(readers_mutex_);
+  reader_released_.wait(
+      lock, [this] { return !idle_readers_.empty() || readers_.size() < max_readers_; });
+  if (!idle_readers_.empty()) {
+    Database* reader = idle_readers_.back();
+    idle_readers_.pop_back();
+    return *reader;
+  }
+  auto reader = std::make_unique<Database>(path_);
+  // A write on a read connection would bypass the writer's mutex and the BEGIN IMMEDIATE rule.
+  reader->exec("PRAGMA query_only = ON");
+  readers_.push_back(std::move(reader));
+  return *readers_.back();
+}
+
+void SqliteStore::release_reader(Database& reader) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    idle_readers_.push_back(&reader);
+  }
+  reader_released_.notify_one();
+}
+
+// ---- Schema ----
+
+void SqliteStore::migrate() {
+  // The write lock (BEGIN IMMEDIATE) makes a second process wait, then find nothing to do.
+  // Versions newer than this binary knows are left alone, so that the older pods of a rolling
+  // deployment keep running against the newer schema.
+  write([](Database& db) {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    const std::int64_t applied =
+        scalar(db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    for (const auto& migration : sqlite::migrations()) {
+      if (migration.version <= applied) continue;
+      try {
+        db.exec(migration.sql);
+      } catch (const Error& error) {
+        throw Error(error.code(), fmt::format("migration {} ({}) failed: {}", migration.version,
+                                              migration.name, error.what()));
+      }
+      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+               migration.version, migration.name, now_millis())
+          .run();
+    }
+  });
+}
+
+void SqliteStore::ping() {
+  read([](Database& db) { return scalar(db.query("SELECT 1")); });
+}
+
+// ---- Users ----
+
+void SqliteStore::create_user(const User& user) {
+  write([&](Database& db) {
+    // Checked first, under the write lock, so that the conflict can name its field; the unique
+    // index still guarantees it.
+    if (scalar(db.query("SELECT COUNT(*) FROM users WHERE email = ?1", user.email)) > 0) {
+      throw Error(ErrorCode::conflict,
+                  "an account with this e-mail address already exists; sign in instead", "email");
+    }
+    db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin, user.created_at)
+        .run();
+  });
+}
+
+std::optional<User> SqliteStore::find_user_by_email(const std::string& email) {
+  return read(
+      [&](Database& db) { return optional_row(db.query(kSelectUserByEmail, email), read_user); });
+}
+
+std::optional<User> SqliteStore::find_user(const std::string& user_id) {
+  return read(
+      [&](Database& db) { return optional_row(db.query(kSelectUser, user_id), read_user); });
+}
+
+void SqliteStore::set_admin(const std::string& user_id, bool is_admin) {
+  write([&](Database& db) {
+    if (db.query("UPDATE users SET is_admin = ?2 WHERE id = ?1", user_id, is_admin).run() == 0) {
+      throw not_found("user " + user_id);
+    }
+  });
+}
+
+// ---- Sessions ----
+
+void SqliteStore::create_session(const std::string& token_hash, const std::string& user_id,
+                                 Millis expires_at) {
+  write([&](Database& db) {
+    db.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+             token_hash, user_id, expires_at)
+        .run();
+  });
+}
+
+std::optional<Session> SqliteStore::find_session(const std::string& token_hash, Millis now) {
+  return read([&](Database& db) {
+    return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
+                                 "WHERE token_hash = ?1 AND expires_at > ?2",
+                                 token_hash, now),
+                        [](const Query& q) {
+                          return Session{q.text(0), q.int64(1)};
+                        });
+  });
+}
+
+void SqliteStore::delete_session(const std::string& token_hash) {
+  write([&](Database& db) {
+    db.query("DELETE FROM sessions WHERE token_hash = ?1", token_hash).run();
+  });
+}
+
+// ---- API keys ----
+
+void SqliteStore::create_api_key(const ApiKey& key) {
+  write([&](Database& db) {
+    db.query(kInsertApiKey, key.id, key.user_id, key.name, key.prefix, key.secret_hash,
+             key.created_at, key.last_used_at)
+        .run();
+  });
+}
+
+std::vector<ApiKey> SqliteStore::list_api_keys(const std::string& user_id) {
+  return read(
+      [&](Database& db) { return all_rows(db.query(kListApiKeys, user_id), read_api_key); });
+}
+
+bool SqliteStore::delete_api_key(const std::string& user_id, const std::string& key_id) {
+  return write([&](Database& db) {
+    return db.query("DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2", key_id, user_id).run() >
+           0;
+  });
+}
+
+std::optional<ApiKey> SqliteStore::use_api_key(const std::string& secret_hash, Millis now) {
+  return write([&](Database& db) {
+    return optional_row(db.query(kUseApiKey, secret_hash, now), read_api_key);
+  });
+}
+
+// ---- Preferences ----
+
+std::optional<Preferences> SqliteStore::get_preferences(const std::string& user_id) {
+  return read([&](Database& db) {
+    return optional_row(db.query(kSelectPreferences, user_id), read_preferences);
+  });
+}
+
+void SqliteStore::put_preferences(const std::string& user_id, const Preferences& prefs) {
+  write([&](Database& db) {
+    db.query(kUpsertPreferences, user_id, prefs.model, prefs.style, prefs.width, prefs.height,
+             prefs.negative_prompt, prefs.theme)
+        .run();
+  });
+}
+
+// ---- Jobs, as their owner sees them ----
+
+// Only the job's id, user_id, params and created_at are taken: it always starts queued.
+void SqliteStore::enqueue_job(const Job& job) {
+  write([&](Database& db) {
+    Query q = db.query(kInsertJob);
+    q.bind(1, job.id).bind(2, job.user_id).bind(13, job.created_at);
+    bind_params(q, 3, job.params);
+    q.run();
+  });
+}
+
+std::optional<Job> SqliteStore::get_job(const std::string& user_id, const std::string& job_id) {
+  return read([&](Database& db) {
+    auto job = optional_row(db.query(kSelectJob, job_id, user_id), read_job);
+    if (job) load_images(db, *job);
+    return job;
+  });
+}
+
+std::vector<Job> SqliteStore::list_jobs(const std::string& user_id, const Page& page) {
+  return read([&](Database& db) {
+    auto jobs = page.after_id.empty()
+                    ? all_rows(db.query(kListJobs, user_id, page_limit(page)), read_job)
+                    : all_rows(db.query(kListJobsAfter, user_id, page_limit(page), page.after_id),
+                               read_job);
+    for (auto& job : jobs) load_images(db, job);
+    return jobs;
+  });
+}
+
+// Deliberately simple: the queued jobs created before this one, all users. Claims follow
+// fairness and also take expired leases, so this is an estimate of the wait, exact for a
+// single user's queue.
+std::optional<int> SqliteStore::queue_position(const std::string& job_id) {
+  return read([&](Database& db) {
+    return optional_row(
+        db.query("SELECT (SELECT COUNT(*) FROM jobs AS ahead WHERE ahead.status = 'queued' "
+                 "AND (ahead.created_at, ahead.id) < (job.created_at, job.id)) "
+                 "FROM jobs AS job WHERE job.id = ?1 AND job.status = 'queued'",
+                 job_id),
+        [](const Query& q) { return q.integer(0); });
+  });
+}
+
+int SqliteStore::queue_depth() {
+  return read([](Database& db) {
+    return static_cast<int>(scalar(db.query("SELECT COUNT(*) FROM jobs WHERE status = 'queued'")));
+  });
+}
+
+std::optional<Job> SqliteStore::request_cancel(const std::string& user_id,
+                                               const std::string& job_id, Millis now) {
+  return write([&](Database& db) -> std::optional<Job> {
+    auto job = optional_row(db.query(kSelectJob, job_id, user_id), read_job);
+    if (!job) return std::nullopt;
+    switch (job->status) {
+      case JobStatus::queued:
+        return optional_row(db.query(kCancelQueuedJob, job_id, now), read_job);
+      case JobStatus::running:
+        return optional_row(db.query(kRequestCancelRunningJob, job_id), read_job);
+      case JobStatus::succeeded:
+      case JobStatus::failed:
+      case JobStatus::canceled:
+        load_images(db, *job);
+        return job;
+    }
+    return job;
+  });
+}
+
+// ---- The queue, as workers see it ----
+
+std::optional<Job> SqliteStore::claim_job(const std::string& worker_id, Millis now,
+                                          const QueuePolicy& policy) {
+  const std::string exhausted_message = fmt::format(
+      "the job was claimed {} times and each time its worker stopped renewing the lease "
+      "(crashed or lost the database); it will not be retried",
+      policy.max_attempts);
+  return write([&](Database& db) {
+    db.query(kCancelAbandonedJobs, now).run();
+    db.query(kFailExhaustedJobs, now, policy.max_attempts, exhausted_message).run();
+    return optional_row(db.query(kClaimJob, worker_id, now, policy.lease_ms), read_job);
+  });
+}
+
+bool SqliteStore::renew_lease(const std::string& job_id, const std::string& worker_id,
+                              double progress, Millis now, const QueuePolicy& policy) {
+  return write([&](Database& db) {
+    const auto cancel_requested = optional_row(
+        db.query(kRenewLease, job_id, worker_id, now + policy.lease_ms, clamp_progress(progress)),
+        [](const Query& q) { return q.integer(0) != 0; });
+    return cancel_requested.has_value() && !*cancel_requested;
+  });
+}
+
+// The images are recorded under the job's owner and id, whatever their own fields say, so that
+// a worker cannot file images under another user or job.
+bool SqliteStore::complete_job(const std::string& job_id, const std::string& worker_id,
+                               const std::vector<Image>& images, Millis now) {
+  return write([&](Database& db) {
+    const auto lease = select_lease(db, job_id);
+    if (!lease) return false;
+    // A repeated completion by the same worker succeeds again; a worker that lost the lease to
+    // the one that completed gets false, so that it deletes its own files.
+    if (lease->status == JobStatus::succeeded) return lease->lease_owner == worker_id;
+    if (!lease->held_by(worker_id)) return false;
+    for (const auto& image : images) {
+      Query q = db.query(kInsertImage);
+      q.bind_all(image.id, lease->user_id, job_id, image.index);
+      bind_params(q, 5, image.params);
+      q.bind(15, image.title)
+          .bind(16, encode_tags(image.tags))
+          .bind(17, image.favorite)
+          .bind(18, image.blob_key)
+          .bind(19, image.bytes)
+          .bind(20, image.sha256)
+          .bind(21, image.created_at);
+      q.run();
+    }
+    db.query(kSucceedJob, job_id, now).run();
+    return true;
+  });
+}
+
+// A retryable error goes back to the queue while attempts remain, unless cancellation was
+// requested meanwhile: then the job is canceled, since it must not run again.
+bool SqliteStore::fail_job(const std::string& job_id, const std::string& worker_id,
+                           const std::string& code, const std::string& message, bool retryable,
+                           Millis now, const QueuePolicy& policy) {
+  return write([&](Database& db) {
+    const auto lease = select_lease(db, job_id);
+    if (!lease || !lease->held_by(worker_id)) return false;
+    const bool retry = retryable && lease->attempts < policy.max_attempts;
+    if (retry && !lease->cancel_requested) {
+      db.query(kRequeueJob, job_id, code, message).run();
+    } else {
+      const char* status = to_string(retry ? JobStatus::canceled : JobStatus::failed);
+      db.query(kFinishJob, job_id, status, code, message, now).run();
+    }
+    return true;
+  });
+}
+
+bool SqliteStore::cancel_job(const std::string& job_id, const std::string& worker_id, Millis now) {
+  return write(
+      [&](Database& db) { return db.query(kCancelRunningJob, job_id, worker_id, now).run() > 0; });
+}
+
+// release_job has no `now`: a job canceled here (see kReleaseJob) takes the wall clock as its
+// finished_at.
+bool SqliteStore::release_job(const std::string& job_id, const std::string& worker_id) {
+  return write([&](Database& db) {
+    return db.query(kReleaseJob, job_id, worker_id, now_millis()).run() > 0;
+  });
+}
+
+// ---- Images ----
+
+std::optional<Image> SqliteStore::get_image(const std::string& user_id,
+                                            const std::string& image_id) {
+  return read([&](Database& db) {
+    return optional_row(db.query(kSelectImage, image_id, user_id), read_image);
+  });
+}
+
+// Walks images_user (user_id, id) newest first and stops after `limit` rows that pass the
+// filters. A search first collects the rowids of every matching image (the index spans all
+// users), so its cost follows the number of matches rather than the page size. Each combination
+// of filters is its own statement text, cached per connection (at most 64), so that every
+// variant keeps its own plan. The search text is bound, never spliced into the SQL.
+std::vector<Image> SqliteStore::list_images(const std::string& user_id, const ImageQuery& query) {
+  const std::string match = sqlite::fts5_query(query.text);
+  std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = ?1";
+  if (!query.page.after_id.empty()) sql += " AND id < ?2";
+  if (!query.model.empty()) sql += " AND model = ?3";
+  if (query.favorite) sql += " AND favorite = ?4";
+  if (query.created_from) sql += " AND created_at >= ?5";
+  if (query.created_to) sql += " AND created_at < ?6";
+  if (!match.empty()) {
+    sql += " AND seq IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?7)";
+  }
+  sql += " ORDER BY id DESC LIMIT ?8";
+
+  return read([&](Database& db) {
+    Query q = db.query(sql);
+    q.bind(1, user_id).bind(8, page_limit(query.page));
+    if (!query.page.after_id.empty()) q.bind(2, query.page.after_id);
+    if (!query.model.empty()) q.bind(3, query.model);
+    if (query.favorite) q.bind(4, *query.favorite);
+    if (query.created_from) q.bind(5, *query.created_from);
+    if (query.created_to) q.bind(6, *query.created_to);
+    if (!match.empty()) q.bind(7, match);
+    return all_rows(std::move(q), read_image);
+  });
+}
+
+std::optional<Image> SqliteStore::update_image(const std::string& user_id,
+                                               const std::string& image_id,
+                                               const ImagePatch& patch) {
+  std::optional<std::string> tags;
+  if (patch.tags) tags = encode_tags(*patch.tags);
+  return write([&](Database& db) {
+    return optional_row(
+        db.query(kUpdateImage, image_id, user_id, patch.favorite, patch.title, tags), read_image);
+  });
+}
+
+std::optional<Image> SqliteStore::delete_image(const std::string& user_id,
+                                               const std::string& image_id) {
+  return write([&](Database& db) {
+    return optional_row(db.query(kDeleteImage, image_id, user_id), read_image);
+  });
+}
+
+std::int64_t SqliteStore::count_images() {
+  return read([](Database& db) { return scalar(db.query("SELECT COUNT(*) FROM images")); });
+}
+
+}  // namespace rendermart
