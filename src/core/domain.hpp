@@ -12,6 +12,13 @@ namespace rendermart {
 // Milliseconds since the Unix epoch, UTC. Every stored time uses it.
 using Millis = std::int64_t;
 
+// Pixels as providers make them and imaging encodes them.
+struct RawImage {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> rgb;  // width * height * 3 bytes, row-major, top row first
+};
+
 struct User {
   std::string id;
   std::string email;          // lower-cased, trimmed

@@ -54,12 +54,6 @@ struct ModelInfo {
   std::uint32_t max_seed = 4294967295u;
 };
 
-struct RawImage {
-  int width = 0;
-  int height = 0;
-  std::vector<std::uint8_t> rgb;  // width * height * 3 bytes, row-major, top row first
-};
-
 // Called with values in [0, 1] as work advances; may be called from the generating thread only.
 using ProgressFn = std::function<void(double)>;
 

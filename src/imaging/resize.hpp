@@ -1,0 +1,22 @@
+#pragma once
+
+// Resampling of RGB8 images: thumbnails, and fitting img2img inputs to a requested size.
+
+#include "core/domain.hpp"
+
+namespace rendermart {
+
+// Throws Error(invalid_argument, field "image") unless the size is positive and rgb holds exactly
+// width * height * 3 bytes. Every imaging entry point calls it first, so a malformed RawImage
+// never reaches a C library.
+void validate_raw_image(const RawImage& image);
+
+// Resamples to exactly width x height: area averaging (box filter) along an axis that shrinks, so
+// that no source pixel is skipped and thumbnails do not alias; bilinear along an axis that grows.
+RawImage resize(const RawImage& image, int width, int height);
+
+// Scales down, keeping the aspect ratio, so that neither side exceeds max_side; an image that
+// already fits is returned unchanged (a copy): this never enlarges.
+RawImage resize_to_fit(const RawImage& image, int max_side);
+
+}  // namespace rendermart
