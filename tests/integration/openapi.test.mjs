@@ -1,0 +1,249 @@
+// The OpenAPI description and the server agree both ways: every operation in openapi.yaml is
+// served and answers with statuses and bodies the spec declares; methods the spec does not list
+// answer 405 with Allow; unknown paths answer 404.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  DEFAULT_PASSWORD, collectEvents, describeResponse, expectStatus, sessionCookieFrom, startServer,
+  uniqueEmail, waitFor,
+} from './lib/server.mjs';
+import { SpecValidator, loadSpec, matchPath, operations } from './lib/openapi.mjs';
+
+const spec = loadSpec();
+const validator = new SpecValidator(spec);
+const OPS = operations(spec);
+const PROBE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
+  let server;
+  const seen = new Map(); // "METHOD /template" -> Set of statuses
+  const problems = [];
+  const ids = {};
+  let cookie;
+
+  before(async () => {
+    server = await startServer({ name: 'openapi' });
+  }, { timeout: 60_000 });
+  after(async () => { await server?.stop(); });
+
+  function record(method, urlPath, res) {
+    const template = matchPath(spec, urlPath);
+    if (!template) {
+      problems.push(`${method} ${urlPath} -> ${res.status}: the path is not in the spec`);
+      return res;
+    }
+    const key = `${method} ${template}`;
+    if (!seen.has(key)) seen.set(key, new Set());
+    seen.get(key).add(res.status);
+    for (const p of validator.checkResponse(method, template, res)) {
+      problems.push(`${method} ${urlPath} -> ${res.status}: ${p}`);
+    }
+    return res;
+  }
+
+  async function call(method, urlPath, options = {}) {
+    return record(method, urlPath, await server.api(method, urlPath, options));
+  }
+
+  async function events(urlPath, auth) {
+    const stream = await collectEvents(server, auth, urlPath, { timeoutMs: 60_000 });
+    record('GET', urlPath, { ...stream, body: stream.body ?? Buffer.alloc(0), json: stream.json });
+    for (const ev of stream.events) {
+      const schema = ev.event === 'progress' ? 'ProgressEvent' : 'Generation';
+      const err = validator.validateSchema(schema, ev.data);
+      if (err) problems.push(`GET ${urlPath}: event ${ev.event} data does not match ${schema}: ${err}`);
+    }
+    return stream;
+  }
+
+  test('the spec parses and names the expected operations', () => {
+    assert.equal(spec.openapi, '3.0.3');
+    const keys = OPS.map((o) => `${o.method} ${o.path}`);
+    for (const k of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /api/v1/auth/register', 'POST /api/v1/auth/login',
+      'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/me/preferences', 'PUT /api/v1/me/preferences',
+      'GET /api/v1/keys', 'POST /api/v1/keys', 'DELETE /api/v1/keys/{id}', 'GET /api/v1/generations', 'POST /api/v1/generations',
+      'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
+      'GET /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
+      'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models']) {
+      assert.ok(keys.includes(k), `${k} is described`);
+    }
+    // Every schema compiles.
+    for (const name of Object.keys(spec.components.schemas)) validator.schemaValidator({ $ref: `#/components/schemas/${name}` });
+  });
+
+  test('every operation is served, and every answer conforms to the spec', { timeout: 180_000 }, async () => {
+    // Operations endpoints.
+    await call('GET', '/healthz');
+    const ready = await call('GET', '/readyz');
+    assert.equal(ready.status, 200, describeResponse(ready));
+    const echoed = await server.api('GET', '/healthz', { headers: { 'x-request-id': 'it-openapi-0123456789' } });
+    assert.equal(echoed.headers.get('x-request-id'), 'it-openapi-0123456789', 'a valid X-Request-Id is echoed');
+
+    // Accounts.
+    const email = uniqueEmail('openapi');
+    const reg = await call('POST', '/api/v1/auth/register', { body: { email, password: DEFAULT_PASSWORD } });
+    assert.equal(reg.status, 201, describeResponse(reg));
+    cookie = sessionCookieFrom(reg);
+    await call('POST', '/api/v1/auth/register', { body: { email, password: DEFAULT_PASSWORD } }); // 409
+    await call('POST', '/api/v1/auth/register', { body: { email: 'bad', password: DEFAULT_PASSWORD } }); // 400
+    await call('POST', '/api/v1/auth/register', { body: '{', raw: true, headers: { 'content-type': 'application/json' } }); // 400
+    const login = await call('POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } });
+    assert.equal(login.status, 200, describeResponse(login));
+    const spareSession = sessionCookieFrom(login);
+    await call('POST', '/api/v1/auth/login', { body: { email, password: 'wrong password' } }); // 401
+    await call('GET', '/api/v1/auth/me', { cookie });
+    await call('GET', '/api/v1/auth/me'); // 401
+
+    // Preferences.
+    await call('GET', '/api/v1/me/preferences', { cookie });
+    const put = await call('PUT', '/api/v1/me/preferences', {
+      cookie, body: { model: 'procedural', style: '', width: 0, height: 0, negative_prompt: '', theme: 'light' },
+    });
+    assert.equal(put.status, 200, describeResponse(put));
+    await call('PUT', '/api/v1/me/preferences', { cookie, body: { theme: 'purple' } }); // 400
+
+    // Keys.
+    const key = await call('POST', '/api/v1/keys', { cookie, body: { name: 'openapi' } });
+    assert.equal(key.status, 201, describeResponse(key));
+    const token = key.json.secret;
+    ids.key = key.json.id;
+    const doomedKey = await call('POST', '/api/v1/keys', { cookie, body: { name: 'doomed' } });
+    await call('GET', '/api/v1/keys', { cookie });
+    await call('GET', '/api/v1/auth/me', { token });
+    await call('DELETE', `/api/v1/keys/${doomedKey.json.id}`, { cookie }); // 204
+    await call('DELETE', `/api/v1/keys/${doomedKey.json.id}`, { cookie }); // 404
+
+    // Models.
+    const models = await call('GET', '/api/v1/models', { cookie });
+    assert.equal(models.status, 200, describeResponse(models));
+    const procedural = models.json.items.find((m) => m.id === 'procedural');
+    assert.ok(procedural, 'the procedural model is listed');
+    assert.equal(procedural.kind, 'procedural');
+    assert.deepEqual(procedural.sizes, { min: 64, max: 2048, multiple: 8 });
+    for (const style of ['watercolor', 'pixel-art', 'neon', 'line-art', 'photographic']) {
+      assert.ok(procedural.styles.includes(style), `style ${style}`);
+    }
+
+    // Generations.
+    const created = await call('POST', '/api/v1/generations', { cookie, body: { prompt: 'a spec-shaped teapot', width: 128, height: 128, count: 2, style: 'neon' } });
+    assert.equal(created.status, 202, describeResponse(created));
+    ids.generation = created.json.id;
+    await call('POST', '/api/v1/generations', { cookie, body: { prompt: 'x', width: 'wide' } }); // 400
+    await call('POST', '/api/v1/generations', { body: { prompt: 'x' } }); // 401
+    const stream = await events(`/api/v1/generations/${ids.generation}/events`, cookie);
+    assert.equal(stream.events.at(-1)?.data?.status, 'succeeded', 'the generation succeeded');
+    await call('GET', `/api/v1/generations/${ids.generation}`, { cookie });
+    await call('GET', '/api/v1/generations/00000000000000000000000000', { cookie }); // 404
+    await call('GET', '/api/v1/generations', { cookie });
+    await call('GET', '/api/v1/generations?limit=1', { cookie });
+    await call('GET', '/api/v1/generations?cursor=not-a-cursor', { cookie }); // 400
+    await call('POST', `/api/v1/generations/${ids.generation}/cancel`, { cookie }); // final already: 200 or 409
+    const long = await call('POST', '/api/v1/generations', { cookie, body: { prompt: 'a long spec job', width: 2048, height: 2048, count: 4, steps: 50 } });
+    const canceled = await call('POST', `/api/v1/generations/${long.json.id}/cancel`, { cookie });
+    assert.equal(canceled.status, 200, describeResponse(canceled));
+    await waitFor(server, cookie, long.json.id, 'canceled', { timeoutMs: 60_000 });
+    await events(`/api/v1/generations/${long.json.id}/events`, cookie);
+    await events('/api/v1/generations/00000000000000000000000000/events', cookie); // 404
+
+    // Images.
+    const list = await call('GET', '/api/v1/images', { cookie });
+    assert.equal(list.status, 200, describeResponse(list));
+    assert.equal(list.json.items.length, 2);
+    const [img, doomed] = list.json.items;
+    ids.image = img.id;
+    await call('GET', '/api/v1/images?limit=1&q=teapot&favorite=false&model=procedural&from=2000-01-01T00:00:00.000Z', { cookie });
+    await call('GET', '/api/v1/images?limit=0', { cookie }); // 400
+    await call('GET', `/api/v1/images/${img.id}`, { cookie });
+    await call('PATCH', `/api/v1/images/${img.id}`, { cookie, body: { favorite: true, title: 'Teapot', tags: ['spec'] } });
+    await call('PATCH', `/api/v1/images/${img.id}`, { cookie, body: { favorite: 'very' } }); // 400
+    const file = await call('GET', `/api/v1/images/${img.id}/file`, { cookie });
+    assert.equal(file.status, 200, describeResponse(file));
+    await call('HEAD', `/api/v1/images/${img.id}/file`, { cookie });
+    await call('GET', `/api/v1/images/${img.id}/file`, { cookie, headers: { range: 'bytes=0-99' } }); // 206
+    await call('GET', `/api/v1/images/${img.id}/file`, { cookie, headers: { 'if-none-match': file.headers.get('etag') } }); // 304
+    await call('GET', `/api/v1/images/${img.id}/file`, { cookie, headers: { range: `bytes=${file.body.length + 10}-${file.body.length + 20}` } }); // 416
+    await call('GET', `/api/v1/images/${img.id}/thumbnail`, { cookie });
+    await call('GET', `/api/v1/images/${img.id}/thumbnail?size=512`, { cookie });
+    await call('GET', `/api/v1/images/${img.id}/thumbnail?size=100`, { cookie }); // 400
+    await call('DELETE', `/api/v1/images/${doomed.id}`, { cookie }); // 204
+    await call('GET', `/api/v1/images/${doomed.id}`, { cookie }); // 404
+    await call('GET', `/api/v1/images/${doomed.id}/file`, { cookie }); // 404
+
+    // Metrics, after some traffic.
+    const metrics = await call('GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    for (const name of ['http_requests_total', 'http_request_duration_seconds', 'rendermart_queue_depth',
+      'rendermart_job_duration_seconds', 'rendermart_images_generated_total']) {
+      assert.match(metrics.text, new RegExp(`^${name}(_bucket|_sum|_count)?(\\{[^}]*\\})? `, 'm'), `metric ${name} has a sample`);
+    }
+    assert.match(metrics.text, /^rendermart_job_duration_seconds(_bucket|_sum|_count)?\{[^}]*model="procedural"/m, 'job duration labelled by model');
+    assert.match(metrics.text, /rendermart_job_failures_total/, 'rendermart_job_failures_total is exposed (at least its HELP/TYPE)');
+
+    // Logout last (a spare session).
+    await call('POST', '/api/v1/auth/logout', { cookie: spareSession });
+
+    assert.deepEqual(problems, [], `answers that disagree with the spec:\n  ${problems.join('\n  ')}`);
+    const unserved = [];
+    for (const op of OPS) {
+      const statuses = seen.get(`${op.method} ${op.path}`);
+      if (!statuses) unserved.push(`${op.method} ${op.path}: never exercised`);
+      else if (![...statuses].some((s) => s !== 404 && s !== 405)) unserved.push(`${op.method} ${op.path}: only ${[...statuses]}`);
+    }
+    assert.deepEqual(unserved, [], 'every operation in the spec is served (not 404/405 with real ids)');
+  });
+
+  test('methods the spec does not list answer 405 with Allow; unknown paths 404', { timeout: 60_000 }, async (t) => {
+    if (!ids.image || !ids.generation || !ids.key) { t.skip('the previous test failed'); return; }
+    const wrong = [];
+    for (const [template, item] of Object.entries(spec.paths)) {
+      const declared = PROBE_METHODS.filter((m) => item[m.toLowerCase()]);
+      const urlPath = template
+        .replace('/keys/{id}', `/keys/${ids.key}`)
+        .replace('/images/{id}', `/images/${ids.image}`)
+        .replace('/generations/{id}', `/generations/${ids.generation}`);
+      for (const method of PROBE_METHODS.filter((m) => !declared.includes(m))) {
+        const res = await server.api(method, urlPath, { cookie, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined });
+        const allow = (res.headers.get('allow') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+        if (res.status !== 405) wrong.push(`${method} ${template}: ${describeResponse(res)}`);
+        else if (res.json?.error?.code !== 'method_not_allowed') wrong.push(`${method} ${template}: 405 without error code method_not_allowed: ${res.text.slice(0, 200)}`);
+        else if (!declared.every((m) => allow.includes(m))) wrong.push(`${method} ${template}: Allow "${res.headers.get('allow')}" lacks some of ${declared}`);
+        else if (allow.some((m) => PROBE_METHODS.includes(m) && !declared.includes(m))) wrong.push(`${method} ${template}: Allow "${res.headers.get('allow')}" lists methods the spec does not`);
+        else {
+          const err = validator.validateSchema('Error', res.json);
+          if (err) wrong.push(`${method} ${template}: 405 body: ${err}`);
+        }
+      }
+    }
+    for (const urlPath of ['/api/v1/does-not-exist', '/api/v1/images/' + ids.image + '/nope', `/api/v1/generations/${ids.generation}/events/x`,
+      '/api/v1/me', '/api/v1/keys/a/b', '/api/v1/modelz']) {
+      assert.equal(matchPath(spec, urlPath), null, `${urlPath} must not be in the spec`);
+      const res = await server.api('GET', urlPath, { cookie });
+      if (res.status !== 404) wrong.push(`GET ${urlPath}: expected 404, got ${describeResponse(res)}`);
+      else if (validator.validateSchema('Error', res.json) || res.json.error.code !== 'not_found') wrong.push(`GET ${urlPath}: 404 body ${res.text.slice(0, 200)}`);
+    }
+    assert.deepEqual(wrong, [], `the server disagrees with the spec:\n  ${wrong.join('\n  ')}`);
+  });
+
+  test('operations that require credentials answer 401 without them', { timeout: 60_000 }, async (t) => {
+    if (!ids.image || !ids.generation || !ids.key) { t.skip('an earlier test failed'); return; }
+    const wrong = [];
+    for (const op of OPS) {
+      const security = op.op.security ?? spec.security ?? [];
+      const optional = security.length === 0 || security.some((s) => Object.keys(s).length === 0);
+      if (optional || op.method === 'HEAD') continue;
+      const urlPath = op.path
+        .replace('/keys/{id}', `/keys/${ids.key}`)
+        .replace('/images/{id}', `/images/${ids.image}`)
+        .replace('/generations/{id}', `/generations/${ids.generation}`);
+      const res = await server.api(op.method, urlPath, { body: ['POST', 'PUT', 'PATCH'].includes(op.method) ? {} : undefined });
+      if (res.status !== 401 || res.json?.error?.code !== 'unauthenticated') wrong.push(`${op.method} ${op.path}: ${describeResponse(res)}`);
+      else {
+        const problemsHere = validator.checkResponse(op.method, op.path, res);
+        if (problemsHere.length) wrong.push(`${op.method} ${op.path}: ${problemsHere.join('; ')}`);
+      }
+    }
+    assert.deepEqual(wrong, [], `operations that need credentials but did not answer 401:\n  ${wrong.join('\n  ')}`);
+    expectStatus(await server.api('GET', `/api/v1/images/${ids.image}`, { cookie }), 200, 'the image is still there');
+  });
+});
