@@ -30,6 +30,29 @@ bool is_valid_key(const std::string& key) {
   return key.find("..") == std::string::npos && key.find("//") == std::string::npos;
 }
 
+void write_all(int fd, const std::string& bytes, const std::filesystem::path& path) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw storage_error("cannot write", path);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // fsync before the file gets its name: after a crash the key holds either the old bytes or
+  // all the new ones.
+  if (::fsync(fd) != 0) throw storage_error("cannot flush", path);
+}
+
+// Closes the descriptor on every path out of put().
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 }  // namespace
 
 FileBlobStore::FileBlobStore(std::filesystem::path root) : root_(std::move(root)) {
@@ -48,31 +71,35 @@ std::filesystem::path FileBlobStore::path_for(const std::string& key) const {
   return root_ / key;
 }
 
+// The bytes go into an unnamed file (O_TMPFILE) that only gets a name once complete: a process
+// that dies mid-write leaves nothing behind. A new key is linked in one step; an existing one is
+// replaced through a short-lived temporary name and rename(2), which is atomic.
 void FileBlobStore::put(const std::string& key, const std::string& bytes, const std::string&) {
   const auto path = path_for(key);
+  const auto dir = path.parent_path();
   std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  const auto temporary = path.parent_path() / ("." + path.filename().string() + "." +
-                                               random_hex(6) + ".tmp");
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw storage_error("cannot create", temporary);
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const Error error = storage_error("cannot write", temporary);
-      ::close(fd);
+  std::filesystem::create_directories(dir, ec);
+  const auto temporary = dir / ("." + path.filename().string() + "." + random_hex(6) + ".tmp");
+
+  FileDescriptor file{::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644)};
+  if (file.fd < 0) {
+    // A file system without O_TMPFILE: write under the temporary name instead.
+    file.fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (file.fd < 0) throw storage_error("cannot create", temporary);
+    try {
+      write_all(file.fd, bytes, temporary);
+    } catch (const Error&) {
       ::unlink(temporary.c_str());
-      throw error;
+      throw;
     }
-    written += static_cast<std::size_t>(n);
-  }
-  // fsync before rename: after a crash the key holds either the old bytes or all the new ones.
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const Error error = storage_error("cannot flush", temporary);
-    ::unlink(temporary.c_str());
-    throw error;
+  } else {
+    write_all(file.fd, bytes, path);
+    const std::string self = "/proc/self/fd/" + std::to_string(file.fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
+    if (errno != EEXIST) throw storage_error("cannot create", path);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      throw storage_error("cannot create", temporary);
+    }
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const Error error = storage_error("cannot rename into", path);

@@ -6,8 +6,8 @@
 
 namespace rendermart {
 
-// Blobs as files under a root directory. A put writes a temporary file in the same directory,
-// flushes it and renames it over the key, so readers never see a partial object.
+// Blobs as files under a root directory. A put writes and flushes an unnamed file and then
+// gives it the key's name, so readers never see a partial object and a crash leaves no debris.
 class FileBlobStore : public BlobStore {
  public:
   explicit FileBlobStore(std::filesystem::path root);

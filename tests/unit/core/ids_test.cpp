@@ -27,8 +27,9 @@ TEST(Cursor, RoundTripsAnId) {
 }
 
 TEST(Cursor, RejectsWhatThisServerDidNotMake) {
-  for (const std::string bad : {"", "abc", "!!!!", "AAAA", encode_cursor("not-an-id"),
-                                encode_cursor(new_id() + "x"), std::string("\0\xff", 2)}) {
+  const std::vector<std::string> bad_cursors = {"", "abc", "!!!!", "AAAA", encode_cursor("not-an-id"),
+                                encode_cursor(new_id() + "x"), std::string("\0\xff", 2)};
+  for (const auto& bad : bad_cursors) {
     try {
       decode_cursor(bad);
       ADD_FAILURE() << "accepted " << bad;

@@ -123,7 +123,7 @@ TEST(ValidateGeneration, NamesTheOffendingField) {
   r.model = "nope";
   EXPECT_EQ(rejected_field(r), "model");
   r = prompt("fox");
-  r.width = 1000;  // not a multiple of 8
+  r.width = 1004;  // not a multiple of 8
   EXPECT_EQ(rejected_field(r), "width");
   r = prompt("fox");
   r.height = 2048;
