@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libboost-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libsodium-dev
   libpng-dev libwebp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libcurl4-openssl-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl
 )

@@ -51,7 +51,7 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   store->migrate();
   blobs = open_blob_store(config.storage_url);
   catalog = build_catalog(config);
-  events = std::make_unique<InProcessJobEvents>();
+  events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(
       *store, AccountOptions{config.registration == "open",
                              std::chrono::hours(config.session_ttl_hours)});

@@ -13,7 +13,7 @@
 #include "services/account_service.hpp"
 #include "services/generation_service.hpp"
 #include "services/image_service.hpp"
-#include "services/job_events.hpp"
+#include "core/job_events.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
 #include "services/worker_pool.hpp"

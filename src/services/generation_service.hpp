@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "services/generation_request.hpp"
-#include "services/job_events.hpp"
+#include "core/job_events.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
 #include "store/store.hpp"

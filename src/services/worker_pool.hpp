@@ -16,7 +16,7 @@
 
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
-#include "services/job_events.hpp"
+#include "core/job_events.hpp"
 #include "services/model_catalog.hpp"
 #include "store/store.hpp"
 

@@ -56,4 +56,8 @@ std::unique_ptr<Store> open_store(const std::string& url) {
           : fmt::format("the database URL scheme '{}' is not supported", url.substr(0, colon)));
 }
 
+std::unique_ptr<JobEvents> open_job_events(const std::string&) {
+  return std::make_unique<InProcessJobEvents>();
+}
+
 }  // namespace rendermart

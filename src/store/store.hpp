@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/domain.hpp"
+#include "core/job_events.hpp"
 
 namespace rendermart {
 
@@ -138,5 +139,9 @@ class Store {
 // Builds the Store that a database URL names: "sqlite:///path/to.db" or "sqlite://relative.db".
 // PostgreSQL URLs are accepted once that backend is built.
 std::unique_ptr<Store> open_store(const std::string& url);
+
+// The job notifications that reach every process sharing the database at `url`: in memory for
+// SQLite (one process), LISTEN/NOTIFY for PostgreSQL.
+std::unique_ptr<JobEvents> open_job_events(const std::string& url);
 
 }  // namespace rendermart

@@ -2,7 +2,8 @@
 
 // Job notifications: progress and status changes for SSE streams, and "a job was queued" for
 // idle workers. In one process they travel in memory (InProcessJobEvents); across processes the
-// PostgreSQL backend carries them with LISTEN/NOTIFY behind the same interface.
+// PostgreSQL backend carries them with LISTEN/NOTIFY behind the same interface
+// (open_job_events in store/store.hpp picks the one that fits the database).
 
 #include <chrono>
 #include <condition_variable>

@@ -1,4 +1,4 @@
-#include "services/job_events.hpp"
+#include "core/job_events.hpp"
 
 #include <vector>
 
