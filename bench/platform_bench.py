@@ -7,7 +7,11 @@ over several runs (medians are reported, with every run listed):
     (requests/s and latency percentiles),
   - queue throughput: jobs/s from POST to succeeded with the built-in generator at 256x256,
   - the server's resident memory at idle and under load.
-Uses only the Python standard library and Debian's wrk. Prints Markdown for docs/benchmarks.md.
+The same two read requests are also measured, interleaved run by run, against a baseline: the
+same work written with Node.js and Express (bench/express-baseline, the original service's
+stack) over the same SQLite database and files.
+Uses the Python standard library, Debian's wrk and Node.js. Prints Markdown for
+docs/benchmarks.md.
 """
 
 import argparse
@@ -77,6 +81,18 @@ def wrk(url, cookie, seconds, connections, threads=2):
     if errors:
         raise RuntimeError(f"wrk saw {errors.group(1)} error responses for {url}")
     return rps, lat
+
+
+def start_baseline(port, data_dir):
+    here = os.path.join(ROOT, "bench", "express-baseline")
+    if not os.path.isdir(os.path.join(here, "node_modules")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=here, check=True,
+                       stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(["node", "server.mjs", "--port", str(port), "--data-dir", data_dir],
+                               cwd=here, stdout=subprocess.PIPE, text=True)
+    if process.stdout.readline().strip() != "listening":
+        raise RuntimeError("the Express baseline did not start")
+    return process
 
 
 def wait_for_jobs(client, ids, timeout):
@@ -151,25 +167,41 @@ def main():
 
         sampler = threading.Thread(target=sample)
         sampler.start()
-        base = f"http://127.0.0.1:{port}"
-        results = {}
-        for name, path in (("GET /api/v1/images?limit=50", "/api/v1/images?limit=50"),
-                           ("GET /api/v1/images/{id}/thumbnail?size=256",
-                            f"/api/v1/images/{image_id}/thumbnail?size=256")):
-            results[name] = [wrk(base + path, client.cookie, args.seconds, args.connections)
-                             for _ in range(args.runs)]
-        stop.set()
-        sampler.join()
+        baseline_port = free_port()
+        baseline = start_baseline(baseline_port, data_dir)
+        servers = {"rendermart": f"http://127.0.0.1:{port}",
+                   "Express baseline": f"http://127.0.0.1:{baseline_port}"}
+        paths = {"GET /api/v1/images?limit=50": "/api/v1/images?limit=50",
+                 "GET /api/v1/images/{id}/thumbnail?size=256":
+                     f"/api/v1/images/{image_id}/thumbnail?size=256"}
+        results = {(name, server): [] for name in paths for server in servers}
+        try:
+            for _ in range(args.runs):
+                for name, path in paths.items():
+                    for server_name, base in servers.items():
+                        results[(name, server_name)].append(
+                            wrk(base + path, client.cookie, args.seconds, args.connections))
+        finally:
+            stop.set()
+            sampler.join()
+            baseline.terminate()
+            baseline.wait(timeout=10)
 
         print(f"Images in the gallery: {args.jobs * args.runs}; wrk -t2 -c{args.connections} "
-              f"-d{args.seconds}s, {args.runs} runs, medians (all runs in brackets).\n")
-        print("| Request | req/s | p50 ms | p90 ms | p99 ms |")
-        print("|---|---|---|---|---|")
-        for name, runs in results.items():
+              f"-d{args.seconds}s, {args.runs} runs interleaved, medians (all runs in brackets).\n")
+        print("| Request | Server | req/s | p50 ms | p90 ms | p99 ms |")
+        print("|---|---|---|---|---|---|")
+        for (name, server_name), runs in results.items():
             rps = [r[0] for r in runs]
             med = lambda p: statistics.median(r[1][p] for r in runs)
-            print(f"| `{name}` | {statistics.median(rps):,.0f} ({', '.join(f'{x:,.0f}' for x in rps)}) "
+            print(f"| `{name}` | {server_name} | {statistics.median(rps):,.0f} "
+                  f"({', '.join(f'{x:,.0f}' for x in rps)}) "
                   f"| {med('50'):.2f} | {med('90'):.2f} | {med('99'):.2f} |")
+        for name in paths:
+            ratio = (statistics.median(r[0] for r in results[(name, "rendermart")]) /
+                     statistics.median(r[0] for r in results[(name, "Express baseline")]))
+            print(f"\n`{name}`: rendermart serves {ratio:.1f}x the requests per second of the "
+                  f"Express baseline.")
         print(f"\nQueue, {args.jobs} jobs of 256x256 (1 step) posted then awaited, {args.workers} "
               f"workers: {statistics.median(queue_runs):.1f} jobs/s "
               f"({', '.join(f'{x:.1f}' for x in queue_runs)}).")
