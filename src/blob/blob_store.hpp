@@ -37,7 +37,8 @@ class BlobStore {
   virtual void ping() = 0;
 };
 
-// Builds the BlobStore that a storage URL names: "file:///abs/dir" or "file://relative/dir".
+// Builds the BlobStore that a storage URL names: "file:///abs/dir", "file://relative/dir" or
+// "s3://bucket/prefix?region=...&endpoint=...&path_style=true" (see blob/s3/s3_blob_store.hpp).
 std::unique_ptr<BlobStore> open_blob_store(const std::string& url);
 
 }  // namespace rendermart

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "aws/http_client.hpp"
+#include "local_http_server.hpp"
+
+namespace rendermart::aws {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::LocalHttpServer;
+using testing::LocalRequest;
+using testing::LocalResponse;
+
+const RetryPolicy quick{.max_attempts = 4, .base_delay = 1ms, .max_delay = 10ms, .max_total = 5000ms};
+
+TEST(HttpClient, SendsMethodHeadersAndBodyAndReadsTheAnswer) {
+  LocalHttpServer server([](const LocalRequest& request) {
+    return LocalResponse{201, request.method + ":" + request.body, {{"X-Echo", request.headers.at("x-test")}}};
+  });
+  const auto response = send({.method = "PUT", .url = server.url() + "/p?q=1",
+                              .headers = {{"X-Test", "value"}}, .body = "payload"});
+  EXPECT_EQ(response.status, 201);
+  EXPECT_EQ(response.body, "PUT:payload");
+  EXPECT_EQ(response.header("x-echo"), "value");
+  const auto request = server.requests().at(0);
+  EXPECT_EQ(request.target, "/p?q=1");
+  EXPECT_FALSE(request.headers.contains("expect"));
+  EXPECT_FALSE(request.headers.contains("content-type"));
+}
+
+TEST(HttpClient, RefusedConnectionIsATransportError) {
+  std::string url;
+  { url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url(); }
+  EXPECT_THROW(send({.url = url + "/"}), TransportError);
+}
+
+TEST(HttpClient, ErrorCodeFromXmlJsonOrHeader) {
+  EXPECT_EQ(error_code({503, {}, "<Error><Code>SlowDown</Code></Error>"}), "SlowDown");
+  EXPECT_EQ(error_code({400, {}, R"({"__type":"com.amazon#ThrottlingException","message":"x"})"}),
+            "ThrottlingException");
+  EXPECT_EQ(error_code({429, {{"x-amzn-errortype", "ThrottlingException:http://internal"}}, ""}),
+            "ThrottlingException");
+  EXPECT_EQ(error_code({404, {}, ""}), "");
+}
+
+TEST(Retry, RetryableResponses) {
+  EXPECT_TRUE(is_retryable({500, {}, ""}));
+  EXPECT_TRUE(is_retryable({503, {}, ""}));
+  EXPECT_TRUE(is_retryable({429, {}, ""}));
+  EXPECT_TRUE(is_retryable({400, {}, "<Error><Code>RequestTimeout</Code></Error>"}));
+  EXPECT_TRUE(is_retryable({400, {}, "<Error><Code>Throttling</Code></Error>"}));
+  EXPECT_FALSE(is_retryable({400, {}, "<Error><Code>InvalidArgument</Code></Error>"}));
+  EXPECT_FALSE(is_retryable({403, {}, ""}));
+  EXPECT_FALSE(is_retryable({404, {}, ""}));
+  EXPECT_FALSE(is_retryable({200, {}, ""}));
+}
+
+TEST(Retry, RetriesUntilSuccess) {
+  std::atomic<int> calls = 0;
+  LocalHttpServer server([&](const LocalRequest&) {
+    return ++calls < 3 ? LocalResponse{503, "<Error><Code>SlowDown</Code></Error>", {}}
+                       : LocalResponse{200, "done", {}};
+  });
+  const auto response = with_retries(quick, [&] { return send({.url = server.url() + "/"}); });
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(Retry, GivesUpAfterMaxAttemptsWithTheLastResponse) {
+  std::atomic<int> calls = 0;
+  LocalHttpServer server([&](const LocalRequest&) {
+    ++calls;
+    return LocalResponse{500, "", {}};
+  });
+  EXPECT_EQ(with_retries(quick, [&] { return send({.url = server.url() + "/"}); }).status, 500);
+  EXPECT_EQ(calls, quick.max_attempts);
+}
+
+TEST(Retry, DoesNotRetryClientErrors) {
+  int calls = 0;
+  const auto response = with_retries(quick, [&] {
+    ++calls;
+    return HttpResponse{403, {}, "<Error><Code>AccessDenied</Code></Error>"};
+  });
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Retry, TransportErrorsAreRetriedThenRethrown) {
+  int calls = 0;
+  EXPECT_THROW(with_retries(quick, [&]() -> HttpResponse {
+                 ++calls;
+                 throw TransportError("refused");
+               }),
+               TransportError);
+  EXPECT_EQ(calls, quick.max_attempts);
+}
+
+TEST(Retry, TotalTimeIsBounded) {
+  const RetryPolicy slow{.max_attempts = 100, .base_delay = 50ms, .max_delay = 50ms, .max_total = 300ms};
+  int calls = 0;
+  const auto start = std::chrono::steady_clock::now();
+  with_retries(slow, [&] {
+    ++calls;
+    return HttpResponse{503, {}, ""};
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_LT(calls, 100);
+  EXPECT_GE(calls, 2);
+}
+
+}  // namespace
+}  // namespace rendermart::aws
