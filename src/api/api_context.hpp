@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
 #include "services/account_service.hpp"
@@ -23,6 +25,10 @@ struct ApiContext {
   BlobStore& blobs;
   Metrics& metrics;
   bool secure_cookies = false;  // set the Secure attribute (behind HTTPS)
+  // Send image downloads to presigned storage URLs (when the storage has them) instead of
+  // through the API; the URLs expire after presign_expiry.
+  bool redirect_downloads = false;
+  std::chrono::seconds presign_expiry{300};
 };
 
 }  // namespace rendermart::api

@@ -100,6 +100,15 @@ void add_image_routes(http::Router& router, ApiContext& context) {
 
   router.add(Method::GET, "/api/v1/images/{id}/file", [&context, &images](http::Request& request) {
     const auto image = images.get(require_user(context, request), request.param("id"));
+    if (context.redirect_downloads) {
+      if (auto url = images.original_url(image, context.presign_expiry)) {
+        http::Response redirect;
+        redirect.status = 302;
+        redirect.set_header("Location", *url);
+        redirect.set_header("Cache-Control", "private, no-store");  // the URL expires
+        return redirect;
+      }
+    }
     auto response = file_response(images.original(image), "image/png", image.sha256);
     response.set_header("Content-Disposition",
                         "inline; filename=\"rendermart-" + image.id + ".png\"");

@@ -49,6 +49,12 @@ const std::vector<Setting>& settings() {
        "How long a sign-in lasts", field(&Config::session_ttl_hours)},
       {"RENDERMART_SECURE_COOKIES", "--secure-cookies", ConfigGroup::server,
        "Mark session cookies Secure (serve over HTTPS)", field(&Config::secure_cookies)},
+      {"RENDERMART_DOWNLOADS", "--downloads", ConfigGroup::server,
+       "Image downloads: proxy (through the API) or redirect (to a presigned storage URL, when "
+       "the storage has them)",
+       field(&Config::downloads)},
+      {"RENDERMART_PRESIGN_SECONDS", "--presign-seconds", ConfigGroup::server,
+       "How long a presigned download URL stays valid", field(&Config::presign_seconds)},
       {"RENDERMART_DEFAULT_MODEL", "--default-model", ConfigGroup::server,
        "Model used when neither the request nor the user's preferences name one",
        field(&Config::default_model)},
@@ -126,6 +132,13 @@ void finish_config(Config& config) {
   }
   if (config.max_body_bytes < 1024) {
     throw invalid_argument("max_body_bytes", "RENDERMART_MAX_BODY_BYTES must be at least 1024");
+  }
+  if (config.downloads != "proxy" && config.downloads != "redirect") {
+    throw invalid_argument("downloads", "RENDERMART_DOWNLOADS must be proxy or redirect");
+  }
+  if (config.presign_seconds < 1 || config.presign_seconds > 604800) {
+    throw invalid_argument("presign_seconds",
+                           "RENDERMART_PRESIGN_SECONDS must be between 1 and 604800 (7 days)");
   }
   if (config.log_format != "json" && config.log_format != "text") {
     throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");

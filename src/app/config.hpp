@@ -29,6 +29,8 @@ struct Config {
   int shutdown_grace_seconds = 10;
   std::string default_model = "procedural";
   bool secure_cookies = false;
+  std::string downloads = "proxy";  // proxy: the API sends image bytes; redirect: to a presigned URL
+  int presign_seconds = 300;
   std::string log_level = "info";
   std::string log_format = "json";
 };

@@ -60,7 +60,9 @@ Platform::Platform(const Config& config_in) : config(config_in) {
                                                     config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);
   api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *catalog,
-                                        *store, *blobs, metrics, config.secure_cookies});
+                                        *store, *blobs, metrics, config.secure_cookies,
+                                        config.downloads == "redirect",
+                                        std::chrono::seconds(config.presign_seconds)});
 
   metrics.describe("rendermart_queue_depth", "gauge", "Jobs waiting in the queue");
   metrics.add_collector([this](Metrics& m) {

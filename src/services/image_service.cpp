@@ -65,6 +65,11 @@ void ImageService::remove(const User& user, const std::string& image_id) {
 
 std::string ImageService::original(const Image& image) { return blobs_.get(image.blob_key); }
 
+std::optional<std::string> ImageService::original_url(const Image& image,
+                                                      std::chrono::seconds expiry) {
+  return blobs_.presigned_get_url(image.blob_key, expiry);
+}
+
 std::string ImageService::thumbnail(const Image& image, int size) {
   if (std::find(std::begin(kThumbnailSizes), std::end(kThumbnailSizes), size) ==
       std::end(kThumbnailSizes)) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,8 @@ class ImageService {
   void remove(const User& user, const std::string& image_id);
 
   std::string original(const Image& image);
+  // A URL that serves the original directly from storage, when the storage has such URLs.
+  std::optional<std::string> original_url(const Image& image, std::chrono::seconds expiry);
   // size must be one of kThumbnailSizes (invalid_argument, field "size").
   std::string thumbnail(const Image& image, int size);
 
