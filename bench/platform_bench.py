@@ -85,9 +85,8 @@ def wrk(url, cookie, seconds, connections, threads=2):
 
 def start_baseline(port, data_dir):
     here = os.path.join(ROOT, "bench", "express-baseline")
-    if not os.path.isdir(os.path.join(here, "node_modules")):
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=here, check=True,
-                       stdout=subprocess.DEVNULL)
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "npm-install.sh"), here], check=True,
+                   stdout=subprocess.DEVNULL)
     process = subprocess.Popen(["node", "server.mjs", "--port", str(port), "--data-dir", data_dir],
                                cwd=here, stdout=subprocess.PIPE, text=True)
     if process.stdout.readline().strip() != "listening":

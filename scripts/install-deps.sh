@@ -9,7 +9,7 @@ packages=(
   libpng-dev libwebp-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
-  wrk curl
+  wrk curl chromium
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

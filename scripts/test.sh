@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
+# The tests' Node packages (the S3 test server, the SigV4 cross-check, OpenAPI validation).
+bash scripts/npm-install.sh tests
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 900 "$@"

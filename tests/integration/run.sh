@@ -9,12 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tests_dir="$(dirname "$here")"
 repo="$(dirname "$tests_dir")"
 
-# Install the pinned dev dependencies when node_modules is missing or older than the lock file.
-stamp="$tests_dir/node_modules/.package-lock.json"
-if [[ ! -d "$tests_dir/node_modules" || ! -f "$stamp" \
-      || "$tests_dir/package-lock.json" -nt "$stamp" || "$tests_dir/package.json" -nt "$stamp" ]]; then
-  (cd "$tests_dir" && npm ci --no-audit --no-fund)
-fi
+bash "$repo/scripts/npm-install.sh" "$tests_dir"
 
 cd "$repo"
 # Arguments starting with "-" go to node --test; others name test files (default: all of them).

@@ -1,0 +1,89 @@
+// Starts the real `rendermart serve` on a free port with a temp data dir, and Debian's chromium
+// through playwright-core (no browser download).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SHOTS_DIR = process.env.RENDERMART_WEB_SHOTS ?? path.resolve(WEB_DIR, '..', 'test-output', 'web');
+const BIN = path.resolve(WEB_DIR, process.env.RENDERMART_BIN ?? '../build/rendermart');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+export async function startServer() {
+  if (!fs.existsSync(BIN)) throw new Error(`rendermart binary not found at ${BIN} (set RENDERMART_BIN)`);
+  const dist = path.join(WEB_DIR, 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error(`${dist} has no build: run \`npm run build\` first`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-web-e2e-'));
+  const port = await freePort();
+  // A clean environment: the server rejects unknown RENDERMART_* variables (RENDERMART_BIN among them).
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dataDir, LANG: 'C.UTF-8' };
+  const proc = spawn(BIN, ['serve', '--port', String(port), '--data-dir', dataDir, '--web-dir', dist], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`rendermart exited (${proc.exitCode}):\n${log}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`rendermart did not become healthy:\n${log}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh browser profile (its own user-data-dir), i.e. a separate person. */
+export async function newBrowser({ width = 1360, height = 900, colorScheme = 'light' } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-web-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+    viewport: { width, height },
+    colorScheme,
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(15000);
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(SHOTS_DIR, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,38 @@
+import { Navigate, Route, Routes, useLocation, BrowserRouter } from 'react-router-dom';
+import type { ReactNode } from 'react';
+import { AuthProvider, useAuth } from '@/features/auth/hooks/useAuth';
+import { AuthPage } from '@/features/auth/components/AuthPage';
+import { CreatePage } from '@/features/create/components/CreatePage';
+import { GalleryPage } from '@/features/gallery/components/GalleryPage';
+import { ImagePage } from '@/features/image/components/ImagePage';
+import { SettingsPage } from '@/features/preferences/components/SettingsPage';
+import { EmptyState, Spinner } from '@/shared/ui/ui';
+import { Layout } from './Layout';
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { user, checking } = useAuth();
+  const location = useLocation();
+  if (checking) return <div className="flex min-h-screen items-center justify-center"><Spinner /></div>;
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+export function App() {
+  return (
+    <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <AuthProvider>
+        <Routes>
+          <Route path="/login" element={<AuthPage mode="login" />} />
+          <Route path="/register" element={<AuthPage mode="register" />} />
+          <Route element={<RequireAuth><Layout /></RequireAuth>}>
+            <Route index element={<CreatePage />} />
+            <Route path="gallery" element={<GalleryPage />} />
+            <Route path="images/:id" element={<ImagePage />} />
+            <Route path="settings" element={<SettingsPage />} />
+            <Route path="*" element={<EmptyState title="Page not found">There is nothing at this address.</EmptyState>} />
+          </Route>
+        </Routes>
+      </AuthProvider>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,175 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, errorMessage } from '@/shared/api/client';
+import type { Generation, GenerationRequest, Model, Preferences } from '@/shared/api/types';
+import { Alert, Button, Field, Input, Select, Textarea, cx } from '@/shared/ui/ui';
+import { describeCapabilities, styleLabel } from '../../models/lib';
+import { adaptToModel, initialValues, toRequest, type CreateValues, type Prefill } from '../lib';
+import { SizePicker } from './SizePicker';
+
+type FieldName = keyof CreateValues | 'seed';
+const KNOWN_FIELDS: FieldName[] = ['prompt', 'negative_prompt', 'model', 'style', 'width', 'height', 'count', 'seed', 'steps', 'cfg_scale'];
+
+interface Props {
+  models: Model[];
+  prefs?: Preferences;
+  prefill?: Prefill;
+  lastSeed: number | null;
+  submit: (r: GenerationRequest) => Promise<Generation>;
+  onCreated: (g: Generation) => void;
+}
+
+export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated }: Props) {
+  const [v, setV] = useState<CreateValues>(() => initialValues(models, prefs, prefill));
+  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [advanced, setAdvanced] = useState(false);
+  const model = models.find((m) => m.id === v.model) ?? models[0];
+  const set = <K extends keyof CreateValues>(k: K, val: CreateValues[K]) => {
+    setV((p) => ({ ...p, [k]: val }));
+    setErrors((e) => ({ ...e, [k]: undefined }));
+  };
+  const tooLong = v.prompt.length > model.max_prompt_length;
+
+  async function onSubmit(ev: FormEvent) {
+    ev.preventDefault();
+    setErrors({});
+    setFormError(null);
+    if (!v.prompt.trim()) { setErrors({ prompt: 'Describe the image you want.' }); return; }
+    setBusy(true);
+    try {
+      onCreated(await submit(toRequest(v, model)));
+    } catch (e) {
+      if (e instanceof ApiError && e.field && (KNOWN_FIELDS as string[]).includes(e.field)) {
+        setErrors({ [e.field]: e.message });
+      } else {
+        setFormError(errorMessage(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Create images">
+      {formError ? <Alert>{formError}</Alert> : null}
+
+      <Field label="Prompt" error={errors.prompt}
+        labelAside={<span className={cx('text-xs tabular-nums', tooLong ? 'font-semibold text-rose-600' : 'text-slate-400')} data-testid="prompt-count">{v.prompt.length} / {model.max_prompt_length}</span>}>
+        {({ id, describedBy, invalid }) => (
+          <Textarea id={id} name="prompt" rows={4} value={v.prompt} placeholder="A red fox at sunset over snowy mountains, watercolor"
+            aria-describedby={describedBy} invalid={invalid || tooLong} onChange={(e) => set('prompt', e.target.value)}
+            onKeyDown={(e) => { if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
+        )}
+      </Field>
+
+      {model.negative_prompt ? (
+        <Field label="Negative prompt" error={errors.negative_prompt} hint="Things to leave out of the picture.">
+          {({ id, describedBy, invalid }) => (
+            <Textarea id={id} name="negative_prompt" rows={2} value={v.negative_prompt} placeholder="blurry, text, watermark"
+              aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('negative_prompt', e.target.value)} />
+          )}
+        </Field>
+      ) : null}
+
+      <div className="grid gap-5 sm:grid-cols-2">
+        <Field label="Model" error={errors.model} hint={<span data-testid="model-caps">{describeCapabilities(model).join(' · ')}</span>}>
+          {({ id, describedBy, invalid }) => (
+            <Select id={id} name="model" value={v.model} aria-describedby={describedBy} invalid={invalid}
+              onChange={(e) => { const m = models.find((x) => x.id === e.target.value); if (m) { setV((p) => adaptToModel(p, m)); setErrors({}); } }}>
+              {models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+            </Select>
+          )}
+        </Field>
+        <Field label="Style" error={errors.style}>
+          {({ id, describedBy, invalid }) => (
+            <Select id={id} name="style" value={v.style} aria-describedby={describedBy} invalid={invalid} disabled={model.styles.length === 0}
+              onChange={(e) => set('style', e.target.value)}>
+              <option value="">None</option>
+              {model.styles.map((s) => <option key={s} value={s}>{styleLabel(s)}</option>)}
+            </Select>
+          )}
+        </Field>
+      </div>
+
+      <SizePicker model={model} width={v.width} height={v.height} errors={{ width: errors.width, height: errors.height }}
+        onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); setErrors((e) => ({ ...e, width: undefined, height: undefined })); }} />
+
+      <div className="grid gap-5 sm:grid-cols-2">
+        <Field label="Number of images" error={errors.count}>
+          {({ id, describedBy, invalid }) => (
+            <Select id={id} name="count" value={v.count} aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('count', Number(e.target.value))}>
+              {Array.from({ length: model.max_count }, (_, i) => i + 1).map((n) => <option key={n} value={n}>{n}</option>)}
+            </Select>
+          )}
+        </Field>
+        <fieldset>
+          <legend className="mb-1.5 text-sm font-medium text-slate-700 dark:text-slate-300">Seed</legend>
+          <div className="flex flex-wrap items-center gap-3">
+            <label className="inline-flex items-center gap-1.5 text-sm">
+              <input type="radio" name="seedMode" value="random" checked={v.seedMode === 'random'} onChange={() => set('seedMode', 'random')} className="accent-brand-600" />
+              Random
+            </label>
+            <label className="inline-flex items-center gap-1.5 text-sm">
+              <input type="radio" name="seedMode" value="fixed" checked={v.seedMode === 'fixed'} onChange={() => set('seedMode', 'fixed')} className="accent-brand-600" />
+              Fixed
+            </label>
+            <Button size="sm" variant="ghost" disabled={lastSeed === null} title={lastSeed === null ? 'No generation yet' : `Seed ${lastSeed}`}
+              onClick={() => { if (lastSeed !== null) { setV((p) => ({ ...p, seedMode: 'fixed', seed: lastSeed })); setErrors((e) => ({ ...e, seed: undefined })); } }}>
+              ↺ Reuse last seed
+            </Button>
+          </div>
+          {v.seedMode === 'fixed' ? (
+            <Field label="Seed value" error={errors.seed} className="mt-2">
+              {({ id, describedBy, invalid }) => (
+                <Input id={id} name="seed" type="number" min={0} max={4294967295} value={Number.isFinite(v.seed) ? v.seed : ''}
+                  aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('seed', e.target.valueAsNumber)} />
+              )}
+            </Field>
+          ) : errors.seed ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.seed}</p> : null}
+        </fieldset>
+      </div>
+
+      {model.steps || model.cfg_scale ? (
+        <div className="rounded-xl ring-1 ring-slate-200 dark:ring-slate-800">
+          <button type="button" aria-expanded={advanced} aria-controls="advanced-settings" onClick={() => setAdvanced((a) => !a)}
+            className="flex w-full items-center justify-between rounded-xl px-4 py-3 text-left text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500">
+            Advanced settings
+            <span aria-hidden="true" className={cx('transition-transform', advanced && 'rotate-180')}>▾</span>
+          </button>
+          {advanced || errors.steps || errors.cfg_scale ? (
+            <div id="advanced-settings" className="grid gap-5 border-t border-slate-200 px-4 py-4 dark:border-slate-800 sm:grid-cols-2">
+              {model.steps ? (
+                <Field label={`Steps (${model.steps.min}–${model.steps.max})`} error={errors.steps}>
+                  {({ id, describedBy, invalid }) => (
+                    <div className="flex items-center gap-3">
+                      <input type="range" aria-label="Steps slider" min={model.steps!.min} max={model.steps!.max} value={v.steps} onChange={(e) => set('steps', Number(e.target.value))} className="w-full accent-brand-600" />
+                      <Input id={id} name="steps" type="number" className="w-20" min={model.steps!.min} max={model.steps!.max} value={Number.isFinite(v.steps) ? v.steps : ''}
+                        aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('steps', e.target.valueAsNumber)} />
+                    </div>
+                  )}
+                </Field>
+              ) : null}
+              {model.cfg_scale ? (
+                <Field label={`CFG scale (${model.cfg_scale.min}–${model.cfg_scale.max})`} error={errors.cfg_scale}>
+                  {({ id, describedBy, invalid }) => (
+                    <div className="flex items-center gap-3">
+                      <input type="range" aria-label="CFG scale slider" min={model.cfg_scale!.min} max={model.cfg_scale!.max} step={0.5} value={v.cfg_scale} onChange={(e) => set('cfg_scale', Number(e.target.value))} className="w-full accent-brand-600" />
+                      <Input id={id} name="cfg_scale" type="number" className="w-20" step={0.5} min={model.cfg_scale!.min} max={model.cfg_scale!.max} value={Number.isFinite(v.cfg_scale) ? v.cfg_scale : ''}
+                        aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('cfg_scale', e.target.valueAsNumber)} />
+                    </div>
+                  )}
+                </Field>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+
+      <Button type="submit" variant="primary" className="w-full py-3 text-base" disabled={busy}>
+        {busy ? 'Queuing…' : `Generate ${v.count > 1 ? `${v.count} images` : 'image'}`}
+      </Button>
+      <p className="text-center text-xs text-slate-400">Tip: press Ctrl+Enter in the prompt to generate.</p>
+    </form>
+  );
+}

@@ -1,0 +1,63 @@
+import { useState } from 'react';
+import { useLocation } from 'react-router-dom';
+import { errorMessage } from '@/shared/api/client';
+import type { Generation } from '@/shared/api/types';
+import { useAsync } from '@/shared/lib/useAsync';
+import { Alert, Card, PageHeader, Spinner } from '@/shared/ui/ui';
+import { createGeneration } from '../../jobs/api/generations';
+import { JobView } from '../../jobs/components/JobView';
+import { useModels } from '../../models/hooks/useModels';
+import { getPreferences } from '../../preferences/api/preferences';
+import { lastSeed as readLastSeed, rememberSeed, type Prefill } from '../lib';
+import { CreateForm } from './CreateForm';
+
+export function CreatePage() {
+  const location = useLocation();
+  const prefill = (location.state as { prefill?: Prefill } | null)?.prefill;
+  const models = useModels();
+  const prefs = useAsync(getPreferences, []);
+  const [jobs, setJobs] = useState<Generation[]>([]);
+  const [seed, setSeed] = useState<number | null>(() => readLastSeed());
+
+  const loading = models.loading || prefs.loading;
+  const error = models.error ?? prefs.error;
+
+  return (
+    <div>
+      <PageHeader title="Create" description="Describe an image, pick a model and watch it render." />
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)] xl:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
+        <Card>
+          {loading ? <Spinner label="Loading models" /> : error ? <Alert>{errorMessage(error)}</Alert> : models.data && models.data.length > 0 ? (
+            <CreateForm
+              key={location.key}
+              models={models.data}
+              prefs={prefs.data}
+              prefill={prefill}
+              lastSeed={seed}
+              submit={createGeneration}
+              onCreated={(g) => { rememberSeed(g.params.seed); setSeed(g.params.seed); setJobs((j) => [g, ...j].slice(0, 10)); }}
+            />
+          ) : <Alert>No models are available on this server.</Alert>}
+        </Card>
+        <section aria-label="Results" className="space-y-4 self-start">
+          {jobs.length === 0 ? (
+            <div className="flex min-h-[16rem] flex-col lg:min-h-[28rem] items-center justify-center rounded-2xl border-2 border-dashed border-slate-300 p-8 text-center dark:border-slate-700">
+              <div className="mb-3 rounded-full bg-gradient-to-br from-brand-500 to-fuchsia-500 p-3 text-white shadow-lg" aria-hidden="true">
+                <svg className="h-6 w-6" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2"><path d="M12 3l1.9 5.8L20 10l-5 3.9L16.5 20 12 16.6 7.5 20 9 13.9 4 10l6.1-1.2z" /></svg>
+              </div>
+              <h2 className="font-semibold">Your images will appear here</h2>
+              <p className="mt-1 max-w-xs text-sm text-slate-500 dark:text-slate-400">Live progress streams in while the model works. You can cancel at any time.</p>
+            </div>
+          ) : (
+            jobs.map((g) => (
+              <Card key={g.id}>
+                <p className="mb-3 line-clamp-2 text-sm font-medium text-slate-700 dark:text-slate-200" title={g.params.prompt}>{g.params.prompt}</p>
+                <JobView generation={g} />
+              </Card>
+            ))
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}

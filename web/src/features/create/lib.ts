@@ -1,0 +1,78 @@
+import type { GenerationParams, GenerationRequest, Model, Preferences } from '@/shared/api/types';
+
+export interface CreateValues {
+  prompt: string;
+  negative_prompt: string;
+  model: string;
+  style: string;
+  width: number;
+  height: number;
+  count: number;
+  seedMode: 'random' | 'fixed';
+  seed: number;
+  steps: number;
+  cfg_scale: number;
+}
+
+export type Prefill = Partial<GenerationParams> & { seedMode?: 'random' | 'fixed' };
+
+/** Form defaults: a prefill (remix) first, then the user's preferences, then the model's own. */
+export function initialValues(models: Model[], prefs: Preferences | undefined, prefill?: Prefill): CreateValues {
+  const wanted = prefill?.model || prefs?.model || '';
+  const model = models.find((m) => m.id === wanted) ?? models[0];
+  const prefsApply = !prefill && prefs && (!prefs.model || prefs.model === model.id);
+  const width = prefill?.width ?? (prefsApply && prefs!.width ? prefs!.width : model.default_size.width);
+  const height = prefill?.height ?? (prefsApply && prefs!.height ? prefs!.height : model.default_size.height);
+  const style = prefill?.style ?? (prefs && model.styles.includes(prefs.style) ? prefs.style : '');
+  return {
+    prompt: prefill?.prompt ?? '',
+    negative_prompt: prefill?.negative_prompt ?? prefs?.negative_prompt ?? '',
+    model: model.id,
+    style,
+    width,
+    height,
+    count: Math.min(prefill?.count ?? 1, model.max_count),
+    seedMode: prefill?.seedMode ?? 'random',
+    seed: prefill?.seed ?? 0,
+    steps: prefill?.steps || model.steps?.default || 0,
+    cfg_scale: prefill?.cfg_scale ?? model.cfg_scale?.default ?? 0,
+  };
+}
+
+/** Switching model keeps what still fits and resets what does not. */
+export function adaptToModel(v: CreateValues, model: Model): CreateValues {
+  const fitsSize = model.fixed_sizes.some((s) => s.width === v.width && s.height === v.height) ||
+    (model.sizes && [v.width, v.height].every((x) => x >= model.sizes!.min && x <= model.sizes!.max && x % model.sizes!.multiple === 0));
+  return {
+    ...v,
+    model: model.id,
+    style: model.styles.includes(v.style) ? v.style : '',
+    width: fitsSize ? v.width : model.default_size.width,
+    height: fitsSize ? v.height : model.default_size.height,
+    count: Math.min(v.count, model.max_count),
+    steps: model.steps ? Math.min(model.steps.max, Math.max(model.steps.min, v.steps || model.steps.default)) : 0,
+    cfg_scale: model.cfg_scale ? Math.min(model.cfg_scale.max, Math.max(model.cfg_scale.min, v.cfg_scale || model.cfg_scale.default)) : 0,
+  };
+}
+
+/** The request body: only what the model understands. */
+export function toRequest(v: CreateValues, model: Model): GenerationRequest {
+  const r: GenerationRequest = { prompt: v.prompt, model: model.id, width: v.width, height: v.height, count: v.count };
+  if (model.negative_prompt && v.negative_prompt.trim()) r.negative_prompt = v.negative_prompt;
+  if (v.style) r.style = v.style;
+  if (v.seedMode === 'fixed') r.seed = v.seed;
+  if (model.steps) r.steps = v.steps;
+  if (model.cfg_scale) r.cfg_scale = v.cfg_scale;
+  return r;
+}
+
+const LAST_SEED_KEY = 'rm-last-seed';
+export function rememberSeed(seed: number): void {
+  try { localStorage.setItem(LAST_SEED_KEY, String(seed)); } catch { /* ignore */ }
+}
+export function lastSeed(): number | null {
+  try {
+    const v = localStorage.getItem(LAST_SEED_KEY);
+    return v === null ? null : Number(v);
+  } catch { return null; }
+}

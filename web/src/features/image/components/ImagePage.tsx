@@ -1,0 +1,117 @@
+import { useState, type ReactNode } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { ApiError, errorMessage } from '@/shared/api/client';
+import type { Image } from '@/shared/api/types';
+import { copyText, formatBytes, formatDate, ratioLabel } from '@/shared/lib/format';
+import { useAsync } from '@/shared/lib/useAsync';
+import { Alert, Button, Card, ConfirmButton, EmptyState, Spinner, cx } from '@/shared/ui/ui';
+import { styleLabel } from '../../models/lib';
+import { deleteImage, getImage, updateImage } from '../../gallery/api/images';
+import type { Prefill } from '../../create/lib';
+
+function prefillFrom(img: Image, sameSeed: boolean): Prefill {
+  return {
+    prompt: img.prompt, negative_prompt: img.negative_prompt, model: img.model, style: img.style,
+    width: img.width, height: img.height, steps: img.steps, cfg_scale: img.cfg_scale, count: 1,
+    seed: img.seed, seedMode: sameSeed ? 'fixed' : 'random',
+  };
+}
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex justify-between gap-4 py-2.5 text-sm">
+      <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className="text-right font-medium text-slate-900 [overflow-wrap:anywhere] dark:text-slate-100">{children}</dd>
+    </div>
+  );
+}
+
+export function ImagePage() {
+  const { id = '' } = useParams();
+  const navigate = useNavigate();
+  const img = useAsync(() => getImage(id), [id]);
+  const [copied, setCopied] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  if (img.loading && !img.data) return <Spinner label="Loading image" />;
+  if (img.error) {
+    if (img.error instanceof ApiError && img.error.status === 404) {
+      return <EmptyState title="Image not found" action={<Link to="/gallery" className="text-sm font-medium text-brand-600">Back to the gallery</Link>}>It may have been deleted.</EmptyState>;
+    }
+    return <Alert>{errorMessage(img.error)}</Alert>;
+  }
+  const image = img.data!;
+
+  async function toggleFavorite() {
+    setActionError(null);
+    try {
+      const updated = await updateImage(image.id, { favorite: !image.favorite });
+      img.setData(() => updated);
+    } catch (e) { setActionError(errorMessage(e)); }
+  }
+
+  return (
+    <div>
+      <div className="mb-4 flex items-center justify-between gap-3">
+        <Link to="/gallery" className="inline-flex items-center gap-1 rounded text-sm font-medium text-slate-600 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-slate-300 dark:hover:text-white">← Gallery</Link>
+      </div>
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <div className="flex items-center justify-center self-start overflow-hidden rounded-2xl bg-slate-100 p-2 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800">
+          <img src={image.file_url} alt={image.prompt} width={image.width} height={image.height} className="h-auto max-h-[80vh] w-full rounded-xl object-contain" />
+        </div>
+        <div className="space-y-4">
+          <Card>
+            <div className="flex items-start justify-between gap-3">
+              <h1 className="text-lg font-semibold">{image.title || 'Image details'}</h1>
+              <button type="button" onClick={toggleFavorite} aria-pressed={image.favorite} aria-label={image.favorite ? 'Remove from favorites' : 'Add to favorites'}
+                className={cx('rounded-lg p-1.5 text-2xl leading-none transition-colors focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500', image.favorite ? 'text-amber-400' : 'text-slate-300 hover:text-amber-400 dark:text-slate-600')}>
+                {image.favorite ? '★' : '☆'}
+              </button>
+            </div>
+            <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+            <p className="mt-1 whitespace-pre-wrap text-sm" data-testid="image-prompt">{image.prompt}</p>
+            {image.negative_prompt ? (
+              <>
+                <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">Negative prompt</h2>
+                <p className="mt-1 whitespace-pre-wrap text-sm">{image.negative_prompt}</p>
+              </>
+            ) : null}
+            <div className="mt-5 flex flex-wrap gap-2">
+              <Button size="sm" onClick={async () => { setCopied(await copyText(image.prompt)); setTimeout(() => setCopied(false), 2000); }}>
+                {copied ? '✓ Copied' : 'Copy prompt'}
+              </Button>
+              <a href={image.file_url} download={`rendermart-${image.id}.png`}
+                className="inline-flex items-center gap-2 rounded-lg bg-brand-600 px-2.5 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-brand-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
+                Download PNG
+              </a>
+              <Button size="sm" onClick={() => navigate('/', { state: { prefill: prefillFrom(image, false) } })}>Remix</Button>
+              <Button size="sm" onClick={() => navigate('/', { state: { prefill: prefillFrom(image, true) } })}>Same seed</Button>
+            </div>
+            <span className="sr-only" aria-live="polite">{copied ? 'Prompt copied to the clipboard' : ''}</span>
+          </Card>
+          <Card>
+            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Parameters</h2>
+            <dl className="mt-2 divide-y divide-slate-100 dark:divide-slate-800" data-testid="image-params">
+              <Row label="Model">{image.model}</Row>
+              <Row label="Style">{styleLabel(image.style)}</Row>
+              <Row label="Size">{image.width}×{image.height} ({ratioLabel(image.width, image.height)})</Row>
+              <Row label="Seed"><span className="font-mono">{image.seed}</span></Row>
+              <Row label="Steps">{image.steps}</Row>
+              <Row label="CFG scale">{image.cfg_scale}</Row>
+              <Row label="Image">{image.index + 1} of its generation</Row>
+              <Row label="File size">{formatBytes(image.bytes)}</Row>
+              <Row label="Created">{formatDate(image.created_at)}</Row>
+              {image.tags.length ? <Row label="Tags">{image.tags.join(', ')}</Row> : null}
+            </dl>
+          </Card>
+          {actionError ? <Alert>{actionError}</Alert> : null}
+          <div className="flex justify-end">
+            <ConfirmButton question="Delete this image?" onConfirm={async () => {
+              try { await deleteImage(image.id); navigate('/gallery', { replace: true }); } catch (e) { setActionError(errorMessage(e)); }
+            }}>Delete image</ConfirmButton>
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+import { Link } from 'react-router-dom';
+import { useState } from 'react';
+import { errorMessage } from '@/shared/api/client';
+import type { Generation } from '@/shared/api/types';
+import { Alert, Button, cx } from '@/shared/ui/ui';
+import { cancelGeneration } from '../api/generations';
+import { useGenerationEvents } from '../hooks/useGenerationEvents';
+import type { JobState } from '../hooks/jobReducer';
+
+const statusText: Record<JobState['status'], string> = {
+  connecting: 'Connecting…', queued: 'Queued', running: 'Generating', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled',
+};
+const badge: Record<JobState['status'], string> = {
+  connecting: 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
+  queued: 'bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-200',
+  running: 'bg-brand-100 text-brand-800 dark:bg-brand-900/50 dark:text-brand-200',
+  succeeded: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-200',
+  failed: 'bg-rose-100 text-rose-800 dark:bg-rose-900/40 dark:text-rose-200',
+  canceled: 'bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
+};
+
+/** Presentational: what a job looks like at a given state. */
+export function JobProgress({ state, onCancel, canceling }: { state: JobState; onCancel?: () => void; canceling?: boolean }) {
+  const pct = Math.round(state.progress * 100);
+  const g = state.generation;
+  const active = !state.done;
+  return (
+    <div className="space-y-4" data-testid="job-view" data-status={state.status}>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div className="flex items-center gap-3">
+          <span className={cx('rounded-full px-2.5 py-0.5 text-xs font-semibold', badge[state.status])}>{statusText[state.status]}</span>
+          {state.status === 'queued' && state.queuePosition !== null ? (
+            <span className="text-sm text-slate-600 dark:text-slate-300" data-testid="queue-position">
+              {state.queuePosition === 0 ? 'Next in line' : `Position in queue: ${state.queuePosition + 1}`}
+            </span>
+          ) : null}
+          {state.reconnecting && active ? <span className="text-xs text-slate-500">Reconnecting…</span> : null}
+        </div>
+        {active && onCancel ? (
+          <Button size="sm" variant="secondary" onClick={onCancel} disabled={canceling}>{canceling ? 'Canceling…' : 'Cancel'}</Button>
+        ) : null}
+      </div>
+      <div>
+        <div className="mb-1 flex justify-between text-xs text-slate-500 dark:text-slate-400">
+          <span>{g ? `${g.params.count} × ${g.params.width}×${g.params.height} · seed ${g.params.seed}` : '\u00a0'}</span>
+          <span aria-hidden="true">{pct}%</span>
+        </div>
+        <div role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}
+          className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
+          <div className={cx('h-full rounded-full transition-[width] duration-300',
+            state.status === 'failed' ? 'bg-rose-500' : state.status === 'canceled' ? 'bg-slate-400' : 'bg-gradient-to-r from-brand-500 to-fuchsia-500')}
+            style={{ width: `${pct}%` }} />
+        </div>
+      </div>
+      {state.status === 'failed' ? (
+        <Alert>Generation failed: {state.error?.message ?? 'unknown error'}{state.error?.code ? ` (${state.error.code})` : ''}</Alert>
+      ) : null}
+      {state.status === 'canceled' ? <Alert kind="info">This generation was canceled.</Alert> : null}
+      {active && g ? (
+        <div className={cx('grid gap-3', g.params.count > 1 ? 'grid-cols-2' : 'grid-cols-1')}>
+          {Array.from({ length: g.params.count }).map((_, i) => (
+            <div key={i} className="animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800" style={{ aspectRatio: `${g.params.width} / ${g.params.height}` }} />
+          ))}
+        </div>
+      ) : null}
+      {state.status === 'succeeded' && g ? (
+        <ul className={cx('grid gap-3', g.images.length > 1 ? 'grid-cols-2' : 'grid-cols-1')} aria-label="Generated images">
+          {g.images.map((img) => (
+            <li key={img.id}>
+              <Link to={`/images/${img.id}`} className="group block overflow-hidden rounded-xl ring-1 ring-slate-200 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:ring-slate-800">
+                <img src={img.thumbnail_url.replace('size=256', 'size=512')} alt={img.prompt} width={img.width} height={img.height}
+                  className="h-auto w-full transition-transform duration-300 group-hover:scale-[1.02]" />
+              </Link>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** A live job: subscribes to its events and offers cancel. */
+export function JobView({ generation }: { generation: Generation }) {
+  const [state, dispatch] = useGenerationEvents(generation.id, generation);
+  const [canceling, setCanceling] = useState(false);
+  const [cancelError, setCancelError] = useState<string | null>(null);
+  return (
+    <>
+      <JobProgress
+        state={state}
+        canceling={canceling}
+        onCancel={async () => {
+          setCanceling(true);
+          setCancelError(null);
+          try {
+            const g = await cancelGeneration(generation.id);
+            dispatch({ type: g.status === 'queued' || g.status === 'running' ? 'status' : 'done', data: g });
+          } catch (e) {
+            setCancelError(errorMessage(e));
+          } finally {
+            setCanceling(false);
+          }
+        }}
+      />
+      {cancelError ? <div className="mt-3"><Alert>{cancelError}</Alert></div> : null}
+    </>
+  );
+}

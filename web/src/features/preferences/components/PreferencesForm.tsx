@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, errorMessage } from '@/shared/api/client';
+import type { Model, Preferences } from '@/shared/api/types';
+import { applyTheme, type Theme } from '@/shared/lib/theme';
+import { Alert, Button, Card, Field, Select, Textarea, cx } from '@/shared/ui/ui';
+import { SizePicker } from '../../create/components/SizePicker';
+import { styleLabel } from '../../models/lib';
+
+type Fields = 'model' | 'style' | 'width' | 'height' | 'negative_prompt' | 'theme';
+
+export function PreferencesForm({ models, initial, save }: { models: Model[]; initial: Preferences; save: (p: Preferences) => Promise<Preferences> }) {
+  const [p, setP] = useState<Preferences>(initial);
+  const [errors, setErrors] = useState<Partial<Record<Fields, string>>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const model = models.find((m) => m.id === p.model) ?? models[0];
+  const useModelSize = !p.width || !p.height;
+
+  async function onSubmit(ev: FormEvent) {
+    ev.preventDefault();
+    setErrors({});
+    setError(null);
+    setSaved(false);
+    setBusy(true);
+    try {
+      const stored = await save(p);
+      setP(stored);
+      applyTheme(stored.theme);
+      setSaved(true);
+    } catch (e) {
+      if (e instanceof ApiError && e.field) setErrors({ [e.field]: e.message }); else setError(errorMessage(e));
+    } finally { setBusy(false); }
+  }
+
+  return (
+    <Card>
+      <h2 className="text-lg font-semibold">Preferences</h2>
+      <p className="mt-1 text-sm text-slate-500 dark:text-slate-400">Defaults for new generations, and how the app looks.</p>
+      <form onSubmit={onSubmit} noValidate className="mt-5 space-y-5" aria-label="Preferences">
+        {error ? <Alert>{error}</Alert> : null}
+        <div className="grid gap-5 sm:grid-cols-2">
+          <Field label="Default model" error={errors.model}>
+            {({ id, describedBy, invalid }) => (
+              <Select id={id} name="pref-model" value={p.model} aria-describedby={describedBy} invalid={invalid}
+                onChange={(e) => setP((x) => ({ ...x, model: e.target.value, style: '', width: 0, height: 0 }))}>
+                <option value="">Server default</option>
+                {models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+              </Select>
+            )}
+          </Field>
+          <Field label="Default style" error={errors.style}>
+            {({ id, describedBy, invalid }) => (
+              <Select id={id} name="pref-style" value={p.style} aria-describedby={describedBy} invalid={invalid} onChange={(e) => setP((x) => ({ ...x, style: e.target.value }))}>
+                <option value="">None</option>
+                {model.styles.map((s) => <option key={s} value={s}>{styleLabel(s)}</option>)}
+              </Select>
+            )}
+          </Field>
+        </div>
+        <div>
+          <label className="mb-3 inline-flex items-center gap-2 text-sm">
+            <input type="checkbox" className="h-4 w-4 accent-brand-600" checked={useModelSize}
+              onChange={(e) => setP((x) => (e.target.checked ? { ...x, width: 0, height: 0 } : { ...x, width: model.default_size.width, height: model.default_size.height }))} />
+            Use the model’s default size
+          </label>
+          {!useModelSize ? (
+            <SizePicker model={model} width={p.width} height={p.height} errors={{ width: errors.width, height: errors.height }}
+              onChange={(w, h) => setP((x) => ({ ...x, width: w, height: h }))} />
+          ) : null}
+        </div>
+        <Field label="Default negative prompt" error={errors.negative_prompt}>
+          {({ id, describedBy, invalid }) => (
+            <Textarea id={id} name="pref-negative" rows={2} value={p.negative_prompt} aria-describedby={describedBy} invalid={invalid}
+              onChange={(e) => setP((x) => ({ ...x, negative_prompt: e.target.value }))} />
+          )}
+        </Field>
+        <fieldset>
+          <legend className="mb-1.5 text-sm font-medium text-slate-700 dark:text-slate-300">Theme</legend>
+          <div className="inline-flex rounded-lg bg-slate-100 p-1 dark:bg-slate-800">
+            {(['light', 'dark', 'system'] as Theme[]).map((t) => (
+              <label key={t} className={cx('cursor-pointer rounded-md px-3 py-1.5 text-sm font-medium capitalize focus-within:outline focus-within:outline-2 focus-within:outline-brand-500',
+                p.theme === t ? 'bg-white text-slate-900 shadow dark:bg-slate-950 dark:text-white' : 'text-slate-600 dark:text-slate-300')}>
+                <input type="radio" name="theme" value={t} checked={p.theme === t} className="sr-only"
+                  onChange={() => { setP((x) => ({ ...x, theme: t })); applyTheme(t); }} />
+                {t}
+              </label>
+            ))}
+          </div>
+          {errors.theme ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.theme}</p> : null}
+        </fieldset>
+        <div className="flex items-center gap-3">
+          <Button type="submit" variant="primary" disabled={busy}>{busy ? 'Saving…' : 'Save preferences'}</Button>
+          {saved ? <span role="status" className="text-sm text-emerald-600 dark:text-emerald-400">Saved</span> : null}
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,21 @@
+// Names for the generated OpenAPI schemas (schema.d.ts is generated; never edit it by hand).
+import type { components } from './schema';
+
+type S = components['schemas'];
+export type User = S['User'];
+export type Preferences = S['Preferences'];
+export type PreferencesInput = S['PreferencesInput'];
+export type ApiKey = S['ApiKey'];
+export type ApiKeyWithSecret = S['ApiKeyWithSecret'];
+export type GenerationRequest = S['GenerationRequest'];
+export type GenerationParams = S['GenerationParams'];
+export type GenerationStatus = S['GenerationStatus'];
+export type Generation = S['Generation'];
+export type ProgressEvent = S['ProgressEvent'];
+export type Image = S['Image'];
+export type ImagePage = S['ImagePage'];
+export type ImagePatch = S['ImagePatch'];
+export type Model = S['Model'];
+export type Size = S['Size'];
+export type ApiErrorBody = S['Error'];
+export type ErrorCode = ApiErrorBody['error']['code'];

@@ -1,0 +1,76 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ApiError } from '@/shared/api/client';
+import type { GenerationRequest } from '@/shared/api/types';
+import { CreateForm } from '@/features/create/components/CreateForm';
+import { fixedModel, freeModel, generation, noPrefs } from './fixtures';
+
+function setup(opts: { submit?: (r: GenerationRequest) => Promise<never> | ReturnType<typeof Promise.resolve>; prefs?: typeof noPrefs; lastSeed?: number | null } = {}) {
+  const submit = vi.fn(opts.submit ?? (async () => generation()));
+  const onCreated = vi.fn();
+  render(<CreateForm models={[freeModel, fixedModel]} prefs={opts.prefs ?? noPrefs} lastSeed={opts.lastSeed ?? null} submit={submit as never} onCreated={onCreated} />);
+  return { submit, onCreated, user: userEvent.setup() };
+}
+
+function errorOf(control: HTMLElement): string | undefined {
+  const ids = (control.getAttribute('aria-describedby') ?? '').split(' ');
+  return ids.map((id) => document.getElementById(id)).find((el) => el?.hasAttribute('data-field-error'))?.textContent ?? undefined;
+}
+
+describe('CreateForm', () => {
+  it('takes its defaults from the preferences', () => {
+    setup({ prefs: { ...noPrefs, style: 'watercolor', width: 768, height: 512, negative_prompt: 'blurry' } });
+    expect((screen.getByLabelText('Style') as HTMLSelectElement).value).toBe('watercolor');
+    expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('768');
+    expect((screen.getByLabelText('Height') as HTMLInputElement).value).toBe('512');
+    expect((screen.getByLabelText('Negative prompt') as HTMLTextAreaElement).value).toBe('blurry');
+  });
+
+  it('sends only what the model understands, with a fixed seed when asked', async () => {
+    const { user, submit, onCreated } = setup({ lastSeed: 1234 });
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    await user.click(screen.getByRole('button', { name: /Reuse last seed/ }));
+    expect((screen.getByLabelText('Seed value') as HTMLInputElement).value).toBe('1234');
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    expect(submit).toHaveBeenCalledWith({ prompt: 'a fox', model: 'procedural', width: 512, height: 512, count: 1, seed: 1234, steps: 20, cfg_scale: 7 });
+    await waitFor(() => expect(onCreated).toHaveBeenCalled());
+  });
+
+  it('limits the form to the chosen model', async () => {
+    const { user, submit } = setup();
+    fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'cloud-xl' } });
+    expect(screen.queryByLabelText('Negative prompt')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Advanced settings' })).toBeNull();
+    expect([...(screen.getByLabelText('Number of images') as HTMLSelectElement).options].map((o) => o.value)).toEqual(['1', '2']);
+    expect(screen.getByTestId('model-caps').textContent).toMatch(/3 fixed sizes · up to 2 images/);
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    expect(submit).toHaveBeenCalledWith({ prompt: 'a fox', model: 'cloud-xl', width: 1024, height: 1024, count: 1 });
+  });
+
+  it('shows an API validation error next to the field it names', async () => {
+    const { user } = setup({ submit: async () => { throw new ApiError(400, 'invalid_argument', 'size 13x512 is not allowed', 'width'); } });
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    fireEvent.change(screen.getByLabelText('Width'), { target: { value: '13' } });
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    await waitFor(() => expect(errorOf(screen.getByLabelText('Width'))).toBe('size 13x512 is not allowed'));
+    expect(errorOf(screen.getByLabelText('Prompt'))).toBeUndefined();
+  });
+
+  it('shows an error without a field above the form', async () => {
+    const { user } = setup({ submit: async () => { throw new ApiError(503, 'unavailable', 'database unreachable'); } });
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('database unreachable'));
+  });
+
+  it('asks for a prompt before calling the API and counts characters', async () => {
+    const { user, submit } = setup();
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    expect(submit).not.toHaveBeenCalled();
+    expect(errorOf(screen.getByLabelText('Prompt'))).toMatch(/Describe the image/);
+    await user.type(screen.getByLabelText('Prompt'), 'abc');
+    expect(screen.getByTestId('prompt-count').textContent).toBe('3 / 2000');
+  });
+});

@@ -1,0 +1,25 @@
+import type { Generation, Model, Preferences } from '@/shared/api/types';
+
+export const freeModel: Model = {
+  id: 'procedural', name: 'Procedural (built-in)', provider: 'builtin', kind: 'procedural', description: 'built in',
+  sizes: { min: 64, max: 2048, multiple: 8 }, fixed_sizes: [], default_size: { width: 512, height: 512 }, max_count: 4,
+  steps: { min: 1, max: 50, default: 20 }, cfg_scale: { min: 1, max: 20, default: 7 },
+  styles: ['photographic', 'watercolor', 'neon'], negative_prompt: true, max_prompt_length: 2000,
+};
+
+export const fixedModel: Model = {
+  id: 'cloud-xl', name: 'Cloud XL', provider: 'bedrock', kind: 'cloud', description: 'fixed sizes only',
+  sizes: null, fixed_sizes: [{ width: 1024, height: 1024 }, { width: 1152, height: 896 }, { width: 896, height: 1152 }],
+  default_size: { width: 1024, height: 1024 }, max_count: 2, steps: null, cfg_scale: null, styles: [], negative_prompt: false, max_prompt_length: 500,
+};
+
+export const noPrefs: Preferences = { model: '', style: '', width: 0, height: 0, negative_prompt: '', theme: 'system' };
+
+export function generation(over: Partial<Generation> = {}): Generation {
+  return {
+    id: 'g1', status: 'queued', progress: 0, queue_position: 2, error: null,
+    params: { prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512, steps: 20, cfg_scale: 7, seed: 42, count: 1 },
+    images: [], created_at: '2026-11-25T20:00:00.000Z', started_at: null, finished_at: null,
+    ...over,
+  };
+}

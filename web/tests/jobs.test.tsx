@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { JobProgress } from '@/features/jobs/components/JobView';
+import { initialJobState, jobReducer, type JobEvent } from '@/features/jobs/hooks/jobReducer';
+import type { Image } from '@/shared/api/types';
+import { generation } from './fixtures';
+
+const fold = (events: JobEvent[]) => events.reduce(jobReducer, initialJobState);
+const image = (id: string): Image => ({
+  id, generation_id: 'g1', index: 0, prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512,
+  steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
+  file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
+});
+
+describe('jobReducer folds SSE events', () => {
+  it('status, progress, done', () => {
+    const s1 = fold([{ type: 'status', data: generation() }]);
+    expect([s1.status, s1.queuePosition, s1.progress, s1.done]).toEqual(['queued', 2, 0, false]);
+    const s2 = jobReducer(s1, { type: 'progress', data: { id: 'g1', progress: 0.4 } });
+    expect([s2.status, s2.queuePosition, s2.progress]).toEqual(['running', null, 0.4]);
+    const done = generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] });
+    const s3 = jobReducer(s2, { type: 'done', data: done });
+    expect([s3.status, s3.progress, s3.done, s3.generation?.images.length]).toEqual(['succeeded', 1, true, 1]);
+  });
+
+  it('progress never goes back, and other jobs are ignored', () => {
+    const s = fold([
+      { type: 'status', data: generation({ status: 'running', queue_position: null }) },
+      { type: 'progress', data: { id: 'g1', progress: 0.6 } },
+      { type: 'progress', data: { id: 'g1', progress: 0.3 } },
+      { type: 'progress', data: { id: 'other', progress: 0.9 } },
+      { type: 'status', data: generation({ status: 'running', progress: 0.2, queue_position: null }) },
+    ]);
+    expect(s.progress).toBe(0.6);
+  });
+
+  it('a failure carries its message; nothing changes a finished job', () => {
+    const failed = generation({ status: 'failed', progress: 0.5, queue_position: null, error: { code: 'provider_error', message: 'the model crashed' } });
+    const s = fold([{ type: 'status', data: generation() }, { type: 'done', data: failed }, { type: 'progress', data: { id: 'g1', progress: 0.9 } }]);
+    expect([s.status, s.done, s.error?.message, s.progress]).toEqual(['failed', true, 'the model crashed', 0.5]);
+  });
+
+  it('a stream that drops marks the job reconnecting until the next event', () => {
+    const s = fold([{ type: 'status', data: generation() }, { type: 'connection-lost' }]);
+    expect(s.reconnecting).toBe(true);
+    expect(jobReducer(s, { type: 'progress', data: { id: 'g1', progress: 0.1 } }).reconnecting).toBe(false);
+  });
+});
+
+describe('JobProgress', () => {
+  const view = (events: JobEvent[]) => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><JobProgress state={fold(events)} onCancel={() => undefined} /></MemoryRouter>);
+
+  it('shows the queue position and offers cancel while queued', () => {
+    view([{ type: 'status', data: generation() }]);
+    expect(screen.getByTestId('queue-position').textContent).toBe('Position in queue: 3');
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('0');
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy();
+  });
+
+  it('fills the bar from progress events', () => {
+    view([{ type: 'status', data: generation() }, { type: 'progress', data: { id: 'g1', progress: 0.55 } }]);
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('55');
+    expect(screen.getByText('Generating')).toBeTruthy();
+  });
+
+  it('shows the images when done, without cancel', () => {
+    view([{ type: 'done', data: generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }) }]);
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    expect(screen.getByRole('link').getAttribute('href')).toBe('/images/i1');
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+
+  it('says why a job failed', () => {
+    view([{ type: 'done', data: generation({ status: 'failed', queue_position: null, error: { code: 'provider_error', message: 'out of memory' } }) }]);
+    expect(screen.getByRole('alert').textContent).toMatch(/Generation failed: out of memory/);
+  });
+});
