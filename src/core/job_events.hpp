@@ -33,8 +33,8 @@ class JobEvents {
 
   virtual ~JobEvents() = default;
 
-  // Thread-safe. Listeners run on the publishing thread: they must be quick and must not
-  // subscribe or unsubscribe.
+  // Thread-safe. Listeners run on the publishing thread (in memory) or on the notification
+  // thread (PostgreSQL): they must be quick and must not subscribe or unsubscribe.
   virtual void publish(const JobEvent& event) = 0;
   virtual Subscription subscribe(const std::string& job_id, Listener listener) = 0;
 

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "store/postgres/pg_job_events.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -12,7 +14,12 @@ namespace rendermart {
 namespace {
 
 constexpr std::string_view kAcceptedForms =
-    "use sqlite:///absolute/path.db, sqlite://relative/path.db or sqlite::memory:";
+    "use sqlite:///absolute/path.db, sqlite://relative/path.db, sqlite::memory: or "
+    "postgres://user:password@host:5432/database";
+
+bool is_postgres(const std::string& url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
 
 Error bad_url(std::string_view problem) {
   return invalid_argument("database_url", fmt::format("{}; {}", problem, kAcceptedForms));
@@ -45,9 +52,8 @@ std::unique_ptr<Store> open_store(const std::string& url) {
   constexpr std::string_view kSqlite = "sqlite://";
   if (url == kMemory) return std::make_unique<SqliteStore>(":memory:");
   if (url.starts_with(kSqlite)) return open_sqlite_file(url.substr(kSqlite.size()));
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    throw bad_url("PostgreSQL is not built into this version yet");
-  }
+  // libpq reads the URL itself (host, port, database, user, password, parameters).
+  if (is_postgres(url)) return std::make_unique<PgStore>(url);
   // The URL is not echoed: a database URL may carry a password.
   const auto colon = url.find(':');
   throw bad_url(
@@ -56,7 +62,8 @@ std::unique_ptr<Store> open_store(const std::string& url) {
           : fmt::format("the database URL scheme '{}' is not supported", url.substr(0, colon)));
 }
 
-std::unique_ptr<JobEvents> open_job_events(const std::string&) {
+std::unique_ptr<JobEvents> open_job_events(const std::string& url) {
+  if (is_postgres(url)) return std::make_unique<PostgresJobEvents>(url);
   return std::make_unique<InProcessJobEvents>();
 }
 

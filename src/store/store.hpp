@@ -136,8 +136,9 @@ class Store {
   virtual std::int64_t count_images() = 0;
 };
 
-// Builds the Store that a database URL names: "sqlite:///path/to.db" or "sqlite://relative.db".
-// PostgreSQL URLs are accepted once that backend is built.
+// Builds the Store that a database URL names: "sqlite:///path/to.db", "sqlite://relative.db",
+// "sqlite::memory:", or a libpq URL "postgres://user:password@host:port/database" (also
+// "postgresql://"). The caller applies migrations with migrate().
 std::unique_ptr<Store> open_store(const std::string& url);
 
 // The job notifications that reach every process sharing the database at `url`: in memory for

@@ -1,5 +1,5 @@
-// Users, sessions, API keys, preferences and the schema of the SQLite Store, against a file and
-// an in-memory database.
+// Users, sessions, API keys, preferences and the schema of the Store, against a SQLite file, an
+// in-memory SQLite database and a fresh database on a throw-away PostgreSQL cluster.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/store.hpp"
+#include "support/pg_test_server.hpp"
 
 namespace rendermart {
 namespace {
@@ -35,6 +36,8 @@ class StoreAccountsTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "file") {
       dir_ = std::filesystem::temp_directory_path() / ("rendermart-store-" + random_hex(8));
       store_ = open_store("sqlite://" + (dir_ / "nested" / "accounts.db").string());
+    } else if (GetParam() == "postgres") {
+      store_ = open_store(testing::pg_test_server().create_database());
     } else {
       store_ = open_store("sqlite::memory:");
     }
@@ -50,7 +53,8 @@ class StoreAccountsTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<Store> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreAccountsTest, ::testing::Values("file", "memory"),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreAccountsTest,
+                         ::testing::Values("file", "memory", "postgres"),
                          [](const auto& backend) { return backend.param; });
 
 TEST_P(StoreAccountsTest, MigrateTwiceIsHarmless) {

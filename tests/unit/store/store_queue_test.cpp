@@ -1,4 +1,4 @@
-// The job queue of the SQLite Store: the job state machine, leases, fairness, cancellation and
+// The job queue of every Store backend: the job state machine, leases, fairness, cancellation and
 // claims from several threads and two "processes" at once. Times are fixed values (kT0 + ...),
 // so that lease expiry is exact.
 
@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/store.hpp"
+#include "support/pg_test_server.hpp"
 
 namespace rendermart {
 namespace {
@@ -77,6 +78,8 @@ class StoreQueueTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "file") {
       dir_ = std::filesystem::temp_directory_path() / ("rendermart-store-" + random_hex(8));
       store_ = open_store("sqlite://" + (dir_ / "queue.db").string());
+    } else if (GetParam() == "postgres") {
+      store_ = open_store(testing::pg_test_server().create_database());
     } else {
       store_ = open_store("sqlite::memory:");
     }
@@ -98,7 +101,8 @@ class StoreQueueTest : public ::testing::TestWithParam<std::string> {
   User bob_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreQueueTest, ::testing::Values("file", "memory"),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreQueueTest,
+                         ::testing::Values("file", "memory", "postgres"),
                          [](const auto& backend) { return backend.param; });
 
 TEST_P(StoreQueueTest, EnqueuedJobIsQueuedWithItsParams) {

@@ -1,0 +1,82 @@
+#pragma once
+
+// Job notifications across processes with PostgreSQL LISTEN/NOTIFY.
+//
+// publish() sends NOTIFY rendermart_job_events with the event as compact JSON; notify_job_queued()
+// sends NOTIFY rendermart_queue. A background thread holds its own connection, LISTENs on both
+// channels, and hands each notification to this process's subscribers (the semantics of
+// InProcessJobEvents, except that listeners run on that thread, not the publisher's) or wakes
+// wait_for_job. An event published here reaches local subscribers
+// the same way as everyone else's, through the server, and so exactly once. When the listening
+// connection drops (a PostgreSQL restart), the thread reconnects with backoff; notifications sent
+// meanwhile are lost, so waiting workers are woken on reconnection to poll the queue themselves.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/job_events.hpp"
+#include "store/postgres/pg_connection.hpp"
+
+namespace rendermart {
+
+class PostgresJobEvents : public JobEvents {
+ public:
+  inline static constexpr const char* kEventChannel = "rendermart_job_events";
+  inline static constexpr const char* kQueueChannel = "rendermart_queue";
+
+  // Starts the listening thread and waits (up to the connect timeout) until it listens, so that
+  // events published after construction are not missed. If PostgreSQL is unreachable, the thread
+  // keeps retrying in the background and the constructor returns anyway.
+  explicit PostgresJobEvents(std::string url);
+  ~PostgresJobEvents() override;
+  PostgresJobEvents(const PostgresJobEvents&) = delete;
+  PostgresJobEvents& operator=(const PostgresJobEvents&) = delete;
+
+  // Best effort: if the database cannot be reached the event is dropped and logged, since the
+  // durable state is in the Store and a job must not fail for want of a notification.
+  void publish(const JobEvent& event) override;
+  Subscription subscribe(const std::string& job_id, Listener listener) override;
+  void notify_job_queued() override;
+  void wait_for_job(std::chrono::milliseconds timeout) override;
+
+  // True while the listening connection is up (for tests and health reporting).
+  bool listening() const { return listening_; }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::multimap<std::string, std::pair<std::uint64_t, Listener>> listeners;
+    std::uint64_t next_id = 0;
+  };
+
+  void run();
+  // Listens on one connection until it drops or stop is requested.
+  void listen_on(pg::Connection& connection);
+  void dispatch(const std::string& channel, const std::string& payload);
+  void deliver(const JobEvent& event);
+  void wake_waiters();
+  void notify(const char* channel, const std::string& payload);
+
+  const std::string url_;
+  pg::Pool publisher_;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::uint64_t queued_signals_ = 0;
+
+  std::mutex run_mutex_;
+  std::condition_variable run_cv_;  // stop requested, or listening started
+  bool stop_ = false;
+  std::atomic<bool> listening_ = false;
+  std::thread thread_;
+};
+
+}  // namespace rendermart

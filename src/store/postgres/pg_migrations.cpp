@@ -1,0 +1,141 @@
+#include "store/postgres/pg_migrations.hpp"
+
+#include <array>
+
+namespace rendermart::pg {
+namespace {
+
+// Conventions as in SQLite: times are BIGINT milliseconds since the epoch (Millis); ids are the
+// time-ordered text ids of core/ids.hpp, so `ORDER BY id` is creation order and keyset
+// pagination needs only an index on (owner, id). Text columns use COLLATE "C": ids and keys
+// compare byte-wise, as in SQLite, whatever the database's locale.
+constexpr std::string_view kInitialSchema = R"sql(
+-- Search: words as the default parser finds them, lower-cased, without diacritics (unaccent:
+-- "cafe" finds "Café"), no stemming and no stop words ('simple'), like SQLite's unicode61.
+-- unaccent is a trusted extension: the database owner may create it.
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE TEXT SEARCH CONFIGURATION rendermart_search (COPY = pg_catalog.simple);
+ALTER TEXT SEARCH CONFIGURATION rendermart_search
+  ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+
+-- E-mails are stored lower-cased; the unique index on lower(email) also keeps a
+-- differently-cased duplicate out if a caller forgets.
+CREATE TABLE users (
+  id            TEXT COLLATE "C" PRIMARY KEY,
+  email         TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_admin      BOOLEAN NOT NULL DEFAULT false,
+  created_at    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+
+CREATE TABLE sessions (
+  token_hash TEXT COLLATE "C" PRIMARY KEY,
+  user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_keys (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  prefix       TEXT NOT NULL,
+  secret_hash  TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at   BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys(user_id, id);
+
+CREATE TABLE preferences (
+  user_id         TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  theme           TEXT NOT NULL
+);
+
+-- Invariant kept by the store: a queued job never has cancel_requested set (a cancel request
+-- on a queued job cancels it at once), and lease_owner is '' unless the job is running.
+CREATE TABLE jobs (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  user_id          TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  prompt           TEXT NOT NULL,
+  negative_prompt  TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  style            TEXT NOT NULL,
+  width            INTEGER NOT NULL,
+  height           INTEGER NOT NULL,
+  steps            INTEGER NOT NULL,
+  cfg_scale        DOUBLE PRECISION NOT NULL,
+  seed             BIGINT NOT NULL,
+  count            INTEGER NOT NULL,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+  progress         DOUBLE PRECISION NOT NULL DEFAULT 0,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  error_code       TEXT NOT NULL DEFAULT '',
+  error_message    TEXT NOT NULL DEFAULT '',
+  cancel_requested BOOLEAN NOT NULL DEFAULT false,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0,
+  created_at       BIGINT NOT NULL,
+  started_at       BIGINT,
+  finished_at      BIGINT
+);
+-- The queue in creation order: queue position and depth, claims, expired leases.
+CREATE INDEX jobs_status_created ON jobs(status, created_at, id);
+-- Each user's running jobs, counted by a claim's fairness rule.
+CREATE INDEX jobs_status_user ON jobs(status, user_id, created_at, id);
+-- A user's jobs, newest first.
+CREATE INDEX jobs_user ON jobs(user_id, id);
+
+-- UNIQUE (job_id, idx) makes a second completion of the same job unable to insert duplicates.
+-- A job with images cannot be deleted by accident (NO ACTION); deleting the user removes both.
+-- `search` holds the searchable text's words, kept in step by PostgreSQL itself; tags are JSON,
+-- whose punctuation the parser drops.
+CREATE TABLE images (
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  job_id          TEXT COLLATE "C" NOT NULL REFERENCES jobs(id),
+  idx             INTEGER NOT NULL,
+  prompt          TEXT NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  steps           INTEGER NOT NULL,
+  cfg_scale       DOUBLE PRECISION NOT NULL,
+  seed            BIGINT NOT NULL,
+  count           INTEGER NOT NULL,
+  title           TEXT NOT NULL DEFAULT '',
+  tags            TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+  favorite        BOOLEAN NOT NULL DEFAULT false,
+  blob_key        TEXT NOT NULL,
+  bytes           BIGINT NOT NULL,
+  sha256          TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  search          tsvector GENERATED ALWAYS AS (
+                    to_tsvector('rendermart_search'::regconfig,
+                                prompt || ' ' || negative_prompt || ' ' || title || ' ' || tags)
+                  ) STORED,
+  UNIQUE (job_id, idx)
+);
+-- A user's images, newest first: the gallery and its keyset pagination.
+CREATE INDEX images_user ON images(user_id, id);
+CREATE INDEX images_search ON images USING GIN (search);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace rendermart::pg

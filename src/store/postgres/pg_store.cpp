@@ -1,0 +1,818 @@
+#include "store/postgres/pg_store.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/postgres/pg_migrations.hpp"
+#include "store/search_terms.hpp"
+
+namespace rendermart {
+namespace {
+
+using pg::Connection;
+using pg::Param;
+using pg::Result;
+using pg::to_param;
+
+// As in SqliteStore: the API bounds page sizes more tightly; this keeps a negative or huge limit
+// from reading a whole table.
+constexpr int kMaxPageSize = 1000;
+int page_limit(const Page& page) { return std::clamp(page.limit, 0, kMaxPageSize); }
+
+// A claim ranks this many candidates, and locks the best one that no concurrent claim holds:
+// up to this many workers claiming at the same instant all get a job. It bounds the work per
+// claim, whatever the depth of the queue.
+constexpr int kClaimCandidates = 32;
+// Rankings a claim tries before it reports an empty queue, when concurrent claims took every
+// candidate (the worker then polls again, so this only trades latency for work).
+constexpr int kClaimRounds = 4;
+
+// ---- Columns and row mapping. Each read_* takes the columns in the order of its k*Columns. ----
+
+const std::string kParamColumns =
+    "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
+const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
+const std::string kApiKeyColumns =
+    "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
+const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
+const std::string kJobColumns =
+    "id, user_id, " + kParamColumns +
+    ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
+    "lease_expires_at, created_at, started_at, finished_at";
+const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
+                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at";
+
+GenerationParams read_params(const Result& r, int row, int first) {
+  GenerationParams params;
+  params.prompt = r.text(row, first);
+  params.negative_prompt = r.text(row, first + 1);
+  params.model = r.text(row, first + 2);
+  params.style = r.text(row, first + 3);
+  params.width = r.integer(row, first + 4);
+  params.height = r.integer(row, first + 5);
+  params.steps = r.integer(row, first + 6);
+  params.cfg_scale = r.real(row, first + 7);
+  params.seed = static_cast<std::uint32_t>(r.int64(row, first + 8));
+  params.count = r.integer(row, first + 9);
+  return params;
+}
+
+// The ten parameter columns as query parameters, in kParamColumns order.
+void append_params(std::vector<Param>& out, const GenerationParams& params) {
+  out.push_back(to_param(params.prompt));
+  out.push_back(to_param(params.negative_prompt));
+  out.push_back(to_param(params.model));
+  out.push_back(to_param(params.style));
+  out.push_back(to_param(params.width));
+  out.push_back(to_param(params.height));
+  out.push_back(to_param(params.steps));
+  out.push_back(to_param(params.cfg_scale));
+  out.push_back(to_param(params.seed));
+  out.push_back(to_param(params.count));
+}
+
+User read_user(const Result& r, int row) {
+  User user;
+  user.id = r.text(row, 0);
+  user.email = r.text(row, 1);
+  user.password_hash = r.text(row, 2);
+  user.is_admin = r.boolean(row, 3);
+  user.created_at = r.int64(row, 4);
+  return user;
+}
+
+ApiKey read_api_key(const Result& r, int row) {
+  ApiKey key;
+  key.id = r.text(row, 0);
+  key.user_id = r.text(row, 1);
+  key.name = r.text(row, 2);
+  key.prefix = r.text(row, 3);
+  key.secret_hash = r.text(row, 4);
+  key.created_at = r.int64(row, 5);
+  key.last_used_at = r.optional_int64(row, 6);
+  return key;
+}
+
+Preferences read_preferences(const Result& r, int row) {
+  Preferences prefs;
+  prefs.model = r.text(row, 0);
+  prefs.style = r.text(row, 1);
+  prefs.width = r.integer(row, 2);
+  prefs.height = r.integer(row, 3);
+  prefs.negative_prompt = r.text(row, 4);
+  prefs.theme = r.text(row, 5);
+  return prefs;
+}
+
+JobStatus parse_status(const std::string& job_id, const std::string& text) {
+  const auto status = job_status_from_string(text);
+  if (!status) {
+    throw Error(ErrorCode::internal,
+                fmt::format("job {} has an unknown status '{}' in the database", job_id, text));
+  }
+  return *status;
+}
+
+Job read_job(const Result& r, int row) {
+  Job job;
+  job.id = r.text(row, 0);
+  job.user_id = r.text(row, 1);
+  job.params = read_params(r, row, 2);
+  job.status = parse_status(job.id, r.text(row, 12));
+  job.progress = r.real(row, 13);
+  job.attempts = r.integer(row, 14);
+  job.error_code = r.text(row, 15);
+  job.error_message = r.text(row, 16);
+  job.cancel_requested = r.boolean(row, 17);
+  job.lease_owner = r.text(row, 18);
+  job.lease_expires_at = r.int64(row, 19);
+  job.created_at = r.int64(row, 20);
+  job.started_at = r.optional_int64(row, 21);
+  job.finished_at = r.optional_int64(row, 22);
+  return job;
+}
+
+// Tags are stored as a JSON array of strings, as in SQLite; invalid UTF-8 is replaced rather
+// than refused (PostgreSQL would refuse the whole row).
+std::string encode_tags(const std::vector<std::string>& tags) {
+  return nlohmann::json(tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> decode_tags(const std::string& image_id, const std::string& text) {
+  if (text == "[]") return {};
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_array()) {
+    throw Error(ErrorCode::internal,
+                fmt::format("image {} has malformed tags in the database: {}", image_id, text));
+  }
+  std::vector<std::string> tags;
+  for (const auto& tag : json) {
+    if (tag.is_string()) tags.push_back(tag.get<std::string>());
+  }
+  return tags;
+}
+
+Image read_image(const Result& r, int row) {
+  Image image;
+  image.id = r.text(row, 0);
+  image.user_id = r.text(row, 1);
+  image.job_id = r.text(row, 2);
+  image.index = r.integer(row, 3);
+  image.params = read_params(r, row, 4);
+  image.title = r.text(row, 14);
+  image.tags = decode_tags(image.id, r.text(row, 15));
+  image.favorite = r.boolean(row, 16);
+  image.blob_key = r.text(row, 17);
+  image.bytes = r.int64(row, 18);
+  image.sha256 = r.text(row, 19);
+  image.created_at = r.int64(row, 20);
+  return image;
+}
+
+template <typename Reader>
+auto optional_row(const Result& result, Reader reader)
+    -> std::optional<decltype(reader(result, 0))> {
+  if (result.rows() == 0) return std::nullopt;
+  return reader(result, 0);
+}
+
+template <typename Reader>
+auto all_rows(const Result& result, Reader reader) -> std::vector<decltype(reader(result, 0))> {
+  std::vector<decltype(reader(result, 0))> rows;
+  rows.reserve(static_cast<std::size_t>(result.rows()));
+  for (int row = 0; row < result.rows(); ++row) rows.push_back(reader(result, row));
+  return rows;
+}
+
+std::int64_t scalar(const Result& result) {
+  if (result.rows() == 0) throw Error(ErrorCode::internal, "a scalar query returned no row");
+  return result.int64(0, 0);
+}
+
+// Progress within 0..1 whatever workers send (NaN included, which PostgreSQL would store).
+double clamp_progress(double progress) {
+  if (!(progress >= 0)) return 0;
+  return std::min(progress, 1.0);
+}
+
+// ---- SQL. Parameters are cast where PostgreSQL could not infer their type. ----
+
+const std::string kInsertUser =
+    "INSERT INTO users (" + kUserColumns + ") VALUES ($1, $2, $3, $4, $5)";
+const std::string kSelectUserByEmail =
+    "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)";
+const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = $1";
+
+const std::string kInsertApiKey =
+    "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const std::string kListApiKeys =
+    "SELECT " + kApiKeyColumns + " FROM api_keys WHERE user_id = $1 ORDER BY id DESC";
+const std::string kUseApiKey =
+    "UPDATE api_keys SET last_used_at = $2 WHERE secret_hash = $1 RETURNING " + kApiKeyColumns;
+
+const std::string kSelectPreferences =
+    "SELECT " + kPreferenceColumns + " FROM preferences WHERE user_id = $1";
+const std::string kUpsertPreferences =
+    "INSERT INTO preferences (user_id, " + kPreferenceColumns +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET "
+    "model = excluded.model, style = excluded.style, width = excluded.width, "
+    "height = excluded.height, negative_prompt = excluded.negative_prompt, "
+    "theme = excluded.theme";
+
+const std::string kInsertJob = "INSERT INTO jobs (id, user_id, " + kParamColumns +
+                               ", status, created_at) VALUES "
+                               "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13)";
+const std::string kSelectJob =
+    "SELECT " + kJobColumns + " FROM jobs WHERE id = $1 AND user_id = $2";
+const std::string kSelectJobForUpdate = kSelectJob + " FOR UPDATE";
+const std::string kListJobs =
+    "SELECT " + kJobColumns + " FROM jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2";
+const std::string kListJobsAfter =
+    "SELECT " + kJobColumns + " FROM jobs WHERE user_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2";
+const std::string kSelectJobImages =
+    "SELECT " + kImageColumns + " FROM images WHERE job_id = $1 ORDER BY idx";
+const std::string kCancelQueuedJob =
+    "UPDATE jobs SET status = 'canceled', finished_at = $2 WHERE id = $1 RETURNING " + kJobColumns;
+const std::string kRequestCancelRunningJob =
+    "UPDATE jobs SET cancel_requested = true WHERE id = $1 RETURNING " + kJobColumns;
+
+// The queue: leases as in SqliteStore (see there). Every row a claim changes is locked with
+// SKIP LOCKED, so that concurrent claims neither wait for each other nor deadlock; a row that
+// another claim holds is simply left to that claim.
+
+// Jobs whose worker vanished after a cancel request are canceled rather than run again.
+const std::string kCancelAbandonedJobs =
+    "UPDATE jobs SET status = 'canceled', finished_at = $1, lease_owner = '', "
+    "lease_expires_at = 0 "
+    "WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 "
+    "AND cancel_requested FOR UPDATE SKIP LOCKED)";
+// Jobs whose lease expired on their last allowed attempt fail, keeping the error of an earlier
+// attempt when one was recorded.
+const std::string kFailExhaustedJobs =
+    "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = '', "
+    "lease_expires_at = 0, "
+    "error_code = CASE WHEN error_code = '' THEN 'lease_expired' ELSE error_code END, "
+    "error_message = CASE WHEN error_code = '' THEN $3 ELSE error_message END "
+    "WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 "
+    "AND attempts >= $2 FOR UPDATE SKIP LOCKED)";
+// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then
+// the oldest job. A claim is two statements in one transaction. The first ranks candidates
+// without locking anything: each queued user's oldest jobs (found by walking the distinct queued
+// users through jobs_status_user, as SqliteStore does) plus the running jobs whose lease expired,
+// so that it costs a few index seeks per user with queued jobs however deep the queue. The
+// second locks and takes the best-ranked candidate that no concurrent claim holds; under READ
+// COMMITTED a locked row that changed since the ranking is re-checked against the WHERE clause,
+// so a job another claim just took is skipped, never taken twice.
+const std::string kRankCandidates =
+    "WITH RECURSIVE"
+    " queued_users (user_id) AS ("
+    "  SELECT MIN(user_id) FROM jobs WHERE status = 'queued'"
+    "  UNION ALL"
+    "  SELECT (SELECT MIN(j.user_id) FROM jobs AS j"
+    "          WHERE j.status = 'queued' AND j.user_id > q.user_id)"
+    "  FROM queued_users AS q WHERE q.user_id IS NOT NULL),"
+    " running AS ("
+    "  SELECT user_id, COUNT(*) AS jobs FROM jobs"
+    "  WHERE status = 'running' AND lease_expires_at >= $1 GROUP BY user_id) "
+    "SELECT c.id FROM ("
+    "  SELECT h.id, h.user_id, h.created_at FROM queued_users AS q CROSS JOIN LATERAL ("
+    "    SELECT id, user_id, created_at FROM jobs"
+    "    WHERE status = 'queued' AND user_id = q.user_id AND NOT cancel_requested"
+    "    ORDER BY created_at, id LIMIT $2) AS h"
+    "  UNION ALL"
+    "  SELECT id, user_id, created_at FROM jobs WHERE status = 'running' AND lease_expires_at < $1"
+    ") AS c LEFT JOIN running AS r ON r.user_id = c.user_id "
+    "ORDER BY COALESCE(r.jobs, 0), c.created_at, c.id LIMIT $2";
+// $4: the ranked candidate ids, as a text[] literal.
+const std::string kClaimJob =
+    "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2::bigint + $3, "
+    "attempts = attempts + 1, progress = 0, started_at = COALESCE(started_at, $2) "
+    "WHERE id = ("
+    "  SELECT id FROM jobs WHERE id = ANY($4::text[])"
+    "  AND ((status = 'queued' AND NOT cancel_requested)"
+    "       OR (status = 'running' AND lease_expires_at < $2))"
+    "  ORDER BY array_position($4::text[], id::text) LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING " +
+    kJobColumns;
+const std::string kRenewLease =
+    "UPDATE jobs SET lease_expires_at = $3, progress = $4 "
+    "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING cancel_requested";
+const std::string kSelectLease =
+    "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = $1 "
+    "FOR UPDATE";
+const std::string kInsertImage =
+    "INSERT INTO images (" + kImageColumns +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+    "$19, $20, $21)";
+const std::string kSucceedJob =
+    "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = $2, "
+    "lease_expires_at = 0 WHERE id = $1";
+const std::string kFinishJob =
+    "UPDATE jobs SET status = $2, error_code = $3, error_message = $4, finished_at = $5, "
+    "lease_owner = '', lease_expires_at = 0 WHERE id = $1";
+const std::string kRequeueJob =
+    "UPDATE jobs SET status = 'queued', error_code = $2, error_message = $3, progress = 0, "
+    "lease_owner = '', lease_expires_at = 0 WHERE id = $1";
+const std::string kCancelRunningJob =
+    "UPDATE jobs SET status = 'canceled', finished_at = $3, lease_owner = '', "
+    "lease_expires_at = 0 WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+// A worker shutting down gives its job back; a job whose cancellation was requested meanwhile
+// is canceled instead, since a queued job must not carry a cancel request.
+const std::string kReleaseJob =
+    "UPDATE jobs SET "
+    "status = CASE WHEN cancel_requested THEN 'canceled' ELSE 'queued' END, "
+    "finished_at = CASE WHEN cancel_requested THEN $3 ELSE finished_at END, "
+    "attempts = GREATEST(attempts - 1, 0), progress = 0, lease_owner = '', lease_expires_at = 0 "
+    "WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+
+const std::string kSelectImage =
+    "SELECT " + kImageColumns + " FROM images WHERE id = $1 AND user_id = $2";
+// COALESCE keeps the fields the patch leaves out (sent as NULL).
+const std::string kUpdateImage =
+    "UPDATE images SET favorite = COALESCE($3::boolean, favorite), "
+    "title = COALESCE($4::text, title), tags = COALESCE($5::text, tags) "
+    "WHERE id = $1 AND user_id = $2 RETURNING " +
+    kImageColumns;
+const std::string kDeleteImage =
+    "DELETE FROM images WHERE id = $1 AND user_id = $2 RETURNING " + kImageColumns;
+
+void load_images(Connection& db, Job& job) {
+  if (job.status == JobStatus::succeeded) {
+    job.images = all_rows(db.query(kSelectJobImages, job.id), read_image);
+  }
+}
+
+struct LeaseRow {
+  std::string user_id;
+  JobStatus status = JobStatus::queued;
+  std::string lease_owner;
+  int attempts = 0;
+  bool cancel_requested = false;
+
+  bool held_by(const std::string& worker_id) const {
+    return status == JobStatus::running && lease_owner == worker_id;
+  }
+};
+
+// Locks the job's row for the rest of the transaction.
+std::optional<LeaseRow> select_lease(Connection& db, const std::string& job_id) {
+  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Result& r, int row) {
+    return LeaseRow{r.text(row, 0), parse_status(job_id, r.text(row, 1)), r.text(row, 2),
+                    r.integer(row, 3), r.boolean(row, 4)};
+  });
+}
+
+// A text[] literal: each element double-quoted, with `"` and `\` escaped.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string literal = "{";
+  for (const auto& item : items) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (const char c : item) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
+// The valid UTF-8 sequences of `text`; each invalid byte becomes a space.
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    std::size_t length = 0;
+    unsigned min = 0;
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+      min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      min = 0x10000;
+    }
+    bool valid = length > 0 && pos + length <= text.size();
+    unsigned code = length == 1 ? lead : lead & (0x7fU >> length);
+    for (std::size_t i = 1; valid && i < length; ++i) {
+      const auto next = static_cast<unsigned char>(text[pos + i]);
+      valid = (next & 0xc0) == 0x80;
+      code = (code << 6) | (next & 0x3fU);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are invalid too.
+    valid = valid && code >= min && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+    if (valid) {
+      out.append(text.substr(pos, length));
+      pos += length;
+    } else {
+      out += ' ';
+      ++pos;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string pg_tsquery(std::string_view text) {
+  const std::string clean = valid_utf8(text);
+  std::string query;
+  for (const std::string_view word : search_words(clean)) {
+    if (!query.empty()) query += " & ";
+    query += '\'';
+    for (const char c : word) {
+      if (c == '\'' || c == '\\') query += c;
+      query += c;
+    }
+    query += "':*";
+  }
+  return query;
+}
+
+PgStore::PgStore(std::string url, std::size_t pool_size) : pool_(std::move(url), pool_size) {}
+
+PgStore::~PgStore() = default;
+
+template <typename Body>
+auto PgStore::single(Body&& body) {
+  auto lease = pool_.acquire();
+  return body(*lease);
+}
+
+template <typename Body>
+auto PgStore::write(Body&& body) {
+  return pg::transaction(pool_, std::forward<Body>(body));
+}
+
+template <typename Body>
+auto PgStore::read(Body&& body) {
+  return pg::transaction(pool_, std::forward<Body>(body),
+                         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+// ---- Schema ----
+
+// The advisory lock, taken first in the transaction, makes a second process wait, then find
+// nothing to do. Versions newer than this binary knows are left alone, so that the older pods of
+// a rolling deployment keep running against the newer schema.
+void PgStore::migrate() {
+  write([](Connection& db) {
+    db.query("SELECT pg_advisory_xact_lock($1)", pg::kMigrationLockKey);
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    const std::int64_t applied =
+        scalar(db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    for (const auto& migration : pg::migrations()) {
+      if (migration.version <= applied) continue;
+      try {
+        db.exec(migration.sql);
+      } catch (const Error& error) {
+        throw Error(error.code(), fmt::format("migration {} ({}) failed: {}", migration.version,
+                                              migration.name, error.what()));
+      }
+      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+               migration.version, migration.name, now_millis());
+    }
+  });
+}
+
+void PgStore::ping() {
+  single([](Connection& db) { return scalar(db.query("SELECT 1")); });
+}
+
+// ---- Users ----
+
+void PgStore::create_user(const User& user) {
+  try {
+    single([&](Connection& db) {
+      db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin,
+               user.created_at);
+    });
+  } catch (const Error& error) {
+    // Only the e-mail index can conflict for a new id (ids are random): name its field.
+    if (error.code() != ErrorCode::conflict) throw;
+    const bool email_taken = find_user_by_email(user.email).has_value();
+    if (!email_taken) throw;
+    throw Error(ErrorCode::conflict,
+                "an account with this e-mail address already exists; sign in instead", "email");
+  }
+}
+
+std::optional<User> PgStore::find_user_by_email(const std::string& email) {
+  return single(
+      [&](Connection& db) { return optional_row(db.query(kSelectUserByEmail, email), read_user); });
+}
+
+std::optional<User> PgStore::find_user(const std::string& user_id) {
+  return single(
+      [&](Connection& db) { return optional_row(db.query(kSelectUser, user_id), read_user); });
+}
+
+void PgStore::set_admin(const std::string& user_id, bool is_admin) {
+  single([&](Connection& db) {
+    if (db.query("UPDATE users SET is_admin = $2 WHERE id = $1", user_id, is_admin).affected() ==
+        0) {
+      throw not_found("user " + user_id);
+    }
+  });
+}
+
+// ---- Sessions ----
+
+void PgStore::create_session(const std::string& token_hash, const std::string& user_id,
+                             Millis expires_at) {
+  single([&](Connection& db) {
+    db.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+             token_hash, user_id, expires_at);
+  });
+}
+
+std::optional<Session> PgStore::find_session(const std::string& token_hash, Millis now) {
+  return single([&](Connection& db) {
+    return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
+                                 "WHERE token_hash = $1 AND expires_at > $2",
+                                 token_hash, now),
+                        [](const Result& r, int row) {
+                          return Session{r.text(row, 0), r.int64(row, 1)};
+                        });
+  });
+}
+
+void PgStore::delete_session(const std::string& token_hash) {
+  single([&](Connection& db) {
+    db.query("DELETE FROM sessions WHERE token_hash = $1", token_hash);
+  });
+}
+
+// ---- API keys ----
+
+void PgStore::create_api_key(const ApiKey& key) {
+  single([&](Connection& db) {
+    db.query(kInsertApiKey, key.id, key.user_id, key.name, key.prefix, key.secret_hash,
+             key.created_at, key.last_used_at);
+  });
+}
+
+std::vector<ApiKey> PgStore::list_api_keys(const std::string& user_id) {
+  return single(
+      [&](Connection& db) { return all_rows(db.query(kListApiKeys, user_id), read_api_key); });
+}
+
+bool PgStore::delete_api_key(const std::string& user_id, const std::string& key_id) {
+  return single([&](Connection& db) {
+    return db.query("DELETE FROM api_keys WHERE id = $1 AND user_id = $2", key_id, user_id)
+               .affected() > 0;
+  });
+}
+
+std::optional<ApiKey> PgStore::use_api_key(const std::string& secret_hash, Millis now) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kUseApiKey, secret_hash, now), read_api_key);
+  });
+}
+
+// ---- Preferences ----
+
+std::optional<Preferences> PgStore::get_preferences(const std::string& user_id) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kSelectPreferences, user_id), read_preferences);
+  });
+}
+
+void PgStore::put_preferences(const std::string& user_id, const Preferences& prefs) {
+  single([&](Connection& db) {
+    db.query(kUpsertPreferences, user_id, prefs.model, prefs.style, prefs.width, prefs.height,
+             prefs.negative_prompt, prefs.theme);
+  });
+}
+
+// ---- Jobs, as their owner sees them ----
+
+// Only the job's id, user_id, params and created_at are taken: it always starts queued.
+void PgStore::enqueue_job(const Job& job) {
+  std::vector<Param> params{to_param(job.id), to_param(job.user_id)};
+  append_params(params, job.params);
+  params.push_back(to_param(job.created_at));
+  single([&](Connection& db) { db.query(kInsertJob, params); });
+}
+
+std::optional<Job> PgStore::get_job(const std::string& user_id, const std::string& job_id) {
+  return read([&](Connection& db) {
+    auto job = optional_row(db.query(kSelectJob, job_id, user_id), read_job);
+    if (job) load_images(db, *job);
+    return job;
+  });
+}
+
+std::vector<Job> PgStore::list_jobs(const std::string& user_id, const Page& page) {
+  return read([&](Connection& db) {
+    auto jobs = page.after_id.empty()
+                    ? all_rows(db.query(kListJobs, user_id, page_limit(page)), read_job)
+                    : all_rows(db.query(kListJobsAfter, user_id, page_limit(page), page.after_id),
+                               read_job);
+    for (auto& job : jobs) load_images(db, job);
+    return jobs;
+  });
+}
+
+// As in SqliteStore: the queued jobs created before this one, all users (an estimate of the
+// wait, exact for a single user's queue).
+std::optional<int> PgStore::queue_position(const std::string& job_id) {
+  return single([&](Connection& db) {
+    return optional_row(
+        db.query("SELECT (SELECT COUNT(*) FROM jobs AS ahead WHERE ahead.status = 'queued' "
+                 "AND (ahead.created_at, ahead.id) < (job.created_at, job.id)) "
+                 "FROM jobs AS job WHERE job.id = $1 AND job.status = 'queued'",
+                 job_id),
+        [](const Result& r, int row) { return r.integer(row, 0); });
+  });
+}
+
+int PgStore::queue_depth() {
+  return single([](Connection& db) {
+    return static_cast<int>(scalar(db.query("SELECT COUNT(*) FROM jobs WHERE status = 'queued'")));
+  });
+}
+
+std::optional<Job> PgStore::request_cancel(const std::string& user_id, const std::string& job_id,
+                                           Millis now) {
+  return write([&](Connection& db) -> std::optional<Job> {
+    auto job = optional_row(db.query(kSelectJobForUpdate, job_id, user_id), read_job);
+    if (!job) return std::nullopt;
+    switch (job->status) {
+      case JobStatus::queued:
+        return optional_row(db.query(kCancelQueuedJob, job_id, now), read_job);
+      case JobStatus::running:
+        return optional_row(db.query(kRequestCancelRunningJob, job_id), read_job);
+      case JobStatus::succeeded:
+      case JobStatus::failed:
+      case JobStatus::canceled:
+        load_images(db, *job);
+        return job;
+    }
+    return job;
+  });
+}
+
+// ---- The queue, as workers see it ----
+
+std::optional<Job> PgStore::claim_job(const std::string& worker_id, Millis now,
+                                      const QueuePolicy& policy) {
+  const std::string exhausted_message = fmt::format(
+      "the job was claimed {} times and each time its worker stopped renewing the lease "
+      "(crashed or lost the database); it will not be retried",
+      policy.max_attempts);
+  return write([&](Connection& db) {
+    db.query(kCancelAbandonedJobs, now);
+    db.query(kFailExhaustedJobs, now, policy.max_attempts, exhausted_message);
+    for (int round = 0; round < kClaimRounds; ++round) {
+      const auto candidates = all_rows(db.query(kRankCandidates, now, kClaimCandidates),
+                                       [](const Result& r, int row) { return r.text(row, 0); });
+      if (candidates.empty()) return std::optional<Job>();
+      auto claimed = optional_row(
+          db.query(kClaimJob, worker_id, now, policy.lease_ms, text_array(candidates)), read_job);
+      if (claimed) return claimed;
+      // Every candidate was taken or held by concurrent claims: rank again.
+    }
+    return std::optional<Job>();
+  });
+}
+
+bool PgStore::renew_lease(const std::string& job_id, const std::string& worker_id,
+                          double progress, Millis now, const QueuePolicy& policy) {
+  return single([&](Connection& db) {
+    const auto cancel_requested = optional_row(
+        db.query(kRenewLease, job_id, worker_id, now + policy.lease_ms, clamp_progress(progress)),
+        [](const Result& r, int row) { return r.boolean(row, 0); });
+    return cancel_requested.has_value() && !*cancel_requested;
+  });
+}
+
+// The images are recorded under the job's owner and id, whatever their own fields say, so that
+// a worker cannot file images under another user or job.
+bool PgStore::complete_job(const std::string& job_id, const std::string& worker_id,
+                           const std::vector<Image>& images, Millis now) {
+  return write([&](Connection& db) {
+    const auto lease = select_lease(db, job_id);
+    if (!lease) return false;
+    // A repeated completion by the same worker succeeds again; a worker that lost the lease to
+    // the one that completed gets false, so that it deletes its own files.
+    if (lease->status == JobStatus::succeeded) return lease->lease_owner == worker_id;
+    if (!lease->held_by(worker_id)) return false;
+    for (const auto& image : images) {
+      std::vector<Param> params{to_param(image.id), to_param(lease->user_id), to_param(job_id),
+                                to_param(image.index)};
+      append_params(params, image.params);
+      params.push_back(to_param(image.title));
+      params.push_back(to_param(encode_tags(image.tags)));
+      params.push_back(to_param(image.favorite));
+      params.push_back(to_param(image.blob_key));
+      params.push_back(to_param(image.bytes));
+      params.push_back(to_param(image.sha256));
+      params.push_back(to_param(image.created_at));
+      db.query(kInsertImage, params);
+    }
+    db.query(kSucceedJob, job_id, now);
+    return true;
+  });
+}
+
+// A retryable error goes back to the queue while attempts remain, unless cancellation was
+// requested meanwhile: then the job is canceled, since it must not run again.
+bool PgStore::fail_job(const std::string& job_id, const std::string& worker_id,
+                       const std::string& code, const std::string& message, bool retryable,
+                       Millis now, const QueuePolicy& policy) {
+  return write([&](Connection& db) {
+    const auto lease = select_lease(db, job_id);
+    if (!lease || !lease->held_by(worker_id)) return false;
+    const bool retry = retryable && lease->attempts < policy.max_attempts;
+    if (retry && !lease->cancel_requested) {
+      db.query(kRequeueJob, job_id, code, message);
+    } else {
+      const char* status = to_string(retry ? JobStatus::canceled : JobStatus::failed);
+      db.query(kFinishJob, job_id, status, code, message, now);
+    }
+    return true;
+  });
+}
+
+bool PgStore::cancel_job(const std::string& job_id, const std::string& worker_id, Millis now) {
+  return single([&](Connection& db) {
+    return db.query(kCancelRunningJob, job_id, worker_id, now).affected() > 0;
+  });
+}
+
+// release_job has no `now`: a job canceled here takes the wall clock as its finished_at.
+bool PgStore::release_job(const std::string& job_id, const std::string& worker_id) {
+  return single([&](Connection& db) {
+    return db.query(kReleaseJob, job_id, worker_id, now_millis()).affected() > 0;
+  });
+}
+
+// ---- Images ----
+
+std::optional<Image> PgStore::get_image(const std::string& user_id, const std::string& image_id) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kSelectImage, image_id, user_id), read_image);
+  });
+}
+
+// Walks images_user (user_id, id) newest first, or the GIN index for a search, whichever the
+// planner finds cheaper. Each combination of filters is its own statement text, prepared once
+// per connection (at most 64 variants). The search text is a parameter, never spliced into the
+// SQL; a search whose words all tokenize to nothing matches no rows, as in SQLite.
+std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQuery& query) {
+  const std::string match = pg_tsquery(query.text);
+  std::vector<Param> params{to_param(user_id), to_param(page_limit(query.page))};
+  std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = $1";
+  const auto add = [&](std::string_view condition, Param value) {
+    params.push_back(std::move(value));
+    sql += fmt::format(" AND {} ${}", condition, params.size());
+  };
+  if (!query.page.after_id.empty()) add("id <", to_param(query.page.after_id));
+  if (!query.model.empty()) add("model =", to_param(query.model));
+  if (query.favorite) add("favorite =", to_param(*query.favorite));
+  if (query.created_from) add("created_at >=", to_param(*query.created_from));
+  if (query.created_to) add("created_at <", to_param(*query.created_to));
+  if (!match.empty()) {
+    params.push_back(match);
+    sql += fmt::format(" AND search @@ to_tsquery('{}', ${})", pg::kSearchConfig, params.size());
+  }
+  sql += " ORDER BY id DESC LIMIT $2";
+  return single([&](Connection& db) { return all_rows(db.query(sql, params), read_image); });
+}
+
+std::optional<Image> PgStore::update_image(const std::string& user_id,
+                                           const std::string& image_id, const ImagePatch& patch) {
+  std::optional<std::string> tags;
+  if (patch.tags) tags = encode_tags(*patch.tags);
+  return single([&](Connection& db) {
+    return optional_row(
+        db.query(kUpdateImage, image_id, user_id, patch.favorite, patch.title, tags), read_image);
+  });
+}
+
+std::optional<Image> PgStore::delete_image(const std::string& user_id,
+                                           const std::string& image_id) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kDeleteImage, image_id, user_id), read_image);
+  });
+}
+
+std::int64_t PgStore::count_images() {
+  return single([](Connection& db) { return scalar(db.query("SELECT COUNT(*) FROM images")); });
+}
+
+}  // namespace rendermart
