@@ -9,7 +9,7 @@ void add_auth_routes(http::Router& router, ApiContext& context) {
   using http::Method;
 
   const auto signed_in = [&context](unsigned status, const SignedIn& result) {
-    auto response = json_reply(status, {{"user", render_user(result.user)}});
+    auto response = json_reply(status, render_user_envelope(result.user));
     response.set_header("Set-Cookie", session_cookie(context, result.session_token));
     response.set_header("Cache-Control", "no-store");
     return response;
@@ -37,7 +37,7 @@ void add_auth_routes(http::Router& router, ApiContext& context) {
   });
 
   router.add(Method::GET, "/api/v1/auth/me", [&context](http::Request& request) {
-    return json_reply(200, {{"user", render_user(require_user(context, request))}});
+    return json_reply(200, render_user_envelope(require_user(context, request)));
   });
 }
 

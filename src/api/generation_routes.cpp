@@ -34,13 +34,28 @@ GenerationRequest parse_generation_request(const http::Request& request) {
   return out;
 }
 
-nlohmann::json render_job(GenerationService& generations, const Job& job) {
-  return render_generation(job, generations.queue_position(job));
+void write_job(JsonWriter& w, GenerationService& generations, const Job& job) {
+  write_generation(w, job, generations.queue_position(job));
 }
 
-http::SseEvent sse(const char* name, const nlohmann::json& data) {
-  return {name, data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+std::string render_job(GenerationService& generations, const Job& job) {
+  JsonWriter w;
+  write_job(w, generations, job);
+  return w.take();
 }
+
+std::string render_progress(const std::string& id, double progress) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("id");
+  w.value(id);
+  w.key("progress");
+  w.value(progress);
+  w.end_object();
+  return w.take();
+}
+
+http::SseEvent sse(const char* name, std::string data) { return {name, std::move(data), {}}; }
 
 // Streams a job's events until it reaches a final state: "status" first (the job as it is now),
 // "progress" while it runs, "status" on every change, and "done" with the final job.
@@ -64,7 +79,7 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
                       const JobEvent& event) {
         if (*finished) return;
         if (event.type == JobEvent::Type::progress) {
-          channel->push(sse("progress", {{"id", id}, {"progress", event.progress}}));
+          channel->push(sse("progress", render_progress(id, event.progress)));
           return;
         }
         try {
@@ -100,8 +115,8 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
   router.add(Method::GET, "/api/v1/generations", [&context, &generations](http::Request& request) {
     const auto user = require_user(context, request);
     const Page page{cursor_param(request), limit_param(request)};
-    return json_reply(200, render_page(generations.list(user, page), page.limit,
-                                       [&](const Job& job) { return render_job(generations, job); }));
+    const auto write = [&](JsonWriter& w, const Job& job) { write_job(w, generations, job); };
+    return json_reply(200, render_page(generations.list(user, page), page.limit, write));
   });
 
   router.add(Method::GET, "/api/v1/generations/{id}", [&context, &generations](http::Request& request) {

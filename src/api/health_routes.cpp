@@ -10,27 +10,36 @@ void add_health_routes(http::Router& router, ApiContext& context) {
 
   // Liveness: the process answers. Nothing else, so a slow database never gets it restarted.
   router.add(Method::GET, "/healthz", [](http::Request&) {
-    return json_reply(200, {{"status", "ok"}});
+    return json_reply(200, R"({"status":"ok"})");
   });
 
   // Readiness: the database and the storage both answer.
   router.add(Method::GET, "/readyz", [&context](http::Request&) {
-    nlohmann::json checks;
+    // "checks" comes before "status" (keys are alphabetical, see render.hpp), so the status is
+    // known by the time it is written.
+    JsonWriter w;
     bool ready = true;
     const auto check = [&](const char* name, auto&& probe) {
+      w.key(name);
       try {
         probe();
-        checks[name] = "ok";
+        w.value("ok");
       } catch (const std::exception& e) {
         spdlog::warn("readiness check {} failed: {}", name, e.what());
-        checks[name] = std::string("failed: ") + e.what();
+        w.value(std::string("failed: ") + e.what());
         ready = false;
       }
     };
+    w.begin_object();
+    w.key("checks");
+    w.begin_object();
     check("database", [&] { context.store.ping(); });
     check("storage", [&] { context.blobs.ping(); });
-    return json_reply(ready ? 200 : 503,
-                      {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
+    w.end_object();
+    w.key("status");
+    w.value(ready ? "ready" : "not_ready");
+    w.end_object();
+    return json_reply(ready ? 200 : 503, w.take());
   });
 
   router.add(Method::GET, "/metrics", [&context](http::Request&) {

@@ -77,18 +77,18 @@ void add_image_routes(http::Router& router, ApiContext& context) {
   router.add(Method::GET, "/api/v1/images", [&context, &images](http::Request& request) {
     const auto user = require_user(context, request);
     const auto query = parse_image_query(request);
-    return json_reply(200, render_page(images.list(user, query), query.page.limit, render_image));
+    return json_reply(200, render_page(images.list(user, query), query.page.limit, write_image));
   });
 
   router.add(Method::GET, "/api/v1/images/{id}", [&context, &images](http::Request& request) {
     const auto user = require_user(context, request);
-    return json_reply(200, render_image(images.get(user, request.param("id"))));
+    return json_reply(200, render(images.get(user, request.param("id")), write_image));
   });
 
   router.add(Method::PATCH, "/api/v1/images/{id}", [&context, &images](http::Request& request) {
     const auto user = require_user(context, request);
     const auto patch = parse_image_patch(request);
-    return json_reply(200, render_image(images.update(user, request.param("id"), patch)));
+    return json_reply(200, render(images.update(user, request.param("id"), patch), write_image));
   });
 
   router.add(Method::DELETE_, "/api/v1/images/{id}", [&context, &images](http::Request& request) {

@@ -10,18 +10,17 @@ void add_key_routes(http::Router& router, ApiContext& context) {
 
   router.add(Method::GET, "/api/v1/keys", [&context](http::Request& request) {
     const auto user = require_user(context, request);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& key : context.accounts.list_keys(user)) items.push_back(render_api_key(key));
-    return json_reply(200, {{"items", items}});
+    const auto write = [](JsonWriter& w, const ApiKey& key) { write_api_key(w, key); };
+    return json_reply(200, render_items(context.accounts.list_keys(user), write));
   });
 
   router.add(Method::POST, "/api/v1/keys", [&context](http::Request& request) {
     const auto user = require_user(context, request);
     const auto body = parse_object(request, {"name"});
     const auto created = context.accounts.create_key(user, required_string(body, "name"));
-    auto json = render_api_key(created.key);
-    json["secret"] = created.secret;
-    auto response = json_reply(201, json);
+    JsonWriter w;
+    write_api_key(w, created.key, &created.secret);
+    auto response = json_reply(201, w.take());
     response.set_header("Cache-Control", "no-store");
     return response;
   });

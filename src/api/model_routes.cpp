@@ -6,9 +6,7 @@ namespace rendermart::api {
 void add_model_routes(http::Router& router, ApiContext& context) {
   // Public: the capabilities of the models are not a user's data.
   router.add(http::Method::GET, "/api/v1/models", [&context](http::Request&) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& model : context.catalog.models()) items.push_back(render_model(model));
-    return json_reply(200, {{"items", items}});
+    return json_reply(200, render_items(context.catalog.models(), write_model));
   });
 }
 

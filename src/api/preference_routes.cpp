@@ -10,7 +10,7 @@ void add_preference_routes(http::Router& router, ApiContext& context) {
 
   router.add(Method::GET, "/api/v1/me/preferences", [&context](http::Request& request) {
     const auto user = require_user(context, request);
-    return json_reply(200, render_preferences(context.preferences.get(user.id)));
+    return json_reply(200, render(context.preferences.get(user.id), write_preferences));
   });
 
   // PUT replaces the whole set; absent fields go back to "not set".
@@ -25,7 +25,7 @@ void add_preference_routes(http::Router& router, ApiContext& context) {
     prefs.height = static_cast<int>(optional_integer(body, "height", 0, 8192).value_or(0));
     prefs.negative_prompt = optional_string(body, "negative_prompt").value_or("");
     prefs.theme = optional_string(body, "theme").value_or("system");
-    return json_reply(200, render_preferences(context.preferences.put(user.id, prefs)));
+    return json_reply(200, render(context.preferences.put(user.id, prefs), write_preferences));
   });
 }
 

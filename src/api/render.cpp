@@ -5,118 +5,266 @@
 namespace rendermart::api {
 namespace {
 
-nlohmann::json optional_time(const std::optional<Millis>& time) {
-  return time ? nlohmann::json(format_iso8601(*time)) : nlohmann::json(nullptr);
+void write_time(JsonWriter& w, const std::optional<Millis>& time) {
+  if (time) {
+    w.value(format_iso8601(*time));
+  } else {
+    w.null();
+  }
+}
+
+void write_size(JsonWriter& w, const Size& size) {
+  w.begin_object();
+  w.key("height");
+  w.value(size.height);
+  w.key("width");
+  w.value(size.width);
+  w.end_object();
 }
 
 }  // namespace
 
-http::Response json_reply(unsigned status, const nlohmann::json& body) {
-  return http::json_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+http::Response json_reply(unsigned status, std::string body) {
+  return http::json_response(status, std::move(body));
 }
 
-nlohmann::json render_user(const User& user) {
-  return {{"id", user.id},
-          {"email", user.email},
-          {"is_admin", user.is_admin},
-          {"created_at", format_iso8601(user.created_at)}};
+void write_user(JsonWriter& w, const User& user) {
+  w.begin_object();
+  w.key("created_at");
+  w.value(format_iso8601(user.created_at));
+  w.key("email");
+  w.value(user.email);
+  w.key("id");
+  w.value(user.id);
+  w.key("is_admin");
+  w.value(user.is_admin);
+  w.end_object();
 }
 
-nlohmann::json render_api_key(const ApiKey& key) {
-  return {{"id", key.id},
-          {"name", key.name},
-          {"prefix", key.prefix},
-          {"created_at", format_iso8601(key.created_at)},
-          {"last_used_at", optional_time(key.last_used_at)}};
+std::string render_user_envelope(const User& user) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("user");
+  write_user(w, user);
+  w.end_object();
+  return w.take();
 }
 
-nlohmann::json render_preferences(const Preferences& prefs) {
-  return {{"model", prefs.model},   {"style", prefs.style},
-          {"width", prefs.width},   {"height", prefs.height},
-          {"negative_prompt", prefs.negative_prompt}, {"theme", prefs.theme}};
+void write_api_key(JsonWriter& w, const ApiKey& key, const std::string* secret) {
+  w.begin_object();
+  w.key("created_at");
+  w.value(format_iso8601(key.created_at));
+  w.key("id");
+  w.value(key.id);
+  w.key("last_used_at");
+  write_time(w, key.last_used_at);
+  w.key("name");
+  w.value(key.name);
+  w.key("prefix");
+  w.value(key.prefix);
+  if (secret) {
+    w.key("secret");
+    w.value(*secret);
+  }
+  w.end_object();
 }
 
-nlohmann::json render_params(const GenerationParams& params) {
-  return {{"prompt", params.prompt}, {"negative_prompt", params.negative_prompt},
-          {"model", params.model},   {"style", params.style},
-          {"width", params.width},   {"height", params.height},
-          {"steps", params.steps},   {"cfg_scale", params.cfg_scale},
-          {"seed", params.seed},     {"count", params.count}};
+void write_preferences(JsonWriter& w, const Preferences& prefs) {
+  w.begin_object();
+  w.key("height");
+  w.value(prefs.height);
+  w.key("model");
+  w.value(prefs.model);
+  w.key("negative_prompt");
+  w.value(prefs.negative_prompt);
+  w.key("style");
+  w.value(prefs.style);
+  w.key("theme");
+  w.value(prefs.theme);
+  w.key("width");
+  w.value(prefs.width);
+  w.end_object();
 }
 
-nlohmann::json render_generation(const Job& job, std::optional<int> queue_position) {
-  nlohmann::json images = nlohmann::json::array();
-  for (const auto& image : job.images) images.push_back(render_image(image));
-  nlohmann::json error = nullptr;
+void write_params(JsonWriter& w, const GenerationParams& params) {
+  w.begin_object();
+  w.key("cfg_scale");
+  w.value(params.cfg_scale);
+  w.key("count");
+  w.value(params.count);
+  w.key("height");
+  w.value(params.height);
+  w.key("model");
+  w.value(params.model);
+  w.key("negative_prompt");
+  w.value(params.negative_prompt);
+  w.key("prompt");
+  w.value(params.prompt);
+  w.key("seed");
+  w.value(params.seed);
+  w.key("steps");
+  w.value(params.steps);
+  w.key("style");
+  w.value(params.style);
+  w.key("width");
+  w.value(params.width);
+  w.end_object();
+}
+
+void write_generation(JsonWriter& w, const Job& job, std::optional<int> queue_position) {
+  w.begin_object();
+  w.key("created_at");
+  w.value(format_iso8601(job.created_at));
+  w.key("error");
   if (!job.error_code.empty() && job.status == JobStatus::failed) {
-    error = {{"code", job.error_code}, {"message", job.error_message}};
+    w.begin_object();
+    w.key("code");
+    w.value(job.error_code);
+    w.key("message");
+    w.value(job.error_message);
+    w.end_object();
+  } else {
+    w.null();
   }
-  return {{"id", job.id},
-          {"status", to_string(job.status)},
-          {"progress", job.progress},
-          {"queue_position", queue_position ? nlohmann::json(*queue_position) : nullptr},
-          {"error", error},
-          {"params", render_params(job.params)},
-          {"images", images},
-          {"created_at", format_iso8601(job.created_at)},
-          {"started_at", optional_time(job.started_at)},
-          {"finished_at", optional_time(job.finished_at)}};
+  w.key("finished_at");
+  write_time(w, job.finished_at);
+  w.key("id");
+  w.value(job.id);
+  w.key("images");
+  w.begin_array();
+  for (const auto& image : job.images) write_image(w, image);
+  w.end_array();
+  w.key("params");
+  write_params(w, job.params);
+  w.key("progress");
+  w.value(job.progress);
+  w.key("queue_position");
+  if (queue_position) {
+    w.value(*queue_position);
+  } else {
+    w.null();
+  }
+  w.key("started_at");
+  write_time(w, job.started_at);
+  w.key("status");
+  w.value(to_string(job.status));
+  w.end_object();
 }
 
-nlohmann::json render_image(const Image& image) {
+void write_image(JsonWriter& w, const Image& image) {
   const std::string base = "/api/v1/images/" + image.id;
-  return {{"id", image.id},
-          {"generation_id", image.job_id},
-          {"index", image.index},
-          {"prompt", image.params.prompt},
-          {"negative_prompt", image.params.negative_prompt},
-          {"model", image.params.model},
-          {"style", image.params.style},
-          {"width", image.params.width},
-          {"height", image.params.height},
-          {"steps", image.params.steps},
-          {"cfg_scale", image.params.cfg_scale},
-          {"seed", image.params.seed},
-          {"title", image.title},
-          {"tags", image.tags},
-          {"favorite", image.favorite},
-          {"bytes", image.bytes},
-          {"created_at", format_iso8601(image.created_at)},
-          {"file_url", base + "/file"},
-          {"thumbnail_url", base + "/thumbnail?size=256"}};
+  w.begin_object();
+  w.key("bytes");
+  w.value(image.bytes);
+  w.key("cfg_scale");
+  w.value(image.params.cfg_scale);
+  w.key("created_at");
+  w.value(format_iso8601(image.created_at));
+  w.key("favorite");
+  w.value(image.favorite);
+  w.key("file_url");
+  w.value(base + "/file");
+  w.key("generation_id");
+  w.value(image.job_id);
+  w.key("height");
+  w.value(image.params.height);
+  w.key("id");
+  w.value(image.id);
+  w.key("index");
+  w.value(image.index);
+  w.key("model");
+  w.value(image.params.model);
+  w.key("negative_prompt");
+  w.value(image.params.negative_prompt);
+  w.key("prompt");
+  w.value(image.params.prompt);
+  w.key("seed");
+  w.value(image.params.seed);
+  w.key("steps");
+  w.value(image.params.steps);
+  w.key("style");
+  w.value(image.params.style);
+  w.key("tags");
+  w.begin_array();
+  for (const auto& tag : image.tags) w.value(tag);
+  w.end_array();
+  w.key("thumbnail_url");
+  w.value(base + "/thumbnail?size=256");
+  w.key("title");
+  w.value(image.title);
+  w.key("width");
+  w.value(image.params.width);
+  w.end_object();
 }
 
-nlohmann::json render_model(const ModelInfo& model) {
-  nlohmann::json fixed = nlohmann::json::array();
-  for (const auto& s : model.fixed_sizes) fixed.push_back({{"width", s.width}, {"height", s.height}});
-  nlohmann::json sizes = nullptr;
-  if (model.fixed_sizes.empty()) {
-    sizes = {{"min", model.min_side}, {"max", model.max_side}, {"multiple", model.size_multiple}};
-  }
-  nlohmann::json steps = nullptr;
-  if (model.steps.max > 0) {
-    steps = {{"min", model.steps.min}, {"max", model.steps.max},
-             {"default", model.steps.default_value}};
-  }
-  nlohmann::json cfg = nullptr;
+void write_model(JsonWriter& w, const ModelInfo& model) {
+  w.begin_object();
+  w.key("cfg_scale");
   if (model.cfg_scale.max > 0) {
-    cfg = {{"min", model.cfg_scale.min}, {"max", model.cfg_scale.max},
-           {"default", model.cfg_scale.default_value}};
+    w.begin_object();
+    w.key("default");
+    w.value(model.cfg_scale.default_value);
+    w.key("max");
+    w.value(model.cfg_scale.max);
+    w.key("min");
+    w.value(model.cfg_scale.min);
+    w.end_object();
+  } else {
+    w.null();
   }
-  return {{"id", model.id},
-          {"name", model.name},
-          {"provider", model.provider},
-          {"kind", model.kind},
-          {"description", model.description},
-          {"sizes", sizes},
-          {"fixed_sizes", fixed},
-          {"default_size", {{"width", model.default_size.width}, {"height", model.default_size.height}}},
-          {"max_count", model.max_count},
-          {"steps", steps},
-          {"cfg_scale", cfg},
-          {"styles", model.styles},
-          {"negative_prompt", model.negative_prompt},
-          {"max_prompt_length", model.max_prompt_length}};
+  w.key("default_size");
+  write_size(w, model.default_size);
+  w.key("description");
+  w.value(model.description);
+  w.key("fixed_sizes");
+  w.begin_array();
+  for (const auto& size : model.fixed_sizes) write_size(w, size);
+  w.end_array();
+  w.key("id");
+  w.value(model.id);
+  w.key("kind");
+  w.value(model.kind);
+  w.key("max_count");
+  w.value(model.max_count);
+  w.key("max_prompt_length");
+  w.value(model.max_prompt_length);
+  w.key("name");
+  w.value(model.name);
+  w.key("negative_prompt");
+  w.value(model.negative_prompt);
+  w.key("provider");
+  w.value(model.provider);
+  w.key("sizes");
+  if (model.fixed_sizes.empty()) {
+    w.begin_object();
+    w.key("max");
+    w.value(model.max_side);
+    w.key("min");
+    w.value(model.min_side);
+    w.key("multiple");
+    w.value(model.size_multiple);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("steps");
+  if (model.steps.max > 0) {
+    w.begin_object();
+    w.key("default");
+    w.value(model.steps.default_value);
+    w.key("max");
+    w.value(model.steps.max);
+    w.key("min");
+    w.value(model.steps.min);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("styles");
+  w.begin_array();
+  for (const auto& style : model.styles) w.value(style);
+  w.end_array();
+  w.end_object();
 }
 
 }  // namespace rendermart::api

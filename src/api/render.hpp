@@ -1,40 +1,76 @@
 #pragma once
 
-// Domain values to their JSON representation (the shapes in openapi/openapi.yaml).
+// Domain values to their JSON representation (the shapes in openapi/openapi.yaml), written
+// straight into the response text with a JsonWriter.
+//
+// Object keys are written in alphabetical order: the order the responses have always had (they
+// were nlohmann::json objects, which keep keys sorted), so clients see the same bytes.
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/domain.hpp"
 #include "core/ids.hpp"
+#include "core/json_writer.hpp"
 #include "http/message.hpp"
 #include "providers/provider.hpp"
 
 namespace rendermart::api {
 
-// A JSON response; strings are valid UTF-8 by construction.
-http::Response json_reply(unsigned status, const nlohmann::json& body);
+// A JSON response from finished JSON text.
+http::Response json_reply(unsigned status, std::string body);
 
-nlohmann::json render_user(const User& user);
-nlohmann::json render_api_key(const ApiKey& key);
-nlohmann::json render_preferences(const Preferences& prefs);
-nlohmann::json render_params(const GenerationParams& params);
-nlohmann::json render_generation(const Job& job, std::optional<int> queue_position);
-nlohmann::json render_image(const Image& image);
-nlohmann::json render_model(const ModelInfo& model);
+void write_user(JsonWriter& w, const User& user);
+// The secret only when the key was just created: it is never shown again.
+void write_api_key(JsonWriter& w, const ApiKey& key, const std::string* secret = nullptr);
+void write_preferences(JsonWriter& w, const Preferences& prefs);
+void write_params(JsonWriter& w, const GenerationParams& params);
+void write_generation(JsonWriter& w, const Job& job, std::optional<int> queue_position);
+void write_image(JsonWriter& w, const Image& image);
+void write_model(JsonWriter& w, const ModelInfo& model);
+
+// The JSON text of one value, written by `write(JsonWriter&, const T&)`.
+template <typename T, typename Write>
+std::string render(const T& value, Write write) {
+  JsonWriter w;
+  write(w, value);
+  return w.take();
+}
+
+// {"user": {...}}
+std::string render_user_envelope(const User& user);
+
+// {"items": [...]}
+template <typename T, typename Write>
+std::string render_items(const std::vector<T>& items, Write write) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("items");
+  w.begin_array();
+  for (const auto& item : items) write(w, item);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
 
 // {"items": [...], "next_cursor": ...}: a next cursor only when the page is full.
-template <typename T, typename Render>
-nlohmann::json render_page(const std::vector<T>& items, int limit, Render render) {
-  nlohmann::json out = {{"items", nlohmann::json::array()}, {"next_cursor", nullptr}};
-  for (const auto& item : items) out["items"].push_back(render(item));
+template <typename T, typename Write>
+std::string render_page(const std::vector<T>& items, int limit, Write write) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("items");
+  w.begin_array();
+  for (const auto& item : items) write(w, item);
+  w.end_array();
+  w.key("next_cursor");
   if (!items.empty() && static_cast<int>(items.size()) == limit) {
-    out["next_cursor"] = encode_cursor(items.back().id);
+    w.value(encode_cursor(items.back().id));
+  } else {
+    w.null();
   }
-  return out;
+  w.end_object();
+  return w.take();
 }
 
 }  // namespace rendermart::api

@@ -12,6 +12,26 @@ std::string format_iso8601(Millis millis) {
   const auto day = floor<days>(time);
   const year_month_day date{day};
   const hh_mm_ss clock{time - day};
+  const int year_number = static_cast<int>(date.year());
+  if (year_number >= 0 && year_number <= 9999) {
+    // Digit by digit: snprintf was a visible share of rendering a page of images (three
+    // timestamps per item). Years outside four digits take the snprintf path below.
+    char text[] = "0000-00-00T00:00:00.000Z";
+    const auto put = [&text](int at, int width, unsigned value) {
+      for (int i = width - 1; i >= 0; --i) {
+        text[at + i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+      }
+    };
+    put(0, 4, static_cast<unsigned>(year_number));
+    put(5, 2, static_cast<unsigned>(date.month()));
+    put(8, 2, static_cast<unsigned>(date.day()));
+    put(11, 2, static_cast<unsigned>(clock.hours().count()));
+    put(14, 2, static_cast<unsigned>(clock.minutes().count()));
+    put(17, 2, static_cast<unsigned>(clock.seconds().count()));
+    put(20, 3, static_cast<unsigned>(clock.subseconds().count()));
+    return std::string(text, sizeof text - 1);
+  }
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
                 static_cast<int>(date.year()), static_cast<unsigned>(date.month()),

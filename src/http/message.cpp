@@ -80,11 +80,11 @@ std::optional<std::string> Response::header(std::string_view name) const {
   return find_header(headers, name);
 }
 
-Response json_response(unsigned status, const std::string& json_text) {
+Response json_response(unsigned status, std::string json_text) {
   Response response;
   response.status = status;
   response.set_header("Content-Type", "application/json");
-  response.body = json_text;
+  response.body = std::move(json_text);
   return response;
 }
 

@@ -60,6 +60,6 @@ struct Response {
 };
 
 // A response with that status, Content-Type application/json and that body.
-Response json_response(unsigned status, const std::string& json_text);
+Response json_response(unsigned status, std::string json_text);
 
 }  // namespace rendermart::http

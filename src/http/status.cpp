@@ -1,6 +1,6 @@
 #include "http/status.hpp"
 
-#include <nlohmann/json.hpp>
+#include "core/json_writer.hpp"
 
 namespace rendermart::http {
 
@@ -28,13 +28,23 @@ unsigned http_status(ErrorCode code) {
 }
 
 Response error_response(const Error& error) {
-  nlohmann::json detail = {{"code", to_string(error.code())}, {"message", error.what()}};
-  if (!error.field().empty()) detail["field"] = error.field();
-  const nlohmann::json body = {{"error", std::move(detail)}};
-  // Messages may quote client input that is not UTF-8; replacing beats throwing while reporting
-  // an error.
-  return json_response(http_status(error.code()),
-                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // Messages may quote client input that is not UTF-8: the writer replaces invalid bytes.
+  // Keys in alphabetical order, as in every response (see api/render.hpp).
+  JsonWriter w;
+  w.begin_object();
+  w.key("error");
+  w.begin_object();
+  w.key("code");
+  w.value(to_string(error.code()));
+  if (!error.field().empty()) {
+    w.key("field");
+    w.value(error.field());
+  }
+  w.key("message");
+  w.value(error.what());
+  w.end_object();
+  w.end_object();
+  return json_response(http_status(error.code()), w.take());
 }
 
 }  // namespace rendermart::http

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
@@ -224,8 +226,18 @@ void WorkerPool::store_and_complete(const std::shared_ptr<RunningJob>& running,
     image.bytes = static_cast<std::int64_t>(png.size());
     image.sha256 = sha256_hex(png);
     blobs_.put(image.blob_key, png, "image/png");
+    // At every size that the image already fits, its thumbnail is the whole image unscaled:
+    // the same bytes, so encode them once (at 256x256 that halves the WebP work).
+    const int longest_side = std::max(raw[i].width, raw[i].height);
+    std::string unscaled_thumbnail;
     for (int size : kThumbnailSizes) {
-      blobs_.put(thumbnail_key(image.blob_key, size), make_thumbnail(raw[i], size), "image/webp");
+      const auto key = thumbnail_key(image.blob_key, size);
+      if (longest_side > size) {
+        blobs_.put(key, make_thumbnail(raw[i], size), "image/webp");
+        continue;
+      }
+      if (unscaled_thumbnail.empty()) unscaled_thumbnail = make_thumbnail(raw[i], size);
+      blobs_.put(key, unscaled_thumbnail, "image/webp");
     }
     images.push_back(std::move(image));
   }

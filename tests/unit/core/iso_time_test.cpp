@@ -8,6 +8,9 @@ namespace {
 TEST(IsoTime, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_iso8601(1795637700123), "2026-11-25T20:15:00.123Z");
+  EXPECT_EQ(format_iso8601(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601(253402300800000), "10000-01-01T00:00:00.000Z");
 }
 
 TEST(IsoTime, ParsesDatesAndDateTimes) {
