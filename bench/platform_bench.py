@@ -122,7 +122,7 @@ def api_time(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def post_jobs(client, count, threads=4):
+def post_jobs(client, count, threads=4, size=256):
     """Posts `count` generations from a few threads at once, so that the workers, not the
     posting, set the pace; returns their ids."""
     ids = [None] * count
@@ -131,7 +131,7 @@ def post_jobs(client, count, threads=4):
         worker = Client(client.port)
         worker.cookie = client.cookie
         status, body = worker.call("POST", "/api/v1/generations", {
-            "prompt": f"benchmark {i} mountains at sunset", "width": 256, "height": 256,
+            "prompt": f"benchmark {i} mountains at sunset", "width": size, "height": size,
             "steps": 1, "seed": i})
         assert status == 202, body
         ids[i] = body["id"]

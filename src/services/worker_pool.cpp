@@ -54,6 +54,10 @@ WorkerPool::WorkerPool(Store& store, BlobStore& blobs, const ModelCatalog& catal
   metrics_.describe("rendermart_images_generated_total", "counter", "Images stored");
   metrics_.describe("rendermart_job_failures_total", "counter",
                     "Job attempts that ended in an error, by error code");
+  metrics_.describe("rendermart_queue_claim_seconds", "histogram",
+                    "Time a worker's claim of the next job takes in the database (claims that "
+                    "found a job)",
+                    {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -89,7 +93,13 @@ void WorkerPool::work(int index) {
   while (!stopping_) {
     std::optional<Job> job;
     try {
+      const auto started = std::chrono::steady_clock::now();
       job = store_.claim_job(worker_id, now_millis(), options_.policy);
+      if (job) {
+        metrics_.observe("rendermart_queue_claim_seconds", {},
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                             .count());
+      }
     } catch (const std::exception& e) {
       spdlog::error("worker {} cannot claim jobs: {}", worker_id, e.what());
     }
@@ -153,6 +163,17 @@ void WorkerPool::report_progress(RunningJob& running, double progress) {
 }
 
 void WorkerPool::run(const std::shared_ptr<RunningJob>& running) {
+  try {
+    attempt(running);
+  } catch (const std::exception& e) {
+    // The outcome could not be recorded (the database is unreachable): the lease will expire and
+    // another claim retries the job. Nothing escapes a worker thread.
+    spdlog::error("job {}: cannot record the outcome of attempt {}: {}; it will be retried once "
+                  "its lease expires", running->job.id, running->job.attempts, e.what());
+  }
+}
+
+void WorkerPool::attempt(const std::shared_ptr<RunningJob>& running) {
   const Job& job = running->job;
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("job {} claimed by {} (attempt {}, model {})", job.id, running->worker_id,

@@ -59,7 +59,10 @@ class WorkerPool {
 
   void work(int index);
   void heartbeat();
+  // Runs one claimed job; never throws.
   void run(const std::shared_ptr<RunningJob>& running);
+  // Runs it and records the outcome; throws when the outcome cannot be recorded.
+  void attempt(const std::shared_ptr<RunningJob>& running);
   void store_and_complete(const std::shared_ptr<RunningJob>& running,
                           const std::vector<RawImage>& raw);
   void delete_attempt_files(const Job& job, int attempt);

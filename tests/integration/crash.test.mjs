@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import {
   Server, createGeneration, expectStatus, generationEvents, getGeneration,
-  listAll, listFiles, makeTempDir, register, removeTempDir, sleep, uniqueEmail, waitFor,
+  listAll, makeTempDir, register, removeTempDir, sleep, uniqueEmail, waitFor,
 } from './lib/server.mjs';
+import { storedKeys } from './lib/backends.mjs';
 import { expectBlobsExactly } from './lib/blobs.mjs';
 
 const LONG = { prompt: 'a vast mosaic of a harbour city', width: 2048, height: 2048, count: 4, steps: 50, seed: 99 };
@@ -64,7 +65,7 @@ describe('crash recovery', { timeout: 600_000 }, () => {
         // Wait for the first files of this attempt to appear (not all of them), then kill.
         const until = Date.now() + 10_000;
         let files = 0;
-        while (Date.now() < until && (files = listFiles(first.blobsDir).length) === 0) await sleep(2);
+        while (Date.now() < until && (files = (await storedKeys(first.dataDir)).length) === 0) await sleep(2);
         killedWhile = `after progress ${ev.data.progress}, with ${files} of ${LONG.count * 3} files in the blob store`;
         await first.kill();
       },

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { afterEach, after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { backendEnv, listFiles } from './backends.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = process.env.RENDERMART_BIN || path.join(REPO_ROOT, 'build', 'rendermart');
@@ -124,7 +125,9 @@ function serverEnv(overrides) {
 export class Server {
   // name: used in log file names. dataDir: reuse a directory (not removed on stop); otherwise a
   // fresh temporary one is made and removed on stop. args: extra command-line flags.
-  constructor({ name = 'server', dataDir, args = [], env = {} } = {}) {
+  // role: serve (API + workers), api or worker.
+  constructor({ name = 'server', role = 'serve', dataDir, args = [], env = {} } = {}) {
+    this.role = role;
     this.name = `${name}-${++serverSeq}`;
     this.ownsDataDir = !dataDir;
     this.dataDir = dataDir ?? makeTempDir(name.replace(/[^a-z0-9-]/gi, '_'));
@@ -143,7 +146,6 @@ export class Server {
   get baseUrl() { return `http://127.0.0.1:${this.port}`; }
   get alive() { return this.child !== null && this.exit === null; }
   get diedUnexpectedly() { return this.exit !== null && !this.stopping; }
-  get blobsDir() { return path.join(this.dataDir, 'blobs'); }
 
   appendLog(chunk) {
     this.log.push(chunk);
@@ -189,10 +191,10 @@ export class Server {
       this.port = await freePort();
       this.exit = null;
       this.stopping = false;
-      this.commandArgs = ['serve', '--port', String(this.port), '--data-dir', this.dataDir, ...this.args];
+      this.commandArgs = [this.role, '--port', String(this.port), '--data-dir', this.dataDir, ...this.args];
       this.appendLog(Buffer.from(`\n# start attempt ${attempt}: ${BIN} ${this.commandArgs.join(' ')}\n`));
       const child = spawn(BIN, this.commandArgs, {
-        env: serverEnv(this.env),
+        env: serverEnv({ ...(await backendEnv(this.dataDir)), ...this.env }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       this.child = child;
@@ -562,18 +564,4 @@ export async function pool(tasks, concurrency) {
 }
 
 // Every regular file under dir (relative paths), recursively.
-export function listFiles(dir) {
-  const out = [];
-  const walk = (d) => {
-    if (!fs.existsSync(d)) return;
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isFile()) out.push(path.relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
-export { sleep };
+export { sleep, listFiles };

@@ -8,7 +8,8 @@
 //
 // Listens on 127.0.0.1 (free ports), creates the bucket in a temporary directory, then prints one
 // JSON line: {"endpoint":"http://127.0.0.1:PORT","bucket":..,"region":..,"access_key_id":..,
-// "secret_access_key":..}. Stops (and removes the directory) on SIGTERM, SIGINT or when stdin
+// "secret_access_key":..,"directory":..} (directory: where s3rver keeps the objects, for tests that
+// look at what is stored without going through S3's listing). Stops (and removes the directory) on SIGTERM, SIGINT or when stdin
 // closes. Failure injection: one JSON command per stdin line, each acknowledged by one JSON line
 // on stdout ({"ok":true,...}):
 //   {"slowdown": N}   the next N requests get 503 SlowDown
@@ -312,4 +313,5 @@ reply({
   access_key_id: args['access-key-id'],
   secret_access_key: args['secret-access-key'],
   session_token: args['session-token'],
+  directory,
 });
