@@ -4,8 +4,8 @@
 
 namespace rendermart {
 
-void InProcessJobEvents::publish(const JobEvent& event) {
-  std::vector<Listener> targets;
+void LocalJobEvents::deliver(const JobEvent& event) {
+  std::vector<JobEvents::Listener> targets;
   {
     std::lock_guard lock(state_->mutex);
     auto [begin, end] = state_->listeners.equal_range(event.job_id);
@@ -14,8 +14,8 @@ void InProcessJobEvents::publish(const JobEvent& event) {
   for (const auto& listener : targets) listener(event);
 }
 
-JobEvents::Subscription InProcessJobEvents::subscribe(const std::string& job_id,
-                                                      Listener listener) {
+JobEvents::Subscription LocalJobEvents::subscribe(const std::string& job_id,
+                                                  JobEvents::Listener listener) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(state_->mutex);
@@ -24,7 +24,7 @@ JobEvents::Subscription InProcessJobEvents::subscribe(const std::string& job_id,
   }
   // The subscription holds the state weakly so that it may outlive this object harmlessly.
   std::weak_ptr<State> weak = state_;
-  return Subscription(static_cast<void*>(nullptr), [weak, job_id, id](void*) {
+  return JobEvents::Subscription(static_cast<void*>(nullptr), [weak, job_id, id](void*) {
     const auto state = weak.lock();
     if (!state) return;
     std::lock_guard lock(state->mutex);
@@ -38,7 +38,7 @@ JobEvents::Subscription InProcessJobEvents::subscribe(const std::string& job_id,
   });
 }
 
-void InProcessJobEvents::notify_job_queued() {
+void LocalJobEvents::wake_waiters() {
   {
     std::lock_guard lock(queue_mutex_);
     ++queued_signals_;
@@ -46,7 +46,7 @@ void InProcessJobEvents::notify_job_queued() {
   queue_cv_.notify_all();
 }
 
-void InProcessJobEvents::wait_for_job(std::chrono::milliseconds timeout) {
+void LocalJobEvents::wait(std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
   const auto seen = queued_signals_;
   queue_cv_.wait_for(lock, timeout, [&] { return queued_signals_ != seen; });

@@ -45,17 +45,21 @@ class JobEvents {
   virtual void wait_for_job(std::chrono::milliseconds timeout) = 0;
 };
 
-class InProcessJobEvents : public JobEvents {
+// The part of every JobEvents that lives in one process: the listeners of each job, and the
+// signal that wakes waiting workers. Thread-safe.
+class LocalJobEvents {
  public:
-  void publish(const JobEvent& event) override;
-  Subscription subscribe(const std::string& job_id, Listener listener) override;
-  void notify_job_queued() override;
-  void wait_for_job(std::chrono::milliseconds timeout) override;
+  JobEvents::Subscription subscribe(const std::string& job_id, JobEvents::Listener listener);
+  // Runs the job's listeners on the calling thread (outside the lock, so a listener may
+  // unsubscribe).
+  void deliver(const JobEvent& event);
+  void wake_waiters();
+  void wait(std::chrono::milliseconds timeout);
 
  private:
   struct State {
     std::mutex mutex;
-    std::multimap<std::string, std::pair<std::uint64_t, Listener>> listeners;
+    std::multimap<std::string, std::pair<std::uint64_t, JobEvents::Listener>> listeners;
     std::uint64_t next_id = 0;
   };
   std::shared_ptr<State> state_ = std::make_shared<State>();
@@ -63,6 +67,19 @@ class InProcessJobEvents : public JobEvents {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::uint64_t queued_signals_ = 0;
+};
+
+class InProcessJobEvents : public JobEvents {
+ public:
+  void publish(const JobEvent& event) override { local_.deliver(event); }
+  Subscription subscribe(const std::string& job_id, Listener listener) override {
+    return local_.subscribe(job_id, std::move(listener));
+  }
+  void notify_job_queued() override { local_.wake_waiters(); }
+  void wait_for_job(std::chrono::milliseconds timeout) override { local_.wait(timeout); }
+
+ private:
+  LocalJobEvents local_;
 };
 
 }  // namespace rendermart

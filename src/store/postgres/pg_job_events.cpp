@@ -104,56 +104,14 @@ void PostgresJobEvents::notify_job_queued() { notify(kQueueChannel, ""); }
 
 JobEvents::Subscription PostgresJobEvents::subscribe(const std::string& job_id,
                                                      Listener listener) {
-  std::uint64_t id = 0;
-  {
-    std::lock_guard lock(state_->mutex);
-    id = state_->next_id++;
-    state_->listeners.emplace(job_id, std::make_pair(id, std::move(listener)));
-  }
-  // As in InProcessJobEvents: the subscription holds the state weakly, so that it may outlive
-  // this object harmlessly.
-  std::weak_ptr<State> weak = state_;
-  return Subscription(static_cast<void*>(nullptr), [weak, job_id, id](void*) {
-    const auto state = weak.lock();
-    if (!state) return;
-    std::lock_guard lock(state->mutex);
-    auto [begin, end] = state->listeners.equal_range(job_id);
-    for (auto it = begin; it != end; ++it) {
-      if (it->second.first == id) {
-        state->listeners.erase(it);
-        return;
-      }
-    }
-  });
+  return local_.subscribe(job_id, std::move(listener));
 }
 
-void PostgresJobEvents::wait_for_job(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(queue_mutex_);
-  const auto seen = queued_signals_;
-  queue_cv_.wait_for(lock, timeout, [&] { return queued_signals_ != seen; });
-}
-
-void PostgresJobEvents::wake_waiters() {
-  {
-    std::lock_guard lock(queue_mutex_);
-    ++queued_signals_;
-  }
-  queue_cv_.notify_all();
-}
-
-void PostgresJobEvents::deliver(const JobEvent& event) {
-  std::vector<Listener> targets;
-  {
-    std::lock_guard lock(state_->mutex);
-    auto [begin, end] = state_->listeners.equal_range(event.job_id);
-    for (auto it = begin; it != end; ++it) targets.push_back(it->second.second);
-  }
-  for (const auto& listener : targets) listener(event);
-}
+void PostgresJobEvents::wait_for_job(std::chrono::milliseconds timeout) { local_.wait(timeout); }
 
 void PostgresJobEvents::dispatch(const std::string& channel, const std::string& payload) {
   if (channel == kQueueChannel) {
-    wake_waiters();
+    local_.wake_waiters();
     return;
   }
   const auto event = decode(payload);
@@ -161,7 +119,7 @@ void PostgresJobEvents::dispatch(const std::string& channel, const std::string& 
     spdlog::warn("ignored a malformed job notification: {}", payload);
     return;
   }
-  deliver(*event);
+  local_.deliver(*event);
 }
 
 void PostgresJobEvents::listen_on(pg::Connection& connection) {
@@ -200,7 +158,7 @@ void PostgresJobEvents::run() {
       if (reconnecting) {
         spdlog::info("job notifications: reconnected to PostgreSQL");
         // Notifications sent while disconnected are lost: let waiting workers poll now.
-        wake_waiters();
+        local_.wake_waiters();
       }
       delay = kFirstReconnectDelay;
       listen_on(connection);

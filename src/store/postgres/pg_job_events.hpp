@@ -50,27 +50,15 @@ class PostgresJobEvents : public JobEvents {
   bool listening() const { return listening_; }
 
  private:
-  struct State {
-    std::mutex mutex;
-    std::multimap<std::string, std::pair<std::uint64_t, Listener>> listeners;
-    std::uint64_t next_id = 0;
-  };
-
   void run();
   // Listens on one connection until it drops or stop is requested.
   void listen_on(pg::Connection& connection);
   void dispatch(const std::string& channel, const std::string& payload);
-  void deliver(const JobEvent& event);
-  void wake_waiters();
   void notify(const char* channel, const std::string& payload);
 
   const std::string url_;
   pg::Pool publisher_;
-  std::shared_ptr<State> state_ = std::make_shared<State>();
-
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::uint64_t queued_signals_ = 0;
+  LocalJobEvents local_;  // this process's listeners and waiting workers
 
   std::mutex run_mutex_;
   std::condition_variable run_cv_;  // stop requested, or listening started
