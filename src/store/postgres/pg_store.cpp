@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/lease_row.hpp"
 #include "store/postgres/pg_migrations.hpp"
 #include "store/search_terms.hpp"
 
@@ -346,18 +347,6 @@ void load_images(Connection& db, Job& job) {
     job.images = all_rows(db.query(kSelectJobImages, job.id), read_image);
   }
 }
-
-struct LeaseRow {
-  std::string user_id;
-  JobStatus status = JobStatus::queued;
-  std::string lease_owner;
-  int attempts = 0;
-  bool cancel_requested = false;
-
-  bool held_by(const std::string& worker_id) const {
-    return status == JobStatus::running && lease_owner == worker_id;
-  }
-};
 
 // Locks the job's row for the rest of the transaction.
 std::optional<LeaseRow> select_lease(Connection& db, const std::string& job_id) {

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/lease_row.hpp"
 #include "store/sqlite/fts_query.hpp"
 #include "store/sqlite/migrations.hpp"
 
@@ -337,19 +338,6 @@ void load_images(Database& db, Job& job) {
     job.images = all_rows(db.query(kSelectJobImages, job.id), read_image);
   }
 }
-
-// What complete_job and fail_job check before they touch a job.
-struct LeaseRow {
-  std::string user_id;
-  JobStatus status = JobStatus::queued;
-  std::string lease_owner;
-  int attempts = 0;
-  bool cancel_requested = false;
-
-  bool held_by(const std::string& worker_id) const {
-    return status == JobStatus::running && lease_owner == worker_id;
-  }
-};
 
 std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
   return optional_row(db.query(kSelectLease, job_id), [&job_id](const Query& q) {
