@@ -8,6 +8,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/lambda_command.hpp"
 #include "app/logging.hpp"
 #include "core/error.hpp"
 
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
   user_create->add_flag("--admin", admin, "Make the user an administrator");
   add_config_options(*user_create, config, {ConfigGroup::storage, ConfigGroup::logging});
 
+  auto* lambda = app.add_subcommand(
+      "lambda", "AWS Lambda custom runtime: API Gateway events through the API's routes");
+  add_config_options(*lambda, config, all);
+
   auto* config_command = app.add_subcommand("config", "Print the table of settings (Markdown)");
   auto* version = app.add_subcommand("version", "Print the version");
 
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
     if (*migrate) return run_migrate(config);
     if (*generate) return run_generate(config, generate_options);
     if (*user_create) return run_user_create(config, email, password, admin);
+    if (*lambda) return run_lambda(config);
   } catch (const Error& e) {
     std::cerr << "rendermart: " << e.what() << " [" << to_string(e.code()) << "]\n";
     return 1;
