@@ -10,6 +10,8 @@ packages=(
   libcurl4-openssl-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl chromium
+  # The web app image's nginx, run by tests/deploy/nginx.test.mjs.
+  nginx-light
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/domain.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "http/sse_channel.hpp"
@@ -90,7 +91,9 @@ std::string InvocationHandler::handle(const std::string& event_json, std::int64_
     // The request never reached the router: answer as the router would.
     response = http::error_response(error);
   }
-  auto out = to_gateway_response(response, version).dump();
+  // Invalid UTF-8 in a textual body must not fail the invocation: it is replaced.
+  auto out = to_gateway_response(response, version)
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (out.size() > kMaxResponseBytes) {
     spdlog::warn("response of {} bytes is over the Lambda limit", out.size());
     out = to_gateway_response(
