@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 
+import { freePort } from '../integration/lib/server.mjs';
 import { REPO_ROOT } from './lib/k8s.mjs';
 
 const CONFIG = path.join(REPO_ROOT, 'deploy', 'docker', 'nginx.conf');
@@ -20,17 +20,6 @@ const WEB_DIST = path.join(REPO_ROOT, 'web', 'dist');
 function nginxBinary() {
   for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(candidate)) return candidate;
   return null;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // The image's config with this test's port, web root and pid file: exactly those three lines
@@ -63,8 +52,12 @@ describe('the web app image\'s nginx', { skip }, () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendermart-nginx-'));
     const port = await freePort();
     const config = testConfig(port, dir);
-    execFileSync(nginx, ['-t', '-q', '-c', config, '-p', dir, '-e', 'stderr']);
-    child = spawn(nginx, ['-c', config, '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The access log goes to standard output, which must be a file or pipe that nginx can open
+    // as /dev/stdout (Node's own pipes are sockets, which cannot be).
+    const accessLog = fs.openSync(path.join(dir, 'access.log'), 'a');
+    execFileSync(nginx, ['-t', '-q', '-c', config, '-p', dir, '-e', 'stderr'], { stdio: ['ignore', accessLog, 'pipe'] });
+    child = spawn(nginx, ['-c', config, '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', accessLog, 'pipe'] });
+    fs.closeSync(accessLog);
     child.log = '';
     child.stderr.on('data', (d) => { child.log += d; });
     base = `http://127.0.0.1:${port}`;

@@ -15,7 +15,7 @@ TEST(Base64, EncodesWithPaddingAsRfc4648) {
 
 TEST(Base64, DecodesWhatItEncodes) {
   const std::string bytes("\x89PNG\r\n\x1a\n\x00\x01\xff", 11);
-  EXPECT_EQ(decode_base64(encode_base64(bytes)), bytes);
+  EXPECT_EQ(decode_base64(encode_base64(bytes)).value_or("<invalid>"), bytes);
 }
 
 TEST(Base64, RejectsMalformedText) {

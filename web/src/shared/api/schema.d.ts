@@ -199,6 +199,10 @@ export interface paths {
          * @description Omitted fields are taken from the user's preferences, then from the model's defaults.
          *     The request is validated against the model's capabilities (GET /api/v1/models) before it
          *     is queued; `field` names the offending field. The job is durable once 202 is answered.
+         *     Served by `rendermart lambda` (AWS Lambda behind API Gateway), which has no background
+         *     workers, the job runs to the end inside the request instead: the answer is 200 with the
+         *     finished generation, or 503 when the function's remaining time is too short (then
+         *     nothing is queued) or ran out (then the job is canceled).
          */
         post: operations["createGeneration"];
         delete?: never;
