@@ -10,8 +10,9 @@ packages=(
   libcurl4-openssl-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl chromium
-  # The web app image's nginx, run by tests/deploy/nginx.test.mjs.
-  nginx-light
+  # The web app image's nginx, run by tests/deploy/nginx.test.mjs; zip packages the Lambda
+  # function (deploy/lambda/package.sh).
+  nginx-light zip unzip
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

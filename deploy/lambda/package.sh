@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 binary="${1:-build/rendermart}"
-zip="${2:-build/lambda/rendermart-lambda.zip}"
+zip="$(realpath -m "${2:-build/lambda/rendermart-lambda.zip}")"
 [[ -x "$binary" ]] || { echo "no executable at $binary: build first (scripts/build.sh)" >&2; exit 1; }
 
 stage="$(mktemp -d)"
@@ -42,6 +42,6 @@ chmod 0755 "$stage/bootstrap" "$stage/bin/rendermart" "$stage/lib/$loader"
 
 mkdir -p "$(dirname "$zip")"
 rm -f "$zip"
-# zipfile keeps the files' modes, so bootstrap stays executable.
-(cd "$stage" && python3 -m zipfile -c "$OLDPWD/$zip" bootstrap bin lib)
+# zip records the files' modes, so bootstrap stays executable when Lambda unpacks it.
+(cd "$stage" && zip -q -r -X "$zip" bootstrap bin lib)
 echo "$zip: $(du -h "$zip" | cut -f1)"

@@ -12,8 +12,9 @@ list="$2"
 mapfile -t listed < <(sed -e 's/#.*//' "$list" | awk 'NF { print $1 }')
 problems=0
 
+installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${listed[@]}" 2>/dev/null | awk '/install ok installed/ { print $1 }' || true)"
 for package in "${listed[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+  if ! grep -qx -- "$package" <<< "$installed"; then
     echo "$list names $package, which is not a Debian package installed here"
     problems=1
   fi
@@ -25,29 +26,40 @@ if ldd "$binary" | grep -q "not found"; then
   exit 1
 fi
 
-# The package of a file; Debian 12 merges /lib into /usr/lib, and dpkg knows each file under one
-# of the two names, and links under the name of the link.
-owner() {
-  local file="$1" real
-  real="$(readlink -f "$file")"
-  for candidate in "$file" "${file#/usr}" "/usr$file" "$real" "${real#/usr}" "/usr$real"; do
-    if result="$(dpkg -S "$candidate" 2>/dev/null)"; then
-      result="${result%%: *}"
-      result="${result%%,*}"
-      echo "${result%%:*}"
-      return 0
-    fi
-  done
-  return 1
-}
+# Debian 12 merges /lib into /usr/lib, and dpkg knows each file under one of the two names, and
+# links under the name of the link: each library is looked up under all of its names, with one
+# dpkg -S for all of them (each call reads the whole package database).
+declare -A names_of
+candidates=()
+for library in "${libraries[@]}"; do
+  real="$(readlink -f "$library")"
+  names_of[$library]="$library ${library#/usr} /usr$library $real ${real#/usr} /usr$real"
+  read -ra names <<< "${names_of[$library]}"
+  candidates+=("${names[@]}")
+done
+declare -A package_of
+while IFS= read -r line; do
+  # "libfoo1:amd64: /usr/lib/x86_64-linux-gnu/libfoo.so.1" (or "pkg1, pkg2: path" for shared paths)
+  package="${line%%: /*}"
+  package="${package%%,*}"
+  package_of["/${line#*: /}"]="${package%%:*}"
+done < <(dpkg -S "${candidates[@]}" 2>/dev/null || true)
 
 for library in "${libraries[@]}"; do
-  if ! package="$(owner "$library")"; then
+  package=""
+  read -ra names <<< "${names_of[$library]}"
+  for name in "${names[@]}"; do
+    if [[ -n "${package_of[$name]:-}" ]]; then
+      package="${package_of[$name]}"
+      break
+    fi
+  done
+  if [[ -z "$package" ]]; then
     echo "$library comes from no Debian package: the runtime image cannot install it"
     problems=1
     continue
   fi
-  if ! printf '%s\n' "${listed[@]}" | grep -qx "$package"; then
+  if ! printf '%s\n' "${listed[@]}" | grep -qx -- "$package"; then
     echo "$binary loads $library from $package, which $list does not install"
     problems=1
   fi

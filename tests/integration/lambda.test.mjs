@@ -81,7 +81,7 @@ describe('rendermart lambda', () => {
 
     const me = await runtime.invoke(httpApiEvent('GET', '/api/v1/auth/me', { cookies: [session, 'theme=dark'] }));
     assert.equal(me.json.statusCode, 200, me.json.body);
-    assert.equal(json(me).email, email);
+    assert.equal(json(me).user.email, email);
 
     const anonymous = await runtime.invoke(httpApiEvent('GET', '/api/v1/auth/me'));
     assert.equal(anonymous.json.statusCode, 401);
@@ -98,7 +98,7 @@ describe('rendermart lambda', () => {
       multiHeaders: { Cookie: [restSession] },
     }));
     assert.equal(restMe.json.statusCode, 200, restMe.json.body);
-    assert.equal(json(restMe).email, email);
+    assert.equal(json(restMe).user.email, email);
   });
 
   test('runs a generation to the end inside the invocation and serves its files as base64', async () => {
