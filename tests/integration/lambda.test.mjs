@@ -179,6 +179,26 @@ describe('rendermart lambda', () => {
     assert.deepEqual(json(list).items, []);
   });
 
+  test('cancels a generation that cannot finish before the deadline, and says so', async () => {
+    const register = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: uniqueEmail('lambda-deadline'), password: DEFAULT_PASSWORD }),
+    }));
+    const session = register.json.cookies[0].split(';')[0];
+    // The largest request takes several seconds here; the function has about 2.3 s for it.
+    const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
+      headers: { 'content-type': 'application/json' }, cookies: [session],
+      body: JSON.stringify({ prompt: 'a city at night under stars by the sea', seed: 3, width: 2048, height: 2048, count: 4, steps: 50 }),
+    }), { deadlineMs: Date.now() + 3300 });
+    assert.equal(late.json.statusCode, 503, late.json.body);
+    assert.match(json(late).error.message, /could not finish before this function's deadline and was canceled/);
+    const list = await runtime.invoke(httpApiEvent('GET', '/api/v1/generations', { cookies: [session] }));
+    assert.equal(json(list).items.length, 1);
+    assert.equal(json(list).items[0].status, 'canceled');
+    assert.deepEqual(json(list).items[0].images, []);
+    assert.equal(late.json.headers.Location, `/api/v1/generations/${json(list).items[0].id}`);
+  });
+
   test('answers malformed requests with errors and fails events that are no API Gateway events', async () => {
     const badBody = await runtime.invoke({ ...httpApiEvent('POST', '/api/v1/auth/login'), body: '***', isBase64Encoded: true });
     assert.equal(badBody.kind, 'response');
