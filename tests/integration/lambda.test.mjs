@@ -29,6 +29,16 @@ function startLambda(runtime, overrides) {
 
 const json = (answer) => JSON.parse(answer.json.body);
 
+// Signs a new user up through the function; returns the session cookie ("rm_session=...").
+async function signUp(runtime, tag) {
+  const answer = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: uniqueEmail(tag), password: DEFAULT_PASSWORD }),
+  }));
+  assert.equal(answer.json.statusCode, 201, answer.json.body);
+  return answer.json.cookies[0].split(';')[0];
+}
+
 describe('rendermart lambda', () => {
   let runtime;
   let child;
@@ -102,12 +112,7 @@ describe('rendermart lambda', () => {
   });
 
   test('runs a generation to the end inside the invocation and serves its files as base64', async () => {
-    const email = uniqueEmail('lambda-gen');
-    const register = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: DEFAULT_PASSWORD }),
-    }));
-    const session = register.json.cookies[0].split(';')[0];
+    const session = await signUp(runtime, 'lambda-gen');
 
     const created = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
       headers: { 'content-type': 'application/json' },
@@ -153,21 +158,13 @@ describe('rendermart lambda', () => {
     assert.match(events.json.body, /event: ?done/);
 
     // Another user sees nothing of it.
-    const other = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: uniqueEmail('lambda-other'), password: DEFAULT_PASSWORD }),
-    }));
-    const otherSession = other.json.cookies[0].split(';')[0];
+    const otherSession = await signUp(runtime, 'lambda-other');
     const foreign = await runtime.invoke(httpApiEvent('GET', `/api/v1/generations/${job.id}`, { cookies: [otherSession] }));
     assert.equal(foreign.json.statusCode, 404);
   });
 
   test('refuses a generation it has no time for, and creates no job', async () => {
-    const register = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: uniqueEmail('lambda-late'), password: DEFAULT_PASSWORD }),
-    }));
-    const session = register.json.cookies[0].split(';')[0];
+    const session = await signUp(runtime, 'lambda-late');
     const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
       headers: { 'content-type': 'application/json' }, cookies: [session],
       body: JSON.stringify({ prompt: 'too late', seed: 1 }),
@@ -180,11 +177,7 @@ describe('rendermart lambda', () => {
   });
 
   test('cancels a generation that cannot finish before the deadline, and says so', async () => {
-    const register = await runtime.invoke(httpApiEvent('POST', '/api/v1/auth/register', {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: uniqueEmail('lambda-deadline'), password: DEFAULT_PASSWORD }),
-    }));
-    const session = register.json.cookies[0].split(';')[0];
+    const session = await signUp(runtime, 'lambda-deadline');
     // The largest request takes several seconds here; the function has about 2.3 s for it.
     const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
       headers: { 'content-type': 'application/json' }, cookies: [session],
