@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import YAML from 'yaml';
 
 import { REPO_ROOT, kubectlAvailable, renderOverlay } from './lib/k8s.mjs';
+import { unknownSettings } from './lib/settings.mjs';
 
 const read = (file) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const yaml = (file) => YAML.parse(read(file));
@@ -200,6 +201,7 @@ describe('AWS', () => {
       MODELS.map((m) => `arn:\${AWS::Partition}:bedrock:\${AWS::Region}::foundation-model/${m}`));
     for (const statement of statements) for (const action of [statement.Action].flat()) assert.ok(!action.includes('*'), action);
     assert.equal(fn.Environment.Variables.RENDERMART_DOWNLOADS, 'redirect');
+    assert.deepEqual(unknownSettings(Object.keys(fn.Environment.Variables)), []);
   });
 
   test('configure.sh puts an account\'s values everywhere', { skip: !kubectlAvailable() && 'kubectl is not installed' }, () => {

@@ -9,6 +9,7 @@ import {
   OVERLAYS, containers, find, floatingImages, insecureContainers, kubectlAvailable, missingProbes,
   missingResources, realLookingSecrets, renderOverlay, schemaErrors,
 } from './lib/k8s.mjs';
+import { unknownSettings } from './lib/settings.mjs';
 
 const skip = kubectlAvailable() ? false : 'kubectl is not installed: it renders the Kustomize overlays (install kubectl 1.27 or newer)';
 const rendered = {};
@@ -111,6 +112,16 @@ describe('Kubernetes overlays', { skip }, () => {
     }
     assert.equal(find(objects, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName, 'gp3');
     assert.equal(find(objects, 'StorageClass', 'gp3').parameters.type, 'gp3');
+  });
+
+  // The binary refuses unknown RENDERMART_* variables, so a typo here would stop every pod.
+  test('every RENDERMART_ setting in the ConfigMaps and Secrets is one the binary knows', () => {
+    for (const overlay of OVERLAYS) {
+      const maps = rendered[overlay].filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret');
+      const names = maps.flatMap((map) => Object.keys({ ...map.data, ...map.stringData }));
+      assert.deepEqual(unknownSettings(names), [], overlay);
+    }
+    assert.deepEqual(unknownSettings(['RENDERMART_DOWNLOAD', 'RENDERMART_PORT']), ['RENDERMART_DOWNLOAD']);
   });
 
   // Each rule fails on a manifest that breaks it.
