@@ -27,4 +27,5 @@ COPY deploy/docker/nginx.conf /etc/nginx/nginx.conf
 COPY --from=build /src/web/dist /usr/share/rendermart/web
 USER 10001:10001
 EXPOSE 8080
-ENTRYPOINT ["nginx", "-g", "daemon off;"]
+# -e stderr: nginx would otherwise try its built-in log file first, on the read-only file system.
+ENTRYPOINT ["nginx", "-e", "stderr", "-g", "daemon off;"]

@@ -64,6 +64,7 @@ describe('Dockerfiles', () => {
     assert.ok(args(runtime, 'COPY').includes('--from=build /src/web/dist /usr/share/rendermart/web'));
     assert.deepEqual(args(runtime, 'USER'), ['10001:10001']);
     assert.deepEqual(args(runtime, 'EXPOSE'), ['8080']);
+    assert.deepEqual(JSON.parse(args(runtime, 'ENTRYPOINT')[0]), ['nginx', '-e', 'stderr', '-g', 'daemon off;']);
   });
 
   test('.dockerignore keeps builds, dependencies and secrets out of the context', () => {
