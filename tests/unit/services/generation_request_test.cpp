@@ -35,8 +35,8 @@ ModelInfo fixed_size_model() {
 class StaticProvider : public Provider {
  public:
   std::vector<ModelInfo> models() const override { return {free_size_model(), fixed_size_model()}; }
-  std::vector<RawImage> generate(const GenerationParams&, const ProgressFn&,
-                                 const CancelFlag&) override {
+  std::vector<RawImage> generate(const GenerationParams&, const GenerationInputs&,
+                                 const ProgressFn&, const CancelFlag&) override {
     return {};
   }
 };
