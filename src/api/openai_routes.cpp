@@ -56,9 +56,16 @@ http::Response openai_error(unsigned status, const std::string& code, const std:
   return json_reply(status, w.take());
 }
 
+// RenderMart's field names as the OpenAI request names them.
+std::string openai_param(const std::string& field) {
+  if (field == "width" || field == "height") return "size";
+  if (field == "count") return "n";
+  return field;
+}
+
 http::Response openai_error(const Error& error) {
   return openai_error(http::http_status(error.code()), std::string(to_string(error.code())),
-                      error.what(), error.field());
+                      error.what(), openai_param(error.field()));
 }
 
 // "1024x768"; "auto" (or nothing) leaves the size to preferences and the model.

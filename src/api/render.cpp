@@ -215,6 +215,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.begin_array();
   for (const auto& tag : image.tags) w.value(tag);
   w.end_array();
+  w.key("task");
+  w.value(to_string(image.params.task));
   w.key("thumbnail_url");
   w.value(base + "/thumbnail?size=256");
   w.key("title");

@@ -100,8 +100,8 @@ const std::vector<Setting>& settings() {
        "API key for that API (a secret: prefer the variable to the flag)",
        field(&Config::openai_api_key)},
       {"RENDERMART_OPENAI_MODELS", "--openai-models", ConfigGroup::providers,
-       "Its models, comma-separated: dall-e-2, dall-e-3, gpt-image-1, or name=WxH|WxH/MAX_IMAGES "
-       "for others; offered as openai/<name>",
+       "Its models, comma-separated: dall-e-2, dall-e-3, gpt-image-1, or name=WxH WxH.../MAX_IMAGES "
+       "(sizes separated by spaces) for others; offered as openai/<name>",
        field(&Config::openai_models)},
       {"RENDERMART_OPENAI_TIMEOUT_SECONDS", "--openai-timeout-seconds", ConfigGroup::providers,
        "How long one request to that API may take", field(&Config::openai_timeout_seconds)},

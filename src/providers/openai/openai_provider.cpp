@@ -19,7 +19,7 @@ Error bad_models(const std::string& why) {
   return invalid_argument("openai_models",
                           "RENDERMART_OPENAI_MODELS: " + why +
                               " (expected names separated by commas, each name or "
-                              "name=WIDTHxHEIGHT|WIDTHxHEIGHT/MAX_IMAGES)");
+                              "name=WIDTHxHEIGHT WIDTHxHEIGHT.../MAX_IMAGES)");
 }
 
 // OpenAI's own models, as its API reference documents them.
@@ -69,7 +69,7 @@ OpenAiModel parse_model(const std::string& entry) {
     rest.resize(slash);
   }
   model->sizes.clear();
-  for (const auto& size : split_list(rest, '|')) model->sizes.push_back(parse_size(size));
+  for (const auto& size : split_list(rest, ' ')) model->sizes.push_back(parse_size(size));
   if (model->sizes.empty()) throw bad_models("model '" + name + "' lists no size");
   return *model;
 }
