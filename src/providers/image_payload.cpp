@@ -30,6 +30,23 @@ RawImage image_from_base64(const std::string& text, const std::string& source) {
   return image_from_png(*bytes, source);
 }
 
+nlohmann::json json_answer(const std::string& body, const std::string& source) {
+  auto answer = nlohmann::json::parse(body, nullptr, false);
+  if (!answer.is_object()) {
+    throw Error(ErrorCode::provider_error, source + " answered something that is not a JSON object");
+  }
+  return answer;
+}
+
+RawImage first_image(const nlohmann::json& answer, const std::string& source) {
+  const auto images = answer.find("images");
+  if (images == answer.end() || !images->is_array() || images->empty() ||
+      !(*images)[0].is_string()) {
+    throw Error(ErrorCode::provider_error, source + " answered without an image");
+  }
+  return image_from_base64((*images)[0].get<std::string>(), source);
+}
+
 RawImage binary_mask(const RawImage& mask, std::uint8_t repaint, std::uint8_t keep) {
   RawImage out;
   out.width = mask.width;

@@ -82,20 +82,14 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
 }
 
 RawImage amazon_image_response(const std::string& body, const std::string& model_id) {
-  const auto answer = json::parse(body, nullptr, false);
   const std::string source = "Bedrock model '" + model_id + "'";
-  if (!answer.is_object()) throw Error(ErrorCode::provider_error, source + " answered something that is not JSON");
+  const auto answer = json_answer(body, source);
   if (answer.contains("error") && answer["error"].is_string() &&
       !answer["error"].get<std::string>().empty()) {
     throw Error(ErrorCode::content_filtered,
                 source + " refused to make the image: " + answer["error"].get<std::string>());
   }
-  const auto images = answer.find("images");
-  if (images == answer.end() || !images->is_array() || images->empty() ||
-      !(*images)[0].is_string()) {
-    throw Error(ErrorCode::provider_error, source + " answered without an image");
-  }
-  return image_from_base64((*images)[0].get<std::string>(), source);
+  return first_image(answer, source);
 }
 
 }  // namespace rendermart

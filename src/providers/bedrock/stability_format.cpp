@@ -51,9 +51,8 @@ std::string stability_request(const GenerationParams& params, const GenerationIn
 }
 
 RawImage stability_response(const std::string& body, const std::string& model_id) {
-  const auto answer = json::parse(body, nullptr, false);
   const std::string source = "Bedrock model '" + model_id + "'";
-  if (!answer.is_object()) throw Error(ErrorCode::provider_error, source + " answered something that is not JSON");
+  const auto answer = json_answer(body, source);
   if (const auto reasons = answer.find("finish_reasons");
       reasons != answer.end() && reasons->is_array() && !reasons->empty() &&
       (*reasons)[0].is_string()) {
@@ -64,12 +63,7 @@ RawImage stability_response(const std::string& body, const std::string& model_id
     }
     throw Error(ErrorCode::provider_error, source + " failed: " + reason);
   }
-  const auto images = answer.find("images");
-  if (images == answer.end() || !images->is_array() || images->empty() ||
-      !(*images)[0].is_string()) {
-    throw Error(ErrorCode::provider_error, source + " answered without an image");
-  }
-  return image_from_base64((*images)[0].get<std::string>(), source);
+  return first_image(answer, source);
 }
 
 }  // namespace rendermart

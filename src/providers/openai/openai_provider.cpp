@@ -74,28 +74,21 @@ OpenAiModel parse_model(const std::string& entry) {
   return *model;
 }
 
-// The "error.message" of an OpenAI error body, or the body itself.
-std::string error_message(const aws::HttpResponse& response) {
+// A string member of an OpenAI error body ({"error": {"message", "code", ...}}), or nothing.
+std::optional<std::string> error_member(const aws::HttpResponse& response, const char* member) {
   const auto body = json::parse(response.body, nullptr, false);
   if (body.is_object() && body.contains("error") && body["error"].is_object() &&
-      body["error"].contains("message") && body["error"]["message"].is_string()) {
-    return body["error"]["message"].get<std::string>();
+      body["error"].contains(member) && body["error"][member].is_string()) {
+    return body["error"][member].get<std::string>();
   }
-  return response.body.substr(0, 300);
-}
-
-std::string error_code_of(const aws::HttpResponse& response) {
-  const auto body = json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("error") && body["error"].is_object() &&
-      body["error"].contains("code") && body["error"]["code"].is_string()) {
-    return body["error"]["code"].get<std::string>();
-  }
-  return {};
+  return std::nullopt;
 }
 
 Error answer_error(const aws::HttpResponse& response, const std::string& where) {
-  const std::string detail = "HTTP " + std::to_string(response.status) + ": " + error_message(response);
-  const std::string code = error_code_of(response);
+  const std::string detail =
+      "HTTP " + std::to_string(response.status) + ": " +
+      error_member(response, "message").value_or(response.body.substr(0, 300));
+  const std::string code = error_member(response, "code").value_or("");
   if (code == "content_policy_violation" || code == "moderation_blocked") {
     return Error(ErrorCode::content_filtered, where + " refused the prompt (" + detail + ")");
   }
@@ -225,8 +218,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   }
   if (response.status != 200) throw answer_error(response, where);
 
-  const auto answer = json::parse(response.body, nullptr, false);
-  if (!answer.is_object() || !answer.contains("data") || !answer["data"].is_array()) {
+  const auto answer = json_answer(response.body, where);
+  if (!answer.contains("data") || !answer["data"].is_array()) {
     throw Error(ErrorCode::provider_error, where + " answered without a data array");
   }
   std::vector<RawImage> images;

@@ -28,12 +28,12 @@
 //   {"take": true}   answers {"invocations": [...]} (model, body with each base64 image replaced by
 //        {"png": {width, height, channels}}, and for masks "binary": true when the mask is pure
 //        black and white) and forgets them
-//   {"stats": true}  answers {"requests", "denied", "invocations"}
+//   every answer also carries {"requests", "denied"}: the requests received and refused so far
 
 import http from 'node:http';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
+import { reply, serveCommands } from '../control.mjs';
 import { Denied, parseQuery, sigv4Verifier } from '../sigv4/verify.mjs';
 import { MODELS, answerFor, describeBody, validateBody } from './models.mjs';
 
@@ -192,37 +192,25 @@ const port = await new Promise((resolve, reject) => {
   server.listen(0, HOST, () => resolve(server.address().port));
 });
 
-const reply = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
-
 function stop() {
   for (const socket of sockets) socket.destroy();
   server.close();
   process.exit(0);
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
 
-const commands = createInterface({ input: process.stdin });
-commands.on('line', (line) => {
-  if (!line.trim()) return;
-  try {
-    const command = JSON.parse(line);
-    const extra = {};
-    if (Array.isArray(command.script)) state.script.push(...command.script);
-    if (Number.isInteger(command.delay_ms)) {
-      for (let i = 0; i < (command.count ?? 1); i++) state.delays.push(command.delay_ms);
-    }
-    if (command.access) Object.assign(state.access, command.access);
-    if (command.take) {
-      extra.invocations = state.invocations;
-      state.invocations = [];
-    }
-    reply({ ok: true, requests: state.requests, denied: state.denied, invocations_pending: state.invocations.length, ...extra });
-  } catch (error) {
-    reply({ ok: false, error: String(error?.message ?? error) });
+serveCommands((command) => {
+  const extra = {};
+  if (Array.isArray(command.script)) state.script.push(...command.script);
+  if (Number.isInteger(command.delay_ms)) {
+    for (let i = 0; i < (command.count ?? 1); i++) state.delays.push(command.delay_ms);
   }
-});
-commands.on('close', stop);
+  if (command.access) Object.assign(state.access, command.access);
+  if (command.take) {
+    extra.invocations = state.invocations;
+    state.invocations = [];
+  }
+  return { requests: state.requests, denied: state.denied, ...extra };
+}, stop);
 
 reply({
   endpoint: `http://${HOST}:${port}`,

@@ -19,10 +19,10 @@
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { encodePng } from '../../integration/lib/media.mjs';
+import { reply, serveCommands } from '../control.mjs';
 
 const { values: args } = parseArgs({ options: { 'api-key': { type: 'string', default: 'sk-rendermart-test' } } });
 const HOST = '127.0.0.1';
@@ -142,28 +142,19 @@ port = await new Promise((resolve, reject) => {
   server.listen(0, HOST, () => resolve(server.address().port));
 });
 
-const reply = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
-const stop = () => { server.closeAllConnections?.(); server.close(); process.exit(0); };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-
-const commands = createInterface({ input: process.stdin });
-commands.on('line', (line) => {
-  if (!line.trim()) return;
-  try {
-    const command = JSON.parse(line);
-    const extra = {};
-    if (Array.isArray(command.script)) state.script.push(...command.script);
-    if (Number.isInteger(command.url_answers)) state.urlAnswers = command.url_answers;
-    if (command.take) {
-      extra.requests = state.requests;
-      state.requests = [];
-    }
-    reply({ ok: true, ...extra });
-  } catch (error) {
-    reply({ ok: false, error: String(error?.message ?? error) });
+serveCommands((command) => {
+  const extra = {};
+  if (Array.isArray(command.script)) state.script.push(...command.script);
+  if (Number.isInteger(command.url_answers)) state.urlAnswers = command.url_answers;
+  if (command.take) {
+    extra.requests = state.requests;
+    state.requests = [];
   }
+  return extra;
+}, () => {
+  server.closeAllConnections();
+  server.close();
+  process.exit(0);
 });
-commands.on('close', stop);
 
 reply({ base_url: `http://${HOST}:${port}`, api_key: args['api-key'] });

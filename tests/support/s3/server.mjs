@@ -22,11 +22,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import S3rver from 's3rver';
 
+import { reply, serveCommands } from '../control.mjs';
 import { Denied, PRESIGN_PARAMS, parseQuery, sigv4Verifier } from '../sigv4/verify.mjs';
 
 const { values: args } = parseArgs({
@@ -140,7 +140,6 @@ const goUp = async () => {
   if (!front.listening) await listen(port);
 };
 
-const reply = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
 const stats = () => ({ requests: state.requests, denied: state.denied, slowdown_left: state.slowdownLeft, listening: front.listening });
 
 let stopping = false;
@@ -154,26 +153,15 @@ async function stop() {
   rmSync(directory, { recursive: true, force: true });
   process.exit(0);
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-
-const commands = createInterface({ input: process.stdin });
-commands.on('line', async (line) => {
-  if (!line.trim()) return;
-  try {
-    const command = JSON.parse(line);
-    if (Number.isInteger(command.slowdown)) state.slowdownLeft = command.slowdown;
-    if (Number.isInteger(command.down_ms)) {
-      await goDown();
-      downTimer = setTimeout(() => goUp().catch(() => {}), command.down_ms);
-    }
-    if (command.up) await goUp();
-    reply({ ok: true, ...stats() });
-  } catch (error) {
-    reply({ ok: false, error: String(error?.message ?? error) });
+serveCommands(async (command) => {
+  if (Number.isInteger(command.slowdown)) state.slowdownLeft = command.slowdown;
+  if (Number.isInteger(command.down_ms)) {
+    await goDown();
+    downTimer = setTimeout(() => goUp().catch(() => {}), command.down_ms);
   }
-});
-commands.on('close', stop);
+  if (command.up) await goUp();
+  return stats();
+}, stop);
 
 reply({
   endpoint: `http://${HOST}:${port}`,
