@@ -193,7 +193,21 @@ http::Response await_job(ApiContext& context, const User& user, const Job& job,
         });
   }
   deferred->set_on_abandon(release);
-  if (is_final(context.generations.get(user, job.id).status)) deferred->resolve(finish);
+  const auto check = [&context, user, id = job.id, weak = std::weak_ptr(deferred), finish] {
+    const auto job_now = context.generations.get(user, id);
+    if (auto waiting_deferred = weak.lock(); waiting_deferred && is_final(job_now.status)) {
+      waiting_deferred->resolve(finish);
+    }
+  };
+  // A notification lost on its way (a database reconnect) only delays the answer.
+  deferred->set_poll([check] {
+    try {
+      check();
+    } catch (const std::exception&) {
+      // The database is unreachable now: the next period tries again.
+    }
+  });
+  check();
   http::Response response;
   response.deferred = deferred;
   return response;

@@ -37,6 +37,21 @@ std::optional<DeferredResponse::Finish> DeferredResponse::take() {
   return std::exchange(finish_, std::nullopt);
 }
 
+void DeferredResponse::set_poll(std::function<void()> poll) {
+  std::lock_guard lock(mutex_);
+  poll_ = std::move(poll);
+}
+
+void DeferredResponse::poll() {
+  std::function<void()> check;
+  {
+    std::lock_guard lock(mutex_);
+    if (finish_ || taken_ || abandoned_) return;
+    check = poll_;
+  }
+  if (check) check();
+}
+
 Response DeferredResponse::wait() {
   Finish finish;
   {
@@ -70,6 +85,7 @@ void DeferredResponse::abandon() {
     abandoned_ = true;
     hook = std::move(on_abandon_);
     on_abandon_ = nullptr;
+    poll_ = nullptr;
   }
   if (hook) hook();
 }

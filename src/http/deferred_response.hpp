@@ -28,6 +28,12 @@ class DeferredResponse {
   // The finish function once resolved (then never again); nothing before.
   std::optional<Finish> take();
 
+  // A check the server runs while it waits, every idle period (on a server thread): a producer
+  // that resolves on notifications uses it to look again, so that a lost notification delays
+  // the response instead of leaving it waiting forever.
+  void set_poll(std::function<void()> poll);
+  void poll();
+
   // For transports without an event loop (the Lambda runtime): blocks until resolved, then
   // makes the response on the calling thread.
   Response wait();
@@ -43,6 +49,7 @@ class DeferredResponse {
   std::optional<Finish> finish_;
   bool taken_ = false;
   std::function<void()> waker_;
+  std::function<void()> poll_;
   std::function<void()> on_abandon_;
   bool abandoned_ = false;
 };

@@ -587,6 +587,7 @@ asio::awaitable<Response> Server::Impl::await_deferred(Connection& connection,
   while (!(finish = deferred->take()) && !stopping) {
     timer.expires_after(options.sse_heartbeat);
     co_await timer.async_wait(redirect(ec));
+    if (!ec) deferred->poll();  // idle for a whole period, not woken up
   }
   waker->deactivate();
   connection.sse_timer = nullptr;

@@ -8,13 +8,12 @@
 // `rendermart providers check`.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { startChildServer } from './lib/child_server.mjs';
 import { decodePng, parsePng } from './lib/media.mjs';
 import {
-  BIN, Server, createGeneration, expectError, expectStatus, register, uniqueEmail, waitFor,
+  Server, createGeneration, expectError, expectStatus, register, runBinary, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 
 const TITAN = 'amazon.titan-image-generator-v2:0';
@@ -315,13 +314,7 @@ describe('Amazon Bedrock provider', { timeout: 300_000 }, () => {
   });
 
   test('rendermart providers check reports what is usable', async () => {
-    const check = (env) => new Promise((resolve) => {
-      const child = spawn(BIN, ['providers', 'check'], { env: { PATH: process.env.PATH, ...bedrockEnv(bedrock, env) } });
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
-      child.on('exit', (code) => resolve({ code, out }));
-    });
+    const check = (env) => runBinary(['providers', 'check'], bedrockEnv(bedrock, env));
     const ok = await check({});
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /usable {6}amazon\.nova-canvas-v1:0: access granted \(ACTIVE\)/);

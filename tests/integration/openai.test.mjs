@@ -14,7 +14,7 @@ import OpenAI from 'openai';
 import { startChildServer } from './lib/child_server.mjs';
 import { decodePng, isPng } from './lib/media.mjs';
 import {
-  Server, createGeneration, expectError, expectStatus, register, uniqueEmail, waitFor,
+  Server, createGeneration, expectError, expectStatus, register, runBinary, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 
 const MODELS = 'dall-e-3,gpt-image-1,local-sdxl=512x512 768x512/4';
@@ -110,6 +110,16 @@ describe('OpenAI', { timeout: 300_000 }, () => {
       } finally {
         await wrong.stop();
       }
+    });
+
+    test('rendermart providers check lists the configured models the API offers for the key', async () => {
+      const check = (env) => runBinary(['providers', 'check'], openaiEnv(fake, env));
+      const ok = await check({});
+      assert.equal(ok.code, 0, ok.out);
+      assert.match(ok.out, /usable {6}openai\/dall-e-3: listed by the API for this key/);
+      const wrongKey = await check({ RENDERMART_OPENAI_API_KEY: 'sk-wrong' });
+      assert.equal(wrongKey.code, 1, wrongKey.out);
+      assert.match(wrongKey.out, /NOT USABLE {2}openai\/dall-e-3: .*Incorrect API key/);
     });
 
     test('requests the model cannot take are refused before anything is sent', async () => {

@@ -539,6 +539,26 @@ TEST_F(ServerTest, StopAnswersWaitingDeferredResponsesWith503AndAbandonsThem) {
   deferred->resolve([] { return json_response(200, "{}"); });  // harmless afterwards
 }
 
+TEST_F(ServerTest, AnIdleDeferredResponseIsPolledSoALostNotificationOnlyDelaysIt) {
+  router.add(Method::GET, "/polled", [](Request&) {
+    auto deferred = std::make_shared<DeferredResponse>();
+    std::weak_ptr<DeferredResponse> weak = deferred;
+    deferred->set_poll([weak] {
+      if (auto self = weak.lock()) self->resolve([] { return json_response(200, "{\"polled\":true}"); });
+    });
+    Response response;
+    response.deferred = deferred;
+    return response;
+  });
+  ServerOptions options;
+  options.sse_heartbeat = 1s;
+  start(options);
+  TestClient client(server->port());
+  auto response = client.request("GET", "/polled");
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_EQ(response.body(), "{\"polled\":true}");
+}
+
 TEST(DeferredResponse, WaitBlocksUntilResolvedAndOnlyTheFirstResolveCounts) {
   DeferredResponse deferred;
   std::thread producer([&] {
