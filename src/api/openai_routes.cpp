@@ -78,8 +78,7 @@ void parse_size(const std::string& text, GenerationRequest& out) {
   const char* end = text.data() + text.size();
   const bool ok = x != std::string::npos &&
                   std::from_chars(begin, begin + x, width).ptr == begin + x &&
-                  std::from_chars(begin + x + 1, end, height).ptr == end && width > 0 &&
-                  height > 0;
+                  std::from_chars(begin + x + 1, end, height).ptr == end && width > 0 && height > 0;
   if (!ok) throw invalid_argument("size", "size must look like 1024x1024 (or be auto)");
   out.width = width;
   out.height = height;
@@ -150,7 +149,9 @@ std::string render_images(ApiContext& context, const Job& job, ResponseFormat fo
 // The answer for a job in a final state.
 http::Response finished(ApiContext& context, const Job& job, ResponseFormat format,
                         const std::string& base) {
-  if (job.status == JobStatus::succeeded) return json_reply(200, render_images(context, job, format, base));
+  if (job.status == JobStatus::succeeded) {
+    return json_reply(200, render_images(context, job, format, base));
+  }
   if (job.status == JobStatus::canceled) {
     return openai_error(http::http_status(ErrorCode::canceled), "canceled",
                         "the generation " + job.id + " was canceled", "");
@@ -185,8 +186,8 @@ http::Response await_job(ApiContext& context, const User& user, const Job& job,
   // Subscribe before reading the state again, so that no change falls between the two.
   {
     std::lock_guard lock(waiting->mutex);
-    waiting->subscription = context.generations.events().subscribe(
-        job.id, [deferred, finish](const JobEvent& event) {
+    waiting->subscription =
+        context.generations.events().subscribe(job.id, [deferred, finish](const JobEvent& event) {
           if (event.type == JobEvent::Type::status && is_final(event.status)) {
             deferred->resolve(finish);
           }

@@ -15,10 +15,11 @@ RawImage image_from_png(const std::string& bytes, const std::string& source) {
   try {
     image = decode_png(bytes, PngAlpha::keep).image;
   } catch (const Error& e) {
-    throw Error(ErrorCode::provider_error, source + " returned an image that is not a valid PNG: " +
-                                               e.what());
+    throw Error(ErrorCode::provider_error,
+                source + " returned an image that is not a valid PNG: " + e.what());
   }
-  if (std::all_of(image.alpha.begin(), image.alpha.end(), [](std::uint8_t a) { return a == 255; })) {
+  if (std::all_of(image.alpha.begin(), image.alpha.end(),
+                  [](std::uint8_t a) { return a == 255; })) {
     image.alpha.clear();
   }
   return image;
@@ -26,14 +27,16 @@ RawImage image_from_png(const std::string& bytes, const std::string& source) {
 
 RawImage image_from_base64(const std::string& text, const std::string& source) {
   const auto bytes = base64_decode(text);
-  if (!bytes) throw Error(ErrorCode::provider_error, source + " returned an image that is not base64");
+  if (!bytes)
+    throw Error(ErrorCode::provider_error, source + " returned an image that is not base64");
   return image_from_png(*bytes, source);
 }
 
 nlohmann::json json_answer(const std::string& body, const std::string& source) {
   auto answer = nlohmann::json::parse(body, nullptr, false);
   if (!answer.is_object()) {
-    throw Error(ErrorCode::provider_error, source + " answered something that is not a JSON object");
+    throw Error(ErrorCode::provider_error,
+                source + " answered something that is not a JSON object");
   }
   return answer;
 }

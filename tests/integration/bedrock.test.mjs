@@ -8,7 +8,7 @@
 // `rendermart providers check`.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { startChildServer } from './lib/child_server.mjs';
 import { decodePng, parsePng } from './lib/media.mjs';
@@ -28,7 +28,6 @@ function bedrockEnv(bedrock, extra = {}) {
     RENDERMART_BEDROCK_ENDPOINT: bedrock.endpoint,
     RENDERMART_BEDROCK_CONTROL_ENDPOINT: bedrock.endpoint,
     RENDERMART_BEDROCK_MODELS: [SD35, CORE, ULTRA, NOVA, TITAN].join(','),
-    RENDERMART_BEDROCK_TIMEOUT_SECONDS: '2',
     // One attempt per job: what a failed attempt records is what the tests see.
     RENDERMART_MAX_ATTEMPTS: '1',
     AWS_ACCESS_KEY_ID: bedrock.access_key_id,
@@ -79,6 +78,9 @@ describe('Amazon Bedrock provider', { timeout: 300_000 }, () => {
     await server?.stop();
     await bedrock?.stop();
   });
+
+  // Each test sees only its own invocations.
+  beforeEach(async () => { await take(); });
 
   test('the configured models are listed with their documented capabilities', async () => {
     const models = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
@@ -221,10 +223,18 @@ describe('Amazon Bedrock provider', { timeout: 300_000 }, () => {
   });
 
   test('an invocation that takes too long fails as a timeout and is not sent again', async () => {
-    await bedrock.command({ delay_ms: 4000, count: 1 });
-    const timedOut = await failure({ model: CORE, prompt: 'a slow sunrise' });
-    assert.equal(timedOut.code, 'provider_error');
-    assert.match(timedOut.message, /did not answer in time/);
+    const impatient = new Server({ name: 'bedrock-timeout', env: bedrockEnv(bedrock, { RENDERMART_BEDROCK_TIMEOUT_SECONDS: '1' }) });
+    await impatient.start();
+    try {
+      const owner = await register(impatient, uniqueEmail('bedrock-timeout'));
+      await bedrock.command({ delay_ms: 5000, count: 1 });
+      const job = await createGeneration(impatient, owner, { model: CORE, prompt: 'a slow sunrise' });
+      const timedOut = (await waitFor(impatient, owner, job.id, 'failed', { timeoutMs: 60_000 })).error;
+      assert.equal(timedOut.code, 'provider_error');
+      assert.match(timedOut.message, /did not answer in time/);
+    } finally {
+      await impatient.stop();
+    }
     assert.equal((await take()).length, 1);
   });
 

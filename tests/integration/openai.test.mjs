@@ -7,7 +7,7 @@
 //     user's gallery, and OpenAI-shaped errors for bad input.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 
 import OpenAI from 'openai';
 
@@ -55,6 +55,9 @@ describe('OpenAI', { timeout: 300_000 }, () => {
     await server?.stop();
     await fake?.stop();
   });
+
+  // Each test sees only its own requests.
+  beforeEach(async () => { await take(); });
 
   describe('the OpenAI-compatible provider', () => {
     test('the configured models are offered with their documented sizes, counts, qualities and styles', async () => {

@@ -13,7 +13,8 @@ using nlohmann::json;
 constexpr double kMinSimilarity = 0.2;
 
 const RawImage& required(const std::optional<RawImage>& image, const char* what) {
-  if (!image) throw Error(ErrorCode::internal, std::string("the ") + what + " image was not loaded");
+  if (!image)
+    throw Error(ErrorCode::internal, std::string("the ") + what + " image was not loaded");
   return *image;
 }
 
@@ -72,9 +73,9 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
     }
     case GenerationTask::remove_background:
       // The only task without imageGenerationConfig: there is nothing to configure.
-      return json{{"taskType", "BACKGROUND_REMOVAL"},
-                  {"backgroundRemovalParams",
-                   {{"image", png_base64(required(inputs.image, "source"))}}}}
+      return json{
+          {"taskType", "BACKGROUND_REMOVAL"},
+          {"backgroundRemovalParams", {{"image", png_base64(required(inputs.image, "source"))}}}}
           .dump();
   }
   body["imageGenerationConfig"] = config;

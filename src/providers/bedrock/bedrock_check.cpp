@@ -1,7 +1,6 @@
 #include "providers/bedrock/bedrock_check.hpp"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 namespace rendermart {
@@ -48,8 +47,7 @@ std::vector<ModelCheck> check_bedrock(const BedrockClient& client,
       checks.push_back(check);
       continue;
     }
-    const std::string lifecycle =
-        listed ? listed->at(id) : "lifecycle unknown: " + listing_problem;
+    const std::string lifecycle = listed ? listed->at(id) : "lifecycle unknown: " + listing_problem;
     const auto probe = client.invoke_once(id, "{}");
     const std::string code = aws::error_code(probe);
     if (probe.status == 400 && code == "ValidationException") {

@@ -44,10 +44,10 @@ Error invoke_error(const aws::HttpResponse& response, const std::string& model_i
                      "account's Bedrock quotas");
   }
   if (code == "AccessDeniedException") {
-    return Error(ErrorCode::provider_misconfigured,
-                 where + " denied access (" + detail +
-                     "): enable the model for this account in the Bedrock console (Model access) "
-                     "in " + region + ", and allow bedrock:InvokeModel on it in the IAM policy");
+    const std::string fix = "enable the model for this account in the Bedrock console (Model "
+                            "access) in " + region +
+                            ", and allow bedrock:InvokeModel on it in the IAM policy";
+    return Error(ErrorCode::provider_misconfigured, where + " denied access (" + detail + "): " + fix);
   }
   if (code == "ResourceNotFoundException") {
     return Error(ErrorCode::provider_misconfigured,
@@ -93,8 +93,8 @@ aws::Credentials BedrockClient::credentials() const {
 aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::string& method,
                                       const std::string& path, const aws::QueryList& query,
                                       const std::string& body) const {
-  aws::SignableRequest signable{.method = method, .path = path, .query = query,
-                                .payload_hash = aws::sha256_hex(body)};
+  aws::SignableRequest signable{
+      .method = method, .path = path, .query = query, .payload_hash = aws::sha256_hex(body)};
   signable.headers.emplace_back("host", host_of(endpoint));
   if (!body.empty()) signable.headers.emplace_back("content-type", "application/json");
   signable.headers.emplace_back("accept", "application/json");
@@ -114,9 +114,8 @@ std::string BedrockClient::invoke_model(const std::string& model_id,
   const std::string path = "/model/" + model_id + "/invoke";
   aws::HttpResponse response;
   try {
-    response = aws::with_retries(options_.retry, [&] {
-      return send(options_.runtime_endpoint, "POST", path, {}, body);
-    });
+    response = aws::with_retries(
+        options_.retry, [&] { return send(options_.runtime_endpoint, "POST", path, {}, body); });
   } catch (const aws::TransportError& e) {
     throw Error(ErrorCode::provider_error,
                 std::string("Bedrock model '") + model_id + "' in " + options_.region +
@@ -142,13 +141,11 @@ aws::HttpResponse BedrockClient::invoke_once(const std::string& model_id,
 aws::HttpResponse BedrockClient::control_get(const std::string& path,
                                              const aws::QueryList& query) const {
   try {
-    return aws::with_retries(options_.retry, [&] {
-      return send(options_.control_endpoint, "GET", path, query, "");
-    });
+    return aws::with_retries(
+        options_.retry, [&] { return send(options_.control_endpoint, "GET", path, query, ""); });
   } catch (const aws::TransportError& e) {
-    throw Error(ErrorCode::provider_error,
-                "Bedrock's control plane " + options_.control_endpoint + " is unreachable: " +
-                    e.what());
+    throw Error(ErrorCode::provider_error, "Bedrock's control plane " + options_.control_endpoint +
+                                               " is unreachable: " + e.what());
   }
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 
 // Amazon Bedrock over HTTPS: InvokeModel on the runtime endpoint
-// (POST /model/{modelId}/invoke, https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html)
-// and GET calls on the control plane (foundation models), each signed with SigV4 for the service
-// "bedrock" with the shared credential chain.
+// (POST /model/{modelId}/invoke,
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html) and GET
+// calls on the control plane (foundation models), each signed with SigV4 for the service "bedrock"
+// with the shared credential chain.
 
 #include <chrono>
 #include <memory>

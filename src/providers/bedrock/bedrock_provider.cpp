@@ -39,9 +39,9 @@ std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,
     if (cancel) throw Error(ErrorCode::canceled, "generation canceled");
     const auto seed = params.seed + static_cast<std::uint32_t>(i);
     if (model->format == BedrockFormat::amazon_image) {
-      const auto body =
-          amazon_image_request(params, inputs, seed, !model->info.styles.empty());
-      images.push_back(amazon_image_response(client_->invoke_model(params.model, body), params.model));
+      const auto body = amazon_image_request(params, inputs, seed, !model->info.styles.empty());
+      images.push_back(
+          amazon_image_response(client_->invoke_model(params.model, body), params.model));
     } else {
       const auto body = stability_request(params, inputs, seed);
       images.push_back(stability_response(client_->invoke_model(params.model, body), params.model));

@@ -1,7 +1,6 @@
 #include "providers/openai/openai_provider.hpp"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -16,24 +15,30 @@ using nlohmann::json;
 constexpr const char* kIdPrefix = "openai/";
 
 Error bad_models(const std::string& why) {
-  return invalid_argument("openai_models",
-                          "RENDERMART_OPENAI_MODELS: " + why +
-                              " (expected names separated by commas, each name or "
-                              "name=WIDTHxHEIGHT WIDTHxHEIGHT.../MAX_IMAGES)");
+  return invalid_argument("openai_models", "RENDERMART_OPENAI_MODELS: " + why +
+                                               " (expected names separated by commas, each name or "
+                                               "name=WIDTHxHEIGHT WIDTHxHEIGHT.../MAX_IMAGES)");
 }
 
 // OpenAI's own models, as its API reference documents them.
 std::optional<OpenAiModel> known_model(const std::string& name) {
   if (name == "dall-e-2") {
-    return OpenAiModel{name, {{256, 256}, {512, 512}, {1024, 1024}}, 10, 1000, {"standard"}, {}, true};
+    return OpenAiModel{name, {{256, 256}, {512, 512}, {1024, 1024}}, 10, 1000, {"standard"}, {},
+                       true};
   }
   if (name == "dall-e-3") {
-    return OpenAiModel{name, {{1024, 1024}, {1792, 1024}, {1024, 1792}}, 1, 4000,
-                       {"standard", "hd"}, {"vivid", "natural"}, true};
+    return OpenAiModel{name,
+                       {{1024, 1024}, {1792, 1024}, {1024, 1792}},
+                       1,
+                       4000,
+                       {"standard", "hd"},
+                       {"vivid", "natural"},
+                       true};
   }
   if (name == "gpt-image-1") {
-    return OpenAiModel{name, {{1024, 1024}, {1536, 1024}, {1024, 1536}}, 10, 32000,
-                       {"auto", "low", "medium", "high"}, {}, false};
+    return OpenAiModel{name,  {{1024, 1024}, {1536, 1024}, {1024, 1536}}, 10,
+                       32000, {"auto", "low", "medium", "high"},          {},
+                       false};
   }
   return std::nullopt;
 }
@@ -123,7 +128,9 @@ OpenAiProvider::OpenAiProvider(OpenAiOptions options) : options_(std::move(optio
   while (options_.base_url.ends_with('/')) options_.base_url.pop_back();
 }
 
-std::string OpenAiProvider::endpoint() const { return options_.base_url + "/v1/images/generations"; }
+std::string OpenAiProvider::endpoint() const {
+  return options_.base_url + "/v1/images/generations";
+}
 
 std::vector<ModelInfo> OpenAiProvider::models() const {
   std::vector<ModelInfo> out;
@@ -150,7 +157,8 @@ std::vector<ModelInfo> OpenAiProvider::models() const {
 std::vector<ModelCheck> OpenAiProvider::check() const {
   aws::HttpRequest request;
   request.url = options_.base_url + "/v1/models";
-  if (!options_.api_key.empty()) request.headers = {{"Authorization", "Bearer " + options_.api_key}};
+  if (!options_.api_key.empty())
+    request.headers = {{"Authorization", "Bearer " + options_.api_key}};
   request.timeout = options_.timeout;
   aws::HttpResponse response;
   try {
@@ -186,8 +194,7 @@ const OpenAiModel& OpenAiProvider::model_for(const std::string& model_id) const 
 }
 
 std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
-                                               const GenerationInputs&,
-                                               const ProgressFn& progress,
+                                               const GenerationInputs&, const ProgressFn& progress,
                                                const CancelFlag& cancel) {
   const OpenAiModel& model = model_for(params.model);
   const std::string where = "the OpenAI-compatible API at " + options_.base_url;
@@ -205,7 +212,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   request.method = "POST";
   request.url = endpoint();
   request.headers = {{"Content-Type", "application/json"}};
-  if (!options_.api_key.empty()) request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+  if (!options_.api_key.empty())
+    request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
   request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   request.timeout = options_.timeout;
 
@@ -213,8 +221,9 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   try {
     response = aws::with_retries(options_.retry, [&] { return aws::send(request); });
   } catch (const aws::TransportError& e) {
-    throw Error(ErrorCode::provider_error,
-                where + (e.timed_out() ? " did not answer in time: " : " is unreachable: ") + e.what());
+    throw Error(
+        ErrorCode::provider_error,
+        where + (e.timed_out() ? " did not answer in time: " : " is unreachable: ") + e.what());
   }
   if (response.status != 200) throw answer_error(response, where);
 
@@ -237,8 +246,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
         throw Error(ErrorCode::provider_error, where + ": cannot download an image: " + e.what());
       }
       if (file.status != 200) {
-        throw Error(ErrorCode::provider_error, where + ": downloading an image answered HTTP " +
-                                                   std::to_string(file.status));
+        throw Error(ErrorCode::provider_error,
+                    where + ": downloading an image answered HTTP " + std::to_string(file.status));
       }
       images.push_back(image_from_png(file.body, where));
     } else {
@@ -248,7 +257,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   }
   if (static_cast<int>(images.size()) != params.count) {
     throw Error(ErrorCode::provider_error, where + " answered " + std::to_string(images.size()) +
-                                               " images instead of " + std::to_string(params.count));
+                                               " images instead of " +
+                                               std::to_string(params.count));
   }
   return images;
 }

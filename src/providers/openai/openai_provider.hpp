@@ -28,10 +28,10 @@ struct OpenAiModel {
 };
 
 // Parses RENDERMART_OPENAI_MODELS: models separated by commas, each "name", or
-// "name=WxH WxH.../N" with its sizes (separated by spaces) and the most images a request may ask for. OpenAI's own
-// models (dall-e-2, dall-e-3, gpt-image-1) have their documented sizes, counts, qualities and
-// styles when only named; other models must list their sizes. Throws Error(invalid_argument,
-// field "openai_models").
+// "name=WxH WxH.../N" with its sizes (separated by spaces) and the most images a request may ask
+// for. OpenAI's own models (dall-e-2, dall-e-3, gpt-image-1) have their documented sizes, counts,
+// qualities and styles when only named; other models must list their sizes. Throws
+// Error(invalid_argument, field "openai_models").
 std::vector<OpenAiModel> parse_openai_models(const std::string& text);
 
 struct OpenAiOptions {
