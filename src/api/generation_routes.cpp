@@ -5,21 +5,31 @@
 #include "api/json_body.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
+#include "core/error.hpp"
 
 namespace rendermart::api {
 namespace {
 
 GenerationRequest parse_generation_request(const http::Request& request) {
-  const auto body =
-      parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
-                             "steps", "cfg_scale", "seed", "count"});
+  const auto body = parse_object(
+      request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
+                "cfg_scale", "seed", "count", "quality", "task", "source_image_id",
+                "mask_image_id", "strength"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
     return std::nullopt;
   };
   GenerationRequest out;
-  out.prompt = required_string(body, "prompt");
+  if (auto task = optional_string(body, "task")) {
+    out.task = generation_task_from_string(*task);
+    if (!out.task) {
+      throw invalid_argument("task", "task must be text_to_image, image_to_image, inpaint, "
+                                     "outpaint or remove_background");
+    }
+  }
+  // remove_background takes no prompt; every other task needs one (checked by validation).
+  out.prompt = optional_string(body, "prompt").value_or("");
   out.negative_prompt = optional_string(body, "negative_prompt");
   out.model = optional_string(body, "model");
   out.style = optional_string(body, "style");
@@ -31,6 +41,10 @@ GenerationRequest parse_generation_request(const http::Request& request) {
     out.seed = static_cast<std::uint32_t>(*seed);
   }
   out.count = integer("count");
+  out.quality = optional_string(body, "quality");
+  out.source_image_id = optional_string(body, "source_image_id");
+  out.mask_image_id = optional_string(body, "mask_image_id");
+  out.strength = optional_number(body, "strength");
   return out;
 }
 

@@ -22,6 +22,15 @@ void write_size(JsonWriter& w, const Size& size) {
   w.end_object();
 }
 
+// An image id, or null when there is none.
+void write_optional_id(JsonWriter& w, const std::string& id) {
+  if (id.empty()) {
+    w.null();
+  } else {
+    w.value(id);
+  }
+}
+
 }  // namespace
 
 http::Response json_reply(unsigned status, std::string body) {
@@ -94,18 +103,28 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.value(params.count);
   w.key("height");
   w.value(params.height);
+  w.key("mask_image_id");
+  write_optional_id(w, params.mask_image_id);
   w.key("model");
   w.value(params.model);
   w.key("negative_prompt");
   w.value(params.negative_prompt);
   w.key("prompt");
   w.value(params.prompt);
+  w.key("quality");
+  w.value(params.quality);
   w.key("seed");
   w.value(params.seed);
+  w.key("source_image_id");
+  write_optional_id(w, params.source_image_id);
   w.key("steps");
   w.value(params.steps);
+  w.key("strength");
+  w.value(params.strength);
   w.key("style");
   w.value(params.style);
+  w.key("task");
+  w.value(to_string(params.task));
   w.key("width");
   w.value(params.width);
   w.end_object();
@@ -172,22 +191,32 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.id);
   w.key("index");
   w.value(image.index);
+  w.key("mask_image_id");
+  write_optional_id(w, image.params.mask_image_id);
   w.key("model");
   w.value(image.params.model);
   w.key("negative_prompt");
   w.value(image.params.negative_prompt);
   w.key("prompt");
   w.value(image.params.prompt);
+  w.key("quality");
+  w.value(image.params.quality);
   w.key("seed");
   w.value(image.params.seed);
+  w.key("source_image_id");
+  write_optional_id(w, image.params.source_image_id);
   w.key("steps");
   w.value(image.params.steps);
+  w.key("strength");
+  w.value(image.params.strength);
   w.key("style");
   w.value(image.params.style);
   w.key("tags");
   w.begin_array();
   for (const auto& tag : image.tags) w.value(tag);
   w.end_array();
+  w.key("task");
+  w.value(to_string(image.params.task));
   w.key("thumbnail_url");
   w.value(base + "/thumbnail?size=256");
   w.key("title");
@@ -224,8 +253,20 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.value(model.id);
   w.key("kind");
   w.value(model.kind);
+  w.key("max_aspect_ratio");
+  if (model.max_aspect_ratio > 0) {
+    w.value(model.max_aspect_ratio);
+  } else {
+    w.null();
+  }
   w.key("max_count");
   w.value(model.max_count);
+  w.key("max_pixels");
+  if (model.max_pixels > 0) {
+    w.value(model.max_pixels);
+  } else {
+    w.null();
+  }
   w.key("max_prompt_length");
   w.value(model.max_prompt_length);
   w.key("name");
@@ -234,6 +275,10 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.value(model.negative_prompt);
   w.key("provider");
   w.value(model.provider);
+  w.key("qualities");
+  w.begin_array();
+  for (const auto& quality : model.qualities) w.value(quality);
+  w.end_array();
   w.key("sizes");
   if (model.fixed_sizes.empty()) {
     w.begin_object();
@@ -263,6 +308,10 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.key("styles");
   w.begin_array();
   for (const auto& style : model.styles) w.value(style);
+  w.end_array();
+  w.key("tasks");
+  w.begin_array();
+  for (const auto task : model.tasks) w.value(to_string(task));
   w.end_array();
   w.end_object();
 }

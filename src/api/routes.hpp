@@ -13,6 +13,8 @@ void add_generation_routes(http::Router& router, ApiContext& context);
 void add_image_routes(http::Router& router, ApiContext& context);
 void add_model_routes(http::Router& router, ApiContext& context);
 void add_health_routes(http::Router& router, ApiContext& context);
+// The OpenAI-compatible images API under /v1.
+void add_openai_routes(http::Router& router, ApiContext& context);
 
 void add_api_routes(http::Router& router, ApiContext& context);
 

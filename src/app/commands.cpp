@@ -15,6 +15,7 @@
 #include "http/server.hpp"
 #include "imaging/infotext.hpp"
 #include "imaging/png.hpp"
+#include "providers/bedrock/bedrock_check.hpp"
 
 namespace rendermart {
 namespace {
@@ -133,7 +134,7 @@ int run_generate(const Config& config, const GenerateOptions& options) {
   const bool terminal = isatty(STDERR_FILENO) != 0;
   CancelFlag cancel{false};
   const auto images = catalog->provider_for(params.model).generate(
-      params, [&](double p) { if (terminal) draw_progress(p); }, cancel);
+      params, GenerationInputs{}, [&](double p) { if (terminal) draw_progress(p); }, cancel);
   if (terminal) std::fputc('\n', stderr);
 
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -150,6 +151,44 @@ int run_generate(const Config& config, const GenerateOptions& options) {
               << ", seed " << image_params.seed << ")\n";
   }
   return 0;
+}
+
+int run_providers_check(const Config& config) {
+  const auto bedrock = bedrock_client(config);
+  const auto openai = openai_provider(config);
+  if (!bedrock && !openai) {
+    std::cout << "No cloud provider is configured: set RENDERMART_BEDROCK_REGION (Amazon Bedrock) "
+                 "or RENDERMART_OPENAI_BASE_URL / RENDERMART_OPENAI_API_KEY.\n";
+    return 0;
+  }
+  bool all_usable = true;
+  const auto print = [&](const std::vector<ModelCheck>& checks) {
+    for (const auto& check : checks) {
+      all_usable = all_usable && check.usable;
+      std::cout << "  " << (check.usable ? "usable      " : "NOT USABLE  ") << check.model << ": "
+                << check.detail << "\n";
+    }
+  };
+  if (bedrock) {
+    std::cout << "Amazon Bedrock in " << bedrock->options().region << " ("
+              << bedrock->options().runtime_endpoint << ")\n";
+    try {
+      print(check_bedrock(*bedrock, bedrock_model_ids(config)));
+    } catch (const Error& e) {
+      all_usable = false;
+      std::cout << "  NOT USABLE  " << e.what() << "\n";
+    }
+  }
+  if (openai) {
+    std::cout << "OpenAI-compatible API at " << config.openai_base_url << "\n";
+    try {
+      print(openai->check());
+    } catch (const Error& e) {
+      all_usable = false;
+      std::cout << "  NOT USABLE  " << e.what() << "\n";
+    }
+  }
+  return all_usable ? 0 : 1;
 }
 
 int run_user_create(const Config& config, const std::string& email, std::string password,

@@ -26,6 +26,10 @@ struct GenerateOptions {
 };
 int run_generate(const Config& config, const GenerateOptions& options);
 
+// Checks the configured cloud providers against their live services and prints which models
+// are usable; 1 when one is not.
+int run_providers_check(const Config& config);
+
 int run_user_create(const Config& config, const std::string& email, std::string password,
                     bool admin);
 

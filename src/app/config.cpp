@@ -74,6 +74,37 @@ const std::vector<Setting>& settings() {
        "Database (default sqlite://<data-dir>/rendermart.db)", field(&Config::database_url)},
       {"RENDERMART_STORAGE_URL", "--storage-url", ConfigGroup::storage,
        "Image storage (default file://<data-dir>/blobs)", field(&Config::storage_url)},
+      {"RENDERMART_BEDROCK_REGION", "--bedrock-region", ConfigGroup::providers,
+       "AWS region of Amazon Bedrock (e.g. us-east-1); empty: no Bedrock models",
+       field(&Config::bedrock_region)},
+      {"RENDERMART_BEDROCK_MODELS", "--bedrock-models", ConfigGroup::providers,
+       "Bedrock model ids to offer, comma-separated (default: stability.sd3-5-large-v1:0, "
+       "stability.stable-image-core-v1:1, stability.stable-image-ultra-v1:1, "
+       "amazon.nova-canvas-v1:0; amazon.titan-image-generator-v2:0 only when named)",
+       field(&Config::bedrock_models)},
+      {"RENDERMART_BEDROCK_ENDPOINT", "--bedrock-endpoint", ConfigGroup::providers,
+       "Bedrock runtime URL (default https://bedrock-runtime.{region}.amazonaws.com; tests: a "
+       "local server)",
+       field(&Config::bedrock_endpoint)},
+      {"RENDERMART_BEDROCK_CONTROL_ENDPOINT", "--bedrock-control-endpoint", ConfigGroup::providers,
+       "Bedrock control-plane URL for `rendermart providers check` (default "
+       "https://bedrock.{region}.amazonaws.com)",
+       field(&Config::bedrock_control_endpoint)},
+      {"RENDERMART_BEDROCK_TIMEOUT_SECONDS", "--bedrock-timeout-seconds", ConfigGroup::providers,
+       "How long one Bedrock invocation may take", field(&Config::bedrock_timeout_seconds)},
+      {"RENDERMART_OPENAI_BASE_URL", "--openai-base-url", ConfigGroup::providers,
+       "OpenAI-compatible image API (its /v1/images/generations); default https://api.openai.com "
+       "when a key is set; empty without a key: no such models",
+       field(&Config::openai_base_url)},
+      {"RENDERMART_OPENAI_API_KEY", "--openai-api-key", ConfigGroup::providers,
+       "API key for that API (a secret: prefer the variable to the flag)",
+       field(&Config::openai_api_key)},
+      {"RENDERMART_OPENAI_MODELS", "--openai-models", ConfigGroup::providers,
+       "Its models, comma-separated: dall-e-2, dall-e-3, gpt-image-1, or name=WxH WxH.../MAX_IMAGES "
+       "(sizes separated by spaces) for others; offered as openai/<name>",
+       field(&Config::openai_models)},
+      {"RENDERMART_OPENAI_TIMEOUT_SECONDS", "--openai-timeout-seconds", ConfigGroup::providers,
+       "How long one request to that API may take", field(&Config::openai_timeout_seconds)},
       {"RENDERMART_LOG_LEVEL", "--log-level", ConfigGroup::logging,
        "trace, debug, info, warn, error", field(&Config::log_level)},
       {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
@@ -143,6 +174,29 @@ void finish_config(Config& config) {
   if (config.log_format != "json" && config.log_format != "text") {
     throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");
   }
+  if (config.bedrock_timeout_seconds < 1 || config.openai_timeout_seconds < 1) {
+    throw invalid_argument(config.bedrock_timeout_seconds < 1 ? "bedrock_timeout_seconds"
+                                                              : "openai_timeout_seconds",
+                           "provider timeouts must be at least 1 second");
+  }
+  if (config.bedrock_region.empty() &&
+      (!config.bedrock_models.empty() || !config.bedrock_endpoint.empty())) {
+    throw invalid_argument("bedrock_region",
+                           "RENDERMART_BEDROCK_REGION must be set to use Bedrock models");
+  }
+  if (!config.openai_api_key.empty() && config.openai_base_url.empty()) {
+    config.openai_base_url = "https://api.openai.com";
+  }
+  if (!config.openai_base_url.empty() && config.openai_models.empty()) {
+    throw invalid_argument("openai_models",
+                           "RENDERMART_OPENAI_MODELS must name the models of the OpenAI-compatible "
+                           "API at " + config.openai_base_url);
+  }
+  if (config.openai_base_url.empty() && !config.openai_models.empty()) {
+    throw invalid_argument("openai_base_url",
+                           "RENDERMART_OPENAI_MODELS is set without RENDERMART_OPENAI_BASE_URL or "
+                           "RENDERMART_OPENAI_API_KEY");
+  }
   if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
   if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";
 }
@@ -169,7 +223,9 @@ std::string describe(const Config& config) {
   return "bind=" + config.bind + ":" + std::to_string(config.port) +
          " database=" + redact_url(config.database_url) +
          " storage=" + redact_url(config.storage_url) + " workers=" + std::to_string(config.workers) +
-         " registration=" + config.registration + " default_model=" + config.default_model;
+         " registration=" + config.registration + " default_model=" + config.default_model +
+         (config.bedrock_region.empty() ? "" : " bedrock=" + config.bedrock_region) +
+         (config.openai_base_url.empty() ? "" : " openai=" + redact_url(config.openai_base_url));
 }
 
 std::string settings_table() {

@@ -33,9 +33,20 @@ struct Config {
   int presign_seconds = 300;
   std::string log_level = "info";
   std::string log_format = "json";
+
+  // Cloud model providers, offered only when configured.
+  std::string bedrock_region;            // empty: no Bedrock models
+  std::string bedrock_models;            // comma-separated model ids; empty: the current models
+  std::string bedrock_endpoint;          // empty: https://bedrock-runtime.{region}.amazonaws.com
+  std::string bedrock_control_endpoint;  // empty: https://bedrock.{region}.amazonaws.com
+  int bedrock_timeout_seconds = 120;
+  std::string openai_base_url;  // empty (and no key): no OpenAI-compatible models
+  std::string openai_api_key;   // a secret: never printed
+  std::string openai_models;
+  int openai_timeout_seconds = 120;
 };
 
-enum class ConfigGroup { server, workers, storage, logging };
+enum class ConfigGroup { server, workers, storage, logging, providers };
 
 // Adds the flags (with their environment variables) of the given groups to a command.
 void add_config_options(CLI::App& command, Config& config, std::initializer_list<ConfigGroup> groups);

@@ -19,12 +19,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Config config;
   const auto all = {ConfigGroup::server, ConfigGroup::workers, ConfigGroup::storage,
-                    ConfigGroup::logging};
+                    ConfigGroup::logging, ConfigGroup::providers};
 
   auto* serve = app.add_subcommand("serve", "All in one: API, workers and the web app");
   add_config_options(*serve, config, all);
   auto* api = app.add_subcommand("api", "HTTP API only (scale out behind a load balancer)");
-  add_config_options(*api, config, {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging});
+  add_config_options(*api, config, {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging,
+                                    ConfigGroup::providers});
   auto* worker = app.add_subcommand("worker", "Generation workers only (health and metrics on --port)");
   add_config_options(*worker, config, all);
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
   generate->add_option("--count", generate_options.count, "Images to make")->capture_default_str();
   generate->add_option("-o,--output", generate_options.output, "PNG file to write")
       ->capture_default_str();
-  add_config_options(*generate, config, {ConfigGroup::logging});
+  add_config_options(*generate, config, {ConfigGroup::logging, ConfigGroup::providers});
 
   auto* user = app.add_subcommand("user", "Manage users");
   user->require_subcommand(1);
@@ -60,6 +61,11 @@ int main(int argc, char** argv) {
   auto* lambda = app.add_subcommand(
       "lambda", "AWS Lambda custom runtime: API Gateway events through the API's routes");
   add_config_options(*lambda, config, all);
+  auto* providers = app.add_subcommand("providers", "Cloud model providers");
+  providers->require_subcommand(1);
+  auto* providers_check = providers->add_subcommand(
+      "check", "Check credentials and model access against the live services; print what is usable");
+  add_config_options(*providers_check, config, {ConfigGroup::providers, ConfigGroup::logging});
 
   auto* config_command = app.add_subcommand("config", "Print the table of settings (Markdown)");
   auto* version = app.add_subcommand("version", "Print the version");
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
     if (*generate) return run_generate(config, generate_options);
     if (*user_create) return run_user_create(config, email, password, admin);
     if (*lambda) return run_lambda(config);
+    if (*providers_check) return run_providers_check(config);
   } catch (const Error& e) {
     std::cerr << "rendermart: " << e.what() << " [" << to_string(e.code()) << "]\n";
     return 1;

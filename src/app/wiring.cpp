@@ -8,7 +8,9 @@
 
 #include "api/routes.hpp"
 #include "core/error.hpp"
+#include "core/list_setting.hpp"
 #include "http/static_files.hpp"
+#include "providers/bedrock/bedrock_provider.hpp"
 #include "providers/procedural/procedural_provider.hpp"
 
 namespace rendermart {
@@ -39,9 +41,38 @@ std::optional<std::filesystem::path> find_web_dir(const Config& config) {
 
 }  // namespace
 
+std::shared_ptr<BedrockClient> bedrock_client(const Config& config) {
+  if (config.bedrock_region.empty()) return nullptr;
+  BedrockOptions options;
+  options.region = config.bedrock_region;
+  options.runtime_endpoint = config.bedrock_endpoint;
+  options.control_endpoint = config.bedrock_control_endpoint;
+  options.timeout = std::chrono::seconds(config.bedrock_timeout_seconds);
+  return std::make_shared<BedrockClient>(options, aws::default_credentials());
+}
+
+std::vector<std::string> bedrock_model_ids(const Config& config) {
+  if (config.bedrock_models.empty()) return default_bedrock_model_ids();
+  return split_list(config.bedrock_models);
+}
+
+std::shared_ptr<OpenAiProvider> openai_provider(const Config& config) {
+  if (config.openai_base_url.empty()) return nullptr;
+  OpenAiOptions options;
+  options.base_url = config.openai_base_url;
+  options.api_key = config.openai_api_key;
+  options.models = parse_openai_models(config.openai_models);
+  options.timeout = std::chrono::seconds(config.openai_timeout_seconds);
+  return std::make_shared<OpenAiProvider>(options);
+}
+
 std::unique_ptr<ModelCatalog> build_catalog(const Config& config) {
   auto catalog = std::make_unique<ModelCatalog>();
   catalog->add(std::make_shared<ProceduralProvider>());
+  if (auto client = bedrock_client(config)) {
+    catalog->add(std::make_shared<BedrockProvider>(client, bedrock_model_ids(config)));
+  }
+  if (auto openai = openai_provider(config)) catalog->add(openai);
   catalog->model(config.default_model);  // throws for a default that no provider offers
   return catalog;
 }

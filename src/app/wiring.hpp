@@ -10,6 +10,8 @@
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
+#include "providers/bedrock/bedrock_client.hpp"
+#include "providers/openai/openai_provider.hpp"
 #include "services/account_service.hpp"
 #include "services/generation_service.hpp"
 #include "services/image_service.hpp"
@@ -21,8 +23,13 @@
 
 namespace rendermart {
 
-// The built-in providers (and, once configured, the others).
+// The built-in providers, and the cloud providers that the configuration sets up.
 std::unique_ptr<ModelCatalog> build_catalog(const Config& config);
+
+// The configured cloud providers: nothing when the configuration sets none up.
+std::shared_ptr<BedrockClient> bedrock_client(const Config& config);
+std::vector<std::string> bedrock_model_ids(const Config& config);
+std::shared_ptr<OpenAiProvider> openai_provider(const Config& config);
 
 // The whole platform in one process. Members are declared in dependency order, so destruction
 // runs from the outermost part inwards.

@@ -122,7 +122,8 @@ HttpResponse send(const HttpRequest& request) {
   const CURLcode code = curl_easy_perform(curl);
   if (code != CURLE_OK) {
     throw TransportError(request.method + " " + request.url + ": " +
-                         (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)));
+                             (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)),
+                         code == CURLE_OPERATION_TIMEDOUT);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
@@ -156,7 +157,8 @@ HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpRes
     try {
       response = attempt();
       if (!is_retryable(*response)) return std::move(*response);
-    } catch (const TransportError&) {
+    } catch (const TransportError& e) {
+      if (e.timed_out() && !policy.retry_timeouts) throw;
       transport_error = std::current_exception();
     }
     const auto give_up = [&] {

@@ -39,7 +39,14 @@ struct HttpResponse {
 // The request never got an HTTP answer: refused, reset, DNS failure, timeout.
 class TransportError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit TransportError(const std::string& message, bool timed_out = false)
+      : std::runtime_error(message), timed_out_(timed_out) {}
+
+  // The exchange ran past its timeout (the server may still be working on it).
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  bool timed_out_;
 };
 
 // Sends one request. Thread-safe: each thread reuses its own curl handle (and so its
@@ -56,6 +63,9 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{5000};
   // No new attempt starts after this much time since the first one.
   std::chrono::milliseconds max_total{30000};
+  // A request that timed out may have done its (billed) work: services where that matters do
+  // not send it again.
+  bool retry_timeouts = true;
 };
 
 // 5xx, 429 and the throttling / timeout error codes that AWS services answer with other statuses.

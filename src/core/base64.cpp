@@ -4,15 +4,15 @@
 
 namespace rendermart {
 
-std::string encode_base64(std::string_view bytes) {
+std::string base64_encode(std::string_view bytes) {
   std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
                     bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();  // the terminating NUL that libsodium writes
+  out.pop_back();  // libsodium's terminating NUL
   return out;
 }
 
-std::optional<std::string> decode_base64(std::string_view text) {
+std::optional<std::string> base64_decode(std::string_view text) {
   std::string out(text.size() / 4 * 3 + 3, '\0');
   std::size_t length = 0;
   const char* end = nullptr;

@@ -1,6 +1,6 @@
 #pragma once
 
-// Standard base64 (RFC 4648, with padding), as AWS services use it for binary payloads.
+// Standard base64 (RFC 4648 section 4, with padding): how JSON APIs carry images.
 
 #include <optional>
 #include <string>
@@ -8,8 +8,8 @@
 
 namespace rendermart {
 
-std::string encode_base64(std::string_view bytes);
-// Nothing when the text is not valid padded base64 (whitespace is not allowed).
-std::optional<std::string> decode_base64(std::string_view text);
+std::string base64_encode(std::string_view bytes);
+// Nothing when the text is not padded standard base64 (whitespace included).
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace rendermart

@@ -21,6 +21,34 @@ std::optional<JobStatus> job_status_from_string(const std::string& text) {
   return std::nullopt;
 }
 
+const char* to_string(GenerationTask task) {
+  switch (task) {
+    case GenerationTask::text_to_image: return "text_to_image";
+    case GenerationTask::image_to_image: return "image_to_image";
+    case GenerationTask::inpaint: return "inpaint";
+    case GenerationTask::outpaint: return "outpaint";
+    case GenerationTask::remove_background: return "remove_background";
+  }
+  return "text_to_image";
+}
+
+std::optional<GenerationTask> generation_task_from_string(const std::string& text) {
+  for (auto t : {GenerationTask::text_to_image, GenerationTask::image_to_image,
+                 GenerationTask::inpaint, GenerationTask::outpaint,
+                 GenerationTask::remove_background}) {
+    if (text == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+bool task_uses_source(GenerationTask task) { return task != GenerationTask::text_to_image; }
+
+bool task_uses_mask(GenerationTask task) {
+  return task == GenerationTask::inpaint || task == GenerationTask::outpaint;
+}
+
+bool task_uses_prompt(GenerationTask task) { return task != GenerationTask::remove_background; }
+
 bool is_final(JobStatus status) {
   return status == JobStatus::succeeded || status == JobStatus::failed ||
          status == JobStatus::canceled;

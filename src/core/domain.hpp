@@ -17,6 +17,9 @@ struct RawImage {
   int width = 0;
   int height = 0;
   std::vector<std::uint8_t> rgb;  // width * height * 3 bytes, row-major, top row first
+  // Empty: opaque. Otherwise width * height bytes of straight (not premultiplied) alpha, 255
+  // opaque: what background removal makes.
+  std::vector<std::uint8_t> alpha;
 };
 
 struct User {
@@ -46,6 +49,23 @@ struct Preferences {
   std::string theme = "system"; // light | dark | system (used by the web app)
 };
 
+// What a generation does. Every task but text_to_image works on a source image (one of the
+// user's own images) and keeps its size.
+enum class GenerationTask {
+  text_to_image,      // a new image from the prompt
+  image_to_image,     // a new image from the source image and the prompt; `strength` says how
+                      // far it may depart from the source (variations)
+  inpaint,            // repaints the masked part of the source image after the prompt
+  outpaint,           // repaints the unmasked part (extends or replaces what surrounds the mask)
+  remove_background,  // the source image with its background made transparent; no prompt
+};
+
+const char* to_string(GenerationTask task);
+std::optional<GenerationTask> generation_task_from_string(const std::string& text);
+bool task_uses_source(GenerationTask task);
+bool task_uses_mask(GenerationTask task);
+bool task_uses_prompt(GenerationTask task);
+
 // What a user asks for. Filled from the request, then from preferences, then from the model's
 // defaults, then validated against the model's capabilities before it is queued.
 struct GenerationParams {
@@ -59,6 +79,15 @@ struct GenerationParams {
   double cfg_scale = 0;
   std::uint32_t seed = 0;  // always set before queueing: random when the request has none
   int count = 1;
+  std::string quality;     // one of the model's qualities; empty: the model has none
+  GenerationTask task = GenerationTask::text_to_image;
+  std::string source_image_id;  // the user's image a task works on; empty for text_to_image
+  // The user's image that masks the source (same size; white = repaint, black = keep); inpaint
+  // and outpaint only.
+  std::string mask_image_id;
+  // How much the result may depart from the source, 0 (not at all) .. 1 (entirely):
+  // image_to_image only, 0 for other tasks.
+  double strength = 0;
 };
 
 enum class JobStatus { queued, running, succeeded, failed, canceled };

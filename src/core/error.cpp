@@ -18,11 +18,20 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::canceled: return "canceled";
     case ErrorCode::provider_error: return "provider_error";
     case ErrorCode::content_filtered: return "content_filtered";
+    case ErrorCode::provider_misconfigured: return "provider_misconfigured";
     case ErrorCode::storage_error: return "storage_error";
     case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::internal: return "internal";
   }
   return "internal";
+}
+
+std::optional<ErrorCode> error_code_from_string(std::string_view text) {
+  // The codes are numbered from 0 in declaration order, internal last.
+  for (int i = 0; i <= static_cast<int>(ErrorCode::internal); ++i) {
+    if (to_string(static_cast<ErrorCode>(i)) == text) return static_cast<ErrorCode>(i);
+  }
+  return std::nullopt;
 }
 
 }  // namespace rendermart

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,12 +24,16 @@ enum class ErrorCode {
   canceled,             // the job was canceled
   provider_error,       // the model provider failed
   content_filtered,     // the provider refused the prompt or the result
+  provider_misconfigured,  // the provider refuses this server's credentials, or the model is
+                           // not enabled for them: an operator must fix the configuration
   storage_error,        // the blob store failed
   unavailable,          // a dependency (database, storage) is unreachable
   internal,             // a bug: logged with the request id
 };
 
 std::string_view to_string(ErrorCode code);
+// The code of that name (as stored with a failed job), or nothing.
+std::optional<ErrorCode> error_code_from_string(std::string_view text);
 
 // Thrown by services and stores; caught once at the edge of each request, job or command.
 class Error : public std::runtime_error {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/deferred_response.hpp"
 #include "http/sse_channel.hpp"
 
 namespace rendermart::http {
@@ -52,6 +53,8 @@ struct Response {
 
   // When set, the response is a Server-Sent Events stream fed by this channel; body is ignored.
   std::shared_ptr<SseChannel> events;
+  // When set, the real response comes later from this; everything else here is ignored.
+  std::shared_ptr<DeferredResponse> deferred;
 
   // Replaces the header of that name (compared case-insensitively), or adds it. Push to
   // `headers` directly for headers that repeat (Set-Cookie).

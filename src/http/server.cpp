@@ -211,6 +211,8 @@ struct Server::Impl {
                                Exchange& exchange, const Error& error);
   asio::awaitable<void> stream_events(Connection& connection, Response& response,
                                       Exchange& exchange);
+  asio::awaitable<Response> await_deferred(Connection& connection,
+                                           std::shared_ptr<DeferredResponse> deferred);
   asio::awaitable<bool> write_all(Connection& connection, const std::string& data);
   void record(const Exchange& exchange);
   void begin_drain();
@@ -432,6 +434,10 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     response.set_header("X-Request-Id", request.request_id);
   }
   if (!request.route.empty()) exchange.route = request.route;
+  if (response.deferred) {
+    response = co_await await_deferred(connection, std::move(response.deferred));
+    response.set_header("X-Request-Id", request.request_id);
+  }
 
   const bool keep_alive = message.keep_alive() && !stopping;
   if (response.events) {
@@ -566,6 +572,40 @@ asio::awaitable<void> Server::Impl::stream_events(Connection& connection, Respon
   // Whatever ended the stream, the producer can let go now.
   channel->disconnected();
   record(exchange);
+}
+
+// Waits, without holding a thread, until the producer resolves the response; then makes it here.
+// A server that stops meanwhile answers 503 (the work the request started goes on without it).
+asio::awaitable<Response> Server::Impl::await_deferred(Connection& connection,
+                                                       std::shared_ptr<DeferredResponse> deferred) {
+  asio::steady_timer timer(connection.stream.get_executor());
+  auto waker = std::make_shared<SseWaker>(connection.stream.get_executor(), timer);
+  connection.sse_timer = &timer;
+  deferred->set_waker([waker] { waker->wake(); });
+  std::optional<DeferredResponse::Finish> finish;
+  error_code ec;
+  while (!(finish = deferred->take()) && !stopping) {
+    timer.expires_after(options.sse_heartbeat);
+    co_await timer.async_wait(redirect(ec));
+    if (!ec) deferred->poll();  // idle for a whole period, not woken up
+  }
+  waker->deactivate();
+  connection.sse_timer = nullptr;
+  deferred->set_waker(nullptr);
+  if (!finish) {
+    deferred->abandon();
+    co_return error_response(Error(ErrorCode::unavailable,
+                                   "the server is shutting down; the work this request started "
+                                   "goes on: look for its result later"));
+  }
+  try {
+    co_return (*finish)();
+  } catch (const Error& e) {
+    co_return error_response(e);
+  } catch (const std::exception& e) {
+    spdlog::error("http: a deferred response failed: {}", e.what());
+    co_return error_response(Error(ErrorCode::internal, "internal error"));
+  }
 }
 
 void Server::Impl::begin_drain() {

@@ -114,6 +114,9 @@ std::string a1111_parameters(const GenerationParams& params, const std::string& 
   fields.push_back(fmt::format("Size: {}x{}", params.width, params.height));
   fields.push_back("Model: " + quote(model_name));
   if (!params.style.empty()) fields.push_back("Style: " + quote(params.style));
+  if (params.task == GenerationTask::image_to_image) {
+    fields.push_back(fmt::format("Denoising strength: {}", params.strength));
+  }
 
   std::string text = params.prompt;
   if (!params.negative_prompt.empty()) text += "\nNegative prompt: " + params.negative_prompt;
@@ -186,6 +189,11 @@ std::string params_json(const GenerationParams& params) {
       {"cfg_scale", params.cfg_scale},
       {"seed", params.seed},
       {"count", params.count},
+      {"quality", params.quality},
+      {"task", to_string(params.task)},
+      {"source_image_id", params.source_image_id},
+      {"mask_image_id", params.mask_image_id},
+      {"strength", params.strength},
   };
   // Replace rather than throw on invalid UTF-8: the parameters were validated upstream, and an
   // image must never fail to save over its metadata.

@@ -221,7 +221,9 @@ class PngReader {
   png_infop info_;
 };
 
-bool run_encode(const PngWriter& writer, const RawImage& image, std::string& out, png_text* texts,
+// rgba: the interleaved pixels of an image with alpha; empty for an opaque image (rgb is used).
+bool run_encode(const PngWriter& writer, const RawImage& image,
+                const std::vector<std::uint8_t>& rgba, std::string& out, png_text* texts,
                 int text_count) {
   png_structp png = writer.png();
   png_infop info = writer.info();
@@ -231,13 +233,15 @@ bool run_encode(const PngWriter& writer, const RawImage& image, std::string& out
   png_set_compression_strategy(png, compression_strategy);
   png_set_filter(png, PNG_FILTER_TYPE_BASE, row_filters);
   png_set_IHDR(png, info, static_cast<png_uint_32>(image.width),
-               static_cast<png_uint_32>(image.height), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               static_cast<png_uint_32>(image.height), 8,
+               rgba.empty() ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   if (text_count > 0) png_set_text(png, info, texts, text_count);
   png_write_info(png, info);
-  const std::size_t stride = static_cast<std::size_t>(image.width) * 3;
+  const std::uint8_t* pixels = rgba.empty() ? image.rgb.data() : rgba.data();
+  const std::size_t stride = static_cast<std::size_t>(image.width) * (rgba.empty() ? 3 : 4);
   for (int y = 0; y < image.height; ++y) {
-    png_write_row(png, image.rgb.data() + static_cast<std::size_t>(y) * stride);
+    png_write_row(png, pixels + static_cast<std::size_t>(y) * stride);
   }
   png_write_end(png, nullptr);
   return true;
@@ -316,13 +320,15 @@ std::string encode_png(const RawImage& image, const TextChunks& text_chunks) {
   out.reserve(image.rgb.size() / 2 + 1024);
   ErrorSink sink;
   const PngWriter writer(sink);
-  if (!run_encode(writer, image, out, texts.data(), static_cast<int>(texts.size()))) {
+  const std::vector<std::uint8_t> rgba = image.alpha.empty() ? std::vector<std::uint8_t>{}
+                                                             : interleave_rgba(image);
+  if (!run_encode(writer, image, rgba, out, texts.data(), static_cast<int>(texts.size()))) {
     throw Error(ErrorCode::internal, std::string("PNG encoding failed: ") + sink.message);
   }
   return out;
 }
 
-DecodedPng decode_png(std::string_view bytes) {
+DecodedPng decode_png(std::string_view bytes, PngAlpha transparency) {
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   if (bytes.size() < 8 || png_sig_cmp(data, 0, 8) != 0) {
     throw invalid_argument("image", "not a PNG image");
@@ -342,6 +348,13 @@ DecodedPng decode_png(std::string_view bytes) {
                                   static_cast<std::size_t>(target.height);
   if (target.channels == 3) {
     out.image.rgb = std::move(target.pixels);
+  } else if (transparency == PngAlpha::keep) {
+    out.image.rgb.resize(pixel_count * 3);
+    out.image.alpha.resize(pixel_count);
+    for (std::size_t i = 0; i < pixel_count; ++i) {
+      std::memcpy(&out.image.rgb[i * 3], &target.pixels[i * 4], 3);
+      out.image.alpha[i] = target.pixels[i * 4 + 3];
+    }
   } else {
     out.image.rgb.resize(pixel_count * 3);
     for (std::size_t i = 0; i < pixel_count; ++i) {

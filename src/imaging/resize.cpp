@@ -61,6 +61,49 @@ std::vector<Taps> taps_for(int source, int target) {
   return target < source ? box_taps(source, target) : bilinear_taps(source, target);
 }
 
+// One plane of `channels` interleaved bytes a pixel, resampled with the given taps: a horizontal
+// pass into floats (source height x target width), then a vertical pass to bytes. Separable
+// filtering keeps the cost proportional to the taps of one axis at a time.
+std::vector<std::uint8_t> resample(const std::vector<std::uint8_t>& plane, std::size_t channels,
+                                   int in_width, int in_height, const std::vector<Taps>& columns,
+                                   const std::vector<Taps>& rows) {
+  const auto in_w = static_cast<std::size_t>(in_width);
+  const auto out_w = columns.size();
+  const auto out_h = rows.size();
+  const std::size_t out_stride = out_w * channels;
+  std::vector<float> mid(static_cast<std::size_t>(in_height) * out_stride);
+  for (std::size_t y = 0; y < static_cast<std::size_t>(in_height); ++y) {
+    const std::uint8_t* src = plane.data() + y * in_w * channels;
+    float* dst = mid.data() + y * out_stride;
+    for (std::size_t x = 0; x < out_w; ++x) {
+      const auto& t = columns[x];
+      const std::uint8_t* p = src + static_cast<std::size_t>(t.first) * channels;
+      for (std::size_t c = 0; c < channels; ++c) {
+        float sum = 0;
+        for (std::size_t k = 0; k < t.weights.size(); ++k) sum += t.weights[k] * p[k * channels + c];
+        dst[x * channels + c] = sum;
+      }
+    }
+  }
+
+  std::vector<std::uint8_t> out(out_stride * out_h);
+  std::vector<float> acc(out_stride);
+  for (std::size_t y = 0; y < out_h; ++y) {
+    const auto& t = rows[y];
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    for (std::size_t k = 0; k < t.weights.size(); ++k) {
+      const float w = t.weights[k];
+      const float* src = mid.data() + (static_cast<std::size_t>(t.first) + k) * out_stride;
+      for (std::size_t i = 0; i < acc.size(); ++i) acc[i] += w * src[i];
+    }
+    std::uint8_t* dst = out.data() + y * out_stride;
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      dst[i] = static_cast<std::uint8_t>(std::clamp(acc[i] + 0.5f, 0.0f, 255.0f));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void validate_raw_image(const RawImage& image) {
@@ -72,6 +115,22 @@ void validate_raw_image(const RawImage& image) {
   if (image.rgb.size() != expected) {
     throw invalid_argument("image", "image buffer does not match its width and height");
   }
+  if (!image.alpha.empty() && image.alpha.size() != expected / 3) {
+    throw invalid_argument("image", "alpha plane does not match the image's width and height");
+  }
+}
+
+std::vector<std::uint8_t> interleave_rgba(const RawImage& image) {
+  validate_raw_image(image);
+  const std::size_t pixel_count = image.rgb.size() / 3;
+  std::vector<std::uint8_t> rgba(pixel_count * 4);
+  for (std::size_t i = 0; i < pixel_count; ++i) {
+    rgba[i * 4] = image.rgb[i * 3];
+    rgba[i * 4 + 1] = image.rgb[i * 3 + 1];
+    rgba[i * 4 + 2] = image.rgb[i * 3 + 2];
+    rgba[i * 4 + 3] = image.alpha.empty() ? 255 : image.alpha[i];
+  }
+  return rgba;
 }
 
 RawImage resize(const RawImage& image, int width, int height) {
@@ -81,48 +140,12 @@ RawImage resize(const RawImage& image, int width, int height) {
 
   const auto columns = taps_for(image.width, width);
   const auto rows = taps_for(image.height, height);
-  const auto in_w = static_cast<std::size_t>(image.width);
-  const auto out_w = static_cast<std::size_t>(width);
-
-  // Horizontal pass into floats (source height x target width), then vertical pass to bytes:
-  // separable filtering keeps the cost proportional to the taps of one axis at a time.
-  std::vector<float> mid(static_cast<std::size_t>(image.height) * out_w * 3);
-  for (std::size_t y = 0; y < static_cast<std::size_t>(image.height); ++y) {
-    const std::uint8_t* src = image.rgb.data() + y * in_w * 3;
-    float* dst = mid.data() + y * out_w * 3;
-    for (std::size_t x = 0; x < out_w; ++x) {
-      const auto& t = columns[x];
-      float r = 0, g = 0, b = 0;
-      const std::uint8_t* p = src + static_cast<std::size_t>(t.first) * 3;
-      for (float w : t.weights) {
-        r += w * p[0];
-        g += w * p[1];
-        b += w * p[2];
-        p += 3;
-      }
-      dst[x * 3] = r;
-      dst[x * 3 + 1] = g;
-      dst[x * 3 + 2] = b;
-    }
-  }
-
   RawImage out;
   out.width = width;
   out.height = height;
-  out.rgb.resize(out_w * static_cast<std::size_t>(height) * 3);
-  std::vector<float> acc(out_w * 3);
-  for (std::size_t y = 0; y < static_cast<std::size_t>(height); ++y) {
-    const auto& t = rows[y];
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (std::size_t k = 0; k < t.weights.size(); ++k) {
-      const float w = t.weights[k];
-      const float* src = mid.data() + (static_cast<std::size_t>(t.first) + k) * out_w * 3;
-      for (std::size_t i = 0; i < acc.size(); ++i) acc[i] += w * src[i];
-    }
-    std::uint8_t* dst = out.rgb.data() + y * out_w * 3;
-    for (std::size_t i = 0; i < acc.size(); ++i) {
-      dst[i] = static_cast<std::uint8_t>(std::clamp(acc[i] + 0.5f, 0.0f, 255.0f));
-    }
+  out.rgb = resample(image.rgb, 3, image.width, image.height, columns, rows);
+  if (!image.alpha.empty()) {
+    out.alpha = resample(image.alpha, 1, image.width, image.height, columns, rows);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/error.hpp"
 #include "imaging/resize.hpp"
@@ -29,8 +30,15 @@ std::string encode_webp(const RawImage& image, int quality) {
   if (quality < 0 || quality > 100) throw invalid_argument("quality", "quality must be 0..100");
 
   std::uint8_t* output = nullptr;
-  const std::size_t size = WebPEncodeRGB(image.rgb.data(), image.width, image.height,
-                                         image.width * 3, static_cast<float>(quality), &output);
+  std::size_t size = 0;
+  if (image.alpha.empty()) {
+    size = WebPEncodeRGB(image.rgb.data(), image.width, image.height, image.width * 3,
+                         static_cast<float>(quality), &output);
+  } else {
+    const auto rgba = interleave_rgba(image);
+    size = WebPEncodeRGBA(rgba.data(), image.width, image.height, image.width * 4,
+                          static_cast<float>(quality), &output);
+  }
   const std::unique_ptr<std::uint8_t, decltype(&WebPFree)> owned(output, &WebPFree);
   if (size == 0) throw Error(ErrorCode::internal, "WebP encoding failed");
   return std::string(reinterpret_cast<const char*>(output), size);

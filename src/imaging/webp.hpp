@@ -8,7 +8,7 @@
 
 namespace rendermart {
 
-// Lossy WebP at quality 0..100. Throws Error(invalid_argument) for a malformed image, a side over
+// Lossy WebP at quality 0..100, with the alpha plane when the image has one. Throws Error(invalid_argument) for a malformed image, a side over
 // WebP's limit of 16383 or a quality out of range.
 std::string encode_webp(const RawImage& image, int quality);
 

@@ -61,7 +61,7 @@ void add_multi_value_headers(const json& headers, http::Request& request) {
 std::string body_of(const json& event, std::size_t max_body_bytes) {
   std::string body = string_member(event, "body");
   if (member(event, "isBase64Encoded") == true) {
-    auto decoded = decode_base64(body);
+    auto decoded = base64_decode(body);
     if (!decoded) throw invalid_argument("body", "the request body is not valid base64");
     body = std::move(*decoded);
   }
@@ -208,7 +208,7 @@ json to_gateway_response(const http::Response& response, PayloadVersion version)
   out["statusCode"] = response.status;
   const bool textual = is_textual(response);
   out["isBase64Encoded"] = !textual;
-  out["body"] = textual ? response.body : encode_base64(response.body);
+  out["body"] = textual ? response.body : base64_encode(response.body);
   const auto groups = grouped_headers(response);
   if (version == PayloadVersion::http_v2) {
     json headers = json::object();

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,20 +39,37 @@ struct ModelInfo {
   std::string provider;     // e.g. "builtin", "local", "bedrock", "openai"
   std::string kind;         // procedural | local | cloud
   std::string description;
+  // What the model can do; the API refuses other tasks before queueing.
+  std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
   // Sizes: either any width and height in [min_side, max_side] that are multiples of
-  // size_multiple, or (when fixed_sizes is not empty) exactly one of fixed_sizes.
+  // size_multiple, or (when fixed_sizes is not empty) exactly one of fixed_sizes. Either way at
+  // most max_pixels pixels and an aspect ratio (longer side / shorter side) of at most
+  // max_aspect_ratio, when those are not 0. Tasks on a source image keep its size, so the source
+  // must have a size the model accepts.
   int min_side = 64;
   int max_side = 2048;
   int size_multiple = 8;
   std::vector<Size> fixed_sizes;
+  std::int64_t max_pixels = 0;
+  double max_aspect_ratio = 0;
   Size default_size{512, 512};
   int max_count = 4;
   IntRange steps;           // max 0: the model takes no steps parameter
   RealRange cfg_scale;      // max 0: the model takes no cfg_scale parameter
   std::vector<std::string> styles;  // empty: no styles
+  std::vector<std::string> qualities;  // empty: no quality setting; otherwise the first is the default
   bool negative_prompt = true;
   int max_prompt_length = 2000;     // in characters (Unicode code points)
   std::uint32_t max_seed = 4294967295u;
+};
+
+bool supports(const ModelInfo& model, GenerationTask task);
+
+// Images a task works on, decoded by the worker from the user's own images.
+struct GenerationInputs {
+  std::optional<RawImage> image;  // the source image: variation, image-to-image, inpainting,
+                                  // outpainting, background removal
+  std::optional<RawImage> mask;   // same size as image; white = repaint, black = keep
 };
 
 // Called with values in [0, 1] as work advances; may be called from the generating thread only.
@@ -65,10 +83,13 @@ class Provider {
  public:
   virtual ~Provider() = default;
 
+  // The models this provider offers; fixed once the provider is built.
   virtual std::vector<ModelInfo> models() const = 0;
   // Generates params.count images; image i uses seed params.seed + i. params have been
-  // validated against the model's ModelInfo. Thread-safe. Throws rendermart::Error.
+  // validated against the model's ModelInfo, and inputs hold the source image (and mask) that
+  // params.task needs. Thread-safe. Throws rendermart::Error.
   virtual std::vector<RawImage> generate(const GenerationParams& params,
+                                         const GenerationInputs& inputs,
                                          const ProgressFn& progress,
                                          const CancelFlag& cancel) = 0;
 };

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/error.hpp"
 #include "services/model_catalog.hpp"
@@ -16,15 +17,27 @@ bool model_has_style(const ModelInfo& model, const std::string& style) {
   return std::find(model.styles.begin(), model.styles.end(), style) != model.styles.end();
 }
 
+bool shape_allowed(const ModelInfo& model, int width, int height) {
+  if (width <= 0 || height <= 0) return false;
+  if (model.max_pixels > 0 &&
+      static_cast<std::int64_t>(width) * static_cast<std::int64_t>(height) > model.max_pixels) {
+    return false;
+  }
+  const double ratio = static_cast<double>(std::max(width, height)) / std::min(width, height);
+  return model.max_aspect_ratio <= 0 || ratio <= model.max_aspect_ratio;
+}
+
+bool side_allowed(const ModelInfo& model, int side) {
+  return side >= model.min_side && side <= model.max_side && side % model.size_multiple == 0;
+}
+
 bool size_allowed(const ModelInfo& model, int width, int height) {
   if (!model.fixed_sizes.empty()) {
     return std::any_of(model.fixed_sizes.begin(), model.fixed_sizes.end(),
                        [&](const Size& s) { return s.width == width && s.height == height; });
   }
-  const auto side_ok = [&](int side) {
-    return side >= model.min_side && side <= model.max_side && side % model.size_multiple == 0;
-  };
-  return side_ok(width) && side_ok(height);
+  return side_allowed(model, width) && side_allowed(model, height) &&
+         shape_allowed(model, width, height);
 }
 
 std::string size_rule(const ModelInfo& model) {
@@ -35,8 +48,64 @@ std::string size_rule(const ModelInfo& model) {
     }
     return "one of " + list;
   }
-  return "between " + std::to_string(model.min_side) + " and " + std::to_string(model.max_side) +
-         " and a multiple of " + std::to_string(model.size_multiple);
+  std::string rule = "between " + std::to_string(model.min_side) + " and " +
+                     std::to_string(model.max_side) + " and a multiple of " +
+                     std::to_string(model.size_multiple);
+  if (model.max_pixels > 0) rule += ", with at most " + std::to_string(model.max_pixels) + " pixels";
+  if (model.max_aspect_ratio > 0) {
+    rule += fmt::format(" and the longer side at most {} times the shorter", model.max_aspect_ratio);
+  }
+  return rule;
+}
+
+// A task on a source image keeps its size: the source must be the user's image (looked up by
+// the caller), and the mask, when the task takes one, must match it.
+void apply_source(GenerationParams& params, const GenerationRequest& request,
+                  const ModelInfo& model, const RequestImages& images) {
+  const std::string task = to_string(params.task);
+  if (params.source_image_id.empty()) {
+    throw invalid_argument("source_image_id", task + " needs source_image_id: one of your images");
+  }
+  if (!images.source || images.source->id != params.source_image_id) {
+    throw Error(ErrorCode::internal, "the source image was not looked up");
+  }
+  const Image& source = *images.source;
+  params.width = source.params.width;
+  params.height = source.params.height;
+  if ((request.width && *request.width != params.width) ||
+      (request.height && *request.height != params.height)) {
+    throw invalid_argument(request.width && *request.width != params.width ? "width" : "height",
+                           task + " keeps the size of its source image (" +
+                               std::to_string(params.width) + "x" + std::to_string(params.height) +
+                               "): leave width and height out");
+  }
+  if (!size_allowed(model, params.width, params.height)) {
+    throw invalid_argument("source_image_id",
+                           "the source image is " + std::to_string(params.width) + "x" +
+                               std::to_string(params.height) + ", a size model '" + model.id +
+                               "' does not take: width and height must be " + size_rule(model));
+  }
+  if (!task_uses_mask(params.task)) {
+    if (!params.mask_image_id.empty()) {
+      throw invalid_argument("mask_image_id", task + " takes no mask");
+    }
+    return;
+  }
+  if (params.mask_image_id.empty()) {
+    throw invalid_argument("mask_image_id",
+                           task + " needs mask_image_id: one of your images, the size of the "
+                                  "source, white where the picture is to be repainted");
+  }
+  if (!images.mask || images.mask->id != params.mask_image_id) {
+    throw Error(ErrorCode::internal, "the mask image was not looked up");
+  }
+  if (images.mask->params.width != params.width || images.mask->params.height != params.height) {
+    throw invalid_argument("mask_image_id",
+                           "the mask is " + std::to_string(images.mask->params.width) + "x" +
+                               std::to_string(images.mask->params.height) +
+                               " but the source image is " + std::to_string(params.width) + "x" +
+                               std::to_string(params.height) + ": they must be the same size");
+  }
 }
 
 bool is_blank(const std::string& text) {
@@ -57,9 +126,11 @@ std::size_t utf8_length(const std::string& text) {
 }
 
 GenerationParams resolve_generation(const GenerationRequest& request, const Preferences& prefs,
-                                    const ModelCatalog& catalog, const std::string& default_model) {
+                                    const ModelCatalog& catalog, const std::string& default_model,
+                                    const RequestImages& images) {
   GenerationParams params;
   params.prompt = request.prompt;
+  params.task = request.task.value_or(GenerationTask::text_to_image);
 
   // A preference for a model that is no longer offered falls back to the default silently:
   // the user did not ask for it in this request.
@@ -69,29 +140,89 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   }
   params.model = request.model.value_or(preferred_model);
   const ModelInfo& model = catalog.model(params.model);
+  if (!supports(model, params.task)) {
+    std::string list;
+    for (const auto task : model.tasks) list += std::string(list.empty() ? "" : ", ") + to_string(task);
+    throw invalid_argument("task", std::string("model '") + model.id + "' cannot do " +
+                                       to_string(params.task) + "; its tasks: " + list);
+  }
 
-  params.negative_prompt =
-      request.negative_prompt.value_or(model.negative_prompt ? prefs.negative_prompt : "");
-  params.style = request.style.value_or(model_has_style(model, prefs.style) ? prefs.style : "");
-
-  const bool prefs_size_ok =
-      prefs.width > 0 && prefs.height > 0 && size_allowed(model, prefs.width, prefs.height);
-  const Size fallback = prefs_size_ok ? Size{prefs.width, prefs.height} : model.default_size;
-  params.width = request.width.value_or(fallback.width);
-  params.height = request.height.value_or(fallback.height);
+  // Preferences describe new pictures: a task that only edits its source takes none of them.
+  const bool uses_prompt = task_uses_prompt(params.task);
+  params.negative_prompt = request.negative_prompt.value_or(
+      uses_prompt && model.negative_prompt ? prefs.negative_prompt : "");
+  params.style = request.style.value_or(
+      uses_prompt && model_has_style(model, prefs.style) ? prefs.style : "");
+  params.quality =
+      request.quality.value_or(model.qualities.empty() ? "" : model.qualities.front());
 
   params.steps = request.steps.value_or(model.steps.default_value);
   params.cfg_scale = request.cfg_scale.value_or(model.cfg_scale.default_value);
   params.count = request.count.value_or(1);
-  params.seed = request.seed ? *request.seed : random_seed();
+  // A random seed leaves room for seed + count - 1 within the model's range.
+  const auto seed_span = static_cast<std::uint64_t>(model.max_seed) + 2 -
+                         static_cast<std::uint64_t>(std::clamp(params.count, 1, model.max_count));
+  params.seed = request.seed ? *request.seed
+                             : static_cast<std::uint32_t>(random_seed() % seed_span);
+  params.strength = request.strength.value_or(
+      params.task == GenerationTask::image_to_image ? kDefaultStrength : 0);
+  params.source_image_id = request.source_image_id.value_or("");
+  params.mask_image_id = request.mask_image_id.value_or("");
+
+  if (task_uses_source(params.task)) {
+    apply_source(params, request, model, images);
+  } else {
+    const bool prefs_size_ok =
+        prefs.width > 0 && prefs.height > 0 && size_allowed(model, prefs.width, prefs.height);
+    const Size fallback = prefs_size_ok ? Size{prefs.width, prefs.height} : model.default_size;
+    params.width = request.width.value_or(fallback.width);
+    params.height = request.height.value_or(fallback.height);
+  }
 
   validate_generation(params, model);
   return params;
 }
 
 void validate_generation(const GenerationParams& params, const ModelInfo& model) {
-  if (params.prompt.empty() || is_blank(params.prompt)) {
+  const std::string task = to_string(params.task);
+  if (!supports(model, params.task)) {
+    throw invalid_argument("task", "model '" + model.id + "' cannot do " + task);
+  }
+  if (!task_uses_prompt(params.task)) {
+    if (!params.prompt.empty() || !params.negative_prompt.empty() || !params.style.empty()) {
+      const char* field = !params.prompt.empty()            ? "prompt"
+                          : !params.negative_prompt.empty() ? "negative_prompt"
+                                                            : "style";
+      throw invalid_argument(field, task + " takes no prompt, negative prompt or style");
+    }
+    if (params.count != 1) throw invalid_argument("count", task + " makes one image");
+  } else if (params.prompt.empty() || is_blank(params.prompt)) {
     throw invalid_argument("prompt", "prompt must not be empty");
+  }
+  if (task_uses_source(params.task) != !params.source_image_id.empty()) {
+    throw invalid_argument("source_image_id",
+                           params.source_image_id.empty()
+                               ? task + " needs source_image_id"
+                               : task + " takes no source image");
+  }
+  if (task_uses_mask(params.task) != !params.mask_image_id.empty()) {
+    throw invalid_argument("mask_image_id", params.mask_image_id.empty()
+                                                ? task + " needs mask_image_id"
+                                                : task + " takes no mask");
+  }
+  if (params.task != GenerationTask::image_to_image && params.strength != 0) {
+    throw invalid_argument("strength", "strength applies to image_to_image only");
+  }
+  if (!(params.strength >= 0 && params.strength <= 1)) {
+    throw invalid_argument("strength", "strength must be between 0 and 1");
+  }
+  if (!params.quality.empty() && std::find(model.qualities.begin(), model.qualities.end(),
+                                           params.quality) == model.qualities.end()) {
+    std::string list;
+    for (const auto& q : model.qualities) list += (list.empty() ? "" : ", ") + q;
+    throw invalid_argument("quality", "model '" + model.id + "' has no quality '" +
+                                          params.quality + "'" +
+                                          (list.empty() ? "" : "; qualities: " + list));
   }
   if (utf8_length(params.prompt) > static_cast<std::size_t>(model.max_prompt_length)) {
     throw invalid_argument("prompt", "prompt is longer than the " +
@@ -116,10 +247,11 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
                                         "'" + (list.empty() ? "" : "; styles: " + list));
   }
   if (!size_allowed(model, params.width, params.height)) {
-    const bool width_ok = model.fixed_sizes.empty()
-                              ? size_allowed(model, params.width, model.default_size.height)
-                              : false;
-    throw invalid_argument(width_ok ? "height" : "width",
+    // The height is at fault when only it breaks a rule of its own; a rule on both sides
+    // together (a fixed list, pixels, aspect ratio) is reported on the width.
+    const bool height_alone = model.fixed_sizes.empty() && side_allowed(model, params.width) &&
+                              !side_allowed(model, params.height);
+    throw invalid_argument(height_alone ? "height" : "width",
                            "size " + std::to_string(params.width) + "x" +
                                std::to_string(params.height) + " is not allowed for model '" +
                                model.id + "': width and height must be " + size_rule(model));
@@ -144,8 +276,16 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
                                         std::to_string(model.max_count) + " for model '" +
                                         model.id + "'");
   }
-  if (params.seed > model.max_seed) {
-    throw invalid_argument("seed", "seed must be at most " + std::to_string(model.max_seed));
+  // Image i uses seed + i: the last one must be a seed the model takes too. The built-in
+  // generator takes every 32-bit seed and lets the sequence wrap around.
+  const std::uint64_t last_seed = static_cast<std::uint64_t>(params.seed) +
+                                  static_cast<std::uint64_t>(params.count) - 1;
+  if (params.seed > model.max_seed ||
+      (model.max_seed < UINT32_MAX && last_seed > model.max_seed)) {
+    throw invalid_argument("seed", "seed must be at most " +
+                                       std::to_string(model.max_seed - (params.count - 1)) +
+                                       " for " + std::to_string(params.count) +
+                                       " images (image i uses seed + i)");
   }
 }
 

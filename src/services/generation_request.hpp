@@ -26,12 +26,28 @@ struct GenerationRequest {
   std::optional<double> cfg_scale;
   std::optional<std::uint32_t> seed;
   std::optional<int> count;
+  std::optional<std::string> quality;
+  std::optional<GenerationTask> task;
+  std::optional<std::string> source_image_id;
+  std::optional<std::string> mask_image_id;
+  std::optional<double> strength;
+};
+
+// image_to_image without a strength: halfway between the source and a new picture.
+inline constexpr double kDefaultStrength = 0.5;
+
+// The user's own images that a request names (source_image_id, mask_image_id), looked up by the
+// caller, which answers not_found for an image that is not the user's.
+struct RequestImages {
+  std::optional<Image> source;
+  std::optional<Image> mask;
 };
 
 // Fills every field (a random seed when none is given) and validates. Throws
-// Error(invalid_argument) naming the field.
+// Error(invalid_argument) naming the field. `images` must hold the images the request names.
 GenerationParams resolve_generation(const GenerationRequest& request, const Preferences& prefs,
-                                    const ModelCatalog& catalog, const std::string& default_model);
+                                    const ModelCatalog& catalog, const std::string& default_model,
+                                    const RequestImages& images = {});
 
 // Throws Error(invalid_argument) naming the first field the model does not accept.
 void validate_generation(const GenerationParams& params, const ModelInfo& model);

@@ -15,8 +15,19 @@ GenerationService::GenerationService(Store& store, const ModelCatalog& catalog,
       default_model_(std::move(default_model)) {}
 
 Job GenerationService::create(const User& user, const GenerationRequest& request) {
+  // The images a request names must be the user's own: another user's image is not found, like
+  // any other resource of theirs.
+  const auto user_image = [&](const std::optional<std::string>& id) -> std::optional<Image> {
+    if (!id || id->empty()) return std::nullopt;
+    auto image = store_.get_image(user.id, *id);
+    if (!image) throw not_found("image '" + *id + "'");
+    return image;
+  };
+  const RequestImages images{user_image(request.source_image_id),
+                             user_image(request.mask_image_id)};
   Job job;
-  job.params = resolve_generation(request, preferences_.get(user.id), catalog_, default_model_);
+  job.params = resolve_generation(request, preferences_.get(user.id), catalog_, default_model_,
+                                  images);
   job.id = new_id();
   job.user_id = user.id;
   job.status = JobStatus::queued;

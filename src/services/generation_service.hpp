@@ -17,6 +17,7 @@ class GenerationService {
                     JobEvents& events, std::string default_model);
 
   // Resolves and validates the request, then queues it: the job is durable when this returns.
+  // Throws not_found when the request names an image that is not the user's.
   Job create(const User& user, const GenerationRequest& request);
   // Throws not_found for another user's job.
   Job get(const User& user, const std::string& job_id);

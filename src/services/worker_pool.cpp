@@ -184,7 +184,8 @@ void WorkerPool::attempt(const std::shared_ptr<RunningJob>& running) {
   try {
     auto& provider = catalog_.provider_for(job.params.model);
     const auto raw = provider.generate(
-        job.params, [&](double p) { report_progress(*running, p); }, running->cancel);
+        job.params, load_inputs(job), [&](double p) { report_progress(*running, p); },
+        running->cancel);
     if (running->cancel) throw Error(ErrorCode::canceled, "generation canceled");
     store_and_complete(running, raw);
     const auto seconds =
@@ -238,6 +239,9 @@ void WorkerPool::store_and_complete(const std::shared_ptr<RunningJob>& running,
     image.params = job.params;
     image.params.seed = job.params.seed + static_cast<std::uint32_t>(i);
     image.params.count = 1;
+    // What the model made: some cloud models answer an aspect ratio with a size of their own.
+    image.params.width = raw[i].width;
+    image.params.height = raw[i].height;
     image.blob_key = image_blob_key(job, job.attempts, image.index);
     image.created_at = now_millis();
 
@@ -270,6 +274,25 @@ void WorkerPool::store_and_complete(const std::shared_ptr<RunningJob>& running,
     return;
   }
   events_.publish(JobEvent{JobEvent::Type::status, job.id, 1, JobStatus::succeeded});
+}
+
+GenerationInputs WorkerPool::load_inputs(const Job& job) {
+  const auto load = [&](const std::string& image_id, const char* field) {
+    const auto image = store_.get_image(job.user_id, image_id);
+    if (!image) {
+      throw invalid_argument(field, "image " + image_id +
+                                        " was deleted after the generation was queued");
+    }
+    return decode_png(blobs_.get(image->blob_key)).image;
+  };
+  GenerationInputs inputs;
+  if (!job.params.source_image_id.empty()) {
+    inputs.image = load(job.params.source_image_id, "source_image_id");
+  }
+  if (!job.params.mask_image_id.empty()) {
+    inputs.mask = load(job.params.mask_image_id, "mask_image_id");
+  }
+  return inputs;
 }
 
 void WorkerPool::delete_attempt_files(const Job& job, int attempt) {

@@ -63,6 +63,8 @@ class WorkerPool {
   void run(const std::shared_ptr<RunningJob>& running);
   // Runs it and records the outcome; throws when the outcome cannot be recorded.
   void attempt(const std::shared_ptr<RunningJob>& running);
+  // The job's source image and mask, decoded (composed over white: models take opaque images).
+  GenerationInputs load_inputs(const Job& job);
   void store_and_complete(const std::shared_ptr<RunningJob>& running,
                           const std::vector<RawImage>& raw);
   void delete_attempt_files(const Job& job, int attempt);

@@ -65,7 +65,8 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'GET /api/v1/keys', 'POST /api/v1/keys', 'DELETE /api/v1/keys/{id}', 'GET /api/v1/generations', 'POST /api/v1/generations',
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
       'GET /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
-      'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models']) {
+      'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
+      'POST /v1/images/generations', 'GET /v1/models']) {
       assert.ok(keys.includes(k), `${k} is described`);
     }
     // Every schema compiles.
@@ -169,6 +170,14 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     await call('DELETE', `/api/v1/images/${doomed.id}`, { cookie }); // 204
     await call('GET', `/api/v1/images/${doomed.id}`, { cookie }); // 404
     await call('GET', `/api/v1/images/${doomed.id}/file`, { cookie }); // 404
+
+    // The OpenAI-compatible endpoint (after the gallery checks above: it adds an image).
+    const openaiModels = await call('GET', '/v1/models', { token });
+    assert.equal(openaiModels.status, 200, describeResponse(openaiModels));
+    const openaiImages = await call('POST', '/v1/images/generations', { token, body: { model: 'procedural', prompt: 'a spec-shaped kettle', size: '64x64' } });
+    assert.equal(openaiImages.status, 200, describeResponse(openaiImages));
+    await call('POST', '/v1/images/generations', { token, body: { model: 'procedural', prompt: 'x', response_format: 'url', size: '64x64' } });
+    await call('POST', '/v1/images/generations', { token, body: { prompt: 'x', size: 'big' } }); // 400
 
     // Metrics, after some traffic.
     const metrics = await call('GET', '/metrics');

@@ -5,12 +5,14 @@ export const freeModel: Model = {
   sizes: { min: 64, max: 2048, multiple: 8 }, fixed_sizes: [], default_size: { width: 512, height: 512 }, max_count: 4,
   steps: { min: 1, max: 50, default: 20 }, cfg_scale: { min: 1, max: 20, default: 7 },
   styles: ['photographic', 'watercolor', 'neon'], negative_prompt: true, max_prompt_length: 2000,
+  tasks: ['text_to_image'], qualities: [], max_pixels: null, max_aspect_ratio: null,
 };
 
 export const fixedModel: Model = {
   id: 'cloud-xl', name: 'Cloud XL', provider: 'bedrock', kind: 'cloud', description: 'fixed sizes only',
   sizes: null, fixed_sizes: [{ width: 1024, height: 1024 }, { width: 1152, height: 896 }, { width: 896, height: 1152 }],
   default_size: { width: 1024, height: 1024 }, max_count: 2, steps: null, cfg_scale: null, styles: [], negative_prompt: false, max_prompt_length: 500,
+  tasks: ['text_to_image'], qualities: ['standard', 'premium'], max_pixels: null, max_aspect_ratio: null,
 };
 
 export const noPrefs: Preferences = { model: '', style: '', width: 0, height: 0, negative_prompt: '', theme: 'system' };
@@ -18,7 +20,8 @@ export const noPrefs: Preferences = { model: '', style: '', width: 0, height: 0,
 export function generation(over: Partial<Generation> = {}): Generation {
   return {
     id: 'g1', status: 'queued', progress: 0, queue_position: 2, error: null,
-    params: { prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512, steps: 20, cfg_scale: 7, seed: 42, count: 1 },
+    params: { prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512, steps: 20, cfg_scale: 7, seed: 42, count: 1,
+      quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0 },
     images: [], created_at: '2026-11-25T20:00:00.000Z', started_at: null, finished_at: null,
     ...over,
   };

@@ -49,6 +49,7 @@ std::vector<ModelInfo> ProceduralProvider::models() const {
 }
 
 std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& params,
+                                                   const GenerationInputs&,
                                                    const ProgressFn& progress,
                                                    const CancelFlag& cancel) {
   // Params arrive validated; these checks keep a bad direct call from allocating wildly.

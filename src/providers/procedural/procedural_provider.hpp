@@ -15,8 +15,9 @@ class ProceduralProvider : public Provider {
   std::vector<ModelInfo> models() const override;
   // Bit-identical output for the same prompt, negative prompt, seed, size, style, steps and
   // cfg_scale, on any machine.
-  std::vector<RawImage> generate(const GenerationParams& params, const ProgressFn& progress,
-                                 const CancelFlag& cancel) override;
+  // Text to image only: it takes no inputs.
+  std::vector<RawImage> generate(const GenerationParams& params, const GenerationInputs& inputs,
+                                 const ProgressFn& progress, const CancelFlag& cancel) override;
 };
 
 }  // namespace rendermart

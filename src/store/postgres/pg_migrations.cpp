@@ -130,8 +130,28 @@ CREATE INDEX images_user ON images(user_id, id);
 CREATE INDEX images_search ON images USING GIN (search);
 )sql";
 
+// Generation tasks on a source image (image to image, inpainting, outpainting, background
+// removal) and the quality setting of cloud models. Existing rows are text-to-image. The source
+// and mask are image ids without a foreign key: a generation keeps naming its source after the
+// user deletes it.
+constexpr std::string_view kGenerationTasks = R"sql(
+ALTER TABLE jobs
+  ADD COLUMN quality TEXT NOT NULL DEFAULT '',
+  ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image',
+  ADD COLUMN source_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN mask_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images
+  ADD COLUMN quality TEXT NOT NULL DEFAULT '',
+  ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image',
+  ADD COLUMN source_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN mask_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "generation tasks", kGenerationTasks},
 };
 
 }  // namespace

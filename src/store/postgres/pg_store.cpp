@@ -37,6 +37,8 @@ constexpr int kClaimRounds = 4;
 
 const std::string kParamColumns =
     "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
+// Added by migration 2, so they come last in the job and image rows.
+const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
 const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
 const std::string kApiKeyColumns =
     "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
@@ -44,9 +46,10 @@ const std::string kPreferenceColumns = "model, style, width, height, negative_pr
 const std::string kJobColumns =
     "id, user_id, " + kParamColumns +
     ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
-    "lease_expires_at, created_at, started_at, finished_at";
+    "lease_expires_at, created_at, started_at, finished_at, " + kTaskColumns;
 const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
-                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at";
+                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at, " +
+                                  kTaskColumns;
 
 GenerationParams read_params(const Result& r, int row, int first) {
   GenerationParams params;
@@ -75,6 +78,29 @@ void append_params(std::vector<Param>& out, const GenerationParams& params) {
   out.push_back(to_param(params.cfg_scale));
   out.push_back(to_param(params.seed));
   out.push_back(to_param(params.count));
+}
+
+// Reads the five task columns (kTaskColumns) from `first` on into params.
+void read_task_params(const Result& r, int row, int first, GenerationParams& params) {
+  params.quality = r.text(row, first);
+  const auto task = generation_task_from_string(r.text(row, first + 1));
+  if (!task) {
+    throw Error(ErrorCode::internal, fmt::format("unknown generation task '{}' in the database",
+                                                 r.text(row, first + 1)));
+  }
+  params.task = *task;
+  params.source_image_id = r.text(row, first + 2);
+  params.mask_image_id = r.text(row, first + 3);
+  params.strength = r.real(row, first + 4);
+}
+
+// The five task columns as query parameters, in kTaskColumns order.
+void append_task_params(std::vector<Param>& out, const GenerationParams& params) {
+  out.push_back(to_param(params.quality));
+  out.push_back(to_param(std::string(to_string(params.task))));
+  out.push_back(to_param(params.source_image_id));
+  out.push_back(to_param(params.mask_image_id));
+  out.push_back(to_param(params.strength));
 }
 
 User read_user(const Result& r, int row) {
@@ -135,6 +161,7 @@ Job read_job(const Result& r, int row) {
   job.created_at = r.int64(row, 20);
   job.started_at = r.optional_int64(row, 21);
   job.finished_at = r.optional_int64(row, 22);
+  read_task_params(r, row, 23, job.params);
   return job;
 }
 
@@ -172,6 +199,7 @@ Image read_image(const Result& r, int row) {
   image.bytes = r.int64(row, 18);
   image.sha256 = r.text(row, 19);
   image.created_at = r.int64(row, 20);
+  read_task_params(r, row, 21, image.params);
   return image;
 }
 
@@ -225,9 +253,10 @@ const std::string kUpsertPreferences =
     "height = excluded.height, negative_prompt = excluded.negative_prompt, "
     "theme = excluded.theme";
 
-const std::string kInsertJob = "INSERT INTO jobs (id, user_id, " + kParamColumns +
-                               ", status, created_at) VALUES "
-                               "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13)";
+const std::string kInsertJob =
+    "INSERT INTO jobs (id, user_id, " + kParamColumns + ", status, created_at, " + kTaskColumns +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $14, $15, $16, "
+    "$17, $18)";
 const std::string kSelectJob =
     "SELECT " + kJobColumns + " FROM jobs WHERE id = $1 AND user_id = $2";
 const std::string kSelectJobForUpdate = kSelectJob + " FOR UPDATE";
@@ -309,7 +338,7 @@ const std::string kSelectLease =
 const std::string kInsertImage =
     "INSERT INTO images (" + kImageColumns +
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-    "$19, $20, $21)";
+    "$19, $20, $21, $22, $23, $24, $25, $26)";
 const std::string kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = $2, "
     "lease_expires_at = 0 WHERE id = $1";
@@ -594,6 +623,7 @@ void PgStore::enqueue_job(const Job& job) {
   std::vector<Param> params{to_param(job.id), to_param(job.user_id)};
   append_params(params, job.params);
   params.push_back(to_param(job.created_at));
+  append_task_params(params, job.params);
   single([&](Connection& db) { db.query(kInsertJob, params); });
 }
 
@@ -711,6 +741,7 @@ bool PgStore::complete_job(const std::string& job_id, const std::string& worker_
       params.push_back(to_param(image.bytes));
       params.push_back(to_param(image.sha256));
       params.push_back(to_param(image.created_at));
+      append_task_params(params, image.params);
       db.query(kInsertImage, params);
     }
     db.query(kSucceedJob, job_id, now);

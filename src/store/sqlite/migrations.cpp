@@ -147,8 +147,26 @@ BEGIN
 END;
 )sql";
 
+// Generation tasks on a source image (image to image, inpainting, outpainting, background
+// removal) and the quality setting of cloud models. Existing rows are text-to-image. The source
+// and mask are image ids without a foreign key: a generation keeps naming its source after the
+// user deletes it.
+constexpr std::string_view kGenerationTasks = R"sql(
+ALTER TABLE jobs ADD COLUMN quality TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image';
+ALTER TABLE jobs ADD COLUMN source_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN mask_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN strength REAL NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN quality TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image';
+ALTER TABLE images ADD COLUMN source_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN mask_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN strength REAL NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "generation tasks", kGenerationTasks},
 };
 
 }  // namespace

@@ -38,6 +38,8 @@ int page_limit(const Page& page) { return std::clamp(page.limit, 0, kMaxPageSize
 
 const std::string kParamColumns =
     "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
+// Added by migration 2, so they come last in the job and image rows.
+const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
 const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
 const std::string kApiKeyColumns =
     "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
@@ -45,9 +47,10 @@ const std::string kPreferenceColumns = "model, style, width, height, negative_pr
 const std::string kJobColumns =
     "id, user_id, " + kParamColumns +
     ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
-    "lease_expires_at, created_at, started_at, finished_at";
+    "lease_expires_at, created_at, started_at, finished_at, " + kTaskColumns;
 const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
-                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at";
+                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at, " +
+                                  kTaskColumns;
 
 GenerationParams read_params(const Query& q, int first) {
   GenerationParams params;
@@ -76,6 +79,29 @@ void bind_params(Query& q, int first, const GenerationParams& params) {
       .bind(first + 7, params.cfg_scale)
       .bind(first + 8, params.seed)
       .bind(first + 9, params.count);
+}
+
+// Reads the five task columns (kTaskColumns) from `first` on into params.
+void read_task_params(const Query& q, int first, GenerationParams& params) {
+  params.quality = q.text(first);
+  const auto task = generation_task_from_string(q.text(first + 1));
+  if (!task) {
+    throw Error(ErrorCode::internal,
+                fmt::format("unknown generation task '{}' in the database", q.text(first + 1)));
+  }
+  params.task = *task;
+  params.source_image_id = q.text(first + 2);
+  params.mask_image_id = q.text(first + 3);
+  params.strength = q.real(first + 4);
+}
+
+// Binds the five task columns to ?first .. ?first+4.
+void bind_task_params(Query& q, int first, const GenerationParams& params) {
+  q.bind(first, params.quality)
+      .bind(first + 1, std::string(to_string(params.task)))
+      .bind(first + 2, params.source_image_id)
+      .bind(first + 3, params.mask_image_id)
+      .bind(first + 4, params.strength);
 }
 
 User read_user(const Query& q) {
@@ -136,6 +162,7 @@ Job read_job(const Query& q) {
   job.created_at = q.int64(20);
   job.started_at = q.optional_int64(21);
   job.finished_at = q.optional_int64(22);
+  read_task_params(q, 23, job.params);
   return job;
 }
 
@@ -173,6 +200,7 @@ Image read_image(const Query& q) {
   image.bytes = q.int64(18);
   image.sha256 = q.text(19);
   image.created_at = q.int64(20);
+  read_task_params(q, 21, image.params);
   return image;
 }
 
@@ -227,9 +255,10 @@ const std::string kUpsertPreferences =
     "height = excluded.height, negative_prompt = excluded.negative_prompt, "
     "theme = excluded.theme";
 
-const std::string kInsertJob = "INSERT INTO jobs (id, user_id, " + kParamColumns +
-                               ", status, created_at) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'queued', ?13)";
+const std::string kInsertJob =
+    "INSERT INTO jobs (id, user_id, " + kParamColumns + ", status, created_at, " + kTaskColumns +
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'queued', ?13, ?14, ?15, ?16, "
+    "?17, ?18)";
 const std::string kSelectJob =
     "SELECT " + kJobColumns + " FROM jobs WHERE id = ?1 AND user_id = ?2";
 const std::string kListJobs =
@@ -300,7 +329,7 @@ constexpr std::string_view kSelectLease =
 const std::string kInsertImage =
     "INSERT INTO images (" + kImageColumns +
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21)";
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 constexpr std::string_view kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = ?2, "
     "lease_expires_at = 0 WHERE id = ?1";
@@ -561,6 +590,7 @@ void SqliteStore::enqueue_job(const Job& job) {
     Query q = db.query(kInsertJob);
     q.bind(1, job.id).bind(2, job.user_id).bind(13, job.created_at);
     bind_params(q, 3, job.params);
+    bind_task_params(q, 14, job.params);
     q.run();
   });
 }
@@ -671,6 +701,7 @@ bool SqliteStore::complete_job(const std::string& job_id, const std::string& wor
           .bind(19, image.bytes)
           .bind(20, image.sha256)
           .bind(21, image.created_at);
+      bind_task_params(q, 22, image.params);
       q.run();
     }
     db.query(kSucceedJob, job_id, now).run();

@@ -4,21 +4,15 @@
 // once per test process and stopped with it; each data directory gets its own database and its
 // own key prefix, so a restarted server finds its data again.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 
+import { startChildServer } from './child_server.mjs';
 import { startPostgres } from './postgres.mjs';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const S3_SERVER = path.join(REPO_ROOT, 'tests', 'support', 's3', 'server.mjs');
-const S3_START_TIMEOUT_MS = 30_000;
 
 export const BACKEND = process.env.RENDERMART_TEST_BACKEND || 'sqlite-files';
 if (!['sqlite-files', 'postgres-s3'].includes(BACKEND)) {
@@ -27,36 +21,8 @@ if (!['sqlite-files', 'postgres-s3'].includes(BACKEND)) {
 
 // Starts the S3 test server: { endpoint, bucket, region, access_key_id, secret_access_key,
 // command(json) -> reply, stop() }.
-export async function startS3() {
-  const child = spawn(process.execPath, [S3_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const replies = [];
-  const waiting = [];
-  lines.on('line', (line) => {
-    const value = JSON.parse(line);
-    if (waiting.length) waiting.shift()(value);
-    else replies.push(value);
-  });
-  const next = () => new Promise((resolve, reject) => {
-    if (replies.length) return resolve(replies.shift());
-    const timer = setTimeout(() => reject(new Error('the S3 test server did not answer')), S3_START_TIMEOUT_MS);
-    waiting.push((value) => { clearTimeout(timer); resolve(value); });
-  });
-  process.on('exit', () => child.kill('SIGTERM'));
-  const info = await next();
-  return {
-    ...info,
-    async command(json) {
-      child.stdin.write(`${JSON.stringify(json)}\n`);
-      return next();
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function startS3() {
+  return startChildServer('s3/server.mjs');
 }
 
 let shared = null;

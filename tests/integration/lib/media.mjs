@@ -101,3 +101,67 @@ export function webpSize(buf) {
   }
   assert.fail(`unknown WebP chunk ${JSON.stringify(fourcc)}`);
 }
+
+// Pixels of an 8-bit, non-interlaced RGB or RGBA PNG (what RenderMart and the test servers
+// write): { width, height, channels, data } with data unfiltered, row after row.
+export function decodePng(buf) {
+  const png = parsePng(buf);
+  assert.equal(png.bitDepth, 8, 'decodePng reads 8-bit PNGs only');
+  const channels = { 2: 3, 6: 4 }[png.colorType];
+  assert.ok(channels, `decodePng reads RGB and RGBA PNGs only (colour type ${png.colorType})`);
+  assert.equal(png.chunks[0].data[12], 0, 'decodePng reads non-interlaced PNGs only');
+  const raw = zlib.inflateSync(png.idat);
+  const stride = png.width * channels;
+  const data = Buffer.alloc(stride * png.height);
+  for (let y = 0; y < png.height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? data[y * stride + x - channels] : 0;
+      const b = y > 0 ? data[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? data[(y - 1) * stride + x - channels] : 0;
+      let predictor = 0;
+      if (filter === 1) predictor = a;
+      else if (filter === 2) predictor = b;
+      else if (filter === 3) predictor = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      data[y * stride + x] = (line[x] + predictor) & 0xff;
+    }
+  }
+  return { width: png.width, height: png.height, channels, data };
+}
+
+function chunk(type, data) {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+// An 8-bit PNG from raw pixels (channels 3: RGB, 4: RGBA), rows unfiltered.
+export function encodePng(width, height, channels, data) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = channels === 4 ? 6 : 2;
+  const stride = width * channels;
+  const raw = Buffer.alloc((stride + 1) * height);
+  for (let y = 0; y < height; y++) data.copy(raw, y * (stride + 1) + 1, y * stride, (y + 1) * stride);
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+// A PNG of one colour ([r, g, b] or [r, g, b, a]).
+export function solidPng(width, height, colour) {
+  const data = Buffer.alloc(width * height * colour.length);
+  for (let i = 0; i < width * height; i++) data.set(colour, i * colour.length);
+  return encodePng(width, height, colour.length, data);
+}

@@ -276,6 +276,18 @@ export class Server {
   api(method, urlPath, options) { return request(this.baseUrl, method, urlPath, options); }
 }
 
+// Runs the binary once (a command such as `providers check`) with exactly `env` (plus PATH);
+// returns { code, out } with stdout and stderr together.
+export function runBinary(args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { env: { PATH: process.env.PATH, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
 // Starts a server; returns it.
 export async function startServer(options = {}) {
   const server = new Server(options);

@@ -2,26 +2,37 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
+#include "core/list_setting.hpp"
+
 namespace rendermart {
 namespace {
 
-TEST(Base64, EncodesWithPaddingAsRfc4648) {
-  EXPECT_EQ(encode_base64(""), "");
-  EXPECT_EQ(encode_base64("f"), "Zg==");
-  EXPECT_EQ(encode_base64("fo"), "Zm8=");
-  EXPECT_EQ(encode_base64("foo"), "Zm9v");
-  EXPECT_EQ(encode_base64(std::string("\xff\xfe\x00", 3)), "//4A");
+TEST(Base64, RoundTripsAndRefusesWhatIsNotBase64) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  const std::string bytes("\x00\xff\x10 binary", 10);
+  EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes);
+  EXPECT_EQ(base64_decode("Zm9vYg=="), "foob");
+  for (const char* bad : {"Zm9vYg", "Zm9v!mFy", "Zm9vYg==x", "Zm 9v"}) {
+    EXPECT_FALSE(base64_decode(bad).has_value()) << bad;
+  }
 }
 
-TEST(Base64, DecodesWhatItEncodes) {
-  const std::string bytes("\x89PNG\r\n\x1a\n\x00\x01\xff", 11);
-  EXPECT_EQ(decode_base64(encode_base64(bytes)).value_or("<invalid>"), bytes);
+TEST(ListSetting, SplitsTrimsAndDropsEmptyItems) {
+  EXPECT_EQ(split_list(" a, b ,,c "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(split_list("1x1 2x2", ' '), (std::vector<std::string>{"1x1", "2x2"}));
+  EXPECT_TRUE(split_list("").empty());
+  EXPECT_TRUE(split_list(" , ").empty());
 }
 
-TEST(Base64, RejectsMalformedText) {
-  EXPECT_FALSE(decode_base64("Zg="));
-  EXPECT_FALSE(decode_base64("Z!=="));
-  EXPECT_FALSE(decode_base64("-_8A"));  // base64url is another alphabet
+TEST(ErrorCodes, ReadBackFromTheirNames) {
+  EXPECT_EQ(error_code_from_string("content_filtered"), ErrorCode::content_filtered);
+  EXPECT_EQ(error_code_from_string("provider_misconfigured"), ErrorCode::provider_misconfigured);
+  EXPECT_EQ(error_code_from_string("internal"), ErrorCode::internal);
+  EXPECT_EQ(error_code_from_string("invalid_argument"), ErrorCode::invalid_argument);
+  EXPECT_FALSE(error_code_from_string("lease_expired").has_value());
 }
 
 }  // namespace

@@ -180,6 +180,13 @@ class ServerTest : public ::testing::Test {
       response.body = "slow done";
       return response;
     });
+    router.add(Method::GET, "/later", [this](Request&) {
+      auto deferred = std::make_shared<DeferredResponse>();
+      deferreds.put(deferred);
+      Response response;
+      response.deferred = deferred;
+      return response;
+    });
     router.add(Method::GET, "/events", [this](Request&) {
       auto channel = std::make_shared<SseChannel>();
       channels.put(channel);
@@ -208,6 +215,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server;
   Slot<bool> slow_entered;
   Slot<std::shared_ptr<SseChannel>> channels;
+  Slot<std::shared_ptr<DeferredResponse>> deferreds;
 };
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -471,6 +479,96 @@ TEST_F(ServerTest, StopEndsEventStreams) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   EXPECT_EQ(gone.get_future().wait_for(0s), std::future_status::ready);
   client.read_to_eof();
+}
+
+// --- Deferred responses ------------------------------------------------------------------------
+
+TEST_F(ServerTest, DeferredResponseIsWrittenWhenResolvedWithoutHoldingAThread) {
+  ServerOptions options;
+  options.threads = 1;
+  options.port = 0;
+  server = std::make_unique<Server>(options, router, metrics);
+  server->start();
+  TestClient waiting(server->port());
+  waiting.send("GET /later HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto deferred = deferreds.take();
+  // With one server thread, another request is served while the first one waits.
+  TestClient other(server->port());
+  EXPECT_EQ(other.request("GET", "/hello").result_int(), 200U);
+
+  std::thread producer([deferred] {
+    std::this_thread::sleep_for(50ms);
+    deferred->resolve([] { return json_response(201, "{\"done\":true}"); });
+  });
+  auto response = waiting.read_response();
+  producer.join();
+  EXPECT_EQ(response.result_int(), 201U);
+  EXPECT_EQ(response.body(), "{\"done\":true}");
+  EXPECT_FALSE(response["X-Request-Id"].empty());
+  EXPECT_TRUE(response.keep_alive());
+  EXPECT_EQ(waiting.request("GET", "/hello").result_int(), 200U);
+}
+
+TEST_F(ServerTest, DeferredResponseResolvedBeforeTheServerWaitsAndFailingFinishIs500) {
+  router.add(Method::GET, "/ready", [](Request&) {
+    auto deferred = std::make_shared<DeferredResponse>();
+    deferred->resolve([]() -> Response { throw std::runtime_error("boom"); });
+    Response response;
+    response.deferred = deferred;
+    return response;
+  });
+  start();
+  TestClient client(server->port());
+  auto response = client.request("GET", "/ready");
+  EXPECT_EQ(response.result_int(), 500U);
+  EXPECT_EQ(nlohmann::json::parse(response.body())["error"]["code"], "internal");
+}
+
+TEST_F(ServerTest, StopAnswersWaitingDeferredResponsesWith503AndAbandonsThem) {
+  start();
+  TestClient client(server->port());
+  client.send("GET /later HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto deferred = deferreds.take();
+  std::promise<void> abandoned;
+  deferred->set_on_abandon([&] { abandoned.set_value(); });
+  server->stop();
+  auto response = client.read_response();
+  EXPECT_EQ(response.result_int(), 503U);
+  EXPECT_EQ(nlohmann::json::parse(response.body())["error"]["code"], "unavailable");
+  EXPECT_EQ(abandoned.get_future().wait_for(kClientTimeout), std::future_status::ready);
+  deferred->resolve([] { return json_response(200, "{}"); });  // harmless afterwards
+}
+
+TEST_F(ServerTest, AnIdleDeferredResponseIsPolledSoALostNotificationOnlyDelaysIt) {
+  router.add(Method::GET, "/polled", [](Request&) {
+    auto deferred = std::make_shared<DeferredResponse>();
+    std::weak_ptr<DeferredResponse> weak = deferred;
+    deferred->set_poll([weak] {
+      if (auto self = weak.lock()) self->resolve([] { return json_response(200, "{\"polled\":true}"); });
+    });
+    Response response;
+    response.deferred = deferred;
+    return response;
+  });
+  ServerOptions options;
+  options.sse_heartbeat = 1s;
+  start(options);
+  TestClient client(server->port());
+  auto response = client.request("GET", "/polled");
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_EQ(response.body(), "{\"polled\":true}");
+}
+
+TEST(DeferredResponse, WaitBlocksUntilResolvedAndOnlyTheFirstResolveCounts) {
+  DeferredResponse deferred;
+  std::thread producer([&] {
+    std::this_thread::sleep_for(20ms);
+    deferred.resolve([] { return json_response(200, "{\"first\":1}"); });
+    deferred.resolve([] { return json_response(200, "{\"second\":2}"); });
+  });
+  EXPECT_EQ(deferred.wait().body, "{\"first\":1}");
+  producer.join();
+  EXPECT_FALSE(deferred.take().has_value());
 }
 
 // --- Graceful stop -----------------------------------------------------------------------------

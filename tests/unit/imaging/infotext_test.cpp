@@ -85,8 +85,18 @@ TEST(Infotext, ALastLineWithFewFieldsIsPrompt) {
 TEST(Infotext, JsonHoldsEveryParameter) {
   GenerationParams p = sample();
   p.count = 3;
+  p.quality = "premium";
+  p.task = GenerationTask::image_to_image;
+  p.source_image_id = "01SOURCE";
+  p.strength = 0.25;
   const auto j = nlohmann::json::parse(params_json(p));
-  EXPECT_EQ(j.size(), 10u);
+  EXPECT_EQ(j.size(), 15u);
+  EXPECT_EQ(j["quality"], "premium");
+  EXPECT_EQ(j["task"], "image_to_image");
+  EXPECT_EQ(j["source_image_id"], "01SOURCE");
+  EXPECT_EQ(j["mask_image_id"], "");
+  EXPECT_EQ(j["strength"], 0.25);
+  EXPECT_NE(a1111_parameters(p, "Procedural").find("Denoising strength: 0.25"), std::string::npos);
   EXPECT_EQ(j["prompt"], p.prompt);
   EXPECT_EQ(j["negative_prompt"], p.negative_prompt);
   EXPECT_EQ(j["model"], p.model);

@@ -29,7 +29,7 @@ GenerationParams params(const std::string& prompt, std::uint32_t seed = 7, int s
 std::vector<RawImage> generate(const GenerationParams& p) {
   ProceduralProvider provider;
   const CancelFlag cancel{false};
-  return provider.generate(p, nullptr, cancel);
+  return provider.generate(p, {}, nullptr, cancel);
 }
 
 RawImage one(const GenerationParams& p) { return generate(p).at(0); }
@@ -191,7 +191,7 @@ TEST(ProceduralProvider, CancelBeforeStartThrowsCanceled) {
   ProceduralProvider provider;
   const CancelFlag cancel{true};
   try {
-    provider.generate(params("forest"), nullptr, cancel);
+    provider.generate(params("forest"), {}, nullptr, cancel);
     FAIL() << "expected cancellation";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::canceled);
@@ -208,7 +208,7 @@ TEST(ProceduralProvider, CancelBetweenPassesStopsTheWork) {
   auto p = params("forest");
   p.count = 2;
   try {
-    provider.generate(p, progress, cancel);
+    provider.generate(p, {}, progress, cancel);
     FAIL() << "expected cancellation";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::canceled);
@@ -223,7 +223,7 @@ TEST(ProceduralProvider, ProgressRisesToOne) {
   auto p = params("a calm blue sea under clouds");
   p.steps = 10;
   p.count = 2;
-  provider.generate(p, [&](double v) { seen.push_back(v); }, cancel);
+  provider.generate(p, {}, [&](double v) { seen.push_back(v); }, cancel);
   ASSERT_GE(seen.size(), 2u * 10);  // at least one report per pass
   for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i], seen[i - 1]);
   EXPECT_GT(seen.front(), 0.0);
@@ -307,7 +307,7 @@ TEST(ProceduralProvider, IsThreadSafe) {
   for (auto& result : results) {
     threads.emplace_back([&] {
       const CancelFlag cancel{false};
-      result = provider.generate(p, nullptr, cancel).at(0);
+      result = provider.generate(p, {}, nullptr, cancel).at(0);
     });
   }
   for (auto& t : threads) t.join();

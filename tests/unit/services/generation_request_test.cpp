@@ -32,11 +32,31 @@ ModelInfo fixed_size_model() {
   return m;
 }
 
+// Like Nova Canvas: every task, qualities, a pixel and aspect-ratio limit, a narrow seed range.
+ModelInfo editing_model() {
+  ModelInfo m;
+  m.id = "editing";
+  m.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image,
+             GenerationTask::inpaint, GenerationTask::outpaint, GenerationTask::remove_background};
+  m.min_side = 320;
+  m.max_side = 4096;
+  m.size_multiple = 16;
+  m.max_pixels = 4194303;
+  m.max_aspect_ratio = 4;
+  m.default_size = {1024, 1024};
+  m.max_count = 5;
+  m.qualities = {"standard", "premium"};
+  m.max_seed = 1000;
+  return m;
+}
+
 class StaticProvider : public Provider {
  public:
-  std::vector<ModelInfo> models() const override { return {free_size_model(), fixed_size_model()}; }
-  std::vector<RawImage> generate(const GenerationParams&, const ProgressFn&,
-                                 const CancelFlag&) override {
+  std::vector<ModelInfo> models() const override {
+    return {free_size_model(), fixed_size_model(), editing_model()};
+  }
+  std::vector<RawImage> generate(const GenerationParams&, const GenerationInputs&,
+                                 const ProgressFn&, const CancelFlag&) override {
     return {};
   }
 };
@@ -161,11 +181,133 @@ TEST(ValidateGeneration, NamesTheOffendingField) {
   EXPECT_EQ(rejected_field(r), "steps");
 }
 
+Image user_image(const std::string& id, int width, int height) {
+  Image image;
+  image.id = id;
+  image.params.width = width;
+  image.params.height = height;
+  return image;
+}
+
+std::string rejected_task_field(const GenerationRequest& request, const RequestImages& images) {
+  try {
+    resolve_generation(request, {}, catalog(), "editing", images);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    return e.field();
+  }
+  return "";
+}
+
+TEST(ResolveGeneration, TasksOnASourceKeepItsSizeAndTakeTheirOwnFields) {
+  const RequestImages images{user_image("src", 512, 768), user_image("mask", 512, 768)};
+  auto r = prompt("a vase");
+  r.model = "editing";
+  r.task = GenerationTask::image_to_image;
+  r.source_image_id = "src";
+  const auto variation = resolve_generation(r, {}, catalog(), "editing", images);
+  EXPECT_EQ(variation.width, 512);
+  EXPECT_EQ(variation.height, 768);
+  EXPECT_EQ(variation.strength, kDefaultStrength);
+  EXPECT_EQ(variation.quality, "standard");
+  EXPECT_EQ(variation.source_image_id, "src");
+
+  r.task = GenerationTask::inpaint;
+  r.mask_image_id = "mask";
+  const auto inpaint = resolve_generation(r, {}, catalog(), "editing", images);
+  EXPECT_EQ(inpaint.mask_image_id, "mask");
+  EXPECT_EQ(inpaint.strength, 0);
+
+  GenerationRequest cutout;
+  cutout.model = "editing";
+  cutout.task = GenerationTask::remove_background;
+  cutout.source_image_id = "src";
+  Preferences prefs;
+  prefs.negative_prompt = "blur";  // preferences describe new pictures: not applied here
+  EXPECT_EQ(resolve_generation(cutout, prefs, catalog(), "editing", images).negative_prompt, "");
+}
+
+TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
+  const RequestImages source{user_image("src", 512, 512), std::nullopt};
+  const RequestImages with_mask{user_image("src", 512, 512), user_image("mask", 512, 512)};
+  const auto task = [](GenerationTask t, const char* text = "x") {
+    auto r = prompt(text);
+    r.model = "editing";
+    r.task = t;
+    return r;
+  };
+  auto r = task(GenerationTask::image_to_image);
+  EXPECT_EQ(rejected_task_field(r, {}), "source_image_id");
+  r.source_image_id = "src";
+  EXPECT_EQ(rejected_task_field(r, source), "");
+  r.width = 1024;
+  EXPECT_EQ(rejected_task_field(r, source), "width");
+  r.width.reset();
+  r.strength = 1.5;
+  EXPECT_EQ(rejected_task_field(r, source), "strength");
+  r.strength.reset();
+  r.mask_image_id = "mask";
+  EXPECT_EQ(rejected_task_field(r, with_mask), "mask_image_id");
+
+  r = task(GenerationTask::inpaint);
+  r.source_image_id = "src";
+  EXPECT_EQ(rejected_task_field(r, source), "mask_image_id");
+  r.mask_image_id = "mask";
+  EXPECT_EQ(rejected_task_field(r, RequestImages{user_image("src", 512, 512), user_image("mask", 256, 256)}),
+            "mask_image_id");
+  EXPECT_EQ(rejected_task_field(r, RequestImages{user_image("src", 200, 200), user_image("mask", 200, 200)}),
+            "source_image_id");
+  r.strength = 0.5;
+  EXPECT_EQ(rejected_task_field(r, with_mask), "strength");
+
+  r = task(GenerationTask::remove_background);
+  r.source_image_id = "src";
+  EXPECT_EQ(rejected_task_field(r, source), "prompt");
+  r.prompt.clear();
+  EXPECT_EQ(rejected_task_field(r, source), "");
+  r.count = 2;
+  EXPECT_EQ(rejected_task_field(r, source), "count");
+
+  r = prompt("fox");  // the free model: text to image only
+  r.task = GenerationTask::outpaint;
+  EXPECT_EQ(rejected_field(r), "task");
+}
+
+TEST(ValidateGeneration, SizeLimitsQualitiesAndSeedsOfCloudModels) {
+  const auto request = [](int width, int height) {
+    auto r = prompt("x");
+    r.model = "editing";
+    r.width = width;
+    r.height = height;
+    return r;
+  };
+  EXPECT_EQ(rejected_field(request(2048, 2032)), "");
+  EXPECT_EQ(rejected_field(request(2048, 2048)), "width");   // 4,194,304 pixels
+  EXPECT_EQ(rejected_field(request(2048, 496)), "width");    // wider than 4:1
+  EXPECT_EQ(rejected_field(request(1024, 1000)), "height");  // not a multiple of 16
+  auto r = request(1024, 1024);
+  r.quality = "premium";
+  EXPECT_EQ(rejected_field(r), "");
+  r.quality = "hd";
+  EXPECT_EQ(rejected_field(r), "quality");
+  r.quality.reset();
+  r.seed = 999;
+  r.count = 2;
+  EXPECT_EQ(rejected_field(r), "");
+  r.count = 3;  // image 3 would use seed 1001
+  EXPECT_EQ(rejected_field(r), "seed");
+  r.seed.reset();
+  for (int i = 0; i < 50; ++i) {
+    const auto p = resolve_generation(r, {}, catalog(), "free");
+    EXPECT_LE(p.seed + 2, 1000u) << "a random seed leaves room for every image";
+  }
+}
+
 TEST(ModelCatalog, RejectsDuplicateIdsAndUnknownModels) {
   ModelCatalog c;
   c.add(std::make_shared<StaticProvider>());
   EXPECT_THROW(c.add(std::make_shared<StaticProvider>()), Error);
-  EXPECT_EQ(c.models().size(), 2u);
+  EXPECT_EQ(c.models().size(), 3u);
   EXPECT_THROW(c.model("unknown"), Error);
   EXPECT_EQ(c.model("fixed").max_count, 1);
 }

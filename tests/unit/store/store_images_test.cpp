@@ -128,6 +128,54 @@ TEST_P(StoreImagesTest, ImagesKeepEveryField) {
   EXPECT_FALSE(store_->get_image(alice_.id, "no-such-image"));
 }
 
+TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
+  const auto source = generate(alice_, "a vase", 1, kT0).at(0);
+  const auto mask = generate(alice_, "a mask", 1, kT0 + 1).at(0);
+  Job job;
+  job.id = new_id();
+  job.user_id = alice_.id;
+  job.params = {.prompt = "a golden vase", .model = "amazon.nova-canvas-v1:0", .width = 256,
+                .height = 256, .cfg_scale = 6.5, .seed = 9, .count = 1, .quality = "premium",
+                .task = GenerationTask::inpaint, .source_image_id = source.id,
+                .mask_image_id = mask.id, .strength = 0};
+  job.created_at = kT0 + 2;
+  store_->enqueue_job(job);
+  const auto claimed = store_->claim_job("worker", kT0 + 2, QueuePolicy{});
+  ASSERT_TRUE(claimed && claimed->id == job.id);
+  const auto expect_task_params = [&](const GenerationParams& p) {
+    EXPECT_EQ(p.quality, "premium");
+    EXPECT_EQ(p.task, GenerationTask::inpaint);
+    EXPECT_EQ(p.source_image_id, source.id);
+    EXPECT_EQ(p.mask_image_id, mask.id);
+    EXPECT_DOUBLE_EQ(p.strength, 0);
+  };
+  expect_task_params(claimed->params);
+
+  Image image;
+  image.id = new_id();
+  image.params = job.params;
+  image.params.task = GenerationTask::image_to_image;
+  image.params.mask_image_id.clear();
+  image.params.strength = 0.35;
+  image.blob_key = "images/" + image.id + ".png";
+  image.bytes = 10;
+  image.sha256 = "ab";
+  image.created_at = kT0 + 3;
+  ASSERT_TRUE(store_->complete_job(job.id, "worker", {image}, kT0 + 3));
+  const auto done = store_->get_job(alice_.id, job.id);
+  ASSERT_TRUE(done);
+  expect_task_params(done->params);
+  const auto stored = store_->get_image(alice_.id, image.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->params.task, GenerationTask::image_to_image);
+  EXPECT_EQ(stored->params.mask_image_id, "");
+  EXPECT_DOUBLE_EQ(stored->params.strength, 0.35);
+  EXPECT_EQ(stored->params.quality, "premium");
+  // Text-to-image rows (and every row from before migration 2) read back with the defaults.
+  EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.task, GenerationTask::text_to_image);
+  EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.source_image_id, "");
+}
+
 TEST_P(StoreImagesTest, PagesCoverEveryImageOnceNewestFirst) {
   std::set<std::string> alices;
   for (int g = 0; g < 7; ++g) {

@@ -379,6 +379,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible image generation (answers once the images are made)
+         * @description OpenAI's `POST /v1/images/generations` on RenderMart's models. The request is validated like
+         *     POST /api/v1/generations (`size` is `WIDTHxHEIGHT` or `auto`, `n` the count, `quality`
+         *     `auto` or one of the model's qualities, `style` one of its styles) and queued as an
+         *     ordinary generation; the answer comes when it has finished, and its images are also in the
+         *     user's gallery. `response_format` `b64_json` (the default) carries the PNGs; `url` gives
+         *     each image's `/api/v1/images/{id}/file` URL, fetched with the same API key. `user` is
+         *     accepted as OpenAI documents it and not stored. `negative_prompt` and `seed` are
+         *     RenderMart's extensions. A generation that fails answers the status of its error code.
+         */
+        post: operations["openaiCreateImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenAI-compatible list of the image models */
+        get: operations["openaiListModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -391,7 +435,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "content_filtered" | "storage_error" | "unavailable" | "internal";
+                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "content_filtered" | "provider_misconfigured" | "storage_error" | "unavailable" | "internal";
                 message: string;
                 /** @description The request field at fault (JSON member or query parameter), when one is. */
                 field?: string;
@@ -479,23 +523,42 @@ export interface components {
             items: components["schemas"]["ApiKey"][];
         };
         GenerationRequest: {
-            /** @description At most the model's max_prompt_length characters. */
-            prompt: string;
+            /** @description Required, except for remove_background (which takes none); at most the model's max_prompt_length characters. */
+            prompt?: string;
             negative_prompt?: string;
             /** @description A model id from GET /api/v1/models. */
             model?: string;
             style?: string;
+            /** @description Tasks on a source image keep its size; leave width and height out. */
             width?: number;
             height?: number;
             steps?: number;
             cfg_scale?: number;
             /**
              * Format: int64
-             * @description Random when omitted.
+             * @description Random when omitted; image i uses seed + i, which must stay within the model's range.
              */
             seed?: number;
+            /** @description At most the model's max_count. */
             count?: number;
+            /** @description One of the model's qualities; the first one when omitted. */
+            quality?: string;
+            task?: components["schemas"]["GenerationTask"];
+            /** @description The user's image that the task works on (every task but text_to_image); another user's image answers 404. It must have a size the model takes, and the result keeps it. */
+            source_image_id?: string;
+            /** @description inpaint and outpaint; the user's image of the source's size that masks it (white, or any pixel at least half bright, is repainted; the rest is kept). */
+            mask_image_id?: string;
+            /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
+            strength?: number;
         };
+        /**
+         * @description What a generation does (default text_to_image). image_to_image: a new image from the source
+         *     and the prompt (variations). inpaint: repaints the masked part of the source. outpaint:
+         *     repaints the rest (extends or replaces what surrounds the mask). remove_background: the
+         *     source with a transparent background; it takes no prompt and makes one image.
+         * @enum {string}
+         */
+        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background";
         /** @description The effective parameters (request, then preferences, then model defaults). */
         GenerationParams: {
             prompt: string;
@@ -509,6 +572,12 @@ export interface components {
             /** Format: int64 */
             seed: number;
             count: number;
+            /** @description Empty when the model has no quality setting. */
+            quality: string;
+            task: components["schemas"]["GenerationTask"];
+            source_image_id: string | null;
+            mask_image_id: string | null;
+            strength: number;
         };
         /** @enum {string} */
         GenerationStatus: "queued" | "running" | "succeeded" | "failed" | "canceled";
@@ -543,10 +612,16 @@ export interface components {
             id: string;
             generation_id: string;
             index: number;
+            quality: string;
+            task: components["schemas"]["GenerationTask"];
+            source_image_id: string | null;
+            mask_image_id: string | null;
+            strength: number;
             prompt: string;
             negative_prompt: string;
             model: string;
             style: string;
+            /** @description The size of the image as the model made it. */
             width: number;
             height: number;
             steps: number;
@@ -592,8 +667,15 @@ export interface components {
                 multiple: number;
             } | null;
             fixed_sizes: components["schemas"]["Size"][];
+            /** @description The most pixels (width times height) a size may have; null when only the sides are bounded. */
+            max_pixels: number | null;
+            /** @description The longer side may be at most this many times the shorter; null when unbounded. */
+            max_aspect_ratio: number | null;
             default_size: components["schemas"]["Size"];
             max_count: number;
+            tasks: components["schemas"]["GenerationTask"][];
+            /** @description The model's quality settings, default first; empty when it has none. */
+            qualities: string[];
             steps: {
                 min: number;
                 max: number;
@@ -611,6 +693,60 @@ export interface components {
         };
         ModelList: {
             items: components["schemas"]["Model"][];
+        };
+        OpenAIImagesRequest: {
+            prompt: string;
+            /** @description A model id from GET /v1/models; the user's preferred or the default model when omitted. */
+            model?: string;
+            n?: number;
+            /** @description WIDTHxHEIGHT, or auto. */
+            size?: string;
+            /** @description auto */
+            quality?: string;
+            style?: string;
+            /**
+             * @default b64_json
+             * @enum {string}
+             */
+            response_format: "b64_json" | "url";
+            user?: string;
+            negative_prompt?: string;
+            /** Format: int64 */
+            seed?: number;
+        };
+        OpenAIImagesResponse: {
+            /** @description When the generation was queued (Unix seconds). */
+            created: number;
+            data: {
+                /** @description The PNG */
+                b64_json?: string;
+                /** @description The image's file in the API: fetch it with the same key. */
+                url?: string;
+            }[];
+        };
+        OpenAIError: {
+            error: {
+                message: string;
+                /** @enum {string} */
+                type: "invalid_request_error" | "server_error";
+                /** @description The request field at fault */
+                param: string | null;
+                /** @description RenderMart's error code (see Error). */
+                code: string;
+            };
+        };
+        OpenAIModelList: {
+            /** @enum {string} */
+            object: "list";
+            data: {
+                id: string;
+                /** @enum {string} */
+                object: "model";
+                /** @description Always 0 (RenderMart does not know when a model was published). */
+                created: number;
+                /** @description The provider (builtin */
+                owned_by: string;
+            }[];
         };
     };
     responses: {
@@ -702,6 +838,16 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description An error in OpenAI's shape. */
+        OpenAIError: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIError"];
             };
         };
     };
@@ -1514,6 +1660,66 @@ export interface operations {
             };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    openaiCreateImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAIImagesRequest"];
+            };
+        };
+        responses: {
+            /** @description The generated images. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIImagesResponse"];
+                };
+            };
+            400: components["responses"]["OpenAIError"];
+            401: components["responses"]["OpenAIError"];
+            404: components["responses"]["OpenAIError"];
+            409: components["responses"]["OpenAIError"];
+            413: components["responses"]["OpenAIError"];
+            415: components["responses"]["OpenAIError"];
+            422: components["responses"]["OpenAIError"];
+            429: components["responses"]["OpenAIError"];
+            500: components["responses"]["OpenAIError"];
+            502: components["responses"]["OpenAIError"];
+            503: components["responses"]["OpenAIError"];
+        };
+    };
+    openaiListModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every model of GET /api/v1/models, in OpenAI's shape. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModelList"];
+                };
+            };
+            401: components["responses"]["OpenAIError"];
+            500: components["responses"]["OpenAIError"];
+            503: components["responses"]["OpenAIError"];
         };
     };
 }

@@ -1,0 +1,57 @@
+#pragma once
+
+// A response that a handler cannot give at once (it waits for a generation job to finish): the
+// handler returns a Response whose `deferred` is set, and a producer on any thread later resolves
+// it with a function that makes the real response. The server runs that function on one of its
+// own threads (it may read from storage) and writes what it returns; meanwhile no server thread
+// is blocked.
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+namespace rendermart::http {
+
+struct Response;
+
+class DeferredResponse {
+ public:
+  using Finish = std::function<Response()>;
+
+  // Thread-safe; only the first call counts.
+  void resolve(Finish finish);
+
+  // Called by the server. The waker is called (from the resolving thread) once the response is
+  // resolved, at once if it already is; it must be cheap and thread-safe.
+  void set_waker(std::function<void()> waker);
+  // The finish function once resolved (then never again); nothing before.
+  std::optional<Finish> take();
+
+  // A check the server runs while it waits, every idle period (on a server thread): a producer
+  // that resolves on notifications uses it to look again, so that a lost notification delays
+  // the response instead of leaving it waiting forever.
+  void set_poll(std::function<void()> poll);
+  void poll();
+
+  // For transports without an event loop (the Lambda runtime): blocks until resolved, then
+  // makes the response on the calling thread.
+  Response wait();
+
+  // The server gives up waiting (it is stopping): the hook runs once, so that the producer can
+  // let go of what it holds. A hook installed after that runs at once.
+  void set_on_abandon(std::function<void()> hook);
+  void abandon();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable resolved_cv_;
+  std::optional<Finish> finish_;
+  bool taken_ = false;
+  std::function<void()> waker_;
+  std::function<void()> poll_;
+  std::function<void()> on_abandon_;
+  bool abandoned_ = false;
+};
+
+}  // namespace rendermart::http

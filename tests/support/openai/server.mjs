@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// A local OpenAI-compatible image API for tests, behaving as OpenAI's API reference documents
+// POST /v1/images/generations and GET /v1/models
+// (https://platform.openai.com/docs/api-reference/images/create):
+//   - "Authorization: Bearer <key>" must carry the key given with --api-key (401 otherwise);
+//   - the body is checked per model: prompt, n (dall-e-3: 1), size (the model's sizes), quality,
+//     style (dall-e-3), response_format (dall-e only: gpt-image models refuse it); 400 otherwise;
+//   - answers {"created", "data": [{"b64_json"} | {"url"}]}; URLs are served by this server;
+//   - errors have OpenAI's shape {"error": {"message", "type", "param", "code"}}; a prompt that
+//     mentions "forbidden" is refused with code content_policy_violation.
+//
+//   node tests/support/openai/server.mjs [--api-key KEY]
+//
+// Prints one JSON line {"base_url", "api_key"} once listening on 127.0.0.1. Commands on stdin,
+// one JSON object a line, each answered by one JSON line:
+//   {"script": [{"status": 429, "message": "..."}, ...]}  the next requests answer these errors
+//   {"url_answers": N}  the next N generations answer with URLs instead of b64_json
+//   {"take": true}  answers {"requests": [bodies received]} and forgets them
+
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { encodePng } from '../../integration/lib/media.mjs';
+import { reply, serveCommands } from '../control.mjs';
+
+const { values: args } = parseArgs({ options: { 'api-key': { type: 'string', default: 'sk-rendermart-test' } } });
+const HOST = '127.0.0.1';
+
+const MODELS = {
+  'dall-e-2': { sizes: ['256x256', '512x512', '1024x1024'], maxN: 10, qualities: ['standard'], styles: [], responseFormat: true },
+  'dall-e-3': { sizes: ['1024x1024', '1792x1024', '1024x1792'], maxN: 1, qualities: ['standard', 'hd'], styles: ['vivid', 'natural'], responseFormat: true },
+  'gpt-image-1': { sizes: ['1024x1024', '1536x1024', '1024x1536', 'auto'], maxN: 10, qualities: ['auto', 'low', 'medium', 'high'], styles: [], responseFormat: false },
+  // A self-hosted model, as an SD server would offer it.
+  'local-sdxl': { sizes: ['512x512', '768x512'], maxN: 4, qualities: [], styles: [], responseFormat: true },
+};
+
+const state = { script: [], urlAnswers: 0, requests: [] };
+const files = new Map();
+let fileSeq = 0;
+let port = 0;
+
+class ApiError extends Error {
+  constructor(status, message, { type = 'invalid_request_error', param = null, code = null } = {}) {
+    super(message);
+    Object.assign(this, { status, type, param, code });
+  }
+}
+
+function send(res, status, object) {
+  const body = JSON.stringify(object);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function imageFor(width, height, seedText) {
+  const digest = createHash('sha256').update(seedText).digest();
+  const data = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < width * height; i++) data.set([digest[0], digest[1], (i * 7) & 0xff], i * 3);
+  return encodePng(width, height, 3, data);
+}
+
+function generate(body) {
+  const allowed = ['model', 'prompt', 'n', 'size', 'quality', 'style', 'response_format', 'user', 'background', 'moderation', 'output_format', 'output_compression'];
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw new ApiError(400, `Unknown parameter: '${key}'.`, { param: key, code: 'unknown_parameter' });
+  }
+  const name = body.model ?? 'dall-e-2';
+  const model = MODELS[name];
+  if (!model) throw new ApiError(404, `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+  if (typeof body.prompt !== 'string' || body.prompt.length === 0) throw new ApiError(400, "Missing required parameter: 'prompt'.", { param: 'prompt', code: 'missing_required_parameter' });
+  const n = body.n ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > model.maxN) throw new ApiError(400, `Invalid 'n': must be between 1 and ${model.maxN} for ${name}.`, { param: 'n', code: 'invalid_value' });
+  const size = body.size ?? model.sizes[0];
+  if (!model.sizes.includes(size)) throw new ApiError(400, `Invalid size '${size}'. Supported sizes are ${model.sizes.join(', ')}.`, { param: 'size', code: 'invalid_value' });
+  if (body.quality !== undefined && !model.qualities.includes(body.quality)) throw new ApiError(400, `Invalid quality '${body.quality}'.`, { param: 'quality', code: 'invalid_value' });
+  if (body.style !== undefined && !model.styles.includes(body.style)) throw new ApiError(400, `Invalid style '${body.style}'.`, { param: 'style', code: 'invalid_value' });
+  if (body.response_format !== undefined) {
+    if (!model.responseFormat) throw new ApiError(400, "Unknown parameter: 'response_format'.", { param: 'response_format', code: 'unknown_parameter' });
+    if (!['url', 'b64_json'].includes(body.response_format)) throw new ApiError(400, `Invalid response_format '${body.response_format}'.`, { param: 'response_format', code: 'invalid_value' });
+  }
+  if (/forbidden/i.test(body.prompt)) {
+    throw new ApiError(400, 'Your request was rejected as a result of our safety system.', { code: 'content_policy_violation' });
+  }
+  const [width, height] = (size === 'auto' ? '1024x1024' : size).split('x').map(Number);
+  const asUrl = state.urlAnswers > 0 ? (state.urlAnswers -= 1, true) : body.response_format === 'url';
+  const data = [];
+  for (let i = 0; i < n; i++) {
+    const png = imageFor(width, height, `${body.prompt}:${i}`);
+    if (asUrl) {
+      const id = `${++fileSeq}.png`;
+      files.set(id, png);
+      data.push({ url: `http://${HOST}:${port}/files/${id}` });
+    } else {
+      data.push({ b64_json: png.toString('base64') });
+    }
+  }
+  return { created: Math.floor(Date.now() / 1000), data };
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    try {
+      const file = /^\/files\/([0-9]+\.png)$/.exec(req.url);
+      if (req.method === 'GET' && file && files.has(file[1])) {
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.end(files.get(file[1]));
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${args['api-key']}`) {
+        throw new ApiError(401, 'Incorrect API key provided.', { code: 'invalid_api_key' });
+      }
+      if (req.method === 'GET' && req.url === '/v1/models') {
+        send(res, 200, { object: 'list', data: Object.keys(MODELS).map((id) => ({ id, object: 'model', created: 1698785189, owned_by: 'system' })) });
+        return;
+      }
+      if (req.method !== 'POST' || req.url !== '/v1/images/generations') throw new ApiError(404, `Invalid URL (${req.method} ${req.url})`);
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        throw new ApiError(400, 'We could not parse the JSON body of your request.');
+      }
+      state.requests.push(body);
+      const scripted = state.script.shift();
+      if (scripted) throw new ApiError(scripted.status, scripted.message ?? 'scripted failure', { type: scripted.status >= 500 ? 'server_error' : 'requests' });
+      send(res, 200, generate(body));
+    } catch (error) {
+      if (!(error instanceof ApiError)) {
+        send(res, 500, { error: { message: String(error?.stack ?? error), type: 'server_error', param: null, code: null } });
+        return;
+      }
+      send(res, error.status, { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+    }
+  });
+});
+
+port = await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(0, HOST, () => resolve(server.address().port));
+});
+
+serveCommands((command) => {
+  const extra = {};
+  if (Array.isArray(command.script)) state.script.push(...command.script);
+  if (Number.isInteger(command.url_answers)) state.urlAnswers = command.url_answers;
+  if (command.take) {
+    extra.requests = state.requests;
+    state.requests = [];
+  }
+  return extra;
+}, () => {
+  server.closeAllConnections();
+  server.close();
+  process.exit(0);
+});
+
+reply({ base_url: `http://${HOST}:${port}`, api_key: args['api-key'] });
