@@ -12,6 +12,7 @@
 
 #include "api/authentication.hpp"
 #include "api/json_body.hpp"
+#include "api/openai_errors.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/base64.hpp"
@@ -33,8 +34,8 @@ struct ImagesRequest {
 
 // {"error": {"code", "message", "param", "type"}}: OpenAI's shape, with RenderMart's stable
 // error codes as `code`.
-http::Response openai_error(unsigned status, const std::string& code, const std::string& message,
-                            const std::string& param) {
+http::Response openai_error_reply(unsigned status, const std::string& code,
+                                  const std::string& message, const std::string& param) {
   JsonWriter w;
   w.begin_object();
   w.key("error");
@@ -63,10 +64,6 @@ std::string openai_param(const std::string& field) {
   return field;
 }
 
-http::Response openai_error(const Error& error) {
-  return openai_error(http::http_status(error.code()), std::string(to_string(error.code())),
-                      error.what(), openai_param(error.field()));
-}
 
 // "1024x768"; "auto" (or nothing) leaves the size to preferences and the model.
 void parse_size(const std::string& text, GenerationRequest& out) {
@@ -153,12 +150,12 @@ http::Response finished(ApiContext& context, const Job& job, ResponseFormat form
     return json_reply(200, render_images(context, job, format, base));
   }
   if (job.status == JobStatus::canceled) {
-    return openai_error(http::http_status(ErrorCode::canceled), "canceled",
-                        "the generation " + job.id + " was canceled", "");
+    return openai_error_reply(http::http_status(ErrorCode::canceled), "canceled",
+                              "the generation " + job.id + " was canceled", "");
   }
   const auto code = error_code_from_string(job.error_code).value_or(ErrorCode::provider_error);
-  return openai_error(http::http_status(code), job.error_code,
-                      "the generation " + job.id + " failed: " + job.error_message, "");
+  return openai_error_reply(http::http_status(code), job.error_code,
+                            "the generation " + job.id + " failed: " + job.error_message, "");
 }
 
 // Answers once the job reaches a final state, without holding a server thread meanwhile.
@@ -211,6 +208,9 @@ http::Response await_job(ApiContext& context, const User& user, const Job& job,
   check();
   http::Response response;
   response.deferred = deferred;
+  // Names the job, so that a transport that stops waiting (the Lambda runtime at its deadline)
+  // can cancel it.
+  response.set_header("Location", "/api/v1/generations/" + job.id);
   return response;
 }
 
@@ -229,6 +229,11 @@ void write_openai_model(JsonWriter& w, const ModelInfo& model) {
 }
 
 }  // namespace
+
+http::Response openai_error(const Error& error) {
+  return openai_error_reply(http::http_status(error.code()), std::string(to_string(error.code())),
+                            error.what(), openai_param(error.field()));
+}
 
 void add_openai_routes(http::Router& router, ApiContext& context) {
   using http::Method;

@@ -35,6 +35,11 @@ CURL* thread_handle() {
   return handle.get();
 }
 
+// libcurl calls it about once a second, and on every chunk; non-zero abandons the transfer.
+int on_transfer_info(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
   return size * count;
@@ -117,13 +122,21 @@ HttpResponse send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
   }
+  if (request.cancel) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_transfer_info);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, request.cancel);
+  }
   char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const CURLcode code = curl_easy_perform(curl);
   if (code != CURLE_OK) {
+    const auto reason = code == CURLE_OPERATION_TIMEDOUT ? TransportError::Reason::timed_out
+                        : code == CURLE_ABORTED_BY_CALLBACK ? TransportError::Reason::canceled
+                                                            : TransportError::Reason::failed;
     throw TransportError(request.method + " " + request.url + ": " +
                              (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)),
-                         code == CURLE_OPERATION_TIMEDOUT);
+                         reason);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
@@ -158,7 +171,7 @@ HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpRes
       response = attempt();
       if (!is_retryable(*response)) return std::move(*response);
     } catch (const TransportError& e) {
-      if (e.timed_out() && !policy.retry_timeouts) throw;
+      if (e.canceled() || (e.timed_out() && !policy.retry_timeouts)) throw;
       transport_error = std::current_exception();
     }
     const auto give_up = [&] {

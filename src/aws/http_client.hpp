@@ -3,6 +3,7 @@
 // A small blocking HTTP client on libcurl for AWS calls, and the retry policy that AWS
 // recommends (full-jitter exponential backoff) around it.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -25,6 +26,9 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout = default_connect_timeout;
   // The whole exchange, body included.
   std::chrono::milliseconds timeout = default_request_timeout;
+  // When another thread sets it, the exchange is abandoned within about a second (a canceled
+  // job must not wait for a slow service to answer).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {
@@ -36,17 +40,21 @@ struct HttpResponse {
   std::optional<std::string> header(std::string_view lower_name) const;
 };
 
-// The request never got an HTTP answer: refused, reset, DNS failure, timeout.
+// The request never got an HTTP answer: refused, reset, DNS failure, timeout, canceled.
 class TransportError : public std::runtime_error {
  public:
-  explicit TransportError(const std::string& message, bool timed_out = false)
-      : std::runtime_error(message), timed_out_(timed_out) {}
+  enum class Reason { failed, timed_out, canceled };
+
+  explicit TransportError(const std::string& message, Reason reason = Reason::failed)
+      : std::runtime_error(message), reason_(reason) {}
 
   // The exchange ran past its timeout (the server may still be working on it).
-  bool timed_out() const { return timed_out_; }
+  bool timed_out() const { return reason_ == Reason::timed_out; }
+  // The request's cancel flag was set: nothing is retried.
+  bool canceled() const { return reason_ == Reason::canceled; }
 
  private:
-  bool timed_out_;
+  Reason reason_;
 };
 
 // Sends one request. Thread-safe: each thread reuses its own curl handle (and so its
@@ -73,7 +81,8 @@ bool is_retryable(const HttpResponse& response);
 
 // Calls `attempt` (which must build and sign a fresh request each time, since signatures carry
 // the time) until it returns a response that is not retryable, or the policy runs out. Returns
-// the last response (the caller maps failures to errors) or rethrows the last TransportError.
+// the last response (the caller maps failures to errors) or rethrows the last TransportError; a
+// canceled one at once.
 HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& attempt);
 
 }  // namespace rendermart::aws

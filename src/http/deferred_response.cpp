@@ -52,11 +52,13 @@ void DeferredResponse::poll() {
   if (check) check();
 }
 
-Response DeferredResponse::wait() {
+std::optional<Response> DeferredResponse::wait_for(std::chrono::milliseconds timeout) {
   Finish finish;
   {
     std::unique_lock lock(mutex_);
-    resolved_cv_.wait(lock, [&] { return finish_.has_value(); });
+    if (!resolved_cv_.wait_for(lock, timeout, [&] { return finish_.has_value(); })) {
+      return std::nullopt;
+    }
     taken_ = true;
     finish = std::move(*finish_);
     finish_.reset();

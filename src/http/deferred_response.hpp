@@ -6,6 +6,7 @@
 // own threads (it may read from storage) and writes what it returns; meanwhile no server thread
 // is blocked.
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -34,9 +35,9 @@ class DeferredResponse {
   void set_poll(std::function<void()> poll);
   void poll();
 
-  // For transports without an event loop (the Lambda runtime): blocks until resolved, then
-  // makes the response on the calling thread.
-  Response wait();
+  // For transports without an event loop (the Lambda runtime): waits up to `timeout` to be
+  // resolved, then makes the response on the calling thread; nothing when still unresolved.
+  std::optional<Response> wait_for(std::chrono::milliseconds timeout);
 
   // The server gives up waiting (it is stopping): the hook runs once, so that the producer can
   // let go of what it holds. A hook installed after that runs at once.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/openai_errors.hpp"
 #include "core/domain.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -20,6 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kGenerationsPath = "/api/v1/generations";
+constexpr const char* kOpenAiGenerationsPath = "/v1/images/generations";
 // Kept back from the deadline to render the response and post it to the runtime API.
 constexpr std::int64_t kResponseReserveMs = 1000;
 // A generation is not started with less time than this left: even the built-in generator's
@@ -28,6 +30,14 @@ constexpr std::int64_t kMinimumGenerationMs = 2000;
 // How often the job is read back while waiting, in case a status event was missed (another
 // process may run the job when workers share the database).
 constexpr auto kJobPollInterval = std::chrono::milliseconds(1000);
+
+// An error in the shape the caller's API uses: OpenAI's under /v1, RenderMart's elsewhere.
+http::Response error_for(const http::Request& request, const Error& error) {
+  auto response = request.path.rfind("/v1/", 0) == 0 ? api::openai_error(error)
+                                                     : http::error_response(error);
+  response.set_header("X-Request-Id", request.request_id);
+  return response;
+}
 
 std::int64_t time_left(std::int64_t deadline_ms) {
   return deadline_ms - kResponseReserveMs - now_millis();
@@ -109,20 +119,22 @@ std::string InvocationHandler::handle(const std::string& event_json, std::int64_
 }
 
 http::Response InvocationHandler::respond(http::Request& request, std::int64_t deadline_ms) {
-  const bool generation = request.method == http::Method::POST && request.path == kGenerationsPath;
+  const bool generation =
+      request.method == http::Method::POST &&
+      (request.path == kGenerationsPath || request.path == kOpenAiGenerationsPath);
   if (generation && time_left(deadline_ms) < kMinimumGenerationMs) {
     // Nothing is queued: no worker would ever take the job.
-    auto response = http::error_response(Error(
-        ErrorCode::unavailable,
-        "this function invocation has " + std::to_string(std::max<std::int64_t>(0, time_left(deadline_ms))) +
-            " ms left, too little to generate: raise the function's timeout"));
-    response.set_header("X-Request-Id", request.request_id);
-    return response;
+    const auto left = std::max<std::int64_t>(0, time_left(deadline_ms));
+    return error_for(request, Error(ErrorCode::unavailable,
+                                    "this function invocation has " + std::to_string(left) +
+                                        " ms left, too little to generate: raise the function's "
+                                        "timeout"));
   }
   auto response = router_.handle(request);
   if (generation && response.status == 202) {
     return run_generation(request, std::move(response), deadline_ms);
   }
+  if (response.deferred) return finish_deferred(request, std::move(response), deadline_ms);
   if (response.events) return collect_events(std::move(response), deadline_ms);
   return response;
 }
@@ -177,16 +189,41 @@ http::Response InvocationHandler::run_generation(const http::Request& request,
     status = job_status(current);
     if (status != JobStatus::succeeded) {
       spdlog::warn("generation {} canceled: the function's deadline came first", job_id);
-      current = http::error_response(Error(
-          ErrorCode::unavailable,
-          "generation " + job_id +
-              " could not finish before this function's deadline and was canceled: raise the "
-              "function's timeout, or ask for fewer, smaller images or fewer steps"));
-      current.set_header("X-Request-Id", request.request_id);
+      current = error_for(
+          request, Error(ErrorCode::unavailable,
+                         "generation " + job_id +
+                             " could not finish before this function's deadline and was canceled: "
+                             "raise the function's timeout, or ask for fewer, smaller images or "
+                             "fewer steps"));
     }
   }
   current.set_header("Location", location);
   return current;
+}
+
+http::Response InvocationHandler::finish_deferred(const http::Request& request,
+                                                  http::Response pending,
+                                                  std::int64_t deadline_ms) {
+  const auto deferred = std::move(pending.deferred);
+  const auto location = pending.header("Location").value_or("");
+  // The response waits for a job that only these workers can run.
+  auto workers = make_workers_();
+  workers->start();
+  std::optional<http::Response> response;
+  while (!response && time_left(deadline_ms) > 0) {
+    response = deferred->wait_for(wait_slice(deadline_ms, kJobPollInterval));
+    if (!response) deferred->poll();
+  }
+  workers->stop();
+  if (response) return std::move(*response);
+
+  deferred->abandon();
+  if (!location.empty()) follow_up(request, http::Method::POST, location + "/cancel");
+  spdlog::warn("{} canceled: the function's deadline came first", location);
+  return error_for(request, Error(ErrorCode::unavailable,
+                                  "the generation could not finish before this function's deadline "
+                                  "and was canceled: raise the function's timeout, or ask for "
+                                  "fewer, smaller images"));
 }
 
 http::Response InvocationHandler::collect_events(http::Response response,

@@ -6,6 +6,8 @@
 //   inside the invocation (on a worker pool that lives only as long as the request) and answers
 //   200 with the finished generation; a job that cannot finish before the function's deadline
 //   is canceled and answered 503. With too little time left, no job is created at all.
+//   The same holds for the OpenAI-compatible POST /v1/images/generations, whose response waits
+//   for its job (a deferred response).
 // - Responses cannot stream, so an event stream (SSE) is collected until it closes or the
 //   deadline nears, and sent as one body.
 
@@ -40,6 +42,8 @@ class InvocationHandler {
   http::Response respond(http::Request& request, std::int64_t deadline_ms);
   http::Response run_generation(const http::Request& request, http::Response accepted,
                                 std::int64_t deadline_ms);
+  http::Response finish_deferred(const http::Request& request, http::Response pending,
+                                 std::int64_t deadline_ms);
   http::Response collect_events(http::Response response, std::int64_t deadline_ms);
   // Routes a follow-up request (GET or POST on `target`) with the caller's credentials.
   http::Response follow_up(const http::Request& original, http::Method method,

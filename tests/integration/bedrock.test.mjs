@@ -10,33 +10,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import { startChildServer } from './lib/child_server.mjs';
+import { CORE, NOVA, SD35, TITAN, ULTRA, bedrockEnv, startLocalBedrock } from './lib/bedrock.mjs';
 import { decodePng, parsePng } from './lib/media.mjs';
 import {
   Server, createGeneration, expectError, expectStatus, register, runBinary, uniqueEmail, waitFor,
 } from './lib/server.mjs';
-
-const TITAN = 'amazon.titan-image-generator-v2:0';
-const NOVA = 'amazon.nova-canvas-v1:0';
-const SD35 = 'stability.sd3-5-large-v1:0';
-const CORE = 'stability.stable-image-core-v1:1';
-const ULTRA = 'stability.stable-image-ultra-v1:1';
-
-function bedrockEnv(bedrock, extra = {}) {
-  return {
-    RENDERMART_BEDROCK_REGION: bedrock.region,
-    RENDERMART_BEDROCK_ENDPOINT: bedrock.endpoint,
-    RENDERMART_BEDROCK_CONTROL_ENDPOINT: bedrock.endpoint,
-    RENDERMART_BEDROCK_MODELS: [SD35, CORE, ULTRA, NOVA, TITAN].join(','),
-    // One attempt per job: what a failed attempt records is what the tests see.
-    RENDERMART_MAX_ATTEMPTS: '1',
-    AWS_ACCESS_KEY_ID: bedrock.access_key_id,
-    AWS_SECRET_ACCESS_KEY: bedrock.secret_access_key,
-    AWS_REGION: bedrock.region,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...extra,
-  };
-}
 
 // The fraction of a stored PNG that RenderMart's mask rule calls "repaint" (luma at least half).
 async function repaintFraction(server, cookie, image) {
@@ -68,7 +46,7 @@ describe('Amazon Bedrock provider', { timeout: 300_000 }, () => {
   }
 
   before(async () => {
-    bedrock = await startChildServer('bedrock/server.mjs');
+    bedrock = await startLocalBedrock();
     server = new Server({ name: 'bedrock', env: bedrockEnv(bedrock) });
     await server.start();
     cookie = await register(server, uniqueEmail('bedrock'));
@@ -236,6 +214,29 @@ describe('Amazon Bedrock provider', { timeout: 300_000 }, () => {
       await impatient.stop();
     }
     assert.equal((await take()).length, 1);
+  });
+
+  test('canceling a job abandons its Bedrock invocation without waiting for the answer', async () => {
+    // A 3 s lease: the worker hears of the cancel request within a second (a third of it).
+    const quick = new Server({ name: 'bedrock-cancel', env: bedrockEnv(bedrock, { RENDERMART_LEASE_SECONDS: '3' }) });
+    await quick.start();
+    try {
+      const owner = await register(quick, uniqueEmail('bedrock-cancel'));
+      await take();
+      await bedrock.command({ delay_ms: 30_000, count: 1 });
+      const job = await createGeneration(quick, owner, { model: CORE, prompt: 'a sunrise that never comes' });
+      // The invocation is in flight once the local Bedrock has it (it answers 30 s later).
+      const inFlightBy = Date.now() + 30_000;
+      while ((await take()).length === 0) {
+        assert.ok(Date.now() < inFlightBy, 'the invocation never reached the local Bedrock');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expectStatus(await quick.api('POST', `/api/v1/generations/${job.id}/cancel`, { cookie: owner }), 200, 'cancel');
+      const canceled = await waitFor(quick, owner, job.id, 'canceled', { timeoutMs: 10_000 });
+      assert.deepEqual(canceled.images, []);
+    } finally {
+      await quick.stop();
+    }
   });
 
   test('image tasks work on the user\'s own images and send the documented bodies', async () => {

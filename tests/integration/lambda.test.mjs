@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { backendEnv } from './lib/backends.mjs';
+import { CORE, bedrockEnv, startLocalBedrock } from './lib/bedrock.mjs';
 import { LambdaRuntimeApi, httpApiEvent, restApiEvent } from './lib/lambda_runtime.mjs';
 import { isPng, isWebp, parsePng } from './lib/media.mjs';
 import { BIN, DEFAULT_PASSWORD, assertBinary, makeTempDir, uniqueEmail } from './lib/server.mjs';
@@ -42,18 +43,22 @@ async function signUp(runtime, tag) {
 describe('rendermart lambda', () => {
   let runtime;
   let child;
+  // A model whose answers the tests can hold back, so that a generation outlasts the deadline.
+  let bedrock;
 
   before(async () => {
     assertBinary();
     runtime = await new LambdaRuntimeApi().start();
+    bedrock = await startLocalBedrock();
     const dataDir = makeTempDir('lambda');
-    child = startLambda(runtime, { RENDERMART_DATA_DIR: dataDir, ...(await backendEnv(dataDir)) });
+    child = startLambda(runtime, { RENDERMART_DATA_DIR: dataDir, ...(await backendEnv(dataDir)), ...bedrockEnv(bedrock) });
   });
 
   after(async () => {
     child.kill('SIGKILL');
     await child.exited;
     await runtime.stop();
+    await bedrock.stop();
   });
 
   test('answers payload 2.0 and 1.0 events through the API routes', async () => {
@@ -163,6 +168,36 @@ describe('rendermart lambda', () => {
     assert.equal(foreign.json.statusCode, 404);
   });
 
+  test('answers the OpenAI-compatible endpoint once its job has run inside the invocation', async () => {
+    const session = await signUp(runtime, 'lambda-openai');
+    const key = await runtime.invoke(httpApiEvent('POST', '/api/v1/keys', {
+      headers: { 'content-type': 'application/json' }, cookies: [session],
+      body: JSON.stringify({ name: 'lambda' }),
+    }));
+    assert.equal(key.json.statusCode, 201, key.json.body);
+    const bearer = `Bearer ${json(key).secret}`;
+
+    const answer = await runtime.invoke(httpApiEvent('POST', '/v1/images/generations', {
+      headers: { 'content-type': 'application/json', authorization: bearer },
+      body: JSON.stringify({ model: 'procedural', prompt: 'a lighthouse on a cliff', n: 1, size: '256x192', response_format: 'b64_json' }),
+    }));
+    assert.equal(answer.json.statusCode, 200, answer.json.body);
+    const png = Buffer.from(json(answer).data[0].b64_json, 'base64');
+    assert.ok(isPng(png));
+    assert.equal(parsePng(png).width, 256);
+
+    await bedrock.command({ delay_ms: 30_000, count: 1 });
+    const late = await runtime.invoke(httpApiEvent('POST', '/v1/images/generations', {
+      headers: { 'content-type': 'application/json', authorization: bearer },
+      body: JSON.stringify({ model: CORE, prompt: 'a sunrise that takes all day' }),
+    }), { deadlineMs: Date.now() + 3300 });
+    assert.equal(late.json.statusCode, 503, late.json.body);
+    assert.match(json(late).error.message, /could not finish before this function's deadline and was canceled/);
+    assert.equal(json(late).error.type, 'server_error', 'an error in OpenAI\'s shape');
+    const list = await runtime.invoke(httpApiEvent('GET', '/api/v1/generations', { cookies: [session] }));
+    assert.deepEqual(json(list).items.map((job) => job.status), ['canceled', 'succeeded']);
+  });
+
   test('refuses a generation it has no time for, and creates no job', async () => {
     const session = await signUp(runtime, 'lambda-late');
     const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
@@ -178,10 +213,11 @@ describe('rendermart lambda', () => {
 
   test('cancels a generation that cannot finish before the deadline, and says so', async () => {
     const session = await signUp(runtime, 'lambda-deadline');
-    // The largest request takes several seconds here; the function has about 2.3 s for it.
+    // The model answers in 30 s; the function has about 2.3 s for it.
+    await bedrock.command({ delay_ms: 30_000, count: 1 });
     const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
       headers: { 'content-type': 'application/json' }, cookies: [session],
-      body: JSON.stringify({ prompt: 'a city at night under stars by the sea', seed: 3, width: 2048, height: 2048, count: 4, steps: 50 }),
+      body: JSON.stringify({ model: CORE, prompt: 'a sunrise that takes all day', seed: 3 }),
     }), { deadlineMs: Date.now() + 3300 });
     assert.equal(late.json.statusCode, 503, late.json.body);
     assert.match(json(late).error.message, /could not finish before this function's deadline and was canceled/);

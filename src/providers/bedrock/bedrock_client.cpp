@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "providers/cloud_call.hpp"
+
 namespace rendermart {
 namespace {
 
@@ -92,7 +94,8 @@ aws::Credentials BedrockClient::credentials() const {
 
 aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::string& method,
                                       const std::string& path, const aws::QueryList& query,
-                                      const std::string& body) const {
+                                      const std::string& body,
+                                      const std::atomic<bool>* cancel) const {
   aws::SignableRequest signable{
       .method = method, .path = path, .query = query, .payload_hash = aws::sha256_hex(body)};
   signable.headers.emplace_back("host", host_of(endpoint));
@@ -106,20 +109,20 @@ aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::st
   request.headers = std::move(signable.headers);
   request.body = body;
   request.timeout = options_.timeout;
+  request.cancel = cancel;
   return aws::send(request);
 }
 
-std::string BedrockClient::invoke_model(const std::string& model_id,
-                                        const std::string& body) const {
+std::string BedrockClient::invoke_model(const std::string& model_id, const std::string& body,
+                                        const std::atomic<bool>* cancel) const {
   const std::string path = "/model/" + model_id + "/invoke";
   aws::HttpResponse response;
   try {
-    response = aws::with_retries(
-        options_.retry, [&] { return send(options_.runtime_endpoint, "POST", path, {}, body); });
+    response = aws::with_retries(options_.retry, [&] {
+      return send(options_.runtime_endpoint, "POST", path, {}, body, cancel);
+    });
   } catch (const aws::TransportError& e) {
-    throw Error(ErrorCode::provider_error,
-                std::string("Bedrock model '") + model_id + "' in " + options_.region +
-                    (e.timed_out() ? " did not answer in time: " : " is unreachable: ") + e.what());
+    throw transport_failure(e, "Bedrock model '" + model_id + "' in " + options_.region);
   }
   if (response.status != 200) {
     // Rejected credentials may have expired meanwhile: the next call loads them again.

@@ -6,6 +6,7 @@
 // calls on the control plane (foundation models), each signed with SigV4 for the service "bedrock"
 // with the shared credential chain.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -43,8 +44,9 @@ class BedrockClient {
 
   // InvokeModel with a JSON body; returns the model's JSON answer. Retries as the options say,
   // then throws invoke_error(...) for a failed answer, provider_error when Bedrock cannot be
-  // reached or does not answer in time. Thread-safe.
-  std::string invoke_model(const std::string& model_id, const std::string& body) const;
+  // reached or does not answer in time, canceled when `cancel` is set meanwhile. Thread-safe.
+  std::string invoke_model(const std::string& model_id, const std::string& body,
+                           const std::atomic<bool>* cancel = nullptr) const;
   // One InvokeModel, no retries, the answer as it is (for `rendermart providers check`).
   aws::HttpResponse invoke_once(const std::string& model_id, const std::string& body) const;
   // A GET on the control plane with retries; the answer as it is. Throws provider_error when
@@ -58,7 +60,7 @@ class BedrockClient {
  private:
   aws::HttpResponse send(const std::string& endpoint, const std::string& method,
                          const std::string& path, const aws::QueryList& query,
-                         const std::string& body) const;
+                         const std::string& body, const std::atomic<bool>* cancel = nullptr) const;
 
   BedrockOptions options_;
   std::shared_ptr<aws::CredentialsCache> credentials_;

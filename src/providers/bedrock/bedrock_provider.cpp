@@ -41,10 +41,10 @@ std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,
     if (model->format == BedrockFormat::amazon_image) {
       const auto body = amazon_image_request(params, inputs, seed, !model->info.styles.empty());
       images.push_back(
-          amazon_image_response(client_->invoke_model(params.model, body), params.model));
+          amazon_image_response(client_->invoke_model(params.model, body, &cancel), params.model));
     } else {
       const auto body = stability_request(params, inputs, seed);
-      images.push_back(stability_response(client_->invoke_model(params.model, body), params.model));
+      images.push_back(stability_response(client_->invoke_model(params.model, body, &cancel), params.model));
     }
     if (progress) progress(static_cast<double>(i + 1) / params.count);
   }

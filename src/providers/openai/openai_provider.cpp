@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/list_setting.hpp"
+#include "providers/cloud_call.hpp"
 #include "providers/image_payload.hpp"
 
 namespace rendermart {
@@ -216,14 +217,13 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
     request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
   request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   request.timeout = options_.timeout;
+  request.cancel = &cancel;
 
   aws::HttpResponse response;
   try {
     response = aws::with_retries(options_.retry, [&] { return aws::send(request); });
   } catch (const aws::TransportError& e) {
-    throw Error(
-        ErrorCode::provider_error,
-        where + (e.timed_out() ? " did not answer in time: " : " is unreachable: ") + e.what());
+    throw transport_failure(e, where);
   }
   if (response.status != 200) throw answer_error(response, where);
 
@@ -239,11 +239,12 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
       aws::HttpRequest download;
       download.url = item["url"].get<std::string>();
       download.timeout = options_.timeout;
+      download.cancel = &cancel;
       aws::HttpResponse file;
       try {
         file = aws::with_retries(options_.retry, [&] { return aws::send(download); });
       } catch (const aws::TransportError& e) {
-        throw Error(ErrorCode::provider_error, where + ": cannot download an image: " + e.what());
+        throw transport_failure(e, where + " (an image download)");
       }
       if (file.status != 200) {
         throw Error(ErrorCode::provider_error,

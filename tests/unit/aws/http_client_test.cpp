@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "aws/http_client.hpp"
 #include "local_http_server.hpp"
@@ -34,6 +35,29 @@ TEST(HttpClient, RefusedConnectionIsATransportError) {
   std::string url;
   { url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url(); }
   EXPECT_THROW(send({.url = url + "/"}), TransportError);
+}
+
+TEST(HttpClient, SettingTheCancelFlagAbandonsAnExchangeThatIsWaitingForItsAnswer) {
+  LocalHttpServer server([](const LocalRequest&) {
+    std::this_thread::sleep_for(3s);
+    return LocalResponse{200, "late", {}};
+  });
+  std::atomic<bool> cancel = false;
+  std::thread canceler([&] {
+    std::this_thread::sleep_for(100ms);
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    send({.url = server.url() + "/", .cancel = &cancel});
+    ADD_FAILURE() << "a canceled exchange returned a response";
+  } catch (const TransportError& e) {
+    EXPECT_TRUE(e.canceled());
+    EXPECT_FALSE(e.timed_out());
+  }
+  // libcurl looks at the flag about once a second; the answer would take 3 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  canceler.join();
 }
 
 TEST(HttpClient, ErrorCodeFromXmlJsonOrHeader) {
@@ -96,6 +120,16 @@ TEST(Retry, TransportErrorsAreRetriedThenRethrown) {
                }),
                TransportError);
   EXPECT_EQ(calls, quick.max_attempts);
+}
+
+TEST(Retry, CanceledExchangesAreNotRetried) {
+  int calls = 0;
+  EXPECT_THROW(with_retries(quick, [&]() -> HttpResponse {
+                 ++calls;
+                 throw TransportError("canceled", TransportError::Reason::canceled);
+               }),
+               TransportError);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(Retry, TotalTimeIsBounded) {

@@ -1,0 +1,13 @@
+#pragma once
+
+// Errors in the shape OpenAI's API gives them ({"error": {"code", "message", "param", "type"}}),
+// for the OpenAI-compatible routes under /v1 and whoever answers for them (the Lambda runtime).
+
+#include "core/error.hpp"
+#include "http/message.hpp"
+
+namespace rendermart::api {
+
+http::Response openai_error(const Error& error);
+
+}  // namespace rendermart::api
