@@ -10,6 +10,9 @@ packages=(
   libcurl4-openssl-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl chromium
+  # The local diffusion engine: libtorch (CPU), an optimised BLAS for its float32 matrix
+  # products (Debian's libtorch otherwise uses the reference BLAS), utf8proc for the tokenizer.
+  libtorch-dev libopenblas0-openmp libutf8proc-dev
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

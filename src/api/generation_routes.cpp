@@ -44,13 +44,17 @@ std::string render_job(GenerationService& generations, const Job& job) {
   return w.take();
 }
 
-std::string render_progress(const std::string& id, double progress) {
+std::string render_progress(const std::string& id, double progress, const std::string& preview) {
   JsonWriter w;
   w.begin_object();
   w.key("id");
   w.value(id);
   w.key("progress");
   w.value(progress);
+  if (!preview.empty()) {
+    w.key("preview");
+    w.value(preview);
+  }
   w.end_object();
   return w.take();
 }
@@ -79,7 +83,7 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
                       const JobEvent& event) {
         if (*finished) return;
         if (event.type == JobEvent::Type::progress) {
-          channel->push(sse("progress", render_progress(id, event.progress)));
+          channel->push(sse("progress", render_progress(id, event.progress, event.preview)));
           return;
         }
         try {

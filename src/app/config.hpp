@@ -33,9 +33,15 @@ struct Config {
   int presign_seconds = 300;
   std::string log_level = "info";
   std::string log_format = "json";
+
+  // The local diffusion engine (src/diffusion).
+  std::string models_dir;               // empty: no local models
+  std::string diffusion_dtype = "auto"; // auto | float32 | bfloat16
+  int diffusion_threads = 0;            // 0: one per CPU core
+  std::string diffusion_decoder = "vae";  // vae | taesd
 };
 
-enum class ConfigGroup { server, workers, storage, logging };
+enum class ConfigGroup { server, workers, storage, logging, models };
 
 // Adds the flags (with their environment variables) of the given groups to a command.
 void add_config_options(CLI::App& command, Config& config, std::initializer_list<ConfigGroup> groups);

@@ -18,12 +18,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Config config;
   const auto all = {ConfigGroup::server, ConfigGroup::workers, ConfigGroup::storage,
-                    ConfigGroup::logging};
+                    ConfigGroup::logging, ConfigGroup::models};
 
   auto* serve = app.add_subcommand("serve", "All in one: API, workers and the web app");
   add_config_options(*serve, config, all);
   auto* api = app.add_subcommand("api", "HTTP API only (scale out behind a load balancer)");
-  add_config_options(*api, config, {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging});
+  add_config_options(*api, config, {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging,
+                                    ConfigGroup::models});
   auto* worker = app.add_subcommand("worker", "Generation workers only (health and metrics on --port)");
   add_config_options(*worker, config, all);
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
   generate->add_option("--count", generate_options.count, "Images to make")->capture_default_str();
   generate->add_option("-o,--output", generate_options.output, "PNG file to write")
       ->capture_default_str();
-  add_config_options(*generate, config, {ConfigGroup::logging});
+  add_config_options(*generate, config, {ConfigGroup::logging, ConfigGroup::models});
 
   auto* user = app.add_subcommand("user", "Manage users");
   user->require_subcommand(1);
@@ -68,6 +69,11 @@ int main(int argc, char** argv) {
   try {
     if (*version) {
       std::cout << "rendermart " << RENDERMART_VERSION << "\n";
+#if RENDERMART_WITH_DIFFUSION
+      std::cout << "local diffusion engine: libtorch\n";
+#else
+      std::cout << "local diffusion engine: none (built without libtorch)\n";
+#endif
       return 0;
     }
     if (*config_command) {

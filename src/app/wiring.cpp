@@ -10,6 +10,10 @@
 #include "core/error.hpp"
 #include "http/static_files.hpp"
 #include "providers/procedural/procedural_provider.hpp"
+#if RENDERMART_WITH_DIFFUSION
+#include "diffusion/runtime.hpp"
+#include "providers/local/local_provider.hpp"
+#endif
 
 namespace rendermart {
 namespace {
@@ -37,11 +41,47 @@ std::optional<std::filesystem::path> find_web_dir(const Config& config) {
   return std::nullopt;
 }
 
+// The local diffusion engine's models, when a models folder is configured.
+void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics) {
+  if (config.models_dir.empty()) return;
+#if RENDERMART_WITH_DIFFUSION
+  auto provider = std::make_shared<LocalProvider>(LocalProviderOptions{
+      config.models_dir, config.diffusion_dtype, config.diffusion_threads, config.diffusion_decoder});
+  catalog.add(provider);
+  if (!metrics) return;
+  metrics->describe("rendermart_diffusion_memory_bytes", "gauge",
+                    "Memory of the local diffusion engine: process resident set (and its peak), "
+                    "tensor blocks in use (and their peak) and kept for reuse");
+  metrics->describe("rendermart_diffusion_model_weight_bytes", "gauge",
+                    "Weights in memory of each loaded local model");
+  metrics->add_collector([provider](Metrics& m) {
+    const auto usage = diffusion::memory_usage();
+    const auto set = [&](const char* kind, std::size_t bytes) {
+      m.set("rendermart_diffusion_memory_bytes", {{"kind", kind}}, static_cast<double>(bytes));
+    };
+    set("resident", usage.resident_bytes);
+    set("peak_resident", usage.peak_resident_bytes);
+    set("activations", usage.activation_bytes);
+    set("peak_activations", usage.peak_activation_bytes);
+    set("cached", usage.cached_bytes);
+    for (const auto& model : provider->loaded_models()) {
+      m.set("rendermart_diffusion_model_weight_bytes", {{"model", model.id}},
+            static_cast<double>(model.weight_bytes));
+    }
+  });
+#else
+  (void)metrics;
+  spdlog::warn("RENDERMART_MODELS_DIR is set, but this build has no local diffusion engine "
+               "(libtorch-dev was not found when it was built): no local models are offered");
+#endif
+}
+
 }  // namespace
 
-std::unique_ptr<ModelCatalog> build_catalog(const Config& config) {
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metrics) {
   auto catalog = std::make_unique<ModelCatalog>();
   catalog->add(std::make_shared<ProceduralProvider>());
+  add_local_provider(*catalog, config, metrics);
   catalog->model(config.default_model);  // throws for a default that no provider offers
   return catalog;
 }
@@ -50,7 +90,7 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   store = open_store(config.database_url);
   store->migrate();
   blobs = open_blob_store(config.storage_url);
-  catalog = build_catalog(config);
+  catalog = build_catalog(config, &metrics);
   events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(
       *store, AccountOptions{config.registration == "open",

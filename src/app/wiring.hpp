@@ -21,8 +21,9 @@
 
 namespace rendermart {
 
-// The built-in providers (and, once configured, the others).
-std::unique_ptr<ModelCatalog> build_catalog(const Config& config);
+// The built-in providers (and, once configured, the others). With `metrics`, providers that
+// report figures (the local engine's memory) register them there.
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metrics = nullptr);
 
 // The whole platform in one process. Members are declared in dependency order, so destruction
 // runs from the outermost part inwards.

@@ -22,6 +22,7 @@ enum class ErrorCode {
   rate_limited,
   canceled,             // the job was canceled
   provider_error,       // the model provider failed
+  model_error,          // a model's files are missing, corrupt, or of an unsupported architecture
   content_filtered,     // the provider refused the prompt or the result
   storage_error,        // the blob store failed
   unavailable,          // a dependency (database, storage) is unreachable

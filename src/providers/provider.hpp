@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,15 @@ struct ModelInfo {
   std::uint32_t max_seed = 4294967295u;
 };
 
-// Called with values in [0, 1] as work advances; may be called from the generating thread only.
-using ProgressFn = std::function<void(double)>;
+// How far a generation is: fraction in [0, 1], and, when the provider can make one cheaply, a
+// small picture of the image as it forms (e.g. one pixel per latent pixel).
+struct ProgressUpdate {
+  double fraction = 0;
+  std::optional<RawImage> preview;
+};
+
+// Called as work advances, from the generating thread only.
+using ProgressFn = std::function<void(const ProgressUpdate&)>;
 
 // Set by another thread; a provider checks it between steps and then throws
 // Error(ErrorCode::canceled).

@@ -387,7 +387,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "content_filtered" | "storage_error" | "unavailable" | "internal";
+                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "model_error" | "content_filtered" | "storage_error" | "unavailable" | "internal";
                 message: string;
                 /** @description The request field at fault (JSON member or query parameter), when one is. */
                 field?: string;
