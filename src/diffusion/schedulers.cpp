@@ -89,6 +89,13 @@ double alpha_at(const NoiseSchedule& schedule, double t, double final_alpha) {
   return t >= 0 ? schedule.alpha_cumprod(static_cast<int>(t)) : final_alpha;
 }
 
+// x0 noised to training timestep t: sqrt(ᾱ) x0 + sqrt(1 - ᾱ) noise.
+at::Tensor noise_to_timestep(const NoiseSchedule& schedule, double t, const at::Tensor& x0,
+                             const at::Tensor& noise) {
+  const double alpha = schedule.alpha_cumprod(static_cast<int>(t));
+  return x0 * f32(std::sqrt(alpha)) + noise * f32(std::sqrt(1 - alpha));
+}
+
 at::Tensor predict_x0(const std::string& prediction, const at::Tensor& model_output,
                       const at::Tensor& x, double alpha) {
   const double a = f32(std::sqrt(alpha));
@@ -133,8 +140,7 @@ class DdimScheduler : public Scheduler {
   }
 
   at::Tensor add_noise(const at::Tensor& x0, const at::Tensor& noise, int step) const override {
-    const double alpha = schedule_.alpha_cumprod(static_cast<int>(timesteps_[static_cast<std::size_t>(step)]));
-    return x0 * f32(std::sqrt(alpha)) + noise * f32(std::sqrt(1 - alpha));
+    return noise_to_timestep(schedule_, timesteps_[static_cast<std::size_t>(step)], x0, noise);
   }
 
  private:
@@ -269,8 +275,7 @@ class LcmScheduler : public Scheduler {
   }
 
   at::Tensor add_noise(const at::Tensor& x0, const at::Tensor& noise, int step) const override {
-    const double alpha = schedule_.alpha_cumprod(static_cast<int>(timesteps_[static_cast<std::size_t>(step)]));
-    return x0 * f32(std::sqrt(alpha)) + noise * f32(std::sqrt(1 - alpha));
+    return noise_to_timestep(schedule_, timesteps_[static_cast<std::size_t>(step)], x0, noise);
   }
 
  private:

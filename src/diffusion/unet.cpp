@@ -68,6 +68,18 @@ UNet::Transformer UNet::load_transformer(const Loader& loader, int channels, int
   return t;
 }
 
+void UNet::load_layer(Block& block, const Loader& loader, const UNetBlockConfig& spec, int i,
+                      int in_channels) const {
+  block.resnets.push_back(ResnetBlock::load(loader / "resnets" / std::to_string(i), in_channels,
+                                            spec.out_channels, config_.time_embed_dim(),
+                                            config_.norm_groups, config_.norm_eps));
+  if (spec.cross_attention) {
+    block.attentions.push_back(load_transformer(loader / "attentions" / std::to_string(i),
+                                                spec.out_channels, spec.heads,
+                                                spec.transformer_layers));
+  }
+}
+
 UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype)
     : config_(config), dtype_(dtype) {
   const Loader root{weights, dtype, ""};
@@ -88,14 +100,7 @@ UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype
     const auto loader = root / "down_blocks" / std::to_string(b);
     Block block;
     for (int i = 0; i < spec.layers; ++i) {
-      const int in = i == 0 ? spec.in_channels : spec.out_channels;
-      block.resnets.push_back(ResnetBlock::load(loader / "resnets" / std::to_string(i), in,
-                                                spec.out_channels, temb, groups, eps));
-      if (spec.cross_attention) {
-        block.attentions.push_back(load_transformer(loader / "attentions" / std::to_string(i),
-                                                    spec.out_channels, spec.heads,
-                                                    spec.transformer_layers));
-      }
+      load_layer(block, loader, spec, i, i == 0 ? spec.in_channels : spec.out_channels);
     }
     if (spec.resample) {
       auto conv = Conv2d::load(loader / "downsamplers" / "0" / "conv", spec.out_channels,
@@ -123,14 +128,7 @@ UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype
     Block block;
     for (int i = 0; i < spec.layers; ++i) {
       const int skip = i == spec.layers - 1 ? spec.in_channels : spec.out_channels;
-      const int in = (i == 0 ? spec.prev_out_channels : spec.out_channels) + skip;
-      block.resnets.push_back(ResnetBlock::load(loader / "resnets" / std::to_string(i), in,
-                                                spec.out_channels, temb, groups, eps));
-      if (spec.cross_attention) {
-        block.attentions.push_back(load_transformer(loader / "attentions" / std::to_string(i),
-                                                    spec.out_channels, spec.heads,
-                                                    spec.transformer_layers));
-      }
+      load_layer(block, loader, spec, i, (i == 0 ? spec.prev_out_channels : spec.out_channels) + skip);
     }
     if (spec.resample) block.upsample = Upsample::load(loader / "upsamplers" / "0", spec.out_channels);
     up_.push_back(std::move(block));

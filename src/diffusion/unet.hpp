@@ -53,6 +53,9 @@ class UNet {
   };
 
   Transformer load_transformer(const Loader& loader, int channels, int heads, int layers) const;
+  // Resnet i of a block (and its transformer, in cross-attention blocks).
+  void load_layer(Block& block, const Loader& loader, const UNetBlockConfig& spec, int i,
+                  int in_channels) const;
   at::Tensor time_embedding(const at::Tensor& timesteps, const at::Tensor& guidance) const;
 
   UNetConfig config_;

@@ -530,6 +530,12 @@ export interface components {
         ProgressEvent: {
             id: string;
             progress: number;
+            /**
+             * @description A small picture of the image as it forms (at most 96 pixels on its longest side), as a
+             *     WebP data URL. Sent by models that can make one cheaply (the local diffusion models),
+             *     at most about four times a second; absent otherwise.
+             */
+            preview?: string;
         };
         GenerationPage: {
             items: components["schemas"]["Generation"][];
