@@ -1,5 +1,6 @@
 #include "diffusion/engine.hpp"
 
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -57,6 +58,8 @@ const ModelFolder& DiffusionModel::folder() const { return model_->folder(); }
 RawImage DiffusionModel::generate(const ImageRequest& request,
                                   const std::function<void(const StepProgress&)>& on_step,
                                   const std::function<bool()>& canceled) const {
+  // OpenMP thread counts are per calling thread: give this one (a worker) the engine's count.
+  at::init_num_threads();
   c10::InferenceMode guard;
   const auto& folder = model_->folder();
   const int factor = folder.vae_scale_factor();

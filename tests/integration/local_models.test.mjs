@@ -13,6 +13,7 @@ import {
   register, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { isWebp, parsePng, pngPixels, sha256 } from './lib/media.mjs';
+import { SpecValidator } from './lib/openapi.mjs';
 
 const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
 const hasEngine = fs.existsSync(BIN) &&
@@ -59,8 +60,10 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     const ids = list.map((m) => m.id);
     assert.ok(ids.includes('procedural'));
     assert.ok(!ids.includes('broken'), `broken model listed: ${ids}`);
+    const validator = new SpecValidator();
     for (const id of ['tiny-sd1', 'tiny-sd2']) {
       const model = list.find((m) => m.id === id);
+      assert.equal(validator.validateSchema('Model', model), null, `${id} matches the OpenAPI file`);
       assert.ok(model, `${id} in ${ids}`);
       assert.equal(model.kind, 'local');
       assert.equal(model.provider, 'local');
@@ -81,6 +84,10 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     assert.ok(progress.length >= 1, `progress events: ${stream.events.map((e) => e.event)}`);
     const previews = progress.filter((e) => e.data.preview);
     assert.ok(previews.length >= 1, 'at least one progress event carries a preview');
+    const validator = new SpecValidator();
+    for (const e of progress) {
+      assert.equal(validator.validateSchema('ProgressEvent', e.data), null, 'a progress event matches the OpenAPI file');
+    }
     for (const e of previews) decodePreview(e.data.preview);
     const done = stream.events.at(-1);
     assert.equal(done.event, 'done');
@@ -137,10 +144,10 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('RENDERMART_')) delete env[k];
     const stdout = execFileSync(BIN, ['generate', 'a red fox', '-m', 'tiny-sd1', '--models-dir', models,
-      '--size', '64x48', '--steps', '3', '--seed', '5', '-o', out], { env, encoding: 'utf8', timeout: 280_000 });
-    assert.match(stdout, /64x48, seed 5/);
+      '--size', '72x64', '--steps', '3', '--seed', '5', '-o', out], { env, encoding: 'utf8', timeout: 280_000 });
+    assert.match(stdout, /72x64, seed 5/);
     const png = parsePng(fs.readFileSync(out));
-    assert.equal(png.width, 64);
-    assert.equal(png.height, 48);
+    assert.equal(png.width, 72);
+    assert.equal(png.height, 64);
   });
 });

@@ -1,5 +1,6 @@
 #include "providers/local/local_provider.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
