@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     });
     const auto memory = memory_usage();
     out["peak_resident_bytes"] = memory.peak_resident_bytes;
-    out["peak_activation_bytes"] = memory.peak_activation_bytes;
+    out["peak_tensor_bytes"] = memory.peak_tensor_bytes;
     std::cout << out.dump() << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "diffusion_bench: " << e.what() << "\n";

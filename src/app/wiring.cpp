@@ -51,7 +51,8 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
   if (!metrics) return;
   metrics->describe("rendermart_diffusion_memory_bytes", "gauge",
                     "Memory of the local diffusion engine: process resident set (and its peak), "
-                    "tensor blocks in use (and their peak) and kept for reuse");
+                    "large tensor blocks in use (activations and converted weights; and their "
+                    "peak) and kept for reuse");
   metrics->describe("rendermart_diffusion_model_weight_bytes", "gauge",
                     "Weights in memory of each loaded local model");
   metrics->add_collector([provider](Metrics& m) {
@@ -61,8 +62,8 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
     };
     set("resident", usage.resident_bytes);
     set("peak_resident", usage.peak_resident_bytes);
-    set("activations", usage.activation_bytes);
-    set("peak_activations", usage.peak_activation_bytes);
+    set("tensors", usage.tensor_bytes);
+    set("peak_tensors", usage.peak_tensor_bytes);
     set("cached", usage.cached_bytes);
     for (const auto& model : provider->loaded_models()) {
       m.set("rendermart_diffusion_model_weight_bytes", {{"model", model.id}},
