@@ -46,6 +46,7 @@ nlohmann::json time_runs(int runs, F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  restart_with_huge_pages(argv);
   if (argc < 2) {
     std::cerr << "usage: diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] "
                  "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd]\n";

@@ -10,10 +10,16 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "core/error.hpp"
+#if RENDERMART_WITH_DIFFUSION
+#include "diffusion/runtime.hpp"
+#endif
 
 using namespace rendermart;
 
 int main(int argc, char** argv) {
+#if RENDERMART_WITH_DIFFUSION
+  diffusion::restart_with_huge_pages(argv);
+#endif
   CLI::App app{"RenderMart: generate, store and manage AI images", "rendermart"};
   app.require_subcommand(1);
   Config config;

@@ -1,6 +1,7 @@
 #include "diffusion/runtime.hpp"
 
 #include <link.h>
+#include <unistd.h>
 
 #include <ATen/Parallel.h>
 
@@ -66,6 +67,16 @@ std::size_t status_bytes(const std::string& key) {
 }
 
 }  // namespace
+
+void restart_with_huge_pages(char** argv) {
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  std::string tunables = current ? current : "";
+  if (tunables.find("glibc.malloc.hugetlb") != std::string::npos) return;
+  tunables += (tunables.empty() ? "" : ":") + std::string("glibc.malloc.hugetlb=1");
+  setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+  execv("/proc/self/exe", argv);
+  // The program cannot be run again (no /proc): it carries on with 4 KB pages.
+}
 
 std::string configure_runtime(int threads) {
   static std::once_flag once;
