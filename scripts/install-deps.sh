@@ -13,6 +13,9 @@ packages=(
   # The web app image's nginx, run by tests/deploy/nginx.test.mjs; zip packages the Lambda
   # function (deploy/lambda/package.sh).
   nginx-light zip unzip
+  # The local diffusion engine: libtorch (CPU), an optimised BLAS for its float32 matrix
+  # products (Debian's libtorch otherwise uses the reference BLAS), utf8proc for the tokenizer.
+  libtorch-dev libopenblas0-openmp libutf8proc-dev
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Packages `rendermart lambda` for the provided.al2023 runtime:
-#   deploy/lambda/package.sh [BINARY] [ZIP]     (default: build/rendermart, build/lambda/rendermart-lambda.zip)
+#   deploy/lambda/package.sh [BINARY] [ZIP]     (default: build/rendermart-slim, build/lambda/rendermart-lambda.zip)
 # The binary is built on Debian 12, whose C library is newer than Amazon Linux 2023's, so the zip
 # carries the binary with every shared library it loads, the C library and its loader included,
 # and `bootstrap` starts it through that loader with only those libraries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-binary="${1:-build/rendermart}"
+binary="${1:-build/rendermart-slim}"
 zip="$(realpath -m "${2:-build/lambda/rendermart-lambda.zip}")"
 [[ -x "$binary" ]] || { echo "no executable at $binary: build first (scripts/build.sh)" >&2; exit 1; }
+if grep -q libtorch <<< "$(ldd "$binary")"; then
+  # Its libraries alone are over Lambda's limit of 250 MB unzipped.
+  echo "$binary has the local diffusion engine (libtorch, about 530 MB of libraries): package build/rendermart-slim" >&2
+  exit 1
+fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT

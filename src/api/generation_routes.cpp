@@ -58,13 +58,17 @@ std::string render_job(GenerationService& generations, const Job& job) {
   return w.take();
 }
 
-std::string render_progress(const std::string& id, double progress) {
+std::string render_progress(const std::string& id, double progress, const std::string& preview) {
   JsonWriter w;
   w.begin_object();
   w.key("id");
   w.value(id);
   w.key("progress");
   w.value(progress);
+  if (!preview.empty()) {
+    w.key("preview");
+    w.value(preview);
+  }
   w.end_object();
   return w.take();
 }
@@ -76,6 +80,9 @@ http::SseEvent sse(const char* name, std::string data) { return {name, std::move
 http::Response stream_events(ApiContext& context, const User& user, const Job& initial) {
   auto channel = std::make_shared<http::SseChannel>();
   auto finished = std::make_shared<std::atomic<bool>>(false);
+  // Progress that arrives before the first status is dropped: the stream starts with the job's
+  // state, and that state already carries the progress so far.
+  auto started = std::make_shared<std::atomic<bool>>(false);
   auto& generations = context.generations;
 
   const auto send_state = [channel, finished, &generations](const Job& job) {
@@ -89,11 +96,12 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
 
   // Subscribe before reading the current state, so that no change falls between the two.
   auto subscription = generations.events().subscribe(
-      initial.id, [channel, finished, send_state, &generations, user, id = initial.id](
+      initial.id, [channel, finished, started, send_state, &generations, user, id = initial.id](
                       const JobEvent& event) {
         if (*finished) return;
         if (event.type == JobEvent::Type::progress) {
-          channel->push(sse("progress", render_progress(id, event.progress)));
+          if (!*started) return;
+          channel->push(sse("progress", render_progress(id, event.progress, event.preview)));
           return;
         }
         try {
@@ -106,6 +114,7 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
       });
   channel->set_on_disconnect([subscription]() mutable { subscription.reset(); });
   send_state(generations.get(user, initial.id));
+  started->store(true);
 
   http::Response response;
   response.events = channel;

@@ -134,7 +134,8 @@ int run_generate(const Config& config, const GenerateOptions& options) {
   const bool terminal = isatty(STDERR_FILENO) != 0;
   CancelFlag cancel{false};
   const auto images = catalog->provider_for(params.model).generate(
-      params, GenerationInputs{}, [&](double p) { if (terminal) draw_progress(p); }, cancel);
+      params, GenerationInputs{}, [&](const ProgressUpdate& p) { if (terminal) draw_progress(p.fraction); },
+      cancel);
   if (terminal) std::fputc('\n', stderr);
 
   for (std::size_t i = 0; i < images.size(); ++i) {

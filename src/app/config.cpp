@@ -109,6 +109,20 @@ const std::vector<Setting>& settings() {
        "trace, debug, info, warn, error", field(&Config::log_level)},
       {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
        "json (one object per line) or text", field(&Config::log_format)},
+      {"RENDERMART_MODELS_DIR", "--models-dir", ConfigGroup::providers,
+       "Folder of Stable Diffusion models in the diffusers layout, one sub-folder each, offered "
+       "as `local` models (needs a build with libtorch)",
+       field(&Config::models_dir)},
+      {"RENDERMART_DIFFUSION_DTYPE", "--diffusion-dtype", ConfigGroup::providers,
+       "Compute type of local models: auto (bfloat16 on CPUs with AVX-512 BF16, else float32), "
+       "float32 or bfloat16",
+       field(&Config::diffusion_dtype)},
+      {"RENDERMART_DIFFUSION_THREADS", "--diffusion-threads", ConfigGroup::providers,
+       "Threads of the local engine (0: one per CPU core)", field(&Config::diffusion_threads)},
+      {"RENDERMART_DIFFUSION_DECODER", "--diffusion-decoder", ConfigGroup::providers,
+       "Latent decoder of local models: vae, or taesd (fast, lower quality; when a model has TAESD "
+       "weights)",
+       field(&Config::diffusion_decoder)},
   };
   return table;
 }
@@ -197,6 +211,17 @@ void finish_config(Config& config) {
                            "RENDERMART_OPENAI_MODELS is set without RENDERMART_OPENAI_BASE_URL or "
                            "RENDERMART_OPENAI_API_KEY");
   }
+  if (config.diffusion_dtype != "auto" && config.diffusion_dtype != "float32" &&
+      config.diffusion_dtype != "bfloat16") {
+    throw invalid_argument("diffusion_dtype",
+                           "RENDERMART_DIFFUSION_DTYPE must be auto, float32 or bfloat16");
+  }
+  if (config.diffusion_threads < 0 || config.diffusion_threads > 1024) {
+    throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
+  }
+  if (config.diffusion_decoder != "vae" && config.diffusion_decoder != "taesd") {
+    throw invalid_argument("diffusion_decoder", "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
+  }
   if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
   if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";
 }
@@ -225,7 +250,9 @@ std::string describe(const Config& config) {
          " storage=" + redact_url(config.storage_url) + " workers=" + std::to_string(config.workers) +
          " registration=" + config.registration + " default_model=" + config.default_model +
          (config.bedrock_region.empty() ? "" : " bedrock=" + config.bedrock_region) +
-         (config.openai_base_url.empty() ? "" : " openai=" + redact_url(config.openai_base_url));
+         (config.openai_base_url.empty() ? "" : " openai=" + redact_url(config.openai_base_url)) +
+
+         (config.models_dir.empty() ? "" : " models_dir=" + config.models_dir);
 }
 
 std::string settings_table() {

@@ -44,6 +44,12 @@ struct Config {
   std::string openai_api_key;   // a secret: never printed
   std::string openai_models;
   int openai_timeout_seconds = 120;
+
+  // The local diffusion engine (src/diffusion).
+  std::string models_dir;               // empty: no local models
+  std::string diffusion_dtype = "auto"; // auto | float32 | bfloat16
+  int diffusion_threads = 0;            // 0: one per CPU core
+  std::string diffusion_decoder = "vae";  // vae | taesd
 };
 
 enum class ConfigGroup { server, workers, storage, logging, providers };

@@ -9,12 +9,14 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/lambda_command.hpp"
+#include "app/local_engine.hpp"
 #include "app/logging.hpp"
 #include "core/error.hpp"
 
 using namespace rendermart;
 
 int main(int argc, char** argv) {
+  prepare_local_engine(argv);
   CLI::App app{"RenderMart: generate, store and manage AI images", "rendermart"};
   app.require_subcommand(1);
   Config config;
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
   try {
     if (*version) {
       std::cout << "rendermart " << RENDERMART_VERSION << "\n";
+      std::cout << local_engine_description() << "\n";
       return 0;
     }
     if (*config_command) {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/routes.hpp"
+#include "app/local_engine.hpp"
 #include "core/error.hpp"
 #include "core/list_setting.hpp"
 #include "http/static_files.hpp"
@@ -66,9 +67,10 @@ std::shared_ptr<OpenAiProvider> openai_provider(const Config& config) {
   return std::make_shared<OpenAiProvider>(options);
 }
 
-std::unique_ptr<ModelCatalog> build_catalog(const Config& config) {
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metrics) {
   auto catalog = std::make_unique<ModelCatalog>();
   catalog->add(std::make_shared<ProceduralProvider>());
+  add_local_provider(*catalog, config, metrics);
   if (auto client = bedrock_client(config)) {
     catalog->add(std::make_shared<BedrockProvider>(client, bedrock_model_ids(config)));
   }
@@ -81,7 +83,7 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   store = open_store(config.database_url);
   store->migrate();
   blobs = open_blob_store(config.storage_url);
-  catalog = build_catalog(config);
+  catalog = build_catalog(config, &metrics);
   events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(
       *store, AccountOptions{config.registration == "open",

@@ -23,8 +23,9 @@
 
 namespace rendermart {
 
-// The built-in providers, and the cloud providers that the configuration sets up.
-std::unique_ptr<ModelCatalog> build_catalog(const Config& config);
+// The built-in providers, and those the configuration sets up (cloud, local models). With
+// `metrics`, providers that report figures (the local engine's memory) register them there.
+std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metrics = nullptr);
 
 // The configured cloud providers: nothing when the configuration sets none up.
 std::shared_ptr<BedrockClient> bedrock_client(const Config& config);

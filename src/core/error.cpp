@@ -17,6 +17,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::canceled: return "canceled";
     case ErrorCode::provider_error: return "provider_error";
+    case ErrorCode::model_error: return "model_error";
     case ErrorCode::content_filtered: return "content_filtered";
     case ErrorCode::provider_misconfigured: return "provider_misconfigured";
     case ErrorCode::storage_error: return "storage_error";

@@ -23,6 +23,7 @@ enum class ErrorCode {
   rate_limited,
   canceled,             // the job was canceled
   provider_error,       // the model provider failed
+  model_error,          // a model's files are missing, corrupt, or of an unsupported architecture
   content_filtered,     // the provider refused the prompt or the result
   provider_misconfigured,  // the provider refuses this server's credentials, or the model is
                            // not enabled for them: an operator must fix the configuration

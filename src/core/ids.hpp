@@ -19,6 +19,9 @@ std::string random_token(std::size_t bytes);
 
 std::string sha256_hex(std::string_view data);
 
+// Standard base64 with padding (RFC 4648 section 4), as data URLs carry it.
+std::string to_base64(std::string_view data);
+
 // Opaque cursors for keyset pagination: base64url of the last item's id.
 std::string encode_cursor(const std::string& id);
 // Throws Error(invalid_argument, field "cursor") when the text is not a cursor this server made.

@@ -23,7 +23,13 @@ struct JobEvent {
   std::string job_id;
   double progress = 0;
   JobStatus status = JobStatus::queued;
+  // Progress events only, when the provider made one: a small picture of the image as it forms,
+  // as a data URL (data:image/webp;base64,...), at most kMaxPreviewBytes long.
+  std::string preview;
 };
+
+// Previews stay this small so that an event fits a PostgreSQL NOTIFY payload (under 8000 bytes).
+inline constexpr std::size_t kMaxPreviewBytes = 6000;
 
 class JobEvents {
  public:

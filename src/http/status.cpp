@@ -21,6 +21,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::content_filtered: return 422;
     case ErrorCode::provider_error: return 502;
     case ErrorCode::provider_misconfigured: return 502;
+    case ErrorCode::model_error: return 500;
     case ErrorCode::storage_error: return 502;
     case ErrorCode::unavailable: return 503;
     case ErrorCode::internal: return 500;

@@ -72,8 +72,15 @@ struct GenerationInputs {
   std::optional<RawImage> mask;   // same size as image; white = repaint, black = keep
 };
 
-// Called with values in [0, 1] as work advances; may be called from the generating thread only.
-using ProgressFn = std::function<void(double)>;
+// How far a generation is: fraction in [0, 1], and, when the provider can make one cheaply, a
+// small picture of the image as it forms (e.g. one pixel per latent pixel).
+struct ProgressUpdate {
+  double fraction = 0;
+  std::optional<RawImage> preview;
+};
+
+// Called as work advances, from the generating thread only.
+using ProgressFn = std::function<void(const ProgressUpdate&)>;
 
 // Set by another thread; a provider checks it between steps and then throws
 // Error(ErrorCode::canceled).

@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "imaging/infotext.hpp"
 #include "imaging/png.hpp"
+#include "imaging/resize.hpp"
 #include "imaging/webp.hpp"
 #include "services/image_service.hpp"
 
@@ -19,6 +20,23 @@ namespace {
 // Progress reaches the database (GET /generations/{id}) at most this often per job; SSE
 // listeners get every step.
 constexpr auto kProgressWriteInterval = std::chrono::milliseconds(500);
+// Previews travel with progress events at most this often per job (encoding one costs a WebP
+// encode; slow steps get every preview, fast ones a few per second).
+constexpr auto kPreviewInterval = std::chrono::milliseconds(250);
+// A preview's longest side: small enough that it fits a job event (kMaxPreviewBytes).
+constexpr int kPreviewSide = 96;
+
+// A provider's preview as a small WebP data URL; empty when it cannot be made small enough.
+std::string preview_data_url(const RawImage& preview) {
+  try {
+    const auto url = "data:image/webp;base64," +
+                     to_base64(encode_webp(resize_to_fit(preview, kPreviewSide), 60));
+    return url.size() <= kMaxPreviewBytes ? url : std::string();
+  } catch (const Error& e) {
+    spdlog::warn("cannot encode a progress preview: {}", e.what());
+    return {};
+  }
+}
 
 bool is_retryable(ErrorCode code) {
   return code == ErrorCode::provider_error || code == ErrorCode::storage_error ||
@@ -154,9 +172,15 @@ void WorkerPool::renew(RunningJob& running) {
   }
 }
 
-void WorkerPool::report_progress(RunningJob& running, double progress) {
-  running.progress = progress;
-  events_.publish(JobEvent{JobEvent::Type::progress, running.job.id, progress, JobStatus::running});
+void WorkerPool::report_progress(RunningJob& running, const ProgressUpdate& update) {
+  running.progress = update.fraction;
+  JobEvent event{JobEvent::Type::progress, running.job.id, update.fraction, JobStatus::running};
+  const auto now = std::chrono::steady_clock::now();
+  if (update.preview && (!running.last_preview || now - *running.last_preview >= kPreviewInterval)) {
+    event.preview = preview_data_url(*update.preview);
+    running.last_preview = now;
+  }
+  events_.publish(event);
   if (std::chrono::steady_clock::now() - running.last_renewal >= kProgressWriteInterval) {
     renew(running);
   }
@@ -184,7 +208,7 @@ void WorkerPool::attempt(const std::shared_ptr<RunningJob>& running) {
   try {
     auto& provider = catalog_.provider_for(job.params.model);
     const auto raw = provider.generate(
-        job.params, load_inputs(job), [&](double p) { report_progress(*running, p); },
+        job.params, load_inputs(job), [&](const ProgressUpdate& p) { report_progress(*running, p); },
         running->cancel);
     if (running->cancel) throw Error(ErrorCode::canceled, "generation canceled");
     store_and_complete(running, raw);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,7 @@ class WorkerPool {
     std::atomic<bool> shutting_down{false};
     std::atomic<double> progress{0};
     std::chrono::steady_clock::time_point last_renewal;
+    std::optional<std::chrono::steady_clock::time_point> last_preview;
     std::mutex renewal_mutex;
   };
 
@@ -69,7 +71,7 @@ class WorkerPool {
                           const std::vector<RawImage>& raw);
   void delete_attempt_files(const Job& job, int attempt);
   void renew(RunningJob& running);
-  void report_progress(RunningJob& running, double progress);
+  void report_progress(RunningJob& running, const ProgressUpdate& update);
 
   Store& store_;
   BlobStore& blobs_;

@@ -2,9 +2,10 @@
 # Whether the backend image's runtime stage has every shared library that the binary loads:
 #   tests/deploy/check_runtime_libs.sh BINARY PACKAGE_LIST
 # For each library that `ldd BINARY` resolves, the Debian package that ships it (dpkg -S) must be
-# in PACKAGE_LIST (what the runtime stage installs, deploy/docker/runtime-packages.txt) or of
-# priority "required" (in every Debian base image). Every listed package must be installed here,
-# so that a typo cannot pass. Prints each problem and exits 1 when there is one.
+# in PACKAGE_LIST (what the runtime stage installs, deploy/docker/runtime-packages.txt) or among
+# the packages that apt installs with them (their Depends and Pre-Depends, recursively, as
+# installed here). Every listed package must be installed here, so that a typo cannot pass.
+# Prints each problem and exits 1 when there is one.
 set -euo pipefail
 
 binary="$1"
@@ -20,11 +21,35 @@ for package in "${listed[@]}"; do
   fi
 done
 
-mapfile -t libraries < <(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
-if ldd "$binary" | grep -q "not found"; then
-  ldd "$binary" | grep "not found"
-  exit 1
-fi
+# What `apt-get install --no-install-recommends` brings with the listed packages: their
+# dependencies, recursively; of alternatives ("a | b"), the first one installed here.
+declare -A installed_with_list
+while read -r package; do installed_with_list[$package]=1; done < <(
+  dpkg-query -W -f='${Package}\t${Status}\t${Pre-Depends}, ${Depends}\n' | awk -F'\t' -v roots="${listed[*]}" '
+    $2 ~ /install ok installed/ { installed[$1] = 1; depends[$1] = $3 }
+    END {
+      n = split(roots, queue, " ")
+      for (i = 1; i <= n; i++) seen[queue[i]] = 1
+      for (i = 1; i <= n; i++) {
+        count = split(depends[queue[i]], clauses, ",")
+        for (c = 1; c <= count; c++) {
+          alternatives = split(clauses[c], alternative, "|")
+          for (a = 1; a <= alternatives; a++) {
+            name = alternative[a]
+            sub(/\(.*/, "", name); gsub(/[ \t]/, "", name); sub(/:.*/, "", name)
+            if (name != "" && name in installed) {
+              if (!(name in seen)) { seen[name] = 1; queue[++n] = name }
+              break
+            }
+          }
+        }
+      }
+      for (name in seen) print name
+    }')
+
+loaded="$(ldd "$binary")"
+if grep "not found" <<< "$loaded"; then exit 1; fi
+mapfile -t libraries < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' <<< "$loaded")
 
 # Debian 12 merges /lib into /usr/lib, and dpkg knows each file under one of the two names, and
 # links under the name of the link: each library is looked up under all of its names, with one
@@ -59,7 +84,7 @@ for library in "${libraries[@]}"; do
     problems=1
     continue
   fi
-  if ! printf '%s\n' "${listed[@]}" | grep -qx -- "$package"; then
+  if [[ -z "${installed_with_list[$package]:-}" ]]; then
     echo "$binary loads $library from $package, which $list does not install"
     problems=1
   fi

@@ -16,6 +16,7 @@ import { LambdaRuntimeApi, httpApiEvent } from '../integration/lib/lambda_runtim
 import { REPO_ROOT } from './lib/k8s.mjs';
 
 const BIN = process.env.RENDERMART_BIN || path.join(REPO_ROOT, 'build', 'rendermart');
+const SLIM_BIN = process.env.RENDERMART_SLIM_BIN || path.join(REPO_ROOT, 'build', 'rendermart-slim');
 const CHECK = path.join(REPO_ROOT, 'tests', 'deploy', 'check_runtime_libs.sh');
 const PACKAGES = path.join(REPO_ROOT, 'deploy', 'docker', 'runtime-packages.txt');
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'rendermart-runtime-'));
@@ -40,7 +41,12 @@ describe('the backend image\'s runtime packages', () => {
   });
 
   test('the check fails when the list misses a package', () => {
-    for (const name of ['libpq5', 'libsodium23', 'libstdc++6']) {
+    // Packages that the binary needs and that no other listed package depends on.
+    const needed = ['libspdlog1.10'];
+    if (/libtorch_cpu/.test(execFileSync('ldd', [BIN], { encoding: 'utf8' }))) {
+      needed.push('libtorch1.13', 'libopenblas0-openmp', 'libutf8proc2');
+    }
+    for (const name of needed) {
       const result = check(listWithout([name]));
       assert.equal(result.status, 1, `without ${name}`);
       assert.match(result.stdout, new RegExp(`from ${name.replace(/\+/g, '\\+')}, which .* does not install`));
@@ -59,7 +65,7 @@ describe('the backend image\'s runtime packages', () => {
 describe('the Lambda package', () => {
   test('runs with its own loader and libraries and serves an API Gateway event', async () => {
     const zip = path.join(temp, 'rendermart-lambda.zip');
-    execFileSync('bash', [path.join(REPO_ROOT, 'deploy', 'lambda', 'package.sh'), BIN, zip], { stdio: 'pipe' });
+    execFileSync('bash', [path.join(REPO_ROOT, 'deploy', 'lambda', 'package.sh'), SLIM_BIN, zip], { stdio: 'pipe' });
     const root = path.join(temp, 'task');
     // unzip restores the modes that the zip records, as Lambda does when it unpacks a function.
     execFileSync('unzip', ['-q', zip, '-d', root]);
@@ -90,5 +96,12 @@ describe('the Lambda package', () => {
       child.kill('SIGKILL');
       await runtime.stop();
     }
+  });
+
+  test('refuses a binary with the local engine, whose libraries are over Lambda\'s limit', () => {
+    if (!/libtorch_cpu/.test(execFileSync('ldd', [BIN], { encoding: 'utf8' }))) return;
+    const result = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'lambda', 'package.sh'), BIN, path.join(temp, 'big.zip')], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /package build\/rendermart-slim/);
   });
 });

@@ -65,6 +65,19 @@ describe('JobProgress', () => {
     expect(screen.getByText('Generating')).toBeTruthy();
   });
 
+  it('shows the latest preview in place of the image being made, and drops it when done', () => {
+    const preview = 'data:image/webp;base64,UklGRg==';
+    const events: JobEvent[] = [
+      { type: 'status', data: generation() },
+      { type: 'progress', data: { id: 'g1', progress: 0.3, preview } },
+      { type: 'progress', data: { id: 'g1', progress: 0.4 } },
+    ];
+    view(events);
+    expect(screen.getByTestId('job-preview').getAttribute('src')).toBe(preview);
+    const done = fold([...events, { type: 'done', data: generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }) }]);
+    expect(done.preview).toBeNull();
+  });
+
   it('shows the images when done, without cancel', () => {
     view([{ type: 'done', data: generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }) }]);
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');

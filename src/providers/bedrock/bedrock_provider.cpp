@@ -46,7 +46,7 @@ std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,
       const auto body = stability_request(params, inputs, seed);
       images.push_back(stability_response(client_->invoke_model(params.model, body, &cancel), params.model));
     }
-    if (progress) progress(static_cast<double>(i + 1) / params.count);
+    if (progress) progress({static_cast<double>(i + 1) / params.count, std::nullopt});
   }
   return images;
 }

@@ -254,7 +254,7 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
     } else {
       throw Error(ErrorCode::provider_error, where + " answered an image without b64_json or url");
     }
-    if (progress) progress(static_cast<double>(images.size()) / params.count);
+    if (progress) progress({static_cast<double>(images.size()) / params.count, std::nullopt});
   }
   if (static_cast<int>(images.size()) != params.count) {
     throw Error(ErrorCode::provider_error, where + " answered " + std::to_string(images.size()) +

@@ -78,7 +78,7 @@ std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& param
   int done = 0;
   const auto advance = [&] {
     ++done;
-    if (progress) progress(done / total_units);
+    if (progress) progress({done / total_units, std::nullopt});
   };
 
   std::vector<RawImage> images;

@@ -25,8 +25,9 @@ constexpr std::chrono::milliseconds kFirstReconnectDelay{100};
 constexpr std::chrono::milliseconds kMaxReconnectDelay{5'000};
 // Publishing uses few connections: each NOTIFY is one short statement.
 constexpr std::size_t kPublisherPoolSize = 2;
-// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. An event is a job id and a few
-// numbers; anything near this is a bug upstream and is dropped rather than sent.
+// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. An event is a job id, a few numbers
+// and at most a small preview (kMaxPreviewBytes); anything near this is a bug upstream and is
+// dropped rather than sent.
 constexpr std::size_t kMaxPayloadBytes = 7'999;
 
 // JSON has no NaN or infinity; a worker reporting one sends 0 rather than an undecodable event.
@@ -36,6 +37,7 @@ std::string encode(const JobEvent& event) {
                          {"type", event.type == JobEvent::Type::progress ? "progress" : "status"},
                          {"progress", progress},
                          {"status", to_string(event.status)}};
+  if (!event.preview.empty()) json["preview"] = event.preview;
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -59,6 +61,9 @@ std::optional<JobEvent> decode(const std::string& payload) {
   event.type = type_text == "progress" ? JobEvent::Type::progress : JobEvent::Type::status;
   event.progress = progress->get<double>();
   event.status = *parsed_status;
+  if (const auto preview = json.find("preview"); preview != json.end() && preview->is_string()) {
+    event.preview = preview->get<std::string>();
+  }
   return event;
 }
 

@@ -202,7 +202,7 @@ TEST(ProceduralProvider, CancelBetweenPassesStopsTheWork) {
   ProceduralProvider provider;
   CancelFlag cancel{false};
   int calls = 0;
-  const auto progress = [&](double) {
+  const auto progress = [&](const ProgressUpdate&) {
     if (++calls == 3) cancel = true;
   };
   auto p = params("forest");
@@ -223,7 +223,10 @@ TEST(ProceduralProvider, ProgressRisesToOne) {
   auto p = params("a calm blue sea under clouds");
   p.steps = 10;
   p.count = 2;
-  provider.generate(p, {}, [&](double v) { seen.push_back(v); }, cancel);
+  provider.generate(p, {}, [&](const ProgressUpdate& u) {
+    EXPECT_FALSE(u.preview.has_value());  // the built-in generator has no cheap preview
+    seen.push_back(u.fraction);
+  }, cancel);
   ASSERT_GE(seen.size(), 2u * 10);  // at least one report per pass
   for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i], seen[i - 1]);
   EXPECT_GT(seen.front(), 0.0);

@@ -435,7 +435,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "content_filtered" | "provider_misconfigured" | "storage_error" | "unavailable" | "internal";
+                code: "invalid_argument" | "invalid_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "canceled" | "provider_error" | "model_error" | "content_filtered" | "provider_misconfigured" | "storage_error" | "unavailable" | "internal";
                 message: string;
                 /** @description The request field at fault (JSON member or query parameter), when one is. */
                 field?: string;
@@ -603,6 +603,12 @@ export interface components {
         ProgressEvent: {
             id: string;
             progress: number;
+            /**
+             * @description A small picture of the image as it forms (at most 96 pixels on its longest side), as a
+             *     WebP data URL. Sent by models that can make one cheaply (the local diffusion models),
+             *     at most about four times a second; absent otherwise.
+             */
+            preview?: string;
         };
         GenerationPage: {
             items: components["schemas"]["Generation"][];

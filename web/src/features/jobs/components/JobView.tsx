@@ -59,7 +59,12 @@ export function JobProgress({ state, onCancel, canceling }: { state: JobState; o
       {active && g ? (
         <div className={cx('grid gap-3', g.params.count > 1 ? 'grid-cols-2' : 'grid-cols-1')}>
           {Array.from({ length: g.params.count }).map((_, i) => (
-            <div key={i} className="animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800" style={{ aspectRatio: `${g.params.width} / ${g.params.height}` }} />
+            state.preview && i === Math.min(g.params.count - 1, Math.floor(state.progress * g.params.count)) ? (
+              <img key={i} src={state.preview} alt="Preview of the image as it forms" data-testid="job-preview"
+                className="w-full rounded-xl [image-rendering:pixelated]" style={{ aspectRatio: `${g.params.width} / ${g.params.height}` }} />
+            ) : (
+              <div key={i} className="animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800" style={{ aspectRatio: `${g.params.width} / ${g.params.height}` }} />
+            )
           ))}
         </div>
       ) : null}

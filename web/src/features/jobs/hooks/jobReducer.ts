@@ -17,10 +17,13 @@ export interface JobState {
   error: { code: string; message: string } | null;
   /** The live stream dropped before the job ended (the view falls back to polling). */
   reconnecting: boolean;
+  /** The latest picture of the image as it forms (a data URL), when the model sends them. */
+  preview: string | null;
 }
 
 export const initialJobState: JobState = {
   generation: null, status: 'connecting', progress: 0, queuePosition: null, done: false, error: null, reconnecting: false,
+  preview: null,
 };
 
 const FINAL: GenerationStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -36,6 +39,7 @@ function fromGeneration(state: JobState, g: Generation): JobState {
     done: final,
     error: g.error,
     reconnecting: false,
+    preview: final ? null : state.preview,
   };
 }
 
@@ -52,6 +56,7 @@ export function jobReducer(state: JobState, ev: JobEvent): JobState {
         queuePosition: null,
         progress: Math.min(1, Math.max(state.progress, ev.data.progress)),
         reconnecting: false,
+        preview: ev.data.preview ?? state.preview,
       };
     case 'done':
       return { ...fromGeneration(state, ev.data), done: true };

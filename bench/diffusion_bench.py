@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Benchmark of the local diffusion engine against the reference implementation on this machine.
+
+Builds SD-1.5-sized and SD-Turbo-sized (SD 2.1 architecture) model folders with configs only (the
+engine's bench fills them with random weights; the time does not depend on the values), then for
+float32 and bfloat16 times with build/diffusion_bench: the text encoder, one UNet evaluation (SD 1.5
+with classifier-free guidance: batch 2), the VAE and TAESD decoders, a whole SD-Turbo image (1 step +
+TAESD, and 1 step + VAE); and the same UNet and decoders with diffusers 0.27.2 on Debian's
+python3-torch. Prints Markdown (medians of --runs runs after a warm-up).
+
+The reference needs the sources of huggingface/diffusers (tag v0.27.2) and huggingface/huggingface_hub
+(tag v0.21.4), checked out outside the repository:
+  git clone -b v0.27.2 https://github.com/huggingface/diffusers /tmp/diffusers
+  git clone -b v0.21.4 https://github.com/huggingface/huggingface_hub /tmp/huggingface_hub
+  python3 bench/diffusion_bench.py --diffusers /tmp/diffusers --hub /tmp/huggingface_hub
+(or set DIFFUSERS_SRC / HF_HUB_SRC). Without them only the engine is timed (--no-reference).
+Both sides run with the same threads and with libtorch's traps handled (see docs/benchmarks.md).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(REPO, "tests", "fixtures", "diffusion")
+
+# The machine's measured peak (docs/benchmarks.md; shared/NOTES.md): oneDNN 3x3 convolutions.
+PEAK_GFLOPS = {"float32": 380.0, "bfloat16": 740.0}
+# FLOPs of one batch-1 512x512 evaluation (2 FLOPs per multiply-add).
+UNET_GFLOP = 804.0
+VAE_GFLOP = 2514.0
+TAESD_GFLOP = 141.0
+
+SCHEDULER = {"_class_name": "EulerDiscreteScheduler", "beta_end": 0.012, "beta_schedule": "scaled_linear",
+             "beta_start": 0.00085, "num_train_timesteps": 1000, "set_alpha_to_one": False,
+             "steps_offset": 1, "clip_sample": False, "timestep_spacing": "trailing"}
+UNET_COMMON = {"_class_name": "UNet2DConditionModel", "act_fn": "silu", "block_out_channels": [320, 640, 1280, 1280],
+               "center_input_sample": False, "downsample_padding": 1, "flip_sin_to_cos": True, "freq_shift": 0,
+               "in_channels": 4, "layers_per_block": 2, "mid_block_scale_factor": 1, "norm_eps": 1e-05,
+               "norm_num_groups": 32, "out_channels": 4, "sample_size": 64,
+               "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+               "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]}
+MODELS = {
+    "SD 1.5": {
+        "unet": dict(UNET_COMMON, attention_head_dim=8, cross_attention_dim=768, use_linear_projection=False),
+        "text": {"architectures": ["CLIPTextModel"], "hidden_act": "quick_gelu", "hidden_size": 768,
+                 "intermediate_size": 3072, "num_attention_heads": 12, "num_hidden_layers": 12,
+                 "max_position_embeddings": 77, "vocab_size": 49408},
+        "cfg": 7.5,
+    },
+    "SD-Turbo": {
+        "unet": dict(UNET_COMMON, attention_head_dim=[5, 10, 20, 20], cross_attention_dim=1024,
+                     use_linear_projection=True),
+        "text": {"architectures": ["CLIPTextModel"], "hidden_act": "gelu", "hidden_size": 1024,
+                 "intermediate_size": 4096, "num_attention_heads": 16, "num_hidden_layers": 23,
+                 "max_position_embeddings": 77, "vocab_size": 49408},
+        "cfg": 0.0,
+    },
+}
+VAE = {"_class_name": "AutoencoderKL", "act_fn": "silu", "block_out_channels": [128, 256, 512, 512],
+       "down_block_types": ["DownEncoderBlock2D"] * 4, "up_block_types": ["UpDecoderBlock2D"] * 4,
+       "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 2, "norm_num_groups": 32,
+       "sample_size": 512, "scaling_factor": 0.18215}
+TAESD = {"_class_name": "AutoencoderTiny", "act_fn": "relu", "latent_channels": 4, "out_channels": 3,
+         "encoder_block_out_channels": [64, 64, 64, 64], "decoder_block_out_channels": [64, 64, 64, 64],
+         "num_encoder_blocks": [1, 3, 3, 3], "num_decoder_blocks": [3, 3, 3, 1], "upsampling_scaling_factor": 2}
+
+
+def write_json(path, value):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(value, f, indent=1)
+
+
+def make_model(root, name, spec):
+    d = os.path.join(root, name.replace(" ", "-").lower())
+    write_json(os.path.join(d, "model_index.json"), {
+        "_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "EulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
+        "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]})
+    write_json(os.path.join(d, "unet", "config.json"), spec["unet"])
+    write_json(os.path.join(d, "text_encoder", "config.json"), spec["text"])
+    write_json(os.path.join(d, "vae", "config.json"), VAE)
+    write_json(os.path.join(d, "taesd", "config.json"), TAESD)
+    write_json(os.path.join(d, "scheduler", "scheduler_config.json"), SCHEDULER)
+    shutil.copytree(os.path.join(FIXTURES, "tiny-sd1", "tokenizer"), os.path.join(d, "tokenizer"))
+    return d
+
+
+def traps_env(threads):
+    env = dict(os.environ)
+    env.update({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "ATEN_CPU_CAPABILITY": "avx512",
+                "OMP_NUM_THREADS": str(threads)})
+    return env
+
+
+def run_json(cmd, env):
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def gflops(gflop, seconds):
+    return gflop / seconds if seconds else 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default=os.path.join(REPO, "build", "diffusion_bench"))
+    ap.add_argument("--diffusers", default=os.environ.get("DIFFUSERS_SRC"))
+    ap.add_argument("--hub", default=os.environ.get("HF_HUB_SRC"))
+    ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dtypes", default="float32,bfloat16")
+    ap.add_argument("--models", default="SD 1.5,SD-Turbo")
+    args = ap.parse_args()
+    reference = not args.no_reference
+    if reference and not (args.diffusers and args.hub):
+        sys.exit("the reference needs --diffusers and --hub (or DIFFUSERS_SRC / HF_HUB_SRC): see --help")
+
+    root = tempfile.mkdtemp(prefix="rendermart-diffusion-bench-")
+    rows = []
+    try:
+        for name in args.models.split(","):
+            spec = MODELS[name]
+            model = make_model(root, name, spec)
+            batch = 2 if spec["cfg"] > 1 else 1
+            for dtype in args.dtypes.split(","):
+                engine = run_json([args.bench, model, "--dtype", dtype, "--threads", str(args.threads),
+                                   "--runs", str(args.runs), "--cfg", str(spec["cfg"]), "--steps", "1",
+                                   "--decoder", "taesd"], dict(os.environ))
+                ref = None
+                if reference:
+                    env = traps_env(args.threads)
+                    env["PYTHONPATH"] = ":".join([os.path.join(FIXTURES, "reference-env", "shims"),
+                                                  os.path.join(args.diffusers, "src"), os.path.join(args.hub, "src")])
+                    env["HF_HUB_OFFLINE"] = "1"
+                    ref = run_json(["/usr/bin/python3", os.path.join(REPO, "bench", "diffusion_reference.py"), model,
+                                    "--dtype", dtype, "--threads", str(args.threads), "--runs", str(args.runs),
+                                    "--batch", str(batch)], env)
+                rows.append((name, dtype, batch, engine, ref))
+                print(f"# {name} {dtype}: engine {json.dumps(engine)}", file=sys.stderr)
+                if ref:
+                    print(f"# {name} {dtype}: reference {json.dumps(ref)}", file=sys.stderr)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"Threads: {args.threads}; medians of {args.runs} runs after a warm-up; 512x512; random weights.\n")
+    print("| model | dtype | UNet eval (batch) | GFLOP/s (% of peak) | reference UNet | speed-up | VAE decode | reference VAE | TAESD decode | reference TAESD | text encoder | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, dtype, batch, e, r in rows:
+        unet = e["unet"]["median"]
+        rate = gflops(UNET_GFLOP * batch, unet)
+        ref_unet = r["unet"]["median"] if r else None
+        cells = [name, dtype, f"{unet:.2f} s ({batch})", f"{rate:.0f} ({100 * rate / PEAK_GFLOPS[dtype]:.0f}%)",
+                 f"{ref_unet:.2f} s" if r else "-", f"{ref_unet / unet:.2f}x" if r else "-",
+                 f"{e['vae_decode']['median']:.2f} s", f"{r['vae_decode']['median']:.2f} s" if r else "-",
+                 f"{e['taesd_decode']['median']:.3f} s", f"{r['taesd_decode']['median']:.3f} s" if r else "-",
+                 f"{e['text_encoder']['median']:.3f} s", f"{e['peak_resident_bytes'] / 2**30:.1f} GiB"]
+        print("| " + " | ".join(cells) + " |")
+    print("\nWhole 512x512 images (engine, measured end to end: text encoder, steps, decoder):\n")
+    print("| model | dtype | image | reference (UNet steps + decoder, no text encoder) |")
+    print("|---|---|---|---|")
+    for name, dtype, batch, e, r in rows:
+        if MODELS[name]["cfg"] > 1:
+            steps = 25
+            estimate = e["text_encoder"]["median"] + steps * e["unet"]["median"] + e["vae_decode"]["median"]
+            ref = f"{steps * r['unet']['median'] + r['vae_decode']['median']:.1f} s" if r else "-"
+            print(f"| {name}, {steps} steps + VAE (sum of the parts) | {dtype} | {estimate:.1f} s | {ref} |")
+        else:
+            ref = f"{r['unet']['median'] + r['taesd_decode']['median']:.2f} s" if r else "-"
+            print(f"| {name}, 1 step + TAESD | {dtype} | {e['image']['median']:.2f} s | {ref} |")
+
+
+if __name__ == "__main__":
+    main()

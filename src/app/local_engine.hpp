@@ -1,0 +1,25 @@
+#pragma once
+
+// The local diffusion engine is linked into a binary or not: `rendermart` has it when libtorch is
+// found at build time, `rendermart-slim` (the Lambda package, images that only use cloud models)
+// never does. Each binary links exactly one of local_engine.cpp and no_local_engine.cpp, which
+// define these.
+
+#include "app/config.hpp"
+#include "core/metrics.hpp"
+#include "services/model_catalog.hpp"
+
+namespace rendermart {
+
+// First thing in main, before any thread starts: process settings the engine needs (it may run
+// the program again with them; see diffusion/runtime.hpp).
+void prepare_local_engine(char** argv);
+
+// Adds the `local` provider when config.models_dir is set, with its memory figures in `metrics`
+// when given; without an engine, warns that no local models are offered.
+void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics);
+
+// One line for `rendermart version`.
+const char* local_engine_description();
+
+}  // namespace rendermart

@@ -1,0 +1,131 @@
+#include "diffusion/caching_allocator.hpp"
+
+#include <sys/mman.h>
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+
+namespace rendermart::diffusion {
+namespace {
+
+// Blocks from this size on are mapped and cached; smaller ones go to malloc, which handles them
+// well (and they are a small part of the memory traffic).
+constexpr std::size_t kLargeBlock = std::size_t{1} << 20;
+// Large sizes are rounded up to this, so that equal shapes meet equal blocks.
+constexpr std::size_t kGranularity = std::size_t{64} << 10;
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+// Freed blocks beyond this many cached bytes go back to the system (a change of image size must
+// not pin the old size's blocks forever).
+constexpr std::size_t kMaxCachedBytes = std::size_t{4} << 30;
+constexpr std::size_t kAlignment = 64;
+
+class CachingAllocator final : public c10::Allocator {
+ public:
+  // The context of every DataPtr is its data pointer (torch's raw_allocate requires it), so the
+  // size of a large block is looked up when it comes back.
+  c10::DataPtr allocate(std::size_t bytes) const override {
+    void* data = nullptr;
+    if (bytes < kLargeBlock) {
+      if (posix_memalign(&data, kAlignment, bytes == 0 ? kAlignment : bytes) != 0) {
+        throw std::bad_alloc();
+      }
+    } else {
+      data = take((bytes + kGranularity - 1) / kGranularity * kGranularity);
+    }
+    return {data, data, &CachingAllocator::free_block, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &CachingAllocator::free_block; }
+
+  AllocatorStats stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+
+  void release() {
+    std::lock_guard lock(mutex_);
+    for (const auto& [size, data] : free_) ::munmap(data, size);
+    free_.clear();
+    stats_.cached_bytes = 0;
+  }
+
+  static CachingAllocator& instance() {
+    // Never destroyed: tensors freed during exit still come back here.
+    static auto* allocator = new CachingAllocator();
+    return *allocator;
+  }
+
+ private:
+  static void free_block(void* data) {
+    if (!instance().give_back(data)) std::free(data);
+  }
+
+  void* take(std::size_t size) const {
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = free_.find(size);
+      if (it != free_.end()) {
+        void* data = it->second;
+        free_.erase(it);
+        stats_.cached_bytes -= size;
+        note_in_use(data, size);
+        return data;
+      }
+    }
+    void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (data == MAP_FAILED) throw std::bad_alloc();
+    if (size >= kHugePage) ::madvise(data, size, MADV_HUGEPAGE);
+    std::lock_guard lock(mutex_);
+    note_in_use(data, size);
+    return data;
+  }
+
+  // False when `data` is not a large block (then it came from posix_memalign).
+  bool give_back(void* data) {
+    std::lock_guard lock(mutex_);
+    const auto it = in_use_.find(data);
+    if (it == in_use_.end()) return false;
+    const std::size_t size = it->second;
+    in_use_.erase(it);
+    stats_.in_use_bytes -= size;
+    if (stats_.cached_bytes + size > kMaxCachedBytes) {
+      ::munmap(data, size);
+    } else {
+      free_.emplace(size, data);
+      stats_.cached_bytes += size;
+    }
+    return true;
+  }
+
+  void note_in_use(void* data, std::size_t size) const {
+    in_use_.emplace(data, size);
+    stats_.in_use_bytes += size;
+    if (stats_.in_use_bytes > stats_.peak_in_use_bytes) stats_.peak_in_use_bytes = stats_.in_use_bytes;
+  }
+
+  mutable std::mutex mutex_;
+  mutable std::multimap<std::size_t, void*> free_;        // by size
+  mutable std::unordered_map<void*, std::size_t> in_use_;  // large blocks held by tensors
+  mutable AllocatorStats stats_;
+};
+
+}  // namespace
+
+void install_caching_allocator() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    c10::SetAllocator(c10::DeviceType::CPU, &CachingAllocator::instance(), 10);
+  });
+}
+
+AllocatorStats allocator_stats() { return CachingAllocator::instance().stats(); }
+
+void release_cached_memory() { CachingAllocator::instance().release(); }
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,116 @@
+#include "diffusion/engine.hpp"
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "diffusion/latent_preview.hpp"
+#include "diffusion/stable_diffusion.hpp"
+
+namespace rendermart::diffusion {
+namespace {
+
+void check_canceled(const std::function<bool()>& canceled) {
+  if (canceled && canceled()) throw Error(ErrorCode::canceled, "generation canceled");
+}
+
+// RGB bytes -> float32 [1, 3, height, width] in [0, 1], resized (bilinear) when needed.
+at::Tensor image_tensor(const RawImage& image, int width, int height) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgb.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3) {
+    throw invalid_argument("image", "the input image is empty or its pixels do not match its size");
+  }
+  auto pixels = at::from_blob(const_cast<std::uint8_t*>(image.rgb.data()),
+                              {1, image.height, image.width, 3}, at::TensorOptions().dtype(at::kByte))
+                    .permute({0, 3, 1, 2})
+                    .to(at::kFloat)
+                    .div(255.0);
+  if (image.width != width || image.height != height) {
+    pixels = at::upsample_bilinear2d(pixels, {height, width}, false);
+  }
+  return pixels.clamp(0, 1).contiguous();
+}
+
+RawImage to_raw_image(const at::Tensor& image) {
+  // [1, 3, H, W] in [0, 1] -> RGB bytes, rounded as diffusers' numpy_to_pil does (x * 255, round).
+  const auto bytes = image[0].permute({1, 2, 0}).mul(255).round().clamp(0, 255).to(at::kByte).contiguous();
+  RawImage out{static_cast<int>(bytes.size(1)), static_cast<int>(bytes.size(0)), {}};
+  out.rgb.assign(bytes.data_ptr<std::uint8_t>(), bytes.data_ptr<std::uint8_t>() + bytes.numel());
+  return out;
+}
+
+}  // namespace
+
+DiffusionModel::DiffusionModel(const ModelFolder& folder, const EngineOptions& options) {
+  c10::InferenceMode guard;
+  model_ = std::make_unique<StableDiffusion>(folder, options.bfloat16 ? at::kBFloat16 : at::kFloat,
+                                             options.img2img);
+}
+
+DiffusionModel::~DiffusionModel() = default;
+
+std::size_t DiffusionModel::weight_bytes() const { return model_->weight_bytes(); }
+
+const ModelFolder& DiffusionModel::folder() const { return model_->folder(); }
+
+RawImage DiffusionModel::generate(const ImageRequest& request,
+                                  const std::function<void(const StepProgress&)>& on_step,
+                                  const std::function<bool()>& canceled) const {
+  // OpenMP thread counts are per calling thread: give this one (a worker) the engine's count.
+  at::init_num_threads();
+  c10::InferenceMode guard;
+  const auto& folder = model_->folder();
+  const int factor = folder.vae_scale_factor();
+  if (request.width < factor || request.height < factor || request.width % factor != 0 ||
+      request.height % factor != 0) {
+    throw invalid_argument(request.width % factor != 0 || request.width < factor ? "width" : "height",
+                           "width and height must be positive multiples of " + std::to_string(factor));
+  }
+  if (request.init_image && !(request.strength > 0 && request.strength <= 1)) {
+    throw invalid_argument("strength", "strength must be in (0, 1]");
+  }
+  const double strength = request.init_image ? request.strength : 1.0;
+  auto scheduler = make_scheduler(request.scheduler, folder.scheduler, request.steps, strength);
+  // img2img skips the noisiest steps (diffusers' get_timesteps); LCM did so in its schedule.
+  if (request.init_image && request.scheduler != SchedulerKind::lcm) {
+    const int steps = static_cast<int>(scheduler->timesteps().size());
+    const int kept = std::min(static_cast<int>(steps * strength), steps);
+    if (kept < 1) {
+      throw invalid_argument("strength", "strength " + std::to_string(strength) + " with " +
+                                             std::to_string(steps) + " steps leaves no step to run");
+    }
+    scheduler->begin_at(steps - kept);
+  }
+
+  const bool guidance = model_->guidance_on(request.guidance_scale);
+  const auto context = model_->context(request.prompt, request.negative_prompt, guidance);
+  check_canceled(canceled);
+
+  auto generator = noise_generator(request.seed);
+  const std::vector<int64_t> shape{1, folder.unet.in_channels, request.height / factor,
+                                   request.width / factor};
+  at::Tensor latents;
+  if (request.init_image) {
+    const auto clean = model_->encode(image_tensor(*request.init_image, request.width, request.height));
+    const auto noise = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+    latents = scheduler->add_noise(clean, noise, scheduler->first_step());
+  } else {
+    latents = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat)) *
+              scheduler->init_noise_sigma();
+  }
+
+  const int first = scheduler->first_step();
+  const int total = static_cast<int>(scheduler->timesteps().size()) - first;
+  DenoiseCallbacks callbacks;
+  callbacks.canceled = canceled;
+  callbacks.on_step = [&](const StepRecord& record) {
+    if (on_step) on_step({record.step - first + 1, total, latent_preview(record.pred_original)});
+  };
+  latents = model_->denoise(latents, context, request.guidance_scale, *scheduler, generator, callbacks);
+  check_canceled(canceled);
+  return to_raw_image(model_->decode(latents, request.taesd));
+}
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,67 @@
+#pragma once
+
+// The engine as the platform uses it, without torch in the header: load a model folder once,
+// then generate images from it, with progress, previews and cancellation between steps.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/domain.hpp"
+#include "diffusion/model_folder.hpp"
+
+namespace rendermart::diffusion {
+
+class StableDiffusion;
+
+struct EngineOptions {
+  bool bfloat16 = false;  // compute dtype: bfloat16 (AVX-512 BF16 CPUs) or float32
+  bool img2img = false;   // also load the VAE encoder
+};
+
+struct ImageRequest {
+  std::string prompt;
+  std::string negative_prompt;
+  int width = 512;        // multiples of the model's VAE scale factor
+  int height = 512;
+  int steps = 25;
+  double guidance_scale = 7.5;  // <= 1: no classifier-free guidance (one UNet pass per step)
+  std::uint64_t seed = 0;
+  SchedulerKind scheduler = SchedulerKind::dpmpp_2m_karras;
+  bool taesd = false;     // decode with TAESD when the model has it
+  // img2img: start from this picture (resized to width x height), keeping (1 - strength) of it.
+  std::optional<RawImage> init_image;
+  double strength = 0.75;
+};
+
+struct StepProgress {
+  int step = 0;   // steps done
+  int steps = 0;  // steps in all
+  RawImage preview;  // the current estimate, one pixel per latent pixel
+};
+
+class DiffusionModel {
+ public:
+  // Loads the weights (seconds to a minute for full-size models). Throws Error(model_error).
+  DiffusionModel(const ModelFolder& folder, const EngineOptions& options);
+  ~DiffusionModel();
+  DiffusionModel(const DiffusionModel&) = delete;
+  DiffusionModel& operator=(const DiffusionModel&) = delete;
+
+  // One image. on_step runs after every step on the calling thread; canceled is polled before
+  // each step and between the stages (then Error(canceled)). Throws Error(invalid_argument) for
+  // a size or step count the model cannot make. Thread-safe.
+  RawImage generate(const ImageRequest& request,
+                    const std::function<void(const StepProgress&)>& on_step,
+                    const std::function<bool()>& canceled) const;
+
+  std::size_t weight_bytes() const;
+  const ModelFolder& folder() const;
+
+ private:
+  std::unique_ptr<StableDiffusion> model_;
+};
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,178 @@
+#include "diffusion/model_folder.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "diffusion/safetensors_file.hpp"
+
+namespace rendermart::diffusion {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::size_t check_weight_file(const std::string& folder, const std::string& stem) {
+  const SafetensorsFile file(find_weight_file(folder, stem));
+  std::size_t bytes = 0;
+  for (const auto& [name, tensor] : file.tensors()) bytes += tensor.bytes;
+  return bytes;
+}
+
+bool is_taesd_folder(const std::string& folder) {
+  const auto config = fs::path(folder) / "config.json";
+  if (!fs::is_regular_file(config)) return false;
+  const auto json = read_json_file(config.string());
+  return json.value("_class_name", std::string()) == "AutoencoderTiny";
+}
+
+ModelSettings read_settings(const std::string& path) {
+  ModelSettings settings;
+  const auto file = path + "/rendermart.json";
+  if (!fs::exists(file)) return settings;
+  const auto json = read_json_file(file);
+  const auto bad = [&](const std::string& key, const std::string& want) {
+    return Error(ErrorCode::model_error, file + ": \"" + key + "\" must be " + want);
+  };
+  for (const auto& [key, value] : json.items()) {
+    if (key == "name" || key == "description") {
+      if (!value.is_string()) throw bad(key, "a string");
+      (key == "name" ? settings.name : settings.description) = value.get<std::string>();
+    } else if (key == "steps" || key == "max_steps" || key == "default_size") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 4096) {
+        throw bad(key, "a positive integer");
+      }
+      (key == "steps" ? settings.steps : key == "max_steps" ? settings.max_steps
+                                                             : settings.default_size) = value.get<int>();
+    } else if (key == "cfg_scale") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 30) {
+        throw bad(key, "a number between 0 and 30");
+      }
+      settings.cfg_scale = value.get<double>();
+    } else if (key == "scheduler") {
+      const auto kind = value.is_string() ? scheduler_kind_from_string(value.get<std::string>())
+                                          : std::nullopt;
+      if (!kind) throw bad(key, "one of euler, euler_a, ddim, dpmpp_2m, dpmpp_2m_karras, lcm");
+      settings.scheduler = kind;
+    } else {
+      throw Error(ErrorCode::model_error, file + ": unknown key \"" + key + "\"");
+    }
+  }
+  return settings;
+}
+
+}  // namespace
+
+ModelFolder read_model_folder(const std::string& path, const std::string& shared_taesd,
+                              bool check_weights) {
+  ModelFolder model;
+  model.path = path;
+  model.id = fs::path(path).filename().string();
+  const auto index = read_json_file(path + "/model_index.json");
+  const auto pipeline = index.value("_class_name", std::string());
+  if (pipeline != "StableDiffusionPipeline" && pipeline != "StableDiffusionImg2ImgPipeline") {
+    throw Error(ErrorCode::model_error,
+                path + "/model_index.json: pipeline " + (pipeline.empty() ? "(none)" : pipeline) +
+                    " is not supported by the local engine (it runs StableDiffusionPipeline "
+                    "models: Stable Diffusion 1.x and 2.x)");
+  }
+  const auto tokenizer_class = [&] {
+    const auto it = index.find("tokenizer");
+    return it != index.end() && it->is_array() && it->size() == 2 && (*it)[1].is_string()
+               ? (*it)[1].get<std::string>()
+               : std::string();
+  }();
+  if (tokenizer_class != "CLIPTokenizer" && tokenizer_class != "CLIPTokenizerFast") {
+    throw Error(ErrorCode::model_error, path + "/model_index.json: tokenizer " + tokenizer_class +
+                                            " is not supported (CLIPTokenizer is)");
+  }
+  const auto config_path = [&](const std::string& component, const std::string& file) {
+    return path + "/" + component + "/" + file;
+  };
+  model.text_encoder = parse_text_encoder_config(
+      read_json_file(config_path("text_encoder", "config.json")), config_path("text_encoder", "config.json"));
+  model.unet = parse_unet_config(read_json_file(config_path("unet", "config.json")),
+                                 config_path("unet", "config.json"));
+  model.vae = parse_vae_config(read_json_file(config_path("vae", "config.json")),
+                               config_path("vae", "config.json"));
+  model.scheduler = parse_scheduler_config(
+      read_json_file(config_path("scheduler", "scheduler_config.json")),
+      config_path("scheduler", "scheduler_config.json"));
+  for (const auto file : {"vocab.json", "merges.txt"}) {
+    if (!fs::is_regular_file(config_path("tokenizer", file))) {
+      throw Error(ErrorCode::model_error, "missing file " + config_path("tokenizer", file));
+    }
+  }
+  if (model.unet.cross_attention_dim != model.text_encoder.hidden_size) {
+    throw Error(ErrorCode::model_error, path + ": the UNet's cross_attention_dim (" +
+                                            std::to_string(model.unet.cross_attention_dim) +
+                                            ") differs from the text encoder's hidden_size (" +
+                                            std::to_string(model.text_encoder.hidden_size) + ")");
+  }
+  if (model.unet.in_channels != model.vae.latent_channels) {
+    throw Error(ErrorCode::model_error, path + ": the UNet takes " +
+                                            std::to_string(model.unet.in_channels) +
+                                            " channels, the VAE makes " +
+                                            std::to_string(model.vae.latent_channels));
+  }
+  model.settings = read_settings(path);
+  if (model.settings.name.empty()) model.settings.name = model.id;
+  model.scheduler_kind = model.settings.scheduler
+                             ? *model.settings.scheduler
+                             : scheduler_kind_of_class(model.scheduler.class_name)
+                                   .value_or(SchedulerKind::dpmpp_2m_karras);
+
+  for (const auto& taesd : {path + "/taesd", shared_taesd}) {
+    if (taesd.empty() || !is_taesd_folder(taesd)) continue;
+    auto config = parse_taesd_config(read_json_file(taesd + "/config.json"), taesd + "/config.json");
+    // TAESD upsamples by a fixed factor; it only fits VAEs that do the same (every SD 1.x/2.x).
+    int factor = 1;
+    for (std::size_t i = 1; i < config.decoder_blocks.size(); ++i) factor *= config.upsampling_factor;
+    if (factor != model.vae_scale_factor() || config.latent_channels != model.vae.latent_channels) {
+      continue;
+    }
+    model.taesd = config;
+    model.taesd_path = taesd;
+    break;
+  }
+  if (check_weights) {
+    model.weight_bytes = check_weight_file(model.text_encoder_path(), "model") +
+                         check_weight_file(model.unet_path(), "diffusion_pytorch_model") +
+                         check_weight_file(model.vae_path(), "diffusion_pytorch_model");
+    if (model.taesd) check_weight_file(model.taesd_path, "diffusion_pytorch_model");
+  }
+  return model;
+}
+
+ScanResult scan_models(const std::string& dir) {
+  ScanResult result;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    result.problems.push_back(dir + " is not a folder");
+    return result;
+  }
+  std::vector<fs::path> folders;
+  std::string shared_taesd;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_directory()) continue;
+    if (fs::exists(entry.path() / "model_index.json")) {
+      folders.push_back(entry.path());
+    } else if (shared_taesd.empty()) {
+      try {
+        if (is_taesd_folder(entry.path().string())) shared_taesd = entry.path().string();
+      } catch (const Error& e) {
+        result.problems.push_back(e.what());
+      }
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  for (const auto& folder : folders) {
+    try {
+      result.models.push_back(read_model_folder(folder.string(), shared_taesd));
+    } catch (const Error& e) {
+      result.problems.push_back(e.what());
+    }
+  }
+  return result;
+}
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,62 @@
+#pragma once
+
+// A Stable Diffusion model in the Hugging Face diffusers folder layout (model_index.json,
+// text_encoder/, tokenizer/, unet/, vae/, scheduler/), read and checked without loading weights:
+// every config parsed, every weight file's header validated. An optional rendermart.json in the
+// folder sets what the platform shows and defaults to. Torch-free.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diffusion/model_config.hpp"
+
+namespace rendermart::diffusion {
+
+// rendermart.json: every key optional.
+struct ModelSettings {
+  std::string name;         // default: the folder name
+  std::string description;
+  std::optional<int> steps;            // default steps (SD: 25; LCM: 4)
+  std::optional<int> max_steps;
+  std::optional<double> cfg_scale;     // default guidance scale (SD: 7.5; 0 or 1 turns CFG off)
+  std::optional<SchedulerKind> scheduler;
+  std::optional<int> default_size;     // default width and height (default: the UNet's)
+};
+
+struct ModelFolder {
+  std::string id;    // the folder name
+  std::string path;
+  TextEncoderConfig text_encoder;
+  UNetConfig unet;
+  VaeConfig vae;
+  SchedulerConfig scheduler;
+  SchedulerKind scheduler_kind = SchedulerKind::dpmpp_2m_karras;  // what generations use
+  std::optional<TaesdConfig> taesd;  // a TAESD decoder beside the model
+  std::string taesd_path;
+  ModelSettings settings;
+  std::size_t weight_bytes = 0;      // on disk
+
+  std::string text_encoder_path() const { return path + "/text_encoder"; }
+  std::string tokenizer_path() const { return path + "/tokenizer"; }
+  std::string unet_path() const { return path + "/unet"; }
+  std::string vae_path() const { return path + "/vae"; }
+  int vae_scale_factor() const { return vae.scale_factor(); }
+  int native_size() const { return unet.sample_size * vae_scale_factor(); }
+};
+
+// Reads and checks one model folder. `shared_taesd` is a TAESD folder to use when the model has
+// none of its own (empty: none). check_weights: also validate every weight file's header (a
+// benchmark's random-weight model has none). Throws Error(model_error) naming the file at fault.
+ModelFolder read_model_folder(const std::string& path, const std::string& shared_taesd = {},
+                              bool check_weights = true);
+
+struct ScanResult {
+  std::vector<ModelFolder> models;
+  std::vector<std::string> problems;  // one line per folder that is not a usable model
+};
+// Every sub-folder of `dir` with a model_index.json, sorted by id. A folder named "taesd" (or one
+// whose config.json is an AutoencoderTiny) is the shared TAESD decoder, not a model.
+ScanResult scan_models(const std::string& dir);
+
+}  // namespace rendermart::diffusion

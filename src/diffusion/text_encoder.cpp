@@ -1,0 +1,76 @@
+#include "diffusion/text_encoder.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+
+namespace rendermart::diffusion {
+
+TextEncoder::TextEncoder(const TextEncoderConfig& config, WeightSource& weights,
+                         at::ScalarType dtype)
+    : config_(config), dtype_(dtype) {
+  const Loader root{weights, dtype, "text_model."};
+  const int hidden = config.hidden_size;
+  token_embedding_ = (root / "embeddings" / "token_embedding").get("weight", {config.vocab_size, hidden});
+  position_embedding_ =
+      (root / "embeddings" / "position_embedding").get("weight", {config.max_positions, hidden});
+  for (int i = 0; i < config.layers; ++i) {
+    const auto layer = root / "encoder" / "layers" / std::to_string(i);
+    const auto attn = layer / "self_attn";
+    layers_.push_back(Layer{
+        LayerNorm::load(layer / "layer_norm1", hidden, config.layer_norm_eps),
+        Linear::load(attn / "q_proj", hidden, hidden), Linear::load(attn / "k_proj", hidden, hidden),
+        Linear::load(attn / "v_proj", hidden, hidden),
+        Linear::load(attn / "out_proj", hidden, hidden),
+        LayerNorm::load(layer / "layer_norm2", hidden, config.layer_norm_eps),
+        Linear::load(layer / "mlp" / "fc1", hidden, config.intermediate_size),
+        Linear::load(layer / "mlp" / "fc2", config.intermediate_size, hidden)});
+  }
+  final_layer_norm_ = LayerNorm::load(root / "final_layer_norm", hidden, config.layer_norm_eps);
+}
+
+at::Tensor TextEncoder::self_attention(const Layer& layer, const at::Tensor& x) const {
+  // Causal attention over at most 77 tokens: small enough that the plain path is the fast one,
+  // and the mask is not something the shared attention kernel takes.
+  const auto batch = x.size(0);
+  const auto n = x.size(1);
+  const int heads = config_.heads;
+  const auto d = config_.hidden_size / heads;
+  const auto split = [&](const at::Tensor& t) {
+    return t.view({batch, n, heads, d}).transpose(1, 2).to(at::kFloat);
+  };
+  const auto q = split(layer.q_proj(x)).mul_(1.0 / std::sqrt(static_cast<double>(d)));
+  const auto k = split(layer.k_proj(x));
+  const auto v = split(layer.v_proj(x));
+  auto scores = at::matmul(q, k.transpose(-1, -2));
+  const auto mask = at::ones({n, n}, at::TensorOptions().dtype(at::kBool)).triu(1);
+  scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
+  const auto out = at::matmul(at::softmax(scores, -1), v);
+  return layer.out_proj(out.transpose(1, 2).reshape({batch, n, heads * d}).to(dtype_));
+}
+
+TextEncoder::Output TextEncoder::forward(const at::Tensor& ids, bool keep_hidden_states) const {
+  if (ids.dim() != 2 || ids.size(1) > config_.max_positions || ids.size(1) < 1) {
+    throw Error(ErrorCode::internal, "text encoder input must be [batch, 1.." +
+                                         std::to_string(config_.max_positions) + "] token ids");
+  }
+  const auto n = ids.size(1);
+  auto x = at::embedding(token_embedding_, ids) + position_embedding_.narrow(0, 0, n).unsqueeze(0);
+  Output output;
+  if (keep_hidden_states) output.hidden_states.push_back(x.to(at::kFloat));
+  for (const auto& layer : layers_) {
+    x = x + self_attention(layer, layer.layer_norm1(x));
+    auto h = layer.fc1(layer.layer_norm2(x));
+    h = config_.quick_gelu ? h * at::sigmoid(h * 1.702) : at::gelu(h);
+    x = x + layer.fc2(h);
+    if (keep_hidden_states) output.hidden_states.push_back(x.to(at::kFloat));
+  }
+  output.last_hidden_state = final_layer_norm_(x).to(at::kFloat);
+  const auto eos_positions = ids.eq(config_.eos_token_id).to(at::kInt).argmax(-1);
+  output.pooled = output.last_hidden_state.index(
+      {at::arange(ids.size(0), at::TensorOptions().dtype(at::kLong)), eos_positions});
+  return output;
+}
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,62 @@
+#pragma once
+
+// Where a component's weights come from: the safetensors files of its folder (memory-mapped; a
+// tensor stored in the wanted dtype is used in place, without a copy), or seeded random values for
+// benchmarks, where the time does not depend on the values.
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diffusion/safetensors_file.hpp"
+
+namespace rendermart::diffusion {
+
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+  // The tensor `name` in `dtype`, checked against `shape`. Throws Error(model_error) when it is
+  // missing or has another shape. Called while a model loads, from one thread.
+  virtual at::Tensor get(const std::string& name, at::IntArrayRef shape, at::ScalarType dtype) = 0;
+  // Whether the tensor exists (for the alternative names older checkpoints use).
+  virtual bool has(const std::string& name) const = 0;
+
+  // Bytes of the tensors handed out so far, in their requested dtypes.
+  std::size_t loaded_bytes() const { return loaded_bytes_; }
+
+ protected:
+  at::Tensor count(at::Tensor tensor) {
+    loaded_bytes_ += tensor.nbytes();
+    return tensor;
+  }
+
+ private:
+  std::size_t loaded_bytes_ = 0;
+};
+
+class SafetensorsWeights : public WeightSource {
+ public:
+  // Opens every file (each validated); a name present in two files is an error.
+  explicit SafetensorsWeights(const std::vector<std::string>& files);
+
+  at::Tensor get(const std::string& name, at::IntArrayRef shape, at::ScalarType dtype) override;
+  bool has(const std::string& name) const override;
+
+ private:
+  std::vector<std::shared_ptr<SafetensorsFile>> files_;
+};
+
+class RandomWeights : public WeightSource {
+ public:
+  explicit RandomWeights(std::uint64_t seed);
+
+  at::Tensor get(const std::string& name, at::IntArrayRef shape, at::ScalarType dtype) override;
+  bool has(const std::string&) const override { return false; }
+
+ private:
+  at::Generator generator_;
+};
+
+}  // namespace rendermart::diffusion

@@ -1,0 +1,163 @@
+#include "providers/local/local_provider.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "diffusion/runtime.hpp"
+
+namespace rendermart {
+namespace {
+
+constexpr int kDefaultSteps = 25;
+constexpr int kDefaultLcmSteps = 4;
+constexpr int kMaxSteps = 100;
+constexpr double kDefaultCfgScale = 7.5;
+constexpr int kMaxCount = 4;
+
+std::string architecture(const diffusion::ModelFolder& folder) {
+  const int context = folder.unet.cross_attention_dim;
+  if (context == 768) return "Stable Diffusion 1.x";
+  if (context == 1024) return "Stable Diffusion 2.x";
+  return "Stable Diffusion (context width " + std::to_string(context) + ")";
+}
+
+ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options) {
+  const auto& s = folder.settings;
+  const bool lcm = folder.scheduler_kind == diffusion::SchedulerKind::lcm;
+  ModelInfo info;
+  info.id = folder.id;
+  info.name = s.name;
+  info.provider = "local";
+  info.kind = "local";
+  const bool taesd = options.decoder == "taesd" && folder.taesd;
+  info.description =
+      !s.description.empty()
+          ? s.description
+          : architecture(folder) + " (" + folder.scheduler.prediction_type +
+                " prediction), run in this process on the CPU by the local engine; sampler " +
+                to_string(folder.scheduler_kind) + ", decoder " + (taesd ? "TAESD" : "VAE") +
+                ". Seeds reproduce diffusers' results on a CPU.";
+  const int factor = folder.vae_scale_factor();
+  const int native = s.default_size.value_or(folder.native_size());
+  info.size_multiple = std::max(8, factor);
+  info.min_side = std::max(64, info.size_multiple);
+  info.max_side = std::min(2048, std::max(native * 2, info.min_side));
+  info.default_size = {native, native};
+  info.max_count = kMaxCount;
+  const int max_steps = s.max_steps.value_or(lcm ? folder.scheduler.original_inference_steps : kMaxSteps);
+  info.steps = {1, max_steps, std::min(max_steps, s.steps.value_or(lcm ? kDefaultLcmSteps : kDefaultSteps))};
+  info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : kDefaultCfgScale)};
+  info.negative_prompt = true;
+  info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image};
+  return info;
+}
+
+}  // namespace
+
+bool cpu_has_bfloat16() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16");
+}
+
+LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(options)) {
+  if (options_.dtype == "auto") {
+    bfloat16_ = cpu_has_bfloat16();
+  } else if (options_.dtype == "bfloat16" || options_.dtype == "float32") {
+    bfloat16_ = options_.dtype == "bfloat16";
+  } else {
+    throw invalid_argument("diffusion_dtype",
+                           "RENDERMART_DIFFUSION_DTYPE must be auto, float32 or bfloat16");
+  }
+  if (options_.decoder != "vae" && options_.decoder != "taesd") {
+    throw invalid_argument("diffusion_decoder", "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
+  }
+  if (options_.threads < 0 || options_.threads > 1024) {
+    throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
+  }
+  runtime_ = diffusion::configure_runtime(options_.threads);
+  auto scan = diffusion::scan_models(options_.models_dir);
+  for (const auto& problem : scan.problems) spdlog::warn("local models: skipped: {}", problem);
+  folders_ = std::move(scan.models);
+  for (const auto& folder : folders_) {
+    spdlog::info("local model {} found in {} ({}, {:.0f} MB of weights on disk)", folder.id,
+                 folder.path, architecture(folder), folder.weight_bytes / 1e6);
+  }
+  spdlog::info("local engine: {} dtype={} decoder={}", runtime_, bfloat16_ ? "bfloat16" : "float32",
+               options_.decoder);
+}
+
+std::vector<ModelInfo> LocalProvider::models() const {
+  std::vector<ModelInfo> out;
+  for (const auto& folder : folders_) out.push_back(describe(folder, options_));
+  return out;
+}
+
+std::vector<LocalProvider::LoadedModel> LocalProvider::loaded_models() const {
+  std::lock_guard lock(mutex_);
+  std::vector<LoadedModel> out;
+  for (const auto& [id, model] : loaded_) out.push_back({id, model->weight_bytes()});
+  return out;
+}
+
+const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolder& folder) {
+  auto& slot = loaded_[folder.id];
+  if (!slot) {
+    const auto started = std::chrono::steady_clock::now();
+    slot = std::make_unique<diffusion::DiffusionModel>(folder, diffusion::EngineOptions{bfloat16_, true});
+    spdlog::info("local model {} loaded in {:.1f} s: {:.0f} MB of weights in memory", folder.id,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                 slot->weight_bytes() / 1e6);
+  }
+  return *slot;
+}
+
+std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
+                                              const GenerationInputs& inputs,
+                                              const ProgressFn& progress, const CancelFlag& cancel) {
+  const auto folder = std::find_if(folders_.begin(), folders_.end(),
+                                   [&](const auto& f) { return f.id == params.model; });
+  if (folder == folders_.end()) throw invalid_argument("model", "unknown model '" + params.model + "'");
+  const auto info = describe(*folder, options_);
+  if (params.count < 1 || params.count > info.max_count) {
+    throw invalid_argument("count", "count must be between 1 and " + std::to_string(info.max_count));
+  }
+  const auto canceled = [&] { return cancel.load(std::memory_order_relaxed); };
+  std::lock_guard lock(mutex_);
+  if (canceled()) throw Error(ErrorCode::canceled, "generation canceled");
+  const auto& model = load(*folder);
+
+  diffusion::ImageRequest request;
+  request.prompt = params.prompt;
+  request.negative_prompt = params.negative_prompt;
+  request.width = params.width;
+  request.height = params.height;
+  request.steps = params.steps > 0 ? params.steps : info.steps.default_value;
+  request.guidance_scale = params.cfg_scale;
+  request.scheduler = folder->scheduler_kind;
+  request.taesd = options_.decoder == "taesd";
+  if (params.task == GenerationTask::image_to_image) {
+    if (!inputs.image) throw invalid_argument("source_image_id", "image_to_image needs a source image");
+    request.init_image = *inputs.image;
+    request.strength = params.strength;
+  }
+
+  std::vector<RawImage> images;
+  const int count = params.count;
+  for (int i = 0; i < count; ++i) {
+    request.seed = params.seed + static_cast<std::uint32_t>(i);  // wraps, as documented
+    images.push_back(model.generate(
+        request,
+        [&](const diffusion::StepProgress& step) {
+          if (!progress) return;
+          const double fraction = (i + static_cast<double>(step.step) / step.steps) / count;
+          progress({fraction, step.preview});
+        },
+        canceled));
+  }
+  return images;
+}
+
+}  // namespace rendermart

@@ -1,0 +1,62 @@
+#pragma once
+
+// The `local` provider: Stable Diffusion models from a folder of diffusers layouts, run in this
+// process by the diffusion engine (src/diffusion, libtorch). Models are discovered at start-up
+// (configs and weight headers checked, nothing loaded), loaded on first use and kept warm.
+// Generations run one at a time: they use every core the engine is given.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "diffusion/engine.hpp"
+#include "diffusion/model_folder.hpp"
+#include "providers/provider.hpp"
+
+namespace rendermart {
+
+struct LocalProviderOptions {
+  std::string models_dir;
+  std::string dtype = "auto";  // auto (bfloat16 where the CPU computes it natively) | float32 | bfloat16
+  int threads = 0;             // 0: one per core
+  std::string decoder = "vae"; // vae | taesd (when the model has TAESD weights)
+};
+
+class LocalProvider : public Provider {
+ public:
+  // Scans the folder; unusable models are skipped with a warning naming the problem. Throws
+  // Error(invalid_argument) for a bad option.
+  explicit LocalProvider(LocalProviderOptions options);
+
+  std::vector<ModelInfo> models() const override;
+  // Loads the model on first use (Error(model_error) when its files are broken), then makes
+  // params.count images, image i from seed params.seed + i; a preview with every step.
+  // image_to_image starts from inputs.image, keeping (1 - strength) of it.
+  std::vector<RawImage> generate(const GenerationParams& params, const GenerationInputs& inputs,
+                                 const ProgressFn& progress, const CancelFlag& cancel) override;
+
+  struct LoadedModel {
+    std::string id;
+    std::size_t weight_bytes = 0;
+  };
+  std::vector<LoadedModel> loaded_models() const;
+  const std::string& runtime_description() const { return runtime_; }
+  bool bfloat16() const { return bfloat16_; }
+
+ private:
+  const diffusion::DiffusionModel& load(const diffusion::ModelFolder& folder);
+
+  LocalProviderOptions options_;
+  bool bfloat16_ = false;
+  std::string runtime_;
+  std::vector<diffusion::ModelFolder> folders_;
+  mutable std::mutex mutex_;  // one generation at a time; guards loaded_
+  std::map<std::string, std::unique_ptr<diffusion::DiffusionModel>> loaded_;
+};
+
+// Whether this CPU computes bfloat16 natively (AVX-512 BF16).
+bool cpu_has_bfloat16();
+
+}  // namespace rendermart

@@ -1,0 +1,179 @@
+// The local diffusion engine through the real binary: tiny random-weight Stable Diffusion models
+// (tests/fixtures/diffusion) listed as `local` models, generated through the API with progress
+// events that carry previews, canceled between steps, decoded with TAESD, and made by
+// `rendermart generate`. Skipped when the binary was built without libtorch.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  BIN, REPO_ROOT, createGeneration, expectError, expectStatus, generationEvents, makeTempDir,
+  register, startServer, uniqueEmail, waitFor,
+} from './lib/server.mjs';
+import { isWebp, parsePng, pngPixels, sha256 } from './lib/media.mjs';
+import { SpecValidator } from './lib/openapi.mjs';
+
+const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
+const hasEngine = fs.existsSync(BIN) &&
+  /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
+
+// A models folder: the two tiny models, a shared TAESD decoder, and a broken model.
+function modelsDir() {
+  const dir = makeTempDir('models');
+  for (const model of ['tiny-sd1', 'tiny-sd2']) {
+    fs.symlinkSync(path.join(FIXTURES, 'diffusion', model), path.join(dir, model));
+  }
+  fs.symlinkSync(path.join(FIXTURES, 'diffusion-extra', 'tiny-taesd'), path.join(dir, 'taesd'));
+  fs.mkdirSync(path.join(dir, 'broken'));
+  fs.copyFileSync(path.join(FIXTURES, 'diffusion', 'tiny-sd1', 'model_index.json'),
+    path.join(dir, 'broken', 'model_index.json'));
+  return dir;
+}
+
+function decodePreview(url) {
+  const match = /^data:image\/webp;base64,([A-Za-z0-9+/]+=*)$/.exec(url);
+  assert.ok(match, `a WebP data URL: ${url.slice(0, 60)}`);
+  const bytes = Buffer.from(match[1], 'base64');
+  assert.ok(isWebp(bytes), 'the preview is a WebP image');
+  return bytes;
+}
+
+describe('local diffusion models', { skip: !hasEngine && 'built without libtorch', timeout: 600_000 }, () => {
+  let server;
+  let cookie;
+  let models;
+  before(async () => {
+    models = modelsDir();
+    server = await startServer({
+      name: 'local-models',
+      args: ['--workers', '1'],
+      env: { RENDERMART_MODELS_DIR: models, RENDERMART_DIFFUSION_DECODER: 'taesd', RENDERMART_DIFFUSION_THREADS: '2' },
+    });
+    cookie = await register(server, uniqueEmail('local'));
+  }, { timeout: 60_000 });
+  after(async () => { await server?.stop(); });
+
+  test('GET /models lists each usable model folder as a local model; a broken one is skipped', async () => {
+    const list = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
+    const ids = list.map((m) => m.id);
+    assert.ok(ids.includes('procedural'));
+    assert.ok(!ids.includes('broken'), `broken model listed: ${ids}`);
+    const validator = new SpecValidator();
+    for (const id of ['tiny-sd1', 'tiny-sd2']) {
+      const model = list.find((m) => m.id === id);
+      assert.equal(validator.validateSchema('Model', model), null, `${id} matches the OpenAPI file`);
+      assert.ok(model, `${id} in ${ids}`);
+      assert.equal(model.kind, 'local');
+      assert.equal(model.provider, 'local');
+      assert.deepEqual(model.default_size, { width: 64, height: 64 });
+      assert.equal(model.negative_prompt, true);
+    }
+    assert.match(server.logText(), /skipped: .*broken/);
+  });
+
+  test('a generation streams progress with previews, then stores a PNG of the requested size', { timeout: 300_000 }, async () => {
+    const gen = await createGeneration(server, cookie, {
+      model: 'tiny-sd2', prompt: 'a lighthouse at dusk', negative_prompt: 'blurry', seed: 11,
+      width: 64, height: 64, steps: 6, cfg_scale: 5,
+    });
+    const stream = await generationEvents(server, cookie, gen.id, { timeoutMs: 280_000 });
+    expectStatus(stream, 200);
+    const progress = stream.events.filter((e) => e.event === 'progress');
+    assert.ok(progress.length >= 1, `progress events: ${stream.events.map((e) => e.event)}`);
+    const previews = progress.filter((e) => e.data.preview);
+    assert.ok(previews.length >= 1, 'at least one progress event carries a preview');
+    const validator = new SpecValidator();
+    for (const e of progress) {
+      assert.equal(validator.validateSchema('ProgressEvent', e.data), null, 'a progress event matches the OpenAPI file');
+    }
+    for (const e of previews) decodePreview(e.data.preview);
+    const done = stream.events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.equal(done.data.status, 'succeeded', JSON.stringify(done.data.error));
+    const image = done.data.images[0];
+    const file = expectStatus(await server.api('GET', `/api/v1/images/${image.id}/file`, { cookie }), 200);
+    const png = parsePng(file.body);
+    assert.equal(png.width, 64);
+    assert.equal(png.height, 64);
+    assert.match(png.text.parameters, /Seed: 11/);
+
+    // The same seed makes the same picture.
+    const again = await createGeneration(server, cookie, {
+      model: 'tiny-sd2', prompt: 'a lighthouse at dusk', negative_prompt: 'blurry', seed: 11,
+      width: 64, height: 64, steps: 6, cfg_scale: 5,
+    });
+    const second = await waitFor(server, cookie, again.id, 'succeeded', { timeoutMs: 200_000 });
+    const file2 = expectStatus(await server.api('GET', `/api/v1/images/${second.images[0].id}/file`, { cookie }), 200);
+    assert.equal(sha256(pngPixels(file2.body)), sha256(pngPixels(file.body)));
+  });
+
+  test('image_to_image starts from one of the user\'s images and keeps its size', { timeout: 300_000 }, async () => {
+    const base = { model: 'tiny-sd1', prompt: 'a red barn', seed: 4, steps: 4, cfg_scale: 4 };
+    const source = (await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      ...base, width: 96, height: 64,
+    })).id, 'succeeded', { timeoutMs: 200_000 })).images[0];
+    const varied = await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      ...base, task: 'image_to_image', source_image_id: source.id, strength: 0.5,
+    })).id, 'succeeded', { timeoutMs: 200_000 });
+    const result = varied.images[0];
+    assert.equal(result.task, 'image_to_image');
+    assert.equal(result.source_image_id, source.id);
+    const files = await Promise.all([source, result].map(async (image) =>
+      expectStatus(await server.api('GET', `/api/v1/images/${image.id}/file`, { cookie }), 200).body));
+    assert.deepEqual([parsePng(files[1]).width, parsePng(files[1]).height], [96, 64]);
+    assert.notEqual(sha256(pngPixels(files[1])), sha256(pngPixels(files[0])));
+
+    // Another user cannot start from it, and inpainting is not a local model's task.
+    const other = await register(server, uniqueEmail('local-other'));
+    expectError(await server.api('POST', '/api/v1/generations', {
+      cookie: other, body: { ...base, task: 'image_to_image', source_image_id: source.id },
+    }), 404, 'not_found');
+    expectError(await server.api('POST', '/api/v1/generations', {
+      cookie, body: { ...base, task: 'inpaint', source_image_id: source.id, mask_image_id: source.id },
+    }), 400, 'invalid_argument', 'task');
+  });
+
+  test('a running local generation is canceled between steps', { timeout: 300_000 }, async () => {
+    const gen = await createGeneration(server, cookie, {
+      model: 'tiny-sd1', prompt: 'a long job', seed: 1, width: 128, height: 128, steps: 100, count: 4,
+    });
+    let canceled = false;
+    const stream = await generationEvents(server, cookie, gen.id, {
+      timeoutMs: 280_000,
+      onEvent: async (ev) => {
+        if (ev.event === 'progress' && !canceled) {
+          canceled = true;
+          expectStatus(await server.api('POST', `/api/v1/generations/${gen.id}/cancel`, { cookie }), 200);
+        }
+      },
+    });
+    const done = stream.events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.equal(done.data.status, 'canceled');
+    assert.ok(done.data.progress < 0.5, `stopped early: progress ${done.data.progress}`);
+    assert.deepEqual(done.data.images, []);
+  });
+
+  test('requests outside a local model\'s capabilities are refused before they are queued', async () => {
+    expectError(await server.api('POST', '/api/v1/generations', {
+      cookie, body: { model: 'tiny-sd1', prompt: 'x', width: 1024, height: 64 },
+    }), 400, 'invalid_argument', 'width');
+    expectError(await server.api('POST', '/api/v1/generations', {
+      cookie, body: { model: 'tiny-sd1', prompt: 'x', steps: 101 },
+    }), 400, 'invalid_argument', 'steps');
+  });
+
+  test('rendermart generate makes a PNG with a local model', { timeout: 300_000 }, () => {
+    const out = path.join(makeTempDir('generate'), 'out.png');
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('RENDERMART_')) delete env[k];
+    const stdout = execFileSync(BIN, ['generate', 'a red fox', '-m', 'tiny-sd1', '--models-dir', models,
+      '--size', '72x64', '--steps', '3', '--seed', '5', '-o', out], { env, encoding: 'utf8', timeout: 280_000 });
+    assert.match(stdout, /72x64, seed 5/);
+    const png = parsePng(fs.readFileSync(out));
+    assert.equal(png.width, 72);
+    assert.equal(png.height, 64);
+  });
+});

@@ -1,0 +1,75 @@
+#pragma once
+
+// Reading the reference outputs in tests/fixtures/diffusion (see its README) and comparing
+// tensors with them.
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "diffusion/model_folder.hpp"
+#include "diffusion/runtime.hpp"
+#include "diffusion/safetensors_file.hpp"
+
+namespace rendermart::diffusion::testing {
+
+inline std::string fixtures() { return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion"; }
+inline std::string model_dir(const std::string& model) { return fixtures() + "/" + model; }
+
+// Every tensor of a golden file, copied out of the mapping, in its stored dtype.
+inline std::map<std::string, at::Tensor> load_golden(const std::string& path) {
+  const SafetensorsFile file(path);
+  std::map<std::string, at::Tensor> out;
+  for (const auto& [name, tensor] : file.tensors()) {
+    at::ScalarType type = at::kFloat;
+    switch (tensor.type) {
+      case StoredType::f64: type = at::kDouble; break;
+      case StoredType::i64: type = at::kLong; break;
+      case StoredType::f32: type = at::kFloat; break;
+      default: ADD_FAILURE() << "unexpected dtype in " << path;
+    }
+    out[name] = at::from_blob(const_cast<std::uint8_t*>(file.data(tensor)), tensor.shape,
+                              at::TensorOptions().dtype(type))
+                    .clone();
+  }
+  return out;
+}
+
+inline std::map<std::string, at::Tensor> golden(const std::string& model, const std::string& file) {
+  return load_golden(model_dir(model) + "/golden/" + file);
+}
+
+// max |a - b| / max |b|: the pipelines' per-step check of the fixtures' README.
+inline double relative_to_max(const at::Tensor& actual, const at::Tensor& expected) {
+  const auto a = actual.to(at::kDouble);
+  const auto b = expected.to(at::kDouble);
+  const double scale = std::max(b.abs().max().item<double>(), 1e-12);
+  return (a - b).abs().max().item<double>() / scale;
+}
+
+// |a - b| <= atol + rtol * |b| everywhere (the single-module check of the README).
+inline ::testing::AssertionResult all_close(const at::Tensor& actual, const at::Tensor& expected,
+                                            double atol = 1e-4, double rtol = 1e-4) {
+  if (actual.sizes() != expected.sizes()) {
+    return ::testing::AssertionFailure() << "shape " << actual.sizes() << " != " << expected.sizes();
+  }
+  const auto a = actual.to(at::kDouble);
+  const auto b = expected.to(at::kDouble);
+  const auto excess = ((a - b).abs() - (b.abs() * rtol + atol));
+  const double worst = excess.max().item<double>();
+  if (worst > 0 || std::isnan(worst)) {
+    return ::testing::AssertionFailure() << "max |a-b| = " << (a - b).abs().max().item<double>()
+                                         << " exceeds " << atol << " + " << rtol << "|b|";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The engine's runtime (threads, allocator) for every test of the binary.
+class RuntimeEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { configure_runtime(2); }
+};
+
+}  // namespace rendermart::diffusion::testing
