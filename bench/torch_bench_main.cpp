@@ -1,0 +1,61 @@
+// main() of the torch benchmarks: runs torch the way the engine runs it on this kind of machine
+// (see NOTES.md on Debian's libtorch): two intra-op threads, ATen's AVX-512 kernels where the CPU
+// has them, and huge pages for large allocations, since 4 KB page faults are very slow here.
+
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "diffusion/kernels/kernel_isa.hpp"
+
+namespace {
+
+constexpr const char* kHugePages = "glibc.malloc.hugetlb=1";
+
+// glibc reads GLIBC_TUNABLES only at start-up, so the process runs itself again with it set.
+void restart_with_huge_pages(char** argv) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::string(tunables).find("glibc.malloc.hugetlb") != std::string::npos) {
+    return;
+  }
+  const std::string value = tunables == nullptr ? kHugePages : std::string(tunables) + ":" + kHugePages;
+  setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  execv("/proc/self/exe", argv);
+  std::perror("re-executing with GLIBC_TUNABLES failed; running with 4 KB pages");
+  tunables == nullptr ? unsetenv("GLIBC_TUNABLES") : setenv("GLIBC_TUNABLES", tunables, 1);
+}
+
+const char* isa_name(rendermart::diffusion::KernelIsa isa) {
+  switch (isa) {
+    case rendermart::diffusion::KernelIsa::portable: return "portable";
+    case rendermart::diffusion::KernelIsa::avx512: return "avx512";
+    case rendermart::diffusion::KernelIsa::avx512_bf16: return "avx512_bf16";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  restart_with_huge_pages(argv);
+  // Read by ATen at its first dispatch; it defaults to AVX2 on AVX-512 CPUs.
+  if (rendermart::diffusion::kernel_isa() >= rendermart::diffusion::KernelIsa::avx512) {
+    setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
+  }
+  at::set_num_threads(2);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  benchmark::AddCustomContext("kernel_isa", isa_name(rendermart::diffusion::kernel_isa()));
+  for (const char* name : {"GLIBC_TUNABLES", "ATEN_CPU_CAPABILITY"}) {
+    const char* value = std::getenv(name);
+    benchmark::AddCustomContext(name, value == nullptr ? "(unset)" : value);
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
