@@ -49,27 +49,50 @@ struct Moments {
 
 RENDERMART_AVX512 inline float sum_lanes(__m512 x) { return _mm512_reduce_add_ps(x); }
 
-// The moments of `count` <= kChunk contiguous values.
+// The moments of `count` <= kChunk contiguous values. Four accumulators each, so that the adds
+// do not wait on each other while the chunk is in L1.
 template <typename T>
 RENDERMART_AVX512 Moments chunk_moments(const T* x, std::int64_t count) {
-  __m512 sum = _mm512_setzero_ps();
-  for (std::int64_t i = 0; i < count; i += kLanes) {
-    sum = _mm512_add_ps(sum, simd::load(x + i, simd::first_lanes(count - i)));
+  constexpr int kWays = 4;
+  constexpr std::int64_t kStep = kWays * kLanes;
+  __m512 sum[kWays];
+#pragma GCC unroll 4
+  for (int u = 0; u < kWays; ++u) sum[u] = _mm512_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + kStep <= count; i += kStep) {
+#pragma GCC unroll 4
+    for (int u = 0; u < kWays; ++u) sum[u] = _mm512_add_ps(sum[u], simd::load(x + i + u * kLanes, 0xFFFF));
   }
-  const float n = static_cast<float>(count);
-  const float rough_mean = sum_lanes(sum) / n;
+  for (; i < count; i += kLanes) sum[0] = _mm512_add_ps(sum[0], simd::load(x + i, simd::first_lanes(count - i)));
+  const float rough_mean =
+      sum_lanes(_mm512_add_ps(_mm512_add_ps(sum[0], sum[1]), _mm512_add_ps(sum[2], sum[3]))) /
+      static_cast<float>(count);
+
   const __m512 center = _mm512_set1_ps(rough_mean);
-  __m512 deviation = _mm512_setzero_ps();
-  __m512 square = _mm512_setzero_ps();
-  for (std::int64_t i = 0; i < count; i += kLanes) {
+  __m512 deviation[kWays];
+  __m512 square[kWays];
+#pragma GCC unroll 4
+  for (int u = 0; u < kWays; ++u) deviation[u] = square[u] = _mm512_setzero_ps();
+  for (i = 0; i + kStep <= count; i += kStep) {
+#pragma GCC unroll 4
+    for (int u = 0; u < kWays; ++u) {
+      const __m512 d = _mm512_sub_ps(simd::load(x + i + u * kLanes, 0xFFFF), center);
+      deviation[u] = _mm512_add_ps(deviation[u], d);
+      square[u] = _mm512_fmadd_ps(d, d, square[u]);
+    }
+  }
+  for (; i < count; i += kLanes) {
     const __mmask16 mask = simd::first_lanes(count - i);
     const __m512 d = _mm512_maskz_sub_ps(mask, simd::load(x + i, mask), center);
-    deviation = _mm512_add_ps(deviation, d);
-    square = _mm512_fmadd_ps(d, d, square);
+    deviation[0] = _mm512_add_ps(deviation[0], d);
+    square[0] = _mm512_fmadd_ps(d, d, square[0]);
   }
-  const double s1 = sum_lanes(deviation);
-  const double s2 = sum_lanes(square);
-  return {static_cast<double>(count), rough_mean + s1 / count, std::max(0.0, s2 - s1 * s1 / count)};
+  const double s1 = sum_lanes(_mm512_add_ps(_mm512_add_ps(deviation[0], deviation[1]),
+                                            _mm512_add_ps(deviation[2], deviation[3])));
+  const double s2 = sum_lanes(
+      _mm512_add_ps(_mm512_add_ps(square[0], square[1]), _mm512_add_ps(square[2], square[3])));
+  const double n = static_cast<double>(count);
+  return {n, rough_mean + s1 / n, std::max(0.0, s2 - s1 * s1 / n)};
 }
 
 // A float64 mean as the sum of two floats, so that x - mean keeps float32 precision even when
@@ -97,7 +120,7 @@ RENDERMART_AVX512 void normalize_span(const T* x, T* y, std::int64_t count, Spli
   const __m512 scale_v = _mm512_set1_ps(scale);
   const __m512 shift_v = _mm512_set1_ps(shift);
   for (std::int64_t i = 0; i < count; i += kLanes) {
-    const __mmask16 mask = simd::first_lanes(count - i);
+    const __mmask16 mask = i + kLanes <= count ? 0xFFFF : simd::first_lanes(count - i);
     __m512 v = _mm512_fmadd_ps(subtract(simd::load(x + i, mask), high, low), scale_v, shift_v);
     if constexpr (kSilu) v = simd::silu(v);
     simd::store(y + i, v, mask);
