@@ -16,7 +16,7 @@
 namespace rendermart::diffusion {
 namespace {
 
-// Peak FLOP rates of the development machine's two cores (NOTES.md): FMA and vdpbf16ps.
+// Peak FLOP rates of the development machine's two cores (docs/benchmarks.md): FMA and vdpbf16ps.
 constexpr double kPeakFloat32 = 380e9;
 constexpr double kPeakBfloat16 = 740e9;
 

@@ -17,7 +17,7 @@
 namespace rendermart::diffusion {
 namespace {
 
-// Memory bandwidth of the development machine (NOTES.md).
+// Memory bandwidth of the development machine (docs/benchmarks.md).
 constexpr double kBandwidth = 53e9;
 
 struct Shape {

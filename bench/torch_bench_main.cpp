@@ -1,5 +1,5 @@
 // main() of the torch benchmarks: runs torch the way the engine runs it on this kind of machine
-// (see NOTES.md on Debian's libtorch): two intra-op threads, ATen's AVX-512 kernels where the CPU
+// (docs/benchmarks.md, Debian's libtorch): two intra-op threads, ATen's AVX-512 kernels where the CPU
 // has them, and huge pages for large allocations, since 4 KB page faults are very slow here.
 
 #include <ATen/Parallel.h>

@@ -13,11 +13,6 @@
 #include "diffusion/kernels/thread_scratch.hpp"
 #include "diffusion/kernels/simd.hpp"
 
-// GCC 12 warns about the deliberately undefined registers inside its own AVX-512 intrinsics once
-// they are inlined here (GCC bug 105593).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 // How the kernel works. A task is one (batch, head, tile of kTileQueries queries). The queries of
 // the tile lie across the vector lanes, so the softmax statistics (running max and sum) are
 // lane-wise and need no horizontal reductions, and the head dim and the key count are loop

@@ -57,18 +57,13 @@ at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
     at::Tensor y = at::empty_like(input);
     const at::Tensor w = weight.contiguous();
     const at::Tensor b = bias.contiguous();
-    const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps, silu,
-                                   w.data_ptr<float>(), b.data_ptr<float>()};
+    const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps,
+                                   silu, channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
     if (x.scalar_type() == at::kFloat) {
-      const float* in = input.data_ptr<float>();
-      float* out = y.data_ptr<float>();
-      channels_last ? group_norm_nhwc_avx512(in, out, problem)
-                    : group_norm_nchw_avx512(in, out, problem);
+      group_norm_avx512(input.data_ptr<float>(), y.data_ptr<float>(), problem);
     } else {
-      const auto* in = static_cast<const std::uint16_t*>(input.data_ptr());
-      auto* out = static_cast<std::uint16_t*>(y.data_ptr());
-      channels_last ? group_norm_nhwc_avx512(in, out, problem)
-                    : group_norm_nchw_avx512(in, out, problem);
+      group_norm_avx512(static_cast<const std::uint16_t*>(input.data_ptr()),
+                        static_cast<std::uint16_t*>(y.data_ptr()), problem);
     }
     return y;
   }

@@ -8,13 +8,8 @@
 #include <cmath>
 #include <vector>
 
-#include "diffusion/kernels/simd.hpp"
 #include "diffusion/kernels/thread_scratch.hpp"
-
-// GCC 12 warns about the deliberately undefined registers inside its own AVX-512 intrinsics once
-// they are inlined here (GCC bug 105593).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "diffusion/kernels/simd.hpp"
 
 // Statistics are exact to float32 rounding whatever the mean: each chunk of at most kChunk
 // elements is read twice while it is in cache (its mean, then the sum of squared deviations from
@@ -284,31 +279,18 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
 }  // namespace
 
 template <typename T>
-void group_norm_nchw_avx512(const T* x, T* y, const GroupNormProblem& problem) {
-  if (problem.batch * problem.channels * problem.pixels == 0) return;
-  if (problem.silu) {
-    group_norm_nchw<T, true>(x, y, problem);
+void group_norm_avx512(const T* x, T* y, const GroupNormProblem& p) {
+  if (p.batch * p.channels * p.pixels == 0) return;
+  if (p.channels_last) {
+    p.silu ? group_norm_nhwc<T, true>(x, y, p) : group_norm_nhwc<T, false>(x, y, p);
   } else {
-    group_norm_nchw<T, false>(x, y, problem);
+    p.silu ? group_norm_nchw<T, true>(x, y, p) : group_norm_nchw<T, false>(x, y, p);
   }
 }
 
-template <typename T>
-void group_norm_nhwc_avx512(const T* x, T* y, const GroupNormProblem& problem) {
-  if (problem.batch * problem.channels * problem.pixels == 0) return;
-  if (problem.silu) {
-    group_norm_nhwc<T, true>(x, y, problem);
-  } else {
-    group_norm_nhwc<T, false>(x, y, problem);
-  }
-}
-
-template void group_norm_nchw_avx512<float>(const float*, float*, const GroupNormProblem&);
-template void group_norm_nchw_avx512<std::uint16_t>(const std::uint16_t*, std::uint16_t*,
-                                                    const GroupNormProblem&);
-template void group_norm_nhwc_avx512<float>(const float*, float*, const GroupNormProblem&);
-template void group_norm_nhwc_avx512<std::uint16_t>(const std::uint16_t*, std::uint16_t*,
-                                                    const GroupNormProblem&);
+template void group_norm_avx512<float>(const float*, float*, const GroupNormProblem&);
+template void group_norm_avx512<std::uint16_t>(const std::uint16_t*, std::uint16_t*,
+                                               const GroupNormProblem&);
 
 }  // namespace rendermart::diffusion
 

@@ -11,15 +11,14 @@ struct GroupNormProblem {
   std::int64_t batch, channels, pixels, groups;  // pixels = H * W; groups divides channels
   double eps;
   bool silu;
+  bool channels_last;  // x and y are [N][H][W][C], else [N][C][H][W]
   const float* weight;  // [channels]
   const float* bias;    // [channels]
 };
 
-// Kernels on the torch intra-op thread pool, for x and y of `batch * channels * pixels` elements
-// laid out [N][C][H][W] (nchw) or [N][H][W][C] (nhwc). Callers check kernel_isa() >= avx512.
+// The kernel on the torch intra-op thread pool, for x and y of batch * channels * pixels
+// elements. Callers check kernel_isa() >= avx512.
 template <typename T>
-void group_norm_nchw_avx512(const T* x, T* y, const GroupNormProblem& problem);
-template <typename T>
-void group_norm_nhwc_avx512(const T* x, T* y, const GroupNormProblem& problem);
+void group_norm_avx512(const T* x, T* y, const GroupNormProblem& problem);
 
 }  // namespace rendermart::diffusion
