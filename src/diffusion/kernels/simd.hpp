@@ -32,12 +32,13 @@ RENDERMART_AVX512 inline __mmask16 first_lanes(std::int64_t count) {
   return static_cast<__mmask16>((1u << count) - 1u);
 }
 
-// 2^x = 2^n * 2^f with n = round(x) and f in [-0.5, 0.5]; x is clamped to [-125, 126] so that
-// the result stays a normal number, and NaN stays NaN. 2^f is the Cephes exp2f polynomial
-// (relative error below 2e-7), or with kBfloat16Accuracy a cubic (below 8e-5), ample for values
-// that are rounded to bfloat16 (2^-9) afterwards.
+// 2^x = 2^n * 2^f with n = round(x) and f in [-0.5, 0.5]. For x below -125 the result is 0, so
+// that no denormal reaches later arithmetic (slow on some cores); above 126 it is 2^126; NaN stays
+// NaN. 2^f is the Cephes exp2f polynomial (relative error below 2e-7), or with kBfloat16Accuracy
+// a cubic (below 8e-5), ample for values that are rounded to bfloat16 (2^-9) afterwards.
 template <bool kBfloat16Accuracy = false>
 RENDERMART_AVX512 inline __m512 exp2(__m512 x) {
+  const __mmask16 not_tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-125.0f), _CMP_NLT_UQ);
   x = _mm512_max_ps(_mm512_set1_ps(-125.0f), x);
   x = _mm512_min_ps(_mm512_set1_ps(126.0f), x);
   const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -57,7 +58,7 @@ RENDERMART_AVX512 inline __m512 exp2(__m512 x) {
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931472028550421e-1f));
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   }
-  return _mm512_scalef_ps(p, n);
+  return _mm512_maskz_scalef_ps(not_tiny, p, n);
 }
 
 // x * sigmoid(x) = x / (1 + e^-x); the reciprocal is vrcp14ps refined by one Newton step (error
