@@ -90,39 +90,34 @@ RENDERMART_AVX512 Moments chunk_moments(const T* x, std::int64_t count) {
   return {n, rough_mean + s1 / n, std::max(0.0, s2 - s1 * s1 / n)};
 }
 
-// A float64 mean as the sum of two floats, so that x - mean keeps float32 precision even when
-// the mean is large against the spread (x - high is exact for x near the mean).
-struct SplitMean {
-  float high;
-  float low;
+// (x - mean) / sqrt(var + eps) * weight + bias as (x - center) * scale + shift: center is the
+// float64 mean rounded to float, and the rounding is folded into shift, so that x - center is
+// exact for x near the mean and the output keeps float32 precision however large the mean.
+struct ChannelAffine {
+  float center;
+  float scale;
+  float shift;
 };
 
-SplitMean split(double mean) {
-  const float high = static_cast<float>(mean);
-  return {high, static_cast<float>(mean - high)};
+ChannelAffine channel_affine(const Moments& m, double eps, float weight, float bias) {
+  const double scale = weight / std::sqrt(m.m2 / m.count + eps);
+  const float center = static_cast<float>(m.mean);
+  return {center, static_cast<float>(scale), static_cast<float>(bias - (m.mean - center) * scale)};
 }
 
-RENDERMART_AVX512 inline __m512 subtract(__m512 x, __m512 high, __m512 low) {
-  return _mm512_sub_ps(_mm512_sub_ps(x, high), low);
-}
-
-// y = (x - mean) * scale + shift, then SiLU, over `count` contiguous values.
+// y = (x - center) * scale + shift, then SiLU, over `count` contiguous values.
 template <typename T, bool kSilu>
-RENDERMART_AVX512 void normalize_span(const T* x, T* y, std::int64_t count, SplitMean mean,
-                                      float scale, float shift) {
-  const __m512 high = _mm512_set1_ps(mean.high);
-  const __m512 low = _mm512_set1_ps(mean.low);
-  const __m512 scale_v = _mm512_set1_ps(scale);
-  const __m512 shift_v = _mm512_set1_ps(shift);
+RENDERMART_AVX512 void normalize_span(const T* x, T* y, std::int64_t count, ChannelAffine affine) {
+  const __m512 center = _mm512_set1_ps(affine.center);
+  const __m512 scale = _mm512_set1_ps(affine.scale);
+  const __m512 shift = _mm512_set1_ps(affine.shift);
   for (std::int64_t i = 0; i < count; i += kLanes) {
     const __mmask16 mask = i + kLanes <= count ? 0xFFFF : simd::first_lanes(count - i);
-    __m512 v = _mm512_fmadd_ps(subtract(simd::load(x + i, mask), high, low), scale_v, shift_v);
+    __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(simd::load(x + i, mask), center), scale, shift);
     if constexpr (kSilu) v = simd::silu(v);
     simd::store(y + i, v, mask);
   }
 }
-
-double inverse_std(const Moments& m, double eps) { return 1.0 / std::sqrt(m.m2 / m.count + eps); }
 
 // One (image, group) of NCHW: a contiguous run of channels_per_group * pixels values.
 template <typename T, bool kSilu>
@@ -134,12 +129,10 @@ RENDERMART_AVX512 void normalize_group_nchw(const T* x, T* y, const GroupNormPro
   for (std::int64_t i = 0; i < count; i += kChunk) {
     moments.add(chunk_moments(x + i, std::min(kChunk, count - i)));
   }
-  const double rstd = inverse_std(moments, p.eps);
-  const SplitMean mean = split(moments.mean);
   for (std::int64_t c = 0; c < per_group; ++c) {
     const std::int64_t channel = first_channel + c;
-    normalize_span<T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels, mean,
-                             static_cast<float>(rstd * p.weight[channel]), p.bias[channel]);
+    normalize_span<T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels,
+                             channel_affine(moments, p.eps, p.weight[channel], p.bias[channel]));
   }
 }
 
@@ -208,18 +201,16 @@ void chunk_group_moments(const T* x, std::int64_t rows, const GroupNormProblem& 
   }
 }
 
-// y = (x - (high[c] + low[c])) * scale[c] + shift[c] over `rows` channels-last rows, then SiLU.
+// y = (x - center[c]) * scale[c] + shift[c] over `rows` channels-last rows, then SiLU.
 template <typename T, bool kSilu>
 RENDERMART_AVX512 void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows,
-                                           std::int64_t channels, const float* high,
-                                           const float* low, const float* scale,
-                                           const float* shift) {
+                                           std::int64_t channels, const float* center,
+                                           const float* scale, const float* shift) {
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t c = 0; c < channels; c += kLanes) {
       const __mmask16 mask = simd::first_lanes(channels - c);
       const std::int64_t at = r * channels + c;
-      __m512 v = subtract(simd::load(x + at, mask), simd::load(high + c, mask),
-                          simd::load(low + c, mask));
+      __m512 v = _mm512_sub_ps(simd::load(x + at, mask), simd::load(center + c, mask));
       v = _mm512_fmadd_ps(v, simd::load(scale + c, mask), simd::load(shift + c, mask));
       if constexpr (kSilu) v = simd::silu(v);
       simd::store(y + at, v, mask);
@@ -242,10 +233,10 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     }
   });
 
-  // Per image and channel: the group's mean (as two floats), and 1/std times the channel's weight.
-  std::vector<float> high(static_cast<std::size_t>(p.batch * C));
-  std::vector<float> low(high.size());
-  std::vector<float> scale(high.size());
+  // Per image and channel: center, scale and shift of its ChannelAffine.
+  std::vector<float> center(static_cast<std::size_t>(p.batch * C));
+  std::vector<float> scale(center.size());
+  std::vector<float> shift(center.size());
   const std::int64_t per_group = C / p.groups;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     for (std::int64_t g = 0; g < p.groups; ++g) {
@@ -253,13 +244,12 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
       for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
         moments.add(chunk_stats[static_cast<std::size_t>((n * chunks + chunk) * p.groups + g)]);
       }
-      const double rstd = inverse_std(moments, p.eps);
-      const SplitMean mean = split(moments.mean);
       for (std::int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
         const auto at = static_cast<std::size_t>(n * C + c);
-        high[at] = mean.high;
-        low[at] = mean.low;
-        scale[at] = static_cast<float>(rstd * p.weight[c]);
+        const ChannelAffine affine = channel_affine(moments, p.eps, p.weight[c], p.bias[c]);
+        center[at] = affine.center;
+        scale[at] = affine.scale;
+        shift[at] = affine.shift;
       }
     }
   }
@@ -269,8 +259,8 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     for (std::int64_t row = first; row < last;) {
       const std::int64_t n = row / p.pixels;
       const std::int64_t end = std::min(last, (n + 1) * p.pixels);
-      normalize_rows_nhwc<T, kSilu>(x + row * C, y + row * C, end - row, C, high.data() + n * C,
-                                    low.data() + n * C, scale.data() + n * C, p.bias);
+      normalize_rows_nhwc<T, kSilu>(x + row * C, y + row * C, end - row, C, center.data() + n * C,
+                                    scale.data() + n * C, shift.data() + n * C);
       row = end;
     }
   });
