@@ -208,7 +208,7 @@ RENDERMART_AVX512 void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows,
                                            const float* scale, const float* shift) {
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t c = 0; c < channels; c += kLanes) {
-      const __mmask16 mask = simd::first_lanes(channels - c);
+      const __mmask16 mask = c + kLanes <= channels ? 0xFFFF : simd::first_lanes(channels - c);
       const std::int64_t at = r * channels + c;
       __m512 v = _mm512_sub_ps(simd::load(x + at, mask), simd::load(center + c, mask));
       v = _mm512_fmadd_ps(v, simd::load(scale + c, mask), simd::load(shift + c, mask));
