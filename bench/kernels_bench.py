@@ -19,10 +19,11 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_benchmark(binary, repetitions, name_filter):
+def run_benchmark(binary, repetitions, name_filter, min_time):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run([binary, f"--benchmark_filter={name_filter}",
                         f"--benchmark_repetitions={repetitions}",
+                        f"--benchmark_min_time={min_time}",
                         "--benchmark_enable_random_interleaving=true",
                         f"--benchmark_out={out.name}", "--benchmark_out_format=json"],
                        check=True, stdout=subprocess.DEVNULL)
@@ -65,14 +66,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--min-time", type=float, default=0.2,
+                        help="seconds each repetition runs at least (one call if longer)")
     parser.add_argument("--filter", default=".", help="regular expression over benchmark names")
     args = parser.parse_args()
 
     load_before = open("/proc/loadavg").read().split()[:3]
     context, attention = run_benchmark(os.path.join(args.build, "bench", "attention_bench"),
-                                       args.repetitions, args.filter)
-    _, group_norm = run_benchmark(os.path.join(args.build, "bench", "group_norm_bench"), args.repetitions,
-                                  args.filter)
+                                       args.repetitions, args.filter, args.min_time)
+    _, group_norm = run_benchmark(os.path.join(args.build, "bench", "group_norm_bench"),
+                                  args.repetitions, args.filter, args.min_time)
     load_after = open("/proc/loadavg").read().split()[:3]
 
     print(f"{context['num_cpus']} CPUs, torch threads {context.get('torch_threads')}, "
