@@ -1,16 +1,74 @@
+#define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/group_norm.hpp"
 
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/group_norm.h>
+#include <ATen/ops/silu.h>
+#include <c10/util/Exception.h>
+
+#include <cstdint>
+
+#include "diffusion/kernels/group_norm_avx512.hpp"
+#include "diffusion/kernels/kernel_isa.hpp"
+
 namespace rendermart::diffusion {
+namespace {
+
+void check_arguments(const at::Tensor& x, int groups, const at::Tensor& weight,
+                     const at::Tensor& bias, double eps) {
+  TORCH_CHECK(x.defined() && weight.defined() && bias.defined(),
+              "group_norm: x, weight and bias must be defined");
+  TORCH_CHECK(x.device().is_cpu() && weight.device().is_cpu() && bias.device().is_cpu(),
+              "group_norm: x, weight and bias must be CPU tensors");
+  TORCH_CHECK(x.dim() == 4, "group_norm: x must be [N, C, H, W], got ", x.sizes());
+  TORCH_CHECK(x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16,
+              "group_norm: x must be float32 or bfloat16, got ", x.scalar_type());
+  const int64_t channels = x.size(1);
+  TORCH_CHECK(groups > 0 && channels % groups == 0, "group_norm: ", channels,
+              " channels do not split into ", groups, " groups");
+  TORCH_CHECK(weight.scalar_type() == at::kFloat && bias.scalar_type() == at::kFloat,
+              "group_norm: weight and bias must be float32, got ", weight.scalar_type(), " and ",
+              bias.scalar_type());
+  TORCH_CHECK(weight.dim() == 1 && weight.size(0) == channels && bias.dim() == 1 &&
+                  bias.size(0) == channels,
+              "group_norm: weight and bias must be [", channels, "], got ", weight.sizes(), " and ",
+              bias.sizes());
+  TORCH_CHECK(eps >= 0, "group_norm: eps must not be negative, got ", eps);
+}
+
+// The same computation in plain torch ops, in float32.
+at::Tensor group_norm_portable(const at::Tensor& x, int groups, const at::Tensor& weight,
+                               const at::Tensor& bias, double eps, bool silu) {
+  at::Tensor y = at::group_norm(x.to(at::kFloat), groups, weight, bias, eps);
+  if (silu) y = at::silu(y);
+  return y.to(x.scalar_type()).contiguous(x.suggest_memory_format());
+}
+
+}  // namespace
 
 at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
                       const at::Tensor& bias, double eps, bool silu) {
-  const auto format = x.is_contiguous(at::MemoryFormat::ChannelsLast) && !x.is_contiguous()
-                          ? at::MemoryFormat::ChannelsLast
-                          : at::MemoryFormat::Contiguous;
-  // The statistics in float32 whatever x's dtype (the affine parameters are float32 too).
-  auto y = at::group_norm(x.to(at::kFloat), groups, weight, bias, eps);
-  if (silu) at::silu_(y);
-  return y.to(x.scalar_type()).contiguous(format);
+  check_arguments(x, groups, weight, bias, eps);
+#if defined(__x86_64__)
+  if (kernel_isa() >= KernelIsa::avx512) {
+    const bool channels_last = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
+    const at::Tensor input = channels_last ? x : x.contiguous();
+    // empty_like keeps the strides of a dense tensor, so y has x's memory format.
+    at::Tensor y = at::empty_like(input);
+    const at::Tensor w = weight.contiguous();
+    const at::Tensor b = bias.contiguous();
+    const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps,
+                                   silu, channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
+    if (x.scalar_type() == at::kFloat) {
+      group_norm_avx512(input.data_ptr<float>(), y.data_ptr<float>(), problem);
+    } else {
+      group_norm_avx512(static_cast<const std::uint16_t*>(input.data_ptr()),
+                        static_cast<std::uint16_t*>(y.data_ptr()), problem);
+    }
+    return y;
+  }
+#endif
+  return group_norm_portable(x, groups, weight, bias, eps, silu);
 }
 
 }  // namespace rendermart::diffusion

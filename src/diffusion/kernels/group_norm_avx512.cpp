@@ -1,0 +1,287 @@
+#include "diffusion/kernels/group_norm_avx512.hpp"
+
+#if defined(__x86_64__)
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "diffusion/kernels/thread_scratch.hpp"
+#include "diffusion/kernels/simd.hpp"
+
+// Statistics are exact to float32 rounding whatever the mean: each chunk of at most kChunk
+// elements is read twice while it is in cache (its mean, then the sum of squared deviations from
+// that mean), and the chunks' (count, mean, M2) are merged in float64 with Chan's formula. So the
+// data comes from memory once for the statistics and once for the normalisation; in NCHW a group
+// is normalised right after its statistics, while it is still in the L2 cache.
+
+namespace rendermart::diffusion {
+namespace {
+
+using simd::kLanes;
+
+constexpr std::int64_t kChunk = 4096;         // elements of a contiguous chunk (16 KB of float32)
+constexpr std::int64_t kNhwcChunk = 16384;    // elements of a chunk of channels-last rows
+
+// Count, mean and sum of squared deviations from the mean of some values.
+struct Moments {
+  double count = 0;
+  double mean = 0;
+  double m2 = 0;
+
+  // Merges another set of values into this one (Chan et al.).
+  void add(const Moments& other) {
+    if (other.count == 0) return;
+    const double total = count + other.count;
+    const double delta = other.mean - mean;
+    mean += delta * other.count / total;
+    m2 += other.m2 + delta * delta * count * other.count / total;
+    count = total;
+  }
+};
+
+RENDERMART_AVX512 inline float sum_lanes(__m512 x) { return _mm512_reduce_add_ps(x); }
+
+// The moments of `count` <= kChunk contiguous values. Four accumulators each, so that the adds
+// do not wait on each other while the chunk is in L1.
+template <typename T>
+RENDERMART_AVX512 Moments chunk_moments(const T* x, std::int64_t count) {
+  constexpr int kWays = 4;
+  constexpr std::int64_t kStep = kWays * kLanes;
+  __m512 sum[kWays];
+#pragma GCC unroll 4
+  for (int u = 0; u < kWays; ++u) sum[u] = _mm512_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + kStep <= count; i += kStep) {
+#pragma GCC unroll 4
+    for (int u = 0; u < kWays; ++u) sum[u] = _mm512_add_ps(sum[u], simd::load(x + i + u * kLanes, 0xFFFF));
+  }
+  for (; i < count; i += kLanes) sum[0] = _mm512_add_ps(sum[0], simd::load(x + i, simd::first_lanes(count - i)));
+  const float rough_mean =
+      sum_lanes(_mm512_add_ps(_mm512_add_ps(sum[0], sum[1]), _mm512_add_ps(sum[2], sum[3]))) /
+      static_cast<float>(count);
+
+  const __m512 center = _mm512_set1_ps(rough_mean);
+  __m512 deviation[kWays];
+  __m512 square[kWays];
+#pragma GCC unroll 4
+  for (int u = 0; u < kWays; ++u) deviation[u] = square[u] = _mm512_setzero_ps();
+  for (i = 0; i + kStep <= count; i += kStep) {
+#pragma GCC unroll 4
+    for (int u = 0; u < kWays; ++u) {
+      const __m512 d = _mm512_sub_ps(simd::load(x + i + u * kLanes, 0xFFFF), center);
+      deviation[u] = _mm512_add_ps(deviation[u], d);
+      square[u] = _mm512_fmadd_ps(d, d, square[u]);
+    }
+  }
+  for (; i < count; i += kLanes) {
+    const __mmask16 mask = simd::first_lanes(count - i);
+    const __m512 d = _mm512_maskz_sub_ps(mask, simd::load(x + i, mask), center);
+    deviation[0] = _mm512_add_ps(deviation[0], d);
+    square[0] = _mm512_fmadd_ps(d, d, square[0]);
+  }
+  const double s1 = sum_lanes(_mm512_add_ps(_mm512_add_ps(deviation[0], deviation[1]),
+                                            _mm512_add_ps(deviation[2], deviation[3])));
+  const double s2 = sum_lanes(
+      _mm512_add_ps(_mm512_add_ps(square[0], square[1]), _mm512_add_ps(square[2], square[3])));
+  const double n = static_cast<double>(count);
+  return {n, rough_mean + s1 / n, std::max(0.0, s2 - s1 * s1 / n)};
+}
+
+// (x - mean) / sqrt(var + eps) * weight + bias as (x - center) * scale + shift: center is the
+// float64 mean rounded to float, and the rounding is folded into shift, so that x - center is
+// exact for x near the mean and the output keeps float32 precision however large the mean.
+struct ChannelAffine {
+  float center;
+  float scale;
+  float shift;
+};
+
+ChannelAffine channel_affine(const Moments& m, double eps, float weight, float bias) {
+  const double scale = weight / std::sqrt(m.m2 / m.count + eps);
+  const float center = static_cast<float>(m.mean);
+  return {center, static_cast<float>(scale), static_cast<float>(bias - (m.mean - center) * scale)};
+}
+
+// y = (x - center) * scale + shift, then SiLU, over `count` contiguous values.
+template <typename T, bool kSilu>
+RENDERMART_AVX512 void normalize_span(const T* x, T* y, std::int64_t count, ChannelAffine affine) {
+  const __m512 center = _mm512_set1_ps(affine.center);
+  const __m512 scale = _mm512_set1_ps(affine.scale);
+  const __m512 shift = _mm512_set1_ps(affine.shift);
+  for (std::int64_t i = 0; i < count; i += kLanes) {
+    const __mmask16 mask = i + kLanes <= count ? 0xFFFF : simd::first_lanes(count - i);
+    __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(simd::load(x + i, mask), center), scale, shift);
+    if constexpr (kSilu) v = simd::silu(v);
+    simd::store(y + i, v, mask);
+  }
+}
+
+// One (image, group) of NCHW: a contiguous run of channels_per_group * pixels values.
+template <typename T, bool kSilu>
+RENDERMART_AVX512 void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p,
+                                            std::int64_t first_channel) {
+  const std::int64_t per_group = p.channels / p.groups;
+  const std::int64_t count = per_group * p.pixels;
+  Moments moments;
+  for (std::int64_t i = 0; i < count; i += kChunk) {
+    moments.add(chunk_moments(x + i, std::min(kChunk, count - i)));
+  }
+  for (std::int64_t c = 0; c < per_group; ++c) {
+    const std::int64_t channel = first_channel + c;
+    normalize_span<T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels,
+                             channel_affine(moments, p.eps, p.weight[channel], p.bias[channel]));
+  }
+}
+
+template <typename T, bool kSilu>
+void group_norm_nchw(const T* x, T* y, const GroupNormProblem& p) {
+  const std::int64_t per_group = p.channels / p.groups;
+  at::parallel_for(0, p.batch * p.groups, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t index = first; index < last; ++index) {
+      const std::int64_t offset = index * per_group * p.pixels;
+      normalize_group_nchw<T, kSilu>(x + offset, y + offset, p, (index % p.groups) * per_group);
+    }
+  });
+}
+
+// Per-channel moments of `rows` channels-last rows starting at x: the mean is center[c] +
+// offset[c] (two floats, so that a large mean keeps its precision), the M2 is m2[c].
+template <typename T>
+RENDERMART_AVX512 void channel_moments(const T* x, std::int64_t rows, std::int64_t channels,
+                                       float* center, float* offset, float* m2) {
+  const __m512 n = _mm512_set1_ps(static_cast<float>(rows));
+  for (std::int64_t c = 0; c < channels; c += kLanes) {
+    const __mmask16 mask = simd::first_lanes(channels - c);
+    __m512 sum = _mm512_setzero_ps();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      sum = _mm512_add_ps(sum, simd::load(x + r * channels + c, mask));
+    }
+    const __m512 rough_mean = _mm512_div_ps(sum, n);
+    __m512 deviation = _mm512_setzero_ps();
+    __m512 square = _mm512_setzero_ps();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const __m512 d = _mm512_sub_ps(simd::load(x + r * channels + c, mask), rough_mean);
+      deviation = _mm512_add_ps(deviation, d);
+      square = _mm512_fmadd_ps(d, d, square);
+    }
+    const __m512 correction = _mm512_div_ps(deviation, n);
+    _mm512_mask_storeu_ps(center + c, mask, rough_mean);
+    _mm512_mask_storeu_ps(offset + c, mask, correction);
+    _mm512_mask_storeu_ps(m2 + c, mask,
+                          _mm512_max_ps(_mm512_setzero_ps(),
+                                        _mm512_fnmadd_ps(deviation, correction, square)));
+  }
+}
+
+// Moments of each group over `rows` channels-last rows, into moments[groups].
+template <typename T>
+void chunk_group_moments(const T* x, std::int64_t rows, const GroupNormProblem& p,
+                         Moments* moments) {
+  float* center = thread_scratch(static_cast<std::size_t>(3 * p.channels));
+  float* offset = center + p.channels;
+  float* m2 = offset + p.channels;
+  channel_moments(x, rows, p.channels, center, offset, m2);
+  // Channels of a group have the same count, so the group mean is their plain average.
+  const std::int64_t per_group = p.channels / p.groups;
+  for (std::int64_t g = 0; g < p.groups; ++g) {
+    const std::int64_t first = g * per_group;
+    const std::int64_t last = first + per_group;
+    double average = 0;
+    for (std::int64_t c = first; c < last; ++c) average += double{center[c]} + offset[c];
+    average /= static_cast<double>(per_group);
+    double spread = 0;
+    for (std::int64_t c = first; c < last; ++c) {
+      const double delta = double{center[c]} + offset[c] - average;
+      spread += m2[c] + static_cast<double>(rows) * delta * delta;
+    }
+    moments[g] = {static_cast<double>(rows * per_group), average, spread};
+  }
+}
+
+// y = (x - center[c]) * scale[c] + shift[c] over `rows` channels-last rows, then SiLU.
+template <typename T, bool kSilu>
+RENDERMART_AVX512 void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows,
+                                           std::int64_t channels, const float* center,
+                                           const float* scale, const float* shift) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < channels; c += kLanes) {
+      const __mmask16 mask = c + kLanes <= channels ? 0xFFFF : simd::first_lanes(channels - c);
+      const std::int64_t at = r * channels + c;
+      __m512 v = _mm512_sub_ps(simd::load(x + at, mask), simd::load(center + c, mask));
+      v = _mm512_fmadd_ps(v, simd::load(scale + c, mask), simd::load(shift + c, mask));
+      if constexpr (kSilu) v = simd::silu(v);
+      simd::store(y + at, v, mask);
+    }
+  }
+}
+
+template <typename T, bool kSilu>
+void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
+  const std::int64_t C = p.channels;
+  const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, kNhwcChunk / C);
+  const std::int64_t chunks = (p.pixels + rows_per_chunk - 1) / rows_per_chunk;
+  std::vector<Moments> chunk_stats(static_cast<std::size_t>(p.batch * chunks * p.groups));
+  at::parallel_for(0, p.batch * chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t index = first; index < last; ++index) {
+      const std::int64_t n = index / chunks;
+      const std::int64_t row = (index % chunks) * rows_per_chunk;
+      chunk_group_moments(x + (n * p.pixels + row) * C, std::min(rows_per_chunk, p.pixels - row),
+                          p, chunk_stats.data() + index * p.groups);
+    }
+  });
+
+  // Per image and channel: center, scale and shift of its ChannelAffine.
+  std::vector<float> center(static_cast<std::size_t>(p.batch * C));
+  std::vector<float> scale(center.size());
+  std::vector<float> shift(center.size());
+  const std::int64_t per_group = C / p.groups;
+  for (std::int64_t n = 0; n < p.batch; ++n) {
+    for (std::int64_t g = 0; g < p.groups; ++g) {
+      Moments moments;
+      for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
+        moments.add(chunk_stats[static_cast<std::size_t>((n * chunks + chunk) * p.groups + g)]);
+      }
+      for (std::int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
+        const auto at = static_cast<std::size_t>(n * C + c);
+        const ChannelAffine affine = channel_affine(moments, p.eps, p.weight[c], p.bias[c]);
+        center[at] = affine.center;
+        scale[at] = affine.scale;
+        shift[at] = affine.shift;
+      }
+    }
+  }
+
+  at::parallel_for(0, p.batch * p.pixels, rows_per_chunk, [&](std::int64_t first, std::int64_t last) {
+    // Row ranges may cross from one image into the next.
+    for (std::int64_t row = first; row < last;) {
+      const std::int64_t n = row / p.pixels;
+      const std::int64_t end = std::min(last, (n + 1) * p.pixels);
+      normalize_rows_nhwc<T, kSilu>(x + row * C, y + row * C, end - row, C, center.data() + n * C,
+                                    scale.data() + n * C, shift.data() + n * C);
+      row = end;
+    }
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void group_norm_avx512(const T* x, T* y, const GroupNormProblem& p) {
+  if (p.batch * p.channels * p.pixels == 0) return;
+  if (p.channels_last) {
+    p.silu ? group_norm_nhwc<T, true>(x, y, p) : group_norm_nhwc<T, false>(x, y, p);
+  } else {
+    p.silu ? group_norm_nchw<T, true>(x, y, p) : group_norm_nchw<T, false>(x, y, p);
+  }
+}
+
+template void group_norm_avx512<float>(const float*, float*, const GroupNormProblem&);
+template void group_norm_avx512<std::uint16_t>(const std::uint16_t*, std::uint16_t*,
+                                               const GroupNormProblem&);
+
+}  // namespace rendermart::diffusion
+
+#endif
