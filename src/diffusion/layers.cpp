@@ -1,6 +1,7 @@
 #include "diffusion/layers.hpp"
 
 #include "diffusion/kernels/group_norm.hpp"
+#include "diffusion/kernels/layer_norm.hpp"
 
 namespace rendermart::diffusion {
 
@@ -36,8 +37,19 @@ Conv2d Conv2d::load(const Loader& loader, int in, int out, int kernel, int strid
   return conv;
 }
 
+void Conv2d::pack() {
+  if (packed.defined() || !at::hasMKLDNN()) return;
+  packed = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding, padding},
+                                            {stride, stride}, {1, 1}, 1);
+  weight = at::Tensor();
+}
+
 at::Tensor Conv2d::operator()(const at::Tensor& x) const {
-  return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  if (!packed.defined()) return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  // With a packed weight oneDNN answers in NCHW; the engine's activations are channels-last.
+  return at::mkldnn_convolution(x.contiguous(at::MemoryFormat::ChannelsLast), packed, bias,
+                                {padding, padding}, {stride, stride}, {1, 1}, 1)
+      .contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 GroupNorm GroupNorm::load(const Loader& loader, int channels, int groups, double eps) {
@@ -55,14 +67,14 @@ at::Tensor GroupNorm::operator()(const at::Tensor& x, bool silu) const {
 
 LayerNorm LayerNorm::load(const Loader& loader, int channels, double eps) {
   LayerNorm norm;
-  norm.weight = loader.get("weight", {channels});
-  norm.bias = loader.get("bias", {channels});
+  norm.weight = loader.get_float("weight", {channels}).contiguous();
+  norm.bias = loader.get_float("bias", {channels}).contiguous();
   norm.eps = eps;
   return norm;
 }
 
 at::Tensor LayerNorm::operator()(const at::Tensor& x) const {
-  return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+  return layer_norm(x, weight, bias, eps);
 }
 
 ResnetBlock ResnetBlock::load(const Loader& loader, int in, int out, int temb_channels, int groups,
@@ -84,6 +96,12 @@ at::Tensor ResnetBlock::operator()(const at::Tensor& x, const at::Tensor& silu_t
   h.add_(conv_shortcut ? (*conv_shortcut)(x) : x);
   if (output_scale_factor != 1) h.div_(output_scale_factor);
   return h;
+}
+
+void ResnetBlock::pack() {
+  conv1.pack();
+  conv2.pack();
+  if (conv_shortcut) conv_shortcut->pack();
 }
 
 Upsample Upsample::load(const Loader& loader, int channels) {

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "diffusion/kernels/gelu.hpp"
 
 namespace rendermart::diffusion {
 
@@ -31,22 +32,29 @@ TextEncoder::TextEncoder(const TextEncoderConfig& config, WeightSource& weights,
 }
 
 at::Tensor TextEncoder::self_attention(const Layer& layer, const at::Tensor& x) const {
-  // Causal attention over at most 77 tokens: small enough that the plain path is the fast one,
-  // and the mask is not something the shared attention kernel takes.
+  // Causal attention over at most 77 tokens, in float32, one head at a time: the mask is not
+  // something the shared attention kernel takes, and libtorch 1.13's batched products are slow
+  // on this scale (a few GFLOP/s) where its 2-D products are not.
   const auto batch = x.size(0);
   const auto n = x.size(1);
   const int heads = config_.heads;
   const auto d = config_.hidden_size / heads;
   const auto split = [&](const at::Tensor& t) {
-    return t.view({batch, n, heads, d}).transpose(1, 2).to(at::kFloat);
+    return t.view({batch, n, heads, d}).transpose(1, 2).to(at::kFloat).contiguous();
   };
   const auto q = split(layer.q_proj(x)).mul_(1.0 / std::sqrt(static_cast<double>(d)));
   const auto k = split(layer.k_proj(x));
   const auto v = split(layer.v_proj(x));
-  auto scores = at::matmul(q, k.transpose(-1, -2));
   const auto mask = at::ones({n, n}, at::TensorOptions().dtype(at::kBool)).triu(1);
-  scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
-  const auto out = at::matmul(at::softmax(scores, -1), v);
+  auto out = at::empty({batch, heads, n, d}, q.options());
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      auto scores = at::mm(q[b][h], k[b][h].t());
+      scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
+      auto target = out[b][h];
+      at::mm_out(target, at::softmax(scores, -1), v[b][h]);
+    }
+  }
   return layer.out_proj(out.transpose(1, 2).reshape({batch, n, heads * d}).to(dtype_));
 }
 
@@ -62,7 +70,7 @@ TextEncoder::Output TextEncoder::forward(const at::Tensor& ids, bool keep_hidden
   for (const auto& layer : layers_) {
     x = x + self_attention(layer, layer.layer_norm1(x));
     auto h = layer.fc1(layer.layer_norm2(x));
-    h = config_.quick_gelu ? h * at::sigmoid(h * 1.702) : at::gelu(h);
+    h = config_.quick_gelu ? h * at::sigmoid(h * 1.702) : exact_gelu(h);
     x = x + layer.fc2(h);
     if (keep_hidden_states) output.hidden_states.push_back(x.to(at::kFloat));
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "diffusion/kernels/attention.hpp"
+#include "diffusion/kernels/gelu.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -135,6 +136,31 @@ UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype
   }
   norm_out_ = GroupNorm::load(root / "conv_norm_out", channels[0], groups, eps);
   conv_out_ = Conv2d::load(root / "conv_out", channels[0], config.out_channels, 3);
+  pack_deep_convolutions();
+}
+
+void UNet::pack_deep_convolutions() {
+  // Level l runs at 1/2^l of the latent's sides: 16x16 and below for a 512x512 image, where the
+  // packed weights measured 1.1-2.6x faster; at 32x32 and above the plain path is as fast or
+  // faster.
+  constexpr int kPackedLevel = 2;
+  const int levels = static_cast<int>(down_.size());
+  for (int b = 0; b < levels; ++b) {
+    if (b < kPackedLevel) continue;
+    for (auto& resnet : down_[b].resnets) resnet.pack();
+    if (down_[b].downsample) down_[b].downsample->pack();
+  }
+  if (levels - 1 >= kPackedLevel) {
+    for (auto& resnet : mid_.resnets) resnet.pack();
+  }
+  for (int b = 0; b < static_cast<int>(up_.size()); ++b) {
+    const int level = levels - 1 - b;
+    if (level >= kPackedLevel) {
+      for (auto& resnet : up_[b].resnets) resnet.pack();
+    }
+    // The upsampler's convolution runs one level up.
+    if (level - 1 >= kPackedLevel && up_[b].upsample) up_[b].upsample->conv.pack();
+  }
 }
 
 at::Tensor UNet::Attention::operator()(const at::Tensor& x, const at::Tensor& context) const {
@@ -152,11 +178,9 @@ at::Tensor UNet::Transformer::operator()(const at::Tensor& x, const at::Tensor& 
     auto normed = block.norm1(h);
     h.add_(block.attn1(normed, normed));
     h.add_(block.attn2(block.norm2(h), context));
-    const auto projected = block.ff_proj(block.norm3(h));
-    const auto inner = projected.size(-1) / 2;
-    auto gated = at::gelu(projected.narrow(-1, inner, inner));
-    gated.mul_(projected.narrow(-1, 0, inner));
-    h.add_(block.ff_out(gated));
+    // The projection's bias goes into the GEGLU pass instead of a pass of its own.
+    const auto projected = at::linear(block.norm3(h), block.ff_proj.weight);
+    h.add_(block.ff_out(geglu(projected, block.ff_proj.bias)));
   }
   auto out = from_tokens(proj_out(h), height, width);
   return out.add_(x);

@@ -57,6 +57,9 @@ class UNet {
   void load_layer(Block& block, const Loader& loader, const UNetBlockConfig& spec, int i,
                   int in_channels) const;
   at::Tensor time_embedding(const at::Tensor& timesteps, const at::Tensor& guidance) const;
+  // Packs the convolutions that run at a quarter of the latent's resolution or less (see
+  // Conv2d::pack).
+  void pack_deep_convolutions();
 
   UNetConfig config_;
   at::ScalarType dtype_;

@@ -1,6 +1,7 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/attention.hpp"
 
+#include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/softmax.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "diffusion/kernels/attention_avx512.hpp"
 #include "diffusion/kernels/kernel_isa.hpp"
@@ -95,6 +97,7 @@ at::Tensor attention_portable(const at::Tensor& q, const at::Tensor& k, const at
 }  // namespace
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int heads) {
+  RECORD_FUNCTION("rendermart::attention", std::vector<c10::IValue>{});
   check_arguments(q, k, v, heads);
 #if defined(__x86_64__)
   const KernelIsa isa = kernel_isa();

@@ -1,12 +1,14 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/group_norm.hpp"
 
+#include <ATen/record_function.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/group_norm.h>
 #include <ATen/ops/silu.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "diffusion/kernels/group_norm_avx512.hpp"
 #include "diffusion/kernels/kernel_isa.hpp"
@@ -48,6 +50,7 @@ at::Tensor group_norm_portable(const at::Tensor& x, int groups, const at::Tensor
 
 at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
                       const at::Tensor& bias, double eps, bool silu) {
+  RECORD_FUNCTION("rendermart::group_norm", std::vector<c10::IValue>{});
   check_arguments(x, groups, weight, bias, eps);
 #if defined(__x86_64__)
   if (kernel_isa() >= KernelIsa::avx512) {

@@ -70,6 +70,35 @@ RENDERMART_AVX512 inline __m512 silu(__m512 x) {
   return _mm512_mul_ps(x, _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f))));
 }
 
+// erf(x) as a rational function, odd numerator over even denominator, on x clamped to [-4, 4]
+// (beyond it erf is ±1 in float32); absolute error below 1e-7. The coefficients are Eigen's
+// (generic_fast_erf_float).
+RENDERMART_AVX512 inline __m512 erf(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-4.0f), _mm512_min_ps(_mm512_set1_ps(4.0f), x));
+  const __m512 x2 = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-2.72614225801306e-10f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.77068142495902e-08f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-2.10102402082508e-06f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-5.69250639462346e-05f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-7.34990630326855e-04f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-2.95459980854025e-03f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.60960333262415e-02f));
+  p = _mm512_mul_ps(p, x);
+  __m512 q = _mm512_set1_ps(-1.45660718464996e-05f);
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-2.13374055278905e-04f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-1.68282697438203e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-7.37332916720468e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-1.42647390514189e-02f));
+  return _mm512_div_ps(p, q);
+}
+
+// The exact GELU, x * (1 + erf(x / sqrt 2)) / 2, as torch's gelu without approximation.
+RENDERMART_AVX512 inline __m512 gelu(__m512 x) {
+  const __m512 half_x = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+  const __m512 e = erf(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f)));
+  return _mm512_fmadd_ps(half_x, e, half_x);
+}
+
 // The lanes of `mask` from 16 floats at p; the other lanes are 0 and are not read.
 RENDERMART_AVX512 inline __m512 load(const float* p, __mmask16 mask) {
   return _mm512_maskz_loadu_ps(mask, p);

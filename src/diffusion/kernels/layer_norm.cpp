@@ -1,0 +1,75 @@
+#define TORCH_ASSERT_ONLY_METHOD_OPERATORS
+#include "diffusion/kernels/layer_norm.hpp"
+
+#include <ATen/record_function.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/layer_norm.h>
+#include <c10/util/Exception.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "diffusion/kernels/kernel_isa.hpp"
+#include "diffusion/kernels/layer_norm_avx512.hpp"
+
+namespace rendermart::diffusion {
+namespace {
+
+void check_arguments(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                     double eps) {
+  TORCH_CHECK(x.defined() && weight.defined() && bias.defined(),
+              "layer_norm: x, weight and bias must be defined");
+  TORCH_CHECK(x.device().is_cpu() && weight.device().is_cpu() && bias.device().is_cpu(),
+              "layer_norm: x, weight and bias must be CPU tensors");
+  TORCH_CHECK(x.dim() >= 1, "layer_norm: x must have a channel dimension");
+  TORCH_CHECK(x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16,
+              "layer_norm: x must be float32 or bfloat16, got ", x.scalar_type());
+  const int64_t channels = x.size(-1);
+  TORCH_CHECK(weight.scalar_type() == at::kFloat && bias.scalar_type() == at::kFloat,
+              "layer_norm: weight and bias must be float32, got ", weight.scalar_type(), " and ",
+              bias.scalar_type());
+  TORCH_CHECK(weight.dim() == 1 && weight.size(0) == channels && bias.dim() == 1 &&
+                  bias.size(0) == channels,
+              "layer_norm: weight and bias must be [", channels, "], got ", weight.sizes(), " and ",
+              bias.sizes());
+  TORCH_CHECK(eps >= 0, "layer_norm: eps must not be negative, got ", eps);
+}
+
+// The same computation in plain torch ops, in float32.
+at::Tensor layer_norm_portable(const at::Tensor& x, const at::Tensor& weight,
+                               const at::Tensor& bias, double eps) {
+  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, eps)
+      .to(x.scalar_type())
+      .contiguous();
+}
+
+}  // namespace
+
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                      double eps) {
+  RECORD_FUNCTION("rendermart::layer_norm", std::vector<c10::IValue>{});
+  check_arguments(x, weight, bias, eps);
+#if defined(__x86_64__)
+  if (kernel_isa() >= KernelIsa::avx512) {
+    // Rows a fixed stride apart with a dense last dimension are read in place (reshape makes a
+    // view of them), others are copied.
+    at::Tensor rows = x.reshape({-1, x.size(-1)});
+    if (rows.stride(1) != 1) rows = rows.contiguous();
+    at::Tensor y = at::empty(x.sizes(), x.options());
+    const at::Tensor w = weight.contiguous();
+    const at::Tensor b = bias.contiguous();
+    const LayerNormProblem problem{rows.size(0), rows.size(1), rows.stride(0), eps,
+                                   w.data_ptr<float>(), b.data_ptr<float>()};
+    if (x.scalar_type() == at::kFloat) {
+      layer_norm_avx512(rows.data_ptr<float>(), y.data_ptr<float>(), problem);
+    } else {
+      layer_norm_avx512(static_cast<const std::uint16_t*>(rows.data_ptr()),
+                        static_cast<std::uint16_t*>(y.data_ptr()), problem);
+    }
+    return y;
+  }
+#endif
+  return layer_norm_portable(x, weight, bias, eps);
+}
+
+}  // namespace rendermart::diffusion
