@@ -6,6 +6,7 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <list>
 #include <map>
 #include <mutex>
 #include <new>
@@ -21,8 +22,9 @@ constexpr std::size_t kLargeBlock = std::size_t{1} << 16;
 // Large sizes are rounded up to this, so that equal shapes meet equal blocks.
 constexpr std::size_t kGranularity = std::size_t{64} << 10;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
-// Freed blocks beyond this many cached bytes go back to the system (a change of image size must
-// not pin the old size's blocks forever).
+// Beyond this many cached bytes the blocks freed longest ago go back to the system (a change of
+// image size must not pin the old size's blocks forever, and the blocks of the current work, say
+// a UNet step after a VAE decode, must stay).
 constexpr std::size_t kMaxCachedBytes = std::size_t{4} << 30;
 constexpr std::size_t kAlignment = 64;
 
@@ -51,7 +53,8 @@ class CachingAllocator final : public c10::Allocator {
 
   void release() {
     std::lock_guard lock(mutex_);
-    for (const auto& [size, data] : free_) ::munmap(data, size);
+    for (const auto& block : freed_) ::munmap(block.data, block.size);
+    freed_.clear();
     free_.clear();
     stats_.cached_bytes = 0;
   }
@@ -72,7 +75,8 @@ class CachingAllocator final : public c10::Allocator {
       std::lock_guard lock(mutex_);
       const auto it = free_.find(size);
       if (it != free_.end()) {
-        void* data = it->second;
+        void* data = it->second->data;
+        freed_.erase(it->second);
         free_.erase(it);
         stats_.cached_bytes -= size;
         note_in_use(data, size);
@@ -95,13 +99,25 @@ class CachingAllocator final : public c10::Allocator {
     const std::size_t size = it->second;
     in_use_.erase(it);
     stats_.in_use_bytes -= size;
-    if (stats_.cached_bytes + size > kMaxCachedBytes) {
-      ::munmap(data, size);
-    } else {
-      free_.emplace(size, data);
-      stats_.cached_bytes += size;
-    }
+    freed_.push_front({size, data});
+    free_.emplace(size, freed_.begin());
+    stats_.cached_bytes += size;
+    while (stats_.cached_bytes > kMaxCachedBytes) evict_oldest();
     return true;
+  }
+
+  void evict_oldest() {
+    const CachedBlock oldest = freed_.back();
+    auto [first, last] = free_.equal_range(oldest.size);
+    for (auto entry = first; entry != last; ++entry) {
+      if (entry->second->data == oldest.data) {
+        free_.erase(entry);
+        break;
+      }
+    }
+    freed_.pop_back();
+    stats_.cached_bytes -= oldest.size;
+    ::munmap(oldest.data, oldest.size);
   }
 
   void note_in_use(void* data, std::size_t size) const {
@@ -110,8 +126,14 @@ class CachingAllocator final : public c10::Allocator {
     if (stats_.in_use_bytes > stats_.peak_in_use_bytes) stats_.peak_in_use_bytes = stats_.in_use_bytes;
   }
 
+  struct CachedBlock {
+    std::size_t size;
+    void* data;
+  };
+
   mutable std::mutex mutex_;
-  mutable std::multimap<std::size_t, void*> free_;        // by size
+  mutable std::list<CachedBlock> freed_;  // cached blocks, most recently freed first
+  mutable std::multimap<std::size_t, std::list<CachedBlock>::iterator> free_;  // the same, by size
   mutable std::unordered_map<void*, std::size_t> in_use_;  // large blocks held by tensors
   mutable AllocatorStats stats_;
 };

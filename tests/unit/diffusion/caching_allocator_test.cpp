@@ -1,0 +1,58 @@
+// The engine's caching allocator: freed large blocks come back for the same size, and beyond the
+// cache's 4 GB the blocks freed longest ago are the ones returned to the system.
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "diffusion/caching_allocator.hpp"
+
+namespace rendermart::diffusion {
+namespace {
+
+constexpr std::int64_t kMiB = std::int64_t{1} << 20;
+
+// An untouched tensor of `mib` MiB (never written, so no page is faulted in).
+at::Tensor block(std::int64_t mib) {
+  return at::empty({mib * kMiB}, at::TensorOptions().dtype(at::kByte));
+}
+
+TEST(CachingAllocator, ReusesFreedBlocksOfTheSameSize) {
+  install_caching_allocator();
+  release_cached_memory();
+  void* first = nullptr;
+  {
+    const at::Tensor t = block(3);
+    first = t.data_ptr();
+  }
+  EXPECT_EQ(allocator_stats().cached_bytes, 3u * kMiB);
+  const at::Tensor again = block(3);
+  EXPECT_EQ(again.data_ptr(), first);
+  EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+}
+
+TEST(CachingAllocator, EvictsTheBlocksFreedLongestAgo) {
+  install_caching_allocator();
+  release_cached_memory();
+  // Three distinct sizes of 1.5 GiB or so, freed in order: 4.5 GiB is over the 4 GiB cache, so
+  // the first one freed goes back to the system and the last two stay.
+  void* last = nullptr;
+  {
+    at::Tensor a = block(1536);
+    at::Tensor b = block(1537);
+    at::Tensor c = block(1538);
+    last = c.data_ptr();
+    a.reset();
+    b.reset();
+  }
+  EXPECT_EQ(allocator_stats().cached_bytes, (1537u + 1538u) * kMiB);
+  const at::Tensor reused = block(1538);
+  EXPECT_EQ(reused.data_ptr(), last);
+  EXPECT_EQ(allocator_stats().cached_bytes, 1537u * kMiB);
+  release_cached_memory();
+  EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace rendermart::diffusion
