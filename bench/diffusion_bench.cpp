@@ -4,13 +4,18 @@
 // bench/diffusion_bench.py, which also runs the reference implementation.
 //
 //   diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] [--size PX]
-//                   [--steps N] [--cfg X] [--decoder vae|taesd]
+//                   [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]
+//
+// --profile FILE: also writes torch's profile of one UNet evaluation to FILE (Chrome trace JSON;
+// bench/profile_summary.py FILE sums it per operation, the engine's kernels included).
 
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -49,12 +54,13 @@ int main(int argc, char** argv) {
   restart_with_huge_pages(argv);
   if (argc < 2) {
     std::cerr << "usage: diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] "
-                 "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd]\n";
+                 "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]\n";
     return 2;
   }
   std::string dir = argv[1];
   std::string dtype = "float32";
   std::string decoder = "vae";
+  std::string profile;
   int threads = 0;
   int runs = 3;
   int size = 512;
@@ -70,6 +76,7 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--cfg") cfg = std::stod(value);
     else if (flag == "--decoder") decoder = value;
+    else if (flag == "--profile") profile = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -116,6 +123,11 @@ int main(int argc, char** argv) {
       x = sd.denoise(x, ctx, cfg, *scheduler, noise, {});
       sd.decode(x, taesd);
     });
+    if (!profile.empty()) {
+      std::ofstream trace(profile);
+      torch::autograd::profiler::RecordProfile recording(trace);
+      sd.unet().forward(batch, t, context);
+    }
     const auto memory = memory_usage();
     out["peak_resident_bytes"] = memory.peak_resident_bytes;
     out["peak_tensor_bytes"] = memory.peak_tensor_bytes;

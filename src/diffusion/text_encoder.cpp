@@ -1,5 +1,8 @@
 #include "diffusion/text_encoder.hpp"
 
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
 #include <limits>
 
@@ -32,9 +35,11 @@ TextEncoder::TextEncoder(const TextEncoderConfig& config, WeightSource& weights,
 }
 
 at::Tensor TextEncoder::self_attention(const Layer& layer, const at::Tensor& x) const {
-  // Causal attention over at most 77 tokens, in float32, one head at a time: the mask is not
-  // something the shared attention kernel takes, and libtorch 1.13's batched products are slow
-  // on this scale (a few GFLOP/s) where its 2-D products are not.
+  // Causal attention over at most 77 tokens, in float32, one head per task: the mask is not
+  // something the shared attention kernel takes, libtorch 1.13's batched products are slow on
+  // this scale (a few GFLOP/s), and one parallel region for all heads instead of one per product
+  // keeps the threads from waiting on each other hundreds of times per prompt (ops inside a
+  // region run on the calling thread alone).
   const auto batch = x.size(0);
   const auto n = x.size(1);
   const int heads = config_.heads;
@@ -47,14 +52,19 @@ at::Tensor TextEncoder::self_attention(const Layer& layer, const at::Tensor& x) 
   const auto v = split(layer.v_proj(x));
   const auto mask = at::ones({n, n}, at::TensorOptions().dtype(at::kBool)).triu(1);
   auto out = at::empty({batch, heads, n, d}, q.options());
-  for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t h = 0; h < heads; ++h) {
+  // InferenceMode is per thread: the pool's threads take the caller's.
+  const bool inference = c10::InferenceMode::is_enabled();
+  at::parallel_for(0, batch * heads, 1, [&](int64_t first, int64_t last) {
+    const c10::InferenceMode guard(inference);
+    for (int64_t i = first; i < last; ++i) {
+      const int64_t b = i / heads;
+      const int64_t h = i % heads;
       auto scores = at::mm(q[b][h], k[b][h].t());
       scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
       auto target = out[b][h];
       at::mm_out(target, at::softmax(scores, -1), v[b][h]);
     }
-  }
+  });
   return layer.out_proj(out.transpose(1, 2).reshape({batch, n, heads * d}).to(dtype_));
 }
 

@@ -24,14 +24,14 @@ function nginxBinary() {
 
 // The image's config with this test's port, web root and pid file: exactly those three lines
 // change, and each must be there once.
-function testConfig(port, dir) {
+function testConfig(port, dir, webRoot) {
   let text = fs.readFileSync(CONFIG, 'utf8');
   const replace = (pattern, value) => {
     assert.equal(text.match(new RegExp(pattern.source, 'gm'))?.length, 1, `nginx.conf has one ${pattern}`);
     text = text.replace(new RegExp(pattern.source, 'm'), value);
   };
   replace(/^\s*listen 8080;$/, `    listen 127.0.0.1:${port};`);
-  replace(/^\s*root \/usr\/share\/rendermart\/web;$/, `    root ${WEB_DIST};`);
+  replace(/^\s*root \/usr\/share\/rendermart\/web;$/, `    root ${webRoot};`);
   replace(/^pid \/tmp\/nginx.pid;$/, `pid ${dir}/nginx.pid;`);
   text = text.replaceAll('/tmp/nginx-', `${dir}/nginx-`);
   const file = path.join(dir, 'nginx.conf');
@@ -50,8 +50,13 @@ describe('the web app image\'s nginx', { skip }, () => {
   before(async () => {
     assert.ok(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web/dist is built (scripts/build.sh)');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendermart-nginx-'));
+    // Run as root, nginx's workers are `nobody`, who may not reach a checkout in a private
+    // folder: they serve a world-readable copy of the build.
+    fs.chmodSync(dir, 0o755);
+    const webRoot = path.join(dir, 'web');
+    fs.cpSync(WEB_DIST, webRoot, { recursive: true });
     const port = await freePort();
-    const config = testConfig(port, dir);
+    const config = testConfig(port, dir, webRoot);
     // The access log goes to standard output, which must be a file or pipe that nginx can open
     // as /dev/stdout (Node's own pipes are sockets, which cannot be).
     const accessLog = fs.openSync(path.join(dir, 'access.log'), 'a');
