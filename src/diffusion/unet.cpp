@@ -145,8 +145,7 @@ void UNet::pack_deep_convolutions() {
   // faster.
   constexpr int kPackedLevel = 2;
   const int levels = static_cast<int>(down_.size());
-  for (int b = 0; b < levels; ++b) {
-    if (b < kPackedLevel) continue;
+  for (int b = kPackedLevel; b < levels; ++b) {
     for (auto& resnet : down_[b].resnets) resnet.pack();
     if (down_[b].downsample) down_[b].downsample->pack();
   }

@@ -1,16 +1,19 @@
 #pragma once
 
-// What the cloud providers (Bedrock, OpenAI-compatible) share about a call that got no answer.
+// What the cloud providers (Bedrock, OpenAI-compatible) share about making a call.
 
+#include <functional>
 #include <string>
 
 #include "aws/http_client.hpp"
-#include "core/error.hpp"
 
 namespace rendermart {
 
-// The job's Error for a call to `where` that got no answer: canceled when the job's cancel flag
-// abandoned it, provider_error (saying whether it timed out or was unreachable) otherwise.
-Error transport_failure(const aws::TransportError& error, const std::string& where);
+// `attempt` under the policy's retries (aws::with_retries). A call to `where` that gets no answer
+// throws the job's Error: canceled when the job's cancel flag abandoned it, provider_error
+// (saying whether it timed out or was unreachable) otherwise.
+aws::HttpResponse call_with_retries(const aws::RetryPolicy& policy,
+                                    const std::function<aws::HttpResponse()>& attempt,
+                                    const std::string& where);
 
 }  // namespace rendermart

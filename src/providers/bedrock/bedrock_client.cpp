@@ -116,14 +116,9 @@ aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::st
 std::string BedrockClient::invoke_model(const std::string& model_id, const std::string& body,
                                         const std::atomic<bool>* cancel) const {
   const std::string path = "/model/" + model_id + "/invoke";
-  aws::HttpResponse response;
-  try {
-    response = aws::with_retries(options_.retry, [&] {
-      return send(options_.runtime_endpoint, "POST", path, {}, body, cancel);
-    });
-  } catch (const aws::TransportError& e) {
-    throw transport_failure(e, "Bedrock model '" + model_id + "' in " + options_.region);
-  }
+  const aws::HttpResponse response = call_with_retries(
+      options_.retry, [&] { return send(options_.runtime_endpoint, "POST", path, {}, body, cancel); },
+      "Bedrock model '" + model_id + "' in " + options_.region);
   if (response.status != 200) {
     // Rejected credentials may have expired meanwhile: the next call loads them again.
     if (response.status == 403) credentials_->invalidate();

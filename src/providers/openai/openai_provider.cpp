@@ -219,12 +219,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   request.timeout = options_.timeout;
   request.cancel = &cancel;
 
-  aws::HttpResponse response;
-  try {
-    response = aws::with_retries(options_.retry, [&] { return aws::send(request); });
-  } catch (const aws::TransportError& e) {
-    throw transport_failure(e, where);
-  }
+  const aws::HttpResponse response =
+      call_with_retries(options_.retry, [&] { return aws::send(request); }, where);
   if (response.status != 200) throw answer_error(response, where);
 
   const auto answer = json_answer(response.body, where);
@@ -240,12 +236,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
       download.url = item["url"].get<std::string>();
       download.timeout = options_.timeout;
       download.cancel = &cancel;
-      aws::HttpResponse file;
-      try {
-        file = aws::with_retries(options_.retry, [&] { return aws::send(download); });
-      } catch (const aws::TransportError& e) {
-        throw transport_failure(e, where + " (an image download)");
-      }
+      const aws::HttpResponse file = call_with_retries(
+          options_.retry, [&] { return aws::send(download); }, where + " (an image download)");
       if (file.status != 200) {
         throw Error(ErrorCode::provider_error,
                     where + ": downloading an image answered HTTP " + std::to_string(file.status));
