@@ -5,6 +5,7 @@
 //
 //   diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] [--size PX]
 //                   [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]
+//                   [--cpu-isa auto|avx512_bf16|avx512|avx2|portable]
 //
 // --profile FILE: also writes torch's profile of one UNet evaluation to FILE (Chrome trace JSON;
 // bench/profile_summary.py FILE sums it per operation, the engine's kernels included).
@@ -23,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "diffusion/engine.hpp"
 #include "diffusion/runtime.hpp"
 #include "diffusion/stable_diffusion.hpp"
 
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
   std::string dtype = "float32";
   std::string decoder = "vae";
   std::string profile;
+  std::string cpu_isa = "auto";
   int threads = 0;
   int runs = 3;
   int size = 512;
@@ -77,15 +80,17 @@ int main(int argc, char** argv) {
     else if (flag == "--cfg") cfg = std::stod(value);
     else if (flag == "--decoder") decoder = value;
     else if (flag == "--profile") profile = value;
+    else if (flag == "--cpu-isa") cpu_isa = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
     }
   }
   try {
-    const auto runtime = configure_runtime(threads);
+    const auto runtime = configure_runtime(threads, cpu_isa);
     c10::InferenceMode guard;
     const auto type = dtype == "bfloat16" ? at::kBFloat16 : at::kFloat;
+    if (type == at::kBFloat16 && !bfloat16_supported()) throw bfloat16_unsupported();
     const auto folder = read_model_folder(dir, {}, false);
     RandomWeights weights(1234);
     const auto load_start = std::chrono::steady_clock::now();

@@ -27,8 +27,6 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPO, "tests", "fixtures", "diffusion")
 
-# The machine's measured peak (docs/benchmarks.md; shared/NOTES.md): oneDNN 3x3 convolutions.
-PEAK_GFLOPS = {"float32": 380.0, "bfloat16": 740.0}
 # FLOPs of one batch-1 512x512 evaluation (2 FLOPs per multiply-add).
 UNET_GFLOP = 804.0
 VAE_GFLOP = 2514.0
@@ -90,10 +88,35 @@ def make_model(root, name, spec):
     return d
 
 
-def traps_env(threads):
+# What the engine's runtime sets for ATen and oneDNN at each instruction-set level
+# (src/diffusion/runtime.cpp), so that the reference runs the same libraries' kernels.
+ATEN_CAPABILITY = {"portable": "default", "avx2": "avx2", "avx512": "avx512", "avx512_bf16": "avx512"}
+ONEDNN_MAX_ISA = {"portable": "SSE41", "avx2": "AVX2", "avx512": "AVX512_CORE"}
+LEVELS = ["portable", "avx2", "avx512", "avx512_bf16"]
+
+
+def cpu_level(peaks):
+    """The best level this CPU has, from fma_peak's report (its keys are the instruction sets found)."""
+    if "avx512_bf16" in peaks:
+        return "avx512_bf16"
+    if "avx512_fp32" in peaks:
+        return "avx512"
+    return "avx2" if "avx2_fp32" in peaks else "portable"
+
+
+def peak_gflops(peaks, level, dtype):
+    """The measured peak of the multiply-adds the engine's kernels use at that level and dtype."""
+    if dtype == "bfloat16":
+        return peaks["avx512_bf16"]["best"]
+    return peaks["avx512_fp32" if level.startswith("avx512") else "avx2_fp32"]["best"]
+
+
+def traps_env(threads, level, cpu):
     env = dict(os.environ)
-    env.update({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "ATEN_CPU_CAPABILITY": "avx512",
+    env.update({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "ATEN_CPU_CAPABILITY": ATEN_CAPABILITY[level],
                 "OMP_NUM_THREADS": str(threads)})
+    if level != cpu:
+        env["ONEDNN_MAX_CPU_ISA"] = ONEDNN_MAX_ISA[level]
     return env
 
 
@@ -116,9 +139,19 @@ def main():
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--dtypes", default="float32,bfloat16")
+    ap.add_argument("--dtypes", default="float32,bfloat16",
+                    help="bfloat16 is skipped where the level lacks AVX512-BF16 (the engine refuses it)")
     ap.add_argument("--models", default="SD 1.5,SD-Turbo")
+    ap.add_argument("--cpu-isa", default="auto", help="auto, avx512_bf16, avx512, avx2 or portable: "
+                    "caps the engine's instruction set, and ATen's and oneDNN's on both sides")
     args = ap.parse_args()
+    peaks = run_json([os.path.join(os.path.dirname(args.bench), "bench", "fma_peak"),
+                      "--threads", str(args.threads)], dict(os.environ))
+    cpu = cpu_level(peaks)
+    level = cpu if args.cpu_isa == "auto" else args.cpu_isa
+    if LEVELS.index(level) > LEVELS.index(cpu):
+        sys.exit(f"this CPU supports at most {cpu}")
+    dtypes = [d for d in args.dtypes.split(",") if d != "bfloat16" or level == "avx512_bf16"]
     reference = not args.no_reference
     if reference and not (args.diffusers and args.hub):
         sys.exit("the reference needs --diffusers and --hub (or DIFFUSERS_SRC / HF_HUB_SRC): see --help")
@@ -130,13 +163,13 @@ def main():
             spec = MODELS[name]
             model = make_model(root, name, spec)
             batch = 2 if spec["cfg"] > 1 else 1
-            for dtype in args.dtypes.split(","):
+            for dtype in dtypes:
                 engine = run_json([args.bench, model, "--dtype", dtype, "--threads", str(args.threads),
                                    "--runs", str(args.runs), "--cfg", str(spec["cfg"]), "--steps", "1",
-                                   "--decoder", "taesd"], dict(os.environ))
+                                   "--decoder", "taesd", "--cpu-isa", level], dict(os.environ))
                 ref = None
                 if reference:
-                    env = traps_env(args.threads)
+                    env = traps_env(args.threads, level, cpu)
                     env["PYTHONPATH"] = ":".join([os.path.join(FIXTURES, "reference-env", "shims"),
                                                   os.path.join(args.diffusers, "src"), os.path.join(args.hub, "src")])
                     env["HF_HUB_OFFLINE"] = "1"
@@ -150,18 +183,31 @@ def main():
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
-    print(f"Threads: {args.threads}; medians of {args.runs} runs after a warm-up; 512x512; random weights.\n")
-    print("| model | dtype | UNet eval (batch) | GFLOP/s (% of peak) | reference UNet | speed-up | VAE decode | reference VAE | TAESD decode | reference TAESD | text encoder | peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"Threads: {args.threads}; instruction set {level} (CPU: {cpu}); medians of {args.runs} runs "
+          f"after a warm-up; 512x512; random weights. Measured peak (fma_peak, same run): "
+          + ", ".join(f"{k} {v['best']:.0f} GFLOP/s" for k, v in peaks.items() if k != "threads") + ".\n")
+    print("| model | dtype | UNet eval (batch) | GFLOP/s (% of peak) | reference UNet | speed-up | VAE decode "
+          "(% of peak) | reference VAE | speed-up | TAESD decode (% of peak) | reference TAESD | speed-up "
+          "| text encoder | peak RSS (weights) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def timed(e, r, key, gflop, digits):
+        mine = e[key]["median"]
+        share = 100 * gflops(gflop, mine) / peak_gflops(peaks, level, dtype)
+        ref = r[key]["median"] if r else None
+        return [f"{mine:.{digits}f} s ({share:.0f}%)", f"{ref:.{digits}f} s" if r else "-",
+                f"{ref / mine:.2f}x" if r else "-"]
+
     for name, dtype, batch, e, r in rows:
         unet = e["unet"]["median"]
         rate = gflops(UNET_GFLOP * batch, unet)
         ref_unet = r["unet"]["median"] if r else None
-        cells = [name, dtype, f"{unet:.2f} s ({batch})", f"{rate:.0f} ({100 * rate / PEAK_GFLOPS[dtype]:.0f}%)",
+        cells = [name, dtype, f"{unet:.2f} s ({batch})",
+                 f"{rate:.0f} ({100 * rate / peak_gflops(peaks, level, dtype):.0f}%)",
                  f"{ref_unet:.2f} s" if r else "-", f"{ref_unet / unet:.2f}x" if r else "-",
-                 f"{e['vae_decode']['median']:.2f} s", f"{r['vae_decode']['median']:.2f} s" if r else "-",
-                 f"{e['taesd_decode']['median']:.3f} s", f"{r['taesd_decode']['median']:.3f} s" if r else "-",
-                 f"{e['text_encoder']['median']:.3f} s", f"{e['peak_resident_bytes'] / 2**30:.1f} GiB"]
+                 *timed(e, r, "vae_decode", VAE_GFLOP, 2), *timed(e, r, "taesd_decode", TAESD_GFLOP, 3),
+                 f"{e['text_encoder']['median']:.3f} s",
+                 f"{e['peak_resident_bytes'] / 2**30:.1f} GiB ({e['weight_bytes'] / 2**30:.1f} GiB)"]
         print("| " + " | ".join(cells) + " |")
     print("\nWhole 512x512 images (engine, measured end to end: text encoder, steps, decoder):\n")
     print("| model | dtype | image | reference (UNet steps + decoder, no text encoder) |")

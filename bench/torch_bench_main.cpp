@@ -1,8 +1,10 @@
 // main() of the torch benchmarks: runs torch the way the engine runs it on this kind of machine
-// (docs/benchmarks.md, Debian's libtorch): two intra-op threads, ATen's AVX-512 kernels where the CPU
-// has them, huge pages for large allocations, since 4 KB page faults are very slow here, and
-// OpenMP threads that sleep rather than spin between parallel regions, since on a shared machine
-// a spinning thread loses its core to other processes and stalls every region for a time slice.
+// (docs/benchmarks.md, Debian's libtorch): the engine's runtime with two intra-op threads at the
+// instruction set RENDERMART_CPU_ISA names (auto: the best the CPU has; it caps our kernels,
+// ATen's and oneDNN's alike), huge pages for large allocations, since 4 KB page faults are very
+// slow here, and OpenMP threads that sleep rather than spin between parallel regions, since on a
+// shared machine a spinning thread loses its core to other processes and stalls every region for
+// a time slice.
 
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "diffusion/kernels/kernel_isa.hpp"
+#include "diffusion/runtime.hpp"
 
 namespace {
 
@@ -36,28 +39,17 @@ void restart_with_environment(char** argv) {
   std::exit(1);
 }
 
-const char* isa_name(rendermart::diffusion::KernelIsa isa) {
-  switch (isa) {
-    case rendermart::diffusion::KernelIsa::portable: return "portable";
-    case rendermart::diffusion::KernelIsa::avx512: return "avx512";
-    case rendermart::diffusion::KernelIsa::avx512_bf16: return "avx512_bf16";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   restart_with_environment(argv);
-  // Read by ATen at its first dispatch; it defaults to AVX2 on AVX-512 CPUs.
-  if (rendermart::diffusion::kernel_isa() >= rendermart::diffusion::KernelIsa::avx512) {
-    setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
-  }
-  at::set_num_threads(2);
+  const char* isa = std::getenv("RENDERMART_CPU_ISA");
+  const std::string runtime = rendermart::diffusion::configure_runtime(2, isa ? isa : "auto");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  benchmark::AddCustomContext("kernel_isa", isa_name(rendermart::diffusion::kernel_isa()));
+  benchmark::AddCustomContext("runtime", runtime);
+  benchmark::AddCustomContext("kernel_isa", std::string(rendermart::diffusion::kernel_isa_name(
+                                                rendermart::diffusion::kernel_isa())));
   for (const char* name : {"GLIBC_TUNABLES", "OMP_WAIT_POLICY", "ATEN_CPU_CAPABILITY"}) {
     const char* value = std::getenv(name);
     benchmark::AddCustomContext(name, value == nullptr ? "(unset)" : value);

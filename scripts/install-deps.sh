@@ -16,6 +16,8 @@ packages=(
   # The local diffusion engine: libtorch (CPU), an optimised BLAS for its float32 matrix
   # products (Debian's libtorch otherwise uses the reference BLAS), utf8proc for the tokenizer.
   libtorch-dev libopenblas0-openmp libutf8proc-dev
+  # A cross compiler, for the check that the engine compiles for arm64 (tests/cross).
+  g++-aarch64-linux-gnu
 )
 
 # Node.js runs the integration tests (and builds the web app); a machine may already have one.

@@ -115,7 +115,7 @@ const std::vector<Setting>& settings() {
        field(&Config::models_dir)},
       {"RENDERMART_DIFFUSION_DTYPE", "--diffusion-dtype", ConfigGroup::providers,
        "Compute type of local models: auto (bfloat16 on CPUs with AVX-512 BF16, else float32), "
-       "float32 or bfloat16",
+       "float32 or bfloat16 (refused at start on CPUs without AVX-512 BF16)",
        field(&Config::diffusion_dtype)},
       {"RENDERMART_DIFFUSION_THREADS", "--diffusion-threads", ConfigGroup::providers,
        "Threads of the local engine (0: one per CPU core)", field(&Config::diffusion_threads)},
@@ -123,6 +123,10 @@ const std::vector<Setting>& settings() {
        "Latent decoder of local models: vae, or taesd (fast, lower quality; when a model has TAESD "
        "weights)",
        field(&Config::diffusion_decoder)},
+      {"RENDERMART_CPU_ISA", "--cpu-isa", ConfigGroup::providers,
+       "Instruction set of the local engine: auto (the best this CPU has), or a cap: avx512_bf16, "
+       "avx512, avx2 or portable (to run the code paths of weaker CPUs)",
+       field(&Config::cpu_isa)},
   };
   return table;
 }
@@ -221,6 +225,11 @@ void finish_config(Config& config) {
   }
   if (config.diffusion_decoder != "vae" && config.diffusion_decoder != "taesd") {
     throw invalid_argument("diffusion_decoder", "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
+  }
+  if (config.cpu_isa != "auto" && config.cpu_isa != "avx512_bf16" && config.cpu_isa != "avx512" &&
+      config.cpu_isa != "avx2" && config.cpu_isa != "portable") {
+    throw invalid_argument("cpu_isa",
+                           "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 or portable");
   }
   if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
   if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";

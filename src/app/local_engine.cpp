@@ -12,7 +12,8 @@ void prepare_local_engine(char** argv) { diffusion::restart_with_huge_pages(argv
 void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics) {
   if (config.models_dir.empty()) return;
   auto provider = std::make_shared<LocalProvider>(LocalProviderOptions{
-      config.models_dir, config.diffusion_dtype, config.diffusion_threads, config.diffusion_decoder});
+      config.models_dir, config.diffusion_dtype, config.diffusion_threads, config.diffusion_decoder,
+      config.cpu_isa});
   catalog.add(provider);
   if (!metrics) return;
   metrics->describe("rendermart_diffusion_memory_bytes", "gauge",

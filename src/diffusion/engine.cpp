@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "diffusion/kernels/kernel_isa.hpp"
 #include "diffusion/latent_preview.hpp"
 #include "diffusion/stable_diffusion.hpp"
 
@@ -43,7 +44,17 @@ RawImage to_raw_image(const at::Tensor& image) {
 
 }  // namespace
 
+bool bfloat16_supported() { return kernel_isa() >= KernelIsa::avx512_bf16; }
+
+Error bfloat16_unsupported() {
+  return invalid_argument("diffusion_dtype",
+                          "bfloat16 needs a CPU with AVX-512 BF16, and this engine runs " +
+                              std::string(kernel_isa_name(kernel_isa())) +
+                              ": set RENDERMART_DIFFUSION_DTYPE to auto or float32");
+}
+
 DiffusionModel::DiffusionModel(const ModelFolder& folder, const EngineOptions& options) {
+  if (options.bfloat16 && !bfloat16_supported()) throw bfloat16_unsupported();
   c10::InferenceMode guard;
   model_ = std::make_unique<StableDiffusion>(folder, options.bfloat16 ? at::kBFloat16 : at::kFloat,
                                              options.img2img);

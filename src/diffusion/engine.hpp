@@ -10,14 +10,22 @@
 #include <string>
 
 #include "core/domain.hpp"
+#include "core/error.hpp"
 #include "diffusion/model_folder.hpp"
 
 namespace rendermart::diffusion {
 
 class StableDiffusion;
 
+// Whether bfloat16 models can run: the CPU, as capped by configure_runtime, computes bfloat16
+// natively (AVX512-BF16). Elsewhere libtorch's bfloat16 paths are slower than float32 or refuse
+// to run.
+bool bfloat16_supported();
+// The configuration error (invalid_argument, field diffusion_dtype) for bfloat16 without it.
+Error bfloat16_unsupported();
+
 struct EngineOptions {
-  bool bfloat16 = false;  // compute dtype: bfloat16 (AVX-512 BF16 CPUs) or float32
+  bool bfloat16 = false;  // compute dtype: bfloat16 (needs bfloat16_supported()) or float32
   bool img2img = false;   // also load the VAE encoder
 };
 

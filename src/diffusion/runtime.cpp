@@ -12,15 +12,50 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/error.hpp"
 #include "diffusion/caching_allocator.hpp"
+#include "diffusion/kernels/kernel_isa.hpp"
 
 namespace rendermart::diffusion {
 namespace {
 
-bool cpu_has_avx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+// ATen's name for the kernels it should dispatch to at a level (ATEN_CPU_CAPABILITY).
+const char* aten_capability(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::portable: return "default";
+    case KernelIsa::avx2: return "avx2";
+    case KernelIsa::avx512:
+    case KernelIsa::avx512_bf16: return "avx512";
+  }
+  return "default";
+}
+
+// oneDNN's name for the best instruction set it may use at a level below what the CPU has
+// (ONEDNN_MAX_CPU_ISA); SSE4.1 is the least it has code for.
+const char* onednn_max_isa(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::portable: return "SSE41";
+    case KernelIsa::avx2: return "AVX2";
+    case KernelIsa::avx512: return "AVX512_CORE";
+    case KernelIsa::avx512_bf16: return "AVX512_CORE_BF16";
+  }
+  return "SSE41";
+}
+
+KernelIsa requested_isa(std::string_view name) {
+  if (name == "auto") return detected_kernel_isa();
+  const auto isa = kernel_isa_from_name(name);
+  if (!isa) {
+    throw invalid_argument("cpu_isa", "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 "
+                                      "or portable, got \"" + std::string(name) + "\"");
+  }
+  if (*isa > detected_kernel_isa()) {
+    throw invalid_argument("cpu_isa", "RENDERMART_CPU_ISA=" + std::string(name) +
+                                          " needs instructions this CPU lacks: it supports at most " +
+                                          std::string(kernel_isa_name(detected_kernel_isa())) +
+                                          " (use auto)");
+  }
+  return *isa;
 }
 
 // The shared objects loaded in this process whose path contains `needle`.
@@ -78,14 +113,24 @@ void restart_with_huge_pages(char** argv) {
   // The program cannot be run again (no /proc): it carries on with 4 KB pages.
 }
 
-std::string configure_runtime(int threads) {
+std::string configure_runtime(int threads, std::string_view cpu_isa) {
+  const KernelIsa isa = requested_isa(cpu_isa);
   static std::once_flag once;
-  std::call_once(once, [] {
-    // Read by ATen when it first dispatches a kernel, so it must be set before any tensor work;
-    // an explicit setting by the user wins.
-    if (cpu_has_avx512()) setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
+  static KernelIsa configured_isa;
+  std::call_once(once, [isa] {
+    configured_isa = isa;
+    limit_kernel_isa(isa);
+    // Read by ATen when it first dispatches a kernel and by oneDNN when it first creates a
+    // primitive, so they are set before any tensor work; an explicit ATEN_CPU_CAPABILITY wins.
+    setenv("ATEN_CPU_CAPABILITY", aten_capability(isa), 0);
+    if (isa < detected_kernel_isa()) setenv("ONEDNN_MAX_CPU_ISA", onednn_max_isa(isa), 1);
     install_caching_allocator();
   });
+  if (isa != configured_isa) {
+    throw invalid_argument("cpu_isa", "the engine already runs with RENDERMART_CPU_ISA=" +
+                                          std::string(kernel_isa_name(configured_isa)) +
+                                          ": the instruction set is fixed for the process");
+  }
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
   const auto blas = blas_in_use();
@@ -96,7 +141,9 @@ std::string configure_runtime(int threads) {
   }
   const char* capability = std::getenv("ATEN_CPU_CAPABILITY");
   return "threads=" + std::to_string(at::get_num_threads()) +
-         " cpu_capability=" + (capability ? capability : "default") + " blas=" + blas;
+         " isa=" + std::string(kernel_isa_name(kernel_isa())) + " (cpu: " +
+         std::string(kernel_isa_name(detected_kernel_isa())) + ") aten=" +
+         (capability ? capability : "default") + " blas=" + blas;
 }
 
 MemoryUsage memory_usage() {

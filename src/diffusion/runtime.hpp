@@ -1,13 +1,14 @@
 #pragma once
 
 // Process-wide settings the engine needs to be fast with Debian's libtorch, applied by the engine
-// itself so that nobody has to know them: intra-op threads (libtorch defaults to 1), AVX-512
-// kernels where the CPU has them (libtorch picks AVX2 unless told), the caching allocator (4 KB
-// page faults; see also restart_with_huge_pages), and a warning when fp32 matrix products would run on the reference BLAS. Torch-free
-// header.
+// itself so that nobody has to know them: intra-op threads (libtorch defaults to 1), one
+// instruction set for our kernels, ATen's and oneDNN's (libtorch picks AVX2 on AVX-512 CPUs unless
+// told), the caching allocator (4 KB page faults; see also restart_with_huge_pages), and a warning
+// when fp32 matrix products would run on the reference BLAS. Torch-free header.
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace rendermart::diffusion {
 
@@ -18,9 +19,15 @@ namespace rendermart::diffusion {
 // there already. Call first thing in main, before any thread or file is opened.
 void restart_with_huge_pages(char** argv);
 
-// Applies the settings; call before any other engine function. threads 0: one per CPU core. Later
-// calls only change the thread count. Returns a line describing the runtime, for the log.
-std::string configure_runtime(int threads);
+// Applies the settings; call before any other engine function. threads 0: one per CPU core.
+// cpu_isa: "auto" (the best the CPU has) or a KernelIsa name ("portable", "avx2", "avx512",
+// "avx512_bf16") that caps the instruction set of the engine's kernels, of ATen (unless
+// ATEN_CPU_CAPABILITY is set) and of oneDNN, so that a CPU can run the code paths of weaker ones.
+// The libraries read their cap once, so only the first call sets it; later calls change the
+// thread count and must name the same cpu_isa. Throws Error(invalid_argument, "cpu_isa") for an
+// unknown name, a level this CPU lacks, or another cap than the first call's. Returns a line
+// describing the runtime, for the log.
+std::string configure_runtime(int threads, std::string_view cpu_isa = "auto");
 
 struct MemoryUsage {
   std::size_t resident_bytes = 0;       // the process's RSS now

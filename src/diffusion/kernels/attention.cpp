@@ -3,17 +3,12 @@
 
 #include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/mm.h>
-#include <ATen/ops/softmax.h>
 #include <c10/util/Exception.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
-#include "diffusion/kernels/attention_avx512.hpp"
-#include "diffusion/kernels/kernel_isa.hpp"
+#include "diffusion/kernels/kernel_table.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -58,68 +53,28 @@ AttentionProblem<T> problem(const at::Tensor& q, const at::Tensor& k, const at::
           q.size(0), q.size(1), k.size(1), heads, q.size(2) / heads};
 }
 
-// The score matrix of one chunk of the plain computation stays under this many elements, so that
-// a 1024x1024 image (16,384 tokens) does not need gigabytes for softmax(q kᵀ) at once.
-constexpr std::int64_t kMaxScoreElements = std::int64_t{1} << 24;
-
-// The same computation in plain torch ops, in the input dtype, for CPUs without AVX-512.
-at::Tensor attention_portable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                              int heads) {
-  const std::int64_t batch = q.size(0), queries = q.size(1), keys = k.size(1);
-  const std::int64_t head_dim = q.size(2) / heads;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  // [B, N, heads*d] -> [B*heads, N, d]
-  const auto split_heads = [&](const at::Tensor& t, std::int64_t tokens) {
-    return t.reshape({batch, tokens, heads, head_dim}).permute({0, 2, 1, 3}).reshape(
-        {batch * heads, tokens, head_dim});
-  };
-  const at::Tensor qh = split_heads(q, queries).mul(scale);
-  const at::Tensor kh = split_heads(k, keys);
-  const at::Tensor vh = split_heads(v, keys);
-  at::Tensor out = at::empty({batch * heads, queries, head_dim}, q.options());
-  // One matrix product per head: libtorch 1.13's batched products (bmm) do not reach BLAS or
-  // oneDNN's fast paths on this build (a few GFLOP/s), its 2-D products do.
-  const std::int64_t rows = std::max<std::int64_t>(1, kMaxScoreElements / keys);
-  for (std::int64_t h = 0; h < batch * heads; ++h) {
-    const at::Tensor key_t = kh[h].t();
-    for (std::int64_t start = 0; start < queries; start += rows) {
-      const std::int64_t length = std::min(rows, queries - start);
-      const at::Tensor probs = at::softmax(at::mm(qh[h].narrow(0, start, length), key_t), -1);
-      at::Tensor target = out[h].narrow(0, start, length);
-      at::mm_out(target, probs, vh[h]);
-    }
-  }
-  return out.view({batch, heads, queries, head_dim})
-      .permute({0, 2, 1, 3})
-      .reshape({batch, queries, heads * head_dim});
-}
-
 }  // namespace
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int heads) {
   RECORD_FUNCTION("rendermart::attention", std::vector<c10::IValue>{});
   check_arguments(q, k, v, heads);
-#if defined(__x86_64__)
-  const KernelIsa isa = kernel_isa();
-  const bool fits = q.size(2) <= kMaxAttentionQueryStride;
-  const bool f32 = q.scalar_type() == at::kFloat && isa >= KernelIsa::avx512 && fits;
-  const bool bf16 = q.scalar_type() == at::kBFloat16 && isa >= KernelIsa::avx512_bf16 && fits &&
-                    (q.size(2) / heads) % 2 == 0;
-  if (f32 || bf16) {
-    at::Tensor qd = with_dense_rows(q);
-    if (qd.stride(1) > kMaxAttentionQueryStride) qd = qd.contiguous();
-    const at::Tensor kd = with_dense_rows(k);
-    const at::Tensor vd = with_dense_rows(v);
-    at::Tensor out = at::empty({q.size(0), q.size(1), q.size(2)}, q.options());
-    if (f32) {
-      attention_f32_avx512(problem<float>(qd, kd, vd, out, heads));
-    } else {
-      attention_bf16_avx512(problem<std::uint16_t>(qd, kd, vd, out, heads));
-    }
-    return out;
+  const KernelTable& kernels = kernel_table(kernel_isa());
+  const bool bf16 = q.scalar_type() == at::kBFloat16;
+  if (bf16 && (kernels.bf16.attention == nullptr || (q.size(2) / heads) % 2 != 0)) {
+    // Without vdpbf16ps: in float32, rounded once at the end.
+    return attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat), heads).to(at::kBFloat16);
   }
-#endif
-  return attention_portable(q, k, v, heads);
+  at::Tensor qd = with_dense_rows(q);
+  if (qd.stride(1) > kMaxAttentionQueryStride) qd = qd.contiguous();
+  const at::Tensor kd = with_dense_rows(k);
+  const at::Tensor vd = with_dense_rows(v);
+  at::Tensor out = at::empty({q.size(0), q.size(1), q.size(2)}, q.options());
+  if (bf16) {
+    kernels.bf16.attention(problem<std::uint16_t>(qd, kd, vd, out, heads));
+  } else {
+    kernels.f32.attention(problem<float>(qd, kd, vd, out, heads));
+  }
+  return out;
 }
 
 }  // namespace rendermart::diffusion

@@ -3,15 +3,12 @@
 
 #include <ATen/record_function.h>
 #include <ATen/ops/empty_like.h>
-#include <ATen/ops/group_norm.h>
-#include <ATen/ops/silu.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "diffusion/kernels/group_norm_avx512.hpp"
-#include "diffusion/kernels/kernel_isa.hpp"
+#include "diffusion/kernels/kernel_table.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -38,40 +35,28 @@ void check_arguments(const at::Tensor& x, int groups, const at::Tensor& weight,
   TORCH_CHECK(eps >= 0, "group_norm: eps must not be negative, got ", eps);
 }
 
-// The same computation in plain torch ops, in float32.
-at::Tensor group_norm_portable(const at::Tensor& x, int groups, const at::Tensor& weight,
-                               const at::Tensor& bias, double eps, bool silu) {
-  at::Tensor y = at::group_norm(x.to(at::kFloat), groups, weight, bias, eps);
-  if (silu) y = at::silu(y);
-  return y.to(x.scalar_type()).contiguous(x.suggest_memory_format());
-}
-
 }  // namespace
 
 at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
-                      const at::Tensor& bias, double eps, bool silu) {
+                    const at::Tensor& bias, double eps, bool silu) {
   RECORD_FUNCTION("rendermart::group_norm", std::vector<c10::IValue>{});
   check_arguments(x, groups, weight, bias, eps);
-#if defined(__x86_64__)
-  if (kernel_isa() >= KernelIsa::avx512) {
-    const bool channels_last = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
-    const at::Tensor input = channels_last ? x : x.contiguous();
-    // empty_like keeps the strides of a dense tensor, so y has x's memory format.
-    at::Tensor y = at::empty_like(input);
-    const at::Tensor w = weight.contiguous();
-    const at::Tensor b = bias.contiguous();
-    const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps,
-                                   silu, channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
-    if (x.scalar_type() == at::kFloat) {
-      group_norm_avx512(input.data_ptr<float>(), y.data_ptr<float>(), problem);
-    } else {
-      group_norm_avx512(static_cast<const std::uint16_t*>(input.data_ptr()),
-                        static_cast<std::uint16_t*>(y.data_ptr()), problem);
-    }
-    return y;
+  const bool channels_last = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
+  const at::Tensor input = channels_last ? x : x.contiguous();
+  // empty_like keeps the strides of a dense tensor, so y has x's memory format.
+  at::Tensor y = at::empty_like(input);
+  const at::Tensor w = weight.contiguous();
+  const at::Tensor b = bias.contiguous();
+  const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps,
+                                 silu, channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
+  const KernelTable& kernels = kernel_table(kernel_isa());
+  if (x.scalar_type() == at::kFloat) {
+    kernels.f32.group_norm(input.data_ptr<float>(), y.data_ptr<float>(), problem);
+  } else {
+    kernels.bf16.group_norm(static_cast<const std::uint16_t*>(input.data_ptr()),
+                            static_cast<std::uint16_t*>(y.data_ptr()), problem);
   }
-#endif
-  return group_norm_portable(x, groups, weight, bias, eps, silu);
+  return y;
 }
 
 }  // namespace rendermart::diffusion

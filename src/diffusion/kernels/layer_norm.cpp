@@ -3,14 +3,12 @@
 
 #include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/layer_norm.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "diffusion/kernels/kernel_isa.hpp"
-#include "diffusion/kernels/layer_norm_avx512.hpp"
+#include "diffusion/kernels/kernel_table.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -35,41 +33,29 @@ void check_arguments(const at::Tensor& x, const at::Tensor& weight, const at::Te
   TORCH_CHECK(eps >= 0, "layer_norm: eps must not be negative, got ", eps);
 }
 
-// The same computation in plain torch ops, in float32.
-at::Tensor layer_norm_portable(const at::Tensor& x, const at::Tensor& weight,
-                               const at::Tensor& bias, double eps) {
-  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, eps)
-      .to(x.scalar_type())
-      .contiguous();
-}
-
 }  // namespace
 
 at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                      double eps) {
+                    double eps) {
   RECORD_FUNCTION("rendermart::layer_norm", std::vector<c10::IValue>{});
   check_arguments(x, weight, bias, eps);
-#if defined(__x86_64__)
-  if (kernel_isa() >= KernelIsa::avx512) {
-    // Rows a fixed stride apart with a dense last dimension are read in place (reshape makes a
-    // view of them), others are copied.
-    at::Tensor rows = x.reshape({-1, x.size(-1)});
-    if (rows.stride(1) != 1) rows = rows.contiguous();
-    at::Tensor y = at::empty(x.sizes(), x.options());
-    const at::Tensor w = weight.contiguous();
-    const at::Tensor b = bias.contiguous();
-    const LayerNormProblem problem{rows.size(0), rows.size(1), rows.stride(0), eps,
-                                   w.data_ptr<float>(), b.data_ptr<float>()};
-    if (x.scalar_type() == at::kFloat) {
-      layer_norm_avx512(rows.data_ptr<float>(), y.data_ptr<float>(), problem);
-    } else {
-      layer_norm_avx512(static_cast<const std::uint16_t*>(rows.data_ptr()),
-                        static_cast<std::uint16_t*>(y.data_ptr()), problem);
-    }
-    return y;
+  // Rows a fixed stride apart with a dense last dimension are read in place (reshape makes a
+  // view of them), others are copied.
+  at::Tensor rows = x.reshape({-1, x.size(-1)});
+  if (rows.stride(1) != 1) rows = rows.contiguous();
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  const at::Tensor w = weight.contiguous();
+  const at::Tensor b = bias.contiguous();
+  const LayerNormProblem problem{rows.size(0), rows.size(1), rows.stride(0), eps,
+                                 w.data_ptr<float>(), b.data_ptr<float>()};
+  const KernelTable& kernels = kernel_table(kernel_isa());
+  if (x.scalar_type() == at::kFloat) {
+    kernels.f32.layer_norm(rows.data_ptr<float>(), y.data_ptr<float>(), problem);
+  } else {
+    kernels.bf16.layer_norm(static_cast<const std::uint16_t*>(rows.data_ptr()),
+                            static_cast<std::uint16_t*>(y.data_ptr()), problem);
   }
-#endif
-  return layer_norm_portable(x, weight, bias, eps);
+  return y;
 }
 
 }  // namespace rendermart::diffusion

@@ -57,17 +57,8 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
 
 }  // namespace
 
-bool cpu_has_bfloat16() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16");
-}
-
 LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(options)) {
-  if (options_.dtype == "auto") {
-    bfloat16_ = cpu_has_bfloat16();
-  } else if (options_.dtype == "bfloat16" || options_.dtype == "float32") {
-    bfloat16_ = options_.dtype == "bfloat16";
-  } else {
+  if (options_.dtype != "auto" && options_.dtype != "bfloat16" && options_.dtype != "float32") {
     throw invalid_argument("diffusion_dtype",
                            "RENDERMART_DIFFUSION_DTYPE must be auto, float32 or bfloat16");
   }
@@ -77,7 +68,10 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
   if (options_.threads < 0 || options_.threads > 1024) {
     throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
   }
-  runtime_ = diffusion::configure_runtime(options_.threads);
+  runtime_ = diffusion::configure_runtime(options_.threads, options_.cpu_isa);
+  // bfloat16 only where the CPU computes it natively: elsewhere it is slower than float32.
+  bfloat16_ = options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
+  if (bfloat16_ && !diffusion::bfloat16_supported()) throw diffusion::bfloat16_unsupported();
   auto scan = diffusion::scan_models(options_.models_dir);
   for (const auto& problem : scan.problems) spdlog::warn("local models: skipped: {}", problem);
   folders_ = std::move(scan.models);

@@ -22,6 +22,7 @@ struct LocalProviderOptions {
   std::string dtype = "auto";  // auto (bfloat16 where the CPU computes it natively) | float32 | bfloat16
   int threads = 0;             // 0: one per core
   std::string decoder = "vae"; // vae | taesd (when the model has TAESD weights)
+  std::string cpu_isa = "auto";  // auto | a cap on the instruction set (diffusion::configure_runtime)
 };
 
 class LocalProvider : public Provider {
@@ -55,8 +56,5 @@ class LocalProvider : public Provider {
   mutable std::mutex mutex_;  // one generation at a time; guards loaded_
   std::map<std::string, std::unique_ptr<diffusion::DiffusionModel>> loaded_;
 };
-
-// Whether this CPU computes bfloat16 natively (AVX-512 BF16).
-bool cpu_has_bfloat16();
 
 }  // namespace rendermart

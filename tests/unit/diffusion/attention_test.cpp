@@ -148,22 +148,22 @@ TEST_F(Attention, CopiesInputsWithoutDenseRows) {
                         kFloatTolerance));
 }
 
-TEST_F(Attention, PortablePathMatchesReference) {
-  const IsaLimit portable(KernelIsa::portable);
-  expect_matches_reference(at::kFloat, kFloatTolerance);
-  // torch's own bfloat16 path also rounds the scores and the probabilities to bfloat16.
-  expect_matches_reference(at::kBFloat16, 4 * kBfloatTolerance);
+TEST_F(Attention, WeakerLevelsMatchTheReferenceToTheSameTolerance) {
+  for (const KernelIsa level : kernel_levels()) {
+    if (level == kernel_isa()) continue;  // the other tests ran it
+    SCOPED_TRACE(::testing::Message() << kernel_isa_name(level));
+    const IsaLimit limit(level);
+    expect_matches_reference(at::kFloat, kFloatTolerance);
+    expect_matches_reference(at::kBFloat16, kBfloatTolerance);
+  }
 }
 
-TEST_F(Attention, Bfloat16WithoutAvx512Bf16UsesThePortablePath) {
+TEST_F(Attention, Bfloat16WithoutAvx512Bf16IsComputedInFloat32) {
   const Inputs in = random_inputs({2, 256, 77, 8, 40}, at::kBFloat16, 80);
-  at::Tensor portable_result;
-  {
-    const IsaLimit portable(KernelIsa::portable);
-    portable_result = attention(in.q, in.k, in.v, 8);
-  }
-  const IsaLimit avx512(KernelIsa::avx512);
-  EXPECT_TRUE(at::equal(attention(in.q, in.k, in.v, 8), portable_result));
+  const IsaLimit limit(KernelIsa::avx512);
+  const at::Tensor in_float32 =
+      attention(in.q.to(at::kFloat), in.k.to(at::kFloat), in.v.to(at::kFloat), 8);
+  EXPECT_TRUE(at::equal(attention(in.q, in.k, in.v, 8), in_float32.to(at::kBFloat16)));
 }
 
 TEST_F(Attention, ResultDoesNotDependOnThreads) {

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "golden.hpp"
+#include "unit/diffusion/tensor_checks.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -105,7 +106,21 @@ TEST_F(Engine, RefusesSizesTheModelCannotMake) {
   }
 }
 
+TEST(EngineBFloat16, IsRefusedWithoutAvx512Bf16) {
+  const auto folder = read_model_folder(testing::model_dir("tiny-sd2"));
+  const IsaLimit limit(KernelIsa::avx512);
+  try {
+    const DiffusionModel bf16(folder, EngineOptions{true, false});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_EQ(e.field(), "diffusion_dtype");
+    EXPECT_NE(std::string(e.what()).find("AVX-512 BF16"), std::string::npos) << e.what();
+  }
+}
+
 TEST(EngineBFloat16, MakesAnImageCloseToFloat32) {
+  if (!bfloat16_supported()) GTEST_SKIP() << "bfloat16 needs AVX-512 BF16";
   const auto folder = read_model_folder(testing::model_dir("tiny-sd2"));
   const DiffusionModel fp32(folder, EngineOptions{false, false});
   const DiffusionModel bf16(folder, EngineOptions{true, false});

@@ -6,9 +6,11 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <string>
 
+#include "diffusion/kernels/kernel_isa.hpp"
 #include "diffusion/model_folder.hpp"
 #include "diffusion/runtime.hpp"
 #include "diffusion/safetensors_file.hpp"
@@ -66,10 +68,31 @@ inline ::testing::AssertionResult all_close(const at::Tensor& actual, const at::
   return ::testing::AssertionSuccess();
 }
 
-// The engine's runtime (threads, allocator) for every test of the binary.
+// Whether torch's generator drew the reference's noise: bit for bit where ATen runs vectorized
+// kernels, as the reference did; with ATen's scalar kernels (ATEN_CPU_CAPABILITY=default, the
+// portable level) torch's Box-Muller rounds its logarithms and cosines differently (up to 2e-6
+// apart here), as torch itself does on a CPU without AVX2.
+inline bool same_noise(const at::Tensor& drawn, const at::Tensor& reference) {
+  const char* capability = std::getenv("ATEN_CPU_CAPABILITY");
+  if (capability == nullptr || std::string(capability) != "default") return at::equal(drawn, reference);
+  return at::allclose(drawn, reference, 1e-6, 1e-5);
+}
+
+// The engine's runtime (threads, allocator) for every test of the binary, capped at the
+// instruction set RENDERMART_CPU_ISA names (tests/CMakeLists.txt runs the binary once per level).
+// On a CPU without that level every test is skipped.
 class RuntimeEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override { configure_runtime(2); }
+  void SetUp() override {
+    const char* setting = std::getenv("RENDERMART_CPU_ISA");
+    const std::string isa = setting ? setting : "auto";
+    const auto level = kernel_isa_from_name(isa);
+    if (level && *level > detected_kernel_isa()) {
+      GTEST_SKIP() << "this CPU lacks " << isa << " (it has "
+                   << kernel_isa_name(detected_kernel_isa()) << ")";
+    }
+    configure_runtime(2, isa);
+  }
 };
 
 }  // namespace rendermart::diffusion::testing

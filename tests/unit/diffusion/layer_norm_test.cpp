@@ -62,10 +62,14 @@ TEST_F(LayerNorm, Bfloat16MatchesReference) {
   expect_matches_reference(at::kBFloat16, kBfloatTolerance);
 }
 
-TEST_F(LayerNorm, PortablePathMatchesReference) {
-  const IsaLimit portable(KernelIsa::portable);
-  expect_matches_reference(at::kFloat, kFloatTolerance);
-  expect_matches_reference(at::kBFloat16, kBfloatTolerance);
+TEST_F(LayerNorm, WeakerLevelsMatchTheReferenceToTheSameTolerance) {
+  for (const KernelIsa level : kernel_levels()) {
+    if (level == kernel_isa()) continue;  // the other tests ran it
+    SCOPED_TRACE(::testing::Message() << kernel_isa_name(level));
+    const IsaLimit limit(level);
+    expect_matches_reference(at::kFloat, kFloatTolerance);
+    expect_matches_reference(at::kBFloat16, kBfloatTolerance);
+  }
 }
 
 TEST_F(LayerNorm, StaysAccurateWhenTheMeanDwarfsTheSpread) {

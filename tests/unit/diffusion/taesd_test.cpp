@@ -16,7 +16,16 @@ TEST(Taesd, DecoderMatchesTheReference) {
   SafetensorsWeights weights({find_weight_file(dir, "diffusion_pytorch_model")});
   const TaesdDecoder decoder(config, weights, at::kFloat);
   const auto g = testing::load_golden(dir + "/golden.safetensors");
-  EXPECT_TRUE(testing::all_close(decoder.decode(g.at("z")), g.at("out")));
+  const at::Tensor out = decoder.decode(g.at("z"));
+  // The same layers in float64 are diffusers' decoder up to diffusers' own float32 rounding ...
+  const at::Tensor exact = TaesdDecoder(config, weights, at::kDouble).decode(g.at("z").to(at::kDouble));
+  EXPECT_TRUE(testing::all_close(exact, g.at("out")));
+  // ... and the float32 decoder is as accurate as diffusers': how float32 convolutions round
+  // depends on the kernels ATen and oneDNN pick for the CPU, so its output is held to the error
+  // of the reference's, not to the reference's rounding.
+  const double error = (out - exact).abs().max().item<double>();
+  const double reference_error = (g.at("out") - exact).abs().max().item<double>();
+  EXPECT_LE(error, 2 * reference_error) << "the reference's float32 error is " << reference_error;
 }
 
 }  // namespace

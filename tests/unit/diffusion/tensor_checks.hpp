@@ -7,7 +7,9 @@
 #include <c10/util/Exception.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "diffusion/kernels/kernel_isa.hpp"
 
@@ -52,13 +54,25 @@ template <typename Call>
   return ::testing::AssertionFailure() << "no c10::Error thrown";
 }
 
-// Caps the kernels' instruction set for the life of the object.
+// Caps the kernels' instruction set for the life of the object (below the process's own cap).
 class IsaLimit {
  public:
-  explicit IsaLimit(KernelIsa limit) { limit_kernel_isa(limit); }
-  ~IsaLimit() { limit_kernel_isa(KernelIsa::avx512_bf16); }
+  explicit IsaLimit(KernelIsa limit) : previous_(kernel_isa()) {
+    limit_kernel_isa(std::min(limit, previous_));
+  }
+  ~IsaLimit() { limit_kernel_isa(previous_); }
   IsaLimit(const IsaLimit&) = delete;
   IsaLimit& operator=(const IsaLimit&) = delete;
+
+ private:
+  KernelIsa previous_;
 };
+
+// Every kernel level up to the one this process runs, weakest first: each has its own code.
+inline std::vector<KernelIsa> kernel_levels() {
+  std::vector<KernelIsa> levels;
+  for (int i = 0; i <= static_cast<int>(kernel_isa()); ++i) levels.push_back(static_cast<KernelIsa>(i));
+  return levels;
+}
 
 }  // namespace rendermart::diffusion

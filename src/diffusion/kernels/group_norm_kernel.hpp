@@ -1,6 +1,13 @@
-#include "diffusion/kernels/group_norm_avx512.hpp"
+#pragma once
 
-#if defined(__x86_64__)
+// The GroupNorm (+ SiLU) kernel over any vector type S of simd_*.hpp. A kernel body: include it
+// only from the per-ISA kernel files (kernels_*.cpp), inside their target region.
+//
+// Statistics are exact to float32 rounding whatever the mean: each chunk of at most kChunk
+// elements is read twice while it is in cache (its mean, then the sum of squared deviations from
+// that mean), and the chunks' (count, mean, M2) are merged in float64 with Chan's formula. So the
+// data comes from memory once for the statistics and once for the normalisation; in NCHW a group
+// is normalised right after its statistics, while it is still in the L2 cache.
 
 #include <ATen/Parallel.h>
 
@@ -8,19 +15,13 @@
 #include <cmath>
 #include <vector>
 
+#include "diffusion/kernels/kernel_table.hpp"
+#include "diffusion/kernels/moments.hpp"
+#include "diffusion/kernels/simd_math.hpp"
 #include "diffusion/kernels/thread_scratch.hpp"
-#include "diffusion/kernels/moments_avx512.hpp"
-
-// Statistics are exact to float32 rounding whatever the mean: each chunk of at most kChunk
-// elements is read twice while it is in cache (its mean, then the sum of squared deviations from
-// that mean), and the chunks' (count, mean, M2) are merged in float64 with Chan's formula. So the
-// data comes from memory once for the statistics and once for the normalisation; in NCHW a group
-// is normalised right after its statistics, while it is still in the L2 cache.
 
 namespace rendermart::diffusion {
 namespace {
-
-using simd::kLanes;
 
 constexpr std::int64_t kChunk = 4096;         // elements of a contiguous chunk (16 KB of float32)
 constexpr std::int64_t kNhwcChunk = 16384;    // elements of a chunk of channels-last rows
@@ -41,84 +42,84 @@ ChannelAffine channel_affine(const Moments& m, double eps, float weight, float b
 }
 
 // y = (x - center) * scale + shift, then SiLU, over `count` contiguous values.
-template <typename T, bool kSilu>
-RENDERMART_AVX512 void normalize_span(const T* x, T* y, std::int64_t count, ChannelAffine affine) {
-  const __m512 center = _mm512_set1_ps(affine.center);
-  const __m512 scale = _mm512_set1_ps(affine.scale);
-  const __m512 shift = _mm512_set1_ps(affine.shift);
-  for (std::int64_t i = 0; i < count; i += kLanes) {
-    const __mmask16 mask = i + kLanes <= count ? 0xFFFF : simd::first_lanes(count - i);
-    __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(simd::load(x + i, mask), center), scale, shift);
-    if constexpr (kSilu) v = simd::silu(v);
-    simd::store(y + i, v, mask);
-  }
+template <typename S, typename T, bool kSilu>
+void normalize_span(const T* x, T* y, std::int64_t count, ChannelAffine affine) {
+  using V = typename S::V;
+  const V center = S::set1(affine.center);
+  const V scale = S::set1(affine.scale);
+  const V shift = S::set1(affine.shift);
+  const auto normalize = [&](V v) {
+    v = S::fmadd(v - center, scale, shift);
+    if constexpr (kSilu) v = simd::silu<S>(v);
+    return v;
+  };
+  std::int64_t i = 0;
+  for (; i + S::kLanes <= count; i += S::kLanes) S::store(y + i, normalize(S::load(x + i)));
+  if (i < count) S::store(y + i, normalize(S::load(x + i, count - i)), count - i);
 }
 
 // One (image, group) of NCHW: a contiguous run of channels_per_group * pixels values.
-template <typename T, bool kSilu>
-RENDERMART_AVX512 void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p,
+template <typename S, typename T, bool kSilu>
+void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p,
                                             std::int64_t first_channel) {
   const std::int64_t per_group = p.channels / p.groups;
   const std::int64_t count = per_group * p.pixels;
   Moments moments;
   for (std::int64_t i = 0; i < count; i += kChunk) {
-    moments.add(chunk_moments(x + i, std::min(kChunk, count - i)));
+    moments.add(chunk_moments<S>(x + i, std::min(kChunk, count - i)));
   }
   for (std::int64_t c = 0; c < per_group; ++c) {
     const std::int64_t channel = first_channel + c;
-    normalize_span<T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels,
+    normalize_span<S, T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels,
                              channel_affine(moments, p.eps, p.weight[channel], p.bias[channel]));
   }
 }
 
-template <typename T, bool kSilu>
+template <typename S, typename T, bool kSilu>
 void group_norm_nchw(const T* x, T* y, const GroupNormProblem& p) {
   const std::int64_t per_group = p.channels / p.groups;
   at::parallel_for(0, p.batch * p.groups, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t index = first; index < last; ++index) {
       const std::int64_t offset = index * per_group * p.pixels;
-      normalize_group_nchw<T, kSilu>(x + offset, y + offset, p, (index % p.groups) * per_group);
+      normalize_group_nchw<S, T, kSilu>(x + offset, y + offset, p, (index % p.groups) * per_group);
     }
   });
 }
 
 // Per-channel moments of `rows` channels-last rows starting at x: the mean is center[c] +
 // offset[c] (two floats, so that a large mean keeps its precision), the M2 is m2[c].
-template <typename T>
-RENDERMART_AVX512 void channel_moments(const T* x, std::int64_t rows, std::int64_t channels,
-                                       float* center, float* offset, float* m2) {
-  const __m512 n = _mm512_set1_ps(static_cast<float>(rows));
-  for (std::int64_t c = 0; c < channels; c += kLanes) {
-    const __mmask16 mask = simd::first_lanes(channels - c);
-    __m512 sum = _mm512_setzero_ps();
+template <typename S, typename T>
+void channel_moments(const T* x, std::int64_t rows, std::int64_t channels, float* center,
+                     float* offset, float* m2) {
+  using V = typename S::V;
+  const V n = S::set1(static_cast<float>(rows));
+  for (std::int64_t c = 0; c < channels; c += S::kLanes) {
+    const std::int64_t lanes = channels - c;
+    V sum = S::zero();
+    for (std::int64_t r = 0; r < rows; ++r) sum = sum + S::load(x + r * channels + c, lanes);
+    const V rough_mean = sum / n;
+    V deviation = S::zero();
+    V square = S::zero();
     for (std::int64_t r = 0; r < rows; ++r) {
-      sum = _mm512_add_ps(sum, simd::load(x + r * channels + c, mask));
+      const V d = S::load(x + r * channels + c, lanes) - rough_mean;
+      deviation = deviation + d;
+      square = S::fmadd(d, d, square);
     }
-    const __m512 rough_mean = _mm512_div_ps(sum, n);
-    __m512 deviation = _mm512_setzero_ps();
-    __m512 square = _mm512_setzero_ps();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const __m512 d = _mm512_sub_ps(simd::load(x + r * channels + c, mask), rough_mean);
-      deviation = _mm512_add_ps(deviation, d);
-      square = _mm512_fmadd_ps(d, d, square);
-    }
-    const __m512 correction = _mm512_div_ps(deviation, n);
-    _mm512_mask_storeu_ps(center + c, mask, rough_mean);
-    _mm512_mask_storeu_ps(offset + c, mask, correction);
-    _mm512_mask_storeu_ps(m2 + c, mask,
-                          _mm512_max_ps(_mm512_setzero_ps(),
-                                        _mm512_fnmadd_ps(deviation, correction, square)));
+    const V correction = deviation / n;
+    S::store(center + c, rough_mean, lanes);
+    S::store(offset + c, correction, lanes);
+    S::store(m2 + c, S::max(S::zero(), S::fnmadd(deviation, correction, square)), lanes);
   }
 }
 
 // Moments of each group over `rows` channels-last rows, into moments[groups].
-template <typename T>
+template <typename S, typename T>
 void chunk_group_moments(const T* x, std::int64_t rows, const GroupNormProblem& p,
                          Moments* moments) {
   float* center = thread_scratch(static_cast<std::size_t>(3 * p.channels));
   float* offset = center + p.channels;
   float* m2 = offset + p.channels;
-  channel_moments(x, rows, p.channels, center, offset, m2);
+  channel_moments<S>(x, rows, p.channels, center, offset, m2);
   // Channels of a group have the same count, so the group mean is their plain average.
   const std::int64_t per_group = p.channels / p.groups;
   for (std::int64_t g = 0; g < p.groups; ++g) {
@@ -137,23 +138,23 @@ void chunk_group_moments(const T* x, std::int64_t rows, const GroupNormProblem& 
 }
 
 // y = (x - center[c]) * scale[c] + shift[c] over `rows` channels-last rows, then SiLU.
-template <typename T, bool kSilu>
-RENDERMART_AVX512 void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows,
-                                           std::int64_t channels, const float* center,
-                                           const float* scale, const float* shift) {
+template <typename S, typename T, bool kSilu>
+void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows, std::int64_t channels,
+                         const float* center, const float* scale, const float* shift) {
+  using V = typename S::V;
   for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t c = 0; c < channels; c += kLanes) {
-      const __mmask16 mask = c + kLanes <= channels ? 0xFFFF : simd::first_lanes(channels - c);
+    for (std::int64_t c = 0; c < channels; c += S::kLanes) {
+      const std::int64_t lanes = channels - c;
       const std::int64_t at = r * channels + c;
-      __m512 v = _mm512_sub_ps(simd::load(x + at, mask), simd::load(center + c, mask));
-      v = _mm512_fmadd_ps(v, simd::load(scale + c, mask), simd::load(shift + c, mask));
-      if constexpr (kSilu) v = simd::silu(v);
-      simd::store(y + at, v, mask);
+      V v = S::load(x + at, lanes) - S::load(center + c, lanes);
+      v = S::fmadd(v, S::load(scale + c, lanes), S::load(shift + c, lanes));
+      if constexpr (kSilu) v = simd::silu<S>(v);
+      S::store(y + at, v, lanes);
     }
   }
 }
 
-template <typename T, bool kSilu>
+template <typename S, typename T, bool kSilu>
 void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
   const std::int64_t C = p.channels;
   const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, kNhwcChunk / C);
@@ -163,7 +164,7 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     for (std::int64_t index = first; index < last; ++index) {
       const std::int64_t n = index / chunks;
       const std::int64_t row = (index % chunks) * rows_per_chunk;
-      chunk_group_moments(x + (n * p.pixels + row) * C, std::min(rows_per_chunk, p.pixels - row),
+      chunk_group_moments<S>(x + (n * p.pixels + row) * C, std::min(rows_per_chunk, p.pixels - row),
                           p, chunk_stats.data() + index * p.groups);
     }
   });
@@ -194,29 +195,22 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     for (std::int64_t row = first; row < last;) {
       const std::int64_t n = row / p.pixels;
       const std::int64_t end = std::min(last, (n + 1) * p.pixels);
-      normalize_rows_nhwc<T, kSilu>(x + row * C, y + row * C, end - row, C, center.data() + n * C,
+      normalize_rows_nhwc<S, T, kSilu>(x + row * C, y + row * C, end - row, C, center.data() + n * C,
                                     scale.data() + n * C, shift.data() + n * C);
       row = end;
     }
   });
 }
 
-}  // namespace
-
-template <typename T>
-void group_norm_avx512(const T* x, T* y, const GroupNormProblem& p) {
+template <typename S, typename T>
+void group_norm(const T* x, T* y, const GroupNormProblem& p) {
   if (p.batch * p.channels * p.pixels == 0) return;
   if (p.channels_last) {
-    p.silu ? group_norm_nhwc<T, true>(x, y, p) : group_norm_nhwc<T, false>(x, y, p);
+    p.silu ? group_norm_nhwc<S, T, true>(x, y, p) : group_norm_nhwc<S, T, false>(x, y, p);
   } else {
-    p.silu ? group_norm_nchw<T, true>(x, y, p) : group_norm_nchw<T, false>(x, y, p);
+    p.silu ? group_norm_nchw<S, T, true>(x, y, p) : group_norm_nchw<S, T, false>(x, y, p);
   }
 }
 
-template void group_norm_avx512<float>(const float*, float*, const GroupNormProblem&);
-template void group_norm_avx512<std::uint16_t>(const std::uint16_t*, std::uint16_t*,
-                                               const GroupNormProblem&);
-
+}  // namespace
 }  // namespace rendermart::diffusion
-
-#endif
