@@ -92,6 +92,9 @@ def make_model(root, name, spec):
 # (src/diffusion/runtime.cpp), so that the reference runs the same libraries' kernels.
 ATEN_CAPABILITY = {"portable": "default", "avx2": "avx2", "avx512": "avx512", "avx512_bf16": "avx512"}
 ONEDNN_MAX_ISA = {"portable": "SSE41", "avx2": "AVX2", "avx512": "AVX512_CORE"}
+# OpenBLAS picks its kernels when it loads, before any setting of the engine: for a capped level
+# both sides load it with the kernels of a CPU of that level.
+OPENBLAS_CORE = {"portable": "Core2", "avx2": "Haswell", "avx512": "SkylakeX"}
 LEVELS = ["portable", "avx2", "avx512", "avx512_bf16"]
 
 
@@ -111,8 +114,15 @@ def peak_gflops(peaks, level, dtype):
     return peaks["avx512_fp32" if level.startswith("avx512") else "avx2_fp32"]["best"]
 
 
-def traps_env(threads, level, cpu):
+def level_env(level, cpu):
     env = dict(os.environ)
+    if level != cpu:
+        env["OPENBLAS_CORETYPE"] = OPENBLAS_CORE[level]
+    return env
+
+
+def traps_env(threads, level, cpu):
+    env = level_env(level, cpu)
     env.update({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "ATEN_CPU_CAPABILITY": ATEN_CAPABILITY[level],
                 "OMP_NUM_THREADS": str(threads)})
     if level != cpu:
@@ -143,7 +153,7 @@ def main():
                     help="bfloat16 is skipped where the level lacks AVX512-BF16 (the engine refuses it)")
     ap.add_argument("--models", default="SD 1.5,SD-Turbo")
     ap.add_argument("--cpu-isa", default="auto", help="auto, avx512_bf16, avx512, avx2 or portable: "
-                    "caps the engine's instruction set, and ATen's and oneDNN's on both sides")
+                    "caps the engine's instruction set, and ATen's, oneDNN's and OpenBLAS's on both sides")
     args = ap.parse_args()
     peaks = run_json([os.path.join(os.path.dirname(args.bench), "bench", "fma_peak"),
                       "--threads", str(args.threads)], dict(os.environ))
@@ -166,7 +176,7 @@ def main():
             for dtype in dtypes:
                 engine = run_json([args.bench, model, "--dtype", dtype, "--threads", str(args.threads),
                                    "--runs", str(args.runs), "--cfg", str(spec["cfg"]), "--steps", "1",
-                                   "--decoder", "taesd", "--cpu-isa", level], dict(os.environ))
+                                   "--decoder", "taesd", "--cpu-isa", level], level_env(level, cpu))
                 ref = None
                 if reference:
                     env = traps_env(args.threads, level, cpu)

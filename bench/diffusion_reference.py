@@ -2,7 +2,7 @@
 """Times the reference implementation (diffusers 0.27.2 on Debian's python3-torch) on the same
 architectures as bench/diffusion_bench.cpp, with random weights: one UNet evaluation, the VAE decoder
 and the TAESD decoder. Run by bench/diffusion_bench.py (which sets the thread count and the libtorch
-traps: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, ATEN_CPU_CAPABILITY=avx512), under /usr/bin/python3 with
+traps: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, ATEN_CPU_CAPABILITY of the level), under /usr/bin/python3 with
 PYTHONPATH = the reference shims, diffusers/src and huggingface_hub/src. Prints one JSON object.
 
   diffusion_reference.py MODEL_DIR --dtype float32|bfloat16 --threads N --runs N --size PX --batch B

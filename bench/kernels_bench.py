@@ -29,7 +29,10 @@ def run_benchmark(binary, repetitions, name_filter, min_time, env):
                         "--benchmark_enable_random_interleaving=true",
                         f"--benchmark_out={out.name}", "--benchmark_out_format=json"],
                        check=True, stdout=subprocess.DEVNULL, env=env)
-        report = json.load(open(out.name))
+        text = open(out.name).read()
+    if not text:  # the filter matched none of this binary's benchmarks
+        return {}, {}
+    report = json.loads(text)
     runs = {}
     for b in report["benchmarks"]:
         if b.get("run_type") != "iteration":
@@ -78,6 +81,10 @@ def main():
                         help="instruction set: auto, avx512_bf16, avx512, avx2 or portable")
     args = parser.parse_args()
     env = dict(os.environ, RENDERMART_CPU_ISA=args.cpu_isa)
+    # OpenBLAS (the torch baseline's matrix products) picks its kernels when it loads.
+    openblas_core = {"avx2": "Haswell", "avx512": "SkylakeX", "portable": "Core2"}
+    if args.cpu_isa in openblas_core:
+        env["OPENBLAS_CORETYPE"] = openblas_core[args.cpu_isa]
 
     load_before = open("/proc/loadavg").read().split()[:3]
     peaks = json.loads(subprocess.run([os.path.join(args.build, "bench", "fma_peak")],

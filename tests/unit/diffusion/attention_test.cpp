@@ -149,13 +149,10 @@ TEST_F(Attention, CopiesInputsWithoutDenseRows) {
 }
 
 TEST_F(Attention, WeakerLevelsMatchTheReferenceToTheSameTolerance) {
-  for (const KernelIsa level : kernel_levels()) {
-    if (level == kernel_isa()) continue;  // the other tests ran it
-    SCOPED_TRACE(::testing::Message() << kernel_isa_name(level));
-    const IsaLimit limit(level);
+  for_each_weaker_level([] {
     expect_matches_reference(at::kFloat, kFloatTolerance);
     expect_matches_reference(at::kBFloat16, kBfloatTolerance);
-  }
+  });
 }
 
 TEST_F(Attention, Bfloat16WithoutAvx512Bf16IsComputedInFloat32) {

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <string>
-#include <vector>
 
 #include "diffusion/kernels/kernel_isa.hpp"
 
@@ -68,11 +67,16 @@ class IsaLimit {
   KernelIsa previous_;
 };
 
-// Every kernel level up to the one this process runs, weakest first: each has its own code.
-inline std::vector<KernelIsa> kernel_levels() {
-  std::vector<KernelIsa> levels;
-  for (int i = 0; i <= static_cast<int>(kernel_isa()); ++i) levels.push_back(static_cast<KernelIsa>(i));
-  return levels;
+// Runs `check` capped at each kernel level below the one this process runs (each level has code
+// of its own), with the level in the failure messages.
+template <typename Check>
+void for_each_weaker_level(const Check& check) {
+  for (int i = 0; i < static_cast<int>(kernel_isa()); ++i) {
+    const auto level = static_cast<KernelIsa>(i);
+    SCOPED_TRACE(::testing::Message() << kernel_isa_name(level));
+    const IsaLimit limit(level);
+    check();
+  }
 }
 
 }  // namespace rendermart::diffusion
