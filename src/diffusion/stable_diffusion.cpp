@@ -1,6 +1,7 @@
 #include "diffusion/stable_diffusion.hpp"
 
 #include "core/error.hpp"
+#include "diffusion/caching_allocator.hpp"
 
 namespace rendermart::diffusion {
 namespace {
@@ -41,6 +42,9 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
       return std::make_unique<TaesdDecoder>(*folder.taesd, w, dtype);
     });
   }
+  // What loading freed (weights before packing or conversion) has sizes no generation asks for:
+  // cached, it would stay resident beside the weights.
+  release_cached_memory();
 }
 
 at::Tensor StableDiffusion::encode_prompt(const std::string& prompt) const {
