@@ -5,10 +5,11 @@
 //
 //   diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] [--size PX]
 //                   [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]
-//                   [--cpu-isa auto|avx512_bf16|avx512|avx2|portable]
+//                   [--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part unet|vae|taesd]
 //
-// --profile FILE: also writes torch's profile of one UNet evaluation to FILE (Chrome trace JSON;
-// bench/profile_summary.py FILE sums it per operation, the engine's kernels included).
+// --profile FILE: also writes torch's profile of one UNet evaluation (or with --profile-part, one
+// VAE or TAESD decode) to FILE (Chrome trace JSON; bench/profile_summary.py FILE sums it per
+// operation, the engine's kernels included).
 
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
   restart_with_huge_pages(argv);
   if (argc < 2) {
     std::cerr << "usage: diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] "
-                 "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]\n";
+                 "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE] "
+                 "[--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part unet|vae|taesd]\n";
     return 2;
   }
   std::string dir = argv[1];
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   std::string decoder = "vae";
   std::string profile;
   std::string cpu_isa = "auto";
+  std::string profile_part = "unet";
   int threads = 0;
   int runs = 3;
   int size = 512;
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
     else if (flag == "--decoder") decoder = value;
     else if (flag == "--profile") profile = value;
     else if (flag == "--cpu-isa") cpu_isa = value;
+    else if (flag == "--profile-part") profile_part = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -131,7 +135,11 @@ int main(int argc, char** argv) {
     if (!profile.empty()) {
       std::ofstream trace(profile);
       torch::autograd::profiler::RecordProfile recording(trace);
-      sd.unet().forward(batch, t, context);
+      if (profile_part == "vae" || profile_part == "taesd") {
+        sd.decode(latents, profile_part == "taesd");
+      } else {
+        sd.unet().forward(batch, t, context);
+      }
     }
     const auto memory = memory_usage();
     out["peak_resident_bytes"] = memory.peak_resident_bytes;

@@ -24,10 +24,10 @@ constexpr std::size_t kGranularity = std::size_t{64} << 10;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // Beyond this many cached bytes the blocks freed longest ago go back to the system (a change of
 // image size must not pin the old size's blocks forever, and the blocks of the current work, say
-// a UNet step after a VAE decode, must stay). 1 GB holds a 512x512 UNet step's blocks; with 4 GB
-// SD-Turbo in float32 peaked at 8.1 GiB for 4.7 GiB of weights, with 1 GB at 6.4 GiB, its VAE
-// decode (blocks of 134 MB that no longer all stay) 8% slower (docs/benchmarks.md).
-constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 30;
+// a UNet step after a VAE decode, must stay). 2 GB holds the distinct blocks of a 512x512 VAE
+// decode's last stage (128 and 256 MB each, about 1.5 GB): with 1 GB that decode was 10% slower
+// and the peak RSS of SD-Turbo in float32 6.4 GiB instead of 7.0 (docs/benchmarks.md).
+constexpr std::size_t kMaxCachedBytes = std::size_t{2} << 30;
 constexpr std::size_t kAlignment = 64;
 
 class CachingAllocator final : public c10::Allocator {

@@ -1,5 +1,5 @@
 // The engine's caching allocator: freed large blocks come back for the same size, and beyond the
-// cache's 1 GB the blocks freed longest ago are the ones returned to the system.
+// cache's 2 GB the blocks freed longest ago are the ones returned to the system.
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -35,21 +35,21 @@ TEST(CachingAllocator, ReusesFreedBlocksOfTheSameSize) {
 TEST(CachingAllocator, EvictsTheBlocksFreedLongestAgo) {
   install_caching_allocator();
   release_cached_memory();
-  // Three distinct sizes of 400 MiB or so, freed in order: 1.2 GiB is over the 1 GiB cache, so
+  // Three distinct sizes of 800 MiB or so, freed in order: 2.4 GiB is over the 2 GiB cache, so
   // the first one freed goes back to the system and the last two stay.
   void* last = nullptr;
   {
-    at::Tensor a = block(400);
-    at::Tensor b = block(401);
-    at::Tensor c = block(402);
+    at::Tensor a = block(800);
+    at::Tensor b = block(801);
+    at::Tensor c = block(802);
     last = c.data_ptr();
     a.reset();
     b.reset();
   }
-  EXPECT_EQ(allocator_stats().cached_bytes, (401u + 402u) * kMiB);
-  const at::Tensor reused = block(402);
+  EXPECT_EQ(allocator_stats().cached_bytes, (801u + 802u) * kMiB);
+  const at::Tensor reused = block(802);
   EXPECT_EQ(reused.data_ptr(), last);
-  EXPECT_EQ(allocator_stats().cached_bytes, 401u * kMiB);
+  EXPECT_EQ(allocator_stats().cached_bytes, 801u * kMiB);
   release_cached_memory();
   EXPECT_EQ(allocator_stats().cached_bytes, 0u);
 }
