@@ -1,7 +1,7 @@
 // The local diffusion engine through the real binary: tiny random-weight Stable Diffusion models
 // (tests/fixtures/diffusion) listed as `local` models, generated through the API with progress
-// events that carry previews, canceled between steps, decoded with TAESD, and made by
-// `rendermart generate`. Skipped when the binary was built without libtorch.
+// events that carry previews, canceled between steps, decoded with TAESD, made by `rendermart
+// generate`, and capped at an instruction set. Skipped when the binary was built without libtorch.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -175,5 +175,31 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     const png = parsePng(fs.readFileSync(out));
     assert.equal(png.width, 72);
     assert.equal(png.height, 64);
+  });
+
+  test('RENDERMART_CPU_ISA caps the engine, which then refuses bfloat16; an unknown level is named', { timeout: 300_000 }, () => {
+    const generate = (settings) => {
+      const env = { ...process.env };
+      for (const k of Object.keys(env)) if (k.startsWith('RENDERMART_')) delete env[k];
+      const out = path.join(makeTempDir('isa'), 'out.png');
+      const run = spawnSync(BIN, ['generate', 'a red fox', '-m', 'tiny-sd2', '--models-dir', models,
+        '--size', '64x64', '--steps', '2', '--seed', '3', '-o', out],
+      { env: { ...env, RENDERMART_LOG_FORMAT: 'text', ...settings }, encoding: 'utf8', timeout: 280_000 });
+      return { ...run, made: fs.existsSync(out) };
+    };
+    // Every CPU has the portable level.
+    const portable = generate({ RENDERMART_CPU_ISA: 'portable' });
+    assert.equal(portable.status, 0, portable.stderr);
+    assert.ok(portable.made);
+    assert.match(portable.stderr, /local engine: threads=\d+ isa=portable \(cpu: \w+\) aten=default/);
+
+    const bf16 = generate({ RENDERMART_CPU_ISA: 'portable', RENDERMART_DIFFUSION_DTYPE: 'bfloat16' });
+    assert.notEqual(bf16.status, 0);
+    assert.ok(!bf16.made);
+    assert.match(bf16.stderr, /bfloat16 needs a CPU with AVX-512 BF16, and this engine runs portable/);
+
+    const unknown = generate({ RENDERMART_CPU_ISA: 'avx9' });
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 or portable/);
   });
 });
