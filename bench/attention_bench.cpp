@@ -16,6 +16,7 @@
 #include <cmath>
 #include <string>
 
+#include "diffusion/engine.hpp"
 #include "diffusion/kernels/attention.hpp"
 
 namespace rendermart::diffusion {
@@ -74,6 +75,11 @@ at::Tensor torch_attention(const at::Tensor& q, const at::Tensor& k, const at::T
 }
 
 void run(benchmark::State& state, const Shape& s, at::ScalarType dtype, bool fused) {
+  // Below AVX512-BF16 the engine refuses bfloat16, and oneDNN has no bfloat16 products for torch.
+  if (dtype == at::kBFloat16 && !bfloat16_supported()) {
+    state.SkipWithError("bfloat16 needs AVX-512 BF16");
+    return;
+  }
   const int64_t width = s.heads * s.head_dim;
   const at::Tensor q = random_tensor({s.batch, s.queries, width}, dtype, 1);
   const at::Tensor k = random_tensor({s.batch, s.keys, width}, dtype, 2);

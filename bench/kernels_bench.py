@@ -35,7 +35,7 @@ def run_benchmark(binary, repetitions, name_filter, min_time, env):
     report = json.loads(text)
     runs = {}
     for b in report["benchmarks"]:
-        if b.get("run_type") != "iteration":
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
             continue
         runs.setdefault(b["run_name"].removesuffix("/real_time"), []).append(b)
     return report["context"], runs
