@@ -34,12 +34,15 @@ namespace {
 
 // A tile of kTileVectors vectors of queries, and micro-kernels of kMicroRows keys (scores) or
 // head-dim rows (output): their kMicroRows x kTileVectors accumulators, the tile's query or
-// probability vectors and a broadcast word fill the vector registers. With 16 registers (AVX2,
-// portable) a tile of 3 vectors and 4 rows beats 2 and 6: each key or value read from cache serves
-// half as many queries again (4096-token self-attention 10% faster on AVX2).
+// probability vectors and a broadcast word fill the vector registers (32 with AVX-512, 16
+// otherwise). Tiles of 3 vectors beat tiles of 2: each key or value read from cache serves half
+// as many queries again (4096-token self-attention 10% faster on AVX2 with 4 rows instead of 6,
+// 19-25% faster on an Intel Xeon's AVX-512 with 8 rows). bfloat16 pairs (vdpbf16ps, bound by
+// its multiply-adds) keep 2: 3 was no faster there, and 20% slower on 64-token attention.
 template <typename S>
 struct AttentionShape {
-  static constexpr int kTileVectors = S::kRegisters >= 32 ? 2 : 3;
+  static constexpr bool kBfloat16Pairs = requires(typename S::V v) { S::dot_pairs(v, v, v); };
+  static constexpr int kTileVectors = kBfloat16Pairs ? 2 : 3;
   static constexpr int kTileQueries = kTileVectors * S::kLanes;
   static constexpr int kMicroRows = S::kRegisters >= 32 ? 8 : 4;
 };
