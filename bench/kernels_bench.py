@@ -18,6 +18,8 @@ import statistics
 import subprocess
 import tempfile
 
+from diffusion_bench import OPENBLAS_CORE
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -82,9 +84,8 @@ def main():
     args = parser.parse_args()
     env = dict(os.environ, RENDERMART_CPU_ISA=args.cpu_isa)
     # OpenBLAS (the torch baseline's matrix products) picks its kernels when it loads.
-    openblas_core = {"avx2": "Haswell", "avx512": "SkylakeX", "portable": "Core2"}
-    if args.cpu_isa in openblas_core:
-        env["OPENBLAS_CORETYPE"] = openblas_core[args.cpu_isa]
+    if args.cpu_isa in OPENBLAS_CORE:
+        env["OPENBLAS_CORETYPE"] = OPENBLAS_CORE[args.cpu_isa]
 
     load_before = open("/proc/loadavg").read().split()[:3]
     peaks = json.loads(subprocess.run([os.path.join(args.build, "bench", "fma_peak")],

@@ -1,24 +1,10 @@
 // The kernels on 256-bit AVX2 + FMA vectors. Everything below the target pragma is compiled for
 // that instruction set and may run only after kernel_isa() has said the CPU has it; the library
-// headers come before it, so that none of their inline functions is compiled for AVX2 (the linker
-// keeps one copy of each, which other files call on any CPU).
+// headers come before it (kernel_libraries.hpp).
 
 #if defined(__x86_64__)
 
-#include <ATen/Parallel.h>
-#include <immintrin.h>
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <memory>
-#include <type_traits>
-#include <vector>
-
-#include "diffusion/kernels/kernel_table.hpp"
-#include "diffusion/kernels/thread_scratch.hpp"
+#include "diffusion/kernels/kernel_libraries.hpp"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")

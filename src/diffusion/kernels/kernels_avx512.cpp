@@ -1,25 +1,12 @@
 // The kernels on 512-bit AVX-512 vectors, and the bfloat16 attention of AVX512-BF16. Everything
 // below the target pragma is compiled for those instruction sets and may run only after
 // kernel_isa() has said the CPU has them; the library headers come before it (see
-// kernels_avx2.cpp). The float32 kernels contain no AVX512-BF16 instruction (GCC emits those only
+// kernel_libraries.hpp). The float32 kernels contain no AVX512-BF16 instruction (GCC emits those only
 // for their intrinsics), so kAvx512Kernels runs on any AVX-512 CPU.
 
 #if defined(__x86_64__)
 
-#include <ATen/Parallel.h>
-#include <immintrin.h>
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <memory>
-#include <type_traits>
-#include <vector>
-
-#include "diffusion/kernels/kernel_table.hpp"
-#include "diffusion/kernels/thread_scratch.hpp"
+#include "diffusion/kernels/kernel_libraries.hpp"
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma,avx512bf16")
