@@ -22,12 +22,12 @@ void write_size(JsonWriter& w, const Size& size) {
   w.end_object();
 }
 
-// An image id, or null when there is none.
-void write_optional_id(JsonWriter& w, const std::string& id) {
-  if (id.empty()) {
+// The text, or null when it is empty (an absent image id, an unknown license).
+void write_optional_text(JsonWriter& w, const std::string& text) {
+  if (text.empty()) {
     w.null();
   } else {
-    w.value(id);
+    w.value(text);
   }
 }
 
@@ -104,7 +104,7 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.key("height");
   w.value(params.height);
   w.key("mask_image_id");
-  write_optional_id(w, params.mask_image_id);
+  write_optional_text(w, params.mask_image_id);
   w.key("model");
   w.value(params.model);
   w.key("negative_prompt");
@@ -116,7 +116,7 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.key("seed");
   w.value(params.seed);
   w.key("source_image_id");
-  write_optional_id(w, params.source_image_id);
+  write_optional_text(w, params.source_image_id);
   w.key("steps");
   w.value(params.steps);
   w.key("strength");
@@ -192,7 +192,7 @@ void write_image(JsonWriter& w, const Image& image) {
   w.key("index");
   w.value(image.index);
   w.key("mask_image_id");
-  write_optional_id(w, image.params.mask_image_id);
+  write_optional_text(w, image.params.mask_image_id);
   w.key("model");
   w.value(image.params.model);
   w.key("negative_prompt");
@@ -204,7 +204,7 @@ void write_image(JsonWriter& w, const Image& image) {
   w.key("seed");
   w.value(image.params.seed);
   w.key("source_image_id");
-  write_optional_id(w, image.params.source_image_id);
+  write_optional_text(w, image.params.source_image_id);
   w.key("steps");
   w.value(image.params.steps);
   w.key("strength");
@@ -245,6 +245,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   write_size(w, model.default_size);
   w.key("description");
   w.value(model.description);
+  w.key("family");
+  w.value(model.family);
   w.key("fixed_sizes");
   w.begin_array();
   for (const auto& size : model.fixed_sizes) write_size(w, size);
@@ -253,6 +255,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.value(model.id);
   w.key("kind");
   w.value(model.kind);
+  w.key("license");
+  write_optional_text(w, model.license);
   w.key("max_aspect_ratio");
   if (model.max_aspect_ratio > 0) {
     w.value(model.max_aspect_ratio);
@@ -279,6 +283,12 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.begin_array();
   for (const auto& quality : model.qualities) w.value(quality);
   w.end_array();
+  w.key("size_bytes");
+  if (model.size_bytes > 0) {
+    w.value(model.size_bytes);
+  } else {
+    w.null();
+  }
   w.key("sizes");
   if (model.fixed_sizes.empty()) {
     w.begin_object();
@@ -292,6 +302,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   } else {
     w.null();
   }
+  w.key("source");
+  write_optional_text(w, model.source);
   w.key("steps");
   if (model.steps.max > 0) {
     w.begin_object();

@@ -34,9 +34,12 @@ ModelSettings read_settings(const std::string& path) {
     return Error(ErrorCode::model_error, file + ": \"" + key + "\" must be " + want);
   };
   for (const auto& [key, value] : json.items()) {
-    if (key == "name" || key == "description") {
+    if (key == "name" || key == "description" || key == "source" || key == "license") {
       if (!value.is_string()) throw bad(key, "a string");
-      (key == "name" ? settings.name : settings.description) = value.get<std::string>();
+      (key == "name"          ? settings.name
+       : key == "description" ? settings.description
+       : key == "source"      ? settings.source
+                              : settings.license) = value.get<std::string>();
     } else if (key == "steps" || key == "max_steps" || key == "default_size") {
       if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 4096) {
         throw bad(key, "a positive integer");

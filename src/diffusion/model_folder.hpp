@@ -17,6 +17,8 @@ namespace rendermart::diffusion {
 struct ModelSettings {
   std::string name;         // default: the folder name
   std::string description;
+  std::string source;       // where the model came from: hf:OWNER/NAME@REVISION, a URL, file
+  std::string license;      // e.g. from the Hub's model card data
   std::optional<int> steps;            // default steps (SD: 25; LCM: 4)
   std::optional<int> max_steps;
   std::optional<double> cfg_scale;     // default guidance scale (SD: 7.5; 0 or 1 turns CFG off)

@@ -37,8 +37,12 @@ struct ModelInfo {
   std::string id;           // unique across providers, e.g. "procedural"
   std::string name;         // for people
   std::string provider;     // e.g. "builtin", "local", "bedrock", "openai"
-  std::string kind;         // procedural | local | cloud
+  std::string kind;         // demo (the built-in generator, not AI) | local | cloud
+  std::string family;       // demo; sd1, sd2 (local); the provider's name for cloud models
   std::string description;
+  std::int64_t size_bytes = 0;  // weights on disk; 0: no local files
+  std::string source;       // where a local model came from (hf:OWNER/NAME@REV, a URL, file)
+  std::string license;      // empty: unknown
   // What the model can do; the API refuses other tasks before queueing.
   std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
   // Sizes: either any width and height in [min_side, max_side] that are multiples of

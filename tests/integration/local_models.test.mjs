@@ -67,6 +67,11 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
       assert.ok(model, `${id} in ${ids}`);
       assert.equal(model.kind, 'local');
       assert.equal(model.provider, 'local');
+      assert.equal(model.family, id === 'tiny-sd1' ? 'sd1' : 'sd2', 'the text encoder tells the family');
+      const weights = ['text_encoder/model.safetensors', 'unet/diffusion_pytorch_model.safetensors',
+        'vae/diffusion_pytorch_model.safetensors'].map((f) => path.join(FIXTURES, 'diffusion', id, f));
+      assert.ok(model.size_bytes > 0.9 * weights.reduce((sum, f) => sum + fs.statSync(f).size, 0), 'the weights on disk');
+      assert.equal(model.source, null);
       assert.deepEqual(model.default_size, { width: 64, height: 64 });
       assert.equal(model.negative_prompt, true);
     }

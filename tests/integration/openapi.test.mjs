@@ -120,7 +120,9 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     assert.equal(models.status, 200, describeResponse(models));
     const procedural = models.json.items.find((m) => m.id === 'procedural');
     assert.ok(procedural, 'the procedural model is listed');
-    assert.equal(procedural.kind, 'procedural');
+    assert.equal(procedural.kind, 'demo');
+    assert.equal(procedural.family, 'demo');
+    assert.equal(procedural.size_bytes, null, 'the demo generator has no model files');
     assert.deepEqual(procedural.sizes, { min: 64, max: 2048, multiple: 8 });
     for (const style of ['watercolor', 'pixel-art', 'neon', 'line-art', 'photographic']) {
       assert.ok(procedural.styles.includes(style), `style ${style}`);

@@ -21,6 +21,7 @@ ModelInfo cloud_model(const char* id, const char* name, const char* description)
   info.name = name;
   info.provider = "bedrock";
   info.kind = "cloud";
+  info.family = "bedrock";
   info.description = description;
   return info;
 }

@@ -24,6 +24,11 @@ std::string architecture(const diffusion::ModelFolder& folder) {
   return "Stable Diffusion (context width " + std::to_string(context) + ")";
 }
 
+// SD 1.x conditions on CLIP ViT-L (quick_gelu), SD 2.x on OpenCLIP ViT-H (gelu).
+std::string family(const diffusion::ModelFolder& folder) {
+  return folder.text_encoder.quick_gelu ? "sd1" : "sd2";
+}
+
 ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options) {
   const auto& s = folder.settings;
   const bool lcm = folder.scheduler_kind == diffusion::SchedulerKind::lcm;
@@ -32,6 +37,10 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.name = s.name;
   info.provider = "local";
   info.kind = "local";
+  info.family = family(folder);
+  info.size_bytes = static_cast<std::int64_t>(folder.weight_bytes);
+  info.source = s.source;
+  info.license = s.license;
   const bool taesd = options.decoder == "taesd" && folder.taesd;
   info.description =
       !s.description.empty()

@@ -141,6 +141,7 @@ std::vector<ModelInfo> OpenAiProvider::models() const {
     info.name = model.name;
     info.provider = "openai";
     info.kind = "cloud";
+    info.family = "openai";
     info.description = "'" + model.name + "' through the OpenAI-compatible image API at " +
                        options_.base_url + ". It takes no seed: an image cannot be made again.";
     info.fixed_sizes = model.sizes;

@@ -27,7 +27,8 @@ std::vector<ModelInfo> ProceduralProvider::models() const {
   info.id = "procedural";
   info.name = "Procedural (built-in)";
   info.provider = "builtin";
-  info.kind = "procedural";
+  info.kind = "demo";
+  info.family = "demo";
   info.description =
       "Not a neural model: composes a picture from the words of the prompt (scene words such as "
       "sunset, night, mountains, sea, forest, city, desert, snow; colour words; a few animals) "

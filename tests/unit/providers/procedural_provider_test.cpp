@@ -90,7 +90,7 @@ TEST(ProceduralProvider, DescribesItselfHonestly) {
   EXPECT_EQ(m.id, "procedural");
   EXPECT_EQ(m.name, "Procedural (built-in)");
   EXPECT_EQ(m.provider, "builtin");
-  EXPECT_EQ(m.kind, "procedural");
+  EXPECT_EQ(m.kind, "demo");
   EXPECT_NE(m.description.find("Not a neural model"), std::string::npos);
   EXPECT_EQ(m.min_side, 64);
   EXPECT_EQ(m.max_side, 2048);

@@ -663,8 +663,19 @@ export interface components {
             id: string;
             name: string;
             provider: string;
-            /** @enum {string} */
-            kind: "procedural" | "local" | "cloud";
+            /**
+             * @description `demo`: the built-in generator, not AI; `local`: a model run by this server's engine; `cloud`: a remote service.
+             * @enum {string}
+             */
+            kind: "demo" | "local" | "cloud";
+            /** @description The architecture family: `demo`; `sd1` or `sd2` for local models; for cloud models the provider (`bedrock`, `openai`). */
+            family: string;
+            /** @description Bytes of the model's weights on disk; null for models with no local files. */
+            size_bytes: number | null;
+            /** @description Where a local model came from, `hf:OWNER/NAME@REVISION`, an https URL, or `file`; null otherwise. */
+            source: string | null;
+            /** @description The license when known (from the Hub's model card data for pulled models). */
+            license: string | null;
             description: string;
             /** @description Free sizes (width and height each in min..max, a multiple of `multiple`); null when only fixed_sizes are allowed. */
             sizes: {
@@ -1654,7 +1665,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description All models. The built-in one is `procedural`. */
+            /** @description All models. The built-in one is `procedural`, a demo generator (not AI). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
