@@ -2,10 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { newBrowser, shot, startServer } from './harness.mjs';
+import { PASSWORD, newBrowser, shot, signIn, signUp, startServer } from './harness.mjs';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const PASSWORD = 'correct horse battery';
 
 let server;
 let alice; // { context, page, close }
@@ -23,13 +22,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function signUp(page, email) {
-  await page.goto(`${server.url}/register`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Create', exact: true }).waitFor();
-}
 
 /** The error text tied to a control by aria-describedby: "next to its field". */
 async function fieldError(page, control) {
@@ -46,16 +38,30 @@ test('sign up, generate with live progress, see it in the gallery, open, downloa
   const { page } = alice;
   await page.goto(`${server.url}/`);
   await page.waitForURL(/\/login$/);
+  // It promises nothing an installation with only the demo generator cannot do.
+  const pitch = await page.locator('body').textContent();
+  assert.doesNotMatch(pitch, /render live|works offline/i);
+  assert.match(pitch, /pick one of the models this server offers/);
   await shot(page, '01-sign-in');
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.waitForURL(/\/register$/);
   await shot(page, '02-sign-up');
-  await signUp(page, aliceEmail);
+  await signUp(page, server.url, aliceEmail);
   assert.equal(await page.getByTestId('user-email').textContent(), aliceEmail);
   await shot(page, '03-create-empty');
 
-  // The model picker shows capabilities from GET /api/v1/models.
+  // The model picker shows capabilities from GET /api/v1/models, and calls the built-in
+  // generator what it is, with its whole description.
   assert.match(await page.getByTestId('model-caps').textContent(), /up to 4 images/);
+  assert.equal(await page.getByLabel('Model', { exact: true }).locator('option:checked').textContent(), 'Procedural (built-in) (demo, not AI)');
+  const description = page.getByTestId('model-description');
+  assert.equal(await description.getByTestId('model-kind').textContent(), 'Demo generator · not AI');
+  assert.match(await description.textContent(), /Not a neural model: .+ negative prompt words remove elements and colours\./);
+  // Only the demo generator: everyone is told how a model is added; a user has nothing to install.
+  const note = page.getByTestId('no-ai-model');
+  assert.match(await note.textContent(), /rendermart models pull stabilityai\/sd-turbo.*RENDERMART_BEDROCK_REGION.*RENDERMART_OPENAI_API_KEY/s);
+  assert.equal(await note.getByRole('button').count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Models', exact: true }).count(), 0);
 
   await page.getByLabel('Prompt', { exact: true }).fill('a red fox at sunset over snowy mountains, orange sky');
   await page.getByRole('button', { name: '16:9', exact: true }).click();
@@ -78,6 +84,7 @@ test('sign up, generate with live progress, see it in the gallery, open, downloa
   await results.nth(1).waitFor();
   assert.equal(await results.count(), 2);
   await page.waitForFunction(() => [...document.querySelectorAll('[aria-label="Generated images"] img')].every((i) => i.complete && i.naturalWidth > 0));
+  assert.equal(await page.getByTestId('result-model').first().textContent(), 'Procedural (built-in)Demo · not AI');
   await shot(page, '04-create-done');
 
   // Gallery: both images.
@@ -85,6 +92,9 @@ test('sign up, generate with live progress, see it in the gallery, open, downloa
   await page.getByTestId('gallery-item').nth(1).waitFor();
   assert.equal(await page.getByTestId('gallery-item').count(), 2);
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=gallery-item] img')].every((i) => i.complete && i.naturalWidth > 0));
+  const tileBadges = page.getByTestId('gallery-item').getByTestId('model-kind');
+  await tileBadges.nth(1).waitFor();
+  assert.deepEqual(await tileBadges.allTextContents(), ['Demo · not AI', 'Demo · not AI']);
   await shot(page, '05-gallery');
 
   // Search finds them; a word not in the prompt finds nothing.
@@ -99,8 +109,9 @@ test('sign up, generate with live progress, see it in the gallery, open, downloa
   const imageId = page.url().split('/').pop();
   const params = page.getByTestId('image-params');
   await params.waitFor();
+  await params.getByTestId('model-kind').waitFor(); // the model list arrives after the image
   const paramsText = await params.textContent();
-  for (const want of ['procedural', 'Watercolor', 'Seed', 'Steps50', 'CFG scale7']) assert.ok(paramsText.includes(want), `parameters show ${want}: ${paramsText}`);
+  for (const want of ['ModelProcedural (built-in)Demo generator · not AI', 'Watercolor', 'Seed', 'Steps50', 'CFG scale7']) assert.ok(paramsText.includes(want), `parameters show ${want}: ${paramsText}`);
   assert.match(paramsText, /Size\d+×\d+ \(16:9\)/);
   await page.waitForFunction(() => { const i = document.querySelector('main img'); return i && i.complete && i.naturalWidth > 0; });
   await shot(page, '06-image');
@@ -217,7 +228,7 @@ test('sign-in errors are clear; a second user sees none of the first user\'s ima
 
   const bob = await newBrowser({ width: 390, height: 844 });
   try {
-    await signUp(bob.page, `bob-${Date.now()}@example.com`);
+    await signUp(bob.page, server.url, `bob-${Date.now()}@example.com`);
     await shot(bob.page, '11-phone-create');
     await bob.page.getByRole('link', { name: 'Gallery' }).click();
     await bob.page.getByText('No images yet').waitFor();
@@ -234,11 +245,7 @@ test('sign-in errors are clear; a second user sees none of the first user\'s ima
 
 test('a running generation shows live progress and can be canceled', async () => {
   const { page } = alice;
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('E-mail').fill(aliceEmail);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Create', exact: true }).waitFor();
+  await signIn(page, server.url, aliceEmail);
   // Big enough for the built-in generator to take a few seconds.
   await page.getByLabel('Prompt', { exact: true }).fill('a vast desert under a starry night sky');
   await page.getByLabel('Width').fill('2048');
@@ -285,7 +292,7 @@ test('multi-select delete empties the gallery', async () => {
 test('the gallery loads further pages as it scrolls (next_cursor)', async () => {
   const carol = await newBrowser();
   try {
-    await signUp(carol.page, `carol-${Date.now()}@example.com`);
+    await signUp(carol.page, server.url, `carol-${Date.now()}@example.com`);
     const req = carol.context.request;
     const ids = [];
     for (let i = 0; i < 9; i++) {

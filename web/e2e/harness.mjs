@@ -48,6 +48,18 @@ export async function startServer() {
     url,
     dataDir,
     log: () => log,
+    /** `rendermart user create` on the same data directory: the way an administrator is made. */
+    async createUser(email, password, { admin = false } = {}) {
+      const args = ['user', 'create', '--email', email, '--password', password, '--data-dir', dataDir, ...(admin ? ['--admin'] : [])];
+      await new Promise((resolve, reject) => {
+        const p = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        p.stdout.on('data', (d) => { out += d; });
+        p.stderr.on('data', (d) => { out += d; });
+        p.once('error', reject);
+        p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rendermart user create exited ${code}:\n${out}`))));
+      });
+    },
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
@@ -82,8 +94,24 @@ export async function newBrowser({ width = 1360, height = 900, colorScheme = 'li
   };
 }
 
+export const PASSWORD = 'correct horse battery';
+
+/** Fills the sign-in or register form and waits for Create, where a signed-in user lands. */
+async function submitAuthForm(page, url, path, email, button) {
+  await page.goto(`${url}/${path}`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: button }).click();
+  await page.getByRole('heading', { name: 'Create', exact: true }).waitFor();
+}
+
+export const signUp = (page, url, email) => submitAuthForm(page, url, 'register', email, 'Create account');
+export const signIn = (page, url, email) => submitAuthForm(page, url, 'login', email, 'Sign in');
+
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   await page.evaluate(() => window.scrollTo(0, 0));
+  // Colour transitions (a nav link that just became current) finish first; endless animations do not count.
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined))));
   await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
 }

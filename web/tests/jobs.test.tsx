@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import { JobProgress } from '@/features/jobs/components/JobView';
+import { JobProgress, JobView } from '@/features/jobs/components/JobView';
 import { initialJobState, jobReducer, type JobEvent } from '@/features/jobs/hooks/jobReducer';
 import type { Image } from '@/shared/api/types';
+import { fakeApi, stream } from './fakeApi';
 import { generation } from './fixtures';
 
 const fold = (events: JobEvent[]) => events.reduce(jobReducer, initialJobState);
@@ -88,5 +89,30 @@ describe('JobProgress', () => {
   it('says why a job failed', () => {
     view([{ type: 'done', data: generation({ status: 'failed', queue_position: null, error: { code: 'provider_error', message: 'out of memory' } }) }]);
     expect(screen.getByRole('alert').textContent).toMatch(/Generation failed: out of memory/);
+  });
+});
+
+describe('JobView follows the generation\'s event stream', () => {
+  const live = () => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><JobView generation={generation()} /></MemoryRouter>);
+
+  it('to the end, then closes it', () => {
+    fakeApi({});
+    live();
+    const events = stream('/generations/g1/events');
+    events.emit('progress', { id: 'g1', progress: 0.5 });
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
+    events.emit('done', generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }));
+    expect(events.closed).toBe(true);
+    expect(screen.getByRole('link').getAttribute('href')).toBe('/images/i1');
+  });
+
+  it('asks once when the stream drops, and stops when the job already ended', async () => {
+    fakeApi({ 'GET /generations/g1': generation({ status: 'canceled', queue_position: null }) });
+    live();
+    const events = stream('/generations/g1/events');
+    events.drop();
+    expect(screen.getByText('Reconnecting…')).toBeTruthy();
+    expect(await screen.findByText('This generation was canceled.')).toBeTruthy();
+    expect(events.closed).toBe(true);
   });
 });

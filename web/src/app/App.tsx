@@ -5,6 +5,7 @@ import { AuthPage } from '@/features/auth/components/AuthPage';
 import { CreatePage } from '@/features/create/components/CreatePage';
 import { GalleryPage } from '@/features/gallery/components/GalleryPage';
 import { ImagePage } from '@/features/image/components/ImagePage';
+import { ModelsPage } from '@/features/models/components/ModelsPage';
 import { SettingsPage } from '@/features/preferences/components/SettingsPage';
 import { EmptyState, Spinner } from '@/shared/ui/ui';
 import { Layout } from './Layout';
@@ -28,6 +29,7 @@ export function App() {
             <Route index element={<CreatePage />} />
             <Route path="gallery" element={<GalleryPage />} />
             <Route path="images/:id" element={<ImagePage />} />
+            <Route path="models" element={<ModelsPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="*" element={<EmptyState title="Page not found">There is nothing at this address.</EmptyState>} />
           </Route>

@@ -7,9 +7,10 @@ import { getPreferences } from '@/features/preferences/api/preferences';
 import { Logo } from '@/shared/ui/Logo';
 
 const links = [
-  { to: '/', label: 'Create', end: true },
-  { to: '/gallery', label: 'Gallery', end: false },
-  { to: '/settings', label: 'Settings', end: false },
+  { to: '/', label: 'Create', end: true, admin: false },
+  { to: '/gallery', label: 'Gallery', end: false, admin: false },
+  { to: '/models', label: 'Models', end: false, admin: true },
+  { to: '/settings', label: 'Settings', end: false, admin: false },
 ];
 
 export function Layout() {
@@ -42,7 +43,7 @@ export function Layout() {
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
           <Link to="/" className="rounded-lg focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500" aria-label="RenderMart home"><Logo /></Link>
           <nav aria-label="Main" className="order-3 -mx-1 flex w-full gap-1 overflow-x-auto px-1 sm:order-none sm:w-auto">
-            {links.map((l) => <NavLink key={l.to} to={l.to} end={l.end} className={navClass}>{l.label}</NavLink>)}
+            {links.filter((l) => !l.admin || user?.is_admin).map((l) => <NavLink key={l.to} to={l.to} end={l.end} className={navClass}>{l.label}</NavLink>)}
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <span className="hidden max-w-[16rem] truncate text-sm text-slate-500 dark:text-slate-400 md:inline" data-testid="user-email">{user?.email}</span>

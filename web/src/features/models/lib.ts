@@ -1,4 +1,5 @@
-import type { Model, Size } from '@/shared/api/types';
+import { ApiError } from '@/shared/api/client';
+import type { Model, ModelKind, Size } from '@/shared/api/types';
 
 export interface Ratio { label: string; w: number; h: number }
 
@@ -73,4 +74,52 @@ export function describeCapabilities(model: Model): string[] {
 export function styleLabel(s: string): string {
   if (!s) return 'None';
   return s.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+}
+
+/** What a model is, said next to its name: the built-in demo generator is not AI. */
+export const KIND_LABEL: Record<ModelKind, { long: string; short: string }> = {
+  demo: { long: 'Demo generator · not AI', short: 'Demo · not AI' },
+  local: { long: 'Local AI model', short: 'Local AI' },
+  cloud: { long: 'Cloud AI model', short: 'Cloud AI' },
+};
+
+/** The text of a model's entry in a picker, where no badge fits. */
+export function modelOptionLabel(model: Model): string {
+  return model.kind === 'demo' ? `${model.name} (demo, not AI)` : model.name;
+}
+
+/** True when the server offers no AI model, only the demo generator. */
+export function onlyDemo(models: Model[]): boolean {
+  return models.length > 0 && models.every((m) => m.kind === 'demo');
+}
+
+/** GET /admin/models answers an administrator 404 when this server runs no local engine. */
+export function isNoLocalEngine(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 404;
+}
+
+export const NO_LOCAL_ENGINE =
+  'This server runs no local engine (for example, it was built without libtorch), so it cannot install or run local models.';
+
+/** Why a pull source will not do, before asking the server; null when it looks right. */
+export function checkPullSource(source: string): string | null {
+  if (/^https?:\/\//i.test(source)) {
+    let url: URL;
+    try { url = new URL(source); } catch { return 'This is not a valid URL.'; }
+    if (url.protocol !== 'https:') return 'Use an https URL.';
+    return /\.safetensors$/i.test(url.pathname) ? null : 'A URL must point to a .safetensors file.';
+  }
+  return /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(source) ? null
+    : 'Enter a Hub repository as owner/name (e.g. stabilityai/sd-turbo), optionally @revision, or an https URL of a .safetensors file.';
+}
+
+/** Whether a pull source names a Hub repository (variants apply) rather than one file. */
+export const isHubSource = (source: string) => !/^https?:\/\//i.test(source);
+
+const FAMILY_LABEL: Record<string, string> = { sd1: 'Stable Diffusion 1.x', sd2: 'Stable Diffusion 2.x' };
+
+/** A model family in words; the API's own name when there is no better one. */
+export function familyLabel(family: string | null): string {
+  if (!family) return 'Unknown';
+  return FAMILY_LABEL[family] ?? family;
 }

@@ -379,6 +379,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The local model library (administrators only)
+         * @description What the models folder holds (usable or not, with the reason), the pulls of this process,
+         *     and the recommended models to install. Answers 404 to everyone but administrators, and
+         *     to administrators when this process runs no local engine.
+         */
+        get: operations["getModelLibrary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The installed model's name (its folder or file name in the models folder). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an installed model (administrators only)
+         * @description Deletes the model's folder or file. The model leaves GET /api/v1/models at once; queued
+         *     generations for it fail with `model_error`.
+         */
+        delete: operations["removeModel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/models/pulls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pull a model from the Hugging Face Hub or an https URL (administrators only)
+         * @description Starts a download in the background and answers at once. `source` is a Hub repository
+         *     (`owner/name`, optionally `@revision`) in the diffusers layout, or an https URL of one
+         *     `.safetensors` checkpoint. Only what the pipeline needs is downloaded, `.safetensors` only;
+         *     large files are checked against the sizes and sha256 the Hub states; the model appears
+         *     when every file is in place. Pulling a source that is already being pulled answers that
+         *     pull (200).
+         */
+        post: operations["startModelPull"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/models/pulls/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One pull (administrators only) */
+        get: operations["getModelPull"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/models/pulls/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pull (administrators only)
+         * @description Stops the download; what was downloaded stays in the models folder's `.partial` folder so
+         *     that pulling the same source again resumes it. Canceling a final pull changes nothing.
+         */
+        post: operations["cancelModelPull"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/models/pulls/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Server-sent events for one pull (administrators only)
+         * @description `text/event-stream`. First `event: status` with the ModelPull, then `event: progress` with
+         *     the ModelPull as it changes (at most a few times a second), and finally `event: done` with
+         *     the final ModelPull; then the stream ends.
+         */
+        get: operations["modelPullEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/images/generations": {
         parameters: {
             query?: never;
@@ -707,6 +844,68 @@ export interface components {
             /** @description Whether the model honours a negative prompt. */
             negative_prompt: boolean;
             max_prompt_length: number;
+        };
+        ModelPullRequest: {
+            /** @description A Hub repository `OWNER/NAME` or `OWNER/NAME@REVISION`, or an https URL of a `.safetensors` checkpoint. */
+            source: string;
+            /** @description The name to install under (default - the repository's name, or the file's name without `.safetensors`). Letters, digits, `.`, `_` and `-`. */
+            name?: string;
+            /**
+             * @description `auto` (default): the fp16 weights when the repository has them; `fp16`: only those (an error when absent); `full`: the unsuffixed weights.
+             * @enum {string}
+             */
+            variant?: "auto" | "fp16" | "full";
+        };
+        ModelPull: {
+            id: string;
+            source: string;
+            /** @description Where the model is installed (its name in the library). */
+            name: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            bytes_done: number;
+            /** @description Null until the files are listed. */
+            bytes_total: number | null;
+            files_done: number;
+            files_total: number | null;
+            current_file: string | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        InstalledModel: {
+            /** @description The folder or file name in the models folder. */
+            name: string;
+            /** @description Its id in GET /api/v1/models; null when it is not usable. */
+            model_id: string | null;
+            /** @enum {string} */
+            format: "diffusers" | "single_file";
+            family: string | null;
+            size_bytes: number;
+            source: string | null;
+            license: string | null;
+            /** @description Why the model cannot be used; null when it can. */
+            problem: string | null;
+        };
+        RecommendedModel: {
+            source: string;
+            name: string;
+            description: string;
+            license: string;
+            /** @description About how many bytes a pull downloads. */
+            download_bytes: number;
+        };
+        ModelLibrary: {
+            models_dir: string;
+            installed: components["schemas"]["InstalledModel"][];
+            /** @description This process's pulls, newest first. */
+            pulls: components["schemas"]["ModelPull"][];
+            recommended: components["schemas"]["RecommendedModel"][];
         };
         ModelList: {
             items: components["schemas"]["Model"][];
@@ -1677,6 +1876,176 @@ export interface operations {
             };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    getModelLibrary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The library. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelLibrary"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    removeModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The installed model's name (its folder or file name in the models folder). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    startModelPull: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelPullRequest"];
+            };
+        };
+        responses: {
+            /** @description The same source is already being pulled; that pull. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPull"];
+                };
+            };
+            /** @description The pull started. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    /** @description The pull's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPull"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getModelPull: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pull. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPull"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    cancelModelPull: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pull after the request. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPull"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    modelPullEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
         };
     };
     openaiCreateImages: {

@@ -1,7 +1,9 @@
+/** Decimal units, as the Hugging Face Hub and browsers' downloads state sizes. */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  if (n < 1000) return `${n} B`;
+  if (n < 1000 ** 2) return `${(n / 1000).toFixed(1)} kB`;
+  if (n < 1000 ** 3) return `${(n / 1000 ** 2).toFixed(1)} MB`;
+  return `${(n / 1000 ** 3).toFixed(1)} GB`;
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -17,9 +17,9 @@ export function AuthPage({ mode }: { mode: AuthMode }) {
           <Logo inverted />
           <div>
             <h2 className="max-w-lg text-4xl font-semibold leading-tight">Generate, keep and manage your images in one place.</h2>
-            <p className="mt-4 max-w-md text-indigo-100">Pick a model, describe a scene and watch it render live. Every image keeps the parameters that made it.</p>
+            <p className="mt-4 max-w-md text-indigo-100">Describe a scene, pick one of the models this server offers and follow each image’s progress. Every image keeps the parameters that made it.</p>
           </div>
-          <p className="text-sm text-indigo-200">Self-hosted · Works offline · Your data stays yours</p>
+          <p className="text-sm text-indigo-200">Self-hosted · Open API · Your images stay yours</p>
         </div>
       </div>
       <main className="flex flex-1 items-center justify-center px-4 py-12 sm:px-8">

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Generation, GenerationRequest, Model, Preferences } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select, Textarea, cx } from '@/shared/ui/ui';
-import { describeCapabilities, styleLabel } from '../../models/lib';
+import { ModelDescription } from '../../models/components/ModelDescription';
+import { describeCapabilities, modelOptionLabel, styleLabel } from '../../models/lib';
 import { adaptToModel, initialValues, toRequest, type CreateValues, type Prefill } from '../lib';
 import { SizePicker } from './SizePicker';
 
@@ -24,6 +25,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [advanced, setAdvanced] = useState(false);
+  const descriptionId = useId();
   const model = models.find((m) => m.id === v.model) ?? models[0];
   const set = <K extends keyof CreateValues>(k: K, val: CreateValues[K]) => {
     setV((p) => ({ ...p, [k]: val }));
@@ -72,15 +74,22 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
         </Field>
       ) : null}
 
-      <div className="grid gap-5 sm:grid-cols-2">
+      <div className="space-y-3">
         <Field label="Model" error={errors.model} hint={<span data-testid="model-caps">{describeCapabilities(model).join(' · ')}</span>}>
           {({ id, describedBy, invalid }) => (
-            <Select id={id} name="model" value={v.model} aria-describedby={describedBy} invalid={invalid}
+            <Select id={id} name="model" value={v.model} aria-describedby={[describedBy, descriptionId].filter(Boolean).join(' ')} invalid={invalid}
               onChange={(e) => { const m = models.find((x) => x.id === e.target.value); if (m) { setV((p) => adaptToModel(p, m)); setErrors({}); } }}>
-              {models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+              {models.map((m) => <option key={m.id} value={m.id}>{modelOptionLabel(m)}</option>)}
             </Select>
           )}
         </Field>
+        <ModelDescription model={model} id={descriptionId} />
+      </div>
+
+      <SizePicker model={model} width={v.width} height={v.height} errors={{ width: errors.width, height: errors.height }}
+        onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); setErrors((e) => ({ ...e, width: undefined, height: undefined })); }} />
+
+      <div className="grid gap-5 sm:grid-cols-2">
         <Field label="Style" error={errors.style}>
           {({ id, describedBy, invalid }) => (
             <Select id={id} name="style" value={v.style} aria-describedby={describedBy} invalid={invalid} disabled={model.styles.length === 0}
@@ -90,12 +99,6 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
             </Select>
           )}
         </Field>
-      </div>
-
-      <SizePicker model={model} width={v.width} height={v.height} errors={{ width: errors.width, height: errors.height }}
-        onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); setErrors((e) => ({ ...e, width: undefined, height: undefined })); }} />
-
-      <div className="grid gap-5 sm:grid-cols-2">
         <Field label="Number of images" error={errors.count}>
           {({ id, describedBy, invalid }) => (
             <Select id={id} name="count" value={v.count} aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('count', Number(e.target.value))}>

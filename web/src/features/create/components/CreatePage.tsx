@@ -1,15 +1,18 @@
 import { useState } from 'react';
 import { useLocation } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
-import type { Generation } from '@/shared/api/types';
+import type { Generation, ModelPull } from '@/shared/api/types';
 import { useAsync } from '@/shared/lib/useAsync';
 import { Alert, Card, PageHeader, Spinner } from '@/shared/ui/ui';
+import { useAuth } from '../../auth/hooks/useAuth';
 import { createGeneration } from '../../jobs/api/generations';
-import { JobView } from '../../jobs/components/JobView';
-import { useModels } from '../../models/hooks/useModels';
+import { NoAiModelNote } from '../../models/components/NoAiModelNote';
+import { invalidateModels, useModels } from '../../models/hooks/useModels';
+import { onlyDemo } from '../../models/lib';
 import { getPreferences } from '../../preferences/api/preferences';
 import { lastSeed as readLastSeed, rememberSeed, type Prefill } from '../lib';
 import { CreateForm } from './CreateForm';
+import { ResultCard } from './ResultCard';
 
 export function CreatePage() {
   const location = useLocation();
@@ -18,15 +21,22 @@ export function CreatePage() {
   const prefs = useAsync(getPreferences, []);
   const [jobs, setJobs] = useState<Generation[]>([]);
   const [seed, setSeed] = useState<number | null>(() => readLastSeed());
+  const [installed, setInstalled] = useState<ModelPull | null>(null);
+  const { user } = useAuth();
 
-  const loading = models.loading || prefs.loading;
+  // A reload (after a model is installed) keeps the form and what was typed in it.
+  const loading = (models.loading && !models.data) || (prefs.loading && !prefs.data);
   const error = models.error ?? prefs.error;
 
   return (
     <div>
-      <PageHeader title="Create" description="Describe an image, pick a model and watch it render." />
+      <PageHeader title="Create" description="Describe an image, pick a model and follow its progress." />
+      {models.data && onlyDemo(models.data) ? (
+        <NoAiModelNote isAdmin={Boolean(user?.is_admin)} onInstalled={(p) => { setInstalled(p); invalidateModels(); }} />
+      ) : null}
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)] xl:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <Card>
+          {installed ? <div className="mb-5"><Alert kind="success">Installed “{installed.name}”: pick it in the Model list.</Alert></div> : null}
           {loading ? <Spinner label="Loading models" /> : error ? <Alert>{errorMessage(error)}</Alert> : models.data && models.data.length > 0 ? (
             <CreateForm
               key={location.key}
@@ -49,12 +59,7 @@ export function CreatePage() {
               <p className="mt-1 max-w-xs text-sm text-slate-500 dark:text-slate-400">Live progress streams in while the model works. You can cancel at any time.</p>
             </div>
           ) : (
-            jobs.map((g) => (
-              <Card key={g.id}>
-                <p className="mb-3 line-clamp-2 text-sm font-medium text-slate-700 dark:text-slate-200" title={g.params.prompt}>{g.params.prompt}</p>
-                <JobView generation={g} />
-              </Card>
-            ))
+            jobs.map((g) => <ResultCard key={g.id} generation={g} model={models.data?.find((m) => m.id === g.params.model)} />)
           )}
         </section>
       </div>

@@ -2,7 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
 import { Alert, Button, ConfirmButton, EmptyState, Input, PageHeader, Select, Spinner, cx } from '@/shared/ui/ui';
+import { ModelKindBadge } from '../../models/components/ModelKindBadge';
 import { useModels } from '../../models/hooks/useModels';
+import { modelOptionLabel } from '../../models/lib';
 import { deleteImage, type ImageFilters } from '../api/images';
 import { useInfiniteImages } from '../hooks/useInfiniteImages';
 
@@ -31,6 +33,7 @@ export function GalleryPage() {
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const filtered = Boolean(dq || model || favorite || from || to);
+  const demoIds = new Set((models.data ?? []).filter((m) => m.kind === 'demo').map((m) => m.id));
 
   useEffect(() => {
     const el = sentinel.current;
@@ -79,7 +82,7 @@ export function GalleryPage() {
           <label htmlFor="g-model" className="mb-1 block text-xs font-medium text-slate-500 dark:text-slate-400">Model</label>
           <Select id="g-model" value={model} onChange={(e) => setModel(e.target.value)}>
             <option value="">All models</option>
-            {(models.data ?? []).map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+            {(models.data ?? []).map((m) => <option key={m.id} value={m.id}>{modelOptionLabel(m)}</option>)}
           </Select>
         </div>
         <div>
@@ -115,14 +118,16 @@ export function GalleryPage() {
         <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5" aria-label="Images">
           {list.items.map((img) => {
             const isSel = selected.has(img.id);
+            const demo = demoIds.has(img.model);
             return (
               <li key={img.id} className={cx('group relative overflow-hidden rounded-xl bg-slate-200 ring-2 dark:bg-slate-800', isSel ? 'ring-brand-500' : 'ring-transparent')} data-testid="gallery-item">
                 <Link to={`/images/${img.id}`} className="block focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
                   <img src={img.thumbnail_url} alt={img.prompt} loading="lazy" className="aspect-square w-full object-cover transition-transform duration-300 group-hover:scale-105" />
-                  <div className="pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/70 to-transparent p-2 pt-8 opacity-0 transition-opacity group-hover:opacity-100 group-focus-within:opacity-100">
+                  <div className={cx('pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/70 to-transparent p-2 pt-8 opacity-0 transition-opacity group-hover:opacity-100 group-focus-within:opacity-100', demo && 'pb-9')}>
                     <p className="line-clamp-2 text-xs text-white">{img.prompt}</p>
                   </div>
                 </Link>
+                {demo ? <ModelKindBadge kind="demo" short className="pointer-events-none absolute bottom-2 left-2" /> : null}
                 {img.favorite ? <span className="absolute right-2 top-2 text-lg text-amber-400 drop-shadow" aria-label="Favorite">★</span> : null}
                 <label className={cx('absolute left-2 top-2 flex h-7 w-7 cursor-pointer items-center justify-center rounded-md bg-white/90 shadow transition-opacity dark:bg-slate-900/90', isSel || selected.size > 0 ? 'opacity-100' : 'opacity-0 focus-within:opacity-100 group-hover:opacity-100')}>
                   <input type="checkbox" className="h-4 w-4 accent-brand-600" checked={isSel} onChange={() => toggle(img.id)} aria-label={`Select image: ${img.prompt}`} />

@@ -5,6 +5,8 @@ import type { Image } from '@/shared/api/types';
 import { copyText, formatBytes, formatDate, ratioLabel } from '@/shared/lib/format';
 import { useAsync } from '@/shared/lib/useAsync';
 import { Alert, Button, Card, ConfirmButton, EmptyState, Spinner, cx } from '@/shared/ui/ui';
+import { ModelKindBadge } from '../../models/components/ModelKindBadge';
+import { useModels } from '../../models/hooks/useModels';
 import { styleLabel } from '../../models/lib';
 import { deleteImage, getImage, updateImage } from '../../gallery/api/images';
 import type { Prefill } from '../../create/lib';
@@ -30,6 +32,7 @@ export function ImagePage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const img = useAsync(() => getImage(id), [id]);
+  const models = useModels();
   const [copied, setCopied] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -41,6 +44,7 @@ export function ImagePage() {
     return <Alert>{errorMessage(img.error)}</Alert>;
   }
   const image = img.data!;
+  const model = models.data?.find((m) => m.id === image.model);
 
   async function toggleFavorite() {
     setActionError(null);
@@ -92,7 +96,11 @@ export function ImagePage() {
           <Card>
             <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Parameters</h2>
             <dl className="mt-2 divide-y divide-slate-100 dark:divide-slate-800" data-testid="image-params">
-              <Row label="Model">{image.model}</Row>
+              <Row label="Model">
+                <span className="inline-flex flex-wrap items-center justify-end gap-2" title={image.model}>
+                  {model?.name ?? image.model}{model ? <ModelKindBadge kind={model.kind} /> : null}
+                </span>
+              </Row>
               <Row label="Style">{styleLabel(image.style)}</Row>
               <Row label="Size">{image.width}×{image.height} ({ratioLabel(image.width, image.height)})</Row>
               <Row label="Seed"><span className="font-mono">{image.seed}</span></Row>

@@ -4,7 +4,7 @@ import type { Model, Preferences } from '@/shared/api/types';
 import { applyTheme, type Theme } from '@/shared/lib/theme';
 import { Alert, Button, Card, Field, Select, Textarea, cx } from '@/shared/ui/ui';
 import { SizePicker } from '../../create/components/SizePicker';
-import { styleLabel } from '../../models/lib';
+import { modelOptionLabel, styleLabel } from '../../models/lib';
 
 type Fields = 'model' | 'style' | 'width' | 'height' | 'negative_prompt' | 'theme';
 
@@ -45,7 +45,7 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
               <Select id={id} name="pref-model" value={p.model} aria-describedby={describedBy} invalid={invalid}
                 onChange={(e) => setP((x) => ({ ...x, model: e.target.value, style: '', width: 0, height: 0 }))}>
                 <option value="">Server default</option>
-                {models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+                {models.map((m) => <option key={m.id} value={m.id}>{modelOptionLabel(m)}</option>)}
               </Select>
             )}
           </Field>
