@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/progress_bar.hpp"
 #include "app/wiring.hpp"
 #include "core/error.hpp"
 #include "http/server.hpp"
@@ -66,15 +67,6 @@ std::string output_name(const std::string& output, int index, int count) {
   return stem + "-" + std::to_string(index + 1) + extension;
 }
 
-void draw_progress(double fraction) {
-  constexpr int kWidth = 40;
-  const int filled = static_cast<int>(fraction * kWidth + 0.5);
-  std::fprintf(stderr, "\r[%s%s] %3d%%", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-               std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(),
-               static_cast<int>(fraction * 100 + 0.5));
-  std::fflush(stderr);
-}
-
 }  // namespace
 
 int run_server(const Config& config, Role role) {
@@ -129,14 +121,14 @@ int run_generate(const Config& config, const GenerateOptions& options) {
   }
   request.count = options.count;
   const auto params = resolve_generation(request, Preferences{}, *catalog, config.default_model);
-  const ModelInfo& model = catalog->model(params.model);
+  const ModelInfo model = catalog->model(params.model);
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
   CancelFlag cancel{false};
-  const auto images = catalog->provider_for(params.model).generate(
+  const auto images = catalog->provider_for(params.model)->generate(
       params, GenerationInputs{}, [&](const ProgressUpdate& p) { if (terminal) draw_progress(p.fraction); },
       cancel);
-  if (terminal) std::fputc('\n', stderr);
+  if (terminal) end_progress();
 
   for (std::size_t i = 0; i < images.size(); ++i) {
     auto image_params = params;

@@ -110,8 +110,9 @@ const std::vector<Setting>& settings() {
       {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
        "json (one object per line) or text", field(&Config::log_format)},
       {"RENDERMART_MODELS_DIR", "--models-dir", ConfigGroup::providers,
-       "Folder of Stable Diffusion models in the diffusers layout, one sub-folder each, offered "
-       "as `local` models (needs a build with libtorch)",
+       "Folder of Stable Diffusion models (diffusers folders and .safetensors checkpoints) offered "
+       "as `local` models, where `rendermart models` installs them (default <data-dir>/models; "
+       "needs a build with libtorch)",
        field(&Config::models_dir)},
       {"RENDERMART_DIFFUSION_DTYPE", "--diffusion-dtype", ConfigGroup::providers,
        "Compute type of local models: auto (bfloat16 on CPUs with AVX-512 BF16, else float32), "
@@ -233,6 +234,7 @@ void finish_config(Config& config) {
   }
   if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
   if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";
+  if (config.models_dir.empty()) config.models_dir = config.data_dir + "/models";
 }
 
 void check_environment() {
@@ -260,8 +262,7 @@ std::string describe(const Config& config) {
          " registration=" + config.registration + " default_model=" + config.default_model +
          (config.bedrock_region.empty() ? "" : " bedrock=" + config.bedrock_region) +
          (config.openai_base_url.empty() ? "" : " openai=" + redact_url(config.openai_base_url)) +
-
-         (config.models_dir.empty() ? "" : " models_dir=" + config.models_dir);
+         " models_dir=" + config.models_dir;
 }
 
 std::string settings_table() {

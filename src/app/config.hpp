@@ -46,7 +46,7 @@ struct Config {
   int openai_timeout_seconds = 120;
 
   // The local diffusion engine (src/diffusion).
-  std::string models_dir;               // empty: no local models
+  std::string models_dir;               // default: <data_dir>/models
   std::string diffusion_dtype = "auto"; // auto | float32 | bfloat16
   int diffusion_threads = 0;            // 0: one per CPU core
   std::string diffusion_decoder = "vae";  // vae | taesd

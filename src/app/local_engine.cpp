@@ -2,6 +2,11 @@
 
 #include "app/local_engine.hpp"
 
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "diffusion/model_folder.hpp"
 #include "diffusion/runtime.hpp"
 #include "providers/local/local_provider.hpp"
 
@@ -10,7 +15,13 @@ namespace rendermart {
 void prepare_local_engine(char** argv) { diffusion::restart_with_huge_pages(argv); }
 
 void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics) {
-  if (config.models_dir.empty()) return;
+  // A fresh installation starts with an empty models folder, which `rendermart models pull` fills.
+  std::error_code ec;
+  std::filesystem::create_directories(config.models_dir, ec);
+  if (ec) {
+    spdlog::warn("no local models: cannot create the models folder {}: {}", config.models_dir, ec.message());
+    return;
+  }
   auto provider = std::make_shared<LocalProvider>(LocalProviderOptions{
       config.models_dir, config.diffusion_dtype, config.diffusion_threads, config.diffusion_decoder,
       config.cpu_isa});
@@ -37,6 +48,16 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
             static_cast<double>(model.weight_bytes));
     }
   });
+}
+
+library::ModelChecker local_model_checker() {
+  return [](const std::string& path) -> library::ModelCheck {
+    try {
+      return {local_model_family(diffusion::read_model(path)), {}};
+    } catch (const std::exception& e) {
+      return {{}, e.what()};
+    }
+  };
 }
 
 const char* local_engine_description() { return "local diffusion engine: libtorch"; }

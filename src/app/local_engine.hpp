@@ -7,6 +7,7 @@
 
 #include "app/config.hpp"
 #include "core/metrics.hpp"
+#include "library/installed_models.hpp"
 #include "services/model_catalog.hpp"
 
 namespace rendermart {
@@ -18,6 +19,10 @@ void prepare_local_engine(char** argv);
 // Adds the `local` provider when config.models_dir is set, with its memory figures in `metrics`
 // when given; without an engine, warns that no local models are offered.
 void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics);
+
+// How the engine judges a model folder or checkpoint of the model library (its family, or why
+// it cannot run it); without an engine every model has that problem.
+library::ModelChecker local_model_checker();
 
 // One line for `rendermart version`.
 const char* local_engine_description();

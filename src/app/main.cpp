@@ -11,6 +11,7 @@
 #include "app/lambda_command.hpp"
 #include "app/local_engine.hpp"
 #include "app/logging.hpp"
+#include "app/models_command.hpp"
 #include "core/error.hpp"
 
 using namespace rendermart;
@@ -60,6 +61,31 @@ int main(int argc, char** argv) {
   user_create->add_flag("--admin", admin, "Make the user an administrator");
   add_config_options(*user_create, config, {ConfigGroup::storage, ConfigGroup::logging});
 
+  auto* models = app.add_subcommand(
+      "models", "The local model library: pull from the Hugging Face Hub or a URL, add, list, remove");
+  models->require_subcommand(1);
+  ModelsPullOptions pull_options;
+  auto* models_pull = models->add_subcommand(
+      "pull", "Download a model: a Hub repository OWNER/NAME[@REVISION] in the diffusers layout, or "
+              "an https URL of one .safetensors checkpoint (HF_ENDPOINT, HF_TOKEN as for huggingface_hub)");
+  models_pull->add_option("source", pull_options.source, "OWNER/NAME[@REVISION] or URL")->required();
+  models_pull->add_option("--name", pull_options.name, "Install under this name (default: the source's)");
+  models_pull->add_option("--variant", pull_options.variant,
+                          "Weights: auto (fp16 when the repository has them), fp16 or full")
+      ->capture_default_str();
+  std::string add_path;
+  std::string model_name;
+  auto* models_add = models->add_subcommand(
+      "add", "Copy a diffusers model folder or a .safetensors checkpoint into the models folder");
+  models_add->add_option("path", add_path, "FOLDER or FILE.safetensors")->required();
+  models_add->add_option("--name", model_name, "Install under this name (default: the folder's or file's)");
+  auto* models_list = models->add_subcommand("list", "List the installed models and whether each is usable");
+  auto* models_remove = models->add_subcommand("remove", "Delete an installed model");
+  models_remove->add_option("name", model_name, "NAME, as `models list` shows it")->required();
+  for (auto* command : {models_pull, models_add, models_list, models_remove}) {
+    add_config_options(*command, config, {ConfigGroup::storage, ConfigGroup::logging, ConfigGroup::providers});
+  }
+
   auto* lambda = app.add_subcommand(
       "lambda", "AWS Lambda custom runtime: API Gateway events through the API's routes");
   add_config_options(*lambda, config, all);
@@ -97,6 +123,10 @@ int main(int argc, char** argv) {
     if (*migrate) return run_migrate(config);
     if (*generate) return run_generate(config, generate_options);
     if (*user_create) return run_user_create(config, email, password, admin);
+    if (*models_pull) return run_models_pull(config, pull_options);
+    if (*models_add) return run_models_add(config, add_path, model_name);
+    if (*models_list) return run_models_list(config);
+    if (*models_remove) return run_models_remove(config, model_name);
     if (*lambda) return run_lambda(config);
     if (*providers_check) return run_providers_check(config);
   } catch (const Error& e) {

@@ -9,9 +9,16 @@ namespace rendermart {
 void prepare_local_engine(char**) {}
 
 void add_local_provider(ModelCatalog&, const Config& config, Metrics*) {
-  if (config.models_dir.empty()) return;
-  spdlog::warn("RENDERMART_MODELS_DIR is set, but this binary has no local diffusion engine (it "
-               "was built without libtorch, or it is rendermart-slim): no local models are offered");
+  if (library::list_installed(library::ModelsFolder(config.models_dir), nullptr).empty()) return;
+  spdlog::warn("the models folder {} holds models, but this binary has no local diffusion engine "
+               "(it was built without libtorch, or it is rendermart-slim): no local models are offered",
+               config.models_dir);
+}
+
+library::ModelChecker local_model_checker() {
+  return [](const std::string&) -> library::ModelCheck {
+    return {{}, "this binary has no local diffusion engine (built without libtorch, or rendermart-slim)"};
+  };
 }
 
 const char* local_engine_description() {

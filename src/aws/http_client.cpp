@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "aws/xml.hpp"
+#include "core/text.hpp"
 
 namespace rendermart::aws {
 namespace {
@@ -45,19 +46,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return size * count;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
   const std::string_view line(data, size * count);
@@ -65,7 +53,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // A new response (after a 100 Continue or a redirect): drop the previous one's headers.
     response->headers.clear();
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    response->headers.emplace_back(lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+    response->headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))), trim_space(line.substr(colon + 1)));
   }
   return size * count;
 }
@@ -100,7 +88,7 @@ HttpResponse send(const HttpRequest& request) {
     // "Name;" is curl's way to send a header with an empty value.
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
     headers.reset(curl_slist_append(headers.release(), line.c_str()));
-    if (lower(name) == "content-type") has_content_type = true;
+    if (ascii_lower(name) == "content-type") has_content_type = true;
   }
   // No 100-continue round trip, and no form content type that curl would invent for bodies.
   headers.reset(curl_slist_append(headers.release(), "Expect:"));

@@ -94,8 +94,13 @@ class Provider {
  public:
   virtual ~Provider() = default;
 
-  // The models this provider offers; fixed once the provider is built.
+  // The models this provider offers: fixed once the provider is built, or until refresh().
+  // Thread-safe.
   virtual std::vector<ModelInfo> models() const = 0;
+  // Re-reads what the provider offers (the local engine: its models folder, where models are
+  // pulled, added and removed while the server runs); providers whose models are fixed do
+  // nothing. Thread-safe; generations in flight finish on what they started with.
+  virtual void refresh() {}
   // Generates params.count images; image i uses seed params.seed + i. params have been
   // validated against the model's ModelInfo, and inputs hold the source image (and mask) that
   // params.task needs. Thread-safe. Throws rendermart::Error.

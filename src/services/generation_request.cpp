@@ -139,7 +139,7 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
     if (!prefs.model.empty() && m.id == prefs.model) preferred_model = prefs.model;
   }
   params.model = request.model.value_or(preferred_model);
-  const ModelInfo& model = catalog.model(params.model);
+  const ModelInfo model = catalog.model(params.model);
   if (!supports(model, params.task)) {
     std::string list;
     for (const auto task : model.tasks) list += std::string(list.empty() ? "" : ", ") + to_string(task);

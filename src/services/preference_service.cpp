@@ -32,7 +32,7 @@ Preferences PreferenceService::put(const std::string& user_id, const Preferences
   }
   if (!prefs.model.empty()) {
     // Checks the model's own rules by validating a request that uses every preference.
-    const ModelInfo& model = catalog_.model(prefs.model);
+    const ModelInfo model = catalog_.model(prefs.model);
     GenerationParams probe;
     probe.prompt = "preferences";
     probe.model = model.id;

@@ -206,12 +206,18 @@ void WorkerPool::attempt(const std::shared_ptr<RunningJob>& running) {
   for (int attempt = 1; attempt < job.attempts; ++attempt) delete_attempt_files(job, attempt);
 
   try {
-    auto& provider = catalog_.provider_for(job.params.model);
-    const auto raw = provider.generate(
+    // Models come and go with the models folder: one removed since the job was queued fails
+    // it for good (model_error is not retried).
+    const auto model = catalog_.find(job.params.model);
+    if (!model) {
+      throw Error(ErrorCode::model_error, "model " + job.params.model +
+                                              " was removed after the generation was queued");
+    }
+    const auto raw = model->provider->generate(
         job.params, load_inputs(job), [&](const ProgressUpdate& p) { report_progress(*running, p); },
         running->cancel);
     if (running->cancel) throw Error(ErrorCode::canceled, "generation canceled");
-    store_and_complete(running, raw);
+    store_and_complete(running, model->info, raw);
     const auto seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.observe("rendermart_job_duration_seconds", {{"model", job.params.model}}, seconds);
@@ -250,9 +256,8 @@ void WorkerPool::attempt(const std::shared_ptr<RunningJob>& running) {
 }
 
 void WorkerPool::store_and_complete(const std::shared_ptr<RunningJob>& running,
-                                    const std::vector<RawImage>& raw) {
+                                    const ModelInfo& model, const std::vector<RawImage>& raw) {
   const Job& job = running->job;
-  const ModelInfo& model = catalog_.model(job.params.model);
   std::vector<Image> images;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     Image image;

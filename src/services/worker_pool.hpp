@@ -67,7 +67,7 @@ class WorkerPool {
   void attempt(const std::shared_ptr<RunningJob>& running);
   // The job's source image and mask, decoded (composed over white: models take opaque images).
   GenerationInputs load_inputs(const Job& job);
-  void store_and_complete(const std::shared_ptr<RunningJob>& running,
+  void store_and_complete(const std::shared_ptr<RunningJob>& running, const ModelInfo& model,
                           const std::vector<RawImage>& raw);
   void delete_attempt_files(const Job& job, int attempt);
   void renew(RunningJob& running);

@@ -1,5 +1,7 @@
 #include "providers/local/local_provider.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -24,11 +26,6 @@ std::string architecture(const diffusion::ModelFolder& folder) {
   return "Stable Diffusion (context width " + std::to_string(context) + ")";
 }
 
-// SD 1.x conditions on CLIP ViT-L (quick_gelu), SD 2.x on OpenCLIP ViT-H (gelu).
-std::string family(const diffusion::ModelFolder& folder) {
-  return folder.text_encoder.quick_gelu ? "sd1" : "sd2";
-}
-
 ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options) {
   const auto& s = folder.settings;
   const bool lcm = folder.scheduler_kind == diffusion::SchedulerKind::lcm;
@@ -37,7 +34,7 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.name = s.name;
   info.provider = "local";
   info.kind = "local";
-  info.family = family(folder);
+  info.family = local_model_family(folder);
   info.size_bytes = static_cast<std::int64_t>(folder.weight_bytes);
   info.source = s.source;
   info.license = s.license;
@@ -64,7 +61,30 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   return info;
 }
 
+// Which files a model is: a folder or checkpoint removed and installed again under the same name
+// is another inode, so that a model loaded from the old files is not used for the new ones.
+std::string model_identity(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino);
+}
+
+std::vector<diffusion::ModelFolder> scan(const std::string& models_dir) {
+  auto scan = diffusion::scan_models(models_dir);
+  for (const auto& problem : scan.problems) spdlog::warn("local models: skipped: {}", problem);
+  for (const auto& folder : scan.models) {
+    spdlog::info("local model {} found in {} ({}, {:.0f} MB of weights on disk)", folder.id,
+                 folder.path, architecture(folder), folder.weight_bytes / 1e6);
+  }
+  return std::move(scan.models);
+}
+
 }  // namespace
+
+// SD 1.x conditions on CLIP ViT-L (quick_gelu), SD 2.x on OpenCLIP ViT-H (gelu).
+std::string local_model_family(const diffusion::ModelFolder& folder) {
+  return folder.text_encoder.quick_gelu ? "sd1" : "sd2";
+}
 
 LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(options)) {
   if (options_.dtype != "auto" && options_.dtype != "bfloat16" && options_.dtype != "float32") {
@@ -81,56 +101,85 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
   // bfloat16 only where the CPU computes it natively: elsewhere it is slower than float32.
   bfloat16_ = options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
   if (bfloat16_ && !diffusion::bfloat16_supported()) throw diffusion::bfloat16_unsupported();
-  auto scan = diffusion::scan_models(options_.models_dir);
-  for (const auto& problem : scan.problems) spdlog::warn("local models: skipped: {}", problem);
-  folders_ = std::move(scan.models);
-  for (const auto& folder : folders_) {
-    spdlog::info("local model {} found in {} ({}, {:.0f} MB of weights on disk)", folder.id,
-                 folder.path, architecture(folder), folder.weight_bytes / 1e6);
-  }
+  folders_ = scan(options_.models_dir);
   spdlog::info("local engine: {} dtype={} decoder={}", runtime_, bfloat16_ ? "bfloat16" : "float32",
                options_.decoder);
 }
 
 std::vector<ModelInfo> LocalProvider::models() const {
+  std::lock_guard lock(folders_mutex_);
   std::vector<ModelInfo> out;
   for (const auto& folder : folders_) out.push_back(describe(folder, options_));
   return out;
 }
 
+void LocalProvider::refresh() {
+  auto folders = scan(options_.models_dir);
+  {
+    std::lock_guard lock(folders_mutex_);
+    folders_ = std::move(folders);
+  }
+  // A generation in progress holds the lock; it unloads what went stale when it is done.
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (lock) unload_stale();
+}
+
+void LocalProvider::unload_stale() {
+  std::lock_guard lock(folders_mutex_);
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    const auto folder = std::find_if(folders_.begin(), folders_.end(),
+                                     [&](const auto& f) { return f.id == it->first; });
+    if (folder != folders_.end() && model_identity(folder->path) == it->second.identity) {
+      ++it;
+      continue;
+    }
+    spdlog::info("local model {} unloaded: its files were removed or replaced", it->first);
+    it = loaded_.erase(it);
+  }
+}
+
 std::vector<LocalProvider::LoadedModel> LocalProvider::loaded_models() const {
   std::lock_guard lock(mutex_);
   std::vector<LoadedModel> out;
-  for (const auto& [id, model] : loaded_) out.push_back({id, model->weight_bytes()});
+  for (const auto& [id, loaded] : loaded_) out.push_back({id, loaded.model->weight_bytes()});
   return out;
 }
 
 const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolder& folder) {
   auto& slot = loaded_[folder.id];
-  if (!slot) {
+  if (!slot.model) {
     const auto started = std::chrono::steady_clock::now();
-    slot = std::make_unique<diffusion::DiffusionModel>(folder, diffusion::EngineOptions{bfloat16_, true});
+    slot.identity = model_identity(folder.path);
+    slot.model = std::make_unique<diffusion::DiffusionModel>(folder, diffusion::EngineOptions{bfloat16_, true});
     spdlog::info("local model {} loaded in {:.1f} s: {:.0f} MB of weights in memory", folder.id,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                 slot->weight_bytes() / 1e6);
+                 slot.model->weight_bytes() / 1e6);
   }
-  return *slot;
+  return *slot.model;
 }
 
 std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
                                               const GenerationInputs& inputs,
                                               const ProgressFn& progress, const CancelFlag& cancel) {
-  const auto folder = std::find_if(folders_.begin(), folders_.end(),
-                                   [&](const auto& f) { return f.id == params.model; });
-  if (folder == folders_.end()) throw invalid_argument("model", "unknown model '" + params.model + "'");
-  const auto info = describe(*folder, options_);
+  // A copy: the folder list may change (refresh) while this generation runs.
+  const diffusion::ModelFolder folder = [&] {
+    std::lock_guard lock(folders_mutex_);
+    const auto found = std::find_if(folders_.begin(), folders_.end(),
+                                    [&](const auto& f) { return f.id == params.model; });
+    if (found == folders_.end()) {
+      throw Error(ErrorCode::model_error, "model " + params.model + " was removed");
+    }
+    return *found;
+  }();
+  const auto info = describe(folder, options_);
   if (params.count < 1 || params.count > info.max_count) {
     throw invalid_argument("count", "count must be between 1 and " + std::to_string(info.max_count));
   }
   const auto canceled = [&] { return cancel.load(std::memory_order_relaxed); };
   std::lock_guard lock(mutex_);
   if (canceled()) throw Error(ErrorCode::canceled, "generation canceled");
-  const auto& model = load(*folder);
+  unload_stale();
+  const auto& model = load(folder);
 
   diffusion::ImageRequest request;
   request.prompt = params.prompt;
@@ -139,7 +188,7 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   request.height = params.height;
   request.steps = params.steps > 0 ? params.steps : info.steps.default_value;
   request.guidance_scale = params.cfg_scale;
-  request.scheduler = folder->scheduler_kind;
+  request.scheduler = folder.scheduler_kind;
   request.taesd = options_.decoder == "taesd";
   if (params.task == GenerationTask::image_to_image) {
     if (!inputs.image) throw invalid_argument("source_image_id", "image_to_image needs a source image");

@@ -2,8 +2,9 @@
 
 // The `local` provider: Stable Diffusion models from a folder of diffusers layouts, run in this
 // process by the diffusion engine (src/diffusion, libtorch). Models are discovered at start-up
-// (configs and weight headers checked, nothing loaded), loaded on first use and kept warm.
-// Generations run one at a time: they use every core the engine is given.
+// and again on refresh() (configs and weight headers checked, nothing loaded), loaded on first
+// use and kept warm until their files are removed or replaced. Generations run one at a time:
+// they use every core the engine is given.
 
 #include <map>
 #include <memory>
@@ -25,6 +26,9 @@ struct LocalProviderOptions {
   std::string cpu_isa = "auto";  // auto | a cap on the instruction set (diffusion::configure_runtime)
 };
 
+// The model's family as GET /api/v1/models names it: sd1 or sd2.
+std::string local_model_family(const diffusion::ModelFolder& folder);
+
 class LocalProvider : public Provider {
  public:
   // Scans the folder; unusable models are skipped with a warning naming the problem. Throws
@@ -32,6 +36,9 @@ class LocalProvider : public Provider {
   explicit LocalProvider(LocalProviderOptions options);
 
   std::vector<ModelInfo> models() const override;
+  // Scans the folder again: new models are offered, removed ones no longer (a loaded one is let
+  // go once no generation uses it).
+  void refresh() override;
   // Loads the model on first use (Error(model_error) when its files are broken), then makes
   // params.count images, image i from seed params.seed + i; a preview with every step.
   // image_to_image starts from inputs.image, keeping (1 - strength) of it.
@@ -48,13 +55,20 @@ class LocalProvider : public Provider {
 
  private:
   const diffusion::DiffusionModel& load(const diffusion::ModelFolder& folder);
+  // Unloads the models whose files are gone or were replaced since they were loaded. Needs mutex_.
+  void unload_stale();
 
   LocalProviderOptions options_;
   bool bfloat16_ = false;
   std::string runtime_;
+  mutable std::mutex folders_mutex_;  // guards folders_
   std::vector<diffusion::ModelFolder> folders_;
   mutable std::mutex mutex_;  // one generation at a time; guards loaded_
-  std::map<std::string, std::unique_ptr<diffusion::DiffusionModel>> loaded_;
+  struct Loaded {
+    std::string identity;  // of the files it was loaded from (model_identity)
+    std::unique_ptr<diffusion::DiffusionModel> model;
+  };
+  std::map<std::string, Loaded> loaded_;
 };
 
 }  // namespace rendermart

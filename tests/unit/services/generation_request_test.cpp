@@ -61,10 +61,13 @@ class StaticProvider : public Provider {
   }
 };
 
-ModelCatalog catalog() {
-  ModelCatalog c;
-  c.add(std::make_shared<StaticProvider>());
-  return c;
+const ModelCatalog& catalog() {
+  static const auto c = [] {
+    auto built = std::make_unique<ModelCatalog>();
+    built->add(std::make_shared<StaticProvider>());
+    return built;
+  }();
+  return *c;
 }
 
 std::string rejected_field(const GenerationRequest& request, const Preferences& prefs = {}) {

@@ -1,0 +1,33 @@
+#pragma once
+
+// Which files of a diffusers repository a pull downloads: model_index.json, then for each
+// component the pipeline needs (text encoder, tokenizer, UNet, VAE, scheduler; a second text
+// encoder and tokenizer when listed) its configuration and its .safetensors weights. Safety
+// checkers, feature extractors, image encoders, pickled weights (.bin, .ckpt) and other formats
+// (ONNX, Flax) are never downloaded.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "library/hub_listing.hpp"
+
+namespace rendermart::library {
+
+// Which weights of a component: `automatic` takes the fp16 variant (NAME.fp16.safetensors)
+// when the repository has it, else the full-precision file; `fp16` and `full` insist.
+enum class Variant { automatic, fp16, full };
+
+// "auto", "fp16" or "full"; nothing for anything else.
+std::optional<Variant> variant_from_string(std::string_view text);
+
+// The files to download, model_index.json first. `origin` names the repository in messages.
+// Throws Error(model_error) before any weight is downloaded when the pipeline is not one the
+// local engine runs (StableDiffusionPipeline, StableDiffusionImg2ImgPipeline), or a needed
+// component lacks its configuration or .safetensors weights of the requested variant, or its
+// weights are sharded (NAME.safetensors.index.json), which the engine does not load.
+std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view model_index_text,
+                                   Variant variant, const std::string& origin);
+
+}  // namespace rendermart::library

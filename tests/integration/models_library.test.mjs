@@ -1,0 +1,309 @@
+// The model library through the real binary against a stand-in for the Hugging Face Hub
+// (lib/hub_server.mjs) on 127.0.0.1: `rendermart models pull|add|list|remove` (what is
+// downloaded and what never is, resume after a kill, a corrupt file, two pulls at once, gated,
+// unknown and unreachable repositories, URL pulls of one checkpoint), and the admin API (pulls
+// with SSE progress, cancel, remove) on a running server that generates with the pulled model
+// without a restart.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  BIN, DEFAULT_PASSWORD, collectEvents, createGeneration, expectError, expectStatus, freePort,
+  makeTempDir, register, runBinary, sleep, startServer, uniqueEmail, waitFor,
+} from './lib/server.mjs';
+import { backendEnv } from './lib/backends.mjs';
+import { FIXTURES, TEST_OWNER, startHub } from './lib/hub_server.mjs';
+
+const hasEngine = fs.existsSync(BIN) &&
+  /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
+
+const SD1 = `${TEST_OWNER}/tiny-sd1`;
+const SD2 = `${TEST_OWNER}/tiny-sd2`;
+
+// What a pull of tiny-sd1 installs: the pipeline's files, the fp16 UNet, and rendermart.json.
+const SD1_FILES = [
+  'model_index.json', 'rendermart.json', 'scheduler/scheduler_config.json',
+  'text_encoder/config.json', 'text_encoder/model.safetensors',
+  'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'tokenizer/tokenizer_config.json', 'tokenizer/vocab.json',
+  'unet/config.json', 'unet/diffusion_pytorch_model.fp16.safetensors',
+  'vae/config.json', 'vae/diffusion_pytorch_model.safetensors',
+];
+
+function filesBelow(dir) {
+  const out = [];
+  const walk = (sub) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel); else out.push(rel);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+// Runs `rendermart models ...` on a data folder; resolves to { code, out }.
+function models(dataDir, args, env = {}) {
+  return runBinary(['models', ...args, '--data-dir', dataDir, '--log-format', 'text'], env);
+}
+
+// Starts `rendermart models ...` without waiting, to kill it or to run two at once.
+function startModels(dataDir, args, env = {}) {
+  const child = spawn(BIN, ['models', ...args, '--data-dir', dataDir, '--log-format', 'text'],
+    { env: { PATH: process.env.PATH, ...env } });
+  const run = { child, out: '' };
+  child.stdout.on('data', (d) => { run.out += d; });
+  child.stderr.on('data', (d) => { run.out += d; });
+  run.done = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out: run.out })));
+  return run;
+}
+
+async function until(condition, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const cdnRequests = (hub, hash) => hub.requests.filter((r) => r.path === `/cdn/${hash}`);
+const lfsHash = (hub, repo, file) => hub.repo(repo).files.find((f) => f.rfilename === file).sha256;
+
+describe('rendermart models (CLI)', { timeout: 300_000 }, () => {
+  let hub;
+  before(async () => { hub = await startHub(); });
+  after(async () => { await hub?.close(); });
+  const env = (extra = {}) => ({ HF_ENDPOINT: hub.url, ...extra });
+
+  test('pull downloads only what the pipeline needs, fp16 weights first, and records source and license', async () => {
+    const data = makeTempDir('pull');
+    const before = hub.requests.length;
+    const run = await models(data, ['pull', SD1], env({ HF_TOKEN: hub.token }));
+    assert.equal(run.code, 0, run.out);
+    const folder = path.join(data, 'models', 'tiny-sd1');
+    assert.deepEqual(filesBelow(folder), SD1_FILES);
+    assert.match(run.out, /installed tiny-sd1 in /);
+    const settings = JSON.parse(fs.readFileSync(path.join(folder, 'rendermart.json'), 'utf8'));
+    assert.deepEqual(settings, { source: `hf:${SD1}@${hub.repo(SD1).commit}`, license: 'creativeml-openrail-m' });
+    const unet = path.join(FIXTURES, 'diffusion', 'tiny-sd1', 'unet', 'diffusion_pytorch_model.safetensors');
+    assert.equal(sha256(path.join(folder, 'unet', 'diffusion_pytorch_model.fp16.safetensors')), sha256(unet));
+
+    const seen = hub.requests.slice(before);
+    const fetched = seen.filter((r) => r.path.includes('/resolve/')).map((r) => r.path.split('/resolve/')[1].split('/').slice(1).join('/'));
+    for (const never of ['unet/diffusion_pytorch_model.bin', 'text_encoder/pytorch_model.bin', 'unet/model.onnx',
+      'vae/diffusion_flax_model.msgpack', 'safety_checker/model.safetensors', 'feature_extractor/preprocessor_config.json',
+      'v1-5-pruned.ckpt', 'unet/diffusion_pytorch_model.safetensors']) {
+      assert.ok(!fetched.includes(never), `${never} was downloaded`);
+    }
+    // Files at the commit the listing named; the token to the Hub only, never to the CDN.
+    assert.ok(seen.filter((r) => r.path.includes('/resolve/')).every((r) => r.path.includes(`/resolve/${hub.repo(SD1).commit}/`)));
+    assert.ok(seen.filter((r) => !r.path.startsWith('/cdn/')).every((r) => r.authorization === `Bearer ${hub.token}`));
+    assert.ok(seen.filter((r) => r.path.startsWith('/cdn/')).every((r) => r.authorization === null));
+    assert.ok(!fs.existsSync(path.join(data, 'models', '.partial', 'tiny-sd1')), 'the partial folder is gone');
+
+    const full = await models(data, ['pull', SD1, '--name', 'tiny-sd1-full', '--variant', 'full'], env());
+    assert.equal(full.code, 0, full.out);
+    assert.ok(fs.existsSync(path.join(data, 'models', 'tiny-sd1-full', 'unet', 'diffusion_pytorch_model.safetensors')));
+    assert.ok(!fs.existsSync(path.join(data, 'models', 'tiny-sd1-full', 'unet', 'diffusion_pytorch_model.fp16.safetensors')));
+
+    const again = await models(data, ['pull', SD1], env());
+    assert.equal(again.code, 1);
+    assert.match(again.out, /already installed.*\[conflict\]/s);
+  });
+
+  test('list shows each model with format, family, size, source and license; remove deletes it', { skip: !hasEngine && 'built without libtorch' }, async () => {
+    const data = makeTempDir('list');
+    assert.equal((await models(data, ['pull', SD2], env())).code, 0);
+    fs.mkdirSync(path.join(data, 'models', 'broken'));
+    fs.writeFileSync(path.join(data, 'models', 'broken', 'model_index.json'), '{}');
+    const list = await models(data, ['list'], env());
+    assert.equal(list.code, 0, list.out);
+    assert.match(list.out, /tiny-sd2\s+diffusers\s+sd2\s+[\d.]+ MB\s+hf:rendermart-tests\/tiny-sd2@[0-9a-f]{40}\s+openrail\+\+\s+usable/);
+    assert.match(list.out, /broken\s+diffusers\s+-\s+.*NOT USABLE: /);
+
+    const removed = await models(data, ['remove', 'tiny-sd2'], env());
+    assert.equal(removed.code, 0, removed.out);
+    assert.ok(!fs.existsSync(path.join(data, 'models', 'tiny-sd2')));
+    const unknown = await models(data, ['remove', 'tiny-sd2'], env());
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.out, /\[not_found\]/);
+  });
+
+  test('a pull killed mid-file resumes with a Range request for the rest', async () => {
+    const data = makeTempDir('resume');
+    const file = 'text_encoder/model.safetensors';
+    const hash = lfsHash(hub, SD2, file);
+    const cut = 1_000_000;
+    hub.stallAfter(cut);
+    try {
+      const first = startModels(data, ['pull', SD2], env());
+      const incomplete = path.join(data, 'models', '.partial', 'tiny-sd2', `${file}.incomplete`);
+      await until(() => fs.existsSync(incomplete) && fs.statSync(incomplete).size === cut, 'the first megabyte on disk');
+      first.child.kill('SIGKILL');
+      const { signal } = await first.done;
+      assert.equal(signal, 'SIGKILL');
+    } finally {
+      hub.release();
+    }
+    const before = hub.requests.length;
+    const second = await models(data, ['pull', SD2], env());
+    assert.equal(second.code, 0, second.out);
+    assert.match(second.out, /resuming/);
+    const seen = hub.requests.slice(before);
+    assert.deepEqual(seen.filter((r) => r.path === `/cdn/${hash}`).map((r) => r.range), [`bytes=${cut}-`]);
+    // Files that were complete are not fetched again.
+    assert.equal(seen.filter((r) => r.path.endsWith('/model_index.json')).length, 0);
+    assert.equal(seen.filter((r) => r.path.endsWith('/text_encoder/config.json')).length, 0);
+    const installed = path.join(data, 'models', 'tiny-sd2', file);
+    assert.equal(sha256(installed), hash);
+  });
+
+  test('a connection cut mid-file is resumed within the same pull', async () => {
+    const data = makeTempDir('cut');
+    const hash = lfsHash(hub, SD2, 'text_encoder/model.safetensors');
+    hub.cutAfter(700_000);
+    const run = await models(data, ['pull', SD2], env());
+    assert.equal(run.code, 0, run.out);
+    assert.deepEqual(cdnRequests(hub, hash).slice(-2).map((r) => r.range), [null, 'bytes=700000-']);
+    assert.equal(sha256(path.join(data, 'models', 'tiny-sd2', 'text_encoder', 'model.safetensors')), hash);
+  });
+
+  test('a file that does not match its sha256 fails the pull and is deleted; the rest is kept', async () => {
+    const data = makeTempDir('corrupt');
+    const file = 'vae/diffusion_pytorch_model.safetensors';
+    hub.corrupt(SD2, file);
+    let run;
+    try {
+      run = await models(data, ['pull', SD2], env());
+    } finally {
+      hub.corrupt(SD2, file, false);
+    }
+    assert.equal(run.code, 1);
+    assert.match(run.out, /checksum mismatch: vae\/diffusion_pytorch_model\.safetensors/);
+    const partial = path.join(data, 'models', '.partial', 'tiny-sd2');
+    assert.ok(!fs.existsSync(path.join(partial, `${file}.incomplete`)) && !fs.existsSync(path.join(partial, file)));
+    assert.ok(fs.existsSync(path.join(partial, 'text_encoder', 'model.safetensors')), 'checked files stay for the next pull');
+    assert.ok(!fs.existsSync(path.join(data, 'models', 'tiny-sd2')));
+
+    const before = hub.requests.length;
+    const again = await models(data, ['pull', SD2], env());
+    assert.equal(again.code, 0, again.out);
+    assert.equal(cdnRequests({ requests: hub.requests.slice(before) }, lfsHash(hub, SD2, 'text_encoder/model.safetensors')).length, 0);
+  });
+
+  test('two pulls of the same repository at once: one downloads, the other waits and finds it installed', async () => {
+    const data = makeTempDir('twice');
+    const before = hub.requests.length;
+    hub.stallAfter(200_000);
+    let first;
+    let second;
+    try {
+      first = startModels(data, ['pull', SD2], env());
+      await until(() => hub.stalledCount() > 0, 'the first pull to be downloading');
+      second = startModels(data, ['pull', SD2], env());
+      await until(() => /waiting: another process is installing tiny-sd2/.test(second.out), 'the second pull to wait');
+    } finally {
+      hub.release();
+    }
+    const [a, b] = await Promise.all([first.done, second.done]);
+    assert.equal(a.code, 0, a.out);
+    assert.equal(b.code, 0, b.out);
+    assert.match(b.out, /already installed/);
+    const seen = hub.requests.slice(before);
+    for (const f of hub.repo(SD2).files.filter((x) => x.sha256)) {
+      assert.ok(seen.filter((r) => r.path === `/cdn/${f.sha256}`).length <= 1, `${f.rfilename} downloaded once`);
+    }
+    const folder = path.join(data, 'models', 'tiny-sd2');
+    for (const f of hub.repo(SD2).files.filter((x) => x.sha256)) assert.equal(sha256(path.join(folder, f.rfilename)), f.sha256);
+  });
+
+  test('a gated repository needs HF_TOKEN; with it the pull works', async () => {
+    const data = makeTempDir('gated');
+    const denied = await models(data, ['pull', `${TEST_OWNER}/gated-sd1`], env());
+    assert.equal(denied.code, 1);
+    assert.match(denied.out, /gated: accept its license on .*set HF_TOKEN.*\[forbidden\]/s);
+    assert.ok(!fs.existsSync(path.join(data, 'models', '.partial', 'gated-sd1')), 'nothing left to resume');
+    const wrong = await models(data, ['pull', `${TEST_OWNER}/gated-sd1`], env({ HF_TOKEN: 'hf_wrong' }));
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.out, /check that the token in HF_TOKEN.*\[forbidden\]/s);
+    const allowed = await models(data, ['pull', `${TEST_OWNER}/gated-sd1`], env({ HF_TOKEN: hub.token }));
+    assert.equal(allowed.code, 0, allowed.out);
+    const settings = JSON.parse(fs.readFileSync(path.join(data, 'models', 'gated-sd1', 'rendermart.json'), 'utf8'));
+    assert.equal(settings.license, 'tiny-community-license');
+  });
+
+  test('unknown repositories and revisions, other pipelines and sharded weights are refused before any weight is downloaded', async () => {
+    const data = makeTempDir('refused');
+    const cases = [
+      [`${TEST_OWNER}/no-such-model`, /no model repository rendermart-tests\/no-such-model on .*\[not_found\]/s],
+      [`${SD2}@v9`, /has no revision v9.*\[not_found\]/s],
+      [`${TEST_OWNER}/flux`, /it is a FluxPipeline; the local engine runs StableDiffusionPipeline.*\[model_error\]/s],
+      [`${TEST_OWNER}/sharded`, /sharded.*\[model_error\]/s],
+      ['not a repo', /not a Hugging Face repository.*\[invalid_argument\]/s],
+      ['http://example.com/model.safetensors', /https only.*\[invalid_argument\]/s],
+      [`${hub.url}/files/model.ckpt`, /pickled.*\[invalid_argument\]/s],
+    ];
+    for (const [source, message] of cases) {
+      const before = hub.requests.length;
+      const run = await models(data, ['pull', source], env());
+      assert.equal(run.code, 1, `${source}: ${run.out}`);
+      assert.match(run.out, message, source);
+      assert.ok(hub.requests.slice(before).every((r) => !r.path.startsWith('/cdn/')), `${source}: no weights fetched`);
+    }
+    assert.deepEqual(fs.readdirSync(path.join(data, 'models', '.partial')).filter((n) => !n.endsWith('.lock')), []);
+  });
+
+  test('an unreachable Hub is named with HF_ENDPOINT; HF_HUB_OFFLINE does not try', async () => {
+    const data = makeTempDir('offline');
+    const port = await freePort();
+    const run = await models(data, ['pull', SD2], { HF_ENDPOINT: `http://127.0.0.1:${port}` });
+    assert.equal(run.code, 1);
+    assert.match(run.out, new RegExp(`cannot reach the Hugging Face Hub at http://127\\.0\\.0\\.1:${port}: .*set HF_ENDPOINT to use a mirror \\[unavailable\\]`, 's'));
+    const before = hub.requests.length;
+    const offline = await models(data, ['pull', SD2], env({ HF_HUB_OFFLINE: '1' }));
+    assert.equal(offline.code, 1);
+    assert.match(offline.out, /HF_HUB_OFFLINE.*\[unavailable\]/s);
+    assert.equal(hub.requests.length, before);
+  });
+
+  test('pull URL installs one checkpoint beside its settings; add copies a folder or a file', { skip: !hasEngine && 'built without libtorch' }, async () => {
+    const data = makeTempDir('url');
+    const checkpoint = path.join(FIXTURES, 'single-file', 'tiny-sd1.safetensors');
+    hub.serveFile('tiny-sd1.safetensors', checkpoint);
+    fs.mkdirSync(path.join(data, 'models'), { recursive: true });
+    // What the checkpoint's tensors cannot tell, written beside it before the pull, is kept.
+    fs.copyFileSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.rendermart.json'), path.join(data, 'models', 'tiny-sd1.rendermart.json'));
+    const url = `${hub.url}/files/tiny-sd1.safetensors`;
+    hub.cutAfter(3_000_000);
+    const run = await models(data, ['pull', url], env());
+    assert.equal(run.code, 0, run.out);
+    assert.equal(sha256(path.join(data, 'models', 'tiny-sd1.safetensors')), sha256(checkpoint));
+    const settings = JSON.parse(fs.readFileSync(path.join(data, 'models', 'tiny-sd1.rendermart.json'), 'utf8'));
+    assert.equal(settings.source, url);
+    assert.equal(settings.text_encoder_heads, 4);
+    assert.deepEqual(hub.requests.filter((r) => r.path === '/files/tiny-sd1.safetensors').map((r) => r.range), [null, 'bytes=3000000-']);
+
+    const missing = await models(data, ['pull', `${hub.url}/files/missing.safetensors`], env());
+    assert.equal(missing.code, 1);
+    assert.match(missing.out, /nothing at .*404.*\[not_found\]/s);
+
+    const addedFolder = await models(data, ['add', path.join(FIXTURES, 'diffusion', 'tiny-sd2'), '--name', 'copied-sd2'], env());
+    assert.equal(addedFolder.code, 0, addedFolder.out);
+    const addedFile = await models(data, ['add', path.join(FIXTURES, 'single-file', 'tiny-sd2.safetensors')], env());
+    assert.equal(addedFile.code, 0, addedFile.out);
+    const notModel = await models(data, ['add', path.join(FIXTURES, 'single-file', 'README.md')], env());
+    assert.equal(notModel.code, 1);
+    assert.match(notModel.out, /neither a diffusers model folder.*\[invalid_argument\]/s);
+
+    const list = await models(data, ['list'], env());
+    assert.match(list.out, /copied-sd2\s+diffusers\s+sd2\s+.*usable/);
+    assert.match(list.out, /tiny-sd1\s+single_file\s+sd1\s+.*usable/);
+    assert.match(list.out, /tiny-sd2\s+single_file\s+sd2\s+.*usable/);
+    assert.match(list.out, new RegExp(`tiny-sd1 .*${url.replace(/[.?*+^$[\]\\(){}|-]/g, '\\$&')}`));
+  });
+});
