@@ -184,51 +184,89 @@ std::vector<std::string> make_byte_symbols() {
 
 }  // namespace
 
-ClipTokenizer::ClipTokenizer(const std::string& folder) : byte_symbols_(make_byte_symbols()) {
-  const auto vocab = read_json_file(folder + "/vocab.json");
+// The CLIP vocabulary and merges that every Stable Diffusion tokenizer uses, carried in the
+// binary (assets/clip_tokenizer/README.md) for checkpoints that come without a tokenizer.
+extern "C" const char rendermart_clip_vocab[];
+extern "C" const char rendermart_clip_vocab_end[];
+extern "C" const char rendermart_clip_merges[];
+extern "C" const char rendermart_clip_merges_end[];
+
+namespace {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::model_error, "missing file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+ClipTokenizer::ClipTokenizer(const std::string& folder)
+    : ClipTokenizer(read_json_file(folder + "/vocab.json"), folder) {}
+
+ClipTokenizer::ClipTokenizer(const nlohmann::json& vocab, const std::string& folder)
+    : ClipTokenizer(vocab, read_text_file(folder + "/merges.txt"),
+                    std::ifstream(folder + "/tokenizer_config.json")
+                        ? read_json_file(folder + "/tokenizer_config.json")
+                        : nlohmann::json::object(),
+                    folder) {}
+
+ClipTokenizer ClipTokenizer::builtin(Variant variant) {
+  // OpenCLIP (SD 2.x) pads with "!", a special token there (as stabilityai's tokenizer/ says).
+  auto config = variant == Variant::open_clip
+                    ? nlohmann::json{{"pad_token", "!"},
+                                     {"added_tokens_decoder", {{"0", {{"content", "!"}}}}}}
+                    : nlohmann::json::object();
+  return ClipTokenizer(
+      nlohmann::json::parse(std::string_view(rendermart_clip_vocab,
+                                             rendermart_clip_vocab_end - rendermart_clip_vocab)),
+      std::string(rendermart_clip_merges, rendermart_clip_merges_end), config,
+      "the built-in CLIP tokenizer");
+}
+
+ClipTokenizer::ClipTokenizer(const nlohmann::json& vocab, const std::string& merges,
+                             const nlohmann::json& config, const std::string& origin)
+    : byte_symbols_(make_byte_symbols()) {
   for (const auto& [token, id] : vocab.items()) {
     if (!id.is_number_integer()) {
-      throw Error(ErrorCode::model_error, folder + "/vocab.json: the id of a token is not a number");
+      throw Error(ErrorCode::model_error, origin + "/vocab.json: the id of a token is not a number");
     }
     vocab_.emplace(token, id.get<std::int64_t>());
   }
-  std::ifstream merges(folder + "/merges.txt", std::ios::binary);
-  if (!merges) throw Error(ErrorCode::model_error, "missing file " + folder + "/merges.txt");
+  std::istringstream lines(merges);
   std::string line;
-  std::getline(merges, line);  // "#version: 0.2"
+  std::getline(lines, line);  // "#version: 0.2"
   int rank = 0;
-  while (rank < kMerges && std::getline(merges, line)) {
+  while (rank < kMerges && std::getline(lines, line)) {
     const auto space = line.find(' ');
     if (space == std::string::npos) continue;
     merge_ranks_.emplace(line, rank++);
   }
-  if (rank == 0) throw Error(ErrorCode::model_error, folder + "/merges.txt has no merges");
+  if (rank == 0) throw Error(ErrorCode::model_error, origin + "/merges.txt has no merges");
 
   std::string bos = "<|startoftext|>";
   std::string eos = "<|endoftext|>";
   std::string pad = eos;
   std::string unk = eos;
   std::vector<std::string> added;
-  std::ifstream config_file(folder + "/tokenizer_config.json");
-  if (config_file) {
-    const auto config = read_json_file(folder + "/tokenizer_config.json");
-    const auto token_text = [&](const char* key, std::string& into) {
-      const auto it = config.find(key);
-      if (it == config.end()) return;
-      if (it->is_string()) into = it->get<std::string>();
-      if (it->is_object() && it->contains("content")) into = (*it)["content"].get<std::string>();
-    };
-    token_text("bos_token", bos);
-    token_text("eos_token", eos);
-    token_text("pad_token", pad);
-    token_text("unk_token", unk);
-    if (const auto decoder = config.find("added_tokens_decoder"); decoder != config.end()) {
-      for (const auto& [id_text, token] : decoder->items()) {
-        const auto content = token.value("content", std::string());
-        if (content.empty()) continue;
-        added.push_back(content);
-        vocab_.try_emplace(content, std::stoll(id_text));
-      }
+  const auto token_text = [&](const char* key, std::string& into) {
+    const auto it = config.find(key);
+    if (it == config.end()) return;
+    if (it->is_string()) into = it->get<std::string>();
+    if (it->is_object() && it->contains("content")) into = (*it)["content"].get<std::string>();
+  };
+  token_text("bos_token", bos);
+  token_text("eos_token", eos);
+  token_text("pad_token", pad);
+  token_text("unk_token", unk);
+  if (const auto decoder = config.find("added_tokens_decoder"); decoder != config.end()) {
+    for (const auto& [id_text, token] : decoder->items()) {
+      const auto content = token.value("content", std::string());
+      if (content.empty()) continue;
+      added.push_back(content);
+      vocab_.try_emplace(content, std::stoll(id_text));
     }
   }
   bos_id_ = id_of(bos);

@@ -7,6 +7,8 @@
 // and lower-cased, cut into words by CLIP's pattern, and each word is BPE-merged. ftfy's mojibake
 // repair (text that was decoded with the wrong encoding) is not reproduced. Torch-free.
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -21,6 +23,11 @@ class ClipTokenizer {
   // Error(model_error) for missing or malformed files.
   explicit ClipTokenizer(const std::string& folder);
 
+  // The tokenizers of SD 1.x (CLIP ViT-L) and SD 2.x (OpenCLIP ViT-H, which pads with "!"), from
+  // the CLIP vocabulary carried in the binary: for checkpoints that ship no tokenizer.
+  enum class Variant { clip, open_clip };
+  static ClipTokenizer builtin(Variant variant);
+
   // [bos, ids..., eos] without truncation or padding. Thread-safe.
   std::vector<std::int64_t> encode(const std::string& text) const;
   // As the pipelines call it: [bos] + at most max_length - 2 ids + [eos], then the pad id up to
@@ -32,6 +39,14 @@ class ClipTokenizer {
   std::int64_t pad_id() const { return pad_id_; }
 
  private:
+  // vocab.json, merges.txt and tokenizer_config.json as parsed or read; `origin` names them in
+  // errors.
+  ClipTokenizer(const nlohmann::json& vocab, const std::string& merges, const nlohmann::json& config,
+                const std::string& origin);
+  // The rest of a tokenizer folder, once vocab.json is read (so that a missing vocab.json is
+  // the error named first).
+  ClipTokenizer(const nlohmann::json& vocab, const std::string& folder);
+
   void encode_piece(const std::string& text, std::vector<std::int64_t>& out) const;
   void encode_word(const std::string& word, std::vector<std::int64_t>& out) const;
   std::int64_t id_of(const std::string& token) const;

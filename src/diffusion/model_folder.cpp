@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "diffusion/checkpoint_layout.hpp"
 #include "diffusion/safetensors_file.hpp"
 
 namespace rendermart::diffusion {
@@ -25,9 +26,8 @@ bool is_taesd_folder(const std::string& folder) {
   return json.value("_class_name", std::string()) == "AutoencoderTiny";
 }
 
-ModelSettings read_settings(const std::string& path) {
+ModelSettings read_settings(const std::string& file) {
   ModelSettings settings;
-  const auto file = path + "/rendermart.json";
   if (!fs::exists(file)) return settings;
   const auto json = read_json_file(file);
   const auto bad = [&](const std::string& key, const std::string& want) {
@@ -40,12 +40,19 @@ ModelSettings read_settings(const std::string& path) {
        : key == "description" ? settings.description
        : key == "source"      ? settings.source
                               : settings.license) = value.get<std::string>();
-    } else if (key == "steps" || key == "max_steps" || key == "default_size") {
+    } else if (key == "steps" || key == "max_steps" || key == "default_size" ||
+               key == "text_encoder_heads" || key == "unet_head_channels") {
       if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 4096) {
         throw bad(key, "a positive integer");
       }
-      (key == "steps" ? settings.steps : key == "max_steps" ? settings.max_steps
-                                                             : settings.default_size) = value.get<int>();
+      (key == "steps"                ? settings.steps
+       : key == "max_steps"          ? settings.max_steps
+       : key == "default_size"       ? settings.default_size
+       : key == "text_encoder_heads" ? settings.text_encoder_heads
+                                     : settings.unet_head_channels) = value.get<int>();
+    } else if (key == "prediction_type") {
+      if (value != "epsilon" && value != "v_prediction") throw bad(key, "epsilon or v_prediction");
+      settings.prediction_type = value.get<std::string>();
     } else if (key == "cfg_scale") {
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 30) {
         throw bad(key, "a number between 0 and 30");
@@ -61,6 +68,25 @@ ModelSettings read_settings(const std::string& path) {
     }
   }
   return settings;
+}
+
+// The first TAESD decoder among `candidates` that fits the model's VAE.
+void attach_taesd(ModelFolder& model, const std::vector<std::string>& candidates,
+                  bool check_weights) {
+  for (const auto& taesd : candidates) {
+    if (taesd.empty() || !is_taesd_folder(taesd)) continue;
+    auto config = parse_taesd_config(read_json_file(taesd + "/config.json"), taesd + "/config.json");
+    // TAESD upsamples by a fixed factor; it only fits VAEs that do the same (every SD 1.x/2.x).
+    int factor = 1;
+    for (std::size_t i = 1; i < config.decoder_blocks.size(); ++i) factor *= config.upsampling_factor;
+    if (factor != model.vae_scale_factor() || config.latent_channels != model.vae.latent_channels) {
+      continue;
+    }
+    if (check_weights) check_weight_file(taesd, "diffusion_pytorch_model");
+    model.taesd = config;
+    model.taesd_path = taesd;
+    return;
+  }
 }
 
 }  // namespace
@@ -117,33 +143,47 @@ ModelFolder read_model_folder(const std::string& path, const std::string& shared
                                             " channels, the VAE makes " +
                                             std::to_string(model.vae.latent_channels));
   }
-  model.settings = read_settings(path);
+  model.settings = read_settings(path + "/rendermart.json");
   if (model.settings.name.empty()) model.settings.name = model.id;
   model.scheduler_kind = model.settings.scheduler
                              ? *model.settings.scheduler
                              : scheduler_kind_of_class(model.scheduler.class_name)
                                    .value_or(SchedulerKind::dpmpp_2m_karras);
-
-  for (const auto& taesd : {path + "/taesd", shared_taesd}) {
-    if (taesd.empty() || !is_taesd_folder(taesd)) continue;
-    auto config = parse_taesd_config(read_json_file(taesd + "/config.json"), taesd + "/config.json");
-    // TAESD upsamples by a fixed factor; it only fits VAEs that do the same (every SD 1.x/2.x).
-    int factor = 1;
-    for (std::size_t i = 1; i < config.decoder_blocks.size(); ++i) factor *= config.upsampling_factor;
-    if (factor != model.vae_scale_factor() || config.latent_channels != model.vae.latent_channels) {
-      continue;
-    }
-    model.taesd = config;
-    model.taesd_path = taesd;
-    break;
-  }
+  attach_taesd(model, {path + "/taesd", shared_taesd}, check_weights);
   if (check_weights) {
     model.weight_bytes = check_weight_file(model.text_encoder_path(), "model") +
                          check_weight_file(model.unet_path(), "diffusion_pytorch_model") +
                          check_weight_file(model.vae_path(), "diffusion_pytorch_model");
-    if (model.taesd) check_weight_file(model.taesd_path, "diffusion_pytorch_model");
   }
   return model;
+}
+
+ModelFolder read_checkpoint_model(const std::string& path, const std::string& shared_taesd) {
+  ModelFolder model;
+  model.path = path;
+  model.checkpoint = true;
+  model.id = fs::path(path).stem().string();
+  const auto settings_file = (fs::path(path).parent_path() / (model.id + ".rendermart.json")).string();
+  model.settings = read_settings(settings_file);
+  if (model.settings.name.empty()) model.settings.name = model.id;
+  const SafetensorsFile file(path);
+  const auto configs = infer_checkpoint_configs(
+      file, {.text_encoder_heads = model.settings.text_encoder_heads,
+             .unet_head_channels = model.settings.unet_head_channels,
+             .prediction_type = model.settings.prediction_type});
+  model.text_encoder = configs.text_encoder;
+  model.unet = configs.unet;
+  model.vae = configs.vae;
+  model.scheduler = configs.scheduler;
+  model.scheduler_kind = model.settings.scheduler.value_or(SchedulerKind::dpmpp_2m_karras);
+  for (const auto& [name, tensor] : file.tensors()) model.weight_bytes += tensor.bytes;
+  attach_taesd(model, {shared_taesd}, true);
+  return model;
+}
+
+ModelFolder read_model(const std::string& path, const std::string& shared_taesd) {
+  return fs::is_directory(path) ? read_model_folder(path, shared_taesd)
+                                : read_checkpoint_model(path, shared_taesd);
 }
 
 ScanResult scan_models(const std::string& dir) {
@@ -156,6 +196,11 @@ ScanResult scan_models(const std::string& dir) {
   std::vector<fs::path> folders;
   std::string shared_taesd;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().front() == '.') continue;
+    if (entry.is_regular_file() && entry.path().extension() == ".safetensors") {
+      folders.push_back(entry.path());
+      continue;
+    }
     if (!entry.is_directory()) continue;
     if (fs::exists(entry.path() / "model_index.json")) {
       folders.push_back(entry.path());
@@ -170,11 +215,20 @@ ScanResult scan_models(const std::string& dir) {
   std::sort(folders.begin(), folders.end());
   for (const auto& folder : folders) {
     try {
-      result.models.push_back(read_model_folder(folder.string(), shared_taesd));
+      auto model = read_model(folder.string(), shared_taesd);
+      const auto same = std::find_if(result.models.begin(), result.models.end(),
+                                     [&](const ModelFolder& m) { return m.id == model.id; });
+      if (same != result.models.end()) {
+        throw Error(ErrorCode::model_error, model.path + ": the model " + model.id +
+                                                " is already " + same->path);
+      }
+      result.models.push_back(std::move(model));
     } catch (const Error& e) {
       result.problems.push_back(e.what());
     }
   }
+  std::sort(result.models.begin(), result.models.end(),
+            [](const ModelFolder& a, const ModelFolder& b) { return a.id < b.id; });
   return result;
 }
 

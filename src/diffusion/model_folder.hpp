@@ -1,9 +1,11 @@
 #pragma once
 
-// A Stable Diffusion model in the Hugging Face diffusers folder layout (model_index.json,
-// text_encoder/, tokenizer/, unet/, vae/, scheduler/), read and checked without loading weights:
-// every config parsed, every weight file's header validated. An optional rendermart.json in the
-// folder sets what the platform shows and defaults to. Torch-free.
+// A Stable Diffusion model, read and checked without loading weights (every config parsed, every
+// weight file's header validated): a folder in the Hugging Face diffusers layout
+// (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/), or one .safetensors
+// checkpoint in the original layout (checkpoint_layout.hpp), tokenized with the CLIP vocabulary
+// the engine carries. An optional rendermart.json in the folder (NAME.rendermart.json beside a
+// checkpoint) sets what the platform shows and defaults to. Torch-free.
 
 #include <optional>
 #include <string>
@@ -24,11 +26,16 @@ struct ModelSettings {
   std::optional<double> cfg_scale;     // default guidance scale (SD: 7.5; 0 or 1 turns CFG off)
   std::optional<SchedulerKind> scheduler;
   std::optional<int> default_size;     // default width and height (default: the UNet's)
+  // What a checkpoint's tensors cannot tell (checkpoint_layout.hpp); ignored for folders.
+  std::optional<int> text_encoder_heads;
+  std::optional<int> unet_head_channels;
+  std::optional<std::string> prediction_type;
 };
 
 struct ModelFolder {
-  std::string id;    // the folder name
-  std::string path;
+  std::string id;    // the folder name, or the checkpoint's file name without .safetensors
+  std::string path;  // the folder, or the checkpoint file
+  bool checkpoint = false;  // one file in the original layout
   TextEncoderConfig text_encoder;
   UNetConfig unet;
   VaeConfig vae;
@@ -52,13 +59,18 @@ struct ModelFolder {
 // benchmark's random-weight model has none). Throws Error(model_error) naming the file at fault.
 ModelFolder read_model_folder(const std::string& path, const std::string& shared_taesd = {},
                               bool check_weights = true);
+// Reads and checks one .safetensors checkpoint in the original layout.
+ModelFolder read_checkpoint_model(const std::string& path, const std::string& shared_taesd = {});
+// A folder or a checkpoint file, whichever `path` is.
+ModelFolder read_model(const std::string& path, const std::string& shared_taesd = {});
 
 struct ScanResult {
   std::vector<ModelFolder> models;
   std::vector<std::string> problems;  // one line per folder that is not a usable model
 };
-// Every sub-folder of `dir` with a model_index.json, sorted by id. A folder named "taesd" (or one
-// whose config.json is an AutoencoderTiny) is the shared TAESD decoder, not a model.
+// Every sub-folder of `dir` with a model_index.json and every .safetensors file in it, sorted by
+// id. A folder whose config.json is an AutoencoderTiny is the shared TAESD decoder, not a model.
+// Names starting with "." (downloads in progress) are not looked at.
 ScanResult scan_models(const std::string& dir);
 
 }  // namespace rendermart::diffusion

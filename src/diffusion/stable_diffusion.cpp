@@ -14,33 +14,50 @@ at::Generator noise_generator(std::uint64_t seed) { return at::detail::createCPU
 
 StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype, bool img2img,
                                  WeightSource* weights)
-    : folder_(folder), dtype_(dtype), tokenizer_(folder.tokenizer_path()) {
+    : folder_(folder),
+      dtype_(dtype),
+      tokenizer_(folder.checkpoint ? ClipTokenizer::builtin(folder.text_encoder.quick_gelu
+                                                                ? ClipTokenizer::Variant::clip
+                                                                : ClipTokenizer::Variant::open_clip)
+                                   : ClipTokenizer(folder.tokenizer_path())) {
+  const auto checkpoint =
+      folder.checkpoint ? std::make_shared<SafetensorsFile>(folder.path) : nullptr;
+  const CheckpointConfigs configs{folder.text_encoder, folder.unet, folder.vae, folder.scheduler,
+                                  !folder.text_encoder.quick_gelu};
+  // A component's weights: the given source, the checkpoint, or the component's folder.
   const auto load = [&](const std::string& component_folder, const std::string& stem,
-                        const auto& make) {
-    if (weights) {
-      const auto before = weights->loaded_bytes();
-      auto component = make(*weights);
-      weight_bytes_ += weights->loaded_bytes() - before;
-      return component;
+                        CheckpointComponent component, const auto& make) {
+    const auto measured = [&](WeightSource& source) {
+      const auto before = source.loaded_bytes();
+      auto made = make(source);
+      weight_bytes_ += source.loaded_bytes() - before;
+      return made;
+    };
+    if (weights) return measured(*weights);
+    if (checkpoint && component_folder.empty()) {
+      CheckpointWeights source(checkpoint, component, configs);
+      return measured(source);
     }
     SafetensorsWeights source({find_weight_file(component_folder, stem)});
-    auto component = make(source);
-    weight_bytes_ += source.loaded_bytes();
-    return component;
+    return measured(source);
   };
-  text_encoder_ = load(folder.text_encoder_path(), "model", [&](WeightSource& w) {
-    return std::make_unique<TextEncoder>(folder.text_encoder, w, dtype);
-  });
-  unet_ = load(folder.unet_path(), "diffusion_pytorch_model", [&](WeightSource& w) {
-    return std::make_unique<UNet>(folder.unet, w, dtype);
-  });
-  vae_ = load(folder.vae_path(), "diffusion_pytorch_model", [&](WeightSource& w) {
-    return std::make_unique<Vae>(folder.vae, w, dtype, img2img);
-  });
+  const auto part = [&](const std::string& component_folder) {
+    return folder.checkpoint ? std::string() : component_folder;
+  };
+  text_encoder_ = load(part(folder.text_encoder_path()), "model", CheckpointComponent::text_encoder,
+                       [&](WeightSource& w) {
+                         return std::make_unique<TextEncoder>(folder.text_encoder, w, dtype);
+                       });
+  unet_ = load(part(folder.unet_path()), "diffusion_pytorch_model", CheckpointComponent::unet,
+               [&](WeightSource& w) { return std::make_unique<UNet>(folder.unet, w, dtype); });
+  vae_ = load(part(folder.vae_path()), "diffusion_pytorch_model", CheckpointComponent::vae,
+              [&](WeightSource& w) { return std::make_unique<Vae>(folder.vae, w, dtype, img2img); });
   if (folder.taesd) {
-    taesd_ = load(folder.taesd_path, "diffusion_pytorch_model", [&](WeightSource& w) {
-      return std::make_unique<TaesdDecoder>(*folder.taesd, w, dtype);
-    });
+    // TAESD is always a folder of its own, beside a checkpoint too.
+    taesd_ = load(folder.taesd_path, "diffusion_pytorch_model", CheckpointComponent::vae,
+                  [&](WeightSource& w) {
+                    return std::make_unique<TaesdDecoder>(*folder.taesd, w, dtype);
+                  });
   }
   // What loading freed (weights before packing or conversion) has sizes no generation asks for:
   // cached, it would stay resident beside the weights.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "diffusion/checkpoint_layout.hpp"
 #include "diffusion/safetensors_file.hpp"
 
 namespace rendermart::diffusion {
@@ -46,6 +47,23 @@ class SafetensorsWeights : public WeightSource {
 
  private:
   std::vector<std::shared_ptr<SafetensorsFile>> files_;
+};
+
+// One component's weights in a single-file checkpoint (checkpoint_layout.hpp), asked for by their
+// diffusers names: views of the mapped file, as SafetensorsWeights gives them (1x1 convolution
+// kernels viewed as the matrices diffusers stores, fused projections sliced by rows).
+class CheckpointWeights : public WeightSource {
+ public:
+  CheckpointWeights(std::shared_ptr<SafetensorsFile> file, CheckpointComponent component,
+                    CheckpointConfigs configs);
+
+  at::Tensor get(const std::string& name, at::IntArrayRef shape, at::ScalarType dtype) override;
+  bool has(const std::string& name) const override;
+
+ private:
+  std::shared_ptr<SafetensorsFile> file_;
+  CheckpointComponent component_;
+  CheckpointConfigs configs_;
 };
 
 class RandomWeights : public WeightSource {

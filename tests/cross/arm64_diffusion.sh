@@ -21,6 +21,7 @@ done
 
 # -Wno-psabi: GCC's note that arm64 passes std::pair differently since GCC 10 is no warning of ours.
 printf '%s\0' $(find src/diffusion -name '*.cpp' | sort) | xargs -0 -P "$(nproc)" -I{} \
-  "$compiler" -std=c++20 -O1 -c "$@" -Wno-psabi -DRENDERMART_VERSION=\"cross\" -Isrc \
+  "$compiler" -std=c++20 -O1 -c "$@" -Wno-psabi -DRENDERMART_VERSION=\"cross\" \
+  -DRENDERMART_CLIP_TOKENIZER_DIR="$PWD/assets/clip_tokenizer" -Isrc \
   -isystem "$work/include" -o /dev/null {}
 echo "arm64: every file of src/diffusion compiles"

@@ -19,12 +19,18 @@ const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
 
-// A models folder: the two tiny models, a shared TAESD decoder, and a broken model.
+// A models folder: the two tiny models, tiny-sd1 once more as a single-file checkpoint, a shared
+// TAESD decoder, and a broken model.
+const CHECKPOINT_SOURCE = 'https://example.com/tiny-sd1.safetensors';
 function modelsDir() {
   const dir = makeTempDir('models');
   for (const model of ['tiny-sd1', 'tiny-sd2']) {
     fs.symlinkSync(path.join(FIXTURES, 'diffusion', model), path.join(dir, model));
   }
+  fs.symlinkSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.safetensors'), path.join(dir, 'tiny-sd1-checkpoint.safetensors'));
+  const settings = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.rendermart.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'tiny-sd1-checkpoint.rendermart.json'),
+    JSON.stringify({ ...settings, source: CHECKPOINT_SOURCE, license: 'creativeml-openrail-m' }));
   fs.symlinkSync(path.join(FIXTURES, 'diffusion-extra', 'tiny-taesd'), path.join(dir, 'taesd'));
   fs.mkdirSync(path.join(dir, 'broken'));
   fs.copyFileSync(path.join(FIXTURES, 'diffusion', 'tiny-sd1', 'model_index.json'),
@@ -76,6 +82,30 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
       assert.equal(model.negative_prompt, true);
     }
     assert.match(server.logText(), /skipped: .*broken/);
+  });
+
+  test('a single-file checkpoint is a model that makes the same pictures as its diffusers folder', { timeout: 300_000 }, async () => {
+    const list = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
+    const model = list.find((m) => m.id === 'tiny-sd1-checkpoint');
+    assert.ok(model, `listed: ${list.map((m) => m.id)}`);
+    assert.equal(new SpecValidator().validateSchema('Model', model), null, 'matches the OpenAPI file');
+    assert.equal(model.kind, 'local');
+    assert.equal(model.family, 'sd1');
+    const fileSize = fs.statSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.safetensors')).size;
+    assert.ok(model.size_bytes > 0.99 * fileSize && model.size_bytes <= fileSize, `the tensors of the file: ${model.size_bytes}`);
+    assert.equal(model.source, CHECKPOINT_SOURCE);
+    assert.equal(model.license, 'creativeml-openrail-m');
+
+    const request = { prompt: 'a castle on a hill', negative_prompt: 'fog', seed: 21, width: 64, height: 64, steps: 3, cfg_scale: 6 };
+    const pixels = [];
+    for (const id of ['tiny-sd1', 'tiny-sd1-checkpoint']) {
+      const done = await waitFor(server, cookie, (await createGeneration(server, cookie, { ...request, model: id })).id,
+        'succeeded', { timeoutMs: 200_000 });
+      const file = expectStatus(await server.api('GET', `/api/v1/images/${done.images[0].id}/file`, { cookie }), 200);
+      assert.match(parsePng(file.body).text.parameters, new RegExp(`Model: ${id}`));
+      pixels.push(sha256(pngPixels(file.body)));
+    }
+    assert.equal(pixels[1], pixels[0], 'the same weights, the same picture');
   });
 
   test('a generation streams progress with previews, then stores a PNG of the requested size', { timeout: 300_000 }, async () => {

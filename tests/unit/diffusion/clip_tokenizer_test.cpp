@@ -16,11 +16,9 @@ std::vector<std::int64_t> ids_of(const at::Tensor& t) {
   return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
 }
 
-class ClipTokenizerGolden : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(ClipTokenizerGolden, MatchesTheReferenceIdsForEveryPrompt) {
-  const ClipTokenizer tokenizer(model_dir(GetParam()) + "/tokenizer");
-  const auto expected = golden(GetParam(), "tokenizer.safetensors");
+// The ids the reference tokenizer of `model` gives for a range of prompts.
+void expect_reference_ids(const ClipTokenizer& tokenizer, const std::string& model) {
+  const auto expected = golden(model, "tokenizer.safetensors");
   const std::vector<std::string> prompts = {
       "a photograph of an astronaut riding a horse",
       "",
@@ -37,6 +35,20 @@ TEST_P(ClipTokenizerGolden, MatchesTheReferenceIdsForEveryPrompt) {
     EXPECT_EQ(tokenizer.encode(prompts[i]), ids_of(expected.at(key + ".ids"))) << key;
     EXPECT_EQ(tokenizer.encode_padded(prompts[i], 77), ids_of(expected.at(key + ".ids_77"))) << key;
   }
+}
+
+class ClipTokenizerGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ClipTokenizerGolden, MatchesTheReferenceIdsForEveryPrompt) {
+  expect_reference_ids(ClipTokenizer(model_dir(GetParam()) + "/tokenizer"), GetParam());
+}
+
+// What single-file checkpoints use: tiny-sd1 has SD 1.x's tokenizer, tiny-sd2 SD 2.x's.
+TEST_P(ClipTokenizerGolden, TheBuiltInVocabularyGivesTheSameIds) {
+  expect_reference_ids(ClipTokenizer::builtin(GetParam() == "tiny-sd1"
+                                                   ? ClipTokenizer::Variant::clip
+                                                   : ClipTokenizer::Variant::open_clip),
+                       GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ClipTokenizerGolden, ::testing::Values("tiny-sd1", "tiny-sd2"));

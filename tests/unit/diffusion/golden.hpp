@@ -19,6 +19,10 @@ namespace rendermart::diffusion::testing {
 
 inline std::string fixtures() { return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion"; }
 inline std::string model_dir(const std::string& model) { return fixtures() + "/" + model; }
+// The same model as one checkpoint file in the original layout (tests/fixtures/single-file).
+inline std::string checkpoint_path(const std::string& model) {
+  return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/single-file/" + model + ".safetensors";
+}
 
 // Every tensor of a golden file, copied out of the mapping, in its stored dtype.
 inline std::map<std::string, at::Tensor> load_golden(const std::string& path) {

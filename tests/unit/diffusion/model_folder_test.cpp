@@ -13,11 +13,13 @@
 #include "diffusion/engine.hpp"
 #include "diffusion/safetensors_file.hpp"
 #include "golden.hpp"
+#include "model_error.hpp"
 
 namespace rendermart::diffusion {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::model_error_of;
 
 // A scratch copy of a fixture model, removed afterwards.
 class ModelCopy {
@@ -39,18 +41,6 @@ class ModelCopy {
   fs::path root_;
   fs::path path_;
 };
-
-template <typename F>
-std::string model_error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::model_error) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected Error(model_error)";
-  return {};
-}
 
 void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -1,7 +1,8 @@
 // Whole txt2img runs of both tiny models with five schedulers against the reference, step by
 // step: from the recorded initial latents (and, for Euler ancestral, the same torch generator
 // seed), every UNet input and output, guided output and next latents within 1e-4 of the tensor's
-// largest value, and the final image within 1e-3.
+// largest value, and the final image within 1e-3. The same models as single-file checkpoints
+// give the same results (with the goldens' scheduler settings, which a checkpoint does not hold).
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 namespace rendermart::diffusion {
 namespace {
 
+using testing::checkpoint_path;
 using testing::golden;
 using testing::model_dir;
 using testing::relative_to_max;
@@ -19,10 +21,11 @@ struct Case {
   std::string model;
   std::string name;
   SchedulerKind kind;
+  bool checkpoint = false;  // the model's single-file checkpoint instead of its folder
 };
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  auto name = info.param.model + "_" + info.param.name;
+  auto name = info.param.model + (info.param.checkpoint ? "_checkpoint_" : "_") + info.param.name;
   for (auto& c : name) if (c == '-') c = '_';
   return name;
 }
@@ -31,10 +34,12 @@ class PipelineGolden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PipelineGolden, EveryStepAndTheImageMatchTheReference) {
   const auto& c = GetParam();
-  const StableDiffusion sd(read_model_folder(model_dir(c.model)), at::kFloat, false);
+  const auto folder = read_model_folder(model_dir(c.model));
+  const StableDiffusion sd(c.checkpoint ? read_checkpoint_model(checkpoint_path(c.model)) : folder,
+                           at::kFloat, false);
   const auto g = golden(c.model, "pipe_" + c.name + ".safetensors");
 
-  auto scheduler = make_scheduler(c.kind, sd.folder().scheduler, 4);
+  auto scheduler = make_scheduler(c.kind, folder.scheduler, 4);
   const auto& expected_timesteps = g.at("timesteps");
   ASSERT_EQ(scheduler->timesteps().size(), 4u);
   for (int i = 0; i < 4; ++i) {
@@ -77,7 +82,11 @@ INSTANTIATE_TEST_SUITE_P(
         {"tiny-sd2", "euler_a", SchedulerKind::euler_ancestral},
         {"tiny-sd2", "ddim", SchedulerKind::ddim},
         {"tiny-sd2", "dpmpp_2m", SchedulerKind::dpmpp_2m},
-        {"tiny-sd2", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras}}),
+        {"tiny-sd2", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras},
+        {"tiny-sd1", "euler", SchedulerKind::euler, true},
+        {"tiny-sd1", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras, true},
+        {"tiny-sd2", "euler", SchedulerKind::euler, true},
+        {"tiny-sd2", "ddim", SchedulerKind::ddim, true}}),
     case_name);
 
 TEST(PipelineGolden, EulerAncestralNoiseIsTorchsGeneratorForTheSeed) {

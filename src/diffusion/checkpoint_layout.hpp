@@ -1,0 +1,57 @@
+#pragma once
+
+// A Stable Diffusion checkpoint in one .safetensors file, in the original CompVis layout that
+// AUTOMATIC1111, ComfyUI and model-sharing sites use: the UNet under `model.diffusion_model.`
+// (input_blocks, middle_block, output_blocks), the VAE under `first_stage_model.` and the text
+// encoder under `cond_stage_model.` (SD 1.x: transformers' CLIP names below `transformer.`;
+// SD 2.x: OpenCLIP's names below `model.`, with fused q/k/v). The architecture is read from the
+// tensors' shapes, and each tensor the engine asks for by its diffusers name is found in the file.
+// Torch-free.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "diffusion/model_config.hpp"
+#include "diffusion/safetensors_file.hpp"
+
+namespace rendermart::diffusion {
+
+enum class CheckpointComponent { text_encoder, unet, vae };
+
+// What the tensors cannot tell, from the model's settings (ModelSettings).
+struct CheckpointHints {
+  std::optional<int> text_encoder_heads;        // default: hidden size / 64 (every CLIP)
+  std::optional<int> unet_head_channels;        // SD 2.x; default 64 (SD 1.x: 8 heads a level)
+  std::optional<std::string> prediction_type;  // default: SD 1.x epsilon, SD 2.x v_prediction
+};
+
+struct CheckpointConfigs {
+  TextEncoderConfig text_encoder;
+  UNetConfig unet;
+  VaeConfig vae;
+  SchedulerConfig scheduler;
+  bool open_clip = false;  // SD 2.x: the text encoder in OpenCLIP's layout
+};
+
+// Whether the file holds tensors in this layout (a UNet under model.diffusion_model.).
+bool is_checkpoint_layout(const SafetensorsFile& file);
+
+// The components' configurations, inferred from the tensors' shapes. Throws Error(model_error)
+// naming the file when it is not an SD 1.x / 2.x checkpoint (SDXL's `conditioner.` included).
+CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file, const CheckpointHints& hints);
+
+// Where a component's tensor (by its diffusers name) is in the file: the stored tensor's name
+// and, for the rows of a fused tensor (OpenCLIP's in_proj), which rows. Nothing when the
+// name has no counterpart in this layout.
+struct CheckpointTensor {
+  std::string name;
+  std::int64_t first_row = 0;
+  std::int64_t rows = 0;  // 0: the whole tensor
+};
+std::optional<CheckpointTensor> checkpoint_tensor(CheckpointComponent component,
+                                                  const std::string& name,
+                                                  const CheckpointConfigs& configs,
+                                                  const SafetensorsFile& file);
+
+}  // namespace rendermart::diffusion
