@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/build.sh
+bash scripts/build.sh test
 # The tests' Node packages (the S3 test server, the SigV4 cross-check, OpenAPI validation).
 bash scripts/npm-install.sh tests
 cd build

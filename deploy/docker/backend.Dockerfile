@@ -4,13 +4,13 @@
 #   docker run rendermart-backend api | worker | migrate | --help
 
 # Build: Debian 12 (bookworm) with Node.js 20, which the web app's build needs, running the same
-# scripts/build.sh as the README and CI, so that what is built here is what the tests test.
+# scripts/build.sh as the README and CI (`serve`: the binary and the web app, not the tests).
 FROM node:20-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/src/build \
     --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    bash scripts/build.sh \
+    bash scripts/build.sh serve \
     && strip --strip-debug -o /rendermart build/rendermart
 
 # Runtime: Debian 12 with only the shared libraries that the binary links, as listed in
