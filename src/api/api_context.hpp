@@ -4,6 +4,7 @@
 
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
+#include "library/pull_manager.hpp"
 #include "services/account_service.hpp"
 #include "services/generation_service.hpp"
 #include "services/image_service.hpp"
@@ -29,6 +30,8 @@ struct ApiContext {
   // through the API; the URLs expire after presign_expiry.
   bool redirect_downloads = false;
   std::chrono::seconds presign_expiry{300};
+  // The local model library (pulls, removal); nullptr when this process runs no local engine.
+  library::PullManager* model_library = nullptr;
 };
 
 }  // namespace rendermart::api

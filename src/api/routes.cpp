@@ -9,6 +9,7 @@ void add_api_routes(http::Router& router, ApiContext& context) {
   add_generation_routes(router, context);
   add_image_routes(router, context);
   add_model_routes(router, context);
+  add_library_routes(router, context);
   add_health_routes(router, context);
   add_openai_routes(router, context);
 }

@@ -12,6 +12,8 @@ void add_preference_routes(http::Router& router, ApiContext& context);
 void add_generation_routes(http::Router& router, ApiContext& context);
 void add_image_routes(http::Router& router, ApiContext& context);
 void add_model_routes(http::Router& router, ApiContext& context);
+// The model library for administrators under /api/v1/admin/models.
+void add_library_routes(http::Router& router, ApiContext& context);
 void add_health_routes(http::Router& router, ApiContext& context);
 // The OpenAI-compatible images API under /v1.
 void add_openai_routes(http::Router& router, ApiContext& context);

@@ -50,6 +50,8 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
   });
 }
 
+bool has_local_engine() { return true; }
+
 library::ModelChecker local_model_checker() {
   return [](const std::string& path) -> library::ModelCheck {
     try {

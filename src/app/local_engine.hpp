@@ -20,6 +20,9 @@ void prepare_local_engine(char** argv);
 // when given; without an engine, warns that no local models are offered.
 void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* metrics);
 
+// Whether this binary has the engine.
+bool has_local_engine();
+
 // How the engine judges a model folder or checkpoint of the model library (its family, or why
 // it cannot run it); without an engine every model has that problem.
 library::ModelChecker local_model_checker();

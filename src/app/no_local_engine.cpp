@@ -15,6 +15,8 @@ void add_local_provider(ModelCatalog&, const Config& config, Metrics*) {
                config.models_dir);
 }
 
+bool has_local_engine() { return false; }
+
 library::ModelChecker local_model_checker() {
   return [](const std::string&) -> library::ModelCheck {
     return {{}, "this binary has no local diffusion engine (built without libtorch, or rendermart-slim)"};

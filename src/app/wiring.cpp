@@ -84,6 +84,15 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   store->migrate();
   blobs = open_blob_store(config.storage_url);
   catalog = build_catalog(config, &metrics);
+  if (has_local_engine()) {
+    const auto refresh = [this] { catalog->refresh(); };
+    model_library = std::make_unique<library::PullManager>(
+        library::ModelInstaller(library::ModelsFolder(config.models_dir),
+                                library::HubSettings::from_environment(), local_model_checker()),
+        refresh);
+    models_watch = std::make_unique<library::FolderWatch>(config.models_dir,
+                                                          library::FolderWatch::kDefaultInterval, refresh);
+  }
   events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(
       *store, AccountOptions{config.registration == "open",
@@ -95,7 +104,8 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *catalog,
                                         *store, *blobs, metrics, config.secure_cookies,
                                         config.downloads == "redirect",
-                                        std::chrono::seconds(config.presign_seconds)});
+                                        std::chrono::seconds(config.presign_seconds),
+                                        model_library.get()});
 
   metrics.describe("rendermart_queue_depth", "gauge", "Jobs waiting in the queue");
   metrics.add_collector([this](Metrics& m) {

@@ -10,6 +10,8 @@
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
+#include "library/folder_watch.hpp"
+#include "library/pull_manager.hpp"
 #include "providers/bedrock/bedrock_client.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "services/account_service.hpp"
@@ -42,6 +44,11 @@ struct Platform {
   std::unique_ptr<Store> store;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<ModelCatalog> catalog;
+  // With the local engine: pulls and removals through the API, and a look at the models folder
+  // every few seconds for changes made by others (`rendermart models` in another process); each
+  // change refreshes the catalog.
+  std::unique_ptr<library::PullManager> model_library;
+  std::unique_ptr<library::FolderWatch> models_watch;
   std::unique_ptr<JobEvents> events;
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<PreferenceService> preferences;

@@ -12,6 +12,7 @@
 #include "library/hub_client.hpp"
 #include "library/install_lock.hpp"
 #include "library/model_source.hpp"
+#include "library/recommended_models.hpp"
 
 namespace rendermart::library {
 namespace {
@@ -219,7 +220,10 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
                                         "it is not a diffusers pipeline (for one .safetensors "
                                         "checkpoint, pull its https URL)");
   }
-  InstallResult result{name, ModelFormat::diffusers, folder_.folder(name), recorded, listing.license, 0, false};
+  // Some model cards state no license in their metadata; the ones RenderMart recommends are known.
+  auto license = listing.license;
+  if (const auto* known = recommended_model(repo.id); known && license.empty()) license = known->license;
+  InstallResult result{name, ModelFormat::diffusers, folder_.folder(name), recorded, license, 0, false};
   PullProgress progress;
   progress.current_file = index->path;
   result.bytes_downloaded += download(*index, {});
@@ -248,7 +252,7 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
   progress.current_file.clear();
   if (events.progress) events.progress(progress);
 
-  write_provenance(dir + "/rendermart.json", {recorded, listing.license});
+  write_provenance(dir + "/rendermart.json", {recorded, license});
   move_into_place(folder_, name, dir, result.path);
   return result;
 }

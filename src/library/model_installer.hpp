@@ -61,6 +61,7 @@ class ModelInstaller {
   ModelInstaller(ModelsFolder folder, HubSettings hub, ModelChecker checker);
 
   const ModelsFolder& folder() const { return folder_; }
+  const ModelChecker& checker() const { return checker_; }
 
   // Pulls a Hub repository or a URL. Thread-safe; blocks until done. Throws Error: those of
   // HubClient::listing and download_file, model_error (not a pipeline the engine runs; a URL

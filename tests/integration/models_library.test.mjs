@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   BIN, DEFAULT_PASSWORD, collectEvents, createGeneration, expectError, expectStatus, freePort,
-  makeTempDir, register, runBinary, sleep, startServer, uniqueEmail, waitFor,
+  makeTempDir, register, runBinary, sessionCookieFrom, sleep, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
 import { FIXTURES, TEST_OWNER, startHub } from './lib/hub_server.mjs';
@@ -305,5 +305,172 @@ describe('rendermart models (CLI)', { timeout: 300_000 }, () => {
     assert.match(list.out, /tiny-sd1\s+single_file\s+sd1\s+.*usable/);
     assert.match(list.out, /tiny-sd2\s+single_file\s+sd2\s+.*usable/);
     assert.match(list.out, new RegExp(`tiny-sd1 .*${url.replace(/[.?*+^$[\]\\(){}|-]/g, '\\$&')}`));
+  });
+});
+
+describe('the model library API', { skip: !hasEngine && 'built without libtorch', timeout: 300_000 }, () => {
+  let hub;
+  let server;
+  let admin;
+  let user;
+  let dataDir;
+  before(async () => {
+    hub = await startHub();
+    dataDir = makeTempDir('library-api');
+    const email = uniqueEmail('admin');
+    const created = await runBinary(['user', 'create', '--email', email, '--password', DEFAULT_PASSWORD, '--admin',
+      '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
+    assert.equal(created.code, 0, created.out);
+    server = await startServer({
+      name: 'library-api',
+      dataDir,
+      args: ['--workers', '1'],
+      env: { HF_ENDPOINT: hub.url, RENDERMART_DIFFUSION_THREADS: '2' },
+    });
+    const login = expectStatus(await server.api('POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }), 200);
+    admin = sessionCookieFrom(login);
+    user = await register(server, uniqueEmail('user'));
+  }, { timeout: 60_000 });
+  after(async () => {
+    await server?.stop();
+    await hub?.close();
+  });
+
+  const pullUntilFinal = async (id) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const pull = expectStatus(await server.api('GET', `/api/v1/admin/models/pulls/${id}`, { cookie: admin }), 200).json;
+      if (['succeeded', 'failed', 'canceled'].includes(pull.status)) return pull;
+      assert.ok(Date.now() < deadline, `pull ${id} still ${pull.status}`);
+      await sleep(50);
+    }
+  };
+  const modelIds = async () => expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items.map((m) => m.id);
+
+  test('to everyone but administrators the library does not exist', async () => {
+    const unknown = await server.api('GET', '/api/v1/admin/nothing-here', { cookie: user });
+    expectError(unknown, 404, 'not_found');
+    for (const [method, url, body] of [
+      ['GET', '/api/v1/admin/models'],
+      ['DELETE', '/api/v1/admin/models/tiny-sd1'],
+      ['POST', '/api/v1/admin/models/pulls', { source: SD1 }],
+      ['GET', '/api/v1/admin/models/pulls/abc'],
+      ['POST', '/api/v1/admin/models/pulls/abc/cancel'],
+      ['GET', '/api/v1/admin/models/pulls/abc/events'],
+    ]) {
+      const res = await server.api(method, url, { cookie: user, body });
+      expectError(res, 404, 'not_found', undefined, `${method} ${url}`);
+      expectError(await server.api(method, url, { body }), 401, 'unauthenticated', undefined, `${method} ${url}`);
+    }
+    assert.equal(hub.requests.length, 0, 'nothing was pulled');
+  });
+
+  test('an administrator pulls a repository with live progress; it generates without a restart', async () => {
+    const empty = expectStatus(await server.api('GET', '/api/v1/admin/models', { cookie: admin }), 200).json;
+    assert.equal(empty.models_dir, path.join(dataDir, 'models'));
+    assert.deepEqual(empty.installed, []);
+    assert.ok(empty.recommended.some((m) => m.source === 'stabilityai/sd-turbo' && m.download_bytes > 2e9));
+    assert.ok(!(await modelIds()).includes('tiny-sd1'));
+
+    hub.stallAfter(300_000);
+    let started;
+    let events;
+    try {
+      started = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD1 } }), 202);
+      assert.equal(started.headers.get('location'), `/api/v1/admin/models/pulls/${started.json.id}`);
+      assert.equal(started.json.name, 'tiny-sd1');
+      const same = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD1 } }), 200);
+      assert.equal(same.json.id, started.json.id, 'a second pull of the same source is the running one');
+      expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD2, name: 'tiny-sd1' } }), 409, 'conflict');
+      events = collectEvents(server, admin, `/api/v1/admin/models/pulls/${started.json.id}/events`, { timeoutMs: 60_000 });
+      await until(() => hub.stalledCount() > 0, 'the pull to be downloading');
+      await sleep(300);
+    } finally {
+      hub.release();
+    }
+    const { status, events: seen } = await events;
+    assert.equal(status, 200);
+    assert.equal(seen[0].event, 'status');
+    assert.equal(seen.at(-1).event, 'done');
+    const done = seen.at(-1).data;
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.files_done, done.files_total);
+    assert.equal(done.bytes_done, done.bytes_total);
+    const progress = seen.filter((e) => e.event === 'progress').map((e) => e.data.bytes_done);
+    assert.ok(progress.length >= 2, `progress events: ${progress}`);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'bytes only grow');
+
+    // Offered at once: the pull says succeeded only after the catalog has the model.
+    const model = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items.find((m) => m.id === 'tiny-sd1');
+    assert.ok(model, 'tiny-sd1 is offered');
+    assert.equal(model.provider, 'local');
+    assert.equal(model.source, `hf:${SD1}@${hub.repo(SD1).commit}`);
+    assert.equal(model.license, 'creativeml-openrail-m');
+    const library = expectStatus(await server.api('GET', '/api/v1/admin/models', { cookie: admin }), 200).json;
+    assert.deepEqual(library.installed.find((m) => m.name === 'tiny-sd1'), {
+      name: 'tiny-sd1', model_id: 'tiny-sd1', format: 'diffusers', family: 'sd1', size_bytes: library.installed[0].size_bytes,
+      source: model.source, license: 'creativeml-openrail-m', problem: null,
+    });
+    assert.equal(library.pulls[0].id, started.json.id);
+
+    const job = await createGeneration(server, user, { prompt: 'a lighthouse at night', model: 'tiny-sd1', width: 64, height: 64, steps: 2 });
+    const finished = await waitFor(server, user, job.id, ['succeeded', 'failed'], { timeoutMs: 120_000 });
+    assert.equal(finished.status, 'succeeded', JSON.stringify(finished.error));
+  });
+
+  test('a canceled pull keeps its download; pulling again resumes it', async () => {
+    const file = 'text_encoder/model.safetensors';
+    const hash = lfsHash(hub, SD2, file);
+    hub.stallAfter(500_000);
+    let canceled;
+    try {
+      const started = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD2 } }), 202).json;
+      await until(() => hub.stalledCount() > 0, 'the pull to be downloading');
+      expectStatus(await server.api('POST', `/api/v1/admin/models/pulls/${started.id}/cancel`, { cookie: admin }), 200);
+      canceled = await pullUntilFinal(started.id);
+    } finally {
+      hub.release();
+    }
+    assert.equal(canceled.status, 'canceled');
+    assert.equal(canceled.error.code, 'canceled');
+    assert.ok(fs.existsSync(path.join(dataDir, 'models', '.partial', 'tiny-sd2', `${file}.incomplete`)));
+    const before = hub.requests.length;
+    const again = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD2 } }), 202).json;
+    assert.notEqual(again.id, canceled.id);
+    assert.equal((await pullUntilFinal(again.id)).status, 'succeeded');
+    assert.deepEqual(hub.requests.slice(before).filter((r) => r.path === `/cdn/${hash}`).map((r) => r.range), ['bytes=500000-']);
+  });
+
+  test('refusals: a bad source is a 400, another pipeline a failed pull with model_error', async () => {
+    expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: 'nope' } }), 400, 'invalid_argument', 'source');
+    expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD2, variant: 'int8' } }), 400, 'invalid_argument', 'variant');
+    expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD1 } }), 409, 'conflict');
+    const flux = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: `${TEST_OWNER}/flux` } }), 202).json;
+    const failed = await pullUntilFinal(flux.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error.code, 'model_error');
+    assert.match(failed.error.message, /FluxPipeline/);
+    expectError(await server.api('GET', '/api/v1/admin/models/pulls/no-such-pull', { cookie: admin }), 404, 'not_found');
+  });
+
+  test('a model pulled by the command line appears in the running server; removed, it goes, and its queued jobs fail', async () => {
+    const run = await models(dataDir, ['pull', SD2, '--name', 'cli-sd2'], { HF_ENDPOINT: hub.url, ...(await backendEnv(dataDir)) });
+    assert.equal(run.code, 0, run.out);
+    await until(async () => (await modelIds()).includes('cli-sd2'), 'cli-sd2 to be offered', 15_000);
+
+    // One worker: the first job runs while the second waits in the queue.
+    const busy = await createGeneration(server, user, { prompt: 'a blue whale', model: 'tiny-sd1', width: 128, height: 128, steps: 30 });
+    const queued = await createGeneration(server, user, { prompt: 'a blue whale', model: 'cli-sd2', width: 64, height: 64, steps: 2 });
+    expectStatus(await server.api('DELETE', '/api/v1/admin/models/cli-sd2', { cookie: admin }), 204);
+    assert.ok(!(await modelIds()).includes('cli-sd2'), 'gone at once');
+    assert.ok(!fs.existsSync(path.join(dataDir, 'models', 'cli-sd2')));
+    expectError(await server.api('DELETE', '/api/v1/admin/models/cli-sd2', { cookie: admin }), 404, 'not_found');
+    expectError(await server.api('POST', '/api/v1/generations', { cookie: user, body: { prompt: 'x', model: 'cli-sd2' } }), 400, 'invalid_argument', 'model');
+
+    const failed = await waitFor(server, user, queued.id, ['succeeded', 'failed'], { timeoutMs: 120_000 });
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error.code, 'model_error');
+    assert.match(failed.error.message, /model cli-sd2 was removed/);
+    assert.equal((await waitFor(server, user, busy.id, ['succeeded', 'failed'], { timeoutMs: 120_000 })).status, 'succeeded');
   });
 });

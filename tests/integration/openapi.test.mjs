@@ -3,17 +3,24 @@
 // answer 405 with Allow; unknown paths answer 404.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  DEFAULT_PASSWORD, collectEvents, describeResponse, expectStatus, sessionCookieFrom, startServer,
-  uniqueEmail, waitFor,
+  BIN, DEFAULT_PASSWORD, collectEvents, describeResponse, expectStatus, makeTempDir, runBinary,
+  sessionCookieFrom, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
-import { SpecValidator, loadSpec, matchPath, operations } from './lib/openapi.mjs';
+import { backendEnv } from './lib/backends.mjs';
+import { TEST_OWNER, startHub } from './lib/hub_server.mjs';
+import { SpecValidator, loadSpec, matchPath, matchingPaths, operations } from './lib/openapi.mjs';
 
 const spec = loadSpec();
 const validator = new SpecValidator(spec);
 const OPS = operations(spec);
 const PROBE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+// The model library's operations need the local engine; a binary without it answers them 404.
+const hasEngine = fs.existsSync(BIN) &&
+  /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
 
 describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
   let server;
@@ -21,11 +28,21 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
   const problems = [];
   const ids = {};
   let cookie;
+  let hub;
+  const adminEmail = uniqueEmail('openapi-admin');
 
   before(async () => {
-    server = await startServer({ name: 'openapi' });
+    hub = await startHub();
+    const dataDir = makeTempDir('openapi');
+    const admin = await runBinary(['user', 'create', '--email', adminEmail, '--password', DEFAULT_PASSWORD, '--admin',
+      '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
+    assert.equal(admin.code, 0, admin.out);
+    server = await startServer({ name: 'openapi', dataDir, env: { HF_ENDPOINT: hub.url } });
   }, { timeout: 60_000 });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    await server?.stop();
+    await hub?.close();
+  });
 
   function record(method, urlPath, res) {
     const template = matchPath(spec, urlPath);
@@ -46,11 +63,12 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     return record(method, urlPath, await server.api(method, urlPath, options));
   }
 
-  async function events(urlPath, auth) {
+  // schemaOf(event name) names the schema of each event's data.
+  async function events(urlPath, auth, schemaOf = (name) => (name === 'progress' ? 'ProgressEvent' : 'Generation')) {
     const stream = await collectEvents(server, auth, urlPath, { timeoutMs: 60_000 });
     record('GET', urlPath, { ...stream, body: stream.body ?? Buffer.alloc(0), json: stream.json });
     for (const ev of stream.events) {
-      const schema = ev.event === 'progress' ? 'ProgressEvent' : 'Generation';
+      const schema = schemaOf(ev.event);
       const err = validator.validateSchema(schema, ev.data);
       if (err) problems.push(`GET ${urlPath}: event ${ev.event} data does not match ${schema}: ${err}`);
     }
@@ -66,7 +84,9 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
       'GET /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
-      'POST /v1/images/generations', 'GET /v1/models']) {
+      'POST /v1/images/generations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
+      'POST /api/v1/admin/models/pulls', 'GET /api/v1/admin/models/pulls/{id}', 'POST /api/v1/admin/models/pulls/{id}/cancel',
+      'GET /api/v1/admin/models/pulls/{id}/events']) {
       assert.ok(keys.includes(k), `${k} is described`);
     }
     // Every schema compiles.
@@ -181,6 +201,28 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     await call('POST', '/v1/images/generations', { token, body: { model: 'procedural', prompt: 'x', response_format: 'url', size: '64x64' } });
     await call('POST', '/v1/images/generations', { token, body: { prompt: 'x', size: 'big' } }); // 400
 
+    // The model library (administrators only; to others it does not exist).
+    const adminLogin = await call('POST', '/api/v1/auth/login', { body: { email: adminEmail, password: DEFAULT_PASSWORD } });
+    const admin = sessionCookieFrom(adminLogin);
+    await call('GET', '/api/v1/admin/models', { cookie }); // 404: not an administrator
+    const library = await call('GET', '/api/v1/admin/models', { cookie: admin });
+    assert.equal(library.status, hasEngine ? 200 : 404, describeResponse(library));
+    if (hasEngine) {
+      const source = `${TEST_OWNER}/tiny-sd2`;
+      const pull = await call('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source, variant: 'auto' } });
+      assert.equal(pull.status, 202, describeResponse(pull));
+      await call('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: 'not a repository' } }); // 400
+      await events(`/api/v1/admin/models/pulls/${pull.json.id}/events`, admin, () => 'ModelPull');
+      const pulled = await call('GET', `/api/v1/admin/models/pulls/${pull.json.id}`, { cookie: admin });
+      assert.equal(pulled.json.status, 'succeeded', describeResponse(pulled));
+      await call('POST', `/api/v1/admin/models/pulls/${pull.json.id}/cancel`, { cookie: admin }); // final: unchanged
+      await call('GET', '/api/v1/admin/models/pulls/nope', { cookie: admin }); // 404
+      await call('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source } }); // 409: installed
+      await call('GET', '/api/v1/admin/models', { cookie: admin });
+      await call('DELETE', '/api/v1/admin/models/tiny-sd2', { cookie: admin }); // 204
+      await call('DELETE', '/api/v1/admin/models/tiny-sd2', { cookie: admin }); // 404
+    }
+
     // Metrics, after some traffic.
     const metrics = await call('GET', '/metrics');
     assert.equal(metrics.status, 200);
@@ -197,6 +239,7 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     assert.deepEqual(problems, [], `answers that disagree with the spec:\n  ${problems.join('\n  ')}`);
     const unserved = [];
     for (const op of OPS) {
+      if (!hasEngine && op.path.startsWith('/api/v1/admin/models')) continue;
       const statuses = seen.get(`${op.method} ${op.path}`);
       if (!statuses) unserved.push(`${op.method} ${op.path}: never exercised`);
       else if (![...statuses].some((s) => s !== 404 && s !== 405)) unserved.push(`${op.method} ${op.path}: only ${[...statuses]}`);
@@ -207,12 +250,13 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
   test('methods the spec does not list answer 405 with Allow; unknown paths 404', { timeout: 60_000 }, async (t) => {
     if (!ids.image || !ids.generation || !ids.key) { t.skip('the previous test failed'); return; }
     const wrong = [];
-    for (const [template, item] of Object.entries(spec.paths)) {
-      const declared = PROBE_METHODS.filter((m) => item[m.toLowerCase()]);
+    for (const template of Object.keys(spec.paths)) {
       const urlPath = template
         .replace('/keys/{id}', `/keys/${ids.key}`)
         .replace('/images/{id}', `/images/${ids.image}`)
         .replace('/generations/{id}', `/generations/${ids.generation}`);
+      // A concrete path may match several templates (/admin/models/pulls is also a model name).
+      const declared = PROBE_METHODS.filter((m) => matchingPaths(spec, urlPath).some((t) => spec.paths[t][m.toLowerCase()]));
       for (const method of PROBE_METHODS.filter((m) => !declared.includes(m))) {
         const res = await server.api(method, urlPath, { cookie, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined });
         const allow = (res.headers.get('allow') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);

@@ -44,12 +44,22 @@ export function operations(spec) {
 
 // The spec path template that matches a concrete path (query string ignored), or null.
 export function matchPath(spec, urlPath) {
+  return matchingPaths(spec, urlPath)[0] ?? null;
+}
+
+// Every template that matches, the most concrete first (as OpenAPI matches: a literal segment
+// beats a parameter, so /models/pulls is not /models/{name}).
+export function matchingPaths(spec, urlPath) {
   const pathname = urlPath.split('?')[0];
-  for (const p of Object.keys(spec.paths)) {
-    const regex = new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    if (regex.test(pathname)) return p;
-  }
-  return null;
+  const literal = (template) => template.split('/').map((segment) => !segment.startsWith('{'));
+  const moreConcrete = (a, b) => {
+    const [la, lb] = [literal(a), literal(b)];
+    for (let i = 0; i < la.length; i++) if (la[i] !== lb[i]) return la[i] ? -1 : 1;
+    return 0;
+  };
+  return Object.keys(spec.paths)
+    .filter((p) => new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathname))
+    .sort(moreConcrete);
 }
 
 // Rewrites local refs so that schemas compiled on their own resolve into the registered spec.
