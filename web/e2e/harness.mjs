@@ -1,6 +1,6 @@
 // Starts the real `rendermart serve` on a free port with a temp data dir, and Debian's chromium
 // through playwright-core (no browser download).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +13,10 @@ export const SHOTS_DIR = process.env.RENDERMART_WEB_SHOTS ?? path.resolve(WEB_DI
 const BIN = path.resolve(WEB_DIR, process.env.RENDERMART_BIN ?? '../build/rendermart');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Whether the binary has the local diffusion engine (a build without libtorch has no model library). */
+export const hasLocalEngine = () => fs.existsSync(BIN)
+  && /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
+
 async function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -21,14 +25,15 @@ async function freePort() {
   });
 }
 
-export async function startServer() {
+/** `env`: further variables for the server (e.g. HF_ENDPOINT for a local Hub). */
+export async function startServer({ env: extraEnv = {} } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`rendermart binary not found at ${BIN} (set RENDERMART_BIN)`);
   const dist = path.join(WEB_DIR, 'dist');
   if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error(`${dist} has no build: run \`npm run build\` first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-web-e2e-'));
   const port = await freePort();
   // A clean environment: the server rejects unknown RENDERMART_* variables (RENDERMART_BIN among them).
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dataDir, LANG: 'C.UTF-8' };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dataDir, LANG: 'C.UTF-8', ...extraEnv };
   const proc = spawn(BIN, ['serve', '--port', String(port), '--data-dir', dataDir, '--web-dir', dist], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });

@@ -1,0 +1,103 @@
+// End to end: an administrator installs a model from the Models page against a local stand-in for
+// the Hugging Face Hub (tests/integration/lib/hub_server.mjs, serving the tiny fixture models),
+// follows its download live, cancels another, uses the new model on Create and removes it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHub, TEST_OWNER } from '../../tests/integration/lib/hub_server.mjs';
+import { PASSWORD, hasLocalEngine, newBrowser, shot, signIn, startServer } from './harness.mjs';
+
+describe('the model library in the browser', { skip: !hasLocalEngine() && 'built without libtorch' }, () => {
+  const adminEmail = `admin-${Date.now()}@example.com`;
+  const SOURCE = 'Hub repository or file URL';
+  let hub;
+  let server;
+  let admin;
+
+  before(async () => {
+    hub = await startHub();
+    server = await startServer({ env: { HF_ENDPOINT: hub.url } });
+    await server.createUser(adminEmail, PASSWORD, { admin: true });
+    admin = await newBrowser();
+    await signIn(admin.page, server.url, adminEmail);
+  });
+
+  after(async () => {
+    await admin?.close();
+    await server?.stop();
+    await hub?.close();
+  });
+
+  /** Starts a pull from the Models page's form and returns its card, once the server answered. */
+  async function pull(page, source) {
+    await page.getByLabel(SOURCE).fill(source);
+    await page.getByRole('button', { name: 'Pull model' }).click();
+    const card = page.getByTestId('pull').filter({ hasText: source });
+    await card.waitFor();
+    return card;
+  }
+
+  test('a pull shows its progress live, installs the model, and Create offers it', async () => {
+    const { page } = admin;
+    await page.getByTestId('no-ai-model').waitFor();
+    await page.getByRole('link', { name: 'Models', exact: true }).click();
+    await page.getByText('No local model is installed yet.').waitFor();
+
+    // Each download stops after 1 MB until released: the pull is seen on its way. The card started
+    // from the POST's answer (files not listed yet); the stream brings the listing and the progress.
+    hub.stallAfter(1_000_000);
+    const card = await pull(page, `${TEST_OWNER}/tiny-sd1`);
+    await card.getByText('text_encoder/model.safetensors').waitFor();
+    assert.equal(await card.getAttribute('data-status'), 'running');
+    assert.match(await card.getByTestId('pull-bytes').textContent(), /^[\d.]+ k?B of [\d.]+ MB · [1-9]\d* of \d+ files$/);
+    const bar = card.getByRole('progressbar', { name: `Download of ${TEST_OWNER}/tiny-sd1` });
+    assert.match(await bar.getAttribute('aria-valuenow'), /^\d+$/);
+    assert.match(await card.locator('[aria-live=polite]').textContent(), /^Downloading rendermart-tests\/tiny-sd1: \d+%\.$/);
+    await shot(page, '19-models-pulling');
+
+    hub.release();
+    await card.getByText('Installed as “tiny-sd1”.').waitFor();
+    assert.equal(await card.getByRole('button', { name: /Cancel/ }).count(), 0);
+    const installed = page.getByTestId('installed-model').filter({ hasText: 'tiny-sd1' });
+    await installed.waitFor();
+    const facts = await installed.textContent();
+    for (const want of ['FormatDiffusers folder', 'FamilyStable Diffusion 1.x', 'Licensecreativeml-openrail-m']) assert.ok(facts.includes(want), `${want} in ${facts}`);
+    await shot(page, '20-models-installed');
+
+    // Create offers it at once, as a local AI model, and the note about the demo generator is gone.
+    await page.getByRole('link', { name: 'Create', exact: true }).click();
+    const picker = page.getByLabel('Model', { exact: true });
+    await picker.locator('option', { hasText: 'tiny-sd1' }).waitFor({ state: 'attached' });
+    assert.equal(await page.getByTestId('no-ai-model').count(), 0);
+    await picker.selectOption('tiny-sd1');
+    assert.equal(await page.getByTestId('model-description').getByTestId('model-kind').textContent(), 'Local AI model');
+  });
+
+  test('a pull can be canceled, and a model removed after a confirmation', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Models', exact: true }).click();
+    hub.stallAfter(1_000_000);
+    const card = await pull(page, `${TEST_OWNER}/tiny-sd2`);
+    await page.locator('[data-testid=pull][data-status=running]').filter({ hasText: `${TEST_OWNER}/tiny-sd2` }).waitFor();
+    await card.getByRole('button', { name: `Cancel the pull of ${TEST_OWNER}/tiny-sd2` }).click();
+    await card.getByText(/Canceled\. What was downloaded is kept/).waitFor();
+    hub.release();
+    assert.equal(await page.getByTestId('installed-model').filter({ hasText: 'tiny-sd2' }).count(), 0);
+
+    // An unknown repository: the pull fails, and says so on its card.
+    const unknown = `${TEST_OWNER}/no-such-model`;
+    await page.getByLabel(SOURCE).fill(unknown);
+    await page.getByRole('button', { name: 'Pull model' }).click();
+    const failed = page.locator('[data-testid=pull][data-status=failed]').filter({ hasText: unknown });
+    await failed.waitFor();
+    assert.match(await failed.getByRole('alert').textContent(), /^Pull of rendermart-tests\/no-such-model failed: .*no-such-model.* \(not_found\)$/);
+    await shot(page, '21-models-canceled-and-failed');
+
+    const installed = page.getByTestId('installed-model').filter({ hasText: 'tiny-sd1' });
+    await installed.getByRole('button', { name: 'Remove tiny-sd1' }).click();
+    await installed.getByRole('group', { name: 'Remove tiny-sd1?' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('Removed tiny-sd1.').waitFor();
+    await installed.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Create', exact: true }).click();
+    await page.getByTestId('no-ai-model').waitFor();
+  });
+});
