@@ -3,7 +3,7 @@
 // follows its download live, cancels another, uses the new model on Create and removes it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, TEST_OWNER } from '../../tests/integration/lib/hub_server.mjs';
+import { defaultRepos, startHub, TEST_OWNER } from '../../tests/integration/lib/hub_server.mjs';
 import { PASSWORD, hasLocalEngine, newBrowser, shot, signIn, startServer } from './harness.mjs';
 
 describe('the model library in the browser', { skip: !hasLocalEngine() && 'built without libtorch' }, () => {
@@ -14,7 +14,9 @@ describe('the model library in the browser', { skip: !hasLocalEngine() && 'built
   let admin;
 
   before(async () => {
-    hub = await startHub();
+    // The recommended model's repository is served with the tiny SD 2 fixture: its one-click install runs here.
+    const repos = defaultRepos();
+    hub = await startHub({ repos: { ...repos, 'stabilityai/sd-turbo': repos[`${TEST_OWNER}/tiny-sd2`] } });
     server = await startServer({ env: { HF_ENDPOINT: hub.url } });
     await server.createUser(adminEmail, PASSWORD, { admin: true });
     admin = await newBrowser();
@@ -99,5 +101,23 @@ describe('the model library in the browser', { skip: !hasLocalEngine() && 'built
     await installed.waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Create', exact: true }).click();
     await page.getByTestId('no-ai-model').waitFor();
+  });
+
+  test('on Create, an administrator installs the recommended model in one click and follows it there', async () => {
+    const { page } = admin;
+    const note = page.getByTestId('no-ai-model');
+    hub.stallAfter(1_000_000); // held half-way, to be seen
+    await note.getByRole('button', { name: 'Install sd-turbo' }).click();
+    const card = note.locator('[data-testid=pull][data-status=running]').filter({ hasText: 'stabilityai/sd-turbo' });
+    await card.getByRole('progressbar').waitFor();
+    assert.equal(await note.getByRole('button', { name: 'Installing…' }).isDisabled(), true);
+    await shot(page, '22-create-installing');
+    hub.release();
+    // Once installed, the note goes: the server offers an AI model now, picked in the Model list.
+    await page.getByText('Installed “sd-turbo”: pick it in the Model list.').waitFor();
+    await note.waitFor({ state: 'detached' });
+    const picker = page.getByLabel('Model', { exact: true });
+    assert.deepEqual(await picker.locator('option').evaluateAll((os) => os.map((o) => o.value)), ['procedural', 'sd-turbo']);
+    await shot(page, '23-create-installed');
   });
 });
