@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -16,8 +17,17 @@
 
 using namespace rendermart;
 
+// The commands that may run the engine in this process; the others (models, user, config...)
+// start faster without its preparation (which may start the program again).
+bool runs_engine(int argc, char** argv) {
+  if (argc < 2) return false;
+  const std::string_view command = argv[1];
+  return command == "serve" || command == "api" || command == "worker" || command == "generate" ||
+         command == "lambda";
+}
+
 int main(int argc, char** argv) {
-  prepare_local_engine(argv);
+  if (runs_engine(argc, argv)) prepare_local_engine(argv);
   CLI::App app{"RenderMart: generate, store and manage AI images", "rendermart"};
   app.require_subcommand(1);
   Config config;
