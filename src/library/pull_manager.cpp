@@ -25,7 +25,10 @@ const char* to_string(PullStatus status) {
 }
 
 PullManager::PullManager(ModelInstaller installer, std::function<void()> changed)
-    : installer_(std::move(installer)), changed_(std::move(changed)), thread_([this] { run(); }) {}
+    : installer_(std::move(installer)),
+      changed_(std::move(changed)),
+      thread_([this] { run(); }),
+      flusher_([this] { flush_progress(); }) {}
 
 PullManager::~PullManager() {
   {
@@ -35,6 +38,7 @@ PullManager::~PullManager() {
   }
   wake_.notify_all();
   thread_.join();
+  flusher_.join();
 }
 
 PullManager::Started PullManager::start(const PullOptions& options) {
@@ -123,20 +127,63 @@ std::shared_ptr<void> PullManager::listen(const std::string& id, Listener listen
 }
 
 void PullManager::notify(const Pull& pull) {
-  std::lock_guard lock(listeners_mutex_);
   for (const auto& [key, slot] : listeners_) {
     if (slot.id == pull.id) slot.listener(pull);
   }
 }
 
 void PullManager::update(const std::shared_ptr<Entry>& entry, const std::function<void(Pull&)>& change) {
+  std::lock_guard order(listeners_mutex_);
   Pull copy;
   {
     std::lock_guard lock(mutex_);
     change(entry->pull);
+    entry->progress_unsent = false;
+    entry->last_notified = std::chrono::steady_clock::now();
     copy = entry->pull;
   }
   notify(copy);
+}
+
+void PullManager::report_progress(const std::shared_ptr<Entry>& entry, const PullProgress& progress) {
+  std::lock_guard order(listeners_mutex_);
+  Pull copy;
+  {
+    std::lock_guard lock(mutex_);
+    const bool file_done = progress.files_done != entry->pull.progress.files_done;
+    entry->pull.progress = progress;
+    const auto now = std::chrono::steady_clock::now();
+    if (!file_done && now - entry->last_notified < kProgressInterval) {
+      entry->progress_unsent = true;
+      return;
+    }
+    entry->progress_unsent = false;
+    entry->last_notified = now;
+    copy = entry->pull;
+  }
+  notify(copy);
+}
+
+void PullManager::flush_progress() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, kProgressInterval, [&] { return stopping_; })) return;
+    }
+    std::lock_guard order(listeners_mutex_);
+    std::vector<Pull> due;
+    {
+      std::lock_guard lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      for (const auto& entry : entries_) {
+        if (!entry->progress_unsent || now - entry->last_notified < kProgressInterval) continue;
+        entry->progress_unsent = false;
+        entry->last_notified = now;
+        due.push_back(entry->pull);
+      }
+    }
+    for (const auto& pull : due) notify(pull);
+  }
 }
 
 std::vector<InstalledModel> PullManager::installed() const {
@@ -166,13 +213,7 @@ void PullManager::run() {
 void PullManager::execute(const std::shared_ptr<Entry>& entry) {
   update(entry, [](Pull& pull) { pull.status = PullStatus::running; });
   InstallEvents events;
-  events.progress = [&](const PullProgress& progress) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool file_done = progress.files_done != entry->pull.progress.files_done;
-    if (!file_done && now - entry->last_progress < kProgressInterval) return;
-    entry->last_progress = now;
-    update(entry, [&](Pull& pull) { pull.progress = progress; });
-  };
+  events.progress = [&](const PullProgress& progress) { report_progress(entry, progress); };
   events.notice = [&](const std::string& line) { spdlog::info("model pull {}: {}", entry->pull.id, line); };
   try {
     const auto result = installer_.pull(entry->options, events, entry->cancel);

@@ -64,9 +64,11 @@ class PullManager {
   // Newest first.
   std::vector<Pull> list() const;
 
-  // Calls `listener` (on the pull thread) with the pull whenever it changes: on every status and
-  // at most kProgressInterval apart while bytes arrive. The listener must be quick and must not
-  // call back into the manager. Listening ends when the returned handle is destroyed.
+  // Calls `listener` with the pull whenever it changes, in the order of the changes: on every
+  // status and every finished file, and while bytes arrive at most kProgressInterval apart (the
+  // latest progress follows within an interval, also when the download then stalls). The
+  // listener must be quick and must not call back into the manager. Listening ends when the
+  // returned handle is destroyed.
   using Listener = std::function<void(const Pull&)>;
   std::shared_ptr<void> listen(const std::string& id, Listener listener);
 
@@ -83,7 +85,8 @@ class PullManager {
     Pull pull;
     PullOptions options;
     std::atomic<bool> cancel{false};
-    std::chrono::steady_clock::time_point last_progress{};
+    std::chrono::steady_clock::time_point last_notified{};  // guarded by mutex_
+    bool progress_unsent = false;                          // guarded by mutex_
   };
   struct ListenerSlot {
     std::string id;
@@ -94,11 +97,17 @@ class PullManager {
   void execute(const std::shared_ptr<Entry>& entry);
   // Applies `change` to the pull under the lock, then tells its listeners.
   void update(const std::shared_ptr<Entry>& entry, const std::function<void(Pull&)>& change);
+  // Stores the progress; tells the listeners unless they were told less than an interval ago.
+  void report_progress(const std::shared_ptr<Entry>& entry, const PullProgress& progress);
+  // Sends, every interval, the progress that report_progress held back.
+  void flush_progress();
+  // Needs listeners_mutex_, which orders the notifications of the two threads.
   void notify(const Pull& pull);
   std::shared_ptr<Entry> find(const std::string& id) const;
 
   ModelInstaller installer_;
   std::function<void()> changed_;
+  // Lock order: listeners_mutex_, then mutex_.
   mutable std::mutex mutex_;  // guards entries_, queue_, stopping_ and every Entry's pull
   std::condition_variable wake_;
   std::vector<std::shared_ptr<Entry>> entries_;  // oldest first
@@ -107,7 +116,9 @@ class PullManager {
   std::mutex listeners_mutex_;
   std::map<std::uint64_t, ListenerSlot> listeners_;
   std::uint64_t next_listener_ = 0;
-  std::thread thread_;  // last: started when everything else is ready
+  // Last: started when everything else is ready.
+  std::thread thread_;
+  std::thread flusher_;
 };
 
 }  // namespace rendermart::library

@@ -382,9 +382,16 @@ describe('the model library API', { skip: !hasEngine && 'built without libtorch'
       const same = expectStatus(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD1 } }), 200);
       assert.equal(same.json.id, started.json.id, 'a second pull of the same source is the running one');
       expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: SD2, name: 'tiny-sd1' } }), 409, 'conflict');
-      events = collectEvents(server, admin, `/api/v1/admin/models/pulls/${started.json.id}/events`, { timeoutMs: 60_000 });
+      let latest;
+      events = collectEvents(server, admin, `/api/v1/admin/models/pulls/${started.json.id}/events`, {
+        timeoutMs: 60_000, onEvent: (ev) => { latest = ev.data; },
+      });
       await until(() => hub.stalledCount() > 0, 'the pull to be downloading');
-      await sleep(300);
+      // The download stalls: the stream still tells the bytes that came before it, as on disk.
+      const partial = path.join(empty.models_dir, '.partial', 'tiny-sd1');
+      const onDisk = () => filesBelow(partial).reduce((sum, f) => sum + fs.statSync(path.join(partial, f)).size, 0);
+      await until(() => latest?.bytes_done === onDisk() && latest.bytes_done > 300_000,
+        `the stalled download's bytes in the event stream (${onDisk()} on disk)`, 5_000);
     } finally {
       hub.release();
     }
