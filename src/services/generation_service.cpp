@@ -58,7 +58,7 @@ Job GenerationService::cancel(const User& user, const std::string& job_id) {
 
 std::optional<int> GenerationService::queue_position(const Job& job) {
   if (job.status != JobStatus::queued) return std::nullopt;
-  return store_.queue_position(job.id);
+  return store_.queue_position(job.id, now_millis());
 }
 
 }  // namespace rendermart

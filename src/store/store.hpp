@@ -86,8 +86,12 @@ class Store {
   virtual void enqueue_job(const Job& job) = 0;
   virtual std::optional<Job> get_job(const std::string& user_id, const std::string& job_id) = 0;
   virtual std::vector<Job> list_jobs(const std::string& user_id, const Page& page) = 0;
-  // Jobs ahead of this one in the queue (0: next); nothing when it is not queued.
-  virtual std::optional<int> queue_position(const std::string& job_id) = 0;
+  // Jobs that claims made from `now` on take before this one, if no job finished or arrived
+  // meanwhile (0: next); nothing when it is not queued. This is the fair order of claim_job:
+  // a job whose user has r jobs running and k queued before it starts at level r + k; the
+  // queue runs by level, then by age. Jobs whose lease expired (their worker vanished) are
+  // neither running nor counted ahead.
+  virtual std::optional<int> queue_position(const std::string& job_id, Millis now) = 0;
   // Queued jobs, all users.
   virtual int queue_depth() = 0;
   // A queued job becomes canceled at once; a running one gets cancel_requested, which its worker

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/lease_row.hpp"
+#include "store/queue_position_query.hpp"
 #include "store/postgres/pg_migrations.hpp"
 #include "store/search_terms.hpp"
 
@@ -646,16 +647,11 @@ std::vector<Job> PgStore::list_jobs(const std::string& user_id, const Page& page
   });
 }
 
-// As in SqliteStore: the queued jobs created before this one, all users (an estimate of the
-// wait, exact for a single user's queue).
-std::optional<int> PgStore::queue_position(const std::string& job_id) {
+std::optional<int> PgStore::queue_position(const std::string& job_id, Millis now) {
+  static const std::string query = queue_position_query("$1", "$2::bigint");
   return single([&](Connection& db) {
-    return optional_row(
-        db.query("SELECT (SELECT COUNT(*) FROM jobs AS ahead WHERE ahead.status = 'queued' "
-                 "AND (ahead.created_at, ahead.id) < (job.created_at, job.id)) "
-                 "FROM jobs AS job WHERE job.id = $1 AND job.status = 'queued'",
-                 job_id),
-        [](const Result& r, int row) { return r.integer(row, 0); });
+    return optional_row(db.query(query, job_id, now),
+                        [](const Result& r, int row) { return r.integer(row, 0); });
   });
 }
 

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/lease_row.hpp"
+#include "store/queue_position_query.hpp"
 #include "store/sqlite/fts_query.hpp"
 #include "store/sqlite/migrations.hpp"
 
@@ -614,17 +615,10 @@ std::vector<Job> SqliteStore::list_jobs(const std::string& user_id, const Page& 
   });
 }
 
-// Deliberately simple: the queued jobs created before this one, all users. Claims follow
-// fairness and also take expired leases, so this is an estimate of the wait, exact for a
-// single user's queue.
-std::optional<int> SqliteStore::queue_position(const std::string& job_id) {
+std::optional<int> SqliteStore::queue_position(const std::string& job_id, Millis now) {
+  static const std::string query = queue_position_query("?1", "?2");
   return read([&](Database& db) {
-    return optional_row(
-        db.query("SELECT (SELECT COUNT(*) FROM jobs AS ahead WHERE ahead.status = 'queued' "
-                 "AND (ahead.created_at, ahead.id) < (job.created_at, job.id)) "
-                 "FROM jobs AS job WHERE job.id = ?1 AND job.status = 'queued'",
-                 job_id),
-        [](const Query& q) { return q.integer(0); });
+    return optional_row(db.query(query, job_id, now), [](const Query& q) { return q.integer(0); });
   });
 }
 

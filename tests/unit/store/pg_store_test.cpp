@@ -224,7 +224,7 @@ TEST(PgStoreReconnect, CallsSucceedAfterTheServerRestarts) {
   const Job after = enqueue(*store, alice.id, kT0 + 20);
   EXPECT_TRUE(store->complete_job(before.id, "w1", {image_for(before, kT0 + 30)}, kT0 + 30));
   EXPECT_EQ(store->get_job(alice.id, before.id)->images.size(), 1U);
-  EXPECT_EQ(store->queue_position(after.id), 0);
+  EXPECT_EQ(store->queue_position(after.id, kT0 + 30), 0);
   EXPECT_TRUE(store->find_user(alice.id));
 }
 

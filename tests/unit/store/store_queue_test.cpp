@@ -324,7 +324,7 @@ TEST_P(StoreQueueTest, RetryableFailureRequeuesUntilAttemptsRunOut) {
     EXPECT_EQ(requeued.error_code, "provider_error");
     EXPECT_EQ(requeued.lease_owner, "");
     EXPECT_FALSE(requeued.finished_at);
-    EXPECT_EQ(store_->queue_position(queued.id), 0);
+    EXPECT_EQ(store_->queue_position(queued.id, kT0 + attempt), 0);
   }
   ASSERT_TRUE(store_->claim_job("w1", kT0 + 10, kPolicy));
   ASSERT_TRUE(store_->fail_job(queued.id, "w1", "provider_error", "last", true, kT0 + 10, kPolicy));
@@ -373,7 +373,7 @@ TEST_P(StoreQueueTest, CancelOfAQueuedJobIsImmediate) {
   EXPECT_EQ(canceled->finished_at, kT0 + 7);
   EXPECT_FALSE(store_->claim_job("w1", kT0 + 8, kPolicy));
   EXPECT_EQ(store_->queue_depth(), 0);
-  EXPECT_FALSE(store_->queue_position(queued.id));
+  EXPECT_FALSE(store_->queue_position(queued.id, kT0 + 8));
 }
 
 TEST_P(StoreQueueTest, CancelOfARunningJobIsRequestedThenHonoredByItsWorker) {
@@ -499,21 +499,54 @@ TEST_P(StoreQueueTest, ExpiredLeaseCountsAsNotRunningForFairness) {
   EXPECT_EQ(claimed->attempts, 2);
 }
 
-TEST_P(StoreQueueTest, QueuePositionCountsOlderQueuedJobs) {
+TEST_P(StoreQueueTest, QueuePositionFollowsTheFairOrder) {
   const Job a1 = enqueue(*store_, alice_.id, kT0);
-  const Job b1 = enqueue(*store_, bob_.id, kT0 + 1);
-  const Job a2 = enqueue(*store_, alice_.id, kT0 + 2);
-  EXPECT_EQ(store_->queue_depth(), 3);
-  EXPECT_EQ(store_->queue_position(a1.id), 0);
-  EXPECT_EQ(store_->queue_position(b1.id), 1);
-  EXPECT_EQ(store_->queue_position(a2.id), 2);
-  EXPECT_FALSE(store_->queue_position("no-such-job"));
+  const Job a2 = enqueue(*store_, alice_.id, kT0 + 1);
+  const Job a3 = enqueue(*store_, alice_.id, kT0 + 2);
+  const Job b1 = enqueue(*store_, bob_.id, kT0 + 3);
+  EXPECT_EQ(store_->queue_depth(), 4);
+  // Alice's first job and Bob's only one are each their user's first: a1 is older.
+  EXPECT_EQ(store_->queue_position(a1.id, kT0 + 4), 0);
+  EXPECT_EQ(store_->queue_position(b1.id, kT0 + 4), 1);
+  EXPECT_EQ(store_->queue_position(a2.id, kT0 + 4), 2);
+  EXPECT_EQ(store_->queue_position(a3.id, kT0 + 4), 3);
+  EXPECT_FALSE(store_->queue_position("no-such-job", kT0 + 4));
 
-  store_->claim_job("w1", kT0 + 3, kPolicy);  // takes a1
-  EXPECT_FALSE(store_->queue_position(a1.id));
-  EXPECT_EQ(store_->queue_position(b1.id), 0);
-  EXPECT_EQ(store_->queue_position(a2.id), 1);
-  EXPECT_EQ(store_->queue_depth(), 2);
+  store_->claim_job("w1", kT0 + 5, kPolicy);  // takes a1
+  EXPECT_FALSE(store_->queue_position(a1.id, kT0 + 5));
+  EXPECT_EQ(store_->queue_position(b1.id, kT0 + 5), 0);  // Alice has a job running
+  EXPECT_EQ(store_->queue_position(a2.id, kT0 + 5), 1);
+  EXPECT_EQ(store_->queue_position(a3.id, kT0 + 5), 2);
+}
+
+// Positions are the order in which claims take the jobs, whatever the mix of users, ages and
+// running jobs, as long as no job finishes or arrives in between.
+TEST_P(StoreQueueTest, QueuePositionsAreTheClaimOrder) {
+  const User carol = make_user(*store_, "carol@example.com");
+  const std::vector<std::string> owners = {alice_.id, alice_.id, bob_.id,   alice_.id,
+                                           carol.id,  bob_.id,   alice_.id, carol.id,
+                                           alice_.id, alice_.id, bob_.id,   alice_.id};
+  Millis created = kT0;
+  for (const auto& owner : owners) enqueue(*store_, owner, created++);
+  // Alice and Bob each have one job running already.
+  ASSERT_TRUE(store_->claim_job("w0", created, kPolicy));
+  ASSERT_TRUE(store_->claim_job("w0", created, kPolicy));
+  std::vector<std::pair<int, std::string>> predicted;
+  for (const auto& owner : {alice_.id, bob_.id, carol.id}) {
+    for (const auto& listed : store_->list_jobs(owner, Page{.limit = 100})) {
+      if (const auto position = store_->queue_position(listed.id, created)) {
+        predicted.emplace_back(*position, listed.id);
+      }
+    }
+  }
+  std::sort(predicted.begin(), predicted.end());
+  ASSERT_EQ(predicted.size(), owners.size() - 2);
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    EXPECT_EQ(predicted[i].first, static_cast<int>(i));
+    const auto claimed = store_->claim_job("w1", created, kPolicy);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->id, predicted[i].second) << "claim " << i;
+  }
 }
 
 // Two stores on one file stand for two processes; each serves two worker threads. Every job
