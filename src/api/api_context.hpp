@@ -10,6 +10,8 @@
 #include "services/image_service.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
+#include "services/quota_service.hpp"
+#include "services/user_admin_service.hpp"
 #include "store/store.hpp"
 
 namespace rendermart::api {
@@ -21,6 +23,8 @@ struct ApiContext {
   PreferenceService& preferences;
   GenerationService& generations;
   ImageService& images;
+  QuotaService& quotas;
+  UserAdminService& users;
   const ModelCatalog& catalog;
   Store& store;
   BlobStore& blobs;

@@ -23,7 +23,10 @@ std::string session_token(const http::Request& request) {
   return {};
 }
 
-User require_user(ApiContext& context, const http::Request& request) {
+namespace {
+
+// The user whose credentials the request carries, whatever the state of their account.
+User authenticated_user(ApiContext& context, const http::Request& request) {
   if (const auto authorization = request.header("authorization")) {
     const std::string scheme = "Bearer ";
     if (authorization->size() > scheme.size() &&
@@ -41,6 +44,20 @@ User require_user(ApiContext& context, const http::Request& request) {
   }
   throw Error(ErrorCode::unauthenticated,
               "sign in, or send an API key as 'Authorization: Bearer <key>'");
+}
+
+}  // namespace
+
+User require_user(ApiContext& context, const http::Request& request) {
+  auto user = authenticated_user(context, request);
+  // Every request reads the user anew, so disabling an account stops its sessions and keys at
+  // once.
+  if (user.disabled) {
+    throw Error(ErrorCode::unauthenticated,
+                "this account is disabled: ask an administrator of this server to enable it");
+  }
+  context.quotas.check_request(user);
+  return user;
 }
 
 std::string session_cookie(const ApiContext& context, const std::string& token) {

@@ -9,7 +9,9 @@ namespace rendermart::api {
 
 inline constexpr const char* kSessionCookie = "rm_session";
 
-// The user behind the request's Bearer API key or session cookie; throws unauthenticated.
+// The user behind the request's Bearer API key or session cookie, with the request counted
+// against their request rate. Throws unauthenticated (a disabled account too) and
+// LimitExceeded(rate_limited).
 User require_user(ApiContext& context, const http::Request& request);
 
 // The session token from the Cookie header, or empty.

@@ -61,7 +61,10 @@ std::optional<std::int64_t> optional_integer(const nlohmann::json& object, const
   if (value->is_number_integer()) {
     if (value->is_number_unsigned()) {
       const auto v = value->get<std::uint64_t>();
-      if (v > static_cast<std::uint64_t>(max)) throw range_error();
+      // JSON parsers read every non-negative integer as unsigned: 0 must still meet a minimum.
+      if (v > static_cast<std::uint64_t>(max) || static_cast<std::int64_t>(v) < min) {
+        throw range_error();
+      }
       return static_cast<std::int64_t>(v);
     }
     const auto v = value->get<std::int64_t>();

@@ -231,8 +231,11 @@ void write_openai_model(JsonWriter& w, const ModelInfo& model) {
 }  // namespace
 
 http::Response openai_error(const Error& error) {
-  return openai_error_reply(http::http_status(error.code()), std::string(to_string(error.code())),
-                            error.what(), openai_param(error.field()));
+  auto response =
+      openai_error_reply(http::http_status(error.code()), std::string(to_string(error.code())),
+                         error.what(), openai_param(error.field()));
+  http::set_retry_headers(error, response);
+  return response;
 }
 
 void add_openai_routes(http::Router& router, ApiContext& context) {

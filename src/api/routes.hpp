@@ -15,6 +15,8 @@ void add_model_routes(http::Router& router, ApiContext& context);
 // The model library for administrators under /api/v1/admin/models.
 void add_library_routes(http::Router& router, ApiContext& context);
 void add_health_routes(http::Router& router, ApiContext& context);
+// Usage and limits: /api/v1/me/usage, and /api/v1/admin/users for administrators.
+void add_user_routes(http::Router& router, ApiContext& context);
 // The OpenAI-compatible images API under /v1.
 void add_openai_routes(http::Router& router, ApiContext& context);
 

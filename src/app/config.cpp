@@ -58,6 +58,21 @@ const std::vector<Setting>& settings() {
       {"RENDERMART_DEFAULT_MODEL", "--default-model", ConfigGroup::server,
        "Model used when neither the request nor the user's preferences name one",
        field(&Config::default_model)},
+      {"RENDERMART_MAX_JOBS_IN_FLIGHT", "--max-jobs-in-flight", ConfigGroup::server,
+       "Generations a user may have queued or running at once (429 above)",
+       field(&Config::max_jobs_in_flight)},
+      {"RENDERMART_MAX_IMAGES_PER_DAY", "--max-images-per-day", ConfigGroup::server,
+       "Images a user may ask for per UTC day, failed and canceled ones not counted",
+       field(&Config::max_images_per_day)},
+      {"RENDERMART_MAX_STORED_BYTES", "--max-stored-bytes", ConfigGroup::server,
+       "Bytes of images and thumbnails a user may keep; no new generation above",
+       field(&Config::max_stored_bytes)},
+      {"RENDERMART_REQUESTS_PER_MINUTE", "--requests-per-minute", ConfigGroup::server,
+       "API requests a user may make per minute, per API process",
+       field(&Config::requests_per_minute)},
+      {"RENDERMART_REQUEST_BURST", "--request-burst", ConfigGroup::server,
+       "API requests a user may make at once, above the rate",
+       field(&Config::request_burst)},
       {"RENDERMART_WORKERS", "--workers", ConfigGroup::workers,
        "Generation worker threads in this process", field(&Config::workers)},
       {"RENDERMART_LEASE_SECONDS", "--lease-seconds", ConfigGroup::workers,
@@ -189,6 +204,13 @@ void finish_config(Config& config) {
   if (config.presign_seconds < 1 || config.presign_seconds > 604800) {
     throw invalid_argument("presign_seconds",
                            "RENDERMART_PRESIGN_SECONDS must be between 1 and 604800 (7 days)");
+  }
+  if (config.max_jobs_in_flight < 1 || config.max_images_per_day < 1 ||
+      config.max_stored_bytes < 1 || config.requests_per_minute < 1 || config.request_burst < 1) {
+    throw invalid_argument("limits",
+                           "RENDERMART_MAX_JOBS_IN_FLIGHT, RENDERMART_MAX_IMAGES_PER_DAY, "
+                           "RENDERMART_MAX_STORED_BYTES, RENDERMART_REQUESTS_PER_MINUTE and "
+                           "RENDERMART_REQUEST_BURST must each be at least 1");
   }
   if (config.log_format != "json" && config.log_format != "text") {
     throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");

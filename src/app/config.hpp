@@ -4,7 +4,10 @@
 // overrides it. Parsed once, validated at start-up, printed with secrets redacted.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+
+#include "services/limits.hpp"
 
 namespace CLI {
 class App;
@@ -33,6 +36,13 @@ struct Config {
   int presign_seconds = 300;
   std::string log_level = "info";
   std::string log_format = "json";
+
+  // Every user's limits unless an administrator sets their own (services/limits.hpp).
+  int max_jobs_in_flight = Limits{}.jobs_in_flight;
+  int max_images_per_day = Limits{}.images_per_day;
+  std::int64_t max_stored_bytes = Limits{}.stored_bytes;
+  int requests_per_minute = Limits{}.requests_per_minute;
+  int request_burst = Limits{}.request_burst;
 
   // Cloud model providers, offered only when configured.
   std::string bedrock_region;            // empty: no Bedrock models

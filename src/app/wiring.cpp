@@ -98,10 +98,15 @@ Platform::Platform(const Config& config_in) : config(config_in) {
       *store, AccountOptions{config.registration == "open",
                              std::chrono::hours(config.session_ttl_hours)});
   preferences = std::make_unique<PreferenceService>(*store, *catalog);
-  generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *events,
-                                                    config.default_model);
+  quotas = std::make_unique<QuotaService>(
+      *store, Limits{config.max_jobs_in_flight, config.max_images_per_day, config.max_stored_bytes,
+                     config.requests_per_minute, config.request_burst});
+  users = std::make_unique<UserAdminService>(*store, *quotas);
+  generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *quotas,
+                                                    *events, config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);
-  api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *catalog,
+  api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *quotas,
+                                        *users, *catalog,
                                         *store, *blobs, metrics, config.secure_cookies,
                                         config.downloads == "redirect",
                                         std::chrono::seconds(config.presign_seconds),

@@ -20,6 +20,8 @@
 #include "core/job_events.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
+#include "services/quota_service.hpp"
+#include "services/user_admin_service.hpp"
 #include "services/worker_pool.hpp"
 #include "store/store.hpp"
 
@@ -52,6 +54,8 @@ struct Platform {
   std::unique_ptr<JobEvents> events;
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<PreferenceService> preferences;
+  std::unique_ptr<QuotaService> quotas;
+  std::unique_ptr<UserAdminService> users;
   std::unique_ptr<GenerationService> generations;
   std::unique_ptr<ImageService> images;
   std::unique_ptr<api::ApiContext> api_context;

@@ -22,12 +22,23 @@ struct RawImage {
   std::vector<std::uint8_t> alpha;
 };
 
+// Limits an administrator set for one user; each one left out is the server's default.
+struct UserLimits {
+  std::optional<int> jobs_in_flight;          // generations queued or running at once
+  std::optional<int> images_per_day;          // images asked for per UTC day
+  std::optional<std::int64_t> stored_bytes;   // originals and thumbnails
+  std::optional<int> requests_per_minute;     // API requests, refilled evenly
+  std::optional<int> request_burst;           // requests allowed at once above the rate
+};
+
 struct User {
   std::string id;
   std::string email;          // lower-cased, trimmed
   std::string password_hash;  // Argon2id, in libsodium's encoded form
   bool is_admin = false;
   Millis created_at = 0;
+  bool disabled = false;      // by an administrator: its sessions and keys stop working
+  UserLimits limits;
 };
 
 struct ApiKey {
@@ -107,6 +118,7 @@ struct Image {
   bool favorite = false;
   std::string blob_key;   // the original PNG; thumbnails live at blob_key + ".thumb<size>.webp"
   std::int64_t bytes = 0;
+  std::int64_t thumbnail_bytes = 0;  // all its thumbnails together (counted in stored bytes)
   std::string sha256;     // of the original, hex: the ETag
   Millis created_at = 0;
 };

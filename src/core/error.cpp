@@ -15,6 +15,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::unsupported_media_type: return "unsupported_media_type";
     case ErrorCode::range_not_satisfiable: return "range_not_satisfiable";
     case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::quota_exceeded: return "quota_exceeded";
     case ErrorCode::canceled: return "canceled";
     case ErrorCode::provider_error: return "provider_error";
     case ErrorCode::model_error: return "model_error";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,7 +21,8 @@ enum class ErrorCode {
   payload_too_large,    // the body is over the configured limit
   unsupported_media_type,
   range_not_satisfiable,
-  rate_limited,
+  rate_limited,         // too many requests: try again after Retry-After
+  quota_exceeded,       // a user's quota (jobs in flight, images per day, stored bytes) is used up
   canceled,             // the job was canceled
   provider_error,       // the model provider failed
   model_error,          // a model's files are missing, corrupt, or of an unsupported architecture
@@ -45,9 +47,18 @@ class Error : public std::runtime_error {
   ErrorCode code() const { return code_; }
   const std::string& field() const { return field_; }
 
+  // When the same request may succeed again (a limit that resets, a full queue): clients get it
+  // as the Retry-After header. Zero: not said.
+  std::chrono::seconds retry_after() const { return retry_after_; }
+  Error& with_retry_after(std::chrono::seconds delay) {
+    retry_after_ = delay;
+    return *this;
+  }
+
  private:
   ErrorCode code_;
   std::string field_;
+  std::chrono::seconds retry_after_{0};
 };
 
 inline Error invalid_argument(std::string field, std::string message) {

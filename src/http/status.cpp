@@ -1,6 +1,7 @@
 #include "http/status.hpp"
 
 #include "core/json_writer.hpp"
+#include "core/limit_exceeded.hpp"
 
 namespace rendermart::http {
 
@@ -17,6 +18,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::unsupported_media_type: return 415;
     case ErrorCode::range_not_satisfiable: return 416;
     case ErrorCode::rate_limited: return 429;
+    case ErrorCode::quota_exceeded: return 429;
     case ErrorCode::canceled: return 409;
     case ErrorCode::content_filtered: return 422;
     case ErrorCode::provider_error: return 502;
@@ -46,7 +48,20 @@ Response error_response(const Error& error) {
   w.value(error.what());
   w.end_object();
   w.end_object();
-  return json_response(http_status(error.code()), w.take());
+  auto response = json_response(http_status(error.code()), w.take());
+  set_retry_headers(error, response);
+  return response;
+}
+
+void set_retry_headers(const Error& error, Response& response) {
+  const auto retry_after = error.retry_after().count();
+  if (retry_after > 0) response.set_header("Retry-After", std::to_string(retry_after));
+  // The fields of the IETF draft "RateLimit header fields for HTTP", as separate headers.
+  if (const auto* limit = dynamic_cast<const LimitExceeded*>(&error)) {
+    response.set_header("RateLimit-Limit", std::to_string(limit->limit()));
+    response.set_header("RateLimit-Remaining", "0");
+    if (retry_after > 0) response.set_header("RateLimit-Reset", std::to_string(retry_after));
+  }
 }
 
 }  // namespace rendermart::http

@@ -73,6 +73,10 @@ SignedIn AccountService::login(const std::string& email, const std::string& pass
   const auto user = store_.find_user_by_email(normalize_email(email));
   const bool ok = verify_password(password, user ? user->password_hash : dummy_hash_);
   if (!user || !ok) throw Error(ErrorCode::unauthenticated, "wrong e-mail or password");
+  if (user->disabled) {
+    throw Error(ErrorCode::forbidden,
+                "this account is disabled: ask an administrator of this server to enable it");
+  }
   return start_session(*user);
 }
 

@@ -6,11 +6,12 @@
 namespace rendermart {
 
 GenerationService::GenerationService(Store& store, const ModelCatalog& catalog,
-                                     PreferenceService& preferences, JobEvents& events,
-                                     std::string default_model)
+                                     PreferenceService& preferences, QuotaService& quotas,
+                                     JobEvents& events, std::string default_model)
     : store_(store),
       catalog_(catalog),
       preferences_(preferences),
+      quotas_(quotas),
       events_(events),
       default_model_(std::move(default_model)) {}
 
@@ -32,7 +33,7 @@ Job GenerationService::create(const User& user, const GenerationRequest& request
   job.user_id = user.id;
   job.status = JobStatus::queued;
   job.created_at = now_millis();
-  store_.enqueue_job(job);
+  quotas_.enqueue(user, job);
   events_.notify_job_queued();
   return job;
 }

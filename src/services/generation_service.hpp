@@ -7,6 +7,7 @@
 #include "core/job_events.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
+#include "services/quota_service.hpp"
 #include "store/store.hpp"
 
 namespace rendermart {
@@ -14,10 +15,11 @@ namespace rendermart {
 class GenerationService {
  public:
   GenerationService(Store& store, const ModelCatalog& catalog, PreferenceService& preferences,
-                    JobEvents& events, std::string default_model);
+                    QuotaService& quotas, JobEvents& events, std::string default_model);
 
-  // Resolves and validates the request, then queues it: the job is durable when this returns.
-  // Throws not_found when the request names an image that is not the user's.
+  // Resolves and validates the request, then queues it within the user's quotas: the job is
+  // durable when this returns. Throws not_found when the request names an image that is not the
+  // user's, LimitExceeded(quota_exceeded) when a quota refuses it.
   Job create(const User& user, const GenerationRequest& request);
   // Throws not_found for another user's job.
   Job get(const User& user, const std::string& job_id);
@@ -32,6 +34,7 @@ class GenerationService {
   Store& store_;
   const ModelCatalog& catalog_;
   PreferenceService& preferences_;
+  QuotaService& quotas_;
   JobEvents& events_;
   std::string default_model_;
 };

@@ -287,10 +287,13 @@ void WorkerPool::store_and_complete(const std::shared_ptr<RunningJob>& running,
     for (int size : kThumbnailSizes) {
       const auto key = thumbnail_key(image.blob_key, size);
       if (longest_side > size) {
-        blobs_.put(key, make_thumbnail(raw[i], size), "image/webp");
+        const auto thumbnail = make_thumbnail(raw[i], size);
+        image.thumbnail_bytes += static_cast<std::int64_t>(thumbnail.size());
+        blobs_.put(key, thumbnail, "image/webp");
         continue;
       }
       if (unscaled_thumbnail.empty()) unscaled_thumbnail = make_thumbnail(raw[i], size);
+      image.thumbnail_bytes += static_cast<std::int64_t>(unscaled_thumbnail.size());
       blobs_.put(key, unscaled_thumbnail, "image/webp");
     }
     images.push_back(std::move(image));

@@ -7,6 +7,7 @@
 // transaction; failures throw rendermart::Error (conflict for a unique violation, unavailable when
 // the database cannot be reached). Methods that take a user_id only ever see that user's rows.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,15 @@ struct ImagePatch {
 struct QueuePolicy {
   Millis lease_ms = 30'000;  // a claim lasts this long unless renewed
   int max_attempts = 3;      // claims before a job fails with its last error
+};
+
+// What a user has, counted against their limits.
+struct Usage {
+  int jobs_in_flight = 0;  // generations queued or running
+  // Images asked for by generations created since the start of the day that are queued,
+  // running or succeeded (failed and canceled ones give theirs back).
+  int images_today = 0;
+  std::int64_t stored_bytes = 0;  // originals and thumbnails of the user's images
 };
 
 struct Session {
@@ -138,6 +148,23 @@ class Store {
                                             const std::string& image_id) = 0;
   // Counts for /metrics.
   virtual std::int64_t count_images() = 0;
+
+  // Limits and administration.
+  // Every user, newest first, for administrators.
+  virtual std::vector<User> list_users(const Page& page) = 0;
+  // Replaces the user's own limits; returns the user after the change, nothing when there is
+  // no such user.
+  virtual std::optional<User> set_user_limits(const std::string& user_id,
+                                              const UserLimits& limits) = 0;
+  virtual std::optional<User> set_user_disabled(const std::string& user_id, bool disabled) = 0;
+  // The user's usage, images counted from `day_start`.
+  virtual Usage usage(const std::string& user_id, Millis day_start) = 0;
+  // Queues the job as enqueue_job does, if `admit` accepts the user's usage read in the same
+  // transaction; admissions for one user are serialized, across every process sharing the
+  // database, so that no two can both take the last place. Returns false, queueing nothing,
+  // when `admit` refuses.
+  virtual bool enqueue_job_within(const Job& job, Millis day_start,
+                                  const std::function<bool(const Usage&)>& admit) = 0;
 };
 
 // Builds the Store that a database URL names: "sqlite:///path/to.db", "sqlite://relative.db",

@@ -465,8 +465,9 @@ describe('the model library API', { skip: !hasEngine && 'built without libtorch'
     assert.equal(run.code, 0, run.out);
     await until(async () => (await modelIds()).includes('cli-sd2'), 'cli-sd2 to be offered', 15_000);
 
-    // One worker: the first job runs while the second waits in the queue.
-    const busy = await createGeneration(server, user, { prompt: 'a blue whale', model: 'tiny-sd1', width: 128, height: 128, steps: 30 });
+    // One worker: the first job runs (long enough to outlast the removal below, however slow the
+    // machine: it is canceled afterwards) while the second waits in the queue.
+    const busy = await createGeneration(server, user, { prompt: 'a blue whale', model: 'tiny-sd1', width: 128, height: 128, steps: 100, count: 4 });
     const queued = await createGeneration(server, user, { prompt: 'a blue whale', model: 'cli-sd2', width: 64, height: 64, steps: 2 });
     expectStatus(await server.api('DELETE', '/api/v1/admin/models/cli-sd2', { cookie: admin }), 204);
     assert.ok(!(await modelIds()).includes('cli-sd2'), 'gone at once');
@@ -474,10 +475,11 @@ describe('the model library API', { skip: !hasEngine && 'built without libtorch'
     expectError(await server.api('DELETE', '/api/v1/admin/models/cli-sd2', { cookie: admin }), 404, 'not_found');
     expectError(await server.api('POST', '/api/v1/generations', { cookie: user, body: { prompt: 'x', model: 'cli-sd2' } }), 400, 'invalid_argument', 'model');
 
+    expectStatus(await server.api('POST', `/api/v1/generations/${busy.id}/cancel`, { cookie: user }), 200);
+    assert.equal((await waitFor(server, user, busy.id, ['succeeded', 'failed', 'canceled'], { timeoutMs: 120_000 })).status, 'canceled');
     const failed = await waitFor(server, user, queued.id, ['succeeded', 'failed'], { timeoutMs: 120_000 });
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error.code, 'model_error');
     assert.match(failed.error.message, /model cli-sd2 was removed/);
-    assert.equal((await waitFor(server, user, busy.id, ['succeeded', 'failed'], { timeoutMs: 120_000 })).status, 'succeeded');
   });
 });

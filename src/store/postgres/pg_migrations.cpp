@@ -149,9 +149,27 @@ ALTER TABLE images
   ADD COLUMN strength DOUBLE PRECISION NOT NULL DEFAULT 0;
 )sql";
 
+// Limits: an administrator's per-user overrides (NULL: the server's default) and disabled
+// accounts; the bytes of each image's thumbnails, counted in the user's stored bytes. The
+// indexes let an admission count a user's jobs of the day and sum their bytes from the index
+// alone.
+constexpr std::string_view kLimits = R"sql(
+ALTER TABLE users
+  ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN max_jobs_in_flight INTEGER,
+  ADD COLUMN max_images_per_day INTEGER,
+  ADD COLUMN max_stored_bytes BIGINT,
+  ADD COLUMN max_requests_per_minute INTEGER,
+  ADD COLUMN max_request_burst INTEGER;
+ALTER TABLE images ADD COLUMN thumbnail_bytes BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX jobs_user_created ON jobs(user_id, created_at) INCLUDE (status, count);
+CREATE INDEX images_user_bytes ON images(user_id) INCLUDE (bytes, thumbnail_bytes);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "generation tasks", kGenerationTasks},
+    Migration{4, "limits", kLimits},
 };
 
 }  // namespace

@@ -40,7 +40,9 @@ const std::string kParamColumns =
     "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
 // Added by migration 2, so they come last in the job and image rows.
 const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
-const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
+const std::string kUserColumns =
+    "id, email, password_hash, is_admin, created_at, disabled, max_jobs_in_flight, "
+    "max_images_per_day, max_stored_bytes, max_requests_per_minute, max_request_burst";
 const std::string kApiKeyColumns =
     "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
 const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
@@ -111,6 +113,16 @@ User read_user(const Result& r, int row) {
   user.password_hash = r.text(row, 2);
   user.is_admin = r.boolean(row, 3);
   user.created_at = r.int64(row, 4);
+  user.disabled = r.boolean(row, 5);
+  const auto optional_int = [&](int column) -> std::optional<int> {
+    if (const auto value = r.optional_int64(row, column)) return static_cast<int>(*value);
+    return std::nullopt;
+  };
+  user.limits.jobs_in_flight = optional_int(6);
+  user.limits.images_per_day = optional_int(7);
+  user.limits.stored_bytes = r.optional_int64(row, 8);
+  user.limits.requests_per_minute = optional_int(9);
+  user.limits.request_burst = optional_int(10);
   return user;
 }
 
@@ -233,7 +245,8 @@ double clamp_progress(double progress) {
 // ---- SQL. Parameters are cast where PostgreSQL could not infer their type. ----
 
 const std::string kInsertUser =
-    "INSERT INTO users (" + kUserColumns + ") VALUES ($1, $2, $3, $4, $5)";
+    "INSERT INTO users (id, email, password_hash, is_admin, created_at) "
+    "VALUES ($1, $2, $3, $4, $5)";
 const std::string kSelectUserByEmail =
     "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = $1";
@@ -338,8 +351,8 @@ const std::string kSelectLease =
     "FOR UPDATE";
 const std::string kInsertImage =
     "INSERT INTO images (" + kImageColumns +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-    "$19, $20, $21, $22, $23, $24, $25, $26)";
+    ", thumbnail_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)";
 const std::string kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = $2, "
     "lease_expires_at = 0 WHERE id = $1";
@@ -440,6 +453,42 @@ std::string valid_utf8(std::string_view text) {
     }
   }
   return out;
+}
+
+// Limits. A user's usage in one statement: jobs in flight through jobs_status_user, the day's
+// images through jobs_user_created, stored bytes through images_user_bytes.
+const std::string kSelectUsage =
+    "SELECT (SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running') AND user_id = $1), "
+    "(SELECT COALESCE(SUM(count), 0) FROM jobs WHERE user_id = $1 AND created_at >= $2 "
+    " AND status IN ('queued', 'running', 'succeeded')), "
+    "(SELECT COALESCE(SUM(bytes + thumbnail_bytes), 0) FROM images WHERE user_id = $1)";
+// Serializes admissions for one user: a second admission waits here until the first commits,
+// then counts the job the first inserted. NO KEY UPDATE leaves the foreign-key checks of other
+// inserts (sessions, images) for the user free to proceed.
+const std::string kLockUserForAdmission = "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
+const std::string kListUsers =
+    "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT $1";
+const std::string kListUsersAfter =
+    "SELECT " + kUserColumns + " FROM users WHERE id < $2 ORDER BY id DESC LIMIT $1";
+const std::string kSetUserLimits =
+    "UPDATE users SET max_jobs_in_flight = $2, max_images_per_day = $3, max_stored_bytes = $4, "
+    "max_requests_per_minute = $5, max_request_burst = $6 WHERE id = $1 RETURNING " +
+    kUserColumns;
+const std::string kSetUserDisabled =
+    "UPDATE users SET disabled = $2 WHERE id = $1 RETURNING " + kUserColumns;
+
+Usage read_usage(const Result& r) {
+  if (r.rows() == 0) throw Error(ErrorCode::internal, "the usage query returned no row");
+  return Usage{r.integer(0, 0), r.integer(0, 1), r.int64(0, 2)};
+}
+
+// Only the job's id, user_id, params and created_at are taken: it always starts queued.
+void insert_job(Connection& db, const Job& job) {
+  std::vector<Param> params{to_param(job.id), to_param(job.user_id)};
+  append_params(params, job.params);
+  params.push_back(to_param(job.created_at));
+  append_task_params(params, job.params);
+  db.query(kInsertJob, params);
 }
 
 }  // namespace
@@ -619,13 +668,8 @@ void PgStore::put_preferences(const std::string& user_id, const Preferences& pre
 
 // ---- Jobs, as their owner sees them ----
 
-// Only the job's id, user_id, params and created_at are taken: it always starts queued.
 void PgStore::enqueue_job(const Job& job) {
-  std::vector<Param> params{to_param(job.id), to_param(job.user_id)};
-  append_params(params, job.params);
-  params.push_back(to_param(job.created_at));
-  append_task_params(params, job.params);
-  single([&](Connection& db) { db.query(kInsertJob, params); });
+  single([&](Connection& db) { insert_job(db, job); });
 }
 
 std::optional<Job> PgStore::get_job(const std::string& user_id, const std::string& job_id) {
@@ -738,6 +782,7 @@ bool PgStore::complete_job(const std::string& job_id, const std::string& worker_
       params.push_back(to_param(image.sha256));
       params.push_back(to_param(image.created_at));
       append_task_params(params, image.params);
+      params.push_back(to_param(image.thumbnail_bytes));
       db.query(kInsertImage, params);
     }
     db.query(kSucceedJob, job_id, now);
@@ -829,6 +874,45 @@ std::optional<Image> PgStore::delete_image(const std::string& user_id,
 
 std::int64_t PgStore::count_images() {
   return single([](Connection& db) { return scalar(db.query("SELECT COUNT(*) FROM images")); });
+}
+
+// ---- Limits and administration ----
+
+std::vector<User> PgStore::list_users(const Page& page) {
+  return single([&](Connection& db) {
+    if (page.after_id.empty()) return all_rows(db.query(kListUsers, page_limit(page)), read_user);
+    return all_rows(db.query(kListUsersAfter, page_limit(page), page.after_id), read_user);
+  });
+}
+
+std::optional<User> PgStore::set_user_limits(const std::string& user_id,
+                                             const UserLimits& limits) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kSetUserLimits, user_id, limits.jobs_in_flight,
+                                 limits.images_per_day, limits.stored_bytes,
+                                 limits.requests_per_minute, limits.request_burst),
+                        read_user);
+  });
+}
+
+std::optional<User> PgStore::set_user_disabled(const std::string& user_id, bool disabled) {
+  return single([&](Connection& db) {
+    return optional_row(db.query(kSetUserDisabled, user_id, disabled), read_user);
+  });
+}
+
+Usage PgStore::usage(const std::string& user_id, Millis day_start) {
+  return single([&](Connection& db) { return read_usage(db.query(kSelectUsage, user_id, day_start)); });
+}
+
+bool PgStore::enqueue_job_within(const Job& job, Millis day_start,
+                                 const std::function<bool(const Usage&)>& admit) {
+  return write([&](Connection& db) {
+    db.query(kLockUserForAdmission, job.user_id);
+    if (!admit(read_usage(db.query(kSelectUsage, job.user_id, day_start)))) return false;
+    insert_job(db, job);
+    return true;
+  });
 }
 
 }  // namespace rendermart

@@ -71,6 +71,14 @@ class PgStore : public Store {
                                     const std::string& image_id) override;
   std::int64_t count_images() override;
 
+  std::vector<User> list_users(const Page& page) override;
+  std::optional<User> set_user_limits(const std::string& user_id,
+                                      const UserLimits& limits) override;
+  std::optional<User> set_user_disabled(const std::string& user_id, bool disabled) override;
+  Usage usage(const std::string& user_id, Millis day_start) override;
+  bool enqueue_job_within(const Job& job, Millis day_start,
+                          const std::function<bool(const Usage&)>& admit) override;
+
  private:
   // Runs `body(connection)` outside an explicit transaction: for a single statement.
   template <typename Body>

@@ -41,7 +41,9 @@ const std::string kParamColumns =
     "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
 // Added by migration 2, so they come last in the job and image rows.
 const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
-const std::string kUserColumns = "id, email, password_hash, is_admin, created_at";
+const std::string kUserColumns =
+    "id, email, password_hash, is_admin, created_at, disabled, max_jobs_in_flight, "
+    "max_images_per_day, max_stored_bytes, max_requests_per_minute, max_request_burst";
 const std::string kApiKeyColumns =
     "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
 const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
@@ -112,6 +114,16 @@ User read_user(const Query& q) {
   user.password_hash = q.text(2);
   user.is_admin = q.integer(3) != 0;
   user.created_at = q.int64(4);
+  user.disabled = q.integer(5) != 0;
+  const auto optional_int = [&](int column) -> std::optional<int> {
+    if (const auto value = q.optional_int64(column)) return static_cast<int>(*value);
+    return std::nullopt;
+  };
+  user.limits.jobs_in_flight = optional_int(6);
+  user.limits.images_per_day = optional_int(7);
+  user.limits.stored_bytes = q.optional_int64(8);
+  user.limits.requests_per_minute = optional_int(9);
+  user.limits.request_burst = optional_int(10);
   return user;
 }
 
@@ -234,7 +246,8 @@ double clamp_progress(double progress) {
 // ---- SQL ----
 
 const std::string kInsertUser =
-    "INSERT INTO users (" + kUserColumns + ") VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO users (id, email, password_hash, is_admin, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
 
@@ -329,8 +342,8 @@ constexpr std::string_view kSelectLease =
     "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = ?1";
 const std::string kInsertImage =
     "INSERT INTO images (" + kImageColumns +
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+    ", thumbnail_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
 constexpr std::string_view kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = ?2, "
     "lease_expires_at = 0 WHERE id = ?1";
@@ -359,6 +372,38 @@ const std::string kUpdateImage =
     "UPDATE images SET favorite = COALESCE(?3, favorite), title = COALESCE(?4, title), "
     "tags = COALESCE(?5, tags) WHERE id = ?1 AND user_id = ?2 RETURNING " +
     kImageColumns;
+// Limits. A user's usage in one statement: jobs in flight through jobs_status_user, the day's
+// images through jobs_user_created, stored bytes through images_user_bytes, each from its
+// index alone.
+constexpr std::string_view kSelectUsage =
+    "SELECT (SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running') AND user_id = ?1), "
+    "(SELECT COALESCE(SUM(count), 0) FROM jobs WHERE user_id = ?1 AND created_at >= ?2 "
+    " AND status IN ('queued', 'running', 'succeeded')), "
+    "(SELECT COALESCE(SUM(bytes + thumbnail_bytes), 0) FROM images WHERE user_id = ?1)";
+const std::string kListUsers =
+    "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT ?1";
+const std::string kListUsersAfter =
+    "SELECT " + kUserColumns + " FROM users WHERE id < ?2 ORDER BY id DESC LIMIT ?1";
+const std::string kSetUserLimits =
+    "UPDATE users SET max_jobs_in_flight = ?2, max_images_per_day = ?3, max_stored_bytes = ?4, "
+    "max_requests_per_minute = ?5, max_request_burst = ?6 WHERE id = ?1 RETURNING " +
+    kUserColumns;
+const std::string kSetUserDisabled =
+    "UPDATE users SET disabled = ?2 WHERE id = ?1 RETURNING " + kUserColumns;
+
+Usage read_usage(const Query& q) {
+  return Usage{q.integer(0), q.integer(1), q.int64(2)};
+}
+
+// Only the job's id, user_id, params and created_at are taken: it always starts queued.
+void insert_job(Database& db, const Job& job) {
+  Query q = db.query(kInsertJob);
+  q.bind(1, job.id).bind(2, job.user_id).bind(13, job.created_at);
+  bind_params(q, 3, job.params);
+  bind_task_params(q, 14, job.params);
+  q.run();
+}
+
 const std::string kDeleteImage =
     "DELETE FROM images WHERE id = ?1 AND user_id = ?2 RETURNING " + kImageColumns;
 
@@ -587,13 +632,7 @@ void SqliteStore::put_preferences(const std::string& user_id, const Preferences&
 
 // Only the job's id, user_id, params and created_at are taken: it always starts queued.
 void SqliteStore::enqueue_job(const Job& job) {
-  write([&](Database& db) {
-    Query q = db.query(kInsertJob);
-    q.bind(1, job.id).bind(2, job.user_id).bind(13, job.created_at);
-    bind_params(q, 3, job.params);
-    bind_task_params(q, 14, job.params);
-    q.run();
-  });
+  write([&](Database& db) { insert_job(db, job); });
 }
 
 std::optional<Job> SqliteStore::get_job(const std::string& user_id, const std::string& job_id) {
@@ -696,6 +735,7 @@ bool SqliteStore::complete_job(const std::string& job_id, const std::string& wor
           .bind(20, image.sha256)
           .bind(21, image.created_at);
       bind_task_params(q, 22, image.params);
+      q.bind(27, image.thumbnail_bytes);
       q.run();
     }
     db.query(kSucceedJob, job_id, now).run();
@@ -795,6 +835,52 @@ std::optional<Image> SqliteStore::delete_image(const std::string& user_id,
 
 std::int64_t SqliteStore::count_images() {
   return read([](Database& db) { return scalar(db.query("SELECT COUNT(*) FROM images")); });
+}
+
+// ---- Limits and administration ----
+
+std::vector<User> SqliteStore::list_users(const Page& page) {
+  return read([&](Database& db) {
+    if (page.after_id.empty()) return all_rows(db.query(kListUsers, page_limit(page)), read_user);
+    return all_rows(db.query(kListUsersAfter, page_limit(page), page.after_id), read_user);
+  });
+}
+
+std::optional<User> SqliteStore::set_user_limits(const std::string& user_id,
+                                                 const UserLimits& limits) {
+  return write([&](Database& db) {
+    return optional_row(db.query(kSetUserLimits, user_id, limits.jobs_in_flight,
+                                 limits.images_per_day, limits.stored_bytes,
+                                 limits.requests_per_minute, limits.request_burst),
+                        read_user);
+  });
+}
+
+std::optional<User> SqliteStore::set_user_disabled(const std::string& user_id, bool disabled) {
+  return write([&](Database& db) {
+    return optional_row(db.query(kSetUserDisabled, user_id, disabled), read_user);
+  });
+}
+
+Usage SqliteStore::usage(const std::string& user_id, Millis day_start) {
+  return read([&](Database& db) {
+    auto q = db.query(kSelectUsage, user_id, day_start);
+    if (!q.step()) throw Error(ErrorCode::internal, "the usage query returned no row");
+    return read_usage(q);
+  });
+}
+
+// The writer's BEGIN IMMEDIATE transaction already holds out every other writer, in this
+// process and in any other on the same file, from the count to the insert.
+bool SqliteStore::enqueue_job_within(const Job& job, Millis day_start,
+                                     const std::function<bool(const Usage&)>& admit) {
+  return write([&](Database& db) {
+    auto q = db.query(kSelectUsage, job.user_id, day_start);
+    if (!q.step()) throw Error(ErrorCode::internal, "the usage query returned no row");
+    if (!admit(read_usage(q))) return false;
+    insert_job(db, job);
+    return true;
+  });
 }
 
 }  // namespace rendermart

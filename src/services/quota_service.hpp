@@ -1,0 +1,41 @@
+#pragma once
+
+// Quotas and request rates: what a user may have and do, checked before work is accepted.
+// Jobs in flight, images per day and stored bytes are counted by the Store in the transaction
+// that queues the job, so they hold across every process sharing the database; request rates
+// are counted in this process's memory (services/request_rate_limiter.hpp).
+
+#include <string>
+
+#include "services/limits.hpp"
+#include "services/request_rate_limiter.hpp"
+#include "store/store.hpp"
+
+namespace rendermart {
+
+struct UsageReport {
+  Limits limits;  // the user's own, or the defaults
+  Usage usage;
+  Millis day_resets_at = 0;  // when images per day start counting again (the next UTC midnight)
+};
+
+class QuotaService {
+ public:
+  QuotaService(Store& store, Limits defaults);
+
+  // Counts one API request against the user's rate. Throws LimitExceeded(rate_limited).
+  void check_request(const User& user);
+  // Queues the job if the user stays within jobs in flight, stored bytes and images per day;
+  // otherwise throws LimitExceeded(quota_exceeded) naming the limit, and nothing is queued.
+  void enqueue(const User& user, const Job& job);
+  UsageReport usage(const User& user);
+
+  const Limits& defaults() const { return defaults_; }
+
+ private:
+  Store& store_;
+  const Limits defaults_;
+  RequestRateLimiter rates_;
+};
+
+}  // namespace rendermart
