@@ -12,6 +12,7 @@
 #include "store/queue_position_query.hpp"
 #include "store/postgres/pg_migrations.hpp"
 #include "store/search_terms.hpp"
+#include "store/usage_query.hpp"
 
 namespace rendermart {
 namespace {
@@ -455,13 +456,8 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-// Limits. A user's usage in one statement: jobs in flight through jobs_status_user, the day's
-// images through jobs_user_created, stored bytes through images_user_bytes.
-const std::string kSelectUsage =
-    "SELECT (SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running') AND user_id = $1), "
-    "(SELECT COALESCE(SUM(count), 0) FROM jobs WHERE user_id = $1 AND created_at >= $2 "
-    " AND status IN ('queued', 'running', 'succeeded')), "
-    "(SELECT COALESCE(SUM(bytes + thumbnail_bytes), 0) FROM images WHERE user_id = $1)";
+// Limits.
+const std::string kSelectUsage = usage_query("$1", "$2");
 // Serializes admissions for one user: a second admission waits here until the first commits,
 // then counts the job the first inserted. NO KEY UPDATE leaves the foreign-key checks of other
 // inserts (sessions, images) for the user free to proceed.
@@ -902,7 +898,8 @@ std::optional<User> PgStore::set_user_disabled(const std::string& user_id, bool 
 }
 
 Usage PgStore::usage(const std::string& user_id, Millis day_start) {
-  return single([&](Connection& db) { return read_usage(db.query(kSelectUsage, user_id, day_start)); });
+  return single(
+      [&](Connection& db) { return read_usage(db.query(kSelectUsage, user_id, day_start)); });
 }
 
 bool PgStore::enqueue_job_within(const Job& job, Millis day_start,

@@ -14,6 +14,7 @@
 #include "store/queue_position_query.hpp"
 #include "store/sqlite/fts_query.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/usage_query.hpp"
 
 namespace rendermart {
 namespace {
@@ -372,14 +373,8 @@ const std::string kUpdateImage =
     "UPDATE images SET favorite = COALESCE(?3, favorite), title = COALESCE(?4, title), "
     "tags = COALESCE(?5, tags) WHERE id = ?1 AND user_id = ?2 RETURNING " +
     kImageColumns;
-// Limits. A user's usage in one statement: jobs in flight through jobs_status_user, the day's
-// images through jobs_user_created, stored bytes through images_user_bytes, each from its
-// index alone.
-constexpr std::string_view kSelectUsage =
-    "SELECT (SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running') AND user_id = ?1), "
-    "(SELECT COALESCE(SUM(count), 0) FROM jobs WHERE user_id = ?1 AND created_at >= ?2 "
-    " AND status IN ('queued', 'running', 'succeeded')), "
-    "(SELECT COALESCE(SUM(bytes + thumbnail_bytes), 0) FROM images WHERE user_id = ?1)";
+// Limits.
+const std::string kSelectUsage = usage_query("?1", "?2");
 const std::string kListUsers =
     "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT ?1";
 const std::string kListUsersAfter =
