@@ -223,6 +223,25 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       await call('DELETE', '/api/v1/admin/models/tiny-sd2', { cookie: admin }); // 404
     }
 
+    // Usage and limits; the administrators' users (to others they do not exist).
+    await call('GET', '/api/v1/me/usage', { cookie });
+    await call('GET', '/api/v1/admin/users', { cookie }); // 404: not an administrator
+    const users = await call('GET', '/api/v1/admin/users?limit=2', { cookie: admin });
+    assert.equal(users.status, 200, describeResponse(users));
+    const someone = users.json.items[0].id;
+    await call('GET', `/api/v1/admin/users/${someone}`, { cookie: admin });
+    await call('GET', '/api/v1/admin/users/nobody', { cookie: admin }); // 404
+    await call('PATCH', `/api/v1/admin/users/${someone}`, { cookie: admin, body: { limits: { jobs_in_flight: 0 } } }); // 400
+    const throttled = sessionCookieFrom(await call('POST', '/api/v1/auth/register', { body: { email: uniqueEmail('openapi-limits'), password: DEFAULT_PASSWORD } }));
+    const throttledId = (await call('GET', '/api/v1/auth/me', { cookie: throttled })).json.user.id;
+    const patched = await call('PATCH', `/api/v1/admin/users/${throttledId}`, { cookie: admin, body: { limits: { jobs_in_flight: 1, request_burst: 2 } } });
+    assert.equal(patched.status, 200, describeResponse(patched));
+    await call('POST', '/api/v1/generations', { cookie: throttled, body: { prompt: 'one', width: 64, height: 64 } });
+    const overQuota = await call('POST', '/api/v1/generations', { cookie: throttled, body: { prompt: 'two', width: 64, height: 64 } });
+    assert.equal(overQuota.status, 429, describeResponse(overQuota));
+    const overRate = await call('GET', '/api/v1/me/usage', { cookie: throttled });
+    assert.equal(overRate.status, 429, describeResponse(overRate));
+
     // Metrics, after some traffic.
     const metrics = await call('GET', '/metrics');
     assert.equal(metrics.status, 200);
