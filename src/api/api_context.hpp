@@ -4,11 +4,13 @@
 
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
+#include "http/trusted_proxies.hpp"
 #include "library/pull_manager.hpp"
 #include "services/account_service.hpp"
 #include "services/generation_service.hpp"
 #include "services/image_service.hpp"
 #include "services/model_catalog.hpp"
+#include "services/password_pool.hpp"
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
 #include "services/user_admin_service.hpp"
@@ -29,6 +31,8 @@ struct ApiContext {
   Store& store;
   BlobStore& blobs;
   Metrics& metrics;
+  // Runs password hashing and verification off the HTTP threads (api/password_work.hpp).
+  PasswordPool& passwords;
   bool secure_cookies = false;  // set the Secure attribute (behind HTTPS)
   // Send image downloads to presigned storage URLs (when the storage has them) instead of
   // through the API; the URLs expire after presign_expiry.
@@ -36,6 +40,8 @@ struct ApiContext {
   std::chrono::seconds presign_expiry{300};
   // The local model library (pulls, removal); nullptr when this process runs no local engine.
   library::PullManager* model_library = nullptr;
+  // The proxies whose X-Forwarded-For names the client (sign-in and sign-up throttling).
+  http::TrustedProxies trusted_proxies;
 };
 
 }  // namespace rendermart::api

@@ -78,6 +78,23 @@ void write_api_key(JsonWriter& w, const ApiKey& key, const std::string* secret) 
   w.end_object();
 }
 
+void write_invitation(JsonWriter& w, const Invitation& invitation, const std::string* code) {
+  w.begin_object();
+  if (code) {
+    w.key("code");
+    w.value(*code);
+  }
+  w.key("created_at");
+  w.value(format_iso8601(invitation.created_at));
+  w.key("expires_at");
+  w.value(format_iso8601(invitation.expires_at));
+  w.key("id");
+  w.value(invitation.id);
+  w.key("used_at");
+  write_time(w, invitation.used_at);
+  w.end_object();
+}
+
 void write_preferences(JsonWriter& w, const Preferences& prefs) {
   w.begin_object();
   w.key("height");

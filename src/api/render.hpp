@@ -24,6 +24,9 @@ http::Response json_reply(unsigned status, std::string body);
 void write_user(JsonWriter& w, const User& user);
 // The secret only when the key was just created: it is never shown again.
 void write_api_key(JsonWriter& w, const ApiKey& key, const std::string* secret = nullptr);
+// The code only when given: it is shown once, when the invitation is created.
+void write_invitation(JsonWriter& w, const Invitation& invitation,
+                      const std::string* code = nullptr);
 void write_preferences(JsonWriter& w, const Preferences& prefs);
 void write_params(JsonWriter& w, const GenerationParams& params);
 void write_generation(JsonWriter& w, const Job& job, std::optional<int> queue_position);

@@ -11,6 +11,7 @@ void add_api_routes(http::Router& router, ApiContext& context) {
   add_model_routes(router, context);
   add_library_routes(router, context);
   add_user_routes(router, context);
+  add_invitation_routes(router, context);
   add_health_routes(router, context);
   add_openai_routes(router, context);
 }

@@ -14,6 +14,8 @@ void add_image_routes(http::Router& router, ApiContext& context);
 void add_model_routes(http::Router& router, ApiContext& context);
 // The model library for administrators under /api/v1/admin/models.
 void add_library_routes(http::Router& router, ApiContext& context);
+// Single-use invitations to register, for administrators, under /api/v1/admin/invitations.
+void add_invitation_routes(http::Router& router, ApiContext& context);
 void add_health_routes(http::Router& router, ApiContext& context);
 // Usage and limits: /api/v1/me/usage, and /api/v1/admin/users for administrators.
 void add_user_routes(http::Router& router, ApiContext& context);

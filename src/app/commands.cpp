@@ -13,6 +13,7 @@
 #include "app/progress_bar.hpp"
 #include "app/wiring.hpp"
 #include "core/error.hpp"
+#include "core/iso_time.hpp"
 #include "http/server.hpp"
 #include "imaging/infotext.hpp"
 #include "imaging/png.hpp"
@@ -196,6 +197,21 @@ int run_user_create(const Config& config, const std::string& email, std::string 
   const auto user = accounts.create_user(email, password, admin);
   std::cout << "created " << (admin ? "administrator " : "user ") << user.email << " (" << user.id
             << ")\n";
+  return 0;
+}
+
+int run_invite_create(const Config& config, const std::string& admin_email) {
+  auto store = open_store(config.database_url);
+  store->migrate();
+  const auto admin = store->find_user_by_email(admin_email);
+  if (!admin || !admin->is_admin) {
+    throw invalid_argument("admin", admin_email + " is not an administrator: name one, or create "
+                                                  "one with `rendermart user create --admin`");
+  }
+  AccountService accounts(*store, AccountOptions{});
+  const auto created = accounts.create_invitation(*admin);
+  std::cout << "invitation code " << created.code << " (single use, until "
+            << format_iso8601(created.invitation.expires_at) << ")\n";
   return 0;
 }
 

@@ -33,4 +33,8 @@ int run_providers_check(const Config& config);
 int run_user_create(const Config& config, const std::string& email, std::string password,
                     bool admin);
 
+// Creates a single-use invitation to register (registration "invite") on behalf of the
+// administrator with that e-mail, and prints its code (shown only this once).
+int run_invite_create(const Config& config, const std::string& admin_email);
+
 }  // namespace rendermart

@@ -43,8 +43,24 @@ const std::vector<Setting>& settings() {
       {"RENDERMART_WEB_DIR", "--web-dir", ConfigGroup::server,
        "Built web app to serve at / (default: ./web/dist if present)", field(&Config::web_dir)},
       {"RENDERMART_REGISTRATION", "--registration", ConfigGroup::server,
-       "open: anyone may sign up; closed: only `rendermart user create`",
+       "open: anyone may sign up; closed: only `rendermart user create`; invite: with an "
+       "invitation code from an administrator",
        field(&Config::registration)},
+      {"RENDERMART_PASSWORD_THREADS", "--password-threads", ConfigGroup::server,
+       "Threads that hash and check passwords, off the HTTP threads; each uses 64 MiB while it "
+       "works (0: half the CPU cores, at least one)",
+       field(&Config::password_threads)},
+      {"RENDERMART_PASSWORD_QUEUE", "--password-queue", ConfigGroup::server,
+       "Sign-ins and sign-ups that may wait for a password thread; more are answered 503 at once",
+       field(&Config::password_queue)},
+      {"RENDERMART_LOGIN_FAILURES_ALLOWED", "--login-failures-allowed", ConfigGroup::server,
+       "Wrong passwords per account and per client address before each further try must wait "
+       "1 s, 2 s, 4 s ... up to 10 min (429); a success starts afresh",
+       field(&Config::login_failures_allowed)},
+      {"RENDERMART_SIGNUPS_ALLOWED", "--signups-allowed", ConfigGroup::server,
+       "Sign-ups per client address before each further one must wait 1 s, 2 s, 4 s ... up to "
+       "10 min (429); forgotten after an hour without sign-ups",
+       field(&Config::signups_allowed)},
       {"RENDERMART_SESSION_TTL_HOURS", "--session-ttl-hours", ConfigGroup::server,
        "How long a sign-in lasts", field(&Config::session_ttl_hours)},
       {"RENDERMART_SECURE_COOKIES", "--secure-cookies", ConfigGroup::server,
@@ -177,8 +193,21 @@ void finish_config(Config& config) {
   if (config.port < 0 || config.port > 65535) {
     throw invalid_argument("port", "RENDERMART_PORT must be between 0 and 65535");
   }
-  if (config.registration != "open" && config.registration != "closed") {
-    throw invalid_argument("registration", "RENDERMART_REGISTRATION must be open or closed");
+  if (config.registration != "open" && config.registration != "closed" &&
+      config.registration != "invite") {
+    throw invalid_argument("registration",
+                           "RENDERMART_REGISTRATION must be open, closed or invite");
+  }
+  if (config.password_threads < 0 || config.password_threads > 256) {
+    throw invalid_argument("password_threads",
+                           "RENDERMART_PASSWORD_THREADS must be between 0 and 256");
+  }
+  if (config.password_queue < 0) {
+    throw invalid_argument("password_queue", "RENDERMART_PASSWORD_QUEUE must be at least 0");
+  }
+  if (config.login_failures_allowed < 0 || config.signups_allowed < 0) {
+    throw invalid_argument("login_failures_allowed", "RENDERMART_LOGIN_FAILURES_ALLOWED and "
+                                                     "RENDERMART_SIGNUPS_ALLOWED must be at least 0");
   }
   if (config.workers < 0 || config.workers > 256) {
     throw invalid_argument("workers", "RENDERMART_WORKERS must be between 0 and 256");

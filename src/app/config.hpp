@@ -24,7 +24,11 @@ struct Config {
   std::string web_dir;        // default: the first of ./web/dist, <binary>/../share/rendermart/web
   int http_threads = 0;       // 0: one per CPU core
   int workers = 2;
-  std::string registration = "open";
+  std::string registration = "open";  // open | closed | invite
+  int password_threads = 0;             // 0: half the CPU cores, at least one
+  int password_queue = 32;
+  int login_failures_allowed = 5;  // per account and per client address, before back-off
+  int signups_allowed = 10;        // per client address, before back-off
   int session_ttl_hours = 24 * 7;
   std::size_t max_body_bytes = 1024 * 1024;
   int lease_seconds = 30;

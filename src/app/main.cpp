@@ -71,6 +71,14 @@ int main(int argc, char** argv) {
   user_create->add_flag("--admin", admin, "Make the user an administrator");
   add_config_options(*user_create, config, {ConfigGroup::storage, ConfigGroup::logging});
 
+  auto* invite = app.add_subcommand("invite", "Invitations to register (registration invite)");
+  invite->require_subcommand(1);
+  auto* invite_create = invite->add_subcommand("create", "Create a single-use invitation code");
+  std::string invite_admin;
+  invite_create->add_option("--admin", invite_admin, "E-mail address of the administrator it is from")
+      ->required();
+  add_config_options(*invite_create, config, {ConfigGroup::storage, ConfigGroup::logging});
+
   auto* models = app.add_subcommand(
       "models", "The local model library: pull from the Hugging Face Hub or a URL, add, list, remove");
   models->require_subcommand(1);
@@ -133,6 +141,7 @@ int main(int argc, char** argv) {
     if (*migrate) return run_migrate(config);
     if (*generate) return run_generate(config, generate_options);
     if (*user_create) return run_user_create(config, email, password, admin);
+    if (*invite_create) return run_invite_create(config, invite_admin);
     if (*models_pull) return run_models_pull(config, pull_options);
     if (*models_add) return run_models_add(config, add_path, model_name);
     if (*models_list) return run_models_list(config);

@@ -40,6 +40,12 @@ std::optional<std::filesystem::path> find_web_dir(const Config& config) {
   return std::nullopt;
 }
 
+Registration registration_of(const Config& config) {
+  if (config.registration == "closed") return Registration::closed;
+  if (config.registration == "invite") return Registration::invite;
+  return Registration::open;
+}
+
 }  // namespace
 
 std::shared_ptr<BedrockClient> bedrock_client(const Config& config) {
@@ -95,8 +101,10 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   }
   events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(
-      *store, AccountOptions{config.registration == "open",
-                             std::chrono::hours(config.session_ttl_hours)});
+      *store, AccountOptions{.registration = registration_of(config),
+                             .session_ttl = std::chrono::hours(config.session_ttl_hours),
+                             .login_throttle = {.free_failures = config.login_failures_allowed},
+                             .signup_throttle = {.free_failures = config.signups_allowed}});
   preferences = std::make_unique<PreferenceService>(*store, *catalog);
   quotas = std::make_unique<QuotaService>(
       *store, Limits{config.max_jobs_in_flight, config.max_images_per_day, config.max_stored_bytes,
@@ -105,9 +113,11 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *quotas,
                                                     *events, config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);
+  passwords = std::make_unique<PasswordPool>(PasswordPoolOptions{
+      config.password_threads, static_cast<std::size_t>(config.password_queue)});
   api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *quotas,
                                         *users, *catalog,
-                                        *store, *blobs, metrics, config.secure_cookies,
+                                        *store, *blobs, metrics, *passwords, config.secure_cookies,
                                         config.downloads == "redirect",
                                         std::chrono::seconds(config.presign_seconds),
                                         model_library.get()});

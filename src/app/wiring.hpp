@@ -58,6 +58,7 @@ struct Platform {
   std::unique_ptr<UserAdminService> users;
   std::unique_ptr<GenerationService> generations;
   std::unique_ptr<ImageService> images;
+  std::unique_ptr<PasswordPool> passwords;
   std::unique_ptr<api::ApiContext> api_context;
 
   // Routes of the API role: the REST API, health and metrics, and the web app when present.

@@ -51,6 +51,18 @@ struct ApiKey {
   std::optional<Millis> last_used_at;
 };
 
+// A single-use invitation to register while registration is "invite". Only the SHA-256 of its
+// code is stored; the code is shown once, to the administrator who creates it.
+struct Invitation {
+  std::string id;
+  std::string code_hash;   // SHA-256 of the code, hex
+  std::string created_by;  // the administrator's user id
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  std::optional<Millis> used_at;
+  std::string used_by;  // the user who registered with it; empty while unused
+};
+
 struct Preferences {
   std::string model;            // empty: the platform default
   std::string style;            // empty: none

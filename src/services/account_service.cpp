@@ -42,21 +42,66 @@ void validate_password(const std::string& password) {
   }
 }
 
+std::string account_key(const std::string& normalized_email) { return "account:" + normalized_email; }
+std::string address_key(const std::string& client_address) { return "address:" + client_address; }
+
+// Refusals say when to come back, in the message and in Retry-After.
+void throw_if_waiting(std::chrono::seconds wait, const std::string& what) {
+  if (wait.count() <= 0) return;
+  throw Error(ErrorCode::rate_limited,
+              what + ": try again in " + std::to_string(wait.count()) + " second" +
+                  (wait.count() == 1 ? "" : "s"))
+      .with_retry_after(wait);
+}
+
 }  // namespace
 
 AccountService::AccountService(Store& store, AccountOptions options)
-    : store_(store), options_(options), dummy_hash_(hash_password(random_token(16))) {}
+    : store_(store),
+      options_(options),
+      login_failures_(options.login_throttle),
+      signup_attempts_(options.signup_throttle),
+      dummy_hash_(hash_password(random_token(16))) {}
 
-SignedIn AccountService::register_user(const std::string& email, const std::string& password) {
-  if (!options_.registration_open) {
+void AccountService::check_registration_allowed(const std::string& client_address) {
+  if (options_.registration == Registration::closed) {
     throw Error(ErrorCode::forbidden,
                 "registration is closed on this server: ask an administrator for an account");
+  }
+  throw_if_waiting(signup_attempts_.wait(client_address, FailureThrottle::Clock::now()),
+                   "too many sign-ups from your network");
+}
+
+void AccountService::check_login_allowed(const std::string& email,
+                                         const std::string& client_address) {
+  const auto now = FailureThrottle::Clock::now();
+  throw_if_waiting(
+      std::max(login_failures_.wait(account_key(normalize_email(email)), now),
+               login_failures_.wait(address_key(client_address), now)),
+      "too many failed sign-ins");
+}
+
+SignedIn AccountService::register_user(const std::string& email, const std::string& password,
+                                       const std::string& invite_code,
+                                       const std::string& client_address) {
+  check_registration_allowed(client_address);
+  signup_attempts_.record_failure(client_address, FailureThrottle::Clock::now());
+  if (options_.registration == Registration::invite) {
+    if (invite_code.empty()) {
+      throw Error(ErrorCode::forbidden,
+                  "registration on this server needs an invitation code: ask an administrator "
+                  "for one",
+                  "invite");
+    }
+    auto user = new_user(email, password, false);
+    store_.create_invited_user(user, sha256_hex(invite_code), now_millis());
+    return start_session(std::move(user));
   }
   return start_session(create_user(email, password, false));
 }
 
-User AccountService::create_user(const std::string& email, const std::string& password,
-                                 bool is_admin) {
+User AccountService::new_user(const std::string& email, const std::string& password,
+                              bool is_admin) {
   User user;
   user.email = normalize_email(email);
   validate_email(user.email);
@@ -65,18 +110,35 @@ User AccountService::create_user(const std::string& email, const std::string& pa
   user.password_hash = hash_password(password);
   user.is_admin = is_admin;
   user.created_at = now_millis();
+  return user;
+}
+
+User AccountService::create_user(const std::string& email, const std::string& password,
+                                 bool is_admin) {
+  auto user = new_user(email, password, is_admin);
   store_.create_user(user);
   return user;
 }
 
-SignedIn AccountService::login(const std::string& email, const std::string& password) {
-  const auto user = store_.find_user_by_email(normalize_email(email));
+SignedIn AccountService::login(const std::string& email, const std::string& password,
+                               const std::string& client_address) {
+  check_login_allowed(email, client_address);
+  const auto normalized = normalize_email(email);
+  const auto user = store_.find_user_by_email(normalized);
   const bool ok = verify_password(password, user ? user->password_hash : dummy_hash_);
-  if (!user || !ok) throw Error(ErrorCode::unauthenticated, "wrong e-mail or password");
+  if (!user || !ok) {
+    const auto now = FailureThrottle::Clock::now();
+    login_failures_.record_failure(account_key(normalized), now);
+    login_failures_.record_failure(address_key(client_address), now);
+    throw Error(ErrorCode::unauthenticated, "wrong e-mail or password");
+  }
   if (user->disabled) {
     throw Error(ErrorCode::forbidden,
                 "this account is disabled: ask an administrator of this server to enable it");
   }
+  login_failures_.reset(account_key(normalized));
+  login_failures_.reset(address_key(client_address));
+  store_.delete_expired_sessions(now_millis());
   return start_session(*user);
 }
 
@@ -90,6 +152,53 @@ SignedIn AccountService::start_session(User user) {
 
 void AccountService::logout(const std::string& session_token) {
   store_.delete_session(sha256_hex(session_token));
+}
+
+void AccountService::require_password(const User& user, const std::string& password,
+                                      const std::string& field) {
+  if (!verify_password(password, user.password_hash)) {
+    throw Error(ErrorCode::unauthenticated, "the password is wrong: enter your current password",
+                field);
+  }
+}
+
+void AccountService::change_password(const User& user, const std::string& session_token,
+                                     const std::string& current_password,
+                                     const std::string& new_password) {
+  validate_password(new_password);
+  require_password(user, current_password, "current_password");
+  store_.change_password(user.id, hash_password(new_password),
+                         session_token.empty() ? std::string() : sha256_hex(session_token));
+}
+
+void AccountService::sign_out_everywhere(const User& user) { store_.delete_user_sessions(user.id); }
+
+std::vector<std::string> AccountService::delete_account(const User& user,
+                                                        const std::string& password) {
+  require_password(user, password, "password");
+  auto blob_keys = store_.delete_user(user.id);
+  if (!blob_keys) throw not_found("user");
+  return std::move(*blob_keys);
+}
+
+CreatedInvitation AccountService::create_invitation(const User& admin) {
+  CreatedInvitation created;
+  created.code = random_token(16);
+  created.invitation.id = new_id();
+  created.invitation.code_hash = sha256_hex(created.code);
+  created.invitation.created_by = admin.id;
+  created.invitation.created_at = now_millis();
+  created.invitation.expires_at =
+      created.invitation.created_at +
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.invitation_ttl).count();
+  store_.create_invitation(created.invitation);
+  return created;
+}
+
+std::vector<Invitation> AccountService::list_invitations() { return store_.list_invitations(); }
+
+void AccountService::revoke_invitation(const std::string& invitation_id) {
+  if (!store_.delete_invitation(invitation_id)) throw not_found("invitation");
 }
 
 std::optional<User> AccountService::user_for_session(const std::string& session_token) {

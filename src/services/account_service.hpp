@@ -8,18 +8,31 @@
 #include <vector>
 
 #include "core/domain.hpp"
+#include "services/failure_throttle.hpp"
 #include "store/store.hpp"
 
 namespace rendermart {
 
+// Who may register: anyone, no one (operators create users), or holders of an invitation.
+enum class Registration { open, closed, invite };
+
 struct AccountOptions {
-  bool registration_open = true;
+  Registration registration = Registration::open;
   std::chrono::hours session_ttl{24 * 7};
+  std::chrono::hours invitation_ttl{24 * 7};
+  // Wrong passwords per account and per client address; sign-ups (every attempt) per address.
+  ThrottlePolicy login_throttle;
+  ThrottlePolicy signup_throttle;
 };
 
 struct SignedIn {
   User user;
   std::string session_token;  // goes into the cookie; never stored
+};
+
+struct CreatedInvitation {
+  Invitation invitation;
+  std::string code;  // shown to the administrator once
 };
 
 struct CreatedKey {
@@ -31,11 +44,41 @@ class AccountService {
  public:
   AccountService(Store& store, AccountOptions options);
 
-  // Throws invalid_argument (email, password), conflict (email taken), forbidden (closed).
-  SignedIn register_user(const std::string& email, const std::string& password);
-  // Throws unauthenticated with one message for an unknown e-mail and a wrong password.
-  SignedIn login(const std::string& email, const std::string& password);
+  // The cheap checks that come before any password work, for the caller to run before handing
+  // that work to the PasswordPool: throw rate_limited (with retry_after) while the client
+  // address (or, for login, the account) must wait, forbidden while registration is closed.
+  void check_registration_allowed(const std::string& client_address);
+  void check_login_allowed(const std::string& email, const std::string& client_address);
+
+  // Hash passwords: run them on the PasswordPool. The checks above are made again.
+  // register_user throws invalid_argument (email, password), conflict (email taken), forbidden
+  // (closed, or field "invite": a missing, used or expired invitation code while registration
+  // is "invite"). Every attempt counts against the client address.
+  SignedIn register_user(const std::string& email, const std::string& password,
+                         const std::string& invite_code, const std::string& client_address);
+  // Throws unauthenticated with one message for an unknown e-mail and a wrong password; a
+  // failure counts against the account and the client address, a success resets both. Purges
+  // expired sessions.
+  SignedIn login(const std::string& email, const std::string& password,
+                 const std::string& client_address);
   void logout(const std::string& session_token);
+
+  // Needs the current password (unauthenticated, field "current_password", otherwise); every
+  // other session of the user ends, the one with `session_token` (may be empty) and the API keys
+  // stay. Hashes: run on the PasswordPool.
+  void change_password(const User& user, const std::string& session_token,
+                       const std::string& current_password, const std::string& new_password);
+  // Ends every session of the user, the caller's too. API keys stay: they are revoked one by one.
+  void sign_out_everywhere(const User& user);
+  // Needs the password (as change_password). Deletes the user and all their records; returns
+  // the blob keys of their images, whose files the caller removes (ImageService::remove_files).
+  // Hashes: run on the PasswordPool.
+  std::vector<std::string> delete_account(const User& user, const std::string& password);
+
+  // Invitations, for administrators (the caller checks that the user is one).
+  CreatedInvitation create_invitation(const User& admin);
+  std::vector<Invitation> list_invitations();
+  void revoke_invitation(const std::string& invitation_id);
 
   // For operators: creates a user regardless of the registration setting.
   User create_user(const std::string& email, const std::string& password, bool is_admin);
@@ -51,10 +94,16 @@ class AccountService {
   const AccountOptions& options() const { return options_; }
 
  private:
+  // A validated user with a fresh id and the password's hash, not stored yet.
+  User new_user(const std::string& email, const std::string& password, bool is_admin);
   SignedIn start_session(User user);
+  // Throws unauthenticated naming `field` unless the password is the user's.
+  void require_password(const User& user, const std::string& password, const std::string& field);
 
   Store& store_;
   AccountOptions options_;
+  FailureThrottle login_failures_;   // keys "account:<email>" and "address:<address>"
+  FailureThrottle signup_attempts_;  // keyed by client address
   std::string dummy_hash_;  // verified against for unknown e-mails, so timing reveals nothing
 };
 

@@ -55,11 +55,17 @@ Image ImageService::update(const User& user, const std::string& image_id,
 void ImageService::remove(const User& user, const std::string& image_id) {
   auto image = store_.delete_image(user.id, image_id);
   if (!image) throw not_found("image");
-  try {
-    blobs_.remove(image->blob_key);
-    for (int size : kThumbnailSizes) blobs_.remove(thumbnail_key(image->blob_key, size));
-  } catch (const Error& e) {
-    spdlog::warn("image {} deleted but its files remain: {}", image->id, e.what());
+  remove_files({image->blob_key});
+}
+
+void ImageService::remove_files(const std::vector<std::string>& blob_keys) {
+  for (const auto& blob_key : blob_keys) {
+    try {
+      blobs_.remove(blob_key);
+      for (int size : kThumbnailSizes) blobs_.remove(thumbnail_key(blob_key, size));
+    } catch (const Error& e) {
+      spdlog::warn("an image was deleted but its files at {} remain: {}", blob_key, e.what());
+    }
   }
 }
 

@@ -27,6 +27,9 @@ class ImageService {
   // Removes the row first, then its files: a failure between the two leaves an unreferenced
   // file, never a row that points at nothing.
   void remove(const User& user, const std::string& image_id);
+  // Removes the files (original and thumbnails) of images whose rows are gone; a failure is
+  // logged, not thrown: the rows are already deleted.
+  void remove_files(const std::vector<std::string>& blob_keys);
 
   std::string original(const Image& image);
   // A URL that serves the original directly from storage, when the storage has such URLs.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/private_files.hpp"
 #include "store/postgres/pg_job_events.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -25,19 +26,19 @@ Error bad_url(std::string_view problem) {
   return invalid_argument("database_url", fmt::format("{}; {}", problem, kAcceptedForms));
 }
 
-// The database file's directory is created, so that a fresh machine needs no setup.
+// The database file's directory is created, so that a fresh machine needs no setup. Both are
+// private to this account (0700, 0600); SQLite gives its -wal and -shm files the database
+// file's mode.
 std::unique_ptr<Store> open_sqlite_file(const std::string& path) {
   if (path.empty()) throw bad_url("the database URL names no file");
-  const auto directory = std::filesystem::path(path).parent_path();
-  if (!directory.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(directory, error);
-    if (error) {
-      throw Error(ErrorCode::unavailable,
-                  fmt::format("cannot create the database directory {}: {}; create it, or point "
-                              "the database URL elsewhere",
-                              directory.string(), error.message()));
-    }
+  try {
+    create_private_directories(std::filesystem::path(path).parent_path());
+    create_private_file(path);
+  } catch (const std::filesystem::filesystem_error& error) {
+    throw Error(ErrorCode::unavailable,
+                fmt::format("cannot create the database {}: {}; create its folder, or point the "
+                            "database URL elsewhere",
+                            path, error.code().message()));
   }
   return std::make_unique<SqliteStore>(path);
 }

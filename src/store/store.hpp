@@ -72,6 +72,17 @@ class Store {
   virtual std::optional<User> find_user_by_email(const std::string& email) = 0;
   virtual std::optional<User> find_user(const std::string& user_id) = 0;
   virtual void set_admin(const std::string& user_id, bool is_admin) = 0;
+  // Creates the user and marks the invitation whose code has that hash used by them, both or
+  // neither: throws Error(forbidden, field "invite") when no unused, unexpired invitation has it
+  // (so of two registrations with one code, one wins), conflict as create_user.
+  virtual void create_invited_user(const User& user, const std::string& code_hash, Millis now) = 0;
+  // Sets the password hash and ends the user's sessions except the one with keep_token_hash.
+  virtual void change_password(const std::string& user_id, const std::string& password_hash,
+                               const std::string& keep_token_hash) = 0;
+  // Deletes the user with everything they own (sessions, API keys, preferences, jobs, images,
+  // the invitations they created) and returns the blob keys of their images, for the caller to
+  // delete from the blob store. Nothing when there is no such user.
+  virtual std::optional<std::vector<std::string>> delete_user(const std::string& user_id) = 0;
 
   // Sessions, keyed by the SHA-256 of the cookie token (the token itself is never stored).
   virtual void create_session(const std::string& token_hash, const std::string& user_id,
@@ -79,6 +90,16 @@ class Store {
   // Returns nothing for an unknown or expired session.
   virtual std::optional<Session> find_session(const std::string& token_hash, Millis now) = 0;
   virtual void delete_session(const std::string& token_hash) = 0;
+  // Ends every session of the user.
+  virtual void delete_user_sessions(const std::string& user_id) = 0;
+  // Deletes the sessions that expired before `now`; returns how many.
+  virtual int delete_expired_sessions(Millis now) = 0;
+
+  // Invitations. list_invitations returns every invitation, newest first.
+  virtual void create_invitation(const Invitation& invitation) = 0;
+  virtual std::vector<Invitation> list_invitations() = 0;
+  // Returns false when there is no such invitation.
+  virtual bool delete_invitation(const std::string& invitation_id) = 0;
 
   // API keys.
   virtual void create_api_key(const ApiKey& key) = 0;

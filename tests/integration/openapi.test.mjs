@@ -86,7 +86,9 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
       'POST /v1/images/generations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
       'POST /api/v1/admin/models/pulls', 'GET /api/v1/admin/models/pulls/{id}', 'POST /api/v1/admin/models/pulls/{id}/cancel',
-      'GET /api/v1/admin/models/pulls/{id}/events']) {
+      'GET /api/v1/admin/models/pulls/{id}/events', 'GET /api/v1/auth/config', 'POST /api/v1/auth/password',
+      'POST /api/v1/auth/logout-everywhere', 'POST /api/v1/auth/delete-account', 'GET /api/v1/admin/invitations',
+      'POST /api/v1/admin/invitations', 'DELETE /api/v1/admin/invitations/{id}']) {
       assert.ok(keys.includes(k), `${k} is described`);
     }
     // Every schema compiles.
@@ -222,6 +224,29 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       await call('DELETE', '/api/v1/admin/models/tiny-sd2', { cookie: admin }); // 204
       await call('DELETE', '/api/v1/admin/models/tiny-sd2', { cookie: admin }); // 404
     }
+
+    // Invitations (administrators only) and the registration mode.
+    await call('GET', '/api/v1/auth/config');
+    await call('GET', '/api/v1/admin/invitations', { cookie }); // 404: not an administrator
+    const invitation = await call('POST', '/api/v1/admin/invitations', { cookie: admin });
+    assert.equal(invitation.status, 201, describeResponse(invitation));
+    await call('GET', '/api/v1/admin/invitations', { cookie: admin });
+    await call('DELETE', `/api/v1/admin/invitations/${invitation.json.id}`, { cookie: admin }); // 204
+    await call('DELETE', `/api/v1/admin/invitations/${invitation.json.id}`, { cookie: admin }); // 404
+
+    // The account's own life: password change, signing out everywhere, deletion (a throw-away user).
+    const leaverEmail = uniqueEmail('openapi-leaver');
+    const leaver = sessionCookieFrom(await call('POST', '/api/v1/auth/register', { body: { email: leaverEmail, password: DEFAULT_PASSWORD } }));
+    await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: 'wrong password', new_password: 'another secret' } }); // 401
+    await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: DEFAULT_PASSWORD } }); // 400
+    const changed = await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: DEFAULT_PASSWORD, new_password: 'another secret' } });
+    assert.equal(changed.status, 204, describeResponse(changed));
+    await call('POST', '/api/v1/auth/logout-everywhere', { cookie: leaver }); // 204
+    await call('POST', '/api/v1/auth/logout-everywhere', { cookie: leaver }); // 401
+    const back = sessionCookieFrom(await call('POST', '/api/v1/auth/login', { body: { email: leaverEmail, password: 'another secret' } }));
+    await call('POST', '/api/v1/auth/delete-account', { cookie: back, body: { password: DEFAULT_PASSWORD } }); // 401
+    const deleted = await call('POST', '/api/v1/auth/delete-account', { cookie: back, body: { password: 'another secret' } });
+    assert.equal(deleted.status, 204, describeResponse(deleted));
 
     // Usage and limits; the administrators' users (to others they do not exist).
     await call('GET', '/api/v1/me/usage', { cookie });

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/private_files.hpp"
 
 namespace rendermart {
 namespace {
@@ -56,11 +57,11 @@ struct FileDescriptor {
 }  // namespace
 
 FileBlobStore::FileBlobStore(std::filesystem::path root) : root_(std::move(root)) {
-  std::error_code ec;
-  std::filesystem::create_directories(root_, ec);
-  if (ec) {
-    throw Error(ErrorCode::storage_error,
-                "cannot create the storage directory " + root_.string() + ": " + ec.message());
+  try {
+    create_private_directories(root_);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw Error(ErrorCode::storage_error, "cannot create the storage directory " +
+                                              root_.string() + ": " + e.code().message());
   }
 }
 

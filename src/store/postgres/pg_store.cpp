@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/invitation_error.hpp"
 #include "store/lease_row.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/postgres/pg_migrations.hpp"
@@ -125,6 +126,18 @@ User read_user(const Result& r, int row) {
   user.limits.requests_per_minute = optional_int(9);
   user.limits.request_burst = optional_int(10);
   return user;
+}
+
+Invitation read_invitation(const Result& r, int row) {
+  Invitation invitation;
+  invitation.id = r.text(row, 0);
+  invitation.code_hash = r.text(row, 1);
+  invitation.created_by = r.text(row, 2);
+  invitation.created_at = r.int64(row, 3);
+  invitation.expires_at = r.int64(row, 4);
+  invitation.used_at = r.optional_int64(row, 5);
+  invitation.used_by = r.text(row, 6);
+  return invitation;
 }
 
 ApiKey read_api_key(const Result& r, int row) {
@@ -251,6 +264,17 @@ const std::string kInsertUser =
 const std::string kSelectUserByEmail =
     "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = $1";
+
+const std::string kInvitationColumns =
+    "id, code_hash, created_by, created_at, expires_at, used_at, COALESCE(used_by, '')";
+const std::string kInsertInvitation =
+    "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
+    "VALUES ($1, $2, $3, $4, $5)";
+const std::string kListInvitations =
+    "SELECT " + kInvitationColumns + " FROM invitations ORDER BY id DESC";
+const std::string kLockUsableInvitation =
+    "SELECT 1 FROM invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 "
+    "FOR UPDATE";
 
 const std::string kInsertApiKey =
     "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -536,10 +560,13 @@ void PgStore::migrate() {
     db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-    const std::int64_t applied =
-        scalar(db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    // Each version not applied yet, not only those above the highest applied one: versions
+    // are reserved ahead of time, so one may land after a higher one was applied somewhere.
     for (const auto& migration : pg::migrations()) {
-      if (migration.version <= applied) continue;
+      if (scalar(db.query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+                          migration.version)) > 0) {
+        continue;
+      }
       try {
         db.exec(migration.sql);
       } catch (const Error& error) {
@@ -593,6 +620,45 @@ void PgStore::set_admin(const std::string& user_id, bool is_admin) {
   });
 }
 
+void PgStore::create_invited_user(const User& user, const std::string& code_hash, Millis now) {
+  write([&](Connection& db) {
+    // The invitation first, so that no code means no answer about the e-mail. The row lock makes
+    // a concurrent registration with the same code wait, then find it used.
+    if (db.query(kLockUsableInvitation, code_hash, now).rows() == 0) throw invalid_invitation();
+    if (db.query("SELECT 1 FROM users WHERE email = $1", user.email).rows() > 0) {
+      throw Error(ErrorCode::conflict,
+                  "an account with this e-mail address already exists; sign in instead", "email");
+    }
+    db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin,
+             user.created_at);
+    db.query("UPDATE invitations SET used_at = $2, used_by = $3 WHERE code_hash = $1", code_hash,
+             now, user.id);
+  });
+}
+
+void PgStore::change_password(const std::string& user_id, const std::string& password_hash,
+                              const std::string& keep_token_hash) {
+  write([&](Connection& db) {
+    if (db.query("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+            .affected() == 0) {
+      throw not_found("user " + user_id);
+    }
+    db.query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", user_id,
+             keep_token_hash);
+  });
+}
+
+std::optional<std::vector<std::string>> PgStore::delete_user(const std::string& user_id) {
+  return write([&](Connection& db) -> std::optional<std::vector<std::string>> {
+    auto blob_keys =
+        all_rows(db.query("SELECT blob_key FROM images WHERE user_id = $1", user_id),
+                 [](const Result& r, int row) { return r.text(row, 0); });
+    // The foreign keys delete the rest (ON DELETE CASCADE).
+    if (db.query("DELETE FROM users WHERE id = $1", user_id).affected() == 0) return std::nullopt;
+    return blob_keys;
+  });
+}
+
 // ---- Sessions ----
 
 void PgStore::create_session(const std::string& token_hash, const std::string& user_id,
@@ -617,6 +683,37 @@ std::optional<Session> PgStore::find_session(const std::string& token_hash, Mill
 void PgStore::delete_session(const std::string& token_hash) {
   single([&](Connection& db) {
     db.query("DELETE FROM sessions WHERE token_hash = $1", token_hash);
+  });
+}
+
+void PgStore::delete_user_sessions(const std::string& user_id) {
+  single([&](Connection& db) { db.query("DELETE FROM sessions WHERE user_id = $1", user_id); });
+}
+
+int PgStore::delete_expired_sessions(Millis now) {
+  return single([&](Connection& db) {
+    return static_cast<int>(
+        db.query("DELETE FROM sessions WHERE expires_at <= $1", now).affected());
+  });
+}
+
+// ---- Invitations ----
+
+void PgStore::create_invitation(const Invitation& invitation) {
+  single([&](Connection& db) {
+    db.query(kInsertInvitation, invitation.id, invitation.code_hash, invitation.created_by,
+             invitation.created_at, invitation.expires_at);
+  });
+}
+
+std::vector<Invitation> PgStore::list_invitations() {
+  return single(
+      [](Connection& db) { return all_rows(db.query(kListInvitations), read_invitation); });
+}
+
+bool PgStore::delete_invitation(const std::string& invitation_id) {
+  return single([&](Connection& db) {
+    return db.query("DELETE FROM invitations WHERE id = $1", invitation_id).affected() > 0;
   });
 }
 

@@ -29,11 +29,21 @@ class PgStore : public Store {
   std::optional<User> find_user_by_email(const std::string& email) override;
   std::optional<User> find_user(const std::string& user_id) override;
   void set_admin(const std::string& user_id, bool is_admin) override;
+  void create_invited_user(const User& user, const std::string& code_hash, Millis now) override;
+  void change_password(const std::string& user_id, const std::string& password_hash,
+                       const std::string& keep_token_hash) override;
+  std::optional<std::vector<std::string>> delete_user(const std::string& user_id) override;
 
   void create_session(const std::string& token_hash, const std::string& user_id,
                       Millis expires_at) override;
   std::optional<Session> find_session(const std::string& token_hash, Millis now) override;
   void delete_session(const std::string& token_hash) override;
+  void delete_user_sessions(const std::string& user_id) override;
+  int delete_expired_sessions(Millis now) override;
+
+  void create_invitation(const Invitation& invitation) override;
+  std::vector<Invitation> list_invitations() override;
+  bool delete_invitation(const std::string& invitation_id) override;
 
   void create_api_key(const ApiKey& key) override;
   std::vector<ApiKey> list_api_keys(const std::string& user_id) override;

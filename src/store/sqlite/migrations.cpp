@@ -164,6 +164,23 @@ ALTER TABLE images ADD COLUMN mask_image_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE images ADD COLUMN strength REAL NOT NULL DEFAULT 0;
 )sql";
 
+// Single-use invitations to register (registration "invite"). An administrator's invitations
+// go with their account; one used by a deleted account stays, used by no one. The indexes serve
+// those deletions.
+constexpr std::string_view kInvitations = R"sql(
+CREATE TABLE invitations (
+  id         TEXT PRIMARY KEY,
+  code_hash  TEXT NOT NULL UNIQUE,
+  created_by TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER,
+  used_by    TEXT REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX invitations_created_by ON invitations(created_by);
+CREATE INDEX invitations_used_by ON invitations(used_by);
+)sql";
+
 // Limits: an administrator's per-user overrides (NULL: the server's default) and disabled
 // accounts; the bytes of each image's thumbnails, counted in the user's stored bytes. The
 // indexes let an admission count a user's jobs of the day and sum their bytes from the index
@@ -183,6 +200,7 @@ CREATE INDEX images_user_bytes ON images(user_id, bytes, thumbnail_bytes);
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "generation tasks", kGenerationTasks},
+    Migration{3, "invitations", kInvitations},
     Migration{4, "limits", kLimits},
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/invitation_error.hpp"
 #include "store/lease_row.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/sqlite/fts_query.hpp"
@@ -140,6 +141,18 @@ ApiKey read_api_key(const Query& q) {
   return key;
 }
 
+Invitation read_invitation(const Query& q) {
+  Invitation invitation;
+  invitation.id = q.text(0);
+  invitation.code_hash = q.text(1);
+  invitation.created_by = q.text(2);
+  invitation.created_at = q.int64(3);
+  invitation.expires_at = q.int64(4);
+  invitation.used_at = q.optional_int64(5);
+  invitation.used_by = q.text(6);
+  return invitation;
+}
+
 Preferences read_preferences(const Query& q) {
   Preferences prefs;
   prefs.model = q.text(0);
@@ -251,6 +264,20 @@ const std::string kInsertUser =
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
+
+const std::string kInvitationColumns =
+    "id, code_hash, created_by, created_at, expires_at, used_at, COALESCE(used_by, '')";
+const std::string kInsertInvitation =
+    "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+const std::string kListInvitations =
+    "SELECT " + kInvitationColumns + " FROM invitations ORDER BY id DESC";
+const std::string kCountUsableInvitations =
+    "SELECT COUNT(*) FROM invitations WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2";
+// ?1 code hash, ?2 the new user's id, ?3 now. Changes no row unless the invitation is usable.
+const std::string kUseInvitation =
+    "UPDATE invitations SET used_at = ?3, used_by = ?2 "
+    "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?3";
 
 const std::string kInsertApiKey =
     "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -416,6 +443,17 @@ std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
   });
 }
 
+// Inserts a user inside a write transaction. The e-mail is checked first, under the write lock,
+// so that the conflict can name its field; the unique index still guarantees it.
+void insert_user(Database& db, const User& user) {
+  if (scalar(db.query("SELECT COUNT(*) FROM users WHERE email = ?1", user.email)) > 0) {
+    throw Error(ErrorCode::conflict,
+                "an account with this e-mail address already exists; sign in instead", "email");
+  }
+  db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin, user.created_at)
+      .run();
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path)
@@ -497,10 +535,13 @@ void SqliteStore::migrate() {
     db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-    const std::int64_t applied =
-        scalar(db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    // Each version not applied yet, not only those above the highest applied one: versions
+    // are reserved ahead of time, so one may land after a higher one was applied somewhere.
     for (const auto& migration : sqlite::migrations()) {
-      if (migration.version <= applied) continue;
+      if (scalar(db.query("SELECT COUNT(*) FROM schema_migrations WHERE version = ?1",
+                          migration.version)) > 0) {
+        continue;
+      }
       try {
         db.exec(migration.sql);
       } catch (const Error& error) {
@@ -521,15 +562,40 @@ void SqliteStore::ping() {
 // ---- Users ----
 
 void SqliteStore::create_user(const User& user) {
+  write([&](Database& db) { insert_user(db, user); });
+}
+
+void SqliteStore::create_invited_user(const User& user, const std::string& code_hash,
+                                      Millis now) {
   write([&](Database& db) {
-    // Checked first, under the write lock, so that the conflict can name its field; the unique
-    // index still guarantees it.
-    if (scalar(db.query("SELECT COUNT(*) FROM users WHERE email = ?1", user.email)) > 0) {
-      throw Error(ErrorCode::conflict,
-                  "an account with this e-mail address already exists; sign in instead", "email");
+    // The invitation first, so that no code means no answer about the e-mail; the write lock
+    // keeps it usable until the update below.
+    if (scalar(db.query(kCountUsableInvitations, code_hash, now)) == 0) throw invalid_invitation();
+    insert_user(db, user);
+    db.query(kUseInvitation, code_hash, user.id, now).run();
+  });
+}
+
+void SqliteStore::change_password(const std::string& user_id, const std::string& password_hash,
+                                  const std::string& keep_token_hash) {
+  write([&](Database& db) {
+    if (db.query("UPDATE users SET password_hash = ?2 WHERE id = ?1", user_id, password_hash)
+            .run() == 0) {
+      throw not_found("user " + user_id);
     }
-    db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin, user.created_at)
+    db.query("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2", user_id,
+             keep_token_hash)
         .run();
+  });
+}
+
+std::optional<std::vector<std::string>> SqliteStore::delete_user(const std::string& user_id) {
+  return write([&](Database& db) -> std::optional<std::vector<std::string>> {
+    auto blob_keys = all_rows(db.query("SELECT blob_key FROM images WHERE user_id = ?1", user_id),
+                              [](const Query& q) { return q.text(0); });
+    // The foreign keys delete the rest (ON DELETE CASCADE).
+    if (db.query("DELETE FROM users WHERE id = ?1", user_id).run() == 0) return std::nullopt;
+    return blob_keys;
   });
 }
 
@@ -576,6 +642,36 @@ std::optional<Session> SqliteStore::find_session(const std::string& token_hash, 
 void SqliteStore::delete_session(const std::string& token_hash) {
   write([&](Database& db) {
     db.query("DELETE FROM sessions WHERE token_hash = ?1", token_hash).run();
+  });
+}
+
+void SqliteStore::delete_user_sessions(const std::string& user_id) {
+  write([&](Database& db) { db.query("DELETE FROM sessions WHERE user_id = ?1", user_id).run(); });
+}
+
+int SqliteStore::delete_expired_sessions(Millis now) {
+  return write([&](Database& db) {
+    return db.query("DELETE FROM sessions WHERE expires_at <= ?1", now).run();
+  });
+}
+
+// ---- Invitations ----
+
+void SqliteStore::create_invitation(const Invitation& invitation) {
+  write([&](Database& db) {
+    db.query(kInsertInvitation, invitation.id, invitation.code_hash, invitation.created_by,
+             invitation.created_at, invitation.expires_at)
+        .run();
+  });
+}
+
+std::vector<Invitation> SqliteStore::list_invitations() {
+  return read([](Database& db) { return all_rows(db.query(kListInvitations), read_invitation); });
+}
+
+bool SqliteStore::delete_invitation(const std::string& invitation_id) {
+  return write([&](Database& db) {
+    return db.query("DELETE FROM invitations WHERE id = ?1", invitation_id).run() > 0;
   });
 }
 

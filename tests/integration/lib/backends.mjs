@@ -4,6 +4,7 @@
 // once per test process and stopped with it; each data directory gets its own database and its
 // own key prefix, so a restarted server finds its data again.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -142,4 +143,15 @@ export function listFiles(dir) {
 export async function backendControls() {
   if (BACKEND !== 'postgres-s3') throw new Error('only with RENDERMART_TEST_BACKEND=postgres-s3');
   return sharedBackends();
+}
+
+// Runs one SQL statement on the database of this data directory's server (SQLite through the
+// sqlite3 shell, PostgreSQL through psql); returns its rows as arrays of text. For tests that
+// look at what the API cannot show (rows left behind) or set up what it cannot (an expired row).
+export async function sqlRows(dataDir, sql) {
+  const out = BACKEND === 'sqlite-files'
+    ? execFileSync('sqlite3', ['-separator', '\t', path.join(dataDir, 'rendermart.db'), sql], { encoding: 'utf8' })
+    : execFileSync('psql', [(await backendEnv(dataDir)).RENDERMART_DATABASE_URL, '-AtF', '\t', '-c', sql],
+      { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
 }

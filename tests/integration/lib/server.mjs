@@ -119,7 +119,15 @@ let serverSeq = 0;
 function serverEnv(overrides) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RENDERMART_')) env[k] = v;
-  return { ...env, RENDERMART_BIND: '127.0.0.1', ...overrides };
+  // Every test client comes from 127.0.0.1: the sign-in and sign-up throttles would refuse the
+  // tests of everything else. Their own tests set these.
+  return {
+    ...env,
+    RENDERMART_BIND: '127.0.0.1',
+    RENDERMART_LOGIN_FAILURES_ALLOWED: '1000',
+    RENDERMART_SIGNUPS_ALLOWED: '100000',
+    ...overrides,
+  };
 }
 
 export class Server {
