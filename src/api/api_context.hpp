@@ -4,6 +4,7 @@
 
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
+#include "http/public_url.hpp"
 #include "http/trusted_proxies.hpp"
 #include "library/pull_manager.hpp"
 #include "services/account_service.hpp"
@@ -42,6 +43,9 @@ struct ApiContext {
   library::PullManager* model_library = nullptr;
   // The proxies whose X-Forwarded-For names the client (sign-in and sign-up throttling).
   http::TrustedProxies trusted_proxies;
+  // Where clients reach this service: the origin of same-origin checks (api/cross_site.hpp) and
+  // the base of absolute URLs.
+  http::PublicUrl public_url;
 };
 
 }  // namespace rendermart::api

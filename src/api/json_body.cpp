@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "http/media_type.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -22,8 +23,9 @@ const nlohmann::json* find(const nlohmann::json& object, const std::string& fiel
 
 nlohmann::json parse_object(const http::Request& request, const std::set<std::string>& allowed) {
   if (auto type = request.header("content-type");
-      type && type->find("json") == std::string::npos) {
-    throw Error(ErrorCode::unsupported_media_type, "send the body as application/json");
+      type && http::media_type(*type) != "application/json") {
+    throw Error(ErrorCode::unsupported_media_type,
+                "send the body as Content-Type: application/json");
   }
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded()) {

@@ -14,7 +14,8 @@
 
 namespace rendermart::api {
 
-// The body as a JSON object; throws invalid_json for anything else (including invalid UTF-8)
+// The body as a JSON object; throws unsupported_media_type when a Content-Type other than
+// application/json is sent, invalid_json for anything but an object (including invalid UTF-8)
 // and invalid_argument for fields not in `allowed`.
 nlohmann::json parse_object(const http::Request& request, const std::set<std::string>& allowed);
 

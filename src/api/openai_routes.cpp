@@ -112,12 +112,6 @@ ImagesRequest parse_images_request(const http::Request& request) {
   return out;
 }
 
-// Where this server is, as the client reached it (behind a proxy that says so, its scheme).
-std::string base_url(const http::Request& request) {
-  const auto proto = request.header("x-forwarded-proto").value_or("http");
-  return (proto == "https" ? "https://" : "http://") + request.header("host").value_or("localhost");
-}
-
 std::string render_images(ApiContext& context, const Job& job, ResponseFormat format,
                           const std::string& base) {
   JsonWriter w;
@@ -246,7 +240,8 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
       const auto user = require_user(context, request);
       const auto parsed = parse_images_request(request);
       const auto job = context.generations.create(user, parsed.generation);
-      return await_job(context, user, job, parsed.format, base_url(request));
+      return await_job(context, user, job, parsed.format,
+                        context.public_url.base(request));
     } catch (const Error& e) {
       return openai_error(e);
     }

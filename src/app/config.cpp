@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "http/public_url.hpp"
 
 extern char** environ;
 
@@ -64,7 +65,18 @@ const std::vector<Setting>& settings() {
       {"RENDERMART_SESSION_TTL_HOURS", "--session-ttl-hours", ConfigGroup::server,
        "How long a sign-in lasts", field(&Config::session_ttl_hours)},
       {"RENDERMART_SECURE_COOKIES", "--secure-cookies", ConfigGroup::server,
-       "Mark session cookies Secure (serve over HTTPS)", field(&Config::secure_cookies)},
+       "Mark session cookies Secure (serve over HTTPS); also sends Strict-Transport-Security",
+       field(&Config::secure_cookies)},
+      {"RENDERMART_PUBLIC_URL", "--public-url", ConfigGroup::server,
+       "The URL users reach this service at (e.g. https://images.example.com): the only origin "
+       "whose pages may act with the session cookie, and the base of absolute URLs (OpenAI "
+       "`url` responses); empty: the Host of each request, and URLs from a trusted proxy's "
+       "headers or this listener's own address",
+       field(&Config::public_url)},
+      {"RENDERMART_TRUSTED_PROXIES", "--trusted-proxies", ConfigGroup::server,
+       "Reverse proxies (addresses and networks, e.g. 10.0.0.0/8, 127.0.0.1) whose "
+       "X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host are believed; empty: none",
+       field(&Config::trusted_proxies)},
       {"RENDERMART_DOWNLOADS", "--downloads", ConfigGroup::server,
        "Image downloads: proxy (through the API) or redirect (to a presigned storage URL, when "
        "the storage has them)",
@@ -241,6 +253,10 @@ void finish_config(Config& config) {
                            "RENDERMART_MAX_STORED_BYTES, RENDERMART_REQUESTS_PER_MINUTE and "
                            "RENDERMART_REQUEST_BURST must each be at least 1");
   }
+  // Each throws invalid_argument naming the setting.
+  http::PublicUrl(config.public_url,
+                  http::TrustedProxies::parse(config.trusted_proxies, "RENDERMART_TRUSTED_PROXIES"),
+                  "RENDERMART_PUBLIC_URL");
   if (config.log_format != "json" && config.log_format != "text") {
     throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");
   }

@@ -36,6 +36,8 @@ struct Config {
   int shutdown_grace_seconds = 10;
   std::string default_model = "procedural";
   bool secure_cookies = false;
+  std::string public_url;       // empty: same-origin checks use Host; absolute URLs see below
+  std::string trusted_proxies;  // addresses and networks whose X-Forwarded-* headers count
   std::string downloads = "proxy";  // proxy: the API sends image bytes; redirect: to a presigned URL
   int presign_seconds = 300;
   std::string log_level = "info";

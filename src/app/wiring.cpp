@@ -121,6 +121,10 @@ Platform::Platform(const Config& config_in) : config(config_in) {
                                         config.downloads == "redirect",
                                         std::chrono::seconds(config.presign_seconds),
                                         model_library.get()});
+  api_context->trusted_proxies =
+      http::TrustedProxies::parse(config.trusted_proxies, "RENDERMART_TRUSTED_PROXIES");
+  api_context->public_url =
+      http::PublicUrl(config.public_url, api_context->trusted_proxies, "RENDERMART_PUBLIC_URL");
 
   metrics.describe("rendermart_queue_depth", "gauge", "Jobs waiting in the queue");
   metrics.add_collector([this](Metrics& m) {

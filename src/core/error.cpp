@@ -8,6 +8,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::invalid_json: return "invalid_json";
     case ErrorCode::unauthenticated: return "unauthenticated";
     case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::cross_site_request: return "cross_site_request";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::method_not_allowed: return "method_not_allowed";
     case ErrorCode::conflict: return "conflict";

@@ -15,6 +15,8 @@ enum class ErrorCode {
   invalid_json,         // the body is not JSON, or not UTF-8
   unauthenticated,      // no credentials, or bad or expired ones
   forbidden,            // authenticated but not allowed (e.g. admin-only, registration closed)
+  cross_site_request,   // a browser request with the session cookie that did not come from
+                        // this service's own pages (CSRF protection)
   not_found,            // no such resource, or it belongs to someone else
   method_not_allowed,   // the path exists with other methods
   conflict,             // e.g. the e-mail is taken

@@ -32,6 +32,11 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
+  // How the request reached this process, as the transport knows it (never from headers): the
+  // scheme ("https" through API Gateway) and the address the client connected to (host:port of
+  // the listening socket; the API's domain name under API Gateway).
+  std::string scheme = "http";
+  std::string local_address;
   std::string request_id;                     // set by the server before routing
   std::map<std::string, std::string> params;  // path parameters, e.g. {id}
   std::string route;                          // the matched pattern, e.g. /api/v1/images/{id}

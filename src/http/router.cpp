@@ -209,6 +209,12 @@ void Router::add(Method method, std::string pattern, Handler handler) {
 
 void Router::set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
+void Router::set_guard(Guard guard) { guard_ = std::move(guard); }
+
+void Router::set_finisher(std::function<void(const Request&, Response&)> finisher) {
+  finisher_ = std::move(finisher);
+}
+
 Response Router::dispatch(Request& request) const {
   // Match on the raw path so that an encoded "/" (%2F) stays inside its segment.
   std::string_view raw_path = request.path;
@@ -249,6 +255,7 @@ Response Router::dispatch(Request& request) const {
       const auto& segment = best->segments[i];
       if (is_param(segment)) request.params[segment.substr(1, segment.size() - 2)] = segments[i];
     }
+    if (guard_) guard_(request);
     return best->handler(request);
   }
   if (!allowed.empty()) {
@@ -303,7 +310,12 @@ Response Router::handle(Request& request) const {
     response.body.clear();
   }
   response.set_header("X-Request-Id", request.request_id);
+  finish(request, response);
   return response;
+}
+
+void Router::finish(const Request& request, Response& response) const {
+  if (finisher_) finisher_(request, response);
 }
 
 }  // namespace rendermart::http

@@ -95,6 +95,18 @@ std::string lower(std::string_view text) {
 
 bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
 
+// "127.0.0.1:3300", "[::1]:3300": an endpoint as the authority of a URL.
+std::string host_and_port(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    host = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  } else if (address.is_v6()) {
+    host = "[" + host + "]";
+  }
+  return host + ":" + std::to_string(endpoint.port());
+}
+
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto millis =
@@ -163,11 +175,14 @@ struct SseWaker : std::enable_shared_from_this<SseWaker> {
 };
 
 struct Connection {
-  Connection(tcp::socket socket, std::string remote_address)
-      : stream(std::move(socket)), remote(std::move(remote_address)) {}
+  Connection(tcp::socket socket, std::string remote_address, std::string local_address)
+      : stream(std::move(socket)),
+        remote(std::move(remote_address)),
+        local(std::move(local_address)) {}
 
   beast::tcp_stream stream;
   std::string remote;
+  std::string local;  // host:port the client connected to
   // Touched on the connection's strand only (its coroutine and posted stop requests).
   bool idle = false;                         // waiting for the next request
   asio::steady_timer* sse_timer = nullptr;   // set while streaming events
@@ -287,8 +302,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     const auto endpoint = socket.remote_endpoint(ec);
-    auto connection = std::make_shared<Connection>(
-        std::move(socket), ec ? std::string() : endpoint.address().to_string());
+    std::string remote = ec ? std::string() : endpoint.address().to_string();
+    const auto local_endpoint = socket.local_endpoint(ec);
+    std::string local = ec ? std::string() : host_and_port(local_endpoint);
+    auto connection =
+        std::make_shared<Connection>(std::move(socket), std::move(remote), std::move(local));
     {
       std::lock_guard lock(connections_mutex);
       connections.insert(connection);
@@ -398,6 +416,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   request.request_id = valid_request_id(incoming_id) ? std::string(incoming_id)
                                                      : random_hex(kRequestIdBytes);
   request.remote_address = connection.remote;
+  request.local_address = connection.local;
   request.target = std::string(message.target());
   const auto query_start = request.target.find('?');
   exchange.request_id = request.request_id;
@@ -432,11 +451,13 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     // The request never reached the router: answer as the router would.
     response = error_response(error);
     response.set_header("X-Request-Id", request.request_id);
+    router.finish(request, response);
   }
   if (!request.route.empty()) exchange.route = request.route;
   if (response.deferred) {
     response = co_await await_deferred(connection, std::move(response.deferred));
     response.set_header("X-Request-Id", request.request_id);
+    router.finish(request, response);
   }
 
   const bool keep_alive = message.keep_alive() && !stopping;
@@ -486,6 +507,7 @@ asio::awaitable<void> Server::Impl::reject(Connection& connection, beast::flat_b
   out.result(response.status);
   for (const auto& [name, value] : response.headers) out.insert(name, value);
   out.set("X-Request-Id", exchange.request_id);
+  out.set("X-Content-Type-Options", "nosniff");  // as on every response (SecurityHeaders)
   out.body() = std::move(response.body);
   out.content_length(out.body().size());
   out.keep_alive(false);

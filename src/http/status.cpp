@@ -11,6 +11,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::invalid_json: return 400;
     case ErrorCode::unauthenticated: return 401;
     case ErrorCode::forbidden: return 403;
+    case ErrorCode::cross_site_request: return 403;
     case ErrorCode::not_found: return 404;
     case ErrorCode::method_not_allowed: return 405;
     case ErrorCode::conflict: return 409;

@@ -114,6 +114,8 @@ http::Request request_v2(const json& event) {
     request.headers.emplace_back("cookie", cookies);
   }
   request.remote_address = string_member(http_context, "sourceIp");
+  request.scheme = "https";  // API Gateway serves HTTPS only
+  request.local_address = string_member(context, "domainName");
   request.request_id = string_member(context, "requestId");
   return request;
 }
@@ -148,6 +150,8 @@ http::Request request_v1(const json& event, PayloadVersion version) {
     add_headers(member(event, "headers"), request);
   }
   request.remote_address = string_member(member(context, "identity"), "sourceIp");
+  request.scheme = "https";
+  request.local_address = string_member(context, "domainName");
   request.request_id = string_member(context, "requestId");
   return request;
 }

@@ -97,6 +97,9 @@ std::string InvocationHandler::handle(const std::string& event_json, std::int64_
   try {
     auto request = to_request(event, version, max_body_bytes_);
     response = respond(request, deadline_ms);
+    // Responses that came later than handle() (generations, deferred ones) get the same
+    // headers as the rest.
+    router_.finish(request, response);
   } catch (const Error& error) {
     // The request never reached the router: answer as the router would.
     response = http::error_response(error);
@@ -151,6 +154,8 @@ http::Response InvocationHandler::follow_up(const http::Request& original, http:
            header.first.rfind("if-", 0) == 0 || header.first == "range";
   });
   request.remote_address = original.remote_address;
+  request.scheme = original.scheme;
+  request.local_address = original.local_address;
   request.request_id = original.request_id;
   return router_.handle(request);
 }

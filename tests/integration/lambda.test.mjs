@@ -198,6 +198,24 @@ describe('rendermart lambda', () => {
     assert.deepEqual(json(list).items.map((job) => job.status), ['canceled', 'succeeded']);
   });
 
+  test('refuses cookie-signed-in changes from other origins through API Gateway, as the server does', async () => {
+    const session = await signUp(runtime, 'lambda-csrf');
+    const body = JSON.stringify({ prompt: 'forged', seed: 1 });
+    const forged = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, cookies: [session], body,
+    }));
+    assert.equal(forged.json.statusCode, 403, forged.json.body);
+    assert.equal(json(forged).error.code, 'cross_site_request');
+    assert.equal(forged.json.headers['X-Content-Type-Options'], 'nosniff');
+    const bare = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {
+      headers: { 'content-type': 'text/plain', origin: null }, cookies: [session], body,
+    }));
+    assert.equal(bare.json.statusCode, 403, bare.json.body);
+    const list = await runtime.invoke(httpApiEvent('GET', '/api/v1/generations', { cookies: [session] }));
+    assert.equal(list.json.headers['Cache-Control'], 'no-store');
+    assert.deepEqual(json(list).items, [], 'nothing was created');
+  });
+
   test('refuses a generation it has no time for, and creates no job', async () => {
     const session = await signUp(runtime, 'lambda-late');
     const late = await runtime.invoke(httpApiEvent('POST', '/api/v1/generations', {

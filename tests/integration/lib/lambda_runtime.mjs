@@ -106,17 +106,23 @@ export class LambdaRuntimeApi {
   }
 }
 
-// API Gateway proxy events of HTTP APIs (payload 2.0) and REST APIs (payload 1.0).
+export const API_DOMAIN = 'api1.execute-api.us-east-1.amazonaws.com';
+
+// API Gateway proxy events of HTTP APIs (payload 2.0) and REST APIs (payload 1.0). Host is the
+// API's domain, as API Gateway sends it; an event with cookies carries the Origin of that domain,
+// as the web app's requests from a browser do (an origin given as null is left out).
 export function httpApiEvent(method, rawPath, { query = '', headers = {}, cookies, body, base64 = false, stage = '$default' } = {}) {
   const fullPath = stage === '$default' ? rawPath : `/${stage}${rawPath}`;
+  const sent = { 'user-agent': 'lambda-test', host: API_DOMAIN, ...(cookies ? { origin: `https://${API_DOMAIN}` } : {}), ...headers };
+  for (const [name, value] of Object.entries(sent)) if (value === null) delete sent[name];
   const event = {
     version: '2.0',
     routeKey: '$default',
     rawPath: fullPath,
     rawQueryString: query,
-    headers: { 'user-agent': 'lambda-test', ...headers },
+    headers: sent,
     requestContext: {
-      accountId: '123456789012', apiId: 'api1', domainName: 'api1.execute-api.us-east-1.amazonaws.com',
+      accountId: '123456789012', apiId: 'api1', domainName: API_DOMAIN,
       http: { method, path: fullPath, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'lambda-test' },
       requestId: `gw-${Math.random().toString(16).slice(2)}`, routeKey: '$default', stage,
       time: new Date().toUTCString(), timeEpoch: Date.now(),

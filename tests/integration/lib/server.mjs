@@ -317,6 +317,9 @@ export function authHeaders(auth) {
 }
 
 // fetch with a timeout. body: JSON-encoded unless raw (then sent as is: string, Buffer, ...).
+// A request with the session cookie carries the Origin of baseUrl, as the web app's do in a
+// browser (the server refuses cookie-authenticated changes without it); a header given as null
+// is not sent.
 // Returns { status, headers, body (Buffer), text, json (parsed when the answer is JSON), what }.
 export async function request(baseUrl, method, urlPath, {
   body, cookie, token, auth, headers = {}, raw = false, timeoutMs = 20_000,
@@ -324,6 +327,8 @@ export async function request(baseUrl, method, urlPath, {
   const h = { ...authHeaders(auth), ...headers };
   if (cookie) h.cookie = cookie;
   if (token) h.authorization = `Bearer ${token}`;
+  if (h.cookie && !Object.keys(h).some((k) => k.toLowerCase() === 'origin')) h.origin = new URL(baseUrl).origin;
+  for (const [name, value] of Object.entries(h)) if (value === null || value === undefined) delete h[name];
   let payload;
   if (body !== undefined) {
     if (raw) {

@@ -307,3 +307,42 @@ TEST_F(RouterTest, RangesOnlyApplyToResponsesThatAcceptThem) {
 
 }  // namespace
 }  // namespace rendermart::http
+
+namespace rendermart::http {
+namespace {
+
+TEST(RouterGuardTest, GuardRunsBeforeEveryRouteAndFinisherOnEveryResponse) {
+  Router router;
+  int created = 0;
+  router.add(Method::POST, "/things", [&created](Request&) {
+    ++created;
+    return text("created");
+  });
+  router.set_fallback([](Request&) { return text("page"); });
+  router.set_guard([](const Request& request) {
+    if (!request.header("origin")) throw Error(ErrorCode::cross_site_request, "no origin");
+  });
+  router.set_finisher([](const Request&, Response& response) {
+    response.set_header("X-Finished", "yes");
+  });
+
+  auto refused = make_request(Method::POST, "/things");
+  const auto refusal = router.handle(refused);
+  EXPECT_EQ(refusal.status, 403U);
+  EXPECT_EQ(error_of(refusal).at("code"), "cross_site_request");
+  EXPECT_EQ(refusal.header("x-finished"), "yes");
+  EXPECT_EQ(created, 0);
+
+  auto allowed = make_request(Method::POST, "/things");
+  allowed.headers.emplace_back("origin", "http://here");
+  EXPECT_EQ(router.handle(allowed).body, "created");
+  EXPECT_EQ(created, 1);
+
+  auto page = make_request(Method::GET, "/somewhere");  // the fallback: no guard
+  const auto served = router.handle(page);
+  EXPECT_EQ(served.body, "page");
+  EXPECT_EQ(served.header("x-finished"), "yes");
+}
+
+}  // namespace
+}  // namespace rendermart::http
