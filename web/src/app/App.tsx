@@ -7,6 +7,7 @@ import { GalleryPage } from '@/features/gallery/components/GalleryPage';
 import { ImagePage } from '@/features/image/components/ImagePage';
 import { ModelsPage } from '@/features/models/components/ModelsPage';
 import { SettingsPage } from '@/features/preferences/components/SettingsPage';
+import { UsersPage } from '@/features/users/components/UsersPage';
 import { EmptyState, Spinner } from '@/shared/ui/ui';
 import { Layout } from './Layout';
 
@@ -31,6 +32,7 @@ export function App() {
             <Route path="images/:id" element={<ImagePage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="settings" element={<SettingsPage />} />
+            <Route path="users" element={<UsersPage />} />
             <Route path="*" element={<EmptyState title="Page not found">There is nothing at this address.</EmptyState>} />
           </Route>
         </Routes>

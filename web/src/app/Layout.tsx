@@ -10,6 +10,7 @@ const links = [
   { to: '/', label: 'Create', end: true, admin: false },
   { to: '/gallery', label: 'Gallery', end: false, admin: false },
   { to: '/models', label: 'Models', end: false, admin: true },
+  { to: '/users', label: 'Users', end: false, admin: true },
   { to: '/settings', label: 'Settings', end: false, admin: false },
 ];
 
