@@ -294,9 +294,12 @@ test('the gallery loads further pages as it scrolls (next_cursor)', async () => 
   try {
     await signUp(carol.page, server.url, `carol-${Date.now()}@example.com`);
     const req = carol.context.request;
+    // Playwright's request client shares the page's cookie but not its Origin: it sends the app's,
+    // as the app's own requests carry it.
+    const origin = { origin: server.url };
     const ids = [];
     for (let i = 0; i < 9; i++) {
-      const r = await req.post(`${server.url}/api/v1/generations`, { data: { prompt: `tiny test picture number ${i} of a forest`, width: 64, height: 64, count: 4, steps: 1 } });
+      const r = await req.post(`${server.url}/api/v1/generations`, { data: { prompt: `tiny test picture number ${i} of a forest`, width: 64, height: 64, count: 4, steps: 1 }, headers: origin });
       assert.equal(r.status(), 202);
       ids.push((await r.json()).id);
     }
