@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "http/trusted_proxies.hpp"
 #include "http/public_url.hpp"
 
 extern char** environ;
@@ -55,12 +56,12 @@ const std::vector<Setting>& settings() {
        "Sign-ins and sign-ups that may wait for a password thread; more are answered 503 at once",
        field(&Config::password_queue)},
       {"RENDERMART_LOGIN_FAILURES_ALLOWED", "--login-failures-allowed", ConfigGroup::server,
-       "Wrong passwords per account and per client address before each further try must wait "
-       "1 s, 2 s, 4 s ... up to 10 min (429); a success starts afresh",
+       "Wrong passwords per account and per client address that cost nothing; each further one "
+       "makes the next try wait 1 s, 2 s, 4 s ... up to 10 min (429); a success starts afresh",
        field(&Config::login_failures_allowed)},
       {"RENDERMART_SIGNUPS_ALLOWED", "--signups-allowed", ConfigGroup::server,
-       "Sign-ups per client address before each further one must wait 1 s, 2 s, 4 s ... up to "
-       "10 min (429); forgotten after an hour without sign-ups",
+       "Sign-ups per client address that cost nothing; each further one makes the next wait 1 s, "
+       "2 s, 4 s ... up to 10 min (429); forgotten after an hour without sign-ups",
        field(&Config::signups_allowed)},
       {"RENDERMART_SESSION_TTL_HOURS", "--session-ttl-hours", ConfigGroup::server,
        "How long a sign-in lasts", field(&Config::session_ttl_hours)},
