@@ -33,10 +33,10 @@ void validate_email(const std::string& email) {
   }
 }
 
-void validate_password(const std::string& password) {
+void validate_password(const std::string& password, const std::string& field = "password") {
   const auto length = utf8_length(password);
   if (length < kMinPassword || password.size() > kMaxPassword) {
-    throw invalid_argument("password", "password must be " + std::to_string(kMinPassword) +
+    throw invalid_argument(field, "password must be " + std::to_string(kMinPassword) +
                                            " to " + std::to_string(kMaxPassword) +
                                            " characters long");
   }
@@ -156,16 +156,22 @@ void AccountService::logout(const std::string& session_token) {
 
 void AccountService::require_password(const User& user, const std::string& password,
                                       const std::string& field) {
+  // Counted as failed sign-ins of the account: a stolen session must not become a way around
+  // the throttle to guess the password.
+  const auto key = account_key(user.email);
+  throw_if_waiting(login_failures_.wait(key, FailureThrottle::Clock::now()),
+                   "too many wrong passwords");
   if (!verify_password(password, user.password_hash)) {
-    throw Error(ErrorCode::unauthenticated, "the password is wrong: enter your current password",
-                field);
+    login_failures_.record_failure(key, FailureThrottle::Clock::now());
+    // Not unauthenticated: the session is fine, one field of the request is wrong.
+    throw invalid_argument(field, "the password is wrong: enter your current password");
   }
 }
 
 void AccountService::change_password(const User& user, const std::string& session_token,
                                      const std::string& current_password,
                                      const std::string& new_password) {
-  validate_password(new_password);
+  validate_password(new_password, "new_password");
   require_password(user, current_password, "current_password");
   store_.change_password(user.id, hash_password(new_password),
                          session_token.empty() ? std::string() : sha256_hex(session_token));

@@ -63,7 +63,7 @@ class AccountService {
                  const std::string& client_address);
   void logout(const std::string& session_token);
 
-  // Needs the current password (unauthenticated, field "current_password", otherwise); every
+  // Needs the current password (invalid_argument, field "current_password", otherwise); every
   // other session of the user ends, the one with `session_token` (may be empty) and the API keys
   // stay. Hashes: run on the PasswordPool.
   void change_password(const User& user, const std::string& session_token,
@@ -97,7 +97,8 @@ class AccountService {
   // A validated user with a fresh id and the password's hash, not stored yet.
   User new_user(const std::string& email, const std::string& password, bool is_admin);
   SignedIn start_session(User user);
-  // Throws unauthenticated naming `field` unless the password is the user's.
+  // Throws invalid_argument naming `field` unless the password is the user's; a wrong one counts
+  // against the account's sign-in throttle, and rate_limited while it must wait.
   void require_password(const User& user, const std::string& password, const std::string& field);
 
   Store& store_;

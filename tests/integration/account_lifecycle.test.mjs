@@ -48,8 +48,8 @@ describe('account lifecycle', { timeout: 240_000 }, () => {
 
     const change = (body) => server.api('POST', '/api/v1/auth/password', { cookie: here, body });
     expectError(await change({ current_password: 'not my password', new_password: 'a brand new secret' }),
-      401, 'unauthenticated', 'current_password');
-    expectError(await change({ current_password: DEFAULT_PASSWORD, new_password: 'short' }), 400, 'invalid_argument', 'password');
+      400, 'invalid_argument', 'current_password');
+    expectError(await change({ current_password: DEFAULT_PASSWORD, new_password: 'short' }), 400, 'invalid_argument', 'new_password');
     expectStatus(await server.api('GET', '/api/v1/auth/me', { cookie: elsewhere }), 200, 'nothing changed yet');
 
     expectStatus(await change({ current_password: DEFAULT_PASSWORD, new_password: 'a brand new secret' }), 204);
@@ -97,7 +97,7 @@ describe('account lifecycle', { timeout: 240_000 }, () => {
       && counts.jobs === 1 && counts.images === 2, JSON.stringify(counts));
 
     expectError(await server.api('POST', '/api/v1/auth/delete-account', { cookie, body: { password: 'not my password' } }),
-      401, 'unauthenticated', 'password');
+      400, 'invalid_argument', 'password');
     const res = expectStatus(await server.api('POST', '/api/v1/auth/delete-account', { cookie, body: { password: DEFAULT_PASSWORD } }), 204);
     assert.ok(res.headers.getSetCookie().some((c) => /^rm_session=;/.test(c)), 'the cookie is cleared');
 

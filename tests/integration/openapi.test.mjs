@@ -237,14 +237,14 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     // The account's own life: password change, signing out everywhere, deletion (a throw-away user).
     const leaverEmail = uniqueEmail('openapi-leaver');
     const leaver = sessionCookieFrom(await call('POST', '/api/v1/auth/register', { body: { email: leaverEmail, password: DEFAULT_PASSWORD } }));
-    await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: 'wrong password', new_password: 'another secret' } }); // 401
+    await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: 'wrong password', new_password: 'another secret' } }); // 400: the current password is wrong
     await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: DEFAULT_PASSWORD } }); // 400
     const changed = await call('POST', '/api/v1/auth/password', { cookie: leaver, body: { current_password: DEFAULT_PASSWORD, new_password: 'another secret' } });
     assert.equal(changed.status, 204, describeResponse(changed));
     await call('POST', '/api/v1/auth/logout-everywhere', { cookie: leaver }); // 204
     await call('POST', '/api/v1/auth/logout-everywhere', { cookie: leaver }); // 401
     const back = sessionCookieFrom(await call('POST', '/api/v1/auth/login', { body: { email: leaverEmail, password: 'another secret' } }));
-    await call('POST', '/api/v1/auth/delete-account', { cookie: back, body: { password: DEFAULT_PASSWORD } }); // 401
+    await call('POST', '/api/v1/auth/delete-account', { cookie: back, body: { password: DEFAULT_PASSWORD } }); // 400: the password is wrong
     const deleted = await call('POST', '/api/v1/auth/delete-account', { cookie: back, body: { password: 'another secret' } });
     assert.equal(deleted.status, 204, describeResponse(deleted));
 
