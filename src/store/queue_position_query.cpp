@@ -2,40 +2,44 @@
 
 namespace rendermart {
 
-// Claims go by (running jobs of the user, age), and each claim adds one to its user's running
-// jobs. So a job with r jobs of its user running and k of its user's jobs queued before it is
-// taken when its user reaches level r + k, and the queue runs in order of (level, created_at,
-// id). For the job J at level L, another user V with r_V running and n_V queued has its jobs at
-// levels r_V .. r_V + n_V - 1: those below L are ahead of J (m = L - r_V of them at most), and
-// the one at level L is ahead when it is older than J, that is when more than m of V's queued
-// jobs are older than J. One pass over the queued and running jobs, grouped by user.
+// A claim takes, among each user's oldest queued job, the one whose user has the fewest jobs
+// running, then the user served least recently, then the oldest job. Each claim adds one to its
+// user's running jobs and makes it the user served last. So the job that is k-th (from 0) of its
+// user's queue, with r of its user's jobs running, is taken in turn r + k; within a turn the
+// users that have not been served yet since now go first (k = 0), then those served once (k = 1),
+// and so on, each group in its order of the turn before, which comes down to the user's last
+// start and then the user's oldest queued job. The queue thus runs in order of
+// (turn r + k, k, last start, oldest queued job), and a job's position is the number of queued jobs
+// before it in that order.
 std::string queue_position_query(std::string_view job_param, std::string_view now_param) {
   const std::string job(job_param);
   const std::string now(now_param);
   return "WITH"
-         " job AS ("
-         "  SELECT user_id, created_at, id FROM jobs WHERE id = " + job +
-         "  AND status = 'queued'),"
-         " queued AS ("
-         "  SELECT q.user_id, COUNT(*) AS n,"
-         "   SUM(CASE WHEN (q.created_at, q.id) < (job.created_at, job.id) THEN 1 ELSE 0 END)"
-         "    AS older"
-         "  FROM jobs AS q CROSS JOIN job WHERE q.status = 'queued' GROUP BY q.user_id),"
          " running AS ("
          "  SELECT user_id, COUNT(*) AS n FROM jobs"
          "  WHERE status = 'running' AND lease_expires_at >= " + now +
          "  GROUP BY user_id),"
-         " users AS ("
-         "  SELECT queued.user_id, queued.n, queued.older, COALESCE(running.n, 0) AS r"
-         "  FROM queued LEFT JOIN running ON running.user_id = queued.user_id),"
-         " mine AS ("
-         "  SELECT users.older + users.r AS job_level FROM users JOIN job"
-         "  ON users.user_id = job.user_id),"
-         " ahead AS ("
-         "  SELECT users.n, users.older, mine.job_level - users.r AS m FROM users CROSS JOIN mine) "
-         "SELECT CAST(SUM(CASE WHEN m < 0 THEN 0 WHEN older > m THEN m + 1"
-         "                     WHEN n < m THEN n ELSE m END) AS BIGINT) "
-         "FROM ahead HAVING COUNT(*) > 0";
+         " queued AS ("
+         "  SELECT user_id, id,"
+         "   ROW_NUMBER() OVER users_queue - 1 AS k,"
+         "   FIRST_VALUE(created_at) OVER users_queue AS head_created,"
+         "   FIRST_VALUE(id) OVER users_queue AS head_id"
+         "  FROM jobs WHERE status = 'queued'"
+         "  WINDOW users_queue AS (PARTITION BY user_id ORDER BY created_at, id)),"
+         " served AS ("
+         "  SELECT u.user_id, COALESCE((SELECT MAX(s.started_at) FROM jobs AS s"
+         "                              WHERE s.user_id = u.user_id), 0) AS last_start"
+         "  FROM (SELECT DISTINCT user_id FROM queued) AS u),"
+         " ranked AS ("
+         "  SELECT q.id, COALESCE(r.n, 0) + q.k AS turn, q.k, s.last_start, q.head_created,"
+         "   q.head_id"
+         "  FROM queued AS q JOIN served AS s ON s.user_id = q.user_id"
+         "  LEFT JOIN running AS r ON r.user_id = q.user_id) "
+         "SELECT CAST(COUNT(a.id) AS BIGINT) FROM ranked AS j"
+         " LEFT JOIN ranked AS a"
+         " ON (a.turn, a.k, a.last_start, a.head_created, a.head_id)"
+         "  < (j.turn, j.k, j.last_start, j.head_created, j.head_id) "
+         "WHERE j.id = " + job + " GROUP BY j.id";
 }
 
 }  // namespace rendermart

@@ -119,8 +119,9 @@ class Store {
   virtual std::vector<Job> list_jobs(const std::string& user_id, const Page& page) = 0;
   // Jobs that claims made from `now` on take before this one, if no job finished or arrived
   // meanwhile (0: next); nothing when it is not queued. This is the fair order of claim_job:
-  // a job whose user has r jobs running and k queued before it starts at level r + k; the
-  // queue runs by level, then by age. Jobs whose lease expired (their worker vanished) are
+  // a job whose user has r jobs running and k queued before it starts in round r + k; within
+  // a round, users not yet served since `now` go first, then by when they were served last
+  // (src/store/queue_position_query.cpp). Jobs whose lease expired (their worker vanished) are
   // neither running nor counted ahead.
   virtual std::optional<int> queue_position(const std::string& job_id, Millis now) = 0;
   // Queued jobs, all users.
@@ -133,8 +134,11 @@ class Store {
 
   // The queue, as workers see it. A claim takes the job that is fairest to run next: among
   // queued jobs, and running jobs whose lease expired, the oldest job of the user with the fewest
-  // jobs running. It increments attempts and sets the lease. A job whose lease expired after
-  // max_attempts claims is marked failed (with its last error) instead of being claimed.
+  // jobs running, and among users with as many, of the user whose last job started longest ago
+  // (so that with one worker, where nobody runs between two jobs, users take turns instead of
+  // the oldest job always winning). It increments attempts and sets the lease. A job whose lease
+  // expired after max_attempts claims is marked failed (with its last error) instead of being
+  // claimed.
   virtual std::optional<Job> claim_job(const std::string& worker_id, Millis now,
                                        const QueuePolicy& policy) = 0;
   // Extends the lease and records progress. Returns false when the worker no longer holds the

@@ -183,11 +183,17 @@ CREATE INDEX jobs_user_created ON jobs(user_id, created_at) INCLUDE (status, cou
 CREATE INDEX images_user_bytes ON images(user_id) INCLUDE (bytes, thumbnail_bytes);
 )sql";
 
+// Fair claims look up when each user's last job started.
+constexpr std::string_view kFairClaims = R"sql(
+CREATE INDEX jobs_user_started ON jobs(user_id, started_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "generation tasks", kGenerationTasks},
     Migration{3, "invitations", kInvitations},
     Migration{4, "limits", kLimits},
+    Migration{5, "fair claims", kFairClaims},
 };
 
 }  // namespace

@@ -329,14 +329,15 @@ const std::string kFailExhaustedJobs =
     "error_message = CASE WHEN error_code = '' THEN $3 ELSE error_message END "
     "WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 "
     "AND attempts >= $2 FOR UPDATE SKIP LOCKED)";
-// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then
-// the oldest job. A claim is two statements in one transaction. The first ranks candidates
-// without locking anything: each queued user's oldest jobs (found by walking the distinct queued
-// users through jobs_status_user, as SqliteStore does) plus the running jobs whose lease expired,
-// so that it costs a few index seeks per user with queued jobs however deep the queue. The
-// second locks and takes the best-ranked candidate that no concurrent claim holds; under READ
-// COMMITTED a locked row that changed since the ranking is re-checked against the WHERE clause,
-// so a job another claim just took is skipped, never taken twice.
+// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then the
+// user whose last job started longest ago (jobs_user_started), then the oldest job. A claim is two
+// statements in one transaction. The first ranks candidates without locking anything: each queued
+// user's oldest jobs (found by walking the distinct queued users through jobs_status_user, as
+// SqliteStore does) plus the running jobs whose lease expired, so that it costs a few index seeks
+// per user with queued jobs however deep the queue. The second locks and takes the best-ranked
+// candidate that no concurrent claim holds; under READ COMMITTED a locked row that changed since
+// the ranking is re-checked against the WHERE clause, so a job another claim just took is skipped,
+// never taken twice.
 const std::string kRankCandidates =
     "WITH RECURSIVE"
     " queued_users (user_id) AS ("
@@ -356,7 +357,9 @@ const std::string kRankCandidates =
     "  UNION ALL"
     "  SELECT id, user_id, created_at FROM jobs WHERE status = 'running' AND lease_expires_at < $1"
     ") AS c LEFT JOIN running AS r ON r.user_id = c.user_id "
-    "ORDER BY COALESCE(r.jobs, 0), c.created_at, c.id LIMIT $2";
+    "ORDER BY COALESCE(r.jobs, 0),"
+    " COALESCE((SELECT MAX(s.started_at) FROM jobs AS s WHERE s.user_id = c.user_id), 0),"
+    " c.created_at, c.id LIMIT $2";
 // $4: the ranked candidate ids, as a text[] literal.
 const std::string kClaimJob =
     "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2::bigint + $3, "

@@ -333,11 +333,11 @@ constexpr std::string_view kFailExhaustedJobs =
     "error_code = CASE WHEN error_code = '' THEN 'lease_expired' ELSE error_code END, "
     "error_message = CASE WHEN error_code = '' THEN ?3 ELSE error_message END "
     "WHERE status = 'running' AND lease_expires_at < ?1 AND attempts >= ?2";
-// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then
-// the oldest job. Only each user's oldest queued job can win, so the candidates are those heads,
-// found by walking the distinct queued users through jobs_status_user, plus the running jobs
-// whose lease expired. A claim thus costs a few index seeks per user with queued jobs, however
-// deep the queue.
+// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then the
+// user whose last job started longest ago (jobs_user_started), then the oldest job. Only each
+// user's oldest queued job can win, so the candidates are those heads, found by walking the
+// distinct queued users through jobs_status_user, plus the running jobs whose lease expired. A
+// claim thus costs a few index seeks per user with queued jobs, however deep the queue.
 const std::string kClaimJob =
     "UPDATE jobs SET status = 'running', lease_owner = ?1, lease_expires_at = ?2 + ?3, "
     "attempts = attempts + 1, progress = 0, started_at = COALESCE(started_at, ?2) "
@@ -359,6 +359,7 @@ const std::string kClaimJob =
     "  SELECT j.id FROM heads AS h JOIN jobs AS j ON j.id = h.id"
     "  ORDER BY (SELECT COUNT(*) FROM jobs AS r WHERE r.status = 'running'"
     "            AND r.user_id = j.user_id AND r.lease_expires_at >= ?2),"
+    "           COALESCE((SELECT MAX(s.started_at) FROM jobs AS s WHERE s.user_id = j.user_id), 0),"
     "           j.created_at, j.id"
     "  LIMIT 1) "
     "RETURNING " +

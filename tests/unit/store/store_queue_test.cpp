@@ -489,10 +489,12 @@ TEST_P(StoreQueueTest, ClaimsRoundRobinAcrossUsersByRunningCount) {
 TEST_P(StoreQueueTest, ExpiredLeaseCountsAsNotRunningForFairness) {
   const Job stuck = enqueue(*store_, alice_.id, kT0);
   enqueue(*store_, bob_.id, kT0 + 1);
-  store_->claim_job("w1", kT0 + 2, kPolicy);  // Alice's job
+  ASSERT_EQ(store_->claim_job("w1", kT0 + 2, kPolicy)->id, stuck.id);
+  ASSERT_EQ(store_->claim_job("w2", kT0 + 3, kPolicy)->user_id, bob_.id);
+  enqueue(*store_, bob_.id, kT0 + 4);
   const Millis later = kT0 + 2 + kPolicy.lease_ms + 1;
-  enqueue(*store_, bob_.id, kT0 + 3);
-  // Alice's worker vanished, so nothing of hers runs: her expired job, the oldest, goes first.
+  // Alice's worker vanished, so nothing of hers runs while Bob's job does: her expired job goes
+  // before Bob's queued one.
   const auto claimed = store_->claim_job("w2", later, kPolicy);
   ASSERT_TRUE(claimed);
   EXPECT_EQ(claimed->id, stuck.id);
@@ -519,20 +521,55 @@ TEST_P(StoreQueueTest, QueuePositionFollowsTheFairOrder) {
   EXPECT_EQ(store_->queue_position(a3.id, kT0 + 5), 2);
 }
 
-// Positions are the order in which claims take the jobs, whatever the mix of users, ages and
-// running jobs, as long as no job finishes or arrives in between.
+// With one worker nobody has a job running when the next is claimed: users then take turns,
+// the one served longest ago first, instead of the oldest job always winning.
+TEST_P(StoreQueueTest, WithOneWorkerUsersTakeTurns) {
+  const Job a1 = enqueue(*store_, alice_.id, kT0);
+  const Job a2 = enqueue(*store_, alice_.id, kT0 + 1);
+  const Job a3 = enqueue(*store_, alice_.id, kT0 + 2);
+  const Job b1 = enqueue(*store_, bob_.id, kT0 + 3);
+  const Job b2 = enqueue(*store_, bob_.id, kT0 + 4);
+  std::vector<std::string> order;
+  Millis now = kT0 + 10;
+  while (const auto claimed = store_->claim_job("w1", now, kPolicy)) {
+    order.push_back(claimed->id);
+    ASSERT_TRUE(store_->complete_job(claimed->id, "w1", {}, now + 5));
+    now += 10;
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{a1.id, b1.id, a2.id, b2.id, a3.id}));
+}
+
+TEST_P(StoreQueueTest, QueuePositionTellsAUserServedNextSo) {
+  for (int i = 0; i < 50; ++i) enqueue(*store_, alice_.id, kT0 + i);
+  ASSERT_TRUE(store_->claim_job("w1", kT0 + 100, kPolicy));  // Alice's first
+  const Job bobs = enqueue(*store_, bob_.id, kT0 + 101);
+  EXPECT_EQ(store_->queue_position(bobs.id, kT0 + 102), 0);
+  const auto alices = store_->list_jobs(alice_.id, Page{.limit = 100});
+  const auto by_age = [](const Job& a, const Job& b) { return a.created_at < b.created_at; };
+  const auto newest = std::max_element(alices.begin(), alices.end(), by_age);
+  EXPECT_EQ(store_->queue_position(newest->id, kT0 + 102), 49);  // after 48 of hers and Bob's
+}
+
+// Positions are the order in which claims take the jobs, whatever the mix of users, ages,
+// running jobs and when each user was served last, as long as no job finishes or arrives in
+// between.
 TEST_P(StoreQueueTest, QueuePositionsAreTheClaimOrder) {
   const User carol = make_user(*store_, "carol@example.com");
-  const std::vector<std::string> owners = {alice_.id, alice_.id, bob_.id,   alice_.id,
-                                           carol.id,  bob_.id,   alice_.id, carol.id,
-                                           alice_.id, alice_.id, bob_.id,   alice_.id};
+  const User dave = make_user(*store_, "dave@example.com");
+  // Carol was served before; Dave never was.
+  const Job earlier = enqueue(*store_, carol.id, kT0 - 2000);
+  ASSERT_TRUE(store_->claim_job("w0", kT0 - 1000, kPolicy));
+  ASSERT_TRUE(store_->complete_job(earlier.id, "w0", {}, kT0 - 900));
+  const std::vector<std::string> owners = {alice_.id, alice_.id, bob_.id,   alice_.id, carol.id,
+                                           bob_.id,   alice_.id, carol.id,  dave.id,   alice_.id,
+                                           dave.id,   alice_.id, bob_.id,   alice_.id};
   Millis created = kT0;
   for (const auto& owner : owners) enqueue(*store_, owner, created++);
   // Alice and Bob each have one job running already.
   ASSERT_TRUE(store_->claim_job("w0", created, kPolicy));
   ASSERT_TRUE(store_->claim_job("w0", created, kPolicy));
   std::vector<std::pair<int, std::string>> predicted;
-  for (const auto& owner : {alice_.id, bob_.id, carol.id}) {
+  for (const auto& owner : {alice_.id, bob_.id, carol.id, dave.id}) {
     for (const auto& listed : store_->list_jobs(owner, Page{.limit = 100})) {
       if (const auto position = store_->queue_position(listed.id, created)) {
         predicted.emplace_back(*position, listed.id);
@@ -543,7 +580,7 @@ TEST_P(StoreQueueTest, QueuePositionsAreTheClaimOrder) {
   ASSERT_EQ(predicted.size(), owners.size() - 2);
   for (std::size_t i = 0; i < predicted.size(); ++i) {
     EXPECT_EQ(predicted[i].first, static_cast<int>(i));
-    const auto claimed = store_->claim_job("w1", created, kPolicy);
+    const auto claimed = store_->claim_job("w1", created + 1 + static_cast<Millis>(i), kPolicy);
     ASSERT_TRUE(claimed);
     EXPECT_EQ(claimed->id, predicted[i].second) << "claim " << i;
   }
