@@ -16,6 +16,11 @@ import {
 import { backendEnv } from './lib/backends.mjs';
 
 const SMALL = { prompt: 'a quiet lake at dawn', width: 64, height: 64, steps: 1 };
+// The server's own defaults (the test harness raises them for the other tests).
+const DEFAULT_LIMITS = {
+  RENDERMART_MAX_JOBS_IN_FLIGHT: undefined, RENDERMART_MAX_IMAGES_PER_DAY: undefined,
+  RENDERMART_REQUESTS_PER_MINUTE: undefined, RENDERMART_REQUEST_BURST: undefined,
+};
 
 // Creates an administrator in the data directory before any server runs there.
 async function createAdmin(dataDir) {
@@ -64,7 +69,7 @@ describe('quotas and rate limits', { timeout: 300_000 }, () => {
   before(async () => {
     dataDir = makeTempDir('limits');
     const adminEmail = await createAdmin(dataDir);
-    api = new Server({ name: 'limits-api', role: 'api', dataDir, env: { RENDERMART_MAX_JOBS_IN_FLIGHT: '3' } });
+    api = new Server({ name: 'limits-api', role: 'api', dataDir, env: { ...DEFAULT_LIMITS, RENDERMART_MAX_JOBS_IN_FLIGHT: '3' } });
     await api.start();
     admin = sessionCookieFrom(expectStatus(await login(api, adminEmail), 200));
   });
@@ -243,7 +248,7 @@ describe('stored bytes', { timeout: 300_000 }, () => {
   before(async () => {
     const dataDir = makeTempDir('stored');
     const adminEmail = await createAdmin(dataDir);
-    server = new Server({ name: 'stored', dataDir, args: ['--workers', '1'] });
+    server = new Server({ name: 'stored', dataDir, args: ['--workers', '1'], env: DEFAULT_LIMITS });
     await server.start();
     admin = sessionCookieFrom(expectStatus(await login(server, adminEmail), 200));
   });
@@ -277,7 +282,7 @@ describe('two API processes on one database', { timeout: 300_000 }, () => {
 
   before(async () => {
     for (let i = 0; i < 2; i++) {
-      apis.push(new Server({ name: `race${i}`, role: 'api', dataDir, env: { RENDERMART_MAX_JOBS_IN_FLIGHT: '5' } }));
+      apis.push(new Server({ name: `race${i}`, role: 'api', dataDir, env: { ...DEFAULT_LIMITS, RENDERMART_MAX_JOBS_IN_FLIGHT: '5' } }));
     }
     await apis[0].start();
     await apis[1].start();

@@ -120,14 +120,21 @@ function serverEnv(overrides) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RENDERMART_')) env[k] = v;
   // Every test client comes from 127.0.0.1: the sign-in and sign-up throttles would refuse the
-  // tests of everything else. Their own tests set these.
-  return {
+  // tests of everything else. Their own tests set these. So would the limits of one user (tests
+  // queue hundreds of jobs and poll them): limits.test.mjs sets them, or passes undefined to get
+  // the server's own defaults.
+  const merged = {
     ...env,
     RENDERMART_BIND: '127.0.0.1',
     RENDERMART_LOGIN_FAILURES_ALLOWED: '1000',
     RENDERMART_SIGNUPS_ALLOWED: '100000',
+    RENDERMART_MAX_JOBS_IN_FLIGHT: '100000',
+    RENDERMART_MAX_IMAGES_PER_DAY: '1000000',
+    RENDERMART_REQUESTS_PER_MINUTE: '1000000',
+    RENDERMART_REQUEST_BURST: '100000',
     ...overrides,
   };
+  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
 export class Server {
