@@ -5,9 +5,9 @@ import { MemoryRouter } from 'react-router-dom';
 import { ApiError } from '@/shared/api/client';
 import { AuthForm, type AuthMode } from '@/features/auth/components/AuthForm';
 
-function setup(mode: AuthMode, error: ApiError | null) {
+function setup(mode: AuthMode, error: ApiError | null, needsInvite = false) {
   const onSubmit = vi.fn(async () => { if (error) throw error; });
-  render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><AuthForm mode={mode} onSubmit={onSubmit} /></MemoryRouter>);
+  render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><AuthForm mode={mode} needsInvite={needsInvite} onSubmit={onSubmit} /></MemoryRouter>);
   return { onSubmit, user: userEvent.setup() };
 }
 
@@ -49,5 +49,30 @@ describe('AuthForm', () => {
     expect(onSubmit).not.toHaveBeenCalled();
     expect(screen.getByText('Enter a valid e-mail address.')).toBeTruthy();
     expect(screen.getByText('Use at least 8 characters.')).toBeTruthy();
+  });
+
+  it('asks for an invitation code when registration is by invitation, and says when it is not valid', async () => {
+    const { user, onSubmit } = setup('register', new ApiError(403, 'forbidden', 'not valid', 'invite'), true);
+    await fill(user, 'me@example.com', 'long enough');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByText('Enter the invitation code an administrator gave you.')).toBeTruthy();
+    await user.type(screen.getByLabelText('Invitation code'), ' code-123 ');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(onSubmit).toHaveBeenCalledWith({ email: 'me@example.com', password: 'long enough', invite: 'code-123' });
+    expect(screen.getByLabelText('Invitation code').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByText(/used or expired/)).toBeTruthy();
+  });
+
+  it('asks for no code when registration is open', () => {
+    setup('register', null);
+    expect(screen.queryByLabelText('Invitation code')).toBeNull();
+  });
+
+  it('shows the throttle\'s message, which says when to try again (429)', async () => {
+    const { user } = setup('login', new ApiError(429, 'rate_limited', 'too many failed sign-ins: try again in 4 seconds'));
+    await fill(user, 'me@example.com', 'nope-nope');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(screen.getByRole('alert').textContent).toMatch(/try again in 4 seconds/);
   });
 });

@@ -31,3 +31,7 @@ export type UserLimits = S['UserLimits'];
 export type AdminUser = S['AdminUser'];
 export type AdminUserPage = S['AdminUserPage'];
 export type AdminUserPatch = S['AdminUserPatch'];
+export type AuthConfig = S['AuthConfig'];
+export type Registration = S['Registration'];
+export type Invitation = S['Invitation'];
+export type InvitationWithCode = S['InvitationWithCode'];

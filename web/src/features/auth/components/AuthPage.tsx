@@ -1,5 +1,7 @@
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { useAsync } from '@/shared/lib/useAsync';
 import { Logo } from '@/shared/ui/Logo';
+import { getAuthConfig } from '../api/auth';
 import { useAuth } from '../hooks/useAuth';
 import { AuthForm, type AuthMode } from './AuthForm';
 
@@ -8,6 +10,8 @@ export function AuthPage({ mode }: { mode: AuthMode }) {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from ?? '/';
+  // Tells whether sign-up needs an invitation code; until it answers the form asks for none.
+  const config = useAsync(getAuthConfig, []);
   if (auth.user) return <Navigate to={from} replace />;
   return (
     <div className="flex min-h-screen">
@@ -31,6 +35,7 @@ export function AuthPage({ mode }: { mode: AuthMode }) {
           </p>
           <AuthForm
             mode={mode}
+            needsInvite={config.data?.registration === 'invite'}
             onSubmit={async (c) => {
               await (mode === 'register' ? auth.register(c) : auth.login(c));
               navigate(from, { replace: true });

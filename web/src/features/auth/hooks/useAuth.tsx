@@ -1,15 +1,23 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, onUnauthenticated } from '@/shared/api/client';
 import type { User } from '@/shared/api/types';
-import { getMe, login as apiLogin, logout as apiLogout, register as apiRegister, type Credentials } from '../api/auth';
+import type { Registration } from '@/shared/api/types';
+import {
+  deleteAccount as apiDeleteAccount, getMe, login as apiLogin, logout as apiLogout, logoutEverywhere as apiLogoutEverywhere,
+  register as apiRegister, type Credentials,
+} from '../api/auth';
 
 interface AuthValue {
   user: User | null;
   /** True until the first GET /auth/me answers. */
   checking: boolean;
   login: (c: Credentials) => Promise<void>;
-  register: (c: Credentials) => Promise<void>;
+  register: (r: Registration) => Promise<void>;
   logout: () => Promise<void>;
+  /** Ends every session of the account, this one too. */
+  logoutEverywhere: () => Promise<void>;
+  /** Deletes the account (needs its password); signed out once it is gone. */
+  deleteAccount: (password: string) => Promise<void>;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -29,12 +37,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const login = useCallback(async (c: Credentials) => setUser(await apiLogin(c)), []);
-  const register = useCallback(async (c: Credentials) => setUser(await apiRegister(c)), []);
+  const register = useCallback(async (r: Registration) => setUser(await apiRegister(r)), []);
   const logout = useCallback(async () => {
     try { await apiLogout(); } finally { setUser(null); }
   }, []);
+  const logoutEverywhere = useCallback(async () => { await apiLogoutEverywhere(); setUser(null); }, []);
+  const deleteAccount = useCallback(async (password: string) => { await apiDeleteAccount(password); setUser(null); }, []);
 
-  const value = useMemo(() => ({ user, checking, login, register, logout }), [user, checking, login, register, logout]);
+  const value = useMemo(() => ({ user, checking, login, register, logout, logoutEverywhere, deleteAccount }),
+    [user, checking, login, register, logout, logoutEverywhere, deleteAccount]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

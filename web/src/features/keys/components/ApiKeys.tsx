@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { ApiKeyWithSecret } from '@/shared/api/types';
-import { copyText, formatDate } from '@/shared/lib/format';
+import { formatDate } from '@/shared/lib/format';
 import { useAsync } from '@/shared/lib/useAsync';
+import { ShownOnce } from '@/shared/ui/ShownOnce';
 import { Alert, Button, Card, ConfirmButton, Field, Input, Spinner } from '@/shared/ui/ui';
 import { createKey, listKeys, revokeKey } from '../api/keys';
 
@@ -11,7 +12,6 @@ export function ApiKeys() {
   const [name, setName] = useState('');
   const [nameError, setNameError] = useState<string | undefined>();
   const [created, setCreated] = useState<ApiKeyWithSecret | null>(null);
-  const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -24,7 +24,6 @@ export function ApiKeys() {
     try {
       const k = await createKey(name.trim());
       setCreated(k);
-      setCopied(false);
       setName('');
       keys.reload();
     } catch (e) {
@@ -45,16 +44,8 @@ export function ApiKeys() {
         <Button type="submit" variant="primary" disabled={busy} className="sm:mt-7">Create key</Button>
       </form>
       {created ? (
-        <div className="mt-4 rounded-xl bg-emerald-50 p-4 ring-1 ring-emerald-200 dark:bg-emerald-950/40 dark:ring-emerald-900" role="status">
-          <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200">Key “{created.name}” created. Copy it now: it will not be shown again.</p>
-          <div className="mt-2 flex flex-col gap-2 sm:flex-row">
-            <label htmlFor="new-key-secret" className="sr-only">New key secret</label>
-            <input id="new-key-secret" readOnly value={created.secret} onFocus={(e) => e.target.select()}
-              className="flex-1 rounded-lg border-0 bg-white px-3 py-2 font-mono text-xs ring-1 ring-inset ring-emerald-300 dark:bg-slate-900 dark:ring-emerald-800" data-testid="key-secret" />
-            <Button size="sm" onClick={async () => setCopied(await copyText(created.secret))}>{copied ? '✓ Copied' : 'Copy'}</Button>
-            <Button size="sm" variant="ghost" onClick={() => setCreated(null)}>Done</Button>
-          </div>
-        </div>
+        <ShownOnce key={created.id} message={`Key “${created.name}” created. Copy it now: it will not be shown again.`} label="New key secret"
+          value={created.secret} testId="key-secret" onDone={() => setCreated(null)} />
       ) : null}
       {error ? <div className="mt-4"><Alert>{error}</Alert></div> : null}
       <div className="mt-6">
