@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
 #include "support/pg_test_server.hpp"
 
@@ -225,6 +229,165 @@ TEST_P(StoreAccountsTest, PreferencesRoundTrip) {
 TEST_P(StoreAccountsTest, RecordsOfAnUnknownUserAreRefused) {
   EXPECT_THROW(store_->create_session(sha256_hex("t"), "no-such-user", kT0), Error);
   EXPECT_THROW(store_->put_preferences("no-such-user", Preferences{}), Error);
+}
+
+Invitation make_invitation(const std::string& admin_id, const std::string& code, Millis expires_at) {
+  return Invitation{.id = new_id(),
+                    .code_hash = sha256_hex(code),
+                    .created_by = admin_id,
+                    .created_at = kT0,
+                    .expires_at = expires_at};
+}
+
+// The error every store gives for a code that cannot register anyone.
+void expect_invalid_invitation(Store& store, const std::string& email, const std::string& code,
+                               Millis now) {
+  try {
+    store.create_invited_user(make_user(email), sha256_hex(code), now);
+    FAIL() << "registered " << email << " with code " << code;
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::forbidden);
+    EXPECT_EQ(error.field(), "invite");
+  }
+  EXPECT_FALSE(store.find_user_by_email(email)) << "no user without a usable code";
+}
+
+TEST_P(StoreAccountsTest, AnInvitationRegistersOneUserBeforeItExpires) {
+  const User admin = make_user("admin@example.com");
+  store_->create_user(admin);
+  const auto invitation = make_invitation(admin.id, "code-1", kT0 + 1000);
+  store_->create_invitation(invitation);
+  store_->create_invitation(make_invitation(admin.id, "code-2", kT0 + 1000));
+
+  expect_invalid_invitation(*store_, "nobody@example.com", "unknown-code", kT0);
+  expect_invalid_invitation(*store_, "late@example.com", "code-2", kT0 + 1000);
+  try {
+    store_->create_invited_user(make_user("admin@example.com"), sha256_hex("code-1"), kT0);
+    FAIL() << "a taken e-mail registered";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::conflict);
+  }
+
+  const User bob = make_user("bob@example.com");
+  store_->create_invited_user(bob, sha256_hex("code-1"), kT0 + 10);
+  EXPECT_TRUE(store_->find_user(bob.id));
+  expect_invalid_invitation(*store_, "carol@example.com", "code-1", kT0 + 20);
+
+  const auto listed = store_->list_invitations();
+  ASSERT_EQ(listed.size(), 2U);
+  const auto used = std::find_if(listed.begin(), listed.end(),
+                                 [&](const Invitation& i) { return i.id == invitation.id; });
+  ASSERT_NE(used, listed.end());
+  EXPECT_EQ(used->used_at, kT0 + 10);
+  EXPECT_EQ(used->used_by, bob.id);
+  EXPECT_EQ(used->expires_at, kT0 + 1000);
+
+  EXPECT_TRUE(store_->delete_invitation(invitation.id));
+  EXPECT_FALSE(store_->delete_invitation(invitation.id));
+  EXPECT_EQ(store_->list_invitations().size(), 1U);
+}
+
+TEST_P(StoreAccountsTest, RegistrationsRacingForOneCodeRegisterOne) {
+  const User admin = make_user("admin@example.com");
+  store_->create_user(admin);
+  store_->create_invitation(make_invitation(admin.id, "shared", kT0 + 1000));
+  std::atomic<int> registered{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 6; ++i) {
+    racers.emplace_back([&, i] {
+      try {
+        store_->create_invited_user(make_user("racer" + std::to_string(i) + "@example.com"),
+                                    sha256_hex("shared"), kT0);
+        ++registered;
+      } catch (const Error& error) {
+        EXPECT_EQ(error.field(), "invite");
+      }
+    });
+  }
+  for (auto& racer : racers) racer.join();
+  EXPECT_EQ(registered.load(), 1);
+}
+
+TEST_P(StoreAccountsTest, ChangingThePasswordEndsTheOtherSessionsOnly) {
+  const User alice = make_user("alice@example.com");
+  const User bob = make_user("bob@example.com");
+  store_->create_user(alice);
+  store_->create_user(bob);
+  for (const char* token : {"alice-here", "alice-elsewhere"}) {
+    store_->create_session(sha256_hex(token), alice.id, kT0 + 1000);
+  }
+  store_->create_session(sha256_hex("bob"), bob.id, kT0 + 1000);
+
+  store_->change_password(alice.id, "$argon2id$new", sha256_hex("alice-here"));
+  EXPECT_EQ(store_->find_user(alice.id)->password_hash, "$argon2id$new");
+  EXPECT_TRUE(store_->find_session(sha256_hex("alice-here"), kT0));
+  EXPECT_FALSE(store_->find_session(sha256_hex("alice-elsewhere"), kT0));
+  EXPECT_TRUE(store_->find_session(sha256_hex("bob"), kT0));
+  EXPECT_THROW(store_->change_password("no-such-user", "x", ""), Error);
+
+  store_->delete_user_sessions(alice.id);
+  EXPECT_FALSE(store_->find_session(sha256_hex("alice-here"), kT0));
+  EXPECT_TRUE(store_->find_session(sha256_hex("bob"), kT0));
+}
+
+TEST_P(StoreAccountsTest, ExpiredSessionsAreDeleted) {
+  const User alice = make_user("alice@example.com");
+  store_->create_user(alice);
+  store_->create_session(sha256_hex("old"), alice.id, kT0);
+  store_->create_session(sha256_hex("new"), alice.id, kT0 + 1000);
+  EXPECT_EQ(store_->delete_expired_sessions(kT0 + 1), 1);
+  EXPECT_EQ(store_->delete_expired_sessions(kT0 + 1), 0);
+  EXPECT_TRUE(store_->find_session(sha256_hex("new"), kT0 + 1));
+}
+
+TEST_P(StoreAccountsTest, DeletingAUserTakesTheirRecordsAndKeepsOthers) {
+  const User admin = make_user("admin@example.com");
+  const User alice = make_user("alice@example.com");
+  store_->create_user(admin);
+  store_->create_user(alice);
+  store_->create_session(sha256_hex("admin"), admin.id, kT0 + 1000);
+  store_->create_api_key(make_key(admin.id, "admin-key"));
+  store_->put_preferences(admin.id, Preferences{});
+  const auto made = make_invitation(admin.id, "made", kT0 + 1000);
+  store_->create_invitation(made);
+  store_->create_invitation(make_invitation(alice.id, "by-alice", kT0 + 1000));
+  const User invited = make_user("invited@example.com");
+  store_->create_invited_user(invited, sha256_hex("by-alice"), kT0);
+
+  const auto blob_keys = store_->delete_user(admin.id);
+  ASSERT_TRUE(blob_keys);
+  EXPECT_TRUE(blob_keys->empty()) << "no images";
+  EXPECT_FALSE(store_->find_user(admin.id));
+  EXPECT_FALSE(store_->find_session(sha256_hex("admin"), kT0));
+  EXPECT_TRUE(store_->list_api_keys(admin.id).empty());
+  EXPECT_FALSE(store_->get_preferences(admin.id));
+  const auto left = store_->list_invitations();
+  ASSERT_EQ(left.size(), 1U) << "the admin's invitation went with them";
+  EXPECT_EQ(left[0].created_by, alice.id);
+
+  ASSERT_TRUE(store_->delete_user(invited.id));
+  const auto after = store_->list_invitations();
+  ASSERT_EQ(after.size(), 1U) << "a used invitation outlives the user it registered";
+  EXPECT_EQ(after[0].used_by, "");
+  EXPECT_TRUE(after[0].used_at);
+  EXPECT_FALSE(store_->delete_user(admin.id)) << "gone already";
+}
+
+// A version reserved earlier can land after a higher one was applied: migrate applies it then.
+TEST(StoreMigration, AMissingVersionBelowTheHighestIsApplied) {
+  const auto dir = std::filesystem::temp_directory_path() / ("rendermart-store-" + random_hex(8));
+  const auto path = dir / "gap.db";
+  {
+    auto store = open_store("sqlite://" + path.string());
+    store->migrate();
+  }
+  sqlite::Database(path.string())
+      .exec("DROP TABLE invitations; DELETE FROM schema_migrations WHERE version = 3");
+  auto store = open_store("sqlite://" + path.string());
+  store->migrate();
+  EXPECT_TRUE(store->list_invitations().empty()) << "the invitations table is back";
+  store.reset();
+  std::filesystem::remove_all(dir);
 }
 
 // Two stores on one new file stand for two processes starting together.
