@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "http/trusted_proxies.hpp"
 #include "http/public_url.hpp"
+#include "http/trusted_proxies.hpp"
 
 extern char** environ;
 
