@@ -95,7 +95,8 @@ export interface paths {
          * Start a session
          * @description Wrong passwords are throttled per account and per client address: after
          *     RENDERMART_LOGIN_FAILURES_ALLOWED of them each try must wait 1 s, 2 s, 4 s ... up to
-         *     10 minutes (429, the right password included); a success starts afresh.
+         *     10 minutes (429, the right password included); a success starts afresh. The right
+         *     password of an account an administrator disabled answers 403 `forbidden` saying so.
          */
         post: operations["login"];
         delete?: never;
