@@ -212,13 +212,17 @@ describe('AWS', () => {
       const script = path.join(dir, 'deploy', 'eks', 'configure.sh');
       assert.throws(() => execFileSync('bash', [script, '1234', 'eu-west-1'], { stdio: 'pipe' }), /ACCOUNT_ID must be 12 digits/);
       const certificate = 'arn:aws:acm:eu-west-1:444455556666:certificate/12345678-90ab-cdef-1234-567890abcdef';
-      execFileSync('bash', [script, '444455556666', 'eu-west-1', certificate], { stdio: 'pipe' });
+      assert.throws(() => execFileSync('bash', [script, '444455556666', 'eu-west-1', certificate, 'https://x.org'], { stdio: 'pipe' }),
+        /HOST_NAME looks wrong/);
+      execFileSync('bash', [script, '444455556666', 'eu-west-1', certificate, 'images.example.org'], { stdio: 'pipe' });
       for (const file of ['skaffold.yaml', 'deploy/k8s/overlays/eks/kustomization.yaml', 'deploy/k8s/overlays/eks/config.yaml',
         'deploy/k8s/overlays/eks/ingress.yaml', 'deploy/eks/cluster.yaml', 'deploy/eks/iam/rendermart-app-policy.json']) {
         const text = fs.readFileSync(path.join(dir, file), 'utf8');
         assert.ok(!text.includes('111122223333') && !text.includes('us-east-1'), `${file} keeps an example value`);
       }
       assert.match(fs.readFileSync(path.join(dir, 'deploy/k8s/overlays/eks/ingress.yaml'), 'utf8'), new RegExp(certificate));
+      assert.match(fs.readFileSync(path.join(dir, 'deploy/k8s/overlays/eks/config.yaml'), 'utf8'),
+        /RENDERMART_PUBLIC_URL: https:\/\/images\.example\.org\n/);
       assert.match(fs.readFileSync(path.join(dir, 'skaffold.yaml'), 'utf8'), /444455556666\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/rendermart-backend/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
