@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "core/ids.hpp"
 #include "store/store.hpp"
@@ -17,8 +20,9 @@ namespace {
 constexpr Millis kT0 = 1'700'000'000'000;
 const QueuePolicy kPolicy{.lease_ms = 30'000, .max_attempts = 3};
 
-User make_user(Store& store, const std::string& email, Millis created_at = kT0) {
-  User user{.id = new_id(), .email = email, .password_hash = "hash", .created_at = created_at};
+User make_user(Store& store, const std::string& email, Millis created_at = kT0,
+               std::string id = new_id()) {
+  User user{.id = std::move(id), .email = email, .password_hash = "hash", .created_at = created_at};
   store.create_user(user);
   return user;
 }
@@ -116,8 +120,11 @@ TEST_P(StoreLimitsTest, AnAdmissionThatRefusesQueuesNothing) {
 
 TEST_P(StoreLimitsTest, OwnLimitsAndDisabledAccountsAreKeptAndListed) {
   auto& store = *store_;
-  const auto older = make_user(store, "older@x.io", kT0);
-  const auto newer = make_user(store, "newer@x.io", kT0 + 1);
+  // Users are listed by id, newest first; ids made in the same millisecond are in random order.
+  std::array ids{new_id(), new_id()};
+  std::sort(ids.begin(), ids.end());
+  const auto older = make_user(store, "older@x.io", kT0, ids[0]);
+  const auto newer = make_user(store, "newer@x.io", kT0 + 1, ids[1]);
   UserLimits limits;
   limits.jobs_in_flight = 3;
   limits.stored_bytes = std::int64_t{1} << 40;
