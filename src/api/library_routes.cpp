@@ -24,14 +24,6 @@ library::PullManager& admin_library(ApiContext& context, const http::Request& re
   return *context.model_library;
 }
 
-void optional_text(JsonWriter& w, const std::string& text) {
-  if (text.empty()) {
-    w.null();
-  } else {
-    w.value(text);
-  }
-}
-
 void write_pull(JsonWriter& w, const library::Pull& pull) {
   const auto& p = pull.progress;
   w.begin_object();
@@ -42,7 +34,7 @@ void write_pull(JsonWriter& w, const library::Pull& pull) {
   w.key("created_at");
   w.value(format_iso8601(pull.created_at));
   w.key("current_file");
-  optional_text(w, p.current_file);
+  write_optional_text(w, p.current_file);
   w.key("error");
   if (pull.error) {
     w.begin_object();
@@ -76,21 +68,21 @@ std::string render_pull(const library::Pull& pull) { return render(pull, write_p
 void write_installed(JsonWriter& w, const library::InstalledModel& model, bool offered) {
   w.begin_object();
   w.key("family");
-  optional_text(w, model.check.family);
+  write_optional_text(w, model.check.family);
   w.key("format");
   w.value(library::to_string(model.format));
   w.key("license");
-  optional_text(w, model.license);
+  write_optional_text(w, model.license);
   w.key("model_id");
-  optional_text(w, offered ? model.name : std::string());
+  write_optional_text(w, offered ? model.name : std::string());
   w.key("name");
   w.value(model.name);
   w.key("problem");
-  optional_text(w, model.check.problem);
+  write_optional_text(w, model.check.problem);
   w.key("size_bytes");
   w.value(model.size_bytes);
   w.key("source");
-  optional_text(w, model.source);
+  write_optional_text(w, model.source);
   w.end_object();
 }
 

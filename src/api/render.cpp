@@ -22,7 +22,8 @@ void write_size(JsonWriter& w, const Size& size) {
   w.end_object();
 }
 
-// The text, or null when it is empty (an absent image id, an unknown license).
+}  // namespace
+
 void write_optional_text(JsonWriter& w, const std::string& text) {
   if (text.empty()) {
     w.null();
@@ -30,8 +31,6 @@ void write_optional_text(JsonWriter& w, const std::string& text) {
     w.value(text);
   }
 }
-
-}  // namespace
 
 http::Response json_reply(unsigned status, std::string body) {
   return http::json_response(status, std::move(body));

@@ -32,6 +32,8 @@ void write_params(JsonWriter& w, const GenerationParams& params);
 void write_generation(JsonWriter& w, const Job& job, std::optional<int> queue_position);
 void write_image(JsonWriter& w, const Image& image);
 void write_model(JsonWriter& w, const ModelInfo& model);
+// The text, or null when it is empty (an absent image id, an unknown license).
+void write_optional_text(JsonWriter& w, const std::string& text);
 
 // The JSON text of one value, written by `write(JsonWriter&, const T&)`.
 template <typename T, typename Write>
@@ -57,9 +59,10 @@ std::string render_items(const std::vector<T>& items, Write write) {
   return w.take();
 }
 
-// {"items": [...], "next_cursor": ...}: a next cursor only when the page is full.
-template <typename T, typename Write>
-std::string render_page(const std::vector<T>& items, int limit, Write write) {
+// {"items": [...], "next_cursor": ...}: a next cursor, from id_of(last item), only when the page
+// is full.
+template <typename T, typename Write, typename IdOf>
+std::string render_page(const std::vector<T>& items, int limit, Write write, IdOf id_of) {
   JsonWriter w;
   w.begin_object();
   w.key("items");
@@ -68,12 +71,17 @@ std::string render_page(const std::vector<T>& items, int limit, Write write) {
   w.end_array();
   w.key("next_cursor");
   if (!items.empty() && static_cast<int>(items.size()) == limit) {
-    w.value(encode_cursor(items.back().id));
+    w.value(encode_cursor(id_of(items.back())));
   } else {
     w.null();
   }
   w.end_object();
   return w.take();
+}
+
+template <typename T, typename Write>
+std::string render_page(const std::vector<T>& items, int limit, Write write) {
+  return render_page(items, limit, write, [](const T& item) { return item.id; });
 }
 
 }  // namespace rendermart::api

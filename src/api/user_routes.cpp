@@ -97,20 +97,8 @@ void write_account(JsonWriter& w, const UserAccount& account) {
 }
 
 std::string render_accounts(const std::vector<UserAccount>& accounts, int limit) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("items");
-  w.begin_array();
-  for (const auto& account : accounts) write_account(w, account);
-  w.end_array();
-  w.key("next_cursor");
-  if (!accounts.empty() && static_cast<int>(accounts.size()) == limit) {
-    w.value(encode_cursor(accounts.back().user.id));
-  } else {
-    w.null();
-  }
-  w.end_object();
-  return w.take();
+  return render_page(accounts, limit, write_account,
+                     [](const UserAccount& account) { return account.user.id; });
 }
 
 // One limit of a PATCH: absent (unchanged), null (back to the default), or an integer within
