@@ -97,7 +97,7 @@ const std::vector<Setting>& settings() {
        "Bytes of images and thumbnails a user may keep; no new generation above",
        field(&Config::max_stored_bytes)},
       {"RENDERMART_REQUESTS_PER_MINUTE", "--requests-per-minute", ConfigGroup::server,
-       "API requests a user may make per minute, per API process",
+       "API requests a user may make per minute, all API processes together",
        field(&Config::requests_per_minute)},
       {"RENDERMART_REQUEST_BURST", "--request-burst", ConfigGroup::server,
        "API requests a user may make at once, above the rate",

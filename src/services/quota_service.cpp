@@ -63,9 +63,13 @@ QuotaService::QuotaService(Store& store, Limits defaults)
     : store_(store), defaults_(defaults) {}
 
 void QuotaService::check_request(const User& user) {
+  std::call_once(rate_sharing_started_, [this] {
+    rate_exchange_ = std::make_unique<RequestRateExchange>(store_, rates_,
+                                                           RequestRateExchange::kDefaultInterval);
+  });
   const auto limits = effective_limits(defaults_, user.limits);
   const auto decision =
-      rates_.take(user.id, limits.requests_per_minute, limits.request_burst, now_millis());
+      rates_.take(user.id, limits.requests_per_minute, limits.request_burst, now_micros());
   if (decision.allowed) return;
   throw LimitExceeded(ErrorCode::rate_limited,
                       fmt::format("too many requests: your limit is {} a minute, in bursts of up "

@@ -2,12 +2,17 @@
 
 // Quotas and request rates: what a user may have and do, checked before work is accepted.
 // Jobs in flight, images per day and stored bytes are counted by the Store in the transaction
-// that queues the job, so they hold across every process sharing the database; request rates
-// are counted in this process's memory (services/request_rate_limiter.hpp).
+// that queues the job, so they hold across every process sharing the database. Request rates are
+// decided in this process's memory and shared with the other processes on the database every
+// half second from the first request on (services/request_rate_limiter.hpp); a process that
+// serves no requests (a worker) leaves the database alone.
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "services/limits.hpp"
+#include "services/request_rate_exchange.hpp"
 #include "services/request_rate_limiter.hpp"
 #include "store/store.hpp"
 
@@ -36,6 +41,8 @@ class QuotaService {
   Store& store_;
   const Limits defaults_;
   RequestRateLimiter rates_;
+  std::once_flag rate_sharing_started_;
+  std::unique_ptr<RequestRateExchange> rate_exchange_;  // after rates_: its thread uses them
 };
 
 }  // namespace rendermart

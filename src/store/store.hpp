@@ -53,6 +53,20 @@ struct Usage {
   std::int64_t stored_bytes = 0;  // originals and thumbnails of the user's images
 };
 
+// Requests that one process let a user make since it last exchanged request rates, as their
+// effect on the user's allowance: full_at = max(full_at + charge_us, floor_us).
+struct RateCharge {
+  std::string user_id;
+  std::int64_t charge_us = 0;
+  std::int64_t floor_us = 0;
+};
+
+// When a user's allowance of requests is whole again, in microseconds since the Unix epoch.
+struct RateState {
+  std::string user_id;
+  std::int64_t full_at_us = 0;
+};
+
 struct Session {
   std::string user_id;
   Millis expires_at = 0;
@@ -190,6 +204,11 @@ class Store {
   // when `admit` refuses.
   virtual bool enqueue_job_within(const Job& job, Millis day_start,
                                   const std::function<bool(const Usage&)>& admit) = 0;
+  // Request rates shared by the API processes: applies each charge (one per user) to its user's
+  // allowance and returns the allowance of every user not whole at `now_us`, the charged ones
+  // included. Allowances whole for over a minute are forgotten when charges come.
+  virtual std::vector<RateState> exchange_request_rates(const std::vector<RateCharge>& charges,
+                                                        std::int64_t now_us) = 0;
 };
 
 // Builds the Store that a database URL names: "sqlite:///path/to.db", "sqlite://relative.db",

@@ -4,7 +4,7 @@
 // limits set by an administrator replace the defaults; /api/v1/me/usage; the administrators'
 // /api/v1/admin/users (404 to everyone else; disabling an account stops its sessions and keys at
 // once); the OpenAI-compatible endpoint refuses in OpenAI's error shape; two API processes on one
-// database cannot let more jobs in than the limit together.
+// database cannot let more jobs in than the limit together, and share each user's request rate.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -123,13 +123,14 @@ describe('quotas and rate limits', { timeout: 300_000 }, () => {
 
   test('request rate: a burst over the per-user limit is refused with rate_limited until the bucket refills; keys share the user\'s bucket', async () => {
     const cookie = await register(api, uniqueEmail('rate'));
-    const key = expectStatus(await api.api('POST', '/api/v1/keys', { cookie, body: { name: 'rate' } }), 201).json.secret;
     const user = await me(api, cookie);
     await setLimits(user.id, { requests_per_minute: 60, request_burst: 4 });
+    await sleep(200);  // the request above, at the default rate of 10 a second, has refilled
 
+    const key = expectStatus(await api.api('POST', '/api/v1/keys', { cookie, body: { name: 'rate' } }), 201).json.secret;
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await api.api('GET', '/api/v1/images', { token: key })).status);
-    assert.deepEqual(statuses, [200, 200, 200, 200]);
+    for (let i = 0; i < 3; i++) statuses.push((await api.api('GET', '/api/v1/images', { token: key })).status);
+    assert.deepEqual(statuses, [200, 200, 200]);
     const refused = expectRefusal(await api.api('GET', '/api/v1/images', { cookie }), 'rate_limited',
       { limit: 60, words: ['60 a minute', 'bursts of up to 4'] });
 
@@ -302,5 +303,47 @@ describe('two API processes on one database', { timeout: 300_000 }, () => {
       assert.equal(statuses.filter((s) => s === 429).length, 35);
       assert.equal((await listAll(apis[1], cookie, '/api/v1/generations')).length, 5);
     }
+  });
+});
+
+describe('request rates shared by two API processes on one database', { timeout: 300_000 }, () => {
+  const dataDir = makeTempDir('limits-rates');
+  const apis = [];
+  // 6 a minute (one each 10 s, so nothing refills during the test), 5 at once.
+  const RATES = { ...DEFAULT_LIMITS, RENDERMART_REQUESTS_PER_MINUTE: '6', RENDERMART_REQUEST_BURST: '5' };
+  // Two exchanges with the database: each process has sent its requests and read the other's.
+  const EXCHANGED_MS = 1200;
+
+  before(async () => {
+    for (let i = 0; i < 2; i++) apis.push(new Server({ name: `rates${i}`, role: 'api', dataDir, env: RATES }));
+    await apis[0].start();
+    await apis[1].start();
+  });
+
+  after(async () => {
+    for (const server of apis) await server.stop({ keepDataDir: true });
+    removeTempDir(dataDir);
+  });
+
+  const images = async (server, cookie) => (await server.api('GET', '/api/v1/images', { cookie })).status;
+
+  test('a burst spent on one process is spent on the other', async () => {
+    const cookie = await register(apis[0], uniqueEmail('rates-one'));
+    for (let i = 0; i < 5; i++) assert.equal(await images(apis[0], cookie), 200, `request ${i}`);
+    assert.equal(await images(apis[0], cookie), 429);
+    await sleep(EXCHANGED_MS);
+    expectRefusal(await apis[1].api('GET', '/api/v1/images', { cookie }), 'rate_limited',
+      { limit: 6, words: ['6 a minute', 'bursts of up to 5'] });
+  });
+
+  test('requests split between the processes add up to one burst', async () => {
+    const cookie = await register(apis[1], uniqueEmail('rates-split'));
+    for (let i = 0; i < 3; i++) assert.equal(await images(apis[0], cookie), 200);
+    await sleep(EXCHANGED_MS);
+    assert.equal(await images(apis[1], cookie), 200);
+    assert.equal(await images(apis[1], cookie), 200);
+    assert.equal(await images(apis[1], cookie), 429, 'the fifth and last was the second here');
+    await sleep(EXCHANGED_MS);
+    assert.equal(await images(apis[0], cookie), 429, 'and the first process knows it');
   });
 });

@@ -188,12 +188,25 @@ constexpr std::string_view kFairClaims = R"sql(
 CREATE INDEX jobs_user_started ON jobs(user_id, started_at);
 )sql";
 
+// Request rates shared by the API processes: when each recently active user's allowance is whole
+// again, and the last charge applied (an upsert reads the new one as excluded.charge_us). No
+// foreign key: a charge for an account deleted meanwhile must not fail the others; the row is
+// forgotten a minute after it is whole.
+constexpr std::string_view kRequestRates = R"sql(
+CREATE TABLE request_rates (
+  user_id    TEXT PRIMARY KEY,
+  full_at_us BIGINT NOT NULL,
+  charge_us  BIGINT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "generation tasks", kGenerationTasks},
     Migration{3, "invitations", kInvitations},
     Migration{4, "limits", kLimits},
     Migration{5, "fair claims", kFairClaims},
+    Migration{6, "request rates", kRequestRates},
 };
 
 }  // namespace

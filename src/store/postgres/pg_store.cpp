@@ -442,6 +442,16 @@ std::string text_array(const std::vector<std::string>& items) {
   return literal + "}";
 }
 
+// A bigint[] literal.
+std::string int64_array(const std::vector<std::int64_t>& items) {
+  std::string literal = "{";
+  for (const auto item : items) {
+    if (literal.size() > 1) literal += ',';
+    literal += std::to_string(item);
+  }
+  return literal + "}";
+}
+
 // The valid UTF-8 sequences of `text`; each invalid byte becomes a space.
 std::string valid_utf8(std::string_view text) {
   std::string out;
@@ -1009,6 +1019,50 @@ bool PgStore::enqueue_job_within(const Job& job, Millis day_start,
     if (!admit(read_usage(db.query(kSelectUsage, job.user_id, day_start)))) return false;
     insert_job(db, job);
     return true;
+  });
+}
+
+// ---- Request rates ----
+
+// One statement: the charges applied (in user order, so that two processes lock rows in the
+// same order), the allowances whole for a minute forgotten, and every allowance not whole now
+// read back. The outer SELECT sees the table as it was before the statement: the charged users
+// come from the upsert's RETURNING.
+constexpr const char* kExchangeRequestRates =
+    "WITH charged AS ("
+    "  INSERT INTO request_rates (user_id, full_at_us, charge_us)"
+    "  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"
+    "  ON CONFLICT (user_id) DO UPDATE SET"
+    "    full_at_us = greatest(request_rates.full_at_us + excluded.charge_us, excluded.full_at_us),"
+    "    charge_us = excluded.charge_us"
+    "  RETURNING user_id, full_at_us), "
+    "forgotten AS ("
+    "  DELETE FROM request_rates WHERE full_at_us < $4::bigint - 60000000"
+    "  AND user_id <> ALL($1::text[])) "
+    "SELECT user_id, full_at_us FROM charged "
+    "UNION ALL "
+    "SELECT user_id, full_at_us FROM request_rates"
+    "  WHERE full_at_us > $4::bigint AND user_id <> ALL($1::text[])";
+
+std::vector<RateState> PgStore::exchange_request_rates(const std::vector<RateCharge>& charges,
+                                                       std::int64_t now_us) {
+  auto ordered = charges;
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.user_id < b.user_id; });
+  std::vector<std::string> users;
+  std::vector<std::int64_t> floors;
+  std::vector<std::int64_t> amounts;
+  for (const auto& charge : ordered) {
+    users.push_back(charge.user_id);
+    floors.push_back(charge.floor_us);
+    amounts.push_back(charge.charge_us);
+  }
+  return single([&](Connection& db) {
+    return all_rows(db.query(kExchangeRequestRates, text_array(users), int64_array(floors),
+                             int64_array(amounts), now_us),
+                    [](const Result& r, int row) {
+                      return RateState{r.text(row, 0), r.int64(row, 1)};
+                    });
   });
 }
 

@@ -975,4 +975,31 @@ bool SqliteStore::enqueue_job_within(const Job& job, Millis day_start,
   });
 }
 
+// ---- Request rates ----
+
+constexpr const char* kChargeRequestRate =
+    "INSERT INTO request_rates (user_id, full_at_us, charge_us) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (user_id) DO UPDATE SET"
+    "  full_at_us = max(full_at_us + excluded.charge_us, excluded.full_at_us),"
+    "  charge_us = excluded.charge_us";
+
+// Without charges, a read: API processes that serve no one then take no write lock twice a
+// second. The forgetting waits for the next charge.
+std::vector<RateState> SqliteStore::exchange_request_rates(const std::vector<RateCharge>& charges,
+                                                           std::int64_t now_us) {
+  const auto active = [now_us](Database& db) {
+    return all_rows(db.query("SELECT user_id, full_at_us FROM request_rates WHERE full_at_us > ?1",
+                             now_us),
+                    [](const Query& q) { return RateState{q.text(0), q.int64(1)}; });
+  };
+  if (charges.empty()) return read(active);
+  return write([&](Database& db) {
+    for (const auto& charge : charges) {
+      db.query(kChargeRequestRate, charge.user_id, charge.floor_us, charge.charge_us).run();
+    }
+    db.query("DELETE FROM request_rates WHERE full_at_us < ?1", now_us - 60'000'000).run();
+    return active(db);
+  });
+}
+
 }  // namespace rendermart

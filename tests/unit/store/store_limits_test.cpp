@@ -174,5 +174,70 @@ TEST_P(StoreLimitsTest, TwoProcessesCannotBothTakeTheLastPlace) {
   EXPECT_EQ(store_->usage(user.id, kT0).jobs_in_flight, kLimit);
 }
 
+// Request rates: charges compose as the requests did, every allowance not whole comes back, and
+// those whole for a minute are forgotten.
+TEST_P(StoreLimitsTest, RequestRateChargesApplyToTheSharedAllowance) {
+  constexpr std::int64_t kNow = kT0 * 1000;
+  constexpr std::int64_t kSecond = 1'000'000;
+  // A first charge: nothing before it, so the allowance is its floor.
+  auto states = store_->exchange_request_rates({{"a", 2 * kSecond, kNow + 2 * kSecond}}, kNow);
+  ASSERT_EQ(states.size(), 1U);
+  EXPECT_EQ(states[0].user_id, "a");
+  EXPECT_EQ(states[0].full_at_us, kNow + 2 * kSecond);
+
+  // Another process: its charge adds to what is there; b is new.
+  auto second = open_store(url_);
+  states = second->exchange_request_rates(
+      {{"b", kSecond, kNow + kSecond}, {"a", 3 * kSecond, kNow + 3 * kSecond}}, kNow);
+  std::sort(states.begin(), states.end(), [](auto& x, auto& y) { return x.user_id < y.user_id; });
+  ASSERT_EQ(states.size(), 2U);
+  EXPECT_EQ(states[0].full_at_us, kNow + 5 * kSecond);
+  EXPECT_EQ(states[1].full_at_us, kNow + kSecond);
+
+  // A floor later than the sum wins: the requests came after the allowance was whole.
+  states = store_->exchange_request_rates({{"b", kSecond, kNow + 9 * kSecond}}, kNow);
+  std::sort(states.begin(), states.end(), [](auto& x, auto& y) { return x.user_id < y.user_id; });
+  ASSERT_EQ(states.size(), 2U) << "a comes back without a charge";
+  EXPECT_EQ(states[0].full_at_us, kNow + 5 * kSecond);
+  EXPECT_EQ(states[1].full_at_us, kNow + 9 * kSecond);
+
+  // Six seconds on, a is whole: not returned, but remembered for a minute.
+  states = store_->exchange_request_rates({}, kNow + 6 * kSecond);
+  ASSERT_EQ(states.size(), 1U);
+  EXPECT_EQ(states[0].user_id, "b");
+  states = store_->exchange_request_rates({{"a", kSecond, kNow + 7 * kSecond}}, kNow + 6 * kSecond);
+  std::sort(states.begin(), states.end(), [](auto& x, auto& y) { return x.user_id < y.user_id; });
+  EXPECT_EQ(states[0].full_at_us, kNow + 7 * kSecond) << "the floor: a was whole at 5 s";
+
+  // Two minutes on, both are forgotten: a new charge starts from its floor.
+  EXPECT_TRUE(store_->exchange_request_rates({}, kNow + 120 * kSecond).empty());
+  states = store_->exchange_request_rates({{"a", kSecond, kNow + 121 * kSecond}}, kNow + 120 * kSecond);
+  ASSERT_EQ(states.size(), 1U);
+  EXPECT_EQ(states[0].full_at_us, kNow + 121 * kSecond);
+}
+
+// Two stores on one database charging the same users at once, in opposite orders: no deadlock,
+// and every charge counts.
+TEST_P(StoreLimitsTest, ConcurrentRequestRateChargesAllCount) {
+  constexpr std::int64_t kNow = kT0 * 1000;
+  auto second = open_store(url_);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    Store& store = t % 2 == 0 ? *store_ : *second;
+    threads.emplace_back([&store, t] {
+      for (int i = 0; i < 25; ++i) {
+        std::vector<RateCharge> charges{
+            {"x", 10, kNow + 10}, {"y", 10, kNow + 10}, {"z", 10, kNow + 10}};
+        if (t % 2 == 1) std::reverse(charges.begin(), charges.end());
+        store.exchange_request_rates(charges, kNow);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const auto states = store_->exchange_request_rates({}, kNow);
+  ASSERT_EQ(states.size(), 3U);
+  for (const auto& state : states) EXPECT_EQ(state.full_at_us, kNow + 100 * 10) << state.user_id;
+}
+
 }  // namespace
 }  // namespace rendermart
