@@ -15,9 +15,8 @@
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
 #include "http/server.hpp"
-#include "imaging/infotext.hpp"
-#include "imaging/png.hpp"
 #include "providers/bedrock/bedrock_check.hpp"
+#include "services/image_files.hpp"
 
 namespace rendermart {
 namespace {
@@ -135,8 +134,7 @@ int run_generate(const Config& config, const GenerateOptions& options) {
     auto image_params = params;
     image_params.seed = params.seed + static_cast<std::uint32_t>(i);
     image_params.count = 1;
-    const auto png = encode_png(images[i], {{"parameters", a1111_parameters(image_params, model.name)},
-                                            {"rendermart", params_json(image_params)}});
+    const auto png = generated_png(images[i], image_params, model.name);
     const auto path = output_name(options.output, static_cast<int>(i), params.count);
     std::ofstream out(path, std::ios::binary);
     out.write(png.data(), static_cast<std::streamsize>(png.size()));

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "services/generation_request.hpp"
+#include "services/image_files.hpp"
 
 namespace rendermart {
 namespace {
@@ -13,10 +14,6 @@ constexpr std::size_t kMaxTitle = 200;
 constexpr std::size_t kMaxTags = 20;
 constexpr std::size_t kMaxTag = 50;
 }  // namespace
-
-std::string thumbnail_key(const std::string& blob_key, int size) {
-  return blob_key + ".thumb" + std::to_string(size) + ".webp";
-}
 
 ImageService::ImageService(Store& store, BlobStore& blobs) : store_(store), blobs_(blobs) {}
 
@@ -61,8 +58,7 @@ void ImageService::remove(const User& user, const std::string& image_id) {
 void ImageService::remove_files(const std::vector<std::string>& blob_keys) {
   for (const auto& blob_key : blob_keys) {
     try {
-      blobs_.remove(blob_key);
-      for (int size : kThumbnailSizes) blobs_.remove(thumbnail_key(blob_key, size));
+      remove_image_files(blobs_, blob_key);
     } catch (const Error& e) {
       spdlog::warn("an image was deleted but its files at {} remain: {}", blob_key, e.what());
     }

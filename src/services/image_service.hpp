@@ -11,11 +11,6 @@
 
 namespace rendermart {
 
-// Thumbnails are made when an image is stored, in these sizes (longest side, pixels).
-inline constexpr int kThumbnailSizes[] = {256, 512};
-
-std::string thumbnail_key(const std::string& blob_key, int size);
-
 class ImageService {
  public:
   ImageService(Store& store, BlobStore& blobs);
