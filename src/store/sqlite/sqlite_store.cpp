@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
-#include "store/lease_row.hpp"
+#include "store/job_lifecycle.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/sqlite/fts_query.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -764,17 +764,15 @@ std::optional<Job> SqliteStore::request_cancel(const std::string& user_id,
   return write([&](Database& db) -> std::optional<Job> {
     auto job = optional_row(db.query(kSelectJob, job_id, user_id), read_job);
     if (!job) return std::nullopt;
-    switch (job->status) {
-      case JobStatus::queued:
+    switch (cancel_step(job->status)) {
+      case CancelStep::cancel_now:
         return optional_row(db.query(kCancelQueuedJob, job_id, now), read_job);
-      case JobStatus::running:
+      case CancelStep::ask_the_worker:
         return optional_row(db.query(kRequestCancelRunningJob, job_id), read_job);
-      case JobStatus::succeeded:
-      case JobStatus::failed:
-      case JobStatus::canceled:
-        load_images(db, *job);
-        return job;
+      case CancelStep::nothing:
+        break;
     }
+    load_images(db, *job);
     return job;
   });
 }
@@ -811,10 +809,8 @@ bool SqliteStore::complete_job(const std::string& job_id, const std::string& wor
   return write([&](Database& db) {
     const auto lease = select_lease(db, job_id);
     if (!lease) return false;
-    // A repeated completion by the same worker succeeds again; a worker that lost the lease to
-    // the one that completed gets false, so that it deletes its own files.
-    if (lease->status == JobStatus::succeeded) return lease->lease_owner == worker_id;
-    if (!lease->held_by(worker_id)) return false;
+    const auto step = completion_step(*lease, worker_id);
+    if (step != CompletionStep::record) return step == CompletionStep::already_recorded;
     for (const auto& image : images) {
       Query q = db.query(kInsertImage);
       q.bind_all(image.id, lease->user_id, job_id, image.index);
@@ -842,13 +838,14 @@ bool SqliteStore::fail_job(const std::string& job_id, const std::string& worker_
                            Millis now, const QueuePolicy& policy) {
   return write([&](Database& db) {
     const auto lease = select_lease(db, job_id);
-    if (!lease || !lease->held_by(worker_id)) return false;
-    const bool retry = retryable && lease->attempts < policy.max_attempts;
-    if (retry && !lease->cancel_requested) {
+    if (!lease) return false;
+    const auto step = failure_step(*lease, worker_id, retryable, policy);
+    if (step == FailureStep::refuse) return false;
+    if (step == FailureStep::requeue) {
       db.query(kRequeueJob, job_id, code, message).run();
     } else {
-      const char* status = to_string(retry ? JobStatus::canceled : JobStatus::failed);
-      db.query(kFinishJob, job_id, status, code, message, now).run();
+      const auto status = step == FailureStep::cancel ? JobStatus::canceled : JobStatus::failed;
+      db.query(kFinishJob, job_id, to_string(status), code, message, now).run();
     }
     return true;
   });
