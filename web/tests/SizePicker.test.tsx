@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/react';
-import { SizePicker } from '@/features/create/components/SizePicker';
-import { sizeAllowed, sizeChoices, sizeForRatio } from '@/features/models/lib';
+import { SizePicker } from '@/shared/models/SizePicker';
+import { sizeAllowed, sizeChoices, sizeForRatio } from '@/shared/models/lib';
 import { fixedModel, freeModel } from './fixtures';
 
 describe('size choices follow the model', () => {

@@ -4,7 +4,7 @@ import { createElement } from 'react';
 import { act, render } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import { App } from '@/app/App';
-import { invalidateModels } from '@/features/models/hooks/useModels';
+import { invalidateModels } from '@/shared/models/useModels';
 
 /** An answer with a status other than 200 (or a body-less 204). */
 export class Reply {

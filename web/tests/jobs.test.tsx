@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import { JobProgress, JobView } from '@/features/jobs/components/JobView';
-import { initialJobState, jobReducer, type JobEvent } from '@/features/jobs/hooks/jobReducer';
+import { JobProgress, JobView } from '@/features/create/components/JobView';
+import { initialJobState, jobReducer, type JobEvent } from '@/features/create/hooks/jobReducer';
 import type { Image } from '@/shared/api/types';
 import { fakeApi, stream } from './fakeApi';
 import { generation } from './fixtures';

@@ -1,15 +1,22 @@
 import { Navigate, Route, Routes, useLocation, BrowserRouter } from 'react-router-dom';
 import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '@/features/auth/hooks/useAuth';
+import { AuthProvider, useAuth } from '@/shared/session/useAuth';
 import { AuthPage } from '@/features/auth/components/AuthPage';
 import { CreatePage } from '@/features/create/components/CreatePage';
 import { GalleryPage } from '@/features/gallery/components/GalleryPage';
-import { ImagePage } from '@/features/image/components/ImagePage';
+import { ImagePage } from '@/features/gallery/components/ImagePage';
 import { ModelsPage } from '@/features/models/components/ModelsPage';
-import { SettingsPage } from '@/features/preferences/components/SettingsPage';
+import { NoAiModelNote } from '@/features/models/components/NoAiModelNote';
 import { UsersPage } from '@/features/users/components/UsersPage';
 import { EmptyState, Spinner } from '@/shared/ui/ui';
 import { Layout } from './Layout';
+import { SettingsPage } from './SettingsPage';
+
+/** Create, with the models feature's way to add a model while the demo generator is the only one. */
+function CreateRoute() {
+  const isAdmin = useAuth().user?.is_admin ?? false;
+  return <CreatePage noAiModelNote={(onInstalled) => <NoAiModelNote isAdmin={isAdmin} onInstalled={onInstalled} />} />;
+}
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { user, checking } = useAuth();
@@ -27,7 +34,7 @@ export function App() {
           <Route path="/login" element={<AuthPage mode="login" />} />
           <Route path="/register" element={<AuthPage mode="register" />} />
           <Route element={<RequireAuth><Layout /></RequireAuth>}>
-            <Route index element={<CreatePage />} />
+            <Route index element={<CreateRoute />} />
             <Route path="gallery" element={<GalleryPage />} />
             <Route path="images/:id" element={<ImagePage />} />
             <Route path="models" element={<ModelsPage />} />

@@ -2,8 +2,8 @@ import { useEffect } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
 import { cx } from '@/shared/ui/ui';
 import { applyTheme, storedTheme } from '@/shared/lib/theme';
-import { useAuth } from '@/features/auth/hooks/useAuth';
-import { getPreferences } from '@/features/preferences/api/preferences';
+import { useAuth } from '@/shared/session/useAuth';
+import { getPreferences } from '@/shared/preferences/api';
 import { Logo } from '@/shared/ui/Logo';
 
 const links = [

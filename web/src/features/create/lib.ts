@@ -1,4 +1,5 @@
-import type { GenerationParams, GenerationRequest, Model, Preferences } from '@/shared/api/types';
+import type { GenerationRequest, Model, Preferences } from '@/shared/api/types';
+import type { Prefill } from '@/shared/lib/prefill';
 
 export interface CreateValues {
   prompt: string;
@@ -13,8 +14,6 @@ export interface CreateValues {
   steps: number;
   cfg_scale: number;
 }
-
-export type Prefill = Partial<GenerationParams> & { seedMode?: 'random' | 'fixed' };
 
 /** Form defaults: a prefill (remix) first, then the user's preferences, then the model's own. */
 export function initialValues(models: Model[], prefs: Preferences | undefined, prefill?: Prefill): CreateValues {

@@ -1,4 +1,6 @@
-// The one fetch layer: same-origin /api/v1 with the session cookie; errors become ApiError.
+// The one fetch layer: same-origin /api/v1 with the session cookie; errors become ApiError. Calls
+// go through `api`, typed by the OpenAPI description (operations.ts).
+import type { CallArgs, CallResult, Method, PathsWith } from './operations';
 import type { ApiErrorBody } from './types';
 
 export class ApiError extends Error {
@@ -24,9 +26,9 @@ export function onUnauthenticated(fn: Listener): () => void {
   return () => unauthenticatedListeners.delete(fn);
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+type Query = Record<string, string | number | boolean | undefined | null>;
 
-export function withQuery(path: string, query?: Query): string {
+function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
@@ -36,7 +38,7 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+async function send<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -66,6 +68,33 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   }
   return json as T;
 }
+
+/** `/images/{id}` with `{ id }` becomes `/images/<id, URL-encoded>`. */
+function fillPath(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
+}
+
+function caller<M extends Method>(method: M) {
+  return <P extends PathsWith<M>>(path: P, ...[init]: CallArgs<M, P>): Promise<CallResult<M, P>> => {
+    const { path: params, query, body, quiet401 } = (init ?? {}) as {
+      path?: Record<string, string | number>; query?: Query; body?: unknown; quiet401?: boolean;
+    };
+    return send(method.toUpperCase(), withQuery(fillPath(path, params), query), body, { quiet401 });
+  };
+}
+
+/**
+ * `api.get('/images/{id}', { path: { id } })`: the path is one of the description's (under
+ * /api/v1), its parameters, query and body are checked against it, and the promise holds its
+ * success answer.
+ */
+export const api = {
+  get: caller('get'),
+  put: caller('put'),
+  post: caller('post'),
+  patch: caller('patch'),
+  delete: caller('delete'),
+};
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

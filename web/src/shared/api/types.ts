@@ -1,5 +1,5 @@
 // Names for the generated OpenAPI schemas (schema.d.ts is generated; never edit it by hand).
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type S = components['schemas'];
 export type User = S['User'];
@@ -32,6 +32,10 @@ export type AdminUser = S['AdminUser'];
 export type AdminUserPage = S['AdminUserPage'];
 export type AdminUserPatch = S['AdminUserPatch'];
 export type AuthConfig = S['AuthConfig'];
+export type Credentials = S['Credentials'];
 export type Registration = S['Registration'];
 export type Invitation = S['Invitation'];
 export type InvitationWithCode = S['InvitationWithCode'];
+
+/** The gallery's search: listImages' query less its paging. */
+export type ImageFilters = Omit<NonNullable<operations['listImages']['parameters']['query']>, 'cursor' | 'limit'>;

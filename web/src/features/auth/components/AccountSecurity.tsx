@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import { Alert, Button, Card, Field, Input } from '@/shared/ui/ui';
 import { changePassword } from '../api/auth';
-import { useAuth } from '../hooks/useAuth';
+import { useAuth } from '@/shared/session/useAuth';
 
 /** Password change, signing out everywhere and deleting the account, on the Settings page. */
 export function AccountSecurity() {

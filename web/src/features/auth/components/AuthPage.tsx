@@ -2,7 +2,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { useAsync } from '@/shared/lib/useAsync';
 import { Logo } from '@/shared/ui/Logo';
 import { getAuthConfig } from '../api/auth';
-import { useAuth } from '../hooks/useAuth';
+import { useAuth } from '@/shared/session/useAuth';
 import { AuthForm, type AuthMode } from './AuthForm';
 
 export function AuthPage({ mode }: { mode: AuthMode }) {

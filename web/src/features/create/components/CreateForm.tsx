@@ -2,10 +2,11 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Generation, GenerationRequest, Model, Preferences } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select, Textarea, cx } from '@/shared/ui/ui';
-import { ModelDescription } from '../../models/components/ModelDescription';
-import { describeCapabilities, modelOptionLabel, styleLabel } from '../../models/lib';
-import { adaptToModel, initialValues, toRequest, type CreateValues, type Prefill } from '../lib';
-import { SizePicker } from './SizePicker';
+import { ModelDescription } from '@/shared/models/ModelDescription';
+import { describeCapabilities, modelOptionLabel, styleLabel } from '@/shared/models/lib';
+import type { Prefill } from '@/shared/lib/prefill';
+import { adaptToModel, initialValues, toRequest, type CreateValues } from '../lib';
+import { SizePicker } from '@/shared/models/SizePicker';
 
 type FieldName = keyof CreateValues | 'seed';
 const KNOWN_FIELDS: FieldName[] = ['prompt', 'negative_prompt', 'model', 'style', 'width', 'height', 'count', 'seed', 'steps', 'cfg_scale'];

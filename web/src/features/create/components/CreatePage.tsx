@@ -1,28 +1,34 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useLocation } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
 import type { Generation, ModelPull } from '@/shared/api/types';
+import { prefillOf } from '@/shared/lib/prefill';
 import { useAsync } from '@/shared/lib/useAsync';
+import { onlyDemo } from '@/shared/models/lib';
+import { invalidateModels, useModels } from '@/shared/models/useModels';
+import { getPreferences } from '@/shared/preferences/api';
 import { Alert, Card, PageHeader, Spinner } from '@/shared/ui/ui';
-import { useAuth } from '../../auth/hooks/useAuth';
-import { createGeneration } from '../../jobs/api/generations';
-import { NoAiModelNote } from '../../models/components/NoAiModelNote';
-import { invalidateModels, useModels } from '../../models/hooks/useModels';
-import { onlyDemo } from '../../models/lib';
-import { getPreferences } from '../../preferences/api/preferences';
-import { lastSeed as readLastSeed, rememberSeed, type Prefill } from '../lib';
+import { createGeneration } from '../api/generations';
+import { lastSeed as readLastSeed, rememberSeed } from '../lib';
 import { CreateForm } from './CreateForm';
 import { ResultCard } from './ResultCard';
 
-export function CreatePage() {
+interface Props {
+  /**
+   * Shown while the demo generator is the only model: how to add a real one. The app supplies it
+   * (installing models is another feature); `onInstalled` reloads the model list and says so.
+   */
+  noAiModelNote: (onInstalled: (p: ModelPull) => void) => ReactNode;
+}
+
+export function CreatePage({ noAiModelNote }: Props) {
   const location = useLocation();
-  const prefill = (location.state as { prefill?: Prefill } | null)?.prefill;
+  const prefill = prefillOf(location.state);
   const models = useModels();
   const prefs = useAsync(getPreferences, []);
   const [jobs, setJobs] = useState<Generation[]>([]);
   const [seed, setSeed] = useState<number | null>(() => readLastSeed());
   const [installed, setInstalled] = useState<ModelPull | null>(null);
-  const { user } = useAuth();
 
   // A reload (after a model is installed) keeps the form and what was typed in it.
   const loading = (models.loading && !models.data) || (prefs.loading && !prefs.data);
@@ -31,9 +37,7 @@ export function CreatePage() {
   return (
     <div>
       <PageHeader title="Create" description="Describe an image, pick a model and follow its progress." />
-      {models.data && onlyDemo(models.data) ? (
-        <NoAiModelNote isAdmin={Boolean(user?.is_admin)} onInstalled={(p) => { setInstalled(p); invalidateModels(); }} />
-      ) : null}
+      {models.data && onlyDemo(models.data) ? noAiModelNote((p) => { setInstalled(p); invalidateModels(); }) : null}
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)] xl:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <Card>
           {installed ? <div className="mb-5"><Alert kind="success">Installed “{installed.name}”: pick it in the Model list.</Alert></div> : null}

@@ -1,7 +1,7 @@
 import type { Generation, Model } from '@/shared/api/types';
 import { Card } from '@/shared/ui/ui';
-import { JobView } from '../../jobs/components/JobView';
-import { ModelKindBadge } from '../../models/components/ModelKindBadge';
+import { JobView } from './JobView';
+import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
 
 /** One generation on Create: its prompt, the model that makes it (and what kind), its live job. */
 export function ResultCard({ generation, model }: { generation: Generation; model: Model | undefined }) {

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
+import type { ImageFilters } from '@/shared/api/types';
 import { Alert, Button, ConfirmButton, EmptyState, Input, PageHeader, Select, Spinner, cx } from '@/shared/ui/ui';
-import { ModelKindBadge } from '../../models/components/ModelKindBadge';
-import { useModels } from '../../models/hooks/useModels';
-import { modelOptionLabel } from '../../models/lib';
-import { deleteImage, type ImageFilters } from '../api/images';
+import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
+import { useModels } from '@/shared/models/useModels';
+import { modelOptionLabel } from '@/shared/models/lib';
+import { deleteImage } from '../api/images';
 import { useInfiniteImages } from '../hooks/useInfiniteImages';
 
 function useDebounced<T>(value: T, ms: number): T {

@@ -3,8 +3,8 @@ import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Model, Preferences } from '@/shared/api/types';
 import { applyTheme, type Theme } from '@/shared/lib/theme';
 import { Alert, Button, Card, Field, Select, Textarea, cx } from '@/shared/ui/ui';
-import { SizePicker } from '../../create/components/SizePicker';
-import { modelOptionLabel, styleLabel } from '../../models/lib';
+import { SizePicker } from '@/shared/models/SizePicker';
+import { modelOptionLabel, styleLabel } from '@/shared/models/lib';
 
 type Fields = 'model' | 'style' | 'width' | 'height' | 'negative_prompt' | 'theme';
 

@@ -1,7 +1,6 @@
 import { api } from '@/shared/api/client';
-import type { Invitation, InvitationWithCode } from '@/shared/api/types';
 
 /** Administrators only (404 to everyone else). */
-export const listInvitations = () => api<{ items: Invitation[] }>('GET', '/admin/invitations').then((r) => r.items);
-export const createInvitation = () => api<InvitationWithCode>('POST', '/admin/invitations');
-export const revokeInvitation = (id: string) => api<void>('DELETE', `/admin/invitations/${encodeURIComponent(id)}`);
+export const listInvitations = () => api.get('/admin/invitations').then((r) => r.items);
+export const createInvitation = () => api.post('/admin/invitations');
+export const revokeInvitation = (id: string) => api.delete('/admin/invitations/{id}', { path: { id } });

@@ -1,7 +1,7 @@
-import { api, withQuery } from '@/shared/api/client';
-import type { AdminUser, AdminUserPage, AdminUserPatch, Usage } from '@/shared/api/types';
+import { api } from '@/shared/api/client';
+import type { AdminUserPatch } from '@/shared/api/types';
 
-export const getUsage = () => api<Usage>('GET', '/me/usage');
+export const getUsage = () => api.get('/me/usage');
 /** Administrators only (404 to everyone else). */
-export const listUsers = (cursor?: string | null) => api<AdminUserPage>('GET', withQuery('/admin/users', { cursor, limit: 50 }));
-export const updateUser = (id: string, patch: AdminUserPatch) => api<AdminUser>('PATCH', `/admin/users/${encodeURIComponent(id)}`, patch);
+export const listUsers = (cursor?: string | null) => api.get('/admin/users', { query: { cursor: cursor ?? undefined, limit: 50 } });
+export const updateUser = (id: string, body: AdminUserPatch) => api.patch('/admin/users/{id}', { path: { id }, body });

@@ -3,7 +3,7 @@ import { errorMessage } from '@/shared/api/client';
 import type { AdminUser, AdminUserPatch } from '@/shared/api/types';
 import { formatDate } from '@/shared/lib/format';
 import { Alert, Button, Card, EmptyState, PageHeader, Spinner } from '@/shared/ui/ui';
-import { useAuth } from '../../auth/hooks/useAuth';
+import { useAuth } from '@/shared/session/useAuth';
 import { listUsers, updateUser } from '../api/users';
 import { UsageMeters } from './UsageMeters';
 import { UserLimitsForm } from './UserLimitsForm';

@@ -1,15 +1,17 @@
+// Settings gathers panels of several features (preferences, usage, keys, invitations, account), so it
+// lives in the app, the one layer that composes features.
 import { errorMessage } from '@/shared/api/client';
 import { useAsync } from '@/shared/lib/useAsync';
+import { useModels } from '@/shared/models/useModels';
+import { getPreferences, putPreferences } from '@/shared/preferences/api';
+import { useAuth } from '@/shared/session/useAuth';
 import { Alert, PageHeader, Spinner } from '@/shared/ui/ui';
-import { getAuthConfig } from '../../auth/api/auth';
-import { AccountSecurity } from '../../auth/components/AccountSecurity';
-import { useAuth } from '../../auth/hooks/useAuth';
-import { ApiKeys } from '../../keys/components/ApiKeys';
-import { useModels } from '../../models/hooks/useModels';
-import { Invitations } from '../../users/components/Invitations';
-import { YourUsage } from '../../users/components/YourUsage';
-import { getPreferences, putPreferences } from '../api/preferences';
-import { PreferencesForm } from './PreferencesForm';
+import { getAuthConfig } from '@/features/auth/api/auth';
+import { AccountSecurity } from '@/features/auth/components/AccountSecurity';
+import { ApiKeys } from '@/features/keys/components/ApiKeys';
+import { PreferencesForm } from '@/features/preferences/components/PreferencesForm';
+import { Invitations } from '@/features/users/components/Invitations';
+import { YourUsage } from '@/features/users/components/YourUsage';
 
 export function SettingsPage() {
   const models = useModels();

@@ -1,11 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, onUnauthenticated } from '@/shared/api/client';
-import type { User } from '@/shared/api/types';
-import type { Registration } from '@/shared/api/types';
+import type { Credentials, Registration, User } from '@/shared/api/types';
 import {
   deleteAccount as apiDeleteAccount, getMe, login as apiLogin, logout as apiLogout, logoutEverywhere as apiLogoutEverywhere,
-  register as apiRegister, type Credentials,
-} from '../api/auth';
+  register as apiRegister,
+} from './api';
 
 interface AuthValue {
   user: User | null;

@@ -3,13 +3,13 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Image } from '@/shared/api/types';
 import { copyText, formatBytes, formatDate, ratioLabel } from '@/shared/lib/format';
+import { createWith, type Prefill } from '@/shared/lib/prefill';
 import { useAsync } from '@/shared/lib/useAsync';
 import { Alert, Button, Card, ConfirmButton, EmptyState, Spinner, cx } from '@/shared/ui/ui';
-import { ModelKindBadge } from '../../models/components/ModelKindBadge';
-import { useModels } from '../../models/hooks/useModels';
-import { styleLabel } from '../../models/lib';
-import { deleteImage, getImage, updateImage } from '../../gallery/api/images';
-import type { Prefill } from '../../create/lib';
+import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
+import { useModels } from '@/shared/models/useModels';
+import { styleLabel } from '@/shared/models/lib';
+import { deleteImage, getImage, updateImage } from '../api/images';
 
 function prefillFrom(img: Image, sameSeed: boolean): Prefill {
   return {
@@ -88,8 +88,8 @@ export function ImagePage() {
                 className="inline-flex items-center gap-2 rounded-lg bg-brand-600 px-2.5 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-brand-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
                 Download PNG
               </a>
-              <Button size="sm" onClick={() => navigate('/', { state: { prefill: prefillFrom(image, false) } })}>Remix</Button>
-              <Button size="sm" onClick={() => navigate('/', { state: { prefill: prefillFrom(image, true) } })}>Same seed</Button>
+              <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, false)))}>Remix</Button>
+              <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, true)))}>Same seed</Button>
             </div>
             <span className="sr-only" aria-live="polite">{copied ? 'Prompt copied to the clipboard' : ''}</span>
           </Card>

@@ -1,6 +1,6 @@
 import type { ModelKind } from '@/shared/api/types';
 import { cx } from '@/shared/ui/ui';
-import { KIND_LABEL } from '../lib';
+import { KIND_LABEL } from './lib';
 
 // Opaque colours with dark text: the badge also sits on top of pictures in the gallery.
 const styles: Record<ModelKind, string> = {

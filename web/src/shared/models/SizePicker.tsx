@@ -1,6 +1,6 @@
 import type { Model } from '@/shared/api/types';
 import { Field, Input, Select, cx } from '@/shared/ui/ui';
-import { sizeAllowed, sizeChoices } from '../../models/lib';
+import { sizeAllowed, sizeChoices } from '@/shared/models/lib';
 
 interface Props {
   model: Model;

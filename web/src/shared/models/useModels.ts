@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useAsync } from '@/shared/lib/useAsync';
-import { listModels } from '../api/models';
+import { listModels } from './api';
 import type { Model } from '@/shared/api/types';
 
 let cache: Promise<Model[]> | null = null;
