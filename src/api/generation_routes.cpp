@@ -2,10 +2,12 @@
 #include <climits>
 
 #include "api/authentication.hpp"
+#include "api/job_wait.hpp"
 #include "api/json_body.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/error.hpp"
+#include "http/status.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -129,7 +131,15 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
 
   router.add(Method::POST, "/api/v1/generations", [&context, &generations](http::Request& request) {
     const auto user = require_user(context, request);
+    require_time_to_generate(request);
     const auto job = generations.create(user, parse_generation_request(request));
+    if (request.deadline_ms) {
+      // Nothing runs the job after the answer: answer with the ended generation.
+      return await_job_end(
+          context, user, job,
+          [&generations](const Job& ended) { return json_reply(200, render_job(generations, ended)); },
+          [](const Error& e) { return http::error_response(e); });
+    }
     auto response = json_reply(202, render_job(generations, job));
     response.set_header("Location", "/api/v1/generations/" + job.id);
     return response;

@@ -1,7 +1,7 @@
 #pragma once
 
 // Errors in the shape OpenAI's API gives them ({"error": {"code", "message", "param", "type"}}),
-// for the OpenAI-compatible routes under /v1 and whoever answers for them (the Lambda runtime).
+// for the OpenAI-compatible routes under /v1.
 
 #include "core/error.hpp"
 #include "http/message.hpp"

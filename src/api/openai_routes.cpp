@@ -7,10 +7,9 @@
 
 #include <charconv>
 #include <climits>
-#include <memory>
-#include <mutex>
 
 #include "api/authentication.hpp"
+#include "api/job_wait.hpp"
 #include "api/json_body.hpp"
 #include "api/openai_errors.hpp"
 #include "api/render.hpp"
@@ -152,62 +151,6 @@ http::Response finished(ApiContext& context, const Job& job, ResponseFormat form
                             "the generation " + job.id + " failed: " + job.error_message, "");
 }
 
-// Answers once the job reaches a final state, without holding a server thread meanwhile.
-http::Response await_job(ApiContext& context, const User& user, const Job& job,
-                         ResponseFormat format, std::string base) {
-  struct Waiting {
-    std::mutex mutex;
-    JobEvents::Subscription subscription;
-  };
-  auto deferred = std::make_shared<http::DeferredResponse>();
-  auto waiting = std::make_shared<Waiting>();
-  const auto release = [waiting] {
-    std::lock_guard lock(waiting->mutex);
-    waiting->subscription.reset();
-  };
-  const http::DeferredResponse::Finish finish = [&context, user, id = job.id, format, base,
-                                                 release] {
-    release();
-    try {
-      return finished(context, context.generations.get(user, id), format, base);
-    } catch (const Error& e) {
-      return openai_error(e);
-    }
-  };
-  // Subscribe before reading the state again, so that no change falls between the two.
-  {
-    std::lock_guard lock(waiting->mutex);
-    waiting->subscription =
-        context.generations.events().subscribe(job.id, [deferred, finish](const JobEvent& event) {
-          if (event.type == JobEvent::Type::status && is_final(event.status)) {
-            deferred->resolve(finish);
-          }
-        });
-  }
-  deferred->set_on_abandon(release);
-  const auto check = [&context, user, id = job.id, weak = std::weak_ptr(deferred), finish] {
-    const auto job_now = context.generations.get(user, id);
-    if (auto waiting_deferred = weak.lock(); waiting_deferred && is_final(job_now.status)) {
-      waiting_deferred->resolve(finish);
-    }
-  };
-  // A notification lost on its way (a database reconnect) only delays the answer.
-  deferred->set_poll([check] {
-    try {
-      check();
-    } catch (const std::exception&) {
-      // The database is unreachable now: the next period tries again.
-    }
-  });
-  check();
-  http::Response response;
-  response.deferred = deferred;
-  // Names the job, so that a transport that stops waiting (the Lambda runtime at its deadline)
-  // can cancel it.
-  response.set_header("Location", "/api/v1/generations/" + job.id);
-  return response;
-}
-
 void write_openai_model(JsonWriter& w, const ModelInfo& model) {
   w.begin_object();
   // RenderMart does not know when a model was published: 0, as OpenAI's shape needs a number.
@@ -239,9 +182,13 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
     try {
       const auto user = require_user(context, request);
       const auto parsed = parse_images_request(request);
+      require_time_to_generate(request);
       const auto job = context.generations.create(user, parsed.generation);
-      return await_job(context, user, job, parsed.format,
-                        context.public_url.base(request));
+      return await_job_end(
+          context, user, job,
+          [&context, format = parsed.format, base = context.public_url.base(request)](
+              const Job& ended) { return finished(context, ended, format, base); },
+          openai_error);
     } catch (const Error& e) {
       return openai_error(e);
     }

@@ -92,4 +92,19 @@ void DeferredResponse::abandon() {
   if (hook) hook();
 }
 
+void DeferredResponse::set_on_deadline(Finish hook) {
+  std::lock_guard lock(mutex_);
+  on_deadline_ = std::move(hook);
+}
+
+std::optional<Response> DeferredResponse::at_deadline() {
+  Finish hook;
+  {
+    std::lock_guard lock(mutex_);
+    hook = std::exchange(on_deadline_, nullptr);
+  }
+  if (!hook) return std::nullopt;
+  return hook();
+}
+
 }  // namespace rendermart::http

@@ -44,6 +44,12 @@ class DeferredResponse {
   void set_on_abandon(std::function<void()> hook);
   void abandon();
 
+  // For transports with a deadline (the Lambda runtime): the deadline came, nobody waits any
+  // longer and nothing will carry on the work this response waits for. The producer's hook
+  // stops that work and makes the answer; nothing when there is no hook. Runs the hook once.
+  void set_on_deadline(Finish hook);
+  std::optional<Response> at_deadline();
+
  private:
   std::mutex mutex_;
   std::condition_variable resolved_cv_;
@@ -52,6 +58,7 @@ class DeferredResponse {
   std::function<void()> waker_;
   std::function<void()> poll_;
   std::function<void()> on_abandon_;
+  Finish on_deadline_;
   bool abandoned_ = false;
 };
 

@@ -3,6 +3,7 @@
 // Requests and responses as route handlers see them: plain values, independent of sockets, so
 // that the same router serves the HTTP server and the AWS Lambda runtime.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,9 @@ struct Request {
   std::string scheme = "http";
   std::string local_address;
   std::string request_id;                     // set by the server before routing
+  // Unix ms by which the answer's work must be done, for transports that stop all of this
+  // process's work once they have answered (the Lambda runtime); none for servers.
+  std::optional<std::int64_t> deadline_ms;
   std::map<std::string, std::string> params;  // path parameters, e.g. {id}
   std::string route;                          // the matched pattern, e.g. /api/v1/images/{id}
 

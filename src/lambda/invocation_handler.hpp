@@ -2,12 +2,11 @@
 
 // One Lambda invocation: an API Gateway event in, the proxy response out, through the same
 // router as the HTTP server. Two things differ from a server, and are handled here:
-// - A function has no background workers, so POST /api/v1/generations runs the job to the end
-//   inside the invocation (on a worker pool that lives only as long as the request) and answers
-//   200 with the finished generation; a job that cannot finish before the function's deadline
-//   is canceled and answered 503. With too little time left, no job is created at all.
-//   The same holds for the OpenAI-compatible POST /v1/images/generations, whose response waits
-//   for its job (a deferred response).
+// - A function has no background workers and stops at its answer. Requests carry the deadline
+//   (Request::deadline_ms), so the generation routes refuse a generation that could not finish
+//   in time, and wait for its end (a deferred response) instead of answering 202. While a
+//   response waits, a worker pool that lives only as long as the request runs the job; at the
+//   deadline the response's own hook cancels it and answers (503, in the endpoint's shape).
 // - Responses cannot stream, so an event stream (SSE) is collected until it closes or the
 //   deadline nears, and sent as one body.
 
@@ -17,7 +16,6 @@
 #include <memory>
 #include <string>
 
-#include "core/job_events.hpp"
 #include "http/router.hpp"
 #include "services/worker_pool.hpp"
 
@@ -31,7 +29,7 @@ class InvocationHandler {
   using WorkerFactory = std::function<std::unique_ptr<WorkerPool>()>;
 
   // `make_workers` builds a pool that is not started yet; the handler starts and stops it.
-  InvocationHandler(const http::Router& router, JobEvents& events, WorkerFactory make_workers,
+  InvocationHandler(const http::Router& router, WorkerFactory make_workers,
                     std::size_t max_body_bytes);
 
   // The proxy response (JSON) for one event, to be sent before deadline_ms (Unix ms). Throws
@@ -40,17 +38,10 @@ class InvocationHandler {
 
  private:
   http::Response respond(http::Request& request, std::int64_t deadline_ms);
-  http::Response run_generation(const http::Request& request, http::Response accepted,
-                                std::int64_t deadline_ms);
-  http::Response finish_deferred(const http::Request& request, http::Response pending,
-                                 std::int64_t deadline_ms);
+  http::Response finish_deferred(http::Response pending, std::int64_t deadline_ms);
   http::Response collect_events(http::Response response, std::int64_t deadline_ms);
-  // Routes a follow-up request (GET or POST on `target`) with the caller's credentials.
-  http::Response follow_up(const http::Request& original, http::Method method,
-                           const std::string& target);
 
   const http::Router& router_;
-  JobEvents& events_;
   WorkerFactory make_workers_;
   std::size_t max_body_bytes_;
 };
