@@ -4,13 +4,23 @@
 // each against the same server built without limits, on SQLite and on PostgreSQL.
 //
 //   node bench/limits_bench.mjs --before /path/to/rendermart-slim-without-limits \
-//     [--after build/rendermart-slim] [--runs 3] [--reads 2000] [--generations 400]
+//     [--after build/rendermart-slim] [--runs 3] [--reads 2000] [--generations 400] \
+//     [--labels "without limits,with limits"] [--shared-seconds 10]
+//
+// --labels names the two binaries in the table: the same script compares any two builds (for
+// example request rates counted per process against rates shared through the database).
+//
+// Then, per binary and run, how many requests two API processes on one PostgreSQL database let
+// one user make in --shared-seconds with the default limit (600 a minute, bursts of 120), while
+// 8 clients send GET /api/v1/images?limit=1 as fast as they can to both processes in turn. One
+// allowance shared by the processes lets 120 + 10 a second through.
 //
 // Each run starts a fresh `rendermart api` (no workers, so queued jobs stay in flight and each
 // admission counts them all) per binary and backend, interleaved run by run; requests are
 // sequential on one keep-alive connection with an API key, and each run reports its median and
-// p99 latency. The binary with limits gets limits so high that nothing is refused: every check
-// runs in full. PostgreSQL is the throw-away cluster of bench/pg_cluster.mjs. Prints Markdown.
+// p99 latency. Both binaries get limits so high that nothing is refused: every check runs in
+// full (a binary without limits ignores them). PostgreSQL is the throw-away cluster of
+// bench/pg_cluster.mjs. Prints Markdown.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,12 +41,16 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     reads: { type: 'string', default: '2000' },
     generations: { type: 'string', default: '400' },
+    labels: { type: 'string', default: 'without limits,with limits' },
+    'shared-seconds': { type: 'string', default: '10' },
   },
 });
 if (!opts.before) throw new Error('--before: a rendermart binary built without limits');
 const RUNS = Number(opts.runs);
 const READS = Number(opts.reads);
 const GENERATIONS = Number(opts.generations);
+const SHARED_SECONDS = Number(opts['shared-seconds']);
+const SHARED_CLIENTS = 8;
 const HIGH = '1000000000';
 const UNLIMITED = {
   RENDERMART_MAX_JOBS_IN_FLIGHT: HIGH, RENDERMART_MAX_IMAGES_PER_DAY: HIGH,
@@ -68,10 +82,10 @@ async function postgres() {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function call(port, method, urlPath, { body, headers = {} } = {}) {
+function call(port, method, urlPath, { body, headers = {}, via = agent } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent,
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent: via,
       headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -116,15 +130,20 @@ async function timed(n, request, expected) {
   return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
 }
 
+// A new user's API key header, registered through the server on `port`.
+async function newUserKey(port) {
+  const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+  const reg = await call(port, 'POST', '/api/v1/auth/register', { body: { email, password: 'correct horse battery staple' } });
+  const cookie = reg.headers['set-cookie'][0].split(';')[0];
+  const key = JSON.parse((await call(port, 'POST', '/api/v1/keys', { body: { name: 'bench' }, headers: { cookie, origin: `http://127.0.0.1:${port}` } })).text).secret;
+  return { authorization: `Bearer ${key}` };
+}
+
 async function measure(bin, env) {
   const server = await startServer(bin, env);
   try {
     const { port } = server;
-    const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-    const reg = await call(port, 'POST', '/api/v1/auth/register', { body: { email, password: 'correct horse battery staple' } });
-    const cookie = reg.headers['set-cookie'][0].split(';')[0];
-    const key = JSON.parse((await call(port, 'POST', '/api/v1/keys', { body: { name: 'bench' }, headers: { cookie, origin: `http://127.0.0.1:${port}` } })).text).secret;
-    const auth = { authorization: `Bearer ${key}` };
+    const auth = await newUserKey(port);
     await timed(200, () => call(port, 'GET', '/api/v1/images?limit=1', { headers: auth }), 200);  // warm-up
     const read = await timed(READS, () => call(port, 'GET', '/api/v1/images?limit=1', { headers: auth }), 200);
     const generation = await timed(GENERATIONS, (i) => call(port, 'POST', '/api/v1/generations',
@@ -135,9 +154,33 @@ async function measure(bin, env) {
   }
 }
 
+async function sharedRate(bin, databaseUrl) {
+  const servers = [];
+  for (let i = 0; i < 2; i++) servers.push(await startServer(bin, { RENDERMART_DATABASE_URL: databaseUrl }));
+  try {
+    const auth = await newUserKey(servers[0].port);
+    const via = new http.Agent({ keepAlive: true, maxSockets: SHARED_CLIENTS });
+    const counts = { allowed: 0, refused: 0 };
+    const end = Date.now() + SHARED_SECONDS * 1000;
+    await Promise.all(Array.from({ length: SHARED_CLIENTS }, async (_, client) => {
+      for (let i = client; Date.now() < end; i++) {
+        const res = await call(servers[i % 2].port, 'GET', '/api/v1/images?limit=1', { headers: auth, via });
+        if (res.status === 200) counts.allowed++;
+        else if (res.status === 429) counts.refused++;
+        else throw new Error(`expected 200 or 429, got ${res.status} ${res.text}`);
+      }
+    }));
+    via.destroy();
+    return counts;
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
 const pg = await postgres();
 const results = {};  // "backend/request/side" -> [{p50, p99}]
-const sides = [['without limits', opts.before, {}], ['with limits', opts.after, UNLIMITED]];
+const [beforeLabel, afterLabel] = opts.labels.split(',');
+const sides = [[beforeLabel, opts.before, UNLIMITED], [afterLabel, opts.after, UNLIMITED]];
 for (let run = 0; run < RUNS; run++) {
   for (const backend of ['SQLite', 'PostgreSQL']) {
     for (const [side, bin, env] of sides) {
@@ -148,6 +191,14 @@ for (let run = 0; run < RUNS; run++) {
       }
       process.stderr.write(`run ${run + 1} ${backend} ${side}: read p50 ${r.read.p50.toFixed(3)} ms, generation p50 ${r.generation.p50.toFixed(3)} ms\n`);
     }
+  }
+}
+const shared = {};  // side -> [{allowed, refused}]
+for (let run = 0; run < RUNS; run++) {
+  for (const [side, bin] of sides) {
+    const counts = await sharedRate(bin, await pg.database());
+    (shared[side] ??= []).push(counts);
+    process.stderr.write(`run ${run + 1} two processes ${side}: ${counts.allowed} allowed, ${counts.refused} refused\n`);
   }
 }
 await pg.stop();
@@ -164,4 +215,12 @@ for (const backend of ['SQLite', 'PostgreSQL']) {
       console.log(`| ${backend} | ${label} | ${side} | ${fmt(runs.map((r) => r.p50))} | ${fmt(runs.map((r) => r.p99))} |`);
     }
   }
+}
+
+console.log(`\nTwo API processes on one PostgreSQL database, one user, ${SHARED_CLIENTS} clients alternating between them for ${SHARED_SECONDS} s, default limit (600 a minute, bursts of 120: one allowance lets ${120 + 10 * SHARED_SECONDS} through); median of ${RUNS} runs (each run in brackets):\n`);
+console.log('| Server | requests allowed | requests refused |');
+console.log('|---|---|---|');
+const counts = (xs) => `${median(xs)} (${xs.join(', ')})`;
+for (const [side] of sides) {
+  console.log(`| ${side} | ${counts(shared[side].map((c) => c.allowed))} | ${counts(shared[side].map((c) => c.refused))} |`);
 }

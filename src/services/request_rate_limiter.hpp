@@ -7,8 +7,9 @@
 // Several API processes share one allowance per user: each decides from its own view, at once,
 // and keeps what it let through as a charge that RequestRateExchange applies to the allowance
 // in the database every half second, bringing back the others' charges. Between two exchanges
-// a process does not see what the others let through, so N processes let a user through at
-// most N-1 half seconds' worth of requests more than the limit.
+// a process does not see what the others let through, so a burst can pass once in each of N
+// processes; what went over is owed: the shared allowance holds the user back until it is paid,
+// so over any longer period the user gets the limit, not N times it.
 //
 // Thread-safe. Memory follows the users active within the last refill period: an allowance
 // that is whole again, with nothing left to send, is the same as none and is dropped.
