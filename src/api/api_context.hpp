@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
 #include "http/public_url.hpp"
 #include "http/trusted_proxies.hpp"
@@ -14,13 +13,12 @@
 #include "services/password_pool.hpp"
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
+#include "services/readiness.hpp"
 #include "services/user_admin_service.hpp"
-#include "store/store.hpp"
 
 namespace rendermart::api {
 
-// What route handlers may use. Handlers call services; the store and blob store are here only
-// for the readiness check.
+// What route handlers may use: services, never the store or the blob store themselves.
 struct ApiContext {
   AccountService& accounts;
   PreferenceService& preferences;
@@ -29,8 +27,7 @@ struct ApiContext {
   QuotaService& quotas;
   UserAdminService& users;
   const ModelCatalog& catalog;
-  Store& store;
-  BlobStore& blobs;
+  Readiness& readiness;
   Metrics& metrics;
   // Runs password hashing and verification off the HTTP threads (api/password_work.hpp).
   PasswordPool& passwords;

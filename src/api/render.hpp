@@ -13,8 +13,8 @@
 #include "core/domain.hpp"
 #include "core/ids.hpp"
 #include "core/json_writer.hpp"
+#include "core/model_info.hpp"
 #include "http/message.hpp"
-#include "providers/provider.hpp"
 
 namespace rendermart::api {
 

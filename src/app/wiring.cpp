@@ -113,11 +113,12 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *quotas,
                                                     *events, config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);
+  readiness = std::make_unique<Readiness>(*store, *blobs);
   passwords = std::make_unique<PasswordPool>(PasswordPoolOptions{
       config.password_threads, static_cast<std::size_t>(config.password_queue)});
   api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *quotas,
                                         *users, *catalog,
-                                        *store, *blobs, metrics, *passwords, config.secure_cookies,
+                                        *readiness, metrics, *passwords, config.secure_cookies,
                                         config.downloads == "redirect",
                                         std::chrono::seconds(config.presign_seconds),
                                         model_library.get()});

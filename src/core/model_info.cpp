@@ -1,4 +1,4 @@
-#include "providers/provider.hpp"
+#include "core/model_info.hpp"
 
 #include <algorithm>
 

@@ -1,0 +1,68 @@
+#pragma once
+
+// What a model can do, as its provider describes it: the tasks, sizes, steps and settings it
+// takes. The API validates requests against it before anything is queued, and shows it to
+// clients (GET /api/v1/models).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/domain.hpp"
+
+namespace rendermart {
+
+struct Size {
+  int width = 0;
+  int height = 0;
+};
+
+struct IntRange {
+  int min = 0;
+  int max = 0;
+  int default_value = 0;
+};
+
+struct RealRange {
+  double min = 0;
+  double max = 0;
+  double default_value = 0;
+};
+
+struct ModelInfo {
+  std::string id;           // unique across providers, e.g. "procedural"
+  std::string name;         // for people
+  std::string provider;     // e.g. "builtin", "local", "bedrock", "openai"
+  std::string kind;         // demo (the built-in generator, not AI) | local | cloud
+  std::string family;       // demo; sd1, sd2 (local); the provider's name for cloud models
+  std::string description;
+  std::int64_t size_bytes = 0;  // weights on disk; 0: no local files
+  std::string source;       // where a local model came from (hf:OWNER/NAME@REV, a URL, file)
+  std::string license;      // empty: unknown
+  // What the model can do; the API refuses other tasks before queueing.
+  std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
+  // Sizes: either any width and height in [min_side, max_side] that are multiples of
+  // size_multiple, or (when fixed_sizes is not empty) exactly one of fixed_sizes. Either way at
+  // most max_pixels pixels and an aspect ratio (longer side / shorter side) of at most
+  // max_aspect_ratio, when those are not 0. Tasks on a source image keep its size, so the source
+  // must have a size the model accepts.
+  int min_side = 64;
+  int max_side = 2048;
+  int size_multiple = 8;
+  std::vector<Size> fixed_sizes;
+  std::int64_t max_pixels = 0;
+  double max_aspect_ratio = 0;
+  Size default_size{512, 512};
+  int max_count = 4;
+  IntRange steps;           // max 0: the model takes no steps parameter
+  RealRange cfg_scale;      // max 0: the model takes no cfg_scale parameter
+  std::vector<std::string> styles;  // empty: no styles
+  std::vector<std::string> qualities;  // empty: no quality setting; otherwise the first is the default
+  bool negative_prompt = true;
+  int max_prompt_length = 2000;     // in characters (Unicode code points)
+  std::uint32_t max_seed = 4294967295u;
+};
+
+bool supports(const ModelInfo& model, GenerationTask task);
+
+}  // namespace rendermart
