@@ -90,6 +90,25 @@ class Result {
   pg_result* result_ = nullptr;
 };
 
+// One row of a Result, read by column: the shape the record readers take (store/records.hpp).
+class Row {
+ public:
+  Row(const Result& result, int row) : result_(result), row_(row) {}
+  bool is_null(int column) const { return result_.is_null(row_, column); }
+  std::string text(int column) const { return result_.text(row_, column); }
+  std::int64_t int64(int column) const { return result_.int64(row_, column); }
+  int integer(int column) const { return result_.integer(row_, column); }
+  double real(int column) const { return result_.real(row_, column); }
+  bool boolean(int column) const { return result_.boolean(row_, column); }
+  std::optional<std::int64_t> optional_int64(int column) const {
+    return result_.optional_int64(row_, column);
+  }
+
+ private:
+  const Result& result_;
+  int row_;
+};
+
 class Connection {
  public:
   // Connects at once; throws `unavailable` (without echoing the URL, which may hold a password).

@@ -4,13 +4,13 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
 #include "store/job_lifecycle.hpp"
 #include "store/queue_position_query.hpp"
+#include "store/records.hpp"
 #include "store/postgres/pg_migrations.hpp"
 #include "store/search_terms.hpp"
 #include "store/usage_query.hpp"
@@ -21,6 +21,7 @@ namespace {
 using pg::Connection;
 using pg::Param;
 using pg::Result;
+using pg::Row;
 using pg::to_param;
 
 // As in SqliteStore: the API bounds page sizes more tightly; this keeps a negative or huge limit
@@ -36,212 +37,43 @@ constexpr int kClaimCandidates = 32;
 // candidate (the worker then polls again, so this only trades latency for work).
 constexpr int kClaimRounds = 4;
 
-// ---- Columns and row mapping. Each read_* takes the columns in the order of its k*Columns. ----
+using records::kApiKeyColumns;
+using records::kImageColumns;
+using records::kInvitationColumns;
+using records::kJobColumns;
+using records::kPreferenceColumns;
+using records::kUserColumns;
 
-const std::string kParamColumns =
-    "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
-// Added by migration 2, so they come last in the job and image rows.
-const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
-const std::string kUserColumns =
-    "id, email, password_hash, is_admin, created_at, disabled, max_jobs_in_flight, "
-    "max_images_per_day, max_stored_bytes, max_requests_per_minute, max_request_burst";
-const std::string kApiKeyColumns =
-    "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
-const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
-const std::string kJobColumns =
-    "id, user_id, " + kParamColumns +
-    ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
-    "lease_expires_at, created_at, started_at, finished_at, " + kTaskColumns;
-const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
-                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at, " +
-                                  kTaskColumns;
-
-GenerationParams read_params(const Result& r, int row, int first) {
-  GenerationParams params;
-  params.prompt = r.text(row, first);
-  params.negative_prompt = r.text(row, first + 1);
-  params.model = r.text(row, first + 2);
-  params.style = r.text(row, first + 3);
-  params.width = r.integer(row, first + 4);
-  params.height = r.integer(row, first + 5);
-  params.steps = r.integer(row, first + 6);
-  params.cfg_scale = r.real(row, first + 7);
-  params.seed = static_cast<std::uint32_t>(r.int64(row, first + 8));
-  params.count = r.integer(row, first + 9);
-  return params;
-}
-
-// The ten parameter columns as query parameters, in kParamColumns order.
-void append_params(std::vector<Param>& out, const GenerationParams& params) {
-  out.push_back(to_param(params.prompt));
-  out.push_back(to_param(params.negative_prompt));
-  out.push_back(to_param(params.model));
-  out.push_back(to_param(params.style));
-  out.push_back(to_param(params.width));
-  out.push_back(to_param(params.height));
-  out.push_back(to_param(params.steps));
-  out.push_back(to_param(params.cfg_scale));
-  out.push_back(to_param(params.seed));
-  out.push_back(to_param(params.count));
-}
-
-// Reads the five task columns (kTaskColumns) from `first` on into params.
-void read_task_params(const Result& r, int row, int first, GenerationParams& params) {
-  params.quality = r.text(row, first);
-  const auto task = generation_task_from_string(r.text(row, first + 1));
-  if (!task) {
-    throw Error(ErrorCode::internal, fmt::format("unknown generation task '{}' in the database",
-                                                 r.text(row, first + 1)));
+// An insert's parameters, in order: $1, $2, ...
+struct Binder {
+  std::vector<Param> params;
+  template <typename T>
+  void add(const T& value) {
+    params.push_back(to_param(value));
   }
-  params.task = *task;
-  params.source_image_id = r.text(row, first + 2);
-  params.mask_image_id = r.text(row, first + 3);
-  params.strength = r.real(row, first + 4);
-}
+};
 
-// The five task columns as query parameters, in kTaskColumns order.
-void append_task_params(std::vector<Param>& out, const GenerationParams& params) {
-  out.push_back(to_param(params.quality));
-  out.push_back(to_param(std::string(to_string(params.task))));
-  out.push_back(to_param(params.source_image_id));
-  out.push_back(to_param(params.mask_image_id));
-  out.push_back(to_param(params.strength));
-}
-
-User read_user(const Result& r, int row) {
-  User user;
-  user.id = r.text(row, 0);
-  user.email = r.text(row, 1);
-  user.password_hash = r.text(row, 2);
-  user.is_admin = r.boolean(row, 3);
-  user.created_at = r.int64(row, 4);
-  user.disabled = r.boolean(row, 5);
-  const auto optional_int = [&](int column) -> std::optional<int> {
-    if (const auto value = r.optional_int64(row, column)) return static_cast<int>(*value);
-    return std::nullopt;
-  };
-  user.limits.jobs_in_flight = optional_int(6);
-  user.limits.images_per_day = optional_int(7);
-  user.limits.stored_bytes = r.optional_int64(row, 8);
-  user.limits.requests_per_minute = optional_int(9);
-  user.limits.request_burst = optional_int(10);
-  return user;
-}
-
-Invitation read_invitation(const Result& r, int row) {
-  Invitation invitation;
-  invitation.id = r.text(row, 0);
-  invitation.code_hash = r.text(row, 1);
-  invitation.created_by = r.text(row, 2);
-  invitation.created_at = r.int64(row, 3);
-  invitation.expires_at = r.int64(row, 4);
-  invitation.used_at = r.optional_int64(row, 5);
-  invitation.used_by = r.text(row, 6);
-  return invitation;
-}
-
-ApiKey read_api_key(const Result& r, int row) {
-  ApiKey key;
-  key.id = r.text(row, 0);
-  key.user_id = r.text(row, 1);
-  key.name = r.text(row, 2);
-  key.prefix = r.text(row, 3);
-  key.secret_hash = r.text(row, 4);
-  key.created_at = r.int64(row, 5);
-  key.last_used_at = r.optional_int64(row, 6);
-  return key;
-}
-
-Preferences read_preferences(const Result& r, int row) {
-  Preferences prefs;
-  prefs.model = r.text(row, 0);
-  prefs.style = r.text(row, 1);
-  prefs.width = r.integer(row, 2);
-  prefs.height = r.integer(row, 3);
-  prefs.negative_prompt = r.text(row, 4);
-  prefs.theme = r.text(row, 5);
-  return prefs;
-}
-
-JobStatus parse_status(const std::string& job_id, const std::string& text) {
-  const auto status = job_status_from_string(text);
-  if (!status) {
-    throw Error(ErrorCode::internal,
-                fmt::format("job {} has an unknown status '{}' in the database", job_id, text));
-  }
-  return *status;
-}
-
-Job read_job(const Result& r, int row) {
-  Job job;
-  job.id = r.text(row, 0);
-  job.user_id = r.text(row, 1);
-  job.params = read_params(r, row, 2);
-  job.status = parse_status(job.id, r.text(row, 12));
-  job.progress = r.real(row, 13);
-  job.attempts = r.integer(row, 14);
-  job.error_code = r.text(row, 15);
-  job.error_message = r.text(row, 16);
-  job.cancel_requested = r.boolean(row, 17);
-  job.lease_owner = r.text(row, 18);
-  job.lease_expires_at = r.int64(row, 19);
-  job.created_at = r.int64(row, 20);
-  job.started_at = r.optional_int64(row, 21);
-  job.finished_at = r.optional_int64(row, 22);
-  read_task_params(r, row, 23, job.params);
-  return job;
-}
-
-// Tags are stored as a JSON array of strings, as in SQLite; invalid UTF-8 is replaced rather
-// than refused (PostgreSQL would refuse the whole row).
-std::string encode_tags(const std::vector<std::string>& tags) {
-  return nlohmann::json(tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> decode_tags(const std::string& image_id, const std::string& text) {
-  if (text == "[]") return {};
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_array()) {
-    throw Error(ErrorCode::internal,
-                fmt::format("image {} has malformed tags in the database: {}", image_id, text));
-  }
-  std::vector<std::string> tags;
-  for (const auto& tag : json) {
-    if (tag.is_string()) tags.push_back(tag.get<std::string>());
-  }
-  return tags;
-}
-
-Image read_image(const Result& r, int row) {
-  Image image;
-  image.id = r.text(row, 0);
-  image.user_id = r.text(row, 1);
-  image.job_id = r.text(row, 2);
-  image.index = r.integer(row, 3);
-  image.params = read_params(r, row, 4);
-  image.title = r.text(row, 14);
-  image.tags = decode_tags(image.id, r.text(row, 15));
-  image.favorite = r.boolean(row, 16);
-  image.blob_key = r.text(row, 17);
-  image.bytes = r.int64(row, 18);
-  image.sha256 = r.text(row, 19);
-  image.created_at = r.int64(row, 20);
-  read_task_params(r, row, 21, image.params);
-  return image;
-}
+// The record readers, for this backend's rows.
+constexpr auto read_user = &records::read_user<Row>;
+constexpr auto read_api_key = &records::read_api_key<Row>;
+constexpr auto read_invitation = &records::read_invitation<Row>;
+constexpr auto read_preferences = &records::read_preferences<Row>;
+constexpr auto read_job = &records::read_job<Row>;
+constexpr auto read_image = &records::read_image<Row>;
 
 template <typename Reader>
 auto optional_row(const Result& result, Reader reader)
-    -> std::optional<decltype(reader(result, 0))> {
+    -> std::optional<decltype(reader(std::declval<const Row&>()))> {
   if (result.rows() == 0) return std::nullopt;
-  return reader(result, 0);
+  return reader(Row(result, 0));
 }
 
 template <typename Reader>
-auto all_rows(const Result& result, Reader reader) -> std::vector<decltype(reader(result, 0))> {
-  std::vector<decltype(reader(result, 0))> rows;
+auto all_rows(const Result& result, Reader reader)
+    -> std::vector<decltype(reader(std::declval<const Row&>()))> {
+  std::vector<decltype(reader(std::declval<const Row&>()))> rows;
   rows.reserve(static_cast<std::size_t>(result.rows()));
-  for (int row = 0; row < result.rows(); ++row) rows.push_back(reader(result, row));
+  for (int row = 0; row < result.rows(); ++row) rows.push_back(reader(Row(result, row)));
   return rows;
 }
 
@@ -265,8 +97,6 @@ const std::string kSelectUserByEmail =
     "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = $1";
 
-const std::string kInvitationColumns =
-    "id, code_hash, created_by, created_at, expires_at, used_at, COALESCE(used_by, '')";
 const std::string kInsertInvitation =
     "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
     "VALUES ($1, $2, $3, $4, $5)";
@@ -292,10 +122,7 @@ const std::string kUpsertPreferences =
     "height = excluded.height, negative_prompt = excluded.negative_prompt, "
     "theme = excluded.theme";
 
-const std::string kInsertJob =
-    "INSERT INTO jobs (id, user_id, " + kParamColumns + ", status, created_at, " + kTaskColumns +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $14, $15, $16, "
-    "$17, $18)";
+const std::string kInsertJob = records::insert_statement("jobs", records::kNewJobColumns, '$');
 const std::string kSelectJob =
     "SELECT " + kJobColumns + " FROM jobs WHERE id = $1 AND user_id = $2";
 const std::string kSelectJobForUpdate = kSelectJob + " FOR UPDATE";
@@ -378,9 +205,7 @@ const std::string kSelectLease =
     "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = $1 "
     "FOR UPDATE";
 const std::string kInsertImage =
-    "INSERT INTO images (" + kImageColumns +
-    ", thumbnail_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)";
+    records::insert_statement("images", records::kNewImageColumns, '$');
 const std::string kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = $2, "
     "lease_expires_at = 0 WHERE id = $1";
@@ -421,9 +246,9 @@ void load_images(Connection& db, Job& job) {
 
 // Locks the job's row for the rest of the transaction.
 std::optional<LeaseRow> select_lease(Connection& db, const std::string& job_id) {
-  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Result& r, int row) {
-    return LeaseRow{r.text(row, 0), parse_status(job_id, r.text(row, 1)), r.text(row, 2),
-                    r.integer(row, 3), r.boolean(row, 4)};
+  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Row& row) {
+    return LeaseRow{row.text(0), records::parse_status(job_id, row.text(1)), row.text(2),
+                    row.integer(3), row.boolean(4)};
   });
 }
 
@@ -515,13 +340,10 @@ Usage read_usage(const Result& r) {
   return Usage{r.integer(0, 0), r.integer(0, 1), r.int64(0, 2)};
 }
 
-// Only the job's id, user_id, params and created_at are taken: it always starts queued.
 void insert_job(Connection& db, const Job& job) {
-  std::vector<Param> params{to_param(job.id), to_param(job.user_id)};
-  append_params(params, job.params);
-  params.push_back(to_param(job.created_at));
-  append_task_params(params, job.params);
-  db.query(kInsertJob, params);
+  Binder binder;
+  records::bind_new_job(binder, job);
+  db.query(kInsertJob, binder.params);
 }
 
 }  // namespace
@@ -665,7 +487,7 @@ std::optional<std::vector<std::string>> PgStore::delete_user(const std::string& 
   return write([&](Connection& db) -> std::optional<std::vector<std::string>> {
     auto blob_keys =
         all_rows(db.query("SELECT blob_key FROM images WHERE user_id = $1", user_id),
-                 [](const Result& r, int row) { return r.text(row, 0); });
+                 [](const Row& row) { return row.text(0); });
     // The foreign keys delete the rest (ON DELETE CASCADE).
     if (db.query("DELETE FROM users WHERE id = $1", user_id).affected() == 0) return std::nullopt;
     return blob_keys;
@@ -687,9 +509,7 @@ std::optional<Session> PgStore::find_session(const std::string& token_hash, Mill
     return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
                                  "WHERE token_hash = $1 AND expires_at > $2",
                                  token_hash, now),
-                        [](const Result& r, int row) {
-                          return Session{r.text(row, 0), r.int64(row, 1)};
-                        });
+                        [](const Row& row) { return Session{row.text(0), row.int64(1)}; });
   });
 }
 
@@ -801,7 +621,7 @@ std::optional<int> PgStore::queue_position(const std::string& job_id, Millis now
   static const std::string query = queue_position_query("$1", "$2::bigint");
   return single([&](Connection& db) {
     return optional_row(db.query(query, job_id, now),
-                        [](const Result& r, int row) { return r.integer(row, 0); });
+                        [](const Row& row) { return row.integer(0); });
   });
 }
 
@@ -842,7 +662,7 @@ std::optional<Job> PgStore::claim_job(const std::string& worker_id, Millis now,
     db.query(kFailExhaustedJobs, now, policy.max_attempts, exhausted_message);
     for (int round = 0; round < kClaimRounds; ++round) {
       const auto candidates = all_rows(db.query(kRankCandidates, now, kClaimCandidates),
-                                       [](const Result& r, int row) { return r.text(row, 0); });
+                                       [](const Row& row) { return row.text(0); });
       if (candidates.empty()) return std::optional<Job>();
       auto claimed = optional_row(
           db.query(kClaimJob, worker_id, now, policy.lease_ms, text_array(candidates)), read_job);
@@ -858,7 +678,7 @@ bool PgStore::renew_lease(const std::string& job_id, const std::string& worker_i
   return single([&](Connection& db) {
     const auto cancel_requested = optional_row(
         db.query(kRenewLease, job_id, worker_id, now + policy.lease_ms, clamp_progress(progress)),
-        [](const Result& r, int row) { return r.boolean(row, 0); });
+        [](const Row& row) { return row.boolean(0); });
     return cancel_requested.has_value() && !*cancel_requested;
   });
 }
@@ -873,19 +693,9 @@ bool PgStore::complete_job(const std::string& job_id, const std::string& worker_
     const auto step = completion_step(*lease, worker_id);
     if (step != CompletionStep::record) return step == CompletionStep::already_recorded;
     for (const auto& image : images) {
-      std::vector<Param> params{to_param(image.id), to_param(lease->user_id), to_param(job_id),
-                                to_param(image.index)};
-      append_params(params, image.params);
-      params.push_back(to_param(image.title));
-      params.push_back(to_param(encode_tags(image.tags)));
-      params.push_back(to_param(image.favorite));
-      params.push_back(to_param(image.blob_key));
-      params.push_back(to_param(image.bytes));
-      params.push_back(to_param(image.sha256));
-      params.push_back(to_param(image.created_at));
-      append_task_params(params, image.params);
-      params.push_back(to_param(image.thumbnail_bytes));
-      db.query(kInsertImage, params);
+      Binder binder;
+      records::bind_new_image(binder, image, lease->user_id, job_id);
+      db.query(kInsertImage, binder.params);
     }
     db.query(kSucceedJob, job_id, now);
     return true;
@@ -961,7 +771,7 @@ std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQ
 std::optional<Image> PgStore::update_image(const std::string& user_id,
                                            const std::string& image_id, const ImagePatch& patch) {
   std::optional<std::string> tags;
-  if (patch.tags) tags = encode_tags(*patch.tags);
+  if (patch.tags) tags = records::encode_tags(*patch.tags);
   return single([&](Connection& db) {
     return optional_row(
         db.query(kUpdateImage, image_id, user_id, patch.favorite, patch.title, tags), read_image);
@@ -1057,9 +867,7 @@ std::vector<RateState> PgStore::exchange_request_rates(const std::vector<RateCha
   return single([&](Connection& db) {
     return all_rows(db.query(kExchangeRequestRates, text_array(users), int64_array(floors),
                              int64_array(amounts), now_us),
-                    [](const Result& r, int row) {
-                      return RateState{r.text(row, 0), r.int64(row, 1)};
-                    });
+                    [](const Row& row) { return RateState{row.text(0), row.int64(1)}; });
   });
 }
 

@@ -79,6 +79,8 @@ std::int64_t Query::int64(int column) const {
 
 int Query::integer(int column) const { return sqlite3_column_int(statement_->stmt_, column); }
 
+bool Query::boolean(int column) const { return integer(column) != 0; }
+
 double Query::real(int column) const { return sqlite3_column_double(statement_->stmt_, column); }
 
 std::string Query::text(int column) const {

@@ -95,6 +95,7 @@ class Query {
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
   int integer(int column) const;
+  bool boolean(int column) const;  // stored as 0 or 1
   double real(int column) const;
   std::string text(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;

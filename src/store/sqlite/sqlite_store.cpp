@@ -6,13 +6,13 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
 #include "store/job_lifecycle.hpp"
 #include "store/queue_position_query.hpp"
+#include "store/records.hpp"
 #include "store/sqlite/fts_query.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/usage_query.hpp"
@@ -37,199 +37,34 @@ std::size_t max_readers_for(const std::string& path) {
 constexpr int kMaxPageSize = 1000;
 int page_limit(const Page& page) { return std::clamp(page.limit, 0, kMaxPageSize); }
 
-// ---- Columns and row mapping. Each read_* takes the columns in the order of its k*Columns. ----
+using records::kApiKeyColumns;
+using records::kImageColumns;
+using records::kInvitationColumns;
+using records::kJobColumns;
+using records::kPreferenceColumns;
+using records::kUserColumns;
 
-const std::string kParamColumns =
-    "prompt, negative_prompt, model, style, width, height, steps, cfg_scale, seed, count";
-// Added by migration 2, so they come last in the job and image rows.
-const std::string kTaskColumns = "quality, task, source_image_id, mask_image_id, strength";
-const std::string kUserColumns =
-    "id, email, password_hash, is_admin, created_at, disabled, max_jobs_in_flight, "
-    "max_images_per_day, max_stored_bytes, max_requests_per_minute, max_request_burst";
-const std::string kApiKeyColumns =
-    "id, user_id, name, prefix, secret_hash, created_at, last_used_at";
-const std::string kPreferenceColumns = "model, style, width, height, negative_prompt, theme";
-const std::string kJobColumns =
-    "id, user_id, " + kParamColumns +
-    ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
-    "lease_expires_at, created_at, started_at, finished_at, " + kTaskColumns;
-const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
-                                  ", title, tags, favorite, blob_key, bytes, sha256, created_at, " +
-                                  kTaskColumns;
-
-GenerationParams read_params(const Query& q, int first) {
-  GenerationParams params;
-  params.prompt = q.text(first);
-  params.negative_prompt = q.text(first + 1);
-  params.model = q.text(first + 2);
-  params.style = q.text(first + 3);
-  params.width = q.integer(first + 4);
-  params.height = q.integer(first + 5);
-  params.steps = q.integer(first + 6);
-  params.cfg_scale = q.real(first + 7);
-  params.seed = static_cast<std::uint32_t>(q.int64(first + 8));
-  params.count = q.integer(first + 9);
-  return params;
-}
-
-// Binds the ten parameter columns to ?first .. ?first+9.
-void bind_params(Query& q, int first, const GenerationParams& params) {
-  q.bind(first, params.prompt)
-      .bind(first + 1, params.negative_prompt)
-      .bind(first + 2, params.model)
-      .bind(first + 3, params.style)
-      .bind(first + 4, params.width)
-      .bind(first + 5, params.height)
-      .bind(first + 6, params.steps)
-      .bind(first + 7, params.cfg_scale)
-      .bind(first + 8, params.seed)
-      .bind(first + 9, params.count);
-}
-
-// Reads the five task columns (kTaskColumns) from `first` on into params.
-void read_task_params(const Query& q, int first, GenerationParams& params) {
-  params.quality = q.text(first);
-  const auto task = generation_task_from_string(q.text(first + 1));
-  if (!task) {
-    throw Error(ErrorCode::internal,
-                fmt::format("unknown generation task '{}' in the database", q.text(first + 1)));
+// Binds an insert's parameters in order: ?1, ?2, ...
+class Binder {
+ public:
+  explicit Binder(Query& query) : query_(query) {}
+  template <typename T>
+  void add(const T& value) {
+    query_.bind(next_++, value);
   }
-  params.task = *task;
-  params.source_image_id = q.text(first + 2);
-  params.mask_image_id = q.text(first + 3);
-  params.strength = q.real(first + 4);
-}
 
-// Binds the five task columns to ?first .. ?first+4.
-void bind_task_params(Query& q, int first, const GenerationParams& params) {
-  q.bind(first, params.quality)
-      .bind(first + 1, std::string(to_string(params.task)))
-      .bind(first + 2, params.source_image_id)
-      .bind(first + 3, params.mask_image_id)
-      .bind(first + 4, params.strength);
-}
+ private:
+  Query& query_;
+  int next_ = 1;
+};
 
-User read_user(const Query& q) {
-  User user;
-  user.id = q.text(0);
-  user.email = q.text(1);
-  user.password_hash = q.text(2);
-  user.is_admin = q.integer(3) != 0;
-  user.created_at = q.int64(4);
-  user.disabled = q.integer(5) != 0;
-  const auto optional_int = [&](int column) -> std::optional<int> {
-    if (const auto value = q.optional_int64(column)) return static_cast<int>(*value);
-    return std::nullopt;
-  };
-  user.limits.jobs_in_flight = optional_int(6);
-  user.limits.images_per_day = optional_int(7);
-  user.limits.stored_bytes = q.optional_int64(8);
-  user.limits.requests_per_minute = optional_int(9);
-  user.limits.request_burst = optional_int(10);
-  return user;
-}
-
-ApiKey read_api_key(const Query& q) {
-  ApiKey key;
-  key.id = q.text(0);
-  key.user_id = q.text(1);
-  key.name = q.text(2);
-  key.prefix = q.text(3);
-  key.secret_hash = q.text(4);
-  key.created_at = q.int64(5);
-  key.last_used_at = q.optional_int64(6);
-  return key;
-}
-
-Invitation read_invitation(const Query& q) {
-  Invitation invitation;
-  invitation.id = q.text(0);
-  invitation.code_hash = q.text(1);
-  invitation.created_by = q.text(2);
-  invitation.created_at = q.int64(3);
-  invitation.expires_at = q.int64(4);
-  invitation.used_at = q.optional_int64(5);
-  invitation.used_by = q.text(6);
-  return invitation;
-}
-
-Preferences read_preferences(const Query& q) {
-  Preferences prefs;
-  prefs.model = q.text(0);
-  prefs.style = q.text(1);
-  prefs.width = q.integer(2);
-  prefs.height = q.integer(3);
-  prefs.negative_prompt = q.text(4);
-  prefs.theme = q.text(5);
-  return prefs;
-}
-
-JobStatus parse_status(const std::string& job_id, const std::string& text) {
-  const auto status = job_status_from_string(text);
-  if (!status) {
-    throw Error(ErrorCode::internal,
-                fmt::format("job {} has an unknown status '{}' in the database", job_id, text));
-  }
-  return *status;
-}
-
-Job read_job(const Query& q) {
-  Job job;
-  job.id = q.text(0);
-  job.user_id = q.text(1);
-  job.params = read_params(q, 2);
-  job.status = parse_status(job.id, q.text(12));
-  job.progress = q.real(13);
-  job.attempts = q.integer(14);
-  job.error_code = q.text(15);
-  job.error_message = q.text(16);
-  job.cancel_requested = q.integer(17) != 0;
-  job.lease_owner = q.text(18);
-  job.lease_expires_at = q.int64(19);
-  job.created_at = q.int64(20);
-  job.started_at = q.optional_int64(21);
-  job.finished_at = q.optional_int64(22);
-  read_task_params(q, 23, job.params);
-  return job;
-}
-
-// Tags are stored as a JSON array of strings. Invalid UTF-8 is replaced rather than refused:
-// the API validates text, and a stray byte must not make an image impossible to save.
-std::string encode_tags(const std::vector<std::string>& tags) {
-  return nlohmann::json(tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> decode_tags(const std::string& image_id, const std::string& text) {
-  if (text == "[]") return {};  // the common case, without a parse
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  std::vector<std::string> tags;
-  if (!json.is_array()) {
-    throw Error(ErrorCode::internal,
-                fmt::format("image {} has malformed tags in the database: {}", image_id, text));
-  }
-  for (const auto& tag : json) {
-    if (tag.is_string()) tags.push_back(tag.get<std::string>());
-  }
-  return tags;
-}
-
-Image read_image(const Query& q) {
-  Image image;
-  image.id = q.text(0);
-  image.user_id = q.text(1);
-  image.job_id = q.text(2);
-  image.index = q.integer(3);
-  image.params = read_params(q, 4);
-  image.title = q.text(14);
-  image.tags = decode_tags(image.id, q.text(15));
-  image.favorite = q.integer(16) != 0;
-  image.blob_key = q.text(17);
-  image.bytes = q.int64(18);
-  image.sha256 = q.text(19);
-  image.created_at = q.int64(20);
-  read_task_params(q, 21, image.params);
-  return image;
-}
+// The record readers, for this backend's rows.
+constexpr auto read_user = &records::read_user<Query>;
+constexpr auto read_api_key = &records::read_api_key<Query>;
+constexpr auto read_invitation = &records::read_invitation<Query>;
+constexpr auto read_preferences = &records::read_preferences<Query>;
+constexpr auto read_job = &records::read_job<Query>;
+constexpr auto read_image = &records::read_image<Query>;
 
 template <typename Reader>
 auto optional_row(Query query, Reader reader) -> std::optional<decltype(reader(query))> {
@@ -265,8 +100,6 @@ const std::string kInsertUser =
 const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
 
-const std::string kInvitationColumns =
-    "id, code_hash, created_by, created_at, expires_at, used_at, COALESCE(used_by, '')";
 const std::string kInsertInvitation =
     "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -297,10 +130,7 @@ const std::string kUpsertPreferences =
     "height = excluded.height, negative_prompt = excluded.negative_prompt, "
     "theme = excluded.theme";
 
-const std::string kInsertJob =
-    "INSERT INTO jobs (id, user_id, " + kParamColumns + ", status, created_at, " + kTaskColumns +
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'queued', ?13, ?14, ?15, ?16, "
-    "?17, ?18)";
+const std::string kInsertJob = records::insert_statement("jobs", records::kNewJobColumns, '?');
 const std::string kSelectJob =
     "SELECT " + kJobColumns + " FROM jobs WHERE id = ?1 AND user_id = ?2";
 const std::string kListJobs =
@@ -370,9 +200,7 @@ constexpr std::string_view kRenewLease =
 constexpr std::string_view kSelectLease =
     "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = ?1";
 const std::string kInsertImage =
-    "INSERT INTO images (" + kImageColumns +
-    ", thumbnail_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
+    records::insert_statement("images", records::kNewImageColumns, '?');
 constexpr std::string_view kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = ?2, "
     "lease_expires_at = 0 WHERE id = ?1";
@@ -418,12 +246,10 @@ Usage read_usage(const Query& q) {
   return Usage{q.integer(0), q.integer(1), q.int64(2)};
 }
 
-// Only the job's id, user_id, params and created_at are taken: it always starts queued.
 void insert_job(Database& db, const Job& job) {
   Query q = db.query(kInsertJob);
-  q.bind(1, job.id).bind(2, job.user_id).bind(13, job.created_at);
-  bind_params(q, 3, job.params);
-  bind_task_params(q, 14, job.params);
+  Binder binder(q);
+  records::bind_new_job(binder, job);
   q.run();
 }
 
@@ -439,7 +265,7 @@ void load_images(Database& db, Job& job) {
 
 std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
   return optional_row(db.query(kSelectLease, job_id), [&job_id](const Query& q) {
-    return LeaseRow{q.text(0), parse_status(job_id, q.text(1)), q.text(2), q.integer(3),
+    return LeaseRow{q.text(0), records::parse_status(job_id, q.text(1)), q.text(2), q.integer(3),
                     q.integer(4) != 0};
   });
 }
@@ -813,17 +639,8 @@ bool SqliteStore::complete_job(const std::string& job_id, const std::string& wor
     if (step != CompletionStep::record) return step == CompletionStep::already_recorded;
     for (const auto& image : images) {
       Query q = db.query(kInsertImage);
-      q.bind_all(image.id, lease->user_id, job_id, image.index);
-      bind_params(q, 5, image.params);
-      q.bind(15, image.title)
-          .bind(16, encode_tags(image.tags))
-          .bind(17, image.favorite)
-          .bind(18, image.blob_key)
-          .bind(19, image.bytes)
-          .bind(20, image.sha256)
-          .bind(21, image.created_at);
-      bind_task_params(q, 22, image.params);
-      q.bind(27, image.thumbnail_bytes);
+      Binder binder(q);
+      records::bind_new_image(binder, image, lease->user_id, job_id);
       q.run();
     }
     db.query(kSucceedJob, job_id, now).run();
@@ -908,7 +725,7 @@ std::optional<Image> SqliteStore::update_image(const std::string& user_id,
                                                const std::string& image_id,
                                                const ImagePatch& patch) {
   std::optional<std::string> tags;
-  if (patch.tags) tags = encode_tags(*patch.tags);
+  if (patch.tags) tags = records::encode_tags(*patch.tags);
   return write([&](Database& db) {
     return optional_row(
         db.query(kUpdateImage, image_id, user_id, patch.favorite, patch.title, tags), read_image);
