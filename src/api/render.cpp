@@ -299,6 +299,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.begin_array();
   for (const auto& quality : model.qualities) w.value(quality);
   w.end_array();
+  w.key("shutdown_date");
+  write_optional_text(w, model.shutdown_date);
   w.key("size_bytes");
   if (model.size_bytes > 0) {
     w.value(model.size_bytes);

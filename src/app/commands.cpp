@@ -159,6 +159,7 @@ int run_providers_check(const Config& config) {
       all_usable = all_usable && check.usable;
       std::cout << "  " << (check.usable ? "usable      " : "NOT USABLE  ") << check.model << ": "
                 << check.detail << "\n";
+      if (!check.warning.empty()) std::cout << "  WARNING     " << check.warning << "\n";
     }
   };
   if (bedrock) {

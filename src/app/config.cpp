@@ -122,16 +122,16 @@ const std::vector<Setting>& settings() {
        "AWS region of Amazon Bedrock (e.g. us-east-1); empty: no Bedrock models",
        field(&Config::bedrock_region)},
       {"RENDERMART_BEDROCK_MODELS", "--bedrock-models", ConfigGroup::providers,
-       "Bedrock model ids to offer, comma-separated (default: stability.sd3-5-large-v1:0, "
-       "stability.stable-image-core-v1:1, stability.stable-image-ultra-v1:1, "
-       "amazon.nova-canvas-v1:0; amazon.titan-image-generator-v2:0 only when named)",
+       "Bedrock model ids to offer, comma-separated, each while the region lists it and before "
+       "its end of life; Legacy ones only when named here (default: stability.sd3-5-large-v1:0, "
+       "stability.stable-image-core-v1:1, stability.stable-image-ultra-v1:1)",
        field(&Config::bedrock_models)},
       {"RENDERMART_BEDROCK_ENDPOINT", "--bedrock-endpoint", ConfigGroup::providers,
        "Bedrock runtime URL (default https://bedrock-runtime.{region}.amazonaws.com; tests: a "
        "local server)",
        field(&Config::bedrock_endpoint)},
       {"RENDERMART_BEDROCK_CONTROL_ENDPOINT", "--bedrock-control-endpoint", ConfigGroup::providers,
-       "Bedrock control-plane URL for `rendermart providers check` (default "
+       "Bedrock control-plane URL, where the region's models are listed (default "
        "https://bedrock.{region}.amazonaws.com)",
        field(&Config::bedrock_control_endpoint)},
       {"RENDERMART_BEDROCK_TIMEOUT_SECONDS", "--bedrock-timeout-seconds", ConfigGroup::providers,
@@ -144,11 +144,20 @@ const std::vector<Setting>& settings() {
        "API key for that API (a secret: prefer the variable to the flag)",
        field(&Config::openai_api_key)},
       {"RENDERMART_OPENAI_MODELS", "--openai-models", ConfigGroup::providers,
-       "Its models, comma-separated: dall-e-2, dall-e-3, gpt-image-1, or name=WxH WxH.../MAX_IMAGES "
-       "(sizes separated by spaces) for others; offered as openai/<name>",
+       "Offer exactly these of its models, comma-separated: a model of a known family (e.g. "
+       "gpt-image-2), or name=WxH WxH.../MAX_IMAGES (sizes separated by spaces) for others; each "
+       "while the API lists it, one with a shutdown date only when named here; empty: every "
+       "listed model of a known family without a shutdown date; offered as openai/<name>",
        field(&Config::openai_models)},
+      {"RENDERMART_OPENAI_FAMILIES_FILE", "--openai-families-file", ConfigGroup::providers,
+       "JSON file of image model families (which model ids, their sizes, counts, qualities) that "
+       "adds to or replaces by name the built-in ones (docs/cloud-models.md)",
+       field(&Config::openai_families_file)},
       {"RENDERMART_OPENAI_TIMEOUT_SECONDS", "--openai-timeout-seconds", ConfigGroup::providers,
        "How long one request to that API may take", field(&Config::openai_timeout_seconds)},
+      {"RENDERMART_CLOUD_REFRESH_SECONDS", "--cloud-refresh-seconds", ConfigGroup::providers,
+       "How often the cloud providers list their service's models again: new models appear, "
+       "retired ones go", field(&Config::cloud_refresh_seconds)},
       {"RENDERMART_LOG_LEVEL", "--log-level", ConfigGroup::logging,
        "trace, debug, info, warn, error", field(&Config::log_level)},
       {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
@@ -274,15 +283,15 @@ void finish_config(Config& config) {
   if (!config.openai_api_key.empty() && config.openai_base_url.empty()) {
     config.openai_base_url = "https://api.openai.com";
   }
-  if (!config.openai_base_url.empty() && config.openai_models.empty()) {
-    throw invalid_argument("openai_models",
-                           "RENDERMART_OPENAI_MODELS must name the models of the OpenAI-compatible "
-                           "API at " + config.openai_base_url);
-  }
-  if (config.openai_base_url.empty() && !config.openai_models.empty()) {
+  if (config.openai_base_url.empty() &&
+      (!config.openai_models.empty() || !config.openai_families_file.empty())) {
     throw invalid_argument("openai_base_url",
-                           "RENDERMART_OPENAI_MODELS is set without RENDERMART_OPENAI_BASE_URL or "
-                           "RENDERMART_OPENAI_API_KEY");
+                           "RENDERMART_OPENAI_MODELS or RENDERMART_OPENAI_FAMILIES_FILE is set "
+                           "without RENDERMART_OPENAI_BASE_URL or RENDERMART_OPENAI_API_KEY");
+  }
+  if (config.cloud_refresh_seconds < 1) {
+    throw invalid_argument("cloud_refresh_seconds",
+                           "RENDERMART_CLOUD_REFRESH_SECONDS must be at least 1");
   }
   if (config.diffusion_dtype != "auto" && config.diffusion_dtype != "float32" &&
       config.diffusion_dtype != "bfloat16") {

@@ -58,8 +58,11 @@ struct Config {
   int bedrock_timeout_seconds = 120;
   std::string openai_base_url;  // empty (and no key): no OpenAI-compatible models
   std::string openai_api_key;   // a secret: never printed
-  std::string openai_models;
+  std::string openai_models;          // empty: every listed model of a known family
+  std::string openai_families_file;   // JSON of image model families beyond the built-in ones
   int openai_timeout_seconds = 120;
+  // How often the cloud providers list their service's models again (new models, shutdown dates).
+  int cloud_refresh_seconds = 600;
 
   // The local diffusion engine (src/diffusion).
   std::string models_dir;               // default: <data_dir>/models

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -68,7 +69,20 @@ std::shared_ptr<OpenAiProvider> openai_provider(const Config& config) {
   OpenAiOptions options;
   options.base_url = config.openai_base_url;
   options.api_key = config.openai_api_key;
-  options.models = parse_openai_models(config.openai_models);
+  std::vector<OpenAiFamily> extra;
+  if (!config.openai_families_file.empty()) {
+    std::ifstream file(config.openai_families_file);
+    if (!file) {
+      throw invalid_argument("openai_families_file", "RENDERMART_OPENAI_FAMILIES_FILE: cannot read " +
+                                                         config.openai_families_file);
+    }
+    extra = parse_openai_families(std::string(std::istreambuf_iterator<char>(file), {}),
+                                  config.openai_families_file);
+  }
+  options.families = merge_openai_families(std::move(extra), builtin_openai_families());
+  if (!config.openai_models.empty()) {
+    options.named = parse_openai_models(config.openai_models, options.families, utc_today());
+  }
   options.timeout = std::chrono::seconds(config.openai_timeout_seconds);
   return std::make_shared<OpenAiProvider>(options);
 }
@@ -78,9 +92,14 @@ std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metri
   catalog->add(std::make_shared<ProceduralProvider>());
   add_local_provider(*catalog, config, metrics);
   if (auto client = bedrock_client(config)) {
-    catalog->add(std::make_shared<BedrockProvider>(client, bedrock_model_ids(config)));
+    auto bedrock = std::make_shared<BedrockProvider>(client, split_list(config.bedrock_models));
+    bedrock->start();
+    catalog->add(bedrock);
   }
-  if (auto openai = openai_provider(config)) catalog->add(openai);
+  if (auto openai = openai_provider(config)) {
+    openai->start();
+    catalog->add(openai);
+  }
   catalog->model(config.default_model);  // throws for a default that no provider offers
   return catalog;
 }
@@ -98,6 +117,10 @@ Platform::Platform(const Config& config_in) : config(config_in) {
         refresh);
     models_watch = std::make_unique<library::FolderWatch>(config.models_dir,
                                                           library::FolderWatch::kDefaultInterval, refresh);
+  }
+  if (!config.bedrock_region.empty() || !config.openai_base_url.empty()) {
+    cloud_refresh = std::make_unique<PeriodicTask>(
+        std::chrono::seconds(config.cloud_refresh_seconds), [this] { catalog->refresh(); });
   }
   events = open_job_events(config.database_url);
   accounts = std::make_unique<AccountService>(

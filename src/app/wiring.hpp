@@ -7,6 +7,7 @@
 
 #include "api/api_context.hpp"
 #include "app/config.hpp"
+#include "app/periodic_task.hpp"
 #include "blob/blob_store.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
@@ -52,6 +53,9 @@ struct Platform {
   // change refreshes the catalog.
   std::unique_ptr<library::PullManager> model_library;
   std::unique_ptr<library::FolderWatch> models_watch;
+  // With a cloud provider: its service's models listed again every RENDERMART_CLOUD_REFRESH_SECONDS
+  // (new models appear, retired ones go); each listing refreshes the catalog.
+  std::unique_ptr<PeriodicTask> cloud_refresh;
   std::unique_ptr<JobEvents> events;
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<PreferenceService> preferences;

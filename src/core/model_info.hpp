@@ -39,6 +39,9 @@ struct ModelInfo {
   std::int64_t size_bytes = 0;  // weights on disk; 0: no local files
   std::string source;       // where a local model came from (hf:OWNER/NAME@REV, a URL, file)
   std::string license;      // empty: unknown
+  // YYYY-MM-DD from which the service no longer runs this cloud model; empty: none announced.
+  // A model with a date is offered only because the configuration names it.
+  std::string shutdown_date;
   // What the model can do; the API refuses other tasks before queueing.
   std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
   // Sizes: either any width and height in [min_side, max_side] that are multiples of

@@ -9,6 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import OpenAI from 'openai';
 
 import { startChildServer } from './lib/child_server.mjs';
@@ -17,13 +21,23 @@ import {
   Server, createGeneration, expectError, expectStatus, register, runBinary, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 
-const MODELS = 'dall-e-3,gpt-image-1,local-sdxl=512x512 768x512/4';
+const MODELS = 'gpt-image-2,local-styled,local-sdxl=512x512 768x512/4';
+
+// A self-hosted model with fixed sizes, qualities and styles, described by a families file.
+const FAMILIES = join(mkdtempSync(join(tmpdir(), 'rendermart-openai-')), 'families.json');
+writeFileSync(FAMILIES, JSON.stringify({
+  families: [{
+    name: 'local-styled', match: '^local-styled$', sizes: ['1024x1024', '1792x1024'], max_images: 1,
+    max_prompt_length: 4000, qualities: ['standard', 'hd'], styles: ['vivid', 'natural'], response_format: true,
+  }],
+}));
 
 function openaiEnv(fake, extra = {}) {
   return {
     RENDERMART_OPENAI_BASE_URL: fake.base_url,
     RENDERMART_OPENAI_API_KEY: fake.api_key,
     RENDERMART_OPENAI_MODELS: MODELS,
+    RENDERMART_OPENAI_FAMILIES_FILE: FAMILIES,
     RENDERMART_MAX_ATTEMPTS: '1',
     ...extra,
   };
@@ -63,22 +77,32 @@ describe('OpenAI', { timeout: 300_000 }, () => {
     test('the configured models are offered with their documented sizes, counts, qualities and styles', async () => {
       const models = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
       const byId = Object.fromEntries(models.map((m) => [m.id, m]));
-      assert.deepEqual(byId['openai/dall-e-3'].fixed_sizes, [{ width: 1024, height: 1024 }, { width: 1792, height: 1024 }, { width: 1024, height: 1792 }]);
-      assert.equal(byId['openai/dall-e-3'].max_count, 1);
-      assert.deepEqual(byId['openai/dall-e-3'].qualities, ['standard', 'hd']);
-      assert.deepEqual(byId['openai/dall-e-3'].styles, ['vivid', 'natural']);
-      assert.equal(byId['openai/dall-e-3'].negative_prompt, false);
+      assert.deepEqual(Object.keys(byId).filter((id) => id.startsWith('openai/')).sort(),
+        ['openai/gpt-image-2', 'openai/local-sdxl', 'openai/local-styled'], 'exactly the named models');
+      const gpt = byId['openai/gpt-image-2'];
+      assert.deepEqual(gpt.sizes, { min: 816, max: 3840, multiple: 16 });
+      assert.deepEqual(gpt.fixed_sizes, []);
+      assert.equal(gpt.max_pixels, 8294400);
+      assert.equal(gpt.max_aspect_ratio, 3);
+      assert.equal(gpt.max_count, 10);
+      assert.deepEqual(gpt.qualities, ['auto', 'low', 'medium', 'high']);
+      assert.equal(gpt.shutdown_date, null);
+      assert.equal(gpt.provider, 'openai');
+      assert.deepEqual(byId['openai/local-styled'].fixed_sizes, [{ width: 1024, height: 1024 }, { width: 1792, height: 1024 }]);
+      assert.equal(byId['openai/local-styled'].max_count, 1);
+      assert.deepEqual(byId['openai/local-styled'].qualities, ['standard', 'hd']);
+      assert.deepEqual(byId['openai/local-styled'].styles, ['vivid', 'natural']);
+      assert.equal(byId['openai/local-styled'].negative_prompt, false);
       assert.deepEqual(byId['openai/local-sdxl'].fixed_sizes, [{ width: 512, height: 512 }, { width: 768, height: 512 }]);
       assert.equal(byId['openai/local-sdxl'].max_count, 4);
-      assert.equal(byId['openai/gpt-image-1'].provider, 'openai');
     });
 
     test('generations send the documented request and store what comes back, b64_json or url', async () => {
-      const dalle = await generate({ model: 'openai/dall-e-3', prompt: 'a paper boat', width: 1792, height: 1024, quality: 'hd', style: 'natural' });
-      assert.deepEqual(dalle.images.map((i) => [i.width, i.height]), [[1792, 1024]]);
-      assert.deepEqual(await take(), [{ model: 'dall-e-3', prompt: 'a paper boat', n: 1, size: '1792x1024', quality: 'hd', style: 'natural', response_format: 'b64_json' }]);
+      const styled = await generate({ model: 'openai/local-styled', prompt: 'a paper boat', width: 1792, height: 1024, quality: 'hd', style: 'natural' });
+      assert.deepEqual(styled.images.map((i) => [i.width, i.height]), [[1792, 1024]]);
+      assert.deepEqual(await take(), [{ model: 'local-styled', prompt: 'a paper boat', n: 1, size: '1792x1024', quality: 'hd', style: 'natural', response_format: 'b64_json' }]);
 
-      await generate({ model: 'openai/gpt-image-1', prompt: 'a glass fox', width: 1024, height: 1536, quality: 'low' });
+      await generate({ model: 'openai/gpt-image-2', prompt: 'a glass fox', width: 1024, height: 1536, quality: 'low' });
       const [gpt] = await take();
       assert.equal(gpt.response_format, undefined, 'gpt-image models always answer base64 and refuse response_format');
       assert.equal(gpt.quality, 'low');
@@ -97,19 +121,22 @@ describe('OpenAI', { timeout: 300_000 }, () => {
       await generate({ model: 'openai/local-sdxl', prompt: 'a calm lake', width: 512, height: 512 });
       assert.equal((await take()).length, 2);
 
-      const refused = (await generate({ model: 'openai/dall-e-3', prompt: 'something forbidden', width: 1024, height: 1024 }, 'failed')).error;
+      const refused = (await generate({ model: 'openai/local-styled', prompt: 'something forbidden', width: 1024, height: 1024 }, 'failed')).error;
       assert.equal(refused.code, 'content_filtered');
       assert.match(refused.message, /safety system/);
       assert.equal((await take()).length, 1);
 
+      // A rejected key is seen when the models are listed at start: the server starts, offers none
+      // of that API's models and says why.
       const wrong = new Server({ name: 'openai-wrong-key', env: openaiEnv(fake, { RENDERMART_OPENAI_API_KEY: 'sk-wrong' }) });
       await wrong.start();
       try {
+        const models = expectStatus(await wrong.api('GET', '/api/v1/models'), 200).json.items;
+        assert.deepEqual(models.filter((m) => m.provider === 'openai'), []);
+        assert.match(wrong.logText(), /cannot list the models of the OpenAI-compatible API .*Incorrect API key.*RENDERMART_OPENAI_API_KEY.*no model of it is offered/);
         const owner = await register(wrong, uniqueEmail('openai-wrong'));
-        const job = await createGeneration(wrong, owner, { model: 'openai/local-sdxl', prompt: 'a key', width: 512, height: 512 });
-        const failed = (await waitFor(wrong, owner, job.id, 'failed', { timeoutMs: 60_000 })).error;
-        assert.equal(failed.code, 'provider_misconfigured');
-        assert.match(failed.message, /Incorrect API key.*RENDERMART_OPENAI_API_KEY/);
+        expectError(await wrong.api('POST', '/api/v1/generations', { cookie: owner, body: { model: 'openai/local-sdxl', prompt: 'a key', width: 512, height: 512 } }),
+          400, 'invalid_argument', 'model');
       } finally {
         await wrong.stop();
       }
@@ -119,19 +146,23 @@ describe('OpenAI', { timeout: 300_000 }, () => {
       const check = (env) => runBinary(['providers', 'check'], openaiEnv(fake, env));
       const ok = await check({});
       assert.equal(ok.code, 0, ok.out);
-      assert.match(ok.out, /usable {6}openai\/dall-e-3: listed by the API for this key/);
+      assert.match(ok.out, /usable {6}openai\/gpt-image-2: listed by the API for this key/);
+      assert.match(ok.out, /usable {6}openai\/local-styled: listed by the API for this key/);
       const wrongKey = await check({ RENDERMART_OPENAI_API_KEY: 'sk-wrong' });
       assert.equal(wrongKey.code, 1, wrongKey.out);
-      assert.match(wrongKey.out, /NOT USABLE {2}openai\/dall-e-3: .*Incorrect API key/);
+      assert.match(wrongKey.out, /NOT USABLE {2}openai\/gpt-image-2: .*Incorrect API key/);
     });
 
     test('requests the model cannot take are refused before anything is sent', async () => {
       for (const [body, field] of [
-        [{ model: 'openai/dall-e-3', prompt: 'x', count: 2 }, 'count'],
-        [{ model: 'openai/dall-e-3', prompt: 'x', width: 512, height: 512 }, 'width'],
-        [{ model: 'openai/dall-e-3', prompt: 'x', negative_prompt: 'y' }, 'negative_prompt'],
-        [{ model: 'openai/dall-e-3', prompt: 'x', quality: 'low' }, 'quality'],
-        [{ model: 'openai/gpt-image-1', prompt: 'x', style: 'vivid' }, 'style'],
+        [{ model: 'openai/local-styled', prompt: 'x', count: 2 }, 'count'],
+        [{ model: 'openai/local-styled', prompt: 'x', width: 512, height: 512 }, 'width'],
+        [{ model: 'openai/local-styled', prompt: 'x', negative_prompt: 'y' }, 'negative_prompt'],
+        [{ model: 'openai/local-styled', prompt: 'x', quality: 'low' }, 'quality'],
+        [{ model: 'openai/gpt-image-2', prompt: 'x', style: 'vivid' }, 'style'],
+        [{ model: 'openai/gpt-image-2', prompt: 'x', width: 512, height: 512 }, 'width'],
+        [{ model: 'openai/gpt-image-2', prompt: 'x', width: 1000, height: 1024 }, 'width'],
+        [{ model: 'openai/gpt-image-2', prompt: 'x', width: 3840, height: 1024 }, 'width'],
       ]) {
         expectError(await server.api('POST', '/api/v1/generations', { cookie, body }), 400, 'invalid_argument', field, JSON.stringify(body));
       }
@@ -170,14 +201,14 @@ describe('OpenAI', { timeout: 300_000 }, () => {
     });
 
     test('a cloud model through RenderMart: client -> RenderMart -> the OpenAI-compatible provider', async () => {
-      const answer = await client().images.generate({ model: 'openai/dall-e-3', prompt: 'a tin robot', size: '1024x1024', quality: 'standard', style: 'vivid' });
+      const answer = await client().images.generate({ model: 'openai/local-styled', prompt: 'a tin robot', size: '1024x1024', quality: 'standard', style: 'vivid' });
       assert.deepEqual([decodePng(Buffer.from(answer.data[0].b64_json, 'base64')).width], [1024]);
-      assert.deepEqual((await take()).map((r) => [r.model, r.quality, r.style]), [['dall-e-3', 'standard', 'vivid']]);
+      assert.deepEqual((await take()).map((r) => [r.model, r.quality, r.style]), [['local-styled', 'standard', 'vivid']]);
     });
 
     test('a failed generation answers an OpenAI-shaped error', async () => {
       await assert.rejects(
-        client().images.generate({ model: 'openai/dall-e-3', prompt: 'something forbidden', size: '1024x1024' }),
+        client().images.generate({ model: 'openai/local-styled', prompt: 'something forbidden', size: '1024x1024' }),
         (error) => {
           assert.ok(error instanceof OpenAI.APIError, String(error));
           assert.equal(error.status, 422);
@@ -219,7 +250,7 @@ describe('OpenAI', { timeout: 300_000 }, () => {
       const ids = [];
       for await (const model of client().models.list()) ids.push(model.id);
       assert.ok(ids.includes('procedural'));
-      assert.ok(ids.includes('openai/dall-e-3'));
+      assert.ok(ids.includes('openai/gpt-image-2'));
     });
   });
 });

@@ -52,8 +52,8 @@ BedrockModel titan() {
 // characters, eight visual styles.
 BedrockModel nova() {
   auto info = cloud_model(kNova, "Amazon Nova Canvas",
-                          "Amazon's image model on Bedrock: text to image in eight visual "
-                          "styles, variations, inpainting, outpainting and background removal.");
+                          "Amazon's image model on Bedrock (Legacy there): text to image in "
+                          "eight visual styles, variations, inpainting, outpainting and background removal.");
   info.tasks = kAllTasks;
   info.min_side = 320;
   info.max_side = 4096;
@@ -118,7 +118,7 @@ const BedrockModel* find_bedrock_model(const std::string& model_id) {
 }
 
 std::vector<std::string> default_bedrock_model_ids() {
-  return {kSd35Large, kImageCore, kImageUltra, kNova};
+  return {kSd35Large, kImageCore, kImageUltra};
 }
 
 }  // namespace rendermart

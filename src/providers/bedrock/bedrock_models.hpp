@@ -19,14 +19,19 @@ enum class BedrockFormat {
 struct BedrockModel {
   ModelInfo info;  // info.id is the Bedrock model id
   BedrockFormat format = BedrockFormat::amazon_image;
+  // The model AWS documents as this one's replacement once it reaches its end of life, named in
+  // the configuration error; empty: AWS documents none (true of every model here today).
+  std::string replacement;
 };
 
 // Every model RenderMart can use on Bedrock.
 const std::vector<BedrockModel>& known_bedrock_models();
 // Nothing for an id RenderMart does not know.
 const BedrockModel* find_bedrock_model(const std::string& model_id);
-// The models offered when the configuration names none: the current ones. Titan Image Generator
-// v2 (the seed system's model family) is legacy on Bedrock, so it is offered only when named.
+// The models offered when the configuration names none: Stability AI's current ones. Titan
+// Image Generator v2 and Nova Canvas are Legacy on Bedrock (end of life 2026-06-30 and
+// 2026-09-30, docs/cloud-models.md), so they are offered only when named, and only while the
+// region's listing puts their end of life in the future.
 std::vector<std::string> default_bedrock_model_ids();
 
 }  // namespace rendermart

@@ -1,31 +1,95 @@
 #include "providers/bedrock/bedrock_provider.hpp"
 
+#include <map>
+
+#include <spdlog/spdlog.h>
+
 #include "core/error.hpp"
 #include "providers/bedrock/amazon_image_format.hpp"
+#include "providers/bedrock/bedrock_listing.hpp"
 #include "providers/bedrock/stability_format.hpp"
 
 namespace rendermart {
 
+namespace {
+
+constexpr const char* kSetting = "RENDERMART_BEDROCK_MODELS";
+
+}  // namespace
+
 BedrockProvider::BedrockProvider(std::shared_ptr<BedrockClient> client,
-                                 const std::vector<std::string>& model_ids)
-    : client_(std::move(client)) {
-  for (const auto& id : model_ids) {
+                                 std::vector<std::string> named)
+    : client_(std::move(client)), named_(!named.empty()) {
+  for (const auto& id : named_ ? named : default_bedrock_model_ids()) {
     const BedrockModel* model = find_bedrock_model(id);
     if (!model) {
       std::string known;
       for (const auto& m : known_bedrock_models()) known += (known.empty() ? "" : ", ") + m.info.id;
-      throw invalid_argument("bedrock_models", "RENDERMART_BEDROCK_MODELS names '" + id +
+      throw invalid_argument("bedrock_models", std::string(kSetting) + " names '" + id +
                                                    "', which RenderMart does not know; it knows " +
                                                    known);
     }
-    models_.push_back(model);
+    candidates_.push_back(model);
   }
 }
 
+void BedrockProvider::start() { discover(true); }
+
+void BedrockProvider::refresh() { discover(false); }
+
+void BedrockProvider::discover(bool at_start) {
+  const std::string& region = client_->options().region;
+  std::map<std::string, Lifecycle> listed;
+  try {
+    listed = list_bedrock_image_models(*client_);
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    spdlog::error("cannot list the Bedrock image models of {} ({}); {}; trying again at the next "
+                  "refresh",
+                  region, e.what(),
+                  offered_.empty() ? "no Bedrock model is offered"
+                                   : "it keeps offering the models it listed last");
+    return;
+  }
+  const std::string today = utc_today();
+  std::vector<ModelInfo> offered;
+  for (const auto* model : candidates_) {
+    const std::string& id = model->info.id;
+    const auto found = listed.find(id);
+    if (found == listed.end()) {
+      spdlog::warn("Bedrock model {} is not offered: {} does not list it", id, region);
+      continue;
+    }
+    const Lifecycle& lifecycle = found->second;
+    const Offer offer = offer_for(lifecycle, today);
+    if (offer == Offer::never) {
+      if (at_start && named_) {
+        throw_retired("bedrock_models", kSetting,
+                      {id, lifecycle.shutdown_date, model->replacement});
+      }
+      spdlog::error("Bedrock model {} is not offered: it reached its end of life on {}", id,
+                    lifecycle.shutdown_date);
+      continue;
+    }
+    if (offer == Offer::when_named) {
+      if (!named_) {
+        spdlog::info("Bedrock model {} is not offered: it is Legacy; name it in {} to offer it",
+                     id, kSetting);
+        continue;
+      }
+      spdlog::warn("{}", shutdown_warning(id, lifecycle, kSetting));
+    }
+    ModelInfo info = model->info;
+    info.shutdown_date = lifecycle.shutdown_date;
+    offered.push_back(std::move(info));
+  }
+  std::lock_guard lock(mutex_);
+  offered_ = std::move(offered);
+}
+
 std::vector<ModelInfo> BedrockProvider::models() const {
-  std::vector<ModelInfo> out;
-  for (const auto* model : models_) out.push_back(model->info);
-  return out;
+  std::lock_guard lock(mutex_);
+  return offered_;
 }
 
 std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,

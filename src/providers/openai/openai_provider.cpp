@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "core/error.hpp"
 #include "core/list_setting.hpp"
 #include "providers/cloud_call.hpp"
@@ -14,34 +16,12 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kIdPrefix = "openai/";
+constexpr const char* kSetting = "RENDERMART_OPENAI_MODELS";
 
 Error bad_models(const std::string& why) {
-  return invalid_argument("openai_models", "RENDERMART_OPENAI_MODELS: " + why +
+  return invalid_argument("openai_models", std::string(kSetting) + ": " + why +
                                                " (expected names separated by commas, each name or "
                                                "name=WIDTHxHEIGHT WIDTHxHEIGHT.../MAX_IMAGES)");
-}
-
-// OpenAI's own models, as its API reference documents them.
-std::optional<OpenAiModel> known_model(const std::string& name) {
-  if (name == "dall-e-2") {
-    return OpenAiModel{name, {{256, 256}, {512, 512}, {1024, 1024}}, 10, 1000, {"standard"}, {},
-                       true};
-  }
-  if (name == "dall-e-3") {
-    return OpenAiModel{name,
-                       {{1024, 1024}, {1792, 1024}, {1024, 1792}},
-                       1,
-                       4000,
-                       {"standard", "hd"},
-                       {"vivid", "natural"},
-                       true};
-  }
-  if (name == "gpt-image-1") {
-    return OpenAiModel{name,  {{1024, 1024}, {1536, 1024}, {1024, 1536}}, 10,
-                       32000, {"auto", "low", "medium", "high"},          {},
-                       false};
-  }
-  return std::nullopt;
 }
 
 int parse_positive(const std::string& text, const std::string& what) {
@@ -59,25 +39,34 @@ Size parse_size(const std::string& text) {
   return {parse_positive(text.substr(0, x), "width"), parse_positive(text.substr(x + 1), "height")};
 }
 
-OpenAiModel parse_model(const std::string& entry) {
+OpenAiModel parse_model(const std::string& entry, const std::vector<OpenAiFamily>& families,
+                        const std::string& today) {
   const auto equals = entry.find('=');
   const std::string name = entry.substr(0, equals);
   if (name.empty()) throw bad_models("a model has no name");
-  auto model = known_model(name);
-  if (equals == std::string::npos) {
-    if (!model) throw bad_models("model '" + name + "' is not one of OpenAI's: list its sizes");
-    return *model;
+  if (const auto retired = find_retired(retired_openai_models(), name);
+      retired && retired->shutdown_date <= today) {
+    throw_retired("openai_models", kSetting, *retired);
   }
-  if (!model) model = OpenAiModel{name, {}, 1, 4000, {}, {}, true};
+  const OpenAiFamily* family = find_openai_family(families, name);
+  if (equals == std::string::npos) {
+    if (!family) {
+      throw bad_models("model '" + name + "' is of no image model family RenderMart knows: list "
+                       "its sizes, or describe its family in RENDERMART_OPENAI_FAMILIES_FILE");
+    }
+    return {name, family->capabilities};
+  }
+  OpenAiModel model{name, family ? family->capabilities : OpenAiCapabilities{}};
   std::string rest = entry.substr(equals + 1);
   if (const auto slash = rest.find('/'); slash != std::string::npos) {
-    model->max_count = parse_positive(rest.substr(slash + 1), "image count");
+    model.capabilities.max_count = parse_positive(rest.substr(slash + 1), "image count");
     rest.resize(slash);
   }
-  model->sizes.clear();
-  for (const auto& size : split_list(rest, ' ')) model->sizes.push_back(parse_size(size));
-  if (model->sizes.empty()) throw bad_models("model '" + name + "' lists no size");
-  return *model;
+  model.capabilities.sizes.clear();
+  for (const auto& size : split_list(rest, ' ')) model.capabilities.sizes.push_back(parse_size(size));
+  if (model.capabilities.sizes.empty()) throw bad_models("model '" + name + "' lists no size");
+  model.capabilities.default_size = model.capabilities.sizes.front();
+  return model;
 }
 
 // A string member of an OpenAI error body ({"error": {"message", "code", ...}}), or nothing.
@@ -118,9 +107,11 @@ Error answer_error(const aws::HttpResponse& response, const std::string& where) 
 
 }  // namespace
 
-std::vector<OpenAiModel> parse_openai_models(const std::string& text) {
+std::vector<OpenAiModel> parse_openai_models(const std::string& text,
+                                             const std::vector<OpenAiFamily>& families,
+                                             const std::string& today) {
   std::vector<OpenAiModel> models;
-  for (const auto& entry : split_list(text)) models.push_back(parse_model(entry));
+  for (const auto& entry : split_list(text)) models.push_back(parse_model(entry, families, today));
   if (models.empty()) throw bad_models("no model is named");
   return models;
 }
@@ -133,64 +124,182 @@ std::string OpenAiProvider::endpoint() const {
   return options_.base_url + "/v1/images/generations";
 }
 
-std::vector<ModelInfo> OpenAiProvider::models() const {
-  std::vector<ModelInfo> out;
-  for (const auto& model : options_.models) {
-    ModelInfo info;
-    info.id = kIdPrefix + model.name;
-    info.name = model.name;
-    info.provider = "openai";
-    info.kind = "cloud";
-    info.family = "openai";
-    info.description = "'" + model.name + "' through the OpenAI-compatible image API at " +
-                       options_.base_url + ". It takes no seed: an image cannot be made again.";
-    info.fixed_sizes = model.sizes;
-    info.default_size = model.sizes.front();
-    info.max_count = model.max_count;
-    info.negative_prompt = false;
-    info.max_prompt_length = model.max_prompt_length;
-    info.qualities = model.qualities;
-    info.styles = model.styles;
-    out.push_back(std::move(info));
-  }
-  return out;
-}
-
-std::vector<ModelCheck> OpenAiProvider::check() const {
+OpenAiProvider::Listing OpenAiProvider::list() const {
   aws::HttpRequest request;
   request.url = options_.base_url + "/v1/models";
   if (!options_.api_key.empty())
     request.headers = {{"Authorization", "Bearer " + options_.api_key}};
   request.timeout = options_.timeout;
-  aws::HttpResponse response;
+  const std::string where = options_.base_url + "/v1/models";
+  const auto response =
+      call_with_retries(options_.retry, [&] { return aws::send(request); }, where);
+  if (response.status != 200) throw answer_error(response, where);
+  const auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
+    throw Error(ErrorCode::provider_error, where + " answered without a data array");
+  }
+  Listing listing;
+  for (const auto& item : body["data"]) {
+    if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) continue;
+    Lifecycle lifecycle;
+    // "The date when the model will shut down, or null if not announced" (YYYY-MM-DD).
+    if (item.contains("shutdown_date") && item["shutdown_date"].is_string()) {
+      lifecycle.shutdown_date = item["shutdown_date"].get<std::string>().substr(0, 10);
+    }
+    listing.emplace_back(item["id"].get<std::string>(), lifecycle);
+  }
+  return listing;
+}
+
+std::vector<OpenAiProvider::Candidate> OpenAiProvider::candidates(const Listing& listing,
+                                                                  const std::string& today) const {
+  std::vector<Candidate> out;
+  const auto decide = [&](Candidate candidate) {
+    candidate.offer = offer_for(candidate.lifecycle, today);
+    out.push_back(std::move(candidate));
+  };
+  if (!options_.named.empty()) {
+    for (const auto& model : options_.named) {
+      Candidate candidate{model, false, {}, Offer::always};
+      for (const auto& [id, lifecycle] : listing) {
+        if (id == model.name) candidate = {model, true, lifecycle, Offer::always};
+      }
+      decide(candidate);
+    }
+    return out;
+  }
+  for (const auto& [id, lifecycle] : listing) {
+    if (const auto* family = find_openai_family(options_.families, id)) {
+      decide({{id, family->capabilities}, true, lifecycle, Offer::always});
+    }
+  }
+  return out;
+}
+
+ModelInfo OpenAiProvider::info_for(const OpenAiModel& model, const Lifecycle& lifecycle) const {
+  const auto& caps = model.capabilities;
+  ModelInfo info;
+  info.id = kIdPrefix + model.name;
+  info.name = model.name;
+  info.provider = "openai";
+  info.kind = "cloud";
+  info.family = "openai";
+  info.description = "'" + model.name + "' through the OpenAI-compatible image API at " +
+                     options_.base_url + ". It takes no seed: an image cannot be made again.";
+  info.shutdown_date = lifecycle.shutdown_date;
+  info.fixed_sizes = caps.sizes;
+  if (caps.sizes.empty()) {
+    info.min_side = caps.min_side;
+    info.max_side = caps.max_side;
+    info.size_multiple = caps.size_multiple;
+    info.max_pixels = caps.max_pixels;
+    info.max_aspect_ratio = caps.max_aspect_ratio;
+  }
+  info.default_size = caps.default_size;
+  info.max_count = caps.max_count;
+  info.negative_prompt = false;
+  info.max_prompt_length = caps.max_prompt_length;
+  info.qualities = caps.qualities;
+  info.styles = caps.styles;
+  return info;
+}
+
+void OpenAiProvider::start() { discover(true); }
+
+void OpenAiProvider::refresh() { discover(false); }
+
+void OpenAiProvider::discover(bool at_start) {
+  Listing listing;
   try {
-    response = aws::with_retries(options_.retry, [&] { return aws::send(request); });
-  } catch (const aws::TransportError& e) {
-    throw Error(ErrorCode::provider_error, options_.base_url + " is unreachable: " + e.what());
+    listing = list();
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    spdlog::error("cannot list the models of the OpenAI-compatible API at {} ({}); {}; trying "
+                  "again at the next refresh",
+                  options_.base_url, e.what(),
+                  offered_.empty() ? "no model of it is offered"
+                                   : "it keeps offering the models it listed last");
+    return;
+  }
+  std::vector<std::pair<OpenAiModel, ModelInfo>> offered;
+  for (const auto& candidate : candidates(listing, utc_today())) {
+    const std::string id = kIdPrefix + candidate.model.name;
+    if (!candidate.listed) {
+      spdlog::warn("model {} is not offered: {} does not list '{}' for this key", id,
+                   options_.base_url, candidate.model.name);
+    } else if (candidate.offer == Offer::never) {
+      if (at_start && !options_.named.empty()) {
+        const auto documented = find_retired(retired_openai_models(), candidate.model.name);
+        throw_retired("openai_models", kSetting,
+                      {candidate.model.name, candidate.lifecycle.shutdown_date,
+                       documented ? documented->replacement : ""});
+      }
+      spdlog::error("model {} is not offered: the service shut it down on {}", id,
+                    candidate.lifecycle.shutdown_date);
+    } else if (candidate.offer == Offer::when_named && options_.named.empty()) {
+      spdlog::info("model {} is not offered: it shuts down on {}; name it in {} to offer it until "
+                   "then", id, candidate.lifecycle.shutdown_date, kSetting);
+    } else {
+      if (candidate.offer == Offer::when_named) {
+        spdlog::warn("{}", shutdown_warning(id, candidate.lifecycle, kSetting));
+      }
+      offered.emplace_back(candidate.model, info_for(candidate.model, candidate.lifecycle));
+    }
+  }
+  std::lock_guard lock(mutex_);
+  offered_ = std::move(offered);
+}
+
+std::vector<ModelInfo> OpenAiProvider::models() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ModelInfo> out;
+  for (const auto& [model, info] : offered_) out.push_back(info);
+  return out;
+}
+
+std::vector<ModelCheck> OpenAiProvider::check() const {
+  Listing listing;
+  try {
+    listing = list();
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::provider_error) throw;
+    std::vector<ModelCheck> checks;
+    for (const auto& model : options_.named) checks.push_back({kIdPrefix + model.name, false, e.what(), ""});
+    if (checks.empty()) checks.push_back({options_.base_url + "/v1/models", false, e.what(), ""});
+    return checks;
   }
   std::vector<ModelCheck> checks;
-  const auto listed = json::parse(response.body, nullptr, false);
-  const bool listing = response.status == 200 && listed.is_object() && listed.contains("data") &&
-                       listed["data"].is_array();
-  for (const auto& model : options_.models) {
-    ModelCheck check{kIdPrefix + model.name, false, ""};
-    if (!listing) {
-      check.detail = answer_error(response, options_.base_url + "/v1/models").what();
+  for (const auto& candidate : candidates(listing, utc_today())) {
+    ModelCheck check{kIdPrefix + candidate.model.name, false, "", ""};
+    if (!candidate.listed) {
+      check.detail = "not among the models the API lists for this key";
+    } else if (candidate.offer == Offer::never) {
+      check.detail = "the service shut it down on " + candidate.lifecycle.shutdown_date;
+    } else if (candidate.offer == Offer::when_named && options_.named.empty()) {
+      continue;  // not offered, and nobody asked for it
     } else {
-      for (const auto& item : listed["data"]) {
-        if (item.is_object() && item.value("id", "") == model.name) check.usable = true;
+      check.usable = true;
+      check.detail = "listed by the API for this key";
+      if (candidate.offer == Offer::when_named) {
+        check.warning = shutdown_warning(check.model, candidate.lifecycle, kSetting);
       }
-      check.detail = check.usable ? "listed by the API for this key"
-                                  : "not among the models the API lists for this key";
     }
     checks.push_back(std::move(check));
+  }
+  if (checks.empty()) {
+    checks.push_back({options_.base_url + "/v1/models", false,
+                      "lists no image model RenderMart knows how to drive: name the models in " +
+                          std::string(kSetting) + " or describe their family in "
+                          "RENDERMART_OPENAI_FAMILIES_FILE",
+                      ""});
   }
   return checks;
 }
 
-const OpenAiModel& OpenAiProvider::model_for(const std::string& model_id) const {
-  for (const auto& model : options_.models) {
-    if (kIdPrefix + model.name == model_id) return model;
+OpenAiModel OpenAiProvider::model_for(const std::string& model_id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [model, info] : offered_) {
+    if (info.id == model_id) return model;
   }
   throw invalid_argument("model", "unknown OpenAI-compatible model '" + model_id + "'");
 }
@@ -198,7 +307,7 @@ const OpenAiModel& OpenAiProvider::model_for(const std::string& model_id) const 
 std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
                                                const GenerationInputs&, const ProgressFn& progress,
                                                const CancelFlag& cancel) {
-  const OpenAiModel& model = model_for(params.model);
+  const OpenAiModel model = model_for(params.model);
   const std::string where = "the OpenAI-compatible API at " + options_.base_url;
   if (cancel) throw Error(ErrorCode::canceled, "generation canceled");
 
@@ -208,7 +317,7 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
                {"size", std::to_string(params.width) + "x" + std::to_string(params.height)}};
   if (!params.quality.empty()) body["quality"] = params.quality;
   if (!params.style.empty()) body["style"] = params.style;
-  if (model.response_format) body["response_format"] = "b64_json";
+  if (model.capabilities.response_format) body["response_format"] = "b64_json";
 
   aws::HttpRequest request;
   request.method = "POST";

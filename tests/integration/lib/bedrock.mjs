@@ -8,6 +8,11 @@ export const SD35 = 'stability.sd3-5-large-v1:0';
 export const CORE = 'stability.stable-image-core-v1:1';
 export const ULTRA = 'stability.stable-image-ultra-v1:1';
 
+// A Legacy modelLifecycle whose end of life is `days` days from now (an ISO 8601 date-time).
+export function legacyFor(days) {
+  return { status: 'LEGACY', endOfLifeTime: new Date(Date.now() + days * 86_400_000).toISOString() };
+}
+
 export function startLocalBedrock() {
   return startChildServer('bedrock/server.mjs');
 }

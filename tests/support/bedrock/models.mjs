@@ -24,13 +24,17 @@ const STABILITY_RATIOS = {
 };
 
 const titan = {
-  family: 'amazon', name: 'Titan Image Generator G1 v2', provider: 'Amazon', lifecycle: 'LEGACY',
+  // Legacy, end of life 2026-06-30 (its model card in the Bedrock user guide).
+  family: 'amazon', name: 'Titan Image Generator G1 v2', provider: 'Amazon',
+  lifecycle: { status: 'LEGACY', endOfLifeTime: '2026-06-30T00:00:00Z' },
   maxText: 512, maxSeed: 2147483646, styles: false,
   sizeProblem: (w, h) => (TITAN_SIZES.some(([a, b]) => a === w && b === h)
     ? null : `Value of (width, height) is not valid. Given: (${w}, ${h})`),
 };
 const nova = {
-  family: 'amazon', name: 'Nova Canvas', provider: 'Amazon', lifecycle: 'ACTIVE',
+  // Legacy, end of life 2026-09-30 (public lifecycle pages; docs/cloud-models.md).
+  family: 'amazon', name: 'Nova Canvas', provider: 'Amazon',
+  lifecycle: { status: 'LEGACY', endOfLifeTime: '2026-09-30T00:00:00Z' },
   maxText: 1024, maxSeed: 858993459, styles: true,
   sizeProblem: (w, h) => {
     if (w < 320 || w > 4096 || h < 320 || h > 4096) return 'width and height must be between 320 and 4096';
@@ -41,7 +45,7 @@ const nova = {
   },
 };
 const stability = (name, imageToImage) => ({
-  family: 'stability', name, provider: 'Stability AI', lifecycle: 'ACTIVE', imageToImage,
+  family: 'stability', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, imageToImage,
 });
 
 export const MODELS = {

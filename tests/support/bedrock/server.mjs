@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A local Amazon Bedrock for tests. It speaks InvokeModel (POST /model/{modelId}/invoke) and
-// ListFoundationModels (GET /foundation-models) as AWS documents them:
+// ListFoundationModels (GET /foundation-models, with each model's modelLifecycle: status and,
+// for Legacy models, endOfLifeTime as an ISO 8601 date-time) as AWS documents them:
 //   - every request's SigV4 signature (service "bedrock") is recomputed with the AWS SDK for
 //     JavaScript's signer (../sigv4/verify.mjs); a bad one answers 403 as Bedrock does;
 //   - each model's body is checked against its documented schema (models.mjs); a violation answers
@@ -25,10 +26,14 @@
 //        the next invocations answer these errors, in order, before the models answer again
 //   {"delay_ms": M, "count": N}   the next N invocations answer after M ms
 //   {"access": {"<model id>": "enabled" | "not_enabled" | "denied"}}   model access of the account
+//   {"lifecycle": {"<model id>": {"status": "ACTIVE" | "LEGACY", "endOfLifeTime": "..."} | null}}
+//        the model's modelLifecycle in ListFoundationModels, or (null) not listed in this region
+//   {"failed_listings": N}   the next N ListFoundationModels answer 500 InternalServerException
 //   {"take": true}   answers {"invocations": [...]} (model, body with each base64 image replaced by
 //        {"png": {width, height, channels}}, and for masks "binary": true when the mask is pure
 //        black and white) and forgets them
-//   every answer also carries {"requests", "denied"}: the requests received and refused so far
+//   every answer also carries {"requests", "denied", "listings"}: the requests received and
+//        refused so far, and the ListFoundationModels calls
 
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -65,6 +70,9 @@ const state = {
   script: [],
   delays: [],
   access: Object.fromEntries(Object.keys(MODELS).map((id) => [id, 'enabled'])),
+  lifecycle: Object.fromEntries(Object.entries(MODELS).map(([id, model]) => [id, model.lifecycle])),
+  listings: 0,
+  failedListings: 0,
   invocations: [],
 };
 let requestSeq = 0;
@@ -129,8 +137,14 @@ async function invoke(req, res, modelId, body) {
 }
 
 function listFoundationModels(res, pairs) {
+  state.listings += 1;
+  if (state.failedListings > 0) {
+    state.failedListings -= 1;
+    throw new Denied(500, 'InternalServerException', 'An internal server error occurred. Retry your request.');
+  }
   const modality = pairs.find(([name]) => name === 'byOutputModality')?.[1];
   const summaries = Object.entries(MODELS)
+    .filter(([id]) => state.lifecycle[id])
     .filter(([, model]) => !modality || modality === 'IMAGE')
     .map(([id, model]) => ({
       modelArn: `arn:aws:bedrock:${args.region}::foundation-model/${id}`,
@@ -142,7 +156,7 @@ function listFoundationModels(res, pairs) {
       responseStreamingSupported: false,
       customizationsSupported: [],
       inferenceTypesSupported: ['ON_DEMAND'],
-      modelLifecycle: { status: model.lifecycle },
+      modelLifecycle: state.lifecycle[id],
     }));
   sendJson(res, 200, { modelSummaries: summaries });
 }
@@ -205,11 +219,13 @@ serveCommands((command) => {
     for (let i = 0; i < (command.count ?? 1); i++) state.delays.push(command.delay_ms);
   }
   if (command.access) Object.assign(state.access, command.access);
+  if (command.lifecycle) Object.assign(state.lifecycle, command.lifecycle);
+  if (Number.isInteger(command.failed_listings)) state.failedListings = command.failed_listings;
   if (command.take) {
     extra.invocations = state.invocations;
     state.invocations = [];
   }
-  return { requests: state.requests, denied: state.denied, ...extra };
+  return { requests: state.requests, denied: state.denied, listings: state.listings, ...extra };
 }, stop);
 
 reply({

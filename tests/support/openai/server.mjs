@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // A local OpenAI-compatible image API for tests, behaving as OpenAI's API reference documents
 // POST /v1/images/generations and GET /v1/models
-// (https://platform.openai.com/docs/api-reference/images/create):
+// (https://platform.openai.com/docs/api-reference/images/create,
+// https://developers.openai.com/api/reference/resources/models/methods/list):
 //   - "Authorization: Bearer <key>" must carry the key given with --api-key (401 otherwise);
-//   - the body is checked per model: prompt, n (dall-e-3: 1), size (the model's sizes), quality,
-//     style (dall-e-3), response_format (dall-e only: gpt-image models refuse it); 400 otherwise;
+//   - GET /v1/models lists {"object": "list", "data": [{"id", "object": "model", "created",
+//     "owned_by", "shutdown_date"}]}, shutdown_date a YYYY-MM-DD date or null (not announced);
+//   - the body is checked per model: prompt, n, size (the model's fixed sizes, or for the
+//     gpt-image-2 family `auto` or WIDTHxHEIGHT with both sides multiples of 16, the longer at most
+//     3840 and three times the shorter, 655,360 to 8,294,400 pixels), quality, style,
+//     response_format (gpt-image models refuse it); 400 otherwise;
+//   - a model past its shutdown date answers 404 model_not_found ("has been deprecated");
 //   - answers {"created", "data": [{"b64_json"} | {"url"}]}; URLs are served by this server;
 //   - errors have OpenAI's shape {"error": {"message", "type", "param", "code"}}; a prompt that
 //     mentions "forbidden" is refused with code content_policy_violation.
@@ -15,7 +21,11 @@
 // one JSON object a line, each answered by one JSON line:
 //   {"script": [{"status": 429, "message": "..."}, ...]}  the next requests answer these errors
 //   {"url_answers": N}  the next N generations answer with URLs instead of b64_json
-//   {"take": true}  answers {"requests": [bodies received]} and forgets them
+//   {"listed": {"<model>": {"shutdown_date": "YYYY-MM-DD" | null} | null}}  lists a model (with
+//        its shutdown date), or stops listing it (null); models not listed answer 404
+//   {"failed_listings": N}  the next N GET /v1/models answer 500
+//   {"take": true}  answers {"requests": [bodies received]} and forgets them; every answer also
+//        carries {"listings": the number of GET /v1/models so far}
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -27,15 +37,45 @@ import { reply, serveCommands } from '../control.mjs';
 const { values: args } = parseArgs({ options: { 'api-key': { type: 'string', default: 'sk-rendermart-test' } } });
 const HOST = '127.0.0.1';
 
+// The gpt-image-2 family's size rule: `auto`, or WIDTHxHEIGHT within its limits.
+function gptImageSizeProblem(size) {
+  if (size === 'auto') return null;
+  const match = /^(\d+)x(\d+)$/.exec(size);
+  if (!match) return `Invalid size '${size}'. Use 'auto' or WIDTHxHEIGHT.`;
+  const [w, h] = [Number(match[1]), Number(match[2])];
+  if (w % 16 || h % 16) return `Invalid size '${size}': both sides must be multiples of 16.`;
+  if (Math.max(w, h) > 3840) return `Invalid size '${size}': the longer side must be at most 3840.`;
+  if (Math.max(w, h) > 3 * Math.min(w, h)) return `Invalid size '${size}': the aspect ratio must be at most 3:1.`;
+  if (w * h < 655360 || w * h > 8294400) return `Invalid size '${size}': between 655,360 and 8,294,400 pixels.`;
+  return null;
+}
+
+const fixedSizes = (sizes) => (size) => (sizes.includes(size) ? null : `Invalid size '${size}'. Supported sizes are ${sizes.join(', ')}.`);
+const gptImage = (qualities, shutdownDate = null) => ({
+  sizeProblem: gptImageSizeProblem, defaultSize: 'auto', maxN: 10, qualities, styles: [], responseFormat: false, shutdownDate,
+});
+const QUALITIES_2 = ['auto', 'low', 'medium', 'high'];
+const QUALITIES_25 = [...QUALITIES_2, 'xhigh', 'max'];
+
 const MODELS = {
-  'dall-e-2': { sizes: ['256x256', '512x512', '1024x1024'], maxN: 10, qualities: ['standard'], styles: [], responseFormat: true },
-  'dall-e-3': { sizes: ['1024x1024', '1792x1024', '1024x1792'], maxN: 1, qualities: ['standard', 'hd'], styles: ['vivid', 'natural'], responseFormat: true },
-  'gpt-image-1': { sizes: ['1024x1024', '1536x1024', '1024x1536', 'auto'], maxN: 10, qualities: ['auto', 'low', 'medium', 'high'], styles: [], responseFormat: false },
-  // A self-hosted model, as an SD server would offer it.
-  'local-sdxl': { sizes: ['512x512', '768x512'], maxN: 4, qualities: [], styles: [], responseFormat: true },
+  'gpt-image-2': gptImage(QUALITIES_2),
+  'gpt-image-2.5-flare': gptImage(QUALITIES_25),
+  'gpt-image-2.6-flare': gptImage(QUALITIES_25),
+  'gpt-image-2.6-sunburst': gptImage(QUALITIES_25),
+  // Shut down on 2026-12-01 (OpenAI's deprecations page), still in this listing with its date.
+  'gpt-image-1.5': { ...gptImage(QUALITIES_2, '2026-12-01'), sizeProblem: fixedSizes(['1024x1024', '1536x1024', '1024x1536', 'auto']) },
+  // A text model: listed, never an image model.
+  'gpt-5': { text: true, shutdownDate: '2026-12-11' },
+  // Self-hosted models, as an SD server would offer them.
+  'local-sdxl': { sizeProblem: fixedSizes(['512x512', '768x512']), defaultSize: '512x512', maxN: 4, qualities: [], styles: [], responseFormat: true, shutdownDate: null },
+  'local-styled': { sizeProblem: fixedSizes(['1024x1024', '1792x1024']), defaultSize: '1024x1024', maxN: 1, qualities: ['standard', 'hd'], styles: ['vivid', 'natural'], responseFormat: true, shutdownDate: null },
 };
 
-const state = { script: [], urlAnswers: 0, requests: [] };
+const state = {
+  script: [], urlAnswers: 0, requests: [], listings: 0, failedListings: 0,
+  listed: Object.fromEntries(Object.entries(MODELS).map(([id, model]) => [id, model.shutdownDate])),
+};
+const today = () => new Date().toISOString().slice(0, 10);
 const files = new Map();
 let fileSeq = 0;
 let port = 0;
@@ -65,14 +105,21 @@ function generate(body) {
   for (const key of Object.keys(body)) {
     if (!allowed.includes(key)) throw new ApiError(400, `Unknown parameter: '${key}'.`, { param: key, code: 'unknown_parameter' });
   }
-  const name = body.model ?? 'dall-e-2';
+  const name = body.model;
   const model = MODELS[name];
-  if (!model) throw new ApiError(404, `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+  if (typeof name !== 'string' || !model || model.text || !(name in state.listed)) {
+    throw new ApiError(404, `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+  }
+  const shutdown = state.listed[name];
+  if (shutdown && shutdown <= today()) {
+    throw new ApiError(404, `The model \`${name}\` has been deprecated. Learn more: https://platform.openai.com/docs/deprecations`, { code: 'model_not_found' });
+  }
   if (typeof body.prompt !== 'string' || body.prompt.length === 0) throw new ApiError(400, "Missing required parameter: 'prompt'.", { param: 'prompt', code: 'missing_required_parameter' });
   const n = body.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > model.maxN) throw new ApiError(400, `Invalid 'n': must be between 1 and ${model.maxN} for ${name}.`, { param: 'n', code: 'invalid_value' });
-  const size = body.size ?? model.sizes[0];
-  if (!model.sizes.includes(size)) throw new ApiError(400, `Invalid size '${size}'. Supported sizes are ${model.sizes.join(', ')}.`, { param: 'size', code: 'invalid_value' });
+  const size = body.size ?? model.defaultSize;
+  const sizeProblem = model.sizeProblem(size);
+  if (sizeProblem) throw new ApiError(400, sizeProblem, { param: 'size', code: 'invalid_value' });
   if (body.quality !== undefined && !model.qualities.includes(body.quality)) throw new ApiError(400, `Invalid quality '${body.quality}'.`, { param: 'quality', code: 'invalid_value' });
   if (body.style !== undefined && !model.styles.includes(body.style)) throw new ApiError(400, `Invalid style '${body.style}'.`, { param: 'style', code: 'invalid_value' });
   if (body.response_format !== undefined) {
@@ -113,7 +160,17 @@ const server = http.createServer((req, res) => {
         throw new ApiError(401, 'Incorrect API key provided.', { code: 'invalid_api_key' });
       }
       if (req.method === 'GET' && req.url === '/v1/models') {
-        send(res, 200, { object: 'list', data: Object.keys(MODELS).map((id) => ({ id, object: 'model', created: 1698785189, owned_by: 'system' })) });
+        state.listings += 1;
+        if (state.failedListings > 0) {
+          state.failedListings -= 1;
+          throw new ApiError(500, 'The server had an error while processing your request.', { type: 'server_error' });
+        }
+        send(res, 200, {
+          object: 'list',
+          data: Object.entries(state.listed).map(([id, shutdownDate]) => ({
+            id, object: 'model', created: 1698785189, owned_by: id.startsWith('local-') ? 'local' : 'system', shutdown_date: shutdownDate,
+          })),
+        });
         return;
       }
       if (req.method !== 'POST' || req.url !== '/v1/images/generations') throw new ApiError(404, `Invalid URL (${req.method} ${req.url})`);
@@ -146,11 +203,16 @@ serveCommands((command) => {
   const extra = {};
   if (Array.isArray(command.script)) state.script.push(...command.script);
   if (Number.isInteger(command.url_answers)) state.urlAnswers = command.url_answers;
+  if (Number.isInteger(command.failed_listings)) state.failedListings = command.failed_listings;
+  for (const [id, listing] of Object.entries(command.listed ?? {})) {
+    if (listing === null) delete state.listed[id];
+    else state.listed[id] = listing.shutdown_date ?? null;
+  }
   if (command.take) {
     extra.requests = state.requests;
     state.requests = [];
   }
-  return extra;
+  return { listings: state.listings, ...extra };
 }, () => {
   server.closeAllConnections();
   server.close();

@@ -190,10 +190,11 @@ TEST(BedrockModels, CapabilitiesFollowTheDocumentation) {
   EXPECT_EQ(nova->info.max_pixels, 4194303);
   EXPECT_EQ(nova->info.styles.size(), 8u);
   EXPECT_EQ(find_bedrock_model("amazon.titan-image-generator-v1"), nullptr);
-  // Titan is legacy: offered only when named.
   const auto defaults = default_bedrock_model_ids();
-  EXPECT_EQ(std::count(defaults.begin(), defaults.end(), "amazon.titan-image-generator-v2:0"), 0);
-  EXPECT_EQ(defaults.size(), 4u);
+  // Titan v2 and Nova Canvas are Legacy on Bedrock: never offered unless named.
+  EXPECT_EQ(defaults, (std::vector<std::string>{"stability.sd3-5-large-v1:0",
+                                                "stability.stable-image-core-v1:1",
+                                                "stability.stable-image-ultra-v1:1"}));
 }
 
 aws::HttpResponse answer(long status, const std::string& type, const std::string& message) {

@@ -1099,6 +1099,11 @@ export interface components {
             source: string | null;
             /** @description The license when known (from the Hub's model card data for pulled models). */
             license: string | null;
+            /**
+             * Format: date
+             * @description For a cloud model that its service has announced it will retire (Legacy on Bedrock, deprecated on OpenAI): the date (YYYY-MM-DD) from which the service no longer runs it. Such a model is offered only because the server's configuration names it. Null when no date is announced.
+             */
+            shutdown_date: string | null;
             description: string;
             /** @description Free sizes (width and height each in min..max, a multiple of `multiple`); null when only fixed_sizes are allowed. */
             sizes: {

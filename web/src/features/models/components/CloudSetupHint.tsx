@@ -5,9 +5,10 @@ export function CloudSetupHint() {
   return (
     <>
       Amazon Bedrock: set <code className={code}>RENDERMART_BEDROCK_REGION</code> (the server needs AWS credentials).
-      An OpenAI-compatible service: set <code className={code}>RENDERMART_OPENAI_MODELS</code> and{' '}
-      <code className={code}>RENDERMART_OPENAI_API_KEY</code>, plus <code className={code}>RENDERMART_OPENAI_BASE_URL</code> for
-      a service other than OpenAI. Then restart RenderMart; the “Cloud models” section of its README has the details.
+      An OpenAI-compatible service: set <code className={code}>RENDERMART_OPENAI_API_KEY</code>, plus{' '}
+      <code className={code}>RENDERMART_OPENAI_BASE_URL</code> for a service other than OpenAI; its image models are
+      discovered, or <code className={code}>RENDERMART_OPENAI_MODELS</code> names the ones to offer. Then restart
+      RenderMart; the “Cloud models” section of its README has the details.
     </>
   );
 }
