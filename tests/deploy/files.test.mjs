@@ -145,18 +145,22 @@ describe('Skaffold', () => {
 });
 
 describe('AWS', () => {
-  const MODELS = ['stability.sd3-5-large-v1:0', 'stability.stable-image-core-v1:1', 'stability.stable-image-ultra-v1:1',
-    'amazon.nova-canvas-v1:0', 'amazon.titan-image-generator-v2:0'];
+  // The current models: none Legacy or past its end of life on Bedrock.
+  const MODELS = ['stability.sd3-5-large-v1:0', 'stability.stable-image-core-v1:1', 'stability.stable-image-ultra-v1:1'];
+  // ListFoundationModels takes no resource-level permission: its Resource can only be "*".
+  const LISTING = 'bedrock:ListFoundationModels';
 
-  test('the application policy allows only the bucket prefix and InvokeModel on the configured models', () => {
+  test('the application policy allows only the bucket prefix, InvokeModel on the configured models and the model listing', () => {
     const policy = json('deploy/eks/iam/rendermart-app-policy.json');
     for (const statement of policy.Statement) {
       assert.equal(statement.Effect, 'Allow');
       for (const action of [statement.Action].flat()) assert.ok(!action.includes('*'), `no wildcard action: ${action}`);
+      if (statement.Action === LISTING) continue;
       for (const resource of [statement.Resource].flat()) assert.ok(!/^\*$|:\*$|::\*/.test(resource), `no wildcard resource: ${resource}`);
     }
     const bedrock = policy.Statement.find((s) => s.Action === 'bedrock:InvokeModel');
     assert.deepEqual(bedrock.Resource, MODELS.map((m) => `arn:aws:bedrock:us-east-1::foundation-model/${m}`));
+    assert.equal(policy.Statement.find((s) => s.Action === LISTING)?.Resource, '*');
     const objects = policy.Statement.find((s) => [s.Action].flat().includes('s3:PutObject'));
     assert.equal(objects.Resource, 'arn:aws:s3:::rendermart-images-111122223333/images/*');
   });
@@ -200,6 +204,8 @@ describe('AWS', () => {
     const bedrock = statements.find((s) => s.Action === 'bedrock:InvokeModel');
     assert.deepEqual(bedrock.Resource.map((r) => r.Sub),
       MODELS.map((m) => `arn:\${AWS::Partition}:bedrock:\${AWS::Region}::foundation-model/${m}`));
+    assert.equal(statements.find((s) => s.Action === LISTING)?.Resource, '*');
+    assert.deepEqual(template.Parameters.BedrockModels.Default.split(','), MODELS);
     for (const statement of statements) for (const action of [statement.Action].flat()) assert.ok(!action.includes('*'), action);
     assert.equal(fn.Environment.Variables.RENDERMART_DOWNLOADS, 'redirect');
     assert.deepEqual(unknownSettings(Object.keys(fn.Environment.Variables)), []);

@@ -105,7 +105,7 @@ describe('Kubernetes overlays', { skip }, () => {
     const config = find(objects, 'ConfigMap', 'rendermart-config').data;
     assert.match(config.RENDERMART_STORAGE_URL, /^s3:\/\//);
     assert.ok(config.RENDERMART_BEDROCK_REGION);
-    assert.equal(config.RENDERMART_BEDROCK_MODELS.split(',').length, 5);
+    assert.equal(config.RENDERMART_BEDROCK_MODELS.split(',').length, 3);
     assert.match(find(objects, 'ServiceAccount', 'rendermart').metadata.annotations['eks.amazonaws.com/role-arn'], /^arn:aws:iam::\d{12}:role\//);
     for (const name of ['backend', 'worker']) {
       assert.equal(find(objects, 'Deployment', name).spec.template.spec.serviceAccountName, 'rendermart');

@@ -270,13 +270,13 @@ std::vector<ModelCheck> OpenAiProvider::check() const {
   }
   std::vector<ModelCheck> checks;
   for (const auto& candidate : candidates(listing, utc_today())) {
+    // Discovered models that the rule leaves out are not offered, and nobody asked for them.
+    if (options_.named.empty() && candidate.offer != Offer::always) continue;
     ModelCheck check{kIdPrefix + candidate.model.name, false, "", ""};
     if (!candidate.listed) {
       check.detail = "not among the models the API lists for this key";
     } else if (candidate.offer == Offer::never) {
       check.detail = "the service shut it down on " + candidate.lifecycle.shutdown_date;
-    } else if (candidate.offer == Offer::when_named && options_.named.empty()) {
-      continue;  // not offered, and nobody asked for it
     } else {
       check.usable = true;
       check.detail = "listed by the API for this key";
