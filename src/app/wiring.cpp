@@ -100,7 +100,15 @@ std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metri
     openai->start();
     catalog->add(openai);
   }
-  catalog->model(config.default_model);  // throws for a default that no provider offers
+  // A default that no provider offers is a mistake, unless it may be a cloud model that a failed
+  // listing left out for now: the next refresh may offer it.
+  const bool cloud = !config.bedrock_region.empty() || !config.openai_base_url.empty();
+  if (!catalog->find(config.default_model)) {
+    if (!cloud) catalog->model(config.default_model);  // throws, naming it
+    spdlog::warn("the default model {} is not offered now; requests that name no model fail "
+                 "until a provider offers it",
+                 config.default_model);
+  }
   return catalog;
 }
 

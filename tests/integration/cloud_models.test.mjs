@@ -123,9 +123,11 @@ describe('OpenAI-compatible models, discovered', { timeout: 300_000 }, () => {
   test('a listing that fails at start leaves the server running, and a later one offers the models', async () => {
     await fake.command({ failed_listings: 1000 });
     try {
-      await withServer('openai-listing-fails', env(), async (server) => {
+      // Even when the default model is one of that API's.
+      await withServer('openai-listing-fails', env({ RENDERMART_DEFAULT_MODEL: 'openai/gpt-image-2' }), async (server) => {
         assert.deepEqual(await cloudModels(server, 'openai'), {});
         assert.match(server.logText(), /cannot list the models of the OpenAI-compatible API .*no model of it is offered; trying again at the next refresh/);
+        assert.match(server.logText(), /the default model openai\/gpt-image-2 is not offered now/);
         await fake.command({ failed_listings: 0 });
         await waitForModels(server, 'openai', ['openai/gpt-image-2', 'openai/gpt-image-2.5-flare', 'openai/gpt-image-2.6-flare', 'openai/gpt-image-2.6-sunburst']);
       });
