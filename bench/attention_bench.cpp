@@ -28,14 +28,14 @@ struct Shape {
 };
 
 const Shape kShapes[] = {
-    {"sd15_self_4096", 2, 4096, 4096, 8, 40},   {"sd15_self_1024", 2, 1024, 1024, 8, 80},
-    {"sd15_self_256", 2, 256, 256, 8, 160},     {"sd15_self_64", 2, 64, 64, 8, 160},
-    {"sd15_cross_4096", 2, 4096, 77, 8, 40},    {"sd15_cross_1024", 2, 1024, 77, 8, 80},
-    {"sd15_cross_256", 2, 256, 77, 8, 160},     {"sd15_cross_64", 2, 64, 77, 8, 160},
-    {"turbo_self_4096", 1, 4096, 4096, 5, 64},  {"turbo_self_1024", 1, 1024, 1024, 10, 64},
-    {"turbo_self_256", 1, 256, 256, 20, 64},    {"turbo_self_64", 1, 64, 64, 20, 64},
-    {"turbo_cross_4096", 1, 4096, 77, 5, 64},   {"turbo_cross_1024", 1, 1024, 77, 10, 64},
-    {"turbo_cross_256", 1, 256, 77, 20, 64},    {"turbo_cross_64", 1, 64, 77, 20, 64},
+    {"sd15_self_4096", 2, 4096, 4096, 8, 40},  {"sd15_self_1024", 2, 1024, 1024, 8, 80},
+    {"sd15_self_256", 2, 256, 256, 8, 160},    {"sd15_self_64", 2, 64, 64, 8, 160},
+    {"sd15_cross_4096", 2, 4096, 77, 8, 40},   {"sd15_cross_1024", 2, 1024, 77, 8, 80},
+    {"sd15_cross_256", 2, 256, 77, 8, 160},    {"sd15_cross_64", 2, 64, 77, 8, 160},
+    {"turbo_self_4096", 1, 4096, 4096, 5, 64}, {"turbo_self_1024", 1, 1024, 1024, 10, 64},
+    {"turbo_self_256", 1, 256, 256, 20, 64},   {"turbo_self_64", 1, 64, 64, 20, 64},
+    {"turbo_cross_4096", 1, 4096, 77, 5, 64},  {"turbo_cross_1024", 1, 1024, 77, 10, 64},
+    {"turbo_cross_256", 1, 256, 77, 20, 64},   {"turbo_cross_64", 1, 64, 77, 20, 64},
 };
 
 at::Tensor random_tensor(at::IntArrayRef sizes, at::ScalarType dtype, uint64_t seed) {
@@ -48,12 +48,14 @@ constexpr int64_t kMaxScoreElements = int64_t{1} << 24;
 
 // The computation in plain torch ops, in the input dtype: one matrix product per head, as
 // libtorch 1.13's batched products (bmm) do not reach BLAS or oneDNN's fast paths.
-at::Tensor torch_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int heads) {
+at::Tensor torch_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           int heads) {
   const int64_t batch = q.size(0), queries = q.size(1), keys = k.size(1);
   const int64_t head_dim = q.size(2) / heads;
   const auto split_heads = [&](const at::Tensor& t, int64_t tokens) {
-    return t.reshape({batch, tokens, heads, head_dim}).permute({0, 2, 1, 3}).reshape(
-        {batch * heads, tokens, head_dim});
+    return t.reshape({batch, tokens, heads, head_dim})
+        .permute({0, 2, 1, 3})
+        .reshape({batch * heads, tokens, head_dim});
   };
   const at::Tensor qh = split_heads(q, queries).mul(1.0 / std::sqrt(static_cast<double>(head_dim)));
   const at::Tensor kh = split_heads(k, keys);
@@ -91,7 +93,8 @@ void run(benchmark::State& state, const Shape& s, at::ScalarType dtype, bool fus
   }
   // q kᵀ and p v: two multiply-adds per query, key and channel.
   const double flops = 4.0 * s.batch * s.queries * s.keys * width;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void register_all() {

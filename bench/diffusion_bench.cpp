@@ -5,7 +5,8 @@
 //
 //   diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] [--size PX]
 //                   [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE]
-//                   [--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part unet|vae|taesd]
+//                   [--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part
+//                   unet|vae|taesd]
 //
 // --profile FILE: also writes torch's profile of one UNet evaluation (or with --profile-part, one
 // VAE or TAESD decode) to FILE (Chrome trace JSON; bench/profile_summary.py FILE sums it per
@@ -46,7 +47,8 @@ nlohmann::json time_runs(int runs, F&& f) {
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
     f();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return {{"median", median(seconds)}, {"runs", seconds}};
 }
@@ -56,9 +58,10 @@ nlohmann::json time_runs(int runs, F&& f) {
 int main(int argc, char** argv) {
   restart_with_huge_pages(argv);
   if (argc < 2) {
-    std::cerr << "usage: diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] "
-                 "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE] "
-                 "[--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part unet|vae|taesd]\n";
+    std::cerr
+        << "usage: diffusion_bench MODEL_DIR [--dtype float32|bfloat16] [--threads N] [--runs N] "
+           "[--size PX] [--steps N] [--cfg X] [--decoder vae|taesd] [--profile FILE] "
+           "[--cpu-isa auto|avx512_bf16|avx512|avx2|portable] [--profile-part unet|vae|taesd]\n";
     return 2;
   }
   std::string dir = argv[1];
@@ -75,16 +78,26 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--dtype") dtype = value;
-    else if (flag == "--threads") threads = std::stoi(value);
-    else if (flag == "--runs") runs = std::stoi(value);
-    else if (flag == "--size") size = std::stoi(value);
-    else if (flag == "--steps") steps = std::stoi(value);
-    else if (flag == "--cfg") cfg = std::stod(value);
-    else if (flag == "--decoder") decoder = value;
-    else if (flag == "--profile") profile = value;
-    else if (flag == "--cpu-isa") cpu_isa = value;
-    else if (flag == "--profile-part") profile_part = value;
+    if (flag == "--dtype")
+      dtype = value;
+    else if (flag == "--threads")
+      threads = std::stoi(value);
+    else if (flag == "--runs")
+      runs = std::stoi(value);
+    else if (flag == "--size")
+      size = std::stoi(value);
+    else if (flag == "--steps")
+      steps = std::stoi(value);
+    else if (flag == "--cfg")
+      cfg = std::stod(value);
+    else if (flag == "--decoder")
+      decoder = value;
+    else if (flag == "--profile")
+      profile = value;
+    else if (flag == "--cpu-isa")
+      cpu_isa = value;
+    else if (flag == "--profile-part")
+      profile_part = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -128,7 +141,8 @@ int main(int argc, char** argv) {
       auto scheduler = make_scheduler(folder.scheduler_kind, folder.scheduler, steps);
       auto noise = noise_generator(7);
       const auto ctx = sd.context("a red fox at sunset", "", guidance);
-      auto x = at::randn({1, folder.unet.in_channels, latent, latent}, noise) * scheduler->init_noise_sigma();
+      auto x = at::randn({1, folder.unet.in_channels, latent, latent}, noise) *
+               scheduler->init_noise_sigma();
       x = sd.denoise(x, ctx, cfg, *scheduler, noise, {});
       sd.decode(x, taesd);
     });

@@ -23,7 +23,7 @@
 
 namespace {
 
-constexpr int kAccumulators = 12;  // latency 4 x 2 pipes, with room to spare
+constexpr int kAccumulators = 12;          // latency 4 x 2 pipes, with room to spare
 constexpr long kIterations = 200'000'000;  // about half a second a run
 
 // Each returns a value so that the loop is not optimised away. Multiply-adds on values close to 1
@@ -75,7 +75,8 @@ double rate(float (*kernel)(), int threads, double flops_per_lane_step, int lane
   const auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) workers.emplace_back([&, t] { sink[t] = kernel(); });
   for (auto& w : workers) w.join();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (sink[0] == 12345.0f) std::puts("");
   return threads * flops_per_lane_step * lanes * kAccumulators * static_cast<double>(kIterations) /
          seconds / 1e9;
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
   };
   __builtin_cpu_init();
   const Kind kinds[] = {
-      {"avx2_fp32", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), fma_avx2, 2, 8},
+      {"avx2_fp32", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), fma_avx2, 2,
+       8},
       {"avx512_fp32", __builtin_cpu_supports("avx512f") != 0, fma_avx512, 2, 16},
       {"avx512_bf16", __builtin_cpu_supports("avx512bf16") != 0, dot_bf16, 4, 16},
   };

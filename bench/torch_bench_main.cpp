@@ -25,8 +25,8 @@ constexpr const char* kHugePages = "glibc.malloc.hugetlb=1";
 // runs itself again with them set; values already in the environment are kept.
 void restart_with_environment(char** argv) {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  const bool huge_pages =
-      tunables != nullptr && std::string(tunables).find("glibc.malloc.hugetlb") != std::string::npos;
+  const bool huge_pages = tunables != nullptr &&
+                          std::string(tunables).find("glibc.malloc.hugetlb") != std::string::npos;
   if (huge_pages && std::getenv("OMP_WAIT_POLICY") != nullptr) return;
   if (!huge_pages) {
     const std::string value =
@@ -48,8 +48,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("runtime", runtime);
-  benchmark::AddCustomContext("kernel_isa", std::string(rendermart::diffusion::kernel_isa_name(
-                                                rendermart::diffusion::kernel_isa())));
+  benchmark::AddCustomContext(
+      "kernel_isa",
+      std::string(rendermart::diffusion::kernel_isa_name(rendermart::diffusion::kernel_isa())));
   for (const char* name : {"GLIBC_TUNABLES", "OMP_WAIT_POLICY", "ATEN_CPU_CAPABILITY"}) {
     const char* value = std::getenv(name);
     benchmark::AddCustomContext(name, value == nullptr ? "(unset)" : value);

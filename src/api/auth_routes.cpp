@@ -49,12 +49,12 @@ void add_auth_routes(http::Router& router, ApiContext& context) {
     const auto body = parse_object(request, {"email", "password", "invite"});
     const auto client = context.trusted_proxies.client_address(request);
     context.accounts.check_registration_allowed(client);
-    return on_password_pool(context, [&context, signed_in, client,
-                                      email = required_string(body, "email"),
-                                      password = required_string(body, "password"),
-                                      invite = optional_string(body, "invite").value_or("")] {
-      return signed_in(201, context.accounts.register_user(email, password, invite, client));
-    });
+    return on_password_pool(
+        context, [&context, signed_in, client, email = required_string(body, "email"),
+                  password = required_string(body, "password"),
+                  invite = optional_string(body, "invite").value_or("")] {
+          return signed_in(201, context.accounts.register_user(email, password, invite, client));
+        });
   });
 
   router.add(Method::POST, "/api/v1/auth/login", [&context, signed_in](http::Request& request) {
@@ -95,11 +95,11 @@ void add_auth_routes(http::Router& router, ApiContext& context) {
   router.add(Method::POST, "/api/v1/auth/delete-account", [&context](http::Request& request) {
     const auto user = require_user(context, request);
     const auto body = parse_object(request, {"password"});
-    return on_password_pool(context, [&context, user,
-                                      password = required_string(body, "password")] {
-      context.images.remove_files(context.accounts.delete_account(user, password));
-      return signed_out(context);
-    });
+    return on_password_pool(
+        context, [&context, user, password = required_string(body, "password")] {
+          context.images.remove_files(context.accounts.delete_account(user, password));
+          return signed_out(context);
+        });
   });
 
   router.add(Method::GET, "/api/v1/auth/me", [&context](http::Request& request) {

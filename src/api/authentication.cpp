@@ -15,7 +15,8 @@ std::string session_token(const http::Request& request) {
     auto end = cookies->find(';', pos);
     if (end == std::string::npos) end = cookies->size();
     auto start = cookies->find_first_not_of(' ', pos);
-    if (start != std::string::npos && start < end && cookies->compare(start, name.size(), name) == 0) {
+    if (start != std::string::npos && start < end &&
+        cookies->compare(start, name.size(), name) == 0) {
       return cookies->substr(start + name.size(), end - start - name.size());
     }
     pos = end + 1;
@@ -61,11 +62,12 @@ User require_user(ApiContext& context, const http::Request& request) {
 }
 
 std::string session_cookie(const ApiContext& context, const std::string& token) {
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                           context.accounts.options().session_ttl)
-                           .count();
-  return std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-         std::to_string(max_age) + (context.secure_cookies ? "; Secure" : "");
+  const auto max_age =
+      std::chrono::duration_cast<std::chrono::seconds>(context.accounts.options().session_ttl)
+          .count();
+  return std::string(kSessionCookie) + "=" + token +
+         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age) +
+         (context.secure_cookies ? "; Secure" : "");
 }
 
 std::string expired_session_cookie(const ApiContext& context) {

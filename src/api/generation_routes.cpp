@@ -13,10 +13,10 @@ namespace rendermart::api {
 namespace {
 
 GenerationRequest parse_generation_request(const http::Request& request) {
-  const auto body = parse_object(
-      request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
-                "cfg_scale", "seed", "count", "quality", "task", "source_image_id",
-                "mask_image_id", "strength"});
+  const auto body =
+      parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
+                             "steps", "cfg_scale", "seed", "count", "quality", "task",
+                             "source_image_id", "mask_image_id", "strength"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -26,8 +26,9 @@ GenerationRequest parse_generation_request(const http::Request& request) {
   if (auto task = optional_string(body, "task")) {
     out.task = generation_task_from_string(*task);
     if (!out.task) {
-      throw invalid_argument("task", "task must be text_to_image, image_to_image, inpaint, "
-                                     "outpaint or remove_background");
+      throw invalid_argument("task",
+                             "task must be text_to_image, image_to_image, inpaint, "
+                             "outpaint or remove_background");
     }
   }
   // remove_background takes no prompt; every other task needs one (checked by validation).
@@ -98,8 +99,8 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
 
   // Subscribe before reading the current state, so that no change falls between the two.
   auto subscription = generations.events().subscribe(
-      initial.id, [channel, finished, started, send_state, &generations, user, id = initial.id](
-                      const JobEvent& event) {
+      initial.id, [channel, finished, started, send_state, &generations, user,
+                   id = initial.id](const JobEvent& event) {
         if (*finished) return;
         if (event.type == JobEvent::Type::progress) {
           if (!*started) return;
@@ -137,7 +138,9 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
       // Nothing runs the job after the answer: answer with the ended generation.
       return await_job_end(
           context, user, job,
-          [&generations](const Job& ended) { return json_reply(200, render_job(generations, ended)); },
+          [&generations](const Job& ended) {
+            return json_reply(200, render_job(generations, ended));
+          },
           [](const Error& e) { return http::error_response(e); });
     }
     auto response = json_reply(202, render_job(generations, job));
@@ -152,16 +155,17 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
     return json_reply(200, render_page(generations.list(user, page), page.limit, write));
   });
 
-  router.add(Method::GET, "/api/v1/generations/{id}", [&context, &generations](http::Request& request) {
-    const auto user = require_user(context, request);
-    return json_reply(200, render_job(generations, generations.get(user, request.param("id"))));
-  });
+  router.add(
+      Method::GET, "/api/v1/generations/{id}", [&context, &generations](http::Request& request) {
+        const auto user = require_user(context, request);
+        return json_reply(200, render_job(generations, generations.get(user, request.param("id"))));
+      });
 
   router.add(Method::POST, "/api/v1/generations/{id}/cancel",
              [&context, &generations](http::Request& request) {
                const auto user = require_user(context, request);
-               return json_reply(200,
-                                 render_job(generations, generations.cancel(user, request.param("id"))));
+               return json_reply(
+                   200, render_job(generations, generations.cancel(user, request.param("id"))));
              });
 
   router.add(Method::GET, "/api/v1/generations/{id}/events",

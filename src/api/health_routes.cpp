@@ -9,9 +9,8 @@ void add_health_routes(http::Router& router, ApiContext& context) {
   using http::Method;
 
   // Liveness: the process answers. Nothing else, so a slow database never gets it restarted.
-  router.add(Method::GET, "/healthz", [](http::Request&) {
-    return json_reply(200, R"({"status":"ok"})");
-  });
+  router.add(Method::GET, "/healthz",
+             [](http::Request&) { return json_reply(200, R"({"status":"ok"})"); });
 
   // Readiness: the database and the storage both answer.
   router.add(Method::GET, "/readyz", [&context](http::Request&) {

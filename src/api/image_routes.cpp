@@ -31,8 +31,8 @@ ImageQuery parse_image_query(const http::Request& request) {
     if (!text) return std::nullopt;
     auto millis = parse_iso8601(*text);
     if (!millis) {
-      throw invalid_argument(field, std::string(field) +
-                                        " must be an ISO-8601 date or date-time, like 2026-01-31");
+      throw invalid_argument(
+          field, std::string(field) + " must be an ISO-8601 date or date-time, like 2026-01-31");
     }
     return millis;
   };

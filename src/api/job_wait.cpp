@@ -70,11 +70,11 @@ http::Response await_job_end(ApiContext& context, const User& user, const Job& j
       const auto ended = context.generations.cancel(user, id);
       if (ended.status == JobStatus::succeeded) return located(answer(ended));
       spdlog::warn("generation {} canceled: the function's deadline came first", id);
-      return located(error_reply(Error(
-          ErrorCode::unavailable,
-          "generation " + id +
-              " could not finish before this function's deadline and was canceled: raise the "
-              "function's timeout, or ask for fewer, smaller images or fewer steps")));
+      return located(error_reply(
+          Error(ErrorCode::unavailable,
+                "generation " + id +
+                    " could not finish before this function's deadline and was canceled: raise the "
+                    "function's timeout, or ask for fewer, smaller images or fewer steps")));
     } catch (const Error& e) {
       return located(error_reply(e));
     }

@@ -103,7 +103,9 @@ std::optional<std::vector<std::string>> optional_string_array(const nlohmann::js
                                                               const std::string& field) {
   const auto* value = find(object, field);
   if (!value) return std::nullopt;
-  const auto error = [&] { return invalid_argument(field, field + " must be an array of strings"); };
+  const auto error = [&] {
+    return invalid_argument(field, field + " must be an array of strings");
+  };
   if (!value->is_array()) throw error();
   std::vector<std::string> out;
   for (const auto& item : *value) {
@@ -119,8 +121,8 @@ int limit_param(const http::Request& request) {
   int limit = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
   if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > kMaxLimit) {
-    throw invalid_argument("limit", "limit must be an integer between 1 and " +
-                                        std::to_string(kMaxLimit));
+    throw invalid_argument("limit",
+                           "limit must be an integer between 1 and " + std::to_string(kMaxLimit));
   }
   return limit;
 }

@@ -20,7 +20,8 @@ namespace {
 // this process has no local engine (no models folder to manage).
 library::PullManager& admin_library(ApiContext& context, const http::Request& request) {
   const auto user = require_user(context, request);
-  if (!user.is_admin || !context.model_library) throw Error(ErrorCode::not_found, "no route for " + request.path);
+  if (!user.is_admin || !context.model_library)
+    throw Error(ErrorCode::not_found, "no route for " + request.path);
   return *context.model_library;
 }
 
@@ -30,7 +31,10 @@ void write_pull(JsonWriter& w, const library::Pull& pull) {
   w.key("bytes_done");
   w.value(p.bytes_done);
   w.key("bytes_total");
-  if (p.bytes_total) w.value(*p.bytes_total); else w.null();
+  if (p.bytes_total)
+    w.value(*p.bytes_total);
+  else
+    w.null();
   w.key("created_at");
   w.value(format_iso8601(pull.created_at));
   w.key("current_file");
@@ -49,9 +53,15 @@ void write_pull(JsonWriter& w, const library::Pull& pull) {
   w.key("files_done");
   w.value(p.files_done);
   w.key("files_total");
-  if (p.files_total) w.value(*p.files_total); else w.null();
+  if (p.files_total)
+    w.value(*p.files_total);
+  else
+    w.null();
   w.key("finished_at");
-  if (pull.finished_at) w.value(format_iso8601(*pull.finished_at)); else w.null();
+  if (pull.finished_at)
+    w.value(format_iso8601(*pull.finished_at));
+  else
+    w.null();
   w.key("id");
   w.value(pull.id);
   w.key("name");
@@ -108,7 +118,8 @@ std::string render_library(ApiContext& context, library::PullManager& pulls) {
   w.begin_array();
   for (const auto& model : pulls.installed()) {
     const auto entry = context.catalog.find(model.name);
-    write_installed(w, model, model.check.problem.empty() && entry && entry->info.provider == "local");
+    write_installed(w, model,
+                    model.check.problem.empty() && entry && entry->info.provider == "local");
   }
   w.end_array();
   w.key("models_dir");
@@ -138,7 +149,9 @@ library::PullOptions parse_pull_request(const http::Request& request) {
   return options;
 }
 
-http::SseEvent sse(const char* name, const library::Pull& pull) { return {name, render_pull(pull), {}}; }
+http::SseEvent sse(const char* name, const library::Pull& pull) {
+  return {name, render_pull(pull), {}};
+}
 
 // "status" with the pull as it is, "progress" as it changes, "done" with the final pull.
 http::Response stream_pull(library::PullManager& pulls, const std::string& id) {
@@ -198,7 +211,8 @@ void add_library_routes(http::Router& router, ApiContext& context) {
     auto& pulls = admin_library(context, request);
     const auto started = pulls.start(parse_pull_request(request));
     auto response = json_reply(started.existing ? 200 : 202, render_pull(started.pull));
-    if (!started.existing) response.set_header("Location", "/api/v1/admin/models/pulls/" + started.pull.id);
+    if (!started.existing)
+      response.set_header("Location", "/api/v1/admin/models/pulls/" + started.pull.id);
     return response;
   });
 
@@ -206,13 +220,16 @@ void add_library_routes(http::Router& router, ApiContext& context) {
     return json_reply(200, render_pull(admin_library(context, request).get(request.param("id"))));
   });
 
-  router.add(Method::POST, "/api/v1/admin/models/pulls/{id}/cancel", [&context](http::Request& request) {
-    return json_reply(200, render_pull(admin_library(context, request).cancel(request.param("id"))));
-  });
+  router.add(Method::POST, "/api/v1/admin/models/pulls/{id}/cancel",
+             [&context](http::Request& request) {
+               return json_reply(
+                   200, render_pull(admin_library(context, request).cancel(request.param("id"))));
+             });
 
-  router.add(Method::GET, "/api/v1/admin/models/pulls/{id}/events", [&context](http::Request& request) {
-    return stream_pull(admin_library(context, request), request.param("id"));
-  });
+  router.add(Method::GET, "/api/v1/admin/models/pulls/{id}/events",
+             [&context](http::Request& request) {
+               return stream_pull(admin_library(context, request), request.param("id"));
+             });
 }
 
 }  // namespace rendermart::api

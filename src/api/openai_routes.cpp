@@ -63,7 +63,6 @@ std::string openai_param(const std::string& field) {
   return field;
 }
 
-
 // "1024x768"; "auto" (or nothing) leaves the size to preferences and the model.
 void parse_size(const std::string& text, GenerationRequest& out) {
   if (text == "auto") return;

@@ -25,9 +25,8 @@ http::Response on_password_pool(ApiContext& context, std::function<http::Respons
       deferred->resolve([error]() -> http::Response { throw error; });
     } catch (const std::exception& e) {
       spdlog::error("password work failed: {}", e.what());
-      deferred->resolve([]() -> http::Response {
-        throw Error(ErrorCode::internal, "internal error");
-      });
+      deferred->resolve(
+          []() -> http::Response { throw Error(ErrorCode::internal, "internal error"); });
     }
   });
   if (!queued) {

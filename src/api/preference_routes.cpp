@@ -16,8 +16,8 @@ void add_preference_routes(http::Router& router, ApiContext& context) {
   // PUT replaces the whole set; absent fields go back to "not set".
   router.add(Method::PUT, "/api/v1/me/preferences", [&context](http::Request& request) {
     const auto user = require_user(context, request);
-    const auto body = parse_object(
-        request, {"model", "style", "width", "height", "negative_prompt", "theme"});
+    const auto body =
+        parse_object(request, {"model", "style", "width", "height", "negative_prompt", "theme"});
     Preferences prefs;
     prefs.model = optional_string(body, "model").value_or("");
     prefs.style = optional_string(body, "style").value_or("");

@@ -33,7 +33,10 @@ void write_count(JsonWriter& w, std::int64_t used, std::int64_t limit,
   w.key("limit");
   w.value(limit);
   w.key("resets_at");
-  if (resets_at) w.value(format_iso8601(*resets_at)); else w.null();
+  if (resets_at)
+    w.value(format_iso8601(*resets_at));
+  else
+    w.null();
   w.key("used");
   w.value(used);
   w.end_object();
@@ -61,7 +64,10 @@ void write_usage(JsonWriter& w, const UsageReport& report) {
 
 template <typename T>
 void write_optional(JsonWriter& w, const std::optional<T>& value) {
-  if (value) w.value(static_cast<std::int64_t>(*value)); else w.null();
+  if (value)
+    w.value(static_cast<std::int64_t>(*value));
+  else
+    w.null();
 }
 
 void write_account(JsonWriter& w, const UserAccount& account) {
@@ -138,8 +144,7 @@ UserPatch parse_user_patch(const http::Request& request) {
   read_limit(*limits, "stored_bytes", kMaxStoredBytes, changed.stored_bytes, values.stored_bytes);
   read_limit(*limits, "requests_per_minute", kMaxCountLimit, changed.requests_per_minute,
              values.requests_per_minute);
-  read_limit(*limits, "request_burst", kMaxCountLimit, changed.request_burst,
-             values.request_burst);
+  read_limit(*limits, "request_burst", kMaxCountLimit, changed.request_burst, values.request_burst);
   return patch;
 }
 
@@ -167,8 +172,8 @@ void add_user_routes(http::Router& router, ApiContext& context) {
   router.add(Method::PATCH, "/api/v1/admin/users/{id}", [&context](http::Request& request) {
     const auto admin = require_admin(context, request);
     const auto patch = parse_user_patch(request);
-    return json_reply(200,
-                      render(context.users.update(admin, request.param("id"), patch), write_account));
+    return json_reply(
+        200, render(context.users.update(admin, request.param("id"), patch), write_account));
   });
 }
 

@@ -51,7 +51,8 @@ std::string read_file(const std::string& path, const std::string& what) {
   return text.str();
 }
 
-std::optional<Clock::time_point> parse_expiration(const std::string& text, const std::string& source) {
+std::optional<Clock::time_point> parse_expiration(const std::string& text,
+                                                  const std::string& source) {
   if (text.empty()) return std::nullopt;
   const auto millis = parse_iso8601(text);
   if (!millis) throw unauthenticated(source + " returned an unreadable expiration '" + text + "'");
@@ -113,9 +114,9 @@ class WebIdentityProvider : public CredentialsProvider {
     request.url = endpoint + "/";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/xml"}};
-    request.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
-                   uri_encode(role_arn) + "&RoleSessionName=" + uri_encode(session) +
-                   "&WebIdentityToken=" + uri_encode(token);
+    request.body =
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + uri_encode(role_arn) +
+        "&RoleSessionName=" + uri_encode(session) + "&WebIdentityToken=" + uri_encode(token);
     request.timeout = sts_timeout;
     HttpResponse response;
     try {
@@ -129,7 +130,8 @@ class WebIdentityProvider : public CredentialsProvider {
                             error_code(response) + ": " +
                             xml_text(response.body, "Message").value_or("") +
                             " (check the role's trust policy for this service account's OIDC "
-                            "provider and the token file " + token_file + ")");
+                            "provider and the token file " +
+                            token_file + ")");
     }
     Credentials credentials;
     credentials.access_key_id = xml_text(response.body, "AccessKeyId").value_or("");
@@ -216,8 +218,8 @@ bool is_allowed_container_url(const std::string& url) {
   if (url.starts_with("https://")) return true;
   for (const std::string_view prefix :
        {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]",
-        "http://169.254.170.2:", "http://169.254.170.2/", "http://169.254.170.23:",
-        "http://169.254.170.23/", "http://[fd00:ec2::23]"}) {
+        "http://169.254.170.2:", "http://169.254.170.2/",
+        "http://169.254.170.23:", "http://169.254.170.23/", "http://[fd00:ec2::23]"}) {
     if (url.starts_with(prefix)) return true;
   }
   return false;
@@ -227,7 +229,8 @@ class ContainerProvider : public CredentialsProvider {
  public:
   std::optional<Credentials> load() override {
     std::string url = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    if (const std::string relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); !relative.empty()) {
+    if (const std::string relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        !relative.empty()) {
       url = std::string(container_host) + relative;
     }
     if (url.empty()) return std::nullopt;
@@ -250,7 +253,8 @@ class ContainerProvider : public CredentialsProvider {
     try {
       response = with_retries(RetryPolicy{}, [&] { return send(request); });
     } catch (const TransportError& e) {
-      throw unauthenticated("container credentials endpoint " + url + " is unreachable: " + e.what());
+      throw unauthenticated("container credentials endpoint " + url +
+                            " is unreachable: " + e.what());
     }
     if (response.status != 200) {
       throw unauthenticated("container credentials endpoint " + url + " answered HTTP " +
@@ -276,7 +280,8 @@ class ImdsProvider : public CredentialsProvider {
     HttpRequest token_request;
     token_request.method = "PUT";
     token_request.url = endpoint + "/latest/api/token";
-    token_request.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::string(imds_token_ttl_seconds)}};
+    token_request.headers = {
+        {"X-aws-ec2-metadata-token-ttl-seconds", std::string(imds_token_ttl_seconds)}};
     token_request.connect_timeout = metadata_connect_timeout;
     token_request.timeout = metadata_timeout;
     HttpResponse token;
@@ -286,8 +291,8 @@ class ImdsProvider : public CredentialsProvider {
       return std::nullopt;  // not on EC2 (or IMDS is blocked): the chain has nothing here
     }
     if (token.status != 200) {
-      throw unauthenticated("EC2 instance metadata at " + endpoint + " refused an IMDSv2 token (HTTP " +
-                            std::to_string(token.status) + ")");
+      throw unauthenticated("EC2 instance metadata at " + endpoint +
+                            " refused an IMDSv2 token (HTTP " + std::to_string(token.status) + ")");
     }
     const auto get = [&](const std::string& path) {
       HttpRequest request;
@@ -335,7 +340,9 @@ std::unique_ptr<CredentialsProvider> environment_provider() {
 std::unique_ptr<CredentialsProvider> web_identity_provider() {
   return std::make_unique<WebIdentityProvider>();
 }
-std::unique_ptr<CredentialsProvider> profile_provider() { return std::make_unique<ProfileProvider>(); }
+std::unique_ptr<CredentialsProvider> profile_provider() {
+  return std::make_unique<ProfileProvider>();
+}
 std::unique_ptr<CredentialsProvider> container_provider() {
   return std::make_unique<ContainerProvider>();
 }
@@ -349,8 +356,8 @@ CredentialsCache::CredentialsCache(std::vector<std::unique_ptr<CredentialsProvid
 
 Credentials CredentialsCache::get() {
   std::lock_guard lock(mutex_);
-  if (cached_ && (!cached_->expiration ||
-                  Clock::now() + credentials_refresh_margin < *cached_->expiration)) {
+  if (cached_ &&
+      (!cached_->expiration || Clock::now() + credentials_refresh_margin < *cached_->expiration)) {
     return *cached_;
   }
   std::string tried;

@@ -6,7 +6,8 @@
 //      [+ AWS_ROLE_SESSION_NAME] -> STS AssumeRoleWithWebIdentity (AWS_ENDPOINT_URL_STS overrides
 //      https://sts.{AWS_REGION}.amazonaws.com)
 //   3. shared files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and AWS_CONFIG_FILE
-//      (~/.aws/config, "[profile name]" sections), profile AWS_PROFILE or "default"; static keys only
+//      (~/.aws/config, "[profile name]" sections), profile AWS_PROFILE or "default"; static keys
+//      only
 //   4. container (ECS, EKS Pod Identity): AWS_CONTAINER_CREDENTIALS_FULL_URI or
 //      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2), with the Authorization token
 //      from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or AWS_CONTAINER_AUTHORIZATION_TOKEN

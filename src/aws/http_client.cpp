@@ -17,9 +17,13 @@ namespace rendermart::aws {
 namespace {
 
 // Codes that mean "slow down" or "try again" whatever the status they come with.
-constexpr std::array<std::string_view, 7> retryable_codes = {
-    "SlowDown",           "Throttling",        "ThrottlingException", "RequestTimeout",
-    "RequestTimeoutException", "TooManyRequestsException", "ServiceUnavailable"};
+constexpr std::array<std::string_view, 7> retryable_codes = {"SlowDown",
+                                                             "Throttling",
+                                                             "ThrottlingException",
+                                                             "RequestTimeout",
+                                                             "RequestTimeoutException",
+                                                             "TooManyRequestsException",
+                                                             "ServiceUnavailable"};
 
 struct CurlHandleDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -53,7 +57,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // A new response (after a 100 Continue or a redirect): drop the previous one's headers.
     response->headers.clear();
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    response->headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))), trim_space(line.substr(colon + 1)));
+    response->headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))),
+                                   trim_space(line.substr(colon + 1)));
   }
   return size * count;
 }
@@ -97,7 +102,8 @@ HttpResponse send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
@@ -107,7 +113,8 @@ HttpResponse send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET" || !request.body.empty()) {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
   }
   if (request.cancel) {
@@ -119,7 +126,7 @@ HttpResponse send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const CURLcode code = curl_easy_perform(curl);
   if (code != CURLE_OK) {
-    const auto reason = code == CURLE_OPERATION_TIMEDOUT ? TransportError::Reason::timed_out
+    const auto reason = code == CURLE_OPERATION_TIMEDOUT    ? TransportError::Reason::timed_out
                         : code == CURLE_ABORTED_BY_CALLBACK ? TransportError::Reason::canceled
                                                             : TransportError::Reason::failed;
     throw TransportError(request.method + " " + request.url + ": " +

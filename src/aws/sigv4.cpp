@@ -225,10 +225,10 @@ void Signer::sign(SignableRequest& request, const Credentials& credentials,
   }
   const std::string canonical = canonical_request(request);
   request.headers.emplace_back(
-      "Authorization", std::string(algorithm) + " Credential=" + credentials.access_key_id + "/" +
-                           scope(now) + ", SignedHeaders=" +
-                           signed_header_list(canonical_header_map(request.headers)) +
-                           ", Signature=" + signature(credentials.secret_access_key, canonical, now));
+      "Authorization",
+      std::string(algorithm) + " Credential=" + credentials.access_key_id + "/" + scope(now) +
+          ", SignedHeaders=" + signed_header_list(canonical_header_map(request.headers)) +
+          ", Signature=" + signature(credentials.secret_access_key, canonical, now));
 }
 
 std::string Signer::presign(const SignableRequest& request, const Credentials& credentials,
@@ -250,8 +250,7 @@ std::string Signer::presign(const SignableRequest& request, const Credentials& c
   query.emplace_back("X-Amz-SignedHeaders",
                      signed_header_list(canonical_header_map(signed_request.headers)));
   const std::string canonical = canonical_request(signed_request);
-  query.emplace_back("X-Amz-Signature",
-                     signature(credentials.secret_access_key, canonical, now));
+  query.emplace_back("X-Amz-Signature", signature(credentials.secret_access_key, canonical, now));
   return canonical_query(query);
 }
 

@@ -20,7 +20,7 @@ using QueryList = std::vector<std::pair<std::string, std::string>>;
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;               // empty for long-term keys
+  std::string session_token;                    // empty for long-term keys
   std::optional<Clock::time_point> expiration;  // nothing: never expires
 };
 

@@ -6,8 +6,8 @@
 namespace rendermart::aws {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, char>, 5> entities = {{
-    {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
+constexpr std::array<std::pair<std::string_view, char>, 5> entities = {
+    {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
 
 }  // namespace
 

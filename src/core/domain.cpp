@@ -33,9 +33,9 @@ const char* to_string(GenerationTask task) {
 }
 
 std::optional<GenerationTask> generation_task_from_string(const std::string& text) {
-  for (auto t : {GenerationTask::text_to_image, GenerationTask::image_to_image,
-                 GenerationTask::inpaint, GenerationTask::outpaint,
-                 GenerationTask::remove_background}) {
+  for (auto t :
+       {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
+        GenerationTask::outpaint, GenerationTask::remove_background}) {
     if (text == to_string(t)) return t;
   }
   return std::nullopt;

@@ -24,11 +24,11 @@ struct RawImage {
 
 // Limits an administrator set for one user; each one left out is the server's default.
 struct UserLimits {
-  std::optional<int> jobs_in_flight;          // generations queued or running at once
-  std::optional<int> images_per_day;          // images asked for per UTC day
-  std::optional<std::int64_t> stored_bytes;   // originals and thumbnails
-  std::optional<int> requests_per_minute;     // API requests, refilled evenly
-  std::optional<int> request_burst;           // requests allowed at once above the rate
+  std::optional<int> jobs_in_flight;         // generations queued or running at once
+  std::optional<int> images_per_day;         // images asked for per UTC day
+  std::optional<std::int64_t> stored_bytes;  // originals and thumbnails
+  std::optional<int> requests_per_minute;    // API requests, refilled evenly
+  std::optional<int> request_burst;          // requests allowed at once above the rate
 };
 
 struct User {
@@ -37,7 +37,7 @@ struct User {
   std::string password_hash;  // Argon2id, in libsodium's encoded form
   bool is_admin = false;
   Millis created_at = 0;
-  bool disabled = false;      // by an administrator: its sessions and keys stop working
+  bool disabled = false;  // by an administrator: its sessions and keys stop working
   UserLimits limits;
 };
 
@@ -64,12 +64,12 @@ struct Invitation {
 };
 
 struct Preferences {
-  std::string model;            // empty: the platform default
-  std::string style;            // empty: none
-  int width = 0;                // 0: the model's default
+  std::string model;  // empty: the platform default
+  std::string style;  // empty: none
+  int width = 0;      // 0: the model's default
   int height = 0;
   std::string negative_prompt;
-  std::string theme = "system"; // light | dark | system (used by the web app)
+  std::string theme = "system";  // light | dark | system (used by the web app)
 };
 
 // What a generation does. Every task but text_to_image works on a source image (one of the
@@ -102,7 +102,7 @@ struct GenerationParams {
   double cfg_scale = 0;
   std::uint32_t seed = 0;  // always set before queueing: random when the request has none
   int count = 1;
-  std::string quality;     // one of the model's qualities; empty: the model has none
+  std::string quality;  // one of the model's qualities; empty: the model has none
   GenerationTask task = GenerationTask::text_to_image;
   std::string source_image_id;  // the user's image a task works on; empty for text_to_image
   // The user's image that masks the source (same size; white = repaint, black = keep); inpaint
@@ -123,15 +123,15 @@ struct Image {
   std::string id;
   std::string user_id;
   std::string job_id;
-  int index = 0;          // position within its generation
+  int index = 0;            // position within its generation
   GenerationParams params;  // params.seed is this image's own seed; count is 1
   std::string title;
   std::vector<std::string> tags;
   bool favorite = false;
-  std::string blob_key;   // the original PNG; thumbnails live at blob_key + ".thumb<size>.webp"
+  std::string blob_key;  // the original PNG; thumbnails live at blob_key + ".thumb<size>.webp"
   std::int64_t bytes = 0;
   std::int64_t thumbnail_bytes = 0;  // all its thumbnails together (counted in stored bytes)
-  std::string sha256;     // of the original, hex: the ETag
+  std::string sha256;                // of the original, hex: the ETag
   Millis created_at = 0;
 };
 
@@ -140,8 +140,8 @@ struct Job {
   std::string user_id;
   GenerationParams params;
   JobStatus status = JobStatus::queued;
-  double progress = 0;    // 0..1
-  int attempts = 0;       // claims so far
+  double progress = 0;  // 0..1
+  int attempts = 0;     // claims so far
   std::string error_code;
   std::string error_message;
   bool cancel_requested = false;

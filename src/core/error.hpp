@@ -11,29 +11,29 @@ namespace rendermart {
 // The one vocabulary of errors. Each code is stable (it is part of the API) and maps to exactly
 // one HTTP status in http/status.cpp.
 enum class ErrorCode {
-  invalid_argument,     // a field has a wrong type or value; `field` names it
-  invalid_json,         // the body is not JSON, or not UTF-8
-  unauthenticated,      // no credentials, or bad or expired ones
-  forbidden,            // authenticated but not allowed (e.g. admin-only, registration closed)
-  cross_site_request,   // a browser request with the session cookie that did not come from
-                        // this service's own pages (CSRF protection)
-  not_found,            // no such resource, or it belongs to someone else
-  method_not_allowed,   // the path exists with other methods
-  conflict,             // e.g. the e-mail is taken
-  payload_too_large,    // the body is over the configured limit
+  invalid_argument,    // a field has a wrong type or value; `field` names it
+  invalid_json,        // the body is not JSON, or not UTF-8
+  unauthenticated,     // no credentials, or bad or expired ones
+  forbidden,           // authenticated but not allowed (e.g. admin-only, registration closed)
+  cross_site_request,  // a browser request with the session cookie that did not come from
+                       // this service's own pages (CSRF protection)
+  not_found,           // no such resource, or it belongs to someone else
+  method_not_allowed,  // the path exists with other methods
+  conflict,            // e.g. the e-mail is taken
+  payload_too_large,   // the body is over the configured limit
   unsupported_media_type,
   range_not_satisfiable,
-  rate_limited,         // too many requests: try again after Retry-After
-  quota_exceeded,       // a user's quota (jobs in flight, images per day, stored bytes) is used up
-  canceled,             // the job was canceled
-  provider_error,       // the model provider failed
-  model_error,          // a model's files are missing, corrupt, or of an unsupported architecture
-  content_filtered,     // the provider refused the prompt or the result
+  rate_limited,      // too many requests: try again after Retry-After
+  quota_exceeded,    // a user's quota (jobs in flight, images per day, stored bytes) is used up
+  canceled,          // the job was canceled
+  provider_error,    // the model provider failed
+  model_error,       // a model's files are missing, corrupt, or of an unsupported architecture
+  content_filtered,  // the provider refused the prompt or the result
   provider_misconfigured,  // the provider refuses this server's credentials, or the model is
                            // not enabled for them: an operator must fix the configuration
-  storage_error,        // the blob store failed
-  unavailable,          // a dependency (database, storage) is unreachable
-  internal,             // a bug: logged with the request id
+  storage_error,           // the blob store failed
+  unavailable,             // a dependency (database, storage) is unreachable
+  internal,                // a bug: logged with the request id
 };
 
 std::string_view to_string(ErrorCode code);

@@ -105,13 +105,12 @@ std::string decode_cursor(const std::string& cursor) {
   ensure_sodium();
   std::string raw(cursor.size(), '\0');
   std::size_t length = 0;
-  const bool decoded =
-      sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), cursor.data(),
-                        cursor.size(), nullptr, &length, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
+  const bool decoded = sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(),
+                                         cursor.data(), cursor.size(), nullptr, &length, nullptr,
+                                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
   raw.resize(length);
-  const bool is_id = decoded && raw.size() == kIdLength &&
-                     raw.find_first_not_of(kCrockford) == std::string::npos;
+  const bool is_id =
+      decoded && raw.size() == kIdLength && raw.find_first_not_of(kCrockford) == std::string::npos;
   if (!is_id) throw invalid_argument("cursor", "cursor is not one returned by this API");
   return raw;
 }

@@ -36,9 +36,8 @@ class JsonWriter {
   void value(std::uint64_t number);
   // Any other integer type, widened; without this, int would be ambiguous between the overloads.
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, std::int64_t> &&
-             !std::same_as<T, std::uint64_t>)
-  void value(T number) {
+  requires(!std::same_as<T, bool> && !std::same_as<T, std::int64_t> &&
+           !std::same_as<T, std::uint64_t>) void value(T number) {
     if constexpr (std::signed_integral<T>) {
       value(static_cast<std::int64_t>(number));
     } else {

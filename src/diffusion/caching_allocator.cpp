@@ -125,7 +125,8 @@ class CachingAllocator final : public c10::Allocator {
   void note_in_use(void* data, std::size_t size) const {
     in_use_.emplace(data, size);
     stats_.in_use_bytes += size;
-    if (stats_.in_use_bytes > stats_.peak_in_use_bytes) stats_.peak_in_use_bytes = stats_.in_use_bytes;
+    if (stats_.in_use_bytes > stats_.peak_in_use_bytes)
+      stats_.peak_in_use_bytes = stats_.in_use_bytes;
   }
 
   struct CachedBlock {
@@ -144,9 +145,8 @@ class CachingAllocator final : public c10::Allocator {
 
 void install_caching_allocator() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    c10::SetAllocator(c10::DeviceType::CPU, &CachingAllocator::instance(), 10);
-  });
+  std::call_once(
+      once, [] { c10::SetAllocator(c10::DeviceType::CPU, &CachingAllocator::instance(), 10); });
 }
 
 AllocatorStats allocator_stats() { return CachingAllocator::instance().stats(); }

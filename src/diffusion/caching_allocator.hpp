@@ -11,8 +11,8 @@
 namespace rendermart::diffusion {
 
 struct AllocatorStats {
-  std::size_t in_use_bytes = 0;     // large blocks held by tensors
-  std::size_t cached_bytes = 0;     // large blocks kept for reuse
+  std::size_t in_use_bytes = 0;  // large blocks held by tensors
+  std::size_t cached_bytes = 0;  // large blocks kept for reuse
   std::size_t peak_in_use_bytes = 0;
 };
 

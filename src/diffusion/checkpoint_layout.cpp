@@ -74,8 +74,8 @@ std::optional<int> number(const std::string& text) {
 std::optional<std::string> unet_resnet(const std::vector<std::string>& parts, std::size_t from) {
   if (from >= parts.size()) return std::nullopt;
   static const std::map<std::string, std::string> names = {
-      {"norm1", "in_layers.0"},      {"conv1", "in_layers.2"},      {"time_emb_proj", "emb_layers.1"},
-      {"norm2", "out_layers.0"},     {"conv2", "out_layers.3"},     {"conv_shortcut", "skip_connection"}};
+      {"norm1", "in_layers.0"},  {"conv1", "in_layers.2"},  {"time_emb_proj", "emb_layers.1"},
+      {"norm2", "out_layers.0"}, {"conv2", "out_layers.3"}, {"conv_shortcut", "skip_connection"}};
   const auto it = names.find(parts[from]);
   if (it == names.end()) return std::nullopt;
   return it->second + "." + join(parts, from + 1);
@@ -139,7 +139,8 @@ std::optional<std::string> vae_resnet(const std::vector<std::string>& parts, std
   if (from >= parts.size()) return std::nullopt;
   const auto& part = parts[from];
   if (part == "conv_shortcut") return "nin_shortcut." + join(parts, from + 1);
-  if (part == "norm1" || part == "norm2" || part == "conv1" || part == "conv2") return join(parts, from);
+  if (part == "norm1" || part == "norm2" || part == "conv1" || part == "conv2")
+    return join(parts, from);
   return std::nullopt;
 }
 
@@ -192,11 +193,14 @@ std::optional<CheckpointTensor> open_clip_tensor(const std::string& name, int hi
   const auto parts = split(name);
   if (parts.size() < 3 || parts[0] != "text_model") return std::nullopt;
   if (parts[1] == "embeddings" && parts.size() == 4 && parts[3] == "weight") {
-    if (parts[2] == "token_embedding") return CheckpointTensor{kOpenClip + "token_embedding.weight"};
-    if (parts[2] == "position_embedding") return CheckpointTensor{kOpenClip + "positional_embedding"};
+    if (parts[2] == "token_embedding")
+      return CheckpointTensor{kOpenClip + "token_embedding.weight"};
+    if (parts[2] == "position_embedding")
+      return CheckpointTensor{kOpenClip + "positional_embedding"};
     return std::nullopt;
   }
-  if (parts[1] == "final_layer_norm") return CheckpointTensor{kOpenClip + "ln_final." + join(parts, 2)};
+  if (parts[1] == "final_layer_norm")
+    return CheckpointTensor{kOpenClip + "ln_final." + join(parts, 2)};
   if (parts[1] != "encoder" || parts[2] != "layers" || parts.size() < 6) return std::nullopt;
   const auto layer = number(parts[3]);
   if (!layer) return std::nullopt;
@@ -204,8 +208,10 @@ std::optional<CheckpointTensor> open_clip_tensor(const std::string& name, int hi
   const auto& module = parts[4];
   if (module == "layer_norm1") return CheckpointTensor{block + "ln_1." + join(parts, 5)};
   if (module == "layer_norm2") return CheckpointTensor{block + "ln_2." + join(parts, 5)};
-  if (module == "mlp" && parts.size() == 7 && parts[5] == "fc1") return CheckpointTensor{block + "mlp.c_fc." + join(parts, 6)};
-  if (module == "mlp" && parts.size() == 7 && parts[5] == "fc2") return CheckpointTensor{block + "mlp.c_proj." + join(parts, 6)};
+  if (module == "mlp" && parts.size() == 7 && parts[5] == "fc1")
+    return CheckpointTensor{block + "mlp.c_fc." + join(parts, 6)};
+  if (module == "mlp" && parts.size() == 7 && parts[5] == "fc2")
+    return CheckpointTensor{block + "mlp.c_proj." + join(parts, 6)};
   if (module != "self_attn" || parts.size() != 7) return std::nullopt;
   if (parts[5] == "out_proj") return CheckpointTensor{block + "attn.out_proj." + parts[6]};
   // q, k and v are the three thirds of one fused projection.
@@ -230,7 +236,8 @@ std::vector<UNetLevel> unet_levels(const SafetensorsFile& file) {
   while (next < blocks) {
     UNetLevel level;
     const auto first = kUNet + "input_blocks." + std::to_string(next) + ".";
-    while (next < blocks && !has(file, kUNet + "input_blocks." + std::to_string(next) + ".0.op.weight")) {
+    while (next < blocks &&
+           !has(file, kUNet + "input_blocks." + std::to_string(next) + ".0.op.weight")) {
       ++level.layers;
       ++next;
     }
@@ -288,7 +295,8 @@ json unet_json(const SafetensorsFile& file, const CheckpointHints& hints, bool o
   j["down_block_types"] = down;
   j["up_block_types"] = up;
   j["use_linear_projection"] = shape_of(file, attention + "proj_in.weight").size() == 2;
-  j["cross_attention_dim"] = shape_of(file, attention + "transformer_blocks.0.attn2.to_k.weight").at(1);
+  j["cross_attention_dim"] =
+      shape_of(file, attention + "transformer_blocks.0.attn2.to_k.weight").at(1);
   // The size the model was trained at: 768 for SD 2.x v-prediction, else 512 (with 8x VAEs).
   j["sample_size"] = prediction_type == "v_prediction" ? 96 : 64;
   return j;
@@ -358,10 +366,12 @@ bool is_checkpoint_layout(const SafetensorsFile& file) {
   return has(file, kUNet + "input_blocks.0.0.weight");
 }
 
-CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file, const CheckpointHints& hints) {
+CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file,
+                                           const CheckpointHints& hints) {
   if (has_prefix(file, "conditioner.embedders.")) {
-    throw Error(ErrorCode::model_error, file.path() + ": an SDXL checkpoint, which the local "
-                                                      "engine does not run yet (it runs SD 1.x and 2.x)");
+    throw Error(ErrorCode::model_error, file.path() +
+                                            ": an SDXL checkpoint, which the local "
+                                            "engine does not run yet (it runs SD 1.x and 2.x)");
   }
   if (!is_checkpoint_layout(file)) {
     throw not_a_checkpoint(file, "it has no UNet (model.diffusion_model.*)");
@@ -375,7 +385,8 @@ CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file, const Ch
       hints.prediction_type.value_or(configs.open_clip ? "v_prediction" : "epsilon");
   configs.text_encoder =
       parse_text_encoder_config(text_encoder_json(file, hints, configs.open_clip), file.path());
-  configs.unet = parse_unet_config(unet_json(file, hints, configs.open_clip, prediction), file.path());
+  configs.unet =
+      parse_unet_config(unet_json(file, hints, configs.open_clip, prediction), file.path());
   configs.vae = parse_vae_config(vae_json(file), file.path());
   // The schedule every SD 1.x / 2.x model was trained with (CompVis' configs: linear_start
   // 0.00085, linear_end 0.012, 1000 steps), with the settings diffusers' single-file loader uses.

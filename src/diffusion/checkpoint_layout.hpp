@@ -21,8 +21,8 @@ enum class CheckpointComponent { text_encoder, unet, vae };
 
 // What the tensors cannot tell, from the model's settings (ModelSettings).
 struct CheckpointHints {
-  std::optional<int> text_encoder_heads;        // default: hidden size / 64 (every CLIP)
-  std::optional<int> unet_head_channels;        // SD 2.x; default 64 (SD 1.x: 8 heads a level)
+  std::optional<int> text_encoder_heads;       // default: hidden size / 64 (every CLIP)
+  std::optional<int> unet_head_channels;       // SD 2.x; default 64 (SD 1.x: 8 heads a level)
   std::optional<std::string> prediction_type;  // default: SD 1.x epsilon, SD 2.x v_prediction
 };
 
@@ -39,7 +39,8 @@ bool is_checkpoint_layout(const SafetensorsFile& file);
 
 // The components' configurations, inferred from the tensors' shapes. Throws Error(model_error)
 // naming the file when it is not an SD 1.x / 2.x checkpoint (SDXL's `conditioner.` included).
-CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file, const CheckpointHints& hints);
+CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file,
+                                           const CheckpointHints& hints);
 
 // Where a component's tensor (by its diffusers name) is in the file: the stored tensor's name
 // and, for the rows of a fused tensor (OpenCLIP's in_proj), which rows. Nothing when the

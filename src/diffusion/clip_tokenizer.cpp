@@ -231,7 +231,8 @@ ClipTokenizer::ClipTokenizer(const nlohmann::json& vocab, const std::string& mer
     : byte_symbols_(make_byte_symbols()) {
   for (const auto& [token, id] : vocab.items()) {
     if (!id.is_number_integer()) {
-      throw Error(ErrorCode::model_error, origin + "/vocab.json: the id of a token is not a number");
+      throw Error(ErrorCode::model_error,
+                  origin + "/vocab.json: the id of a token is not a number");
     }
     vocab_.emplace(token, id.get<std::int64_t>());
   }

@@ -41,8 +41,8 @@ class ClipTokenizer {
  private:
   // vocab.json, merges.txt and tokenizer_config.json as parsed or read; `origin` names them in
   // errors.
-  ClipTokenizer(const nlohmann::json& vocab, const std::string& merges, const nlohmann::json& config,
-                const std::string& origin);
+  ClipTokenizer(const nlohmann::json& vocab, const std::string& merges,
+                const nlohmann::json& config, const std::string& origin);
   // The rest of a tokenizer folder, once vocab.json is read (so that a missing vocab.json is
   // the error named first).
   ClipTokenizer(const nlohmann::json& vocab, const std::string& folder);

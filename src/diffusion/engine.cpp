@@ -20,14 +20,16 @@ void check_canceled(const std::function<bool()>& canceled) {
 // RGB bytes -> float32 [1, 3, height, width] in [0, 1], resized (bilinear) when needed.
 at::Tensor image_tensor(const RawImage& image, int width, int height) {
   if (image.width <= 0 || image.height <= 0 ||
-      image.rgb.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3) {
+      image.rgb.size() !=
+          static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3) {
     throw invalid_argument("image", "the input image is empty or its pixels do not match its size");
   }
-  auto pixels = at::from_blob(const_cast<std::uint8_t*>(image.rgb.data()),
-                              {1, image.height, image.width, 3}, at::TensorOptions().dtype(at::kByte))
-                    .permute({0, 3, 1, 2})
-                    .to(at::kFloat)
-                    .div(255.0);
+  auto pixels =
+      at::from_blob(const_cast<std::uint8_t*>(image.rgb.data()), {1, image.height, image.width, 3},
+                    at::TensorOptions().dtype(at::kByte))
+          .permute({0, 3, 1, 2})
+          .to(at::kFloat)
+          .div(255.0);
   if (image.width != width || image.height != height) {
     pixels = at::upsample_bilinear2d(pixels, {height, width}, false);
   }
@@ -36,7 +38,8 @@ at::Tensor image_tensor(const RawImage& image, int width, int height) {
 
 RawImage to_raw_image(const at::Tensor& image) {
   // [1, 3, H, W] in [0, 1] -> RGB bytes, rounded as diffusers' numpy_to_pil does (x * 255, round).
-  const auto bytes = image[0].permute({1, 2, 0}).mul(255).round().clamp(0, 255).to(at::kByte).contiguous();
+  const auto bytes =
+      image[0].permute({1, 2, 0}).mul(255).round().clamp(0, 255).to(at::kByte).contiguous();
   RawImage out{static_cast<int>(bytes.size(1)), static_cast<int>(bytes.size(0)), {}};
   out.rgb.assign(bytes.data_ptr<std::uint8_t>(), bytes.data_ptr<std::uint8_t>() + bytes.numel());
   return out;
@@ -76,8 +79,9 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   const int factor = folder.vae_scale_factor();
   if (request.width < factor || request.height < factor || request.width % factor != 0 ||
       request.height % factor != 0) {
-    throw invalid_argument(request.width % factor != 0 || request.width < factor ? "width" : "height",
-                           "width and height must be positive multiples of " + std::to_string(factor));
+    throw invalid_argument(
+        request.width % factor != 0 || request.width < factor ? "width" : "height",
+        "width and height must be positive multiples of " + std::to_string(factor));
   }
   if (request.init_image && !(request.strength > 0 && request.strength <= 1)) {
     throw invalid_argument("strength", "strength must be in (0, 1]");
@@ -90,7 +94,8 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
     const int kept = std::min(static_cast<int>(steps * strength), steps);
     if (kept < 1) {
       throw invalid_argument("strength", "strength " + std::to_string(strength) + " with " +
-                                             std::to_string(steps) + " steps leaves no step to run");
+                                             std::to_string(steps) +
+                                             " steps leaves no step to run");
     }
     scheduler->begin_at(steps - kept);
   }
@@ -104,7 +109,8 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
                                    request.width / factor};
   at::Tensor latents;
   if (request.init_image) {
-    const auto clean = model_->encode(image_tensor(*request.init_image, request.width, request.height));
+    const auto clean =
+        model_->encode(image_tensor(*request.init_image, request.width, request.height));
     const auto noise = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
     latents = scheduler->add_noise(clean, noise, scheduler->first_step());
   } else {
@@ -119,7 +125,8 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   callbacks.on_step = [&](const StepRecord& record) {
     if (on_step) on_step({record.step - first + 1, total, latent_preview(record.pred_original)});
   };
-  latents = model_->denoise(latents, context, request.guidance_scale, *scheduler, generator, callbacks);
+  latents =
+      model_->denoise(latents, context, request.guidance_scale, *scheduler, generator, callbacks);
   check_canceled(canceled);
   return to_raw_image(model_->decode(latents, request.taesd));
 }

@@ -32,21 +32,21 @@ struct EngineOptions {
 struct ImageRequest {
   std::string prompt;
   std::string negative_prompt;
-  int width = 512;        // multiples of the model's VAE scale factor
+  int width = 512;  // multiples of the model's VAE scale factor
   int height = 512;
   int steps = 25;
   double guidance_scale = 7.5;  // <= 1: no classifier-free guidance (one UNet pass per step)
   std::uint64_t seed = 0;
   SchedulerKind scheduler = SchedulerKind::dpmpp_2m_karras;
-  bool taesd = false;     // decode with TAESD when the model has it
+  bool taesd = false;  // decode with TAESD when the model has it
   // img2img: start from this picture (resized to width x height), keeping (1 - strength) of it.
   std::optional<RawImage> init_image;
   double strength = 0.75;
 };
 
 struct StepProgress {
-  int step = 0;   // steps done
-  int steps = 0;  // steps in all
+  int step = 0;      // steps done
+  int steps = 0;     // steps in all
   RawImage preview;  // the current estimate, one pixel per latent pixel
 };
 

@@ -19,7 +19,8 @@ RawImage latent_preview(const at::Tensor& latents) {
   for (std::size_t p = 0; p < plane; ++p) {
     for (int c = 0; c < 3; ++c) {
       float value = 0;
-      for (int64_t k = 0; k < channels; ++k) value += data[static_cast<std::size_t>(k) * plane + p] * factors[k][c];
+      for (int64_t k = 0; k < channels; ++k)
+        value += data[static_cast<std::size_t>(k) * plane + p] * factors[k][c];
       const float unit = std::clamp((value + 1) * 0.5f, 0.0f, 1.0f);
       image.rgb[p * 3 + static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(unit * 255 + 0.5f);
     }

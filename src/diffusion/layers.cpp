@@ -29,8 +29,8 @@ Linear Linear::load_conv1x1(const Loader& loader, int in, int out) {
 
 Conv2d Conv2d::load(const Loader& loader, int in, int out, int kernel, int stride, bool bias) {
   Conv2d conv;
-  conv.weight = loader.get("weight", {out, in, kernel, kernel})
-                    .contiguous(at::MemoryFormat::ChannelsLast);
+  conv.weight =
+      loader.get("weight", {out, in, kernel, kernel}).contiguous(at::MemoryFormat::ChannelsLast);
   if (bias) conv.bias = loader.get("bias", {out});
   conv.stride = stride;
   conv.padding = kernel / 2;
@@ -82,7 +82,8 @@ ResnetBlock ResnetBlock::load(const Loader& loader, int in, int out, int temb_ch
   ResnetBlock block;
   block.norm1 = GroupNorm::load(loader / "norm1", in, groups, eps);
   block.conv1 = Conv2d::load(loader / "conv1", in, out, 3);
-  if (temb_channels > 0) block.time_emb_proj = Linear::load(loader / "time_emb_proj", temb_channels, out);
+  if (temb_channels > 0)
+    block.time_emb_proj = Linear::load(loader / "time_emb_proj", temb_channels, out);
   block.norm2 = GroupNorm::load(loader / "norm2", out, groups, eps);
   block.conv2 = Conv2d::load(loader / "conv2", out, out, 3);
   if (in != out) block.conv_shortcut = Conv2d::load(loader / "conv_shortcut", in, out, 1);
@@ -116,9 +117,10 @@ at::Tensor Upsample::operator()(const at::Tensor& x,
 
 at::Tensor upsample_nearest(const at::Tensor& x, int64_t height, int64_t width) {
   // In float32: bfloat16 nearest-neighbour upsampling is not in every libtorch build.
-  const auto up = x.scalar_type() == at::kFloat
-                      ? at::upsample_nearest2d(x, {height, width})
-                      : at::upsample_nearest2d(x.to(at::kFloat), {height, width}).to(x.scalar_type());
+  const auto up =
+      x.scalar_type() == at::kFloat
+          ? at::upsample_nearest2d(x, {height, width})
+          : at::upsample_nearest2d(x.to(at::kFloat), {height, width}).to(x.scalar_type());
   return up.contiguous(at::MemoryFormat::ChannelsLast);
 }
 

@@ -11,9 +11,9 @@ namespace {
 using nlohmann::json;
 
 Error unsupported(const std::string& file, const std::string& what) {
-  return Error(ErrorCode::model_error,
-               file + ": " + what + " is not supported by the local engine (it runs Stable "
-                                    "Diffusion 1.x and 2.x UNets, AutoencoderKL and CLIP)");
+  return Error(ErrorCode::model_error, file + ": " + what +
+                                           " is not supported by the local engine (it runs Stable "
+                                           "Diffusion 1.x and 2.x UNets, AutoencoderKL and CLIP)");
 }
 
 Error bad_value(const std::string& file, const std::string& key, const std::string& want) {
@@ -181,7 +181,8 @@ UNetConfig parse_unet_config(const json& j, const std::string& file) {
   c.downsample_padding = get_int(j, "downsample_padding", 1, file);
   c.mid_block_scale_factor = get_number(j, "mid_block_scale_factor", 1, file);
   const json* cross = find(j, "cross_attention_dim");
-  if (cross && !cross->is_number_integer()) throw unsupported(file, "a per-block cross_attention_dim");
+  if (cross && !cross->is_number_integer())
+    throw unsupported(file, "a per-block cross_attention_dim");
   c.cross_attention_dim = get_int(j, "cross_attention_dim", 1280, file);
 
   const auto down_types = get_strings(j, "down_block_types", file);
@@ -193,8 +194,8 @@ UNetConfig parse_unet_config(const json& j, const std::string& file) {
   // Legacy naming: attention_head_dim holds the number of heads when num_attention_heads is
   // null (every SD 1.x / 2.x config), as diffusers reads it.
   const bool explicit_heads = find(j, "num_attention_heads") != nullptr;
-  const auto heads = per_block(j, explicit_heads ? "num_attention_heads" : "attention_head_dim", 8,
-                               blocks, file);
+  const auto heads =
+      per_block(j, explicit_heads ? "num_attention_heads" : "attention_head_dim", 8, blocks, file);
   const auto layers = per_block(j, "layers_per_block", 2, blocks, file);
   const auto transformer_layers = per_block(j, "transformer_layers_per_block", 1, blocks, file);
 
@@ -224,7 +225,8 @@ UNetConfig parse_unet_config(const json& j, const std::string& file) {
     block.cross_attention = up_types[i] == "CrossAttnUpBlock2D";
     block.layers = layers[r] + 1;
     block.out_channels = c.block_out_channels[r];
-    block.prev_out_channels = i == 0 ? c.block_out_channels[blocks - 1] : c.block_out_channels[r + 1];
+    block.prev_out_channels =
+        i == 0 ? c.block_out_channels[blocks - 1] : c.block_out_channels[r + 1];
     block.in_channels = c.block_out_channels[r == 0 ? 0 : r - 1];
     block.heads = heads[r];
     block.transformer_layers = transformer_layers[r];
@@ -325,13 +327,15 @@ SchedulerConfig parse_scheduler_config(const json& j, const std::string& file) {
     }
   }
   c.steps_offset = get_int(j, "steps_offset", 0, file);
-  if (find(j, "set_alpha_to_one")) c.set_alpha_to_one = get_bool(j, "set_alpha_to_one", false, file);
+  if (find(j, "set_alpha_to_one"))
+    c.set_alpha_to_one = get_bool(j, "set_alpha_to_one", false, file);
   c.rescale_betas_zero_snr = get_bool(j, "rescale_betas_zero_snr", false, file);
   c.original_inference_steps = get_int(j, "original_inference_steps", 50, file);
   c.timestep_scaling = get_number(j, "timestep_scaling", 10, file);
   if (c.num_train_timesteps < 2 || c.original_inference_steps < 1 ||
       c.original_inference_steps > c.num_train_timesteps) {
-    throw bad_value(file, "num_train_timesteps", "at least 2 and at least original_inference_steps");
+    throw bad_value(file, "num_train_timesteps",
+                    "at least 2 and at least original_inference_steps");
   }
   return c;
 }

@@ -28,13 +28,13 @@ struct TextEncoderConfig {
 // One down or up block of UNet2DConditionModel.
 struct UNetBlockConfig {
   bool cross_attention = false;
-  int layers = 2;             // resnets (up blocks: layers_per_block + 1)
-  int in_channels = 0;        // down: the block's input; up: the skip channels of its last resnet
+  int layers = 2;       // resnets (up blocks: layers_per_block + 1)
+  int in_channels = 0;  // down: the block's input; up: the skip channels of its last resnet
   int out_channels = 0;
   int prev_out_channels = 0;  // up blocks only: what the block below hands over
   int heads = 8;
   int transformer_layers = 1;
-  bool resample = false;      // a downsampler (down) or an upsampler (up) at the end
+  bool resample = false;  // a downsampler (down) or an upsampler (up) at the end
 };
 
 // UNet2DConditionModel (diffusers) as SD 1.x / 2.x use it.
@@ -94,10 +94,10 @@ struct SchedulerConfig {
   std::string prediction_type = "epsilon";      // epsilon | v_prediction | sample
   std::optional<std::string> timestep_spacing;  // unset: each scheduler's own default
   int steps_offset = 0;
-  std::optional<bool> set_alpha_to_one;         // unset: each scheduler's own default
+  std::optional<bool> set_alpha_to_one;  // unset: each scheduler's own default
   bool rescale_betas_zero_snr = false;
-  int original_inference_steps = 50;            // LCM
-  double timestep_scaling = 10;                 // LCM
+  int original_inference_steps = 50;  // LCM
+  double timestep_scaling = 10;       // LCM
 };
 
 enum class SchedulerKind { euler, euler_ancestral, ddim, dpmpp_2m, dpmpp_2m_karras, lcm };

@@ -59,8 +59,8 @@ ModelSettings read_settings(const std::string& file) {
       }
       settings.cfg_scale = value.get<double>();
     } else if (key == "scheduler") {
-      const auto kind = value.is_string() ? scheduler_kind_from_string(value.get<std::string>())
-                                          : std::nullopt;
+      const auto kind =
+          value.is_string() ? scheduler_kind_from_string(value.get<std::string>()) : std::nullopt;
       if (!kind) throw bad(key, "one of euler, euler_a, ddim, dpmpp_2m, dpmpp_2m_karras, lcm");
       settings.scheduler = kind;
     } else {
@@ -75,10 +75,12 @@ void attach_taesd(ModelFolder& model, const std::vector<std::string>& candidates
                   bool check_weights) {
   for (const auto& taesd : candidates) {
     if (taesd.empty() || !is_taesd_folder(taesd)) continue;
-    auto config = parse_taesd_config(read_json_file(taesd + "/config.json"), taesd + "/config.json");
+    auto config =
+        parse_taesd_config(read_json_file(taesd + "/config.json"), taesd + "/config.json");
     // TAESD upsamples by a fixed factor; it only fits VAEs that do the same (every SD 1.x/2.x).
     int factor = 1;
-    for (std::size_t i = 1; i < config.decoder_blocks.size(); ++i) factor *= config.upsampling_factor;
+    for (std::size_t i = 1; i < config.decoder_blocks.size(); ++i)
+      factor *= config.upsampling_factor;
     if (factor != model.vae_scale_factor() || config.latent_channels != model.vae.latent_channels) {
       continue;
     }
@@ -117,15 +119,16 @@ ModelFolder read_model_folder(const std::string& path, const std::string& shared
   const auto config_path = [&](const std::string& component, const std::string& file) {
     return path + "/" + component + "/" + file;
   };
-  model.text_encoder = parse_text_encoder_config(
-      read_json_file(config_path("text_encoder", "config.json")), config_path("text_encoder", "config.json"));
+  model.text_encoder =
+      parse_text_encoder_config(read_json_file(config_path("text_encoder", "config.json")),
+                                config_path("text_encoder", "config.json"));
   model.unet = parse_unet_config(read_json_file(config_path("unet", "config.json")),
                                  config_path("unet", "config.json"));
   model.vae = parse_vae_config(read_json_file(config_path("vae", "config.json")),
                                config_path("vae", "config.json"));
-  model.scheduler = parse_scheduler_config(
-      read_json_file(config_path("scheduler", "scheduler_config.json")),
-      config_path("scheduler", "scheduler_config.json"));
+  model.scheduler =
+      parse_scheduler_config(read_json_file(config_path("scheduler", "scheduler_config.json")),
+                             config_path("scheduler", "scheduler_config.json"));
   for (const auto file : {"vocab.json", "merges.txt"}) {
     if (!fs::is_regular_file(config_path("tokenizer", file))) {
       throw Error(ErrorCode::model_error, "missing file " + config_path("tokenizer", file));
@@ -138,10 +141,9 @@ ModelFolder read_model_folder(const std::string& path, const std::string& shared
                                             std::to_string(model.text_encoder.hidden_size) + ")");
   }
   if (model.unet.in_channels != model.vae.latent_channels) {
-    throw Error(ErrorCode::model_error, path + ": the UNet takes " +
-                                            std::to_string(model.unet.in_channels) +
-                                            " channels, the VAE makes " +
-                                            std::to_string(model.vae.latent_channels));
+    throw Error(ErrorCode::model_error,
+                path + ": the UNet takes " + std::to_string(model.unet.in_channels) +
+                    " channels, the VAE makes " + std::to_string(model.vae.latent_channels));
   }
   model.settings = read_settings(path + "/rendermart.json");
   if (model.settings.name.empty()) model.settings.name = model.id;
@@ -163,14 +165,15 @@ ModelFolder read_checkpoint_model(const std::string& path, const std::string& sh
   model.path = path;
   model.checkpoint = true;
   model.id = fs::path(path).stem().string();
-  const auto settings_file = (fs::path(path).parent_path() / (model.id + ".rendermart.json")).string();
+  const auto settings_file =
+      (fs::path(path).parent_path() / (model.id + ".rendermart.json")).string();
   model.settings = read_settings(settings_file);
   if (model.settings.name.empty()) model.settings.name = model.id;
   const SafetensorsFile file(path);
-  const auto configs = infer_checkpoint_configs(
-      file, {.text_encoder_heads = model.settings.text_encoder_heads,
-             .unet_head_channels = model.settings.unet_head_channels,
-             .prediction_type = model.settings.prediction_type});
+  const auto configs =
+      infer_checkpoint_configs(file, {.text_encoder_heads = model.settings.text_encoder_heads,
+                                      .unet_head_channels = model.settings.unet_head_channels,
+                                      .prediction_type = model.settings.prediction_type});
   model.text_encoder = configs.text_encoder;
   model.unet = configs.unet;
   model.vae = configs.vae;
@@ -219,8 +222,8 @@ ScanResult scan_models(const std::string& dir) {
       const auto same = std::find_if(result.models.begin(), result.models.end(),
                                      [&](const ModelFolder& m) { return m.id == model.id; });
       if (same != result.models.end()) {
-        throw Error(ErrorCode::model_error, model.path + ": the model " + model.id +
-                                                " is already " + same->path);
+        throw Error(ErrorCode::model_error,
+                    model.path + ": the model " + model.id + " is already " + same->path);
       }
       result.models.push_back(std::move(model));
     } catch (const Error& e) {

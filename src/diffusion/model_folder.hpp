@@ -17,15 +17,15 @@ namespace rendermart::diffusion {
 
 // rendermart.json: every key optional.
 struct ModelSettings {
-  std::string name;         // default: the folder name
+  std::string name;  // default: the folder name
   std::string description;
-  std::string source;       // where the model came from: hf:OWNER/NAME@REVISION, a URL, file
-  std::string license;      // e.g. from the Hub's model card data
-  std::optional<int> steps;            // default steps (SD: 25; LCM: 4)
+  std::string source;        // where the model came from: hf:OWNER/NAME@REVISION, a URL, file
+  std::string license;       // e.g. from the Hub's model card data
+  std::optional<int> steps;  // default steps (SD: 25; LCM: 4)
   std::optional<int> max_steps;
-  std::optional<double> cfg_scale;     // default guidance scale (SD: 7.5; 0 or 1 turns CFG off)
+  std::optional<double> cfg_scale;  // default guidance scale (SD: 7.5; 0 or 1 turns CFG off)
   std::optional<SchedulerKind> scheduler;
-  std::optional<int> default_size;     // default width and height (default: the UNet's)
+  std::optional<int> default_size;  // default width and height (default: the UNet's)
   // What a checkpoint's tensors cannot tell (checkpoint_layout.hpp); ignored for folders.
   std::optional<int> text_encoder_heads;
   std::optional<int> unet_head_channels;
@@ -33,8 +33,8 @@ struct ModelSettings {
 };
 
 struct ModelFolder {
-  std::string id;    // the folder name, or the checkpoint's file name without .safetensors
-  std::string path;  // the folder, or the checkpoint file
+  std::string id;           // the folder name, or the checkpoint's file name without .safetensors
+  std::string path;         // the folder, or the checkpoint file
   bool checkpoint = false;  // one file in the original layout
   TextEncoderConfig text_encoder;
   UNetConfig unet;
@@ -44,7 +44,7 @@ struct ModelFolder {
   std::optional<TaesdConfig> taesd;  // a TAESD decoder beside the model
   std::string taesd_path;
   ModelSettings settings;
-  std::size_t weight_bytes = 0;      // on disk
+  std::size_t weight_bytes = 0;  // on disk
 
   std::string text_encoder_path() const { return path + "/text_encoder"; }
   std::string tokenizer_path() const { return path + "/tokenizer"; }

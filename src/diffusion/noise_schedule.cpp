@@ -37,7 +37,8 @@ NoiseSchedule::NoiseSchedule(const SchedulerConfig& config) {
   if (!config.trained_betas.empty()) {
     for (double b : config.trained_betas) betas.push_back(static_cast<float>(b));
   } else if (config.beta_schedule == "linear") {
-    betas = linspace_f32(static_cast<float>(config.beta_start), static_cast<float>(config.beta_end), n);
+    betas =
+        linspace_f32(static_cast<float>(config.beta_start), static_cast<float>(config.beta_end), n);
   } else if (config.beta_schedule == "scaled_linear") {
     betas = linspace_f32(static_cast<float>(std::sqrt(config.beta_start)),
                          static_cast<float>(std::sqrt(config.beta_end)), n);
@@ -64,7 +65,8 @@ NoiseSchedule::NoiseSchedule(const SchedulerConfig& config) {
     const double first = root.front();
     const double last = root.back();
     for (auto& r : root) r = (r - last) * first / (first - last);
-    for (std::size_t i = 0; i < root.size(); ++i) alphas_cumprod_[i] = static_cast<float>(root[i] * root[i]);
+    for (std::size_t i = 0; i < root.size(); ++i)
+      alphas_cumprod_[i] = static_cast<float>(root[i] * root[i]);
     alphas_cumprod_.back() = std::pow(2.0f, -24.0f);
   }
   for (float a : alphas_cumprod_) {
@@ -108,8 +110,8 @@ double NoiseSchedule::sigma_to_t(double sigma) const {
     if (log_sigma - log_sigmas_[i] >= 0) low = i;
   }
   low = std::min(low, log_sigmas_.size() - 2);
-  const double w = std::clamp((log_sigmas_[low] - log_sigma) / (log_sigmas_[low] - log_sigmas_[low + 1]),
-                              0.0, 1.0);
+  const double w = std::clamp(
+      (log_sigmas_[low] - log_sigma) / (log_sigmas_[low] - log_sigmas_[low + 1]), 0.0, 1.0);
   return (1 - w) * static_cast<double>(low) + w * static_cast<double>(low + 1);
 }
 

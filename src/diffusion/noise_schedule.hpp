@@ -23,7 +23,8 @@ class NoiseSchedule {
 
   // Timesteps for `steps` inference steps with the given spacing (linspace | leading | trailing),
   // as diffusers' Euler schedulers make them (float32 values, descending).
-  std::vector<double> spaced_timesteps(int steps, const std::string& spacing, int steps_offset) const;
+  std::vector<double> spaced_timesteps(int steps, const std::string& spacing,
+                                       int steps_offset) const;
   // sigma at fractional timesteps, by linear interpolation (np.interp).
   std::vector<double> sigmas_at(const std::vector<double>& timesteps) const;
   // The fractional timestep whose log-sigma is nearest (diffusers' _sigma_to_t).

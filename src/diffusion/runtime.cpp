@@ -46,14 +46,16 @@ KernelIsa requested_isa(std::string_view name) {
   if (name == "auto") return detected_kernel_isa();
   const auto isa = kernel_isa_from_name(name);
   if (!isa) {
-    throw invalid_argument("cpu_isa", "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 "
-                                      "or portable, got \"" + std::string(name) + "\"");
+    throw invalid_argument("cpu_isa",
+                           "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 "
+                           "or portable, got \"" +
+                               std::string(name) + "\"");
   }
   if (*isa > detected_kernel_isa()) {
-    throw invalid_argument("cpu_isa", "RENDERMART_CPU_ISA=" + std::string(name) +
-                                          " needs instructions this CPU lacks: it supports at most " +
-                                          std::string(kernel_isa_name(detected_kernel_isa())) +
-                                          " (use auto)");
+    throw invalid_argument("cpu_isa",
+                           "RENDERMART_CPU_ISA=" + std::string(name) +
+                               " needs instructions this CPU lacks: it supports at most " +
+                               std::string(kernel_isa_name(detected_kernel_isa())) + " (use auto)");
   }
   return *isa;
 }
@@ -131,25 +133,27 @@ std::string configure_runtime(int threads, std::string_view cpu_isa) {
                                           std::string(kernel_isa_name(configured_isa)) +
                                           ": the instruction set is fixed for the process");
   }
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
   const auto blas = blas_in_use();
   if (blas == "reference") {
-    spdlog::warn("libtorch uses the reference BLAS: float32 generation will be 20-30 times slower; "
-                 "install libopenblas0-openmp (scripts/install-deps.sh does) or use "
-                 "RENDERMART_DIFFUSION_DTYPE=bfloat16");
+    spdlog::warn(
+        "libtorch uses the reference BLAS: float32 generation will be 20-30 times slower; "
+        "install libopenblas0-openmp (scripts/install-deps.sh does) or use "
+        "RENDERMART_DIFFUSION_DTYPE=bfloat16");
   }
   const char* capability = std::getenv("ATEN_CPU_CAPABILITY");
   return "threads=" + std::to_string(at::get_num_threads()) +
-         " isa=" + std::string(kernel_isa_name(kernel_isa())) + " (cpu: " +
-         std::string(kernel_isa_name(detected_kernel_isa())) + ") aten=" +
-         (capability ? capability : "default") + " blas=" + blas;
+         " isa=" + std::string(kernel_isa_name(kernel_isa())) +
+         " (cpu: " + std::string(kernel_isa_name(detected_kernel_isa())) +
+         ") aten=" + (capability ? capability : "default") + " blas=" + blas;
 }
 
 MemoryUsage memory_usage() {
   const auto stats = allocator_stats();
-  return {status_bytes("VmRSS"), status_bytes("VmHWM"), stats.in_use_bytes,
-          stats.peak_in_use_bytes, stats.cached_bytes};
+  return {status_bytes("VmRSS"), status_bytes("VmHWM"), stats.in_use_bytes, stats.peak_in_use_bytes,
+          stats.cached_bytes};
 }
 
 }  // namespace rendermart::diffusion

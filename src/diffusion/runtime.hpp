@@ -32,9 +32,9 @@ std::string configure_runtime(int threads, std::string_view cpu_isa = "auto");
 struct MemoryUsage {
   std::size_t resident_bytes = 0;       // the process's RSS now
   std::size_t peak_resident_bytes = 0;  // its high-water mark
-  std::size_t tensor_bytes = 0;         // large tensor blocks in use (activations, converted weights)
+  std::size_t tensor_bytes = 0;  // large tensor blocks in use (activations, converted weights)
   std::size_t peak_tensor_bytes = 0;
-  std::size_t cached_bytes = 0;         // blocks kept for reuse
+  std::size_t cached_bytes = 0;  // blocks kept for reuse
 };
 MemoryUsage memory_usage();
 

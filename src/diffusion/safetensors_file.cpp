@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -28,9 +28,9 @@ Error corrupt(const std::string& path, const std::string& what) {
 
 StoredType parse_type(const std::string& path, const std::string& text) {
   static const std::map<std::string, StoredType> types = {
-      {"F64", StoredType::f64}, {"F32", StoredType::f32},  {"F16", StoredType::f16},
-      {"BF16", StoredType::bf16}, {"I64", StoredType::i64}, {"I32", StoredType::i32},
-      {"I16", StoredType::i16}, {"I8", StoredType::i8},     {"U8", StoredType::u8},
+      {"F64", StoredType::f64},     {"F32", StoredType::f32}, {"F16", StoredType::f16},
+      {"BF16", StoredType::bf16},   {"I64", StoredType::i64}, {"I32", StoredType::i32},
+      {"I16", StoredType::i16},     {"I8", StoredType::i8},   {"U8", StoredType::u8},
       {"BOOL", StoredType::boolean}};
   const auto it = types.find(text);
   if (it == types.end()) throw corrupt(path, "unsupported dtype " + text);
@@ -101,8 +101,8 @@ SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
                                " bytes; truncated?");
     }
     const auto* header_begin = reinterpret_cast<const char*>(mapping_ + 8);
-    const auto header = nlohmann::json::parse(header_begin, header_begin + header_bytes, nullptr,
-                                              false);
+    const auto header =
+        nlohmann::json::parse(header_begin, header_begin + header_bytes, nullptr, false);
     if (!header.is_object()) throw corrupt(path_, "the header is not a JSON object");
     data_ = mapping_ + 8 + header_bytes;
     const std::size_t data_bytes = mapping_size_ - 8 - header_bytes;

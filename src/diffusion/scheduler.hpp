@@ -18,8 +18,8 @@
 namespace rendermart::diffusion {
 
 struct SchedulerStep {
-  at::Tensor prev_sample;     // the latents for the next step
-  at::Tensor pred_original;   // the model's current estimate of the clean latents (for previews)
+  at::Tensor prev_sample;    // the latents for the next step
+  at::Tensor pred_original;  // the model's current estimate of the clean latents (for previews)
 };
 
 class Scheduler {

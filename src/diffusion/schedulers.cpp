@@ -236,16 +236,17 @@ class LcmScheduler : public Scheduler {
  public:
   LcmScheduler(const SchedulerConfig& config, const NoiseSchedule& schedule, int steps,
                double strength)
-      : schedule_(schedule), prediction_(config.prediction_type),
+      : schedule_(schedule),
+        prediction_(config.prediction_type),
         timestep_scaling_(config.timestep_scaling) {
     final_alpha_ = config.set_alpha_to_one.value_or(true) ? 1.0 : schedule.alpha_cumprod(0);
     const int original = config.original_inference_steps;
     const int k = schedule.train_steps() / original;
     const int origin_count = static_cast<int>(original * strength);
     if (steps < 1 || steps > origin_count || steps > original) {
-      throw invalid_argument("steps", "an LCM model takes between 1 and " +
-                                          std::to_string(std::max(1, std::min(origin_count, original))) +
-                                          " steps");
+      throw invalid_argument(
+          "steps", "an LCM model takes between 1 and " +
+                       std::to_string(std::max(1, std::min(origin_count, original))) + " steps");
     }
     std::vector<double> origin;
     for (int i = origin_count; i >= 1; --i) origin.push_back(i * k - 1);
@@ -307,7 +308,8 @@ std::unique_ptr<Scheduler> make_scheduler(SchedulerKind kind, const SchedulerCon
     case SchedulerKind::euler:
       return std::make_unique<WithSchedule<EulerScheduler>>(std::move(schedule), config, s, steps);
     case SchedulerKind::euler_ancestral:
-      return std::make_unique<WithSchedule<EulerAncestralScheduler>>(std::move(schedule), config, s, steps);
+      return std::make_unique<WithSchedule<EulerAncestralScheduler>>(std::move(schedule), config, s,
+                                                                     steps);
     case SchedulerKind::ddim:
       return std::make_unique<WithSchedule<DdimScheduler>>(std::move(schedule), config, s, steps);
     case SchedulerKind::dpmpp_2m:
@@ -315,7 +317,8 @@ std::unique_ptr<Scheduler> make_scheduler(SchedulerKind kind, const SchedulerCon
       return std::make_unique<WithSchedule<DpmSolverScheduler>>(
           std::move(schedule), config, s, steps, kind == SchedulerKind::dpmpp_2m_karras);
     case SchedulerKind::lcm:
-      return std::make_unique<WithSchedule<LcmScheduler>>(std::move(schedule), config, s, steps, strength);
+      return std::make_unique<WithSchedule<LcmScheduler>>(std::move(schedule), config, s, steps,
+                                                          strength);
   }
   throw Error(ErrorCode::internal, "unknown scheduler");
 }

@@ -50,14 +50,14 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
                        });
   unet_ = load(part(folder.unet_path()), "diffusion_pytorch_model", CheckpointComponent::unet,
                [&](WeightSource& w) { return std::make_unique<UNet>(folder.unet, w, dtype); });
-  vae_ = load(part(folder.vae_path()), "diffusion_pytorch_model", CheckpointComponent::vae,
-              [&](WeightSource& w) { return std::make_unique<Vae>(folder.vae, w, dtype, img2img); });
+  vae_ =
+      load(part(folder.vae_path()), "diffusion_pytorch_model", CheckpointComponent::vae,
+           [&](WeightSource& w) { return std::make_unique<Vae>(folder.vae, w, dtype, img2img); });
   if (folder.taesd) {
     // TAESD is always a folder of its own, beside a checkpoint too.
-    taesd_ = load(folder.taesd_path, "diffusion_pytorch_model", CheckpointComponent::vae,
-                  [&](WeightSource& w) {
-                    return std::make_unique<TaesdDecoder>(*folder.taesd, w, dtype);
-                  });
+    taesd_ = load(
+        folder.taesd_path, "diffusion_pytorch_model", CheckpointComponent::vae,
+        [&](WeightSource& w) { return std::make_unique<TaesdDecoder>(*folder.taesd, w, dtype); });
   }
   // What loading freed (weights before packing or conversion) has sizes no generation asks for:
   // cached, it would stay resident beside the weights.
@@ -65,7 +65,8 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
 }
 
 at::Tensor StableDiffusion::encode_prompt(const std::string& prompt) const {
-  const auto ids = tokenizer_.encode_padded(prompt, std::min(kTokens, folder_.text_encoder.max_positions));
+  const auto ids =
+      tokenizer_.encode_padded(prompt, std::min(kTokens, folder_.text_encoder.max_positions));
   const auto tensor = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
   return text_encoder_->forward(tensor).last_hidden_state;
 }
@@ -98,7 +99,8 @@ at::Tensor StableDiffusion::denoise(at::Tensor latents, const at::Tensor& contex
     record.timestep = timesteps[static_cast<std::size_t>(i)];
     record.unet_in = scheduler.scale_model_input(latents, i);
     const auto input = guidance ? at::cat({record.unet_in, record.unet_in}, 0) : record.unet_in;
-    const auto t = at::full({input.size(0)}, record.timestep, at::TensorOptions().dtype(at::kFloat));
+    const auto t =
+        at::full({input.size(0)}, record.timestep, at::TensorOptions().dtype(at::kFloat));
     record.unet_out = unet_->forward(input, t, context, guidance_embedding);
     if (guidance) {
       const auto uncond = record.unet_out.narrow(0, 0, 1);

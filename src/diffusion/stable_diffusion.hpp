@@ -25,9 +25,9 @@ namespace rendermart::diffusion {
 struct StepRecord {
   int step = 0;
   double timestep = 0;
-  at::Tensor unet_in;         // the scaled latents, one copy
-  at::Tensor unet_out;        // [2 or 1, ...]: [uncond, cond] with guidance
-  at::Tensor guided;          // the model output handed to the scheduler
+  at::Tensor unet_in;   // the scaled latents, one copy
+  at::Tensor unet_out;  // [2 or 1, ...]: [uncond, cond] with guidance
+  at::Tensor guided;    // the model output handed to the scheduler
   at::Tensor latents_out;
   at::Tensor pred_original;
 };

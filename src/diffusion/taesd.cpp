@@ -8,7 +8,8 @@ TaesdDecoder::TaesdDecoder(const TaesdConfig& config, WeightSource& weights, at:
   const auto& channels = config.decoder_block_out_channels;
   int index = 0;
   const auto next = [&] { return layers / std::to_string(index++); };
-  layers_.push_back({Layer::Kind::conv, Conv2d::load(next(), config.latent_channels, channels[0], 3), {}});
+  layers_.push_back(
+      {Layer::Kind::conv, Conv2d::load(next(), config.latent_channels, channels[0], 3), {}});
   layers_.push_back({Layer::Kind::relu, {}, {}});
   ++index;
   int in = channels[0];

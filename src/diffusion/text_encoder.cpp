@@ -16,20 +16,21 @@ TextEncoder::TextEncoder(const TextEncoderConfig& config, WeightSource& weights,
     : config_(config), dtype_(dtype) {
   const Loader root{weights, dtype, "text_model."};
   const int hidden = config.hidden_size;
-  token_embedding_ = (root / "embeddings" / "token_embedding").get("weight", {config.vocab_size, hidden});
+  token_embedding_ =
+      (root / "embeddings" / "token_embedding").get("weight", {config.vocab_size, hidden});
   position_embedding_ =
       (root / "embeddings" / "position_embedding").get("weight", {config.max_positions, hidden});
   for (int i = 0; i < config.layers; ++i) {
     const auto layer = root / "encoder" / "layers" / std::to_string(i);
     const auto attn = layer / "self_attn";
-    layers_.push_back(Layer{
-        LayerNorm::load(layer / "layer_norm1", hidden, config.layer_norm_eps),
-        Linear::load(attn / "q_proj", hidden, hidden), Linear::load(attn / "k_proj", hidden, hidden),
-        Linear::load(attn / "v_proj", hidden, hidden),
-        Linear::load(attn / "out_proj", hidden, hidden),
-        LayerNorm::load(layer / "layer_norm2", hidden, config.layer_norm_eps),
-        Linear::load(layer / "mlp" / "fc1", hidden, config.intermediate_size),
-        Linear::load(layer / "mlp" / "fc2", config.intermediate_size, hidden)});
+    layers_.push_back(Layer{LayerNorm::load(layer / "layer_norm1", hidden, config.layer_norm_eps),
+                            Linear::load(attn / "q_proj", hidden, hidden),
+                            Linear::load(attn / "k_proj", hidden, hidden),
+                            Linear::load(attn / "v_proj", hidden, hidden),
+                            Linear::load(attn / "out_proj", hidden, hidden),
+                            LayerNorm::load(layer / "layer_norm2", hidden, config.layer_norm_eps),
+                            Linear::load(layer / "mlp" / "fc1", hidden, config.intermediate_size),
+                            Linear::load(layer / "mlp" / "fc2", config.intermediate_size, hidden)});
   }
   final_layer_norm_ = LayerNorm::load(root / "final_layer_norm", hidden, config.layer_norm_eps);
 }

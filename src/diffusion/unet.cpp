@@ -129,9 +129,11 @@ UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype
     Block block;
     for (int i = 0; i < spec.layers; ++i) {
       const int skip = i == spec.layers - 1 ? spec.in_channels : spec.out_channels;
-      load_layer(block, loader, spec, i, (i == 0 ? spec.prev_out_channels : spec.out_channels) + skip);
+      load_layer(block, loader, spec, i,
+                 (i == 0 ? spec.prev_out_channels : spec.out_channels) + skip);
     }
-    if (spec.resample) block.upsample = Upsample::load(loader / "upsamplers" / "0", spec.out_channels);
+    if (spec.resample)
+      block.upsample = Upsample::load(loader / "upsamplers" / "0", spec.out_channels);
     up_.push_back(std::move(block));
   }
   norm_out_ = GroupNorm::load(root / "conv_norm_out", channels[0], groups, eps);

@@ -36,7 +36,8 @@ Vae::Vae(const VaeConfig& config, WeightSource& weights, at::ScalarType dtype, b
   const int groups = config.norm_groups;
   const int latent = config.latent_channels;
   const auto blocks = channels.size();
-  if (config.quant_conv) post_quant_conv_ = Conv2d::load(root / "post_quant_conv", latent, latent, 1);
+  if (config.quant_conv)
+    post_quant_conv_ = Conv2d::load(root / "post_quant_conv", latent, latent, 1);
 
   const auto decoder = root / "decoder";
   conv_in_ = Conv2d::load(decoder / "conv_in", latent, channels.back(), 3);
@@ -51,8 +52,9 @@ Vae::Vae(const VaeConfig& config, WeightSource& weights, at::ScalarType dtype, b
                                           i == 0 ? previous : out, out, 0, groups, kEps));
     }
     up_blocks_.push_back(std::move(resnets));
-    upsamplers_.push_back(b + 1 < blocks ? std::optional(Upsample::load(loader / "upsamplers" / "0", out))
-                                         : std::nullopt);
+    upsamplers_.push_back(b + 1 < blocks
+                              ? std::optional(Upsample::load(loader / "upsamplers" / "0", out))
+                              : std::nullopt);
     previous = out;
   }
   norm_out_ = GroupNorm::load(decoder / "conv_norm_out", channels[0], groups, kEps);
@@ -60,9 +62,13 @@ Vae::Vae(const VaeConfig& config, WeightSource& weights, at::ScalarType dtype, b
 
   if (!encoder) return;
   const auto e = root / "encoder";
-  Encoder enc{Conv2d::load(e / "conv_in", config.in_channels, channels[0], 3), {}, {},
-              load_mid(e / "mid_block"), GroupNorm::load(e / "conv_norm_out", channels.back(), groups, kEps),
-              Conv2d::load(e / "conv_out", channels.back(), 2 * latent, 3), std::nullopt};
+  Encoder enc{Conv2d::load(e / "conv_in", config.in_channels, channels[0], 3),
+              {},
+              {},
+              load_mid(e / "mid_block"),
+              GroupNorm::load(e / "conv_norm_out", channels.back(), groups, kEps),
+              Conv2d::load(e / "conv_out", channels.back(), 2 * latent, 3),
+              std::nullopt};
   int in = channels[0];
   for (std::size_t b = 0; b < blocks; ++b) {
     const auto loader = e / "down_blocks" / std::to_string(b);
@@ -80,7 +86,8 @@ Vae::Vae(const VaeConfig& config, WeightSource& weights, at::ScalarType dtype, b
     enc.downsamplers.push_back(down);
     in = channels[b];
   }
-  if (config.quant_conv) enc.quant_conv = Conv2d::load(root / "quant_conv", 2 * latent, 2 * latent, 1);
+  if (config.quant_conv)
+    enc.quant_conv = Conv2d::load(root / "quant_conv", 2 * latent, 2 * latent, 1);
   encoder_ = std::move(enc);
 }
 
@@ -120,7 +127,8 @@ Vae::Distribution Vae::encode(const at::Tensor& image) const {
   for (std::size_t b = 0; b < e.blocks.size(); ++b) {
     for (const auto& resnet : e.blocks[b]) h = resnet(h, none);
     if (e.downsamplers[b]) {
-      h = (*e.downsamplers[b])(at::constant_pad_nd(h, {0, 1, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast));
+      h = (*e.downsamplers[b])(
+          at::constant_pad_nd(h, {0, 1, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast));
     }
   }
   h = e.mid(h);

@@ -36,8 +36,9 @@ at::Tensor stored_view(const std::shared_ptr<SafetensorsFile>& file, const std::
     throw Error(ErrorCode::model_error, file->path() + ": " + name + " is not floating point");
   }
   auto keep = file;
-  return at::from_blob(const_cast<std::uint8_t*>(file->data(stored)), stored.shape,
-                       [keep](void*) {}, at::TensorOptions().dtype(type));
+  return at::from_blob(
+      const_cast<std::uint8_t*>(file->data(stored)), stored.shape, [keep](void*) {},
+      at::TensorOptions().dtype(type));
 }
 
 }  // namespace
@@ -73,8 +74,9 @@ at::Tensor SafetensorsWeights::get(const std::string& name, at::IntArrayRef shap
     const auto view = stored_view(file, name, stored);
     return count(view.scalar_type() == dtype ? view : view.to(dtype));
   }
-  throw Error(ErrorCode::model_error, "the weights have no tensor " + name +
-                                          ": the files do not match the architecture in config.json");
+  throw Error(ErrorCode::model_error,
+              "the weights have no tensor " + name +
+                  ": the files do not match the architecture in config.json");
 }
 
 CheckpointWeights::CheckpointWeights(std::shared_ptr<SafetensorsFile> file,
@@ -91,10 +93,10 @@ at::Tensor CheckpointWeights::get(const std::string& name, at::IntArrayRef shape
   const auto where = checkpoint_tensor(component_, name, configs_, *file_);
   const auto it = where ? file_->tensors().find(where->name) : file_->tensors().end();
   if (it == file_->tensors().end()) {
-    throw Error(ErrorCode::model_error,
-                file_->path() + ": the checkpoint has no tensor for " + name +
-                    (where ? " (" + where->name + ")" : std::string()) +
-                    ": it is incomplete or of another architecture");
+    throw Error(ErrorCode::model_error, file_->path() + ": the checkpoint has no tensor for " +
+                                            name +
+                                            (where ? " (" + where->name + ")" : std::string()) +
+                                            ": it is incomplete or of another architecture");
   }
   auto view = stored_view(file_, where->name, it->second);
   if (where->rows > 0 && where->first_row + where->rows <= view.size(0)) {
@@ -112,7 +114,8 @@ at::Tensor CheckpointWeights::get(const std::string& name, at::IntArrayRef shape
   if (view.sizes() != shape) {
     throw Error(ErrorCode::model_error, file_->path() + ": " + where->name + " has shape " +
                                             shape_text(view.sizes()) + ", the architecture " +
-                                            "inferred from the checkpoint needs " + shape_text(shape));
+                                            "inferred from the checkpoint needs " +
+                                            shape_text(shape));
   }
   return count(view.scalar_type() == dtype ? view : view.to(dtype));
 }
@@ -122,7 +125,8 @@ RandomWeights::RandomWeights(std::uint64_t seed)
 
 at::Tensor RandomWeights::get(const std::string&, at::IntArrayRef shape, at::ScalarType dtype) {
   // Small values keep activations in range through dozens of layers.
-  return count((at::randn(shape, generator_, at::TensorOptions().dtype(at::kFloat)) * 0.02).to(dtype));
+  return count(
+      (at::randn(shape, generator_, at::TensorOptions().dtype(at::kFloat)) * 0.02).to(dtype));
 }
 
 }  // namespace rendermart::diffusion

@@ -27,8 +27,8 @@ std::optional<Method> method_from_string(std::string_view text);
 
 struct Request {
   Method method = Method::GET;
-  std::string target;  // as received: path and query
-  std::string path;    // percent-decoded path, without the query
+  std::string target;                             // as received: path and query
+  std::string path;                               // percent-decoded path, without the query
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
@@ -38,7 +38,7 @@ struct Request {
   // the listening socket; the API's domain name under API Gateway).
   std::string scheme = "http";
   std::string local_address;
-  std::string request_id;                     // set by the server before routing
+  std::string request_id;  // set by the server before routing
   // Unix ms by which the answer's work must be done, for transports that stop all of this
   // process's work once they have answered (the Lambda runtime); none for servers.
   std::optional<std::int64_t> deadline_ms;
@@ -57,7 +57,7 @@ struct Response {
   std::string body;
 
   // For stored files: the server answers If-None-Match with 304 and Range with 206/416 itself.
-  std::string etag;          // without quotes; empty: none
+  std::string etag;  // without quotes; empty: none
   bool accept_ranges = false;
 
   // When set, the response is a Server-Sent Events stream fed by this channel; body is ignored.

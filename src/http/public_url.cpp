@@ -29,8 +29,10 @@ PublicUrl::PublicUrl(std::string_view base, TrustedProxies proxies, const std::s
     : proxies_(std::move(proxies)) {
   if (base.empty()) return;
   const auto refuse = [&](const std::string& why) {
-    return invalid_argument(setting, setting + " must be an http(s) URL such as "
-                                               "https://images.example.com: " + why);
+    return invalid_argument(setting, setting +
+                                         " must be an http(s) URL such as "
+                                         "https://images.example.com: " +
+                                         why);
   };
   const auto scheme_end = base.find("://");
   if (scheme_end == std::string_view::npos) throw refuse("it has no scheme");

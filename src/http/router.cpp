@@ -259,9 +259,9 @@ Response Router::dispatch(Request& request) const {
     return best->handler(request);
   }
   if (!allowed.empty()) {
-    auto response = error_response(Error(
-        ErrorCode::method_not_allowed,
-        std::string("method ") + to_string(request.method) + " is not allowed on this path"));
+    auto response = error_response(
+        Error(ErrorCode::method_not_allowed,
+              std::string("method ") + to_string(request.method) + " is not allowed on this path"));
     response.set_header("Allow", allow_header(allowed));
     return response;
   }

@@ -14,6 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,10 +30,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/chrono.h>
-#include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -184,8 +184,8 @@ struct Connection {
   std::string remote;
   std::string local;  // host:port the client connected to
   // Touched on the connection's strand only (its coroutine and posted stop requests).
-  bool idle = false;                         // waiting for the next request
-  asio::steady_timer* sse_timer = nullptr;   // set while streaming events
+  bool idle = false;                        // waiting for the next request
+  asio::steady_timer* sse_timer = nullptr;  // set while streaming events
 };
 
 // What the access log and the metrics record about one exchange.
@@ -334,8 +334,8 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
         error_code ec;
         connection->idle = true;
         connection->stream.expires_after(first ? options.header_timeout : options.idle_timeout);
-        const auto n = co_await connection->stream.async_read_some(buffer.prepare(kReadChunk),
-                                                                   redirect(ec));
+        const auto n =
+            co_await connection->stream.async_read_some(buffer.prepare(kReadChunk), redirect(ec));
         connection->idle = false;
         if (ec) break;
         buffer.commit(n);
@@ -402,9 +402,9 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
                                         options.max_header_bytes)));
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-      co_await reject(connection, buffer, exchange,
-                      Error(ErrorCode::invalid_argument,
-                            "malformed HTTP request: " + ec.message()));
+      co_await reject(
+          connection, buffer, exchange,
+          Error(ErrorCode::invalid_argument, "malformed HTTP request: " + ec.message()));
     }
     // Otherwise the client went away or was too slow: nobody to answer.
     co_return false;
@@ -413,8 +413,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   auto& message = parser.get();
   Request request;
   const auto incoming_id = view(message["X-Request-Id"]);
-  request.request_id = valid_request_id(incoming_id) ? std::string(incoming_id)
-                                                     : random_hex(kRequestIdBytes);
+  request.request_id =
+      valid_request_id(incoming_id) ? std::string(incoming_id) : random_hex(kRequestIdBytes);
   request.remote_address = connection.remote;
   request.local_address = connection.local;
   request.target = std::string(message.target());
@@ -478,8 +478,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
                    request.request_id);
     }
   }
-  const bool bodiless = response.status / 100 == 1 || response.status == 204 ||
-                        response.status == 304;
+  const bool bodiless =
+      response.status / 100 == 1 || response.status == 204 || response.status == 304;
   if (request.method == Method::HEAD || bodiless) {
     // HEAD keeps the Content-Length the router set for the full body; these statuses have none.
     if (bodiless) out.erase(bhttp::field::content_length);

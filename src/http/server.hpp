@@ -24,8 +24,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 3300;  // 0: any free port, see Server::port()
   int threads = 0;             // threads running the io_context; 0 or less: one per CPU
-  std::size_t max_body_bytes = 1024 * 1024;   // larger bodies: 413 payload_too_large, then close
-  std::size_t max_header_bytes = 16 * 1024;   // larger request line + headers: 400, then close
+  std::size_t max_body_bytes = 1024 * 1024;  // larger bodies: 413 payload_too_large, then close
+  std::size_t max_header_bytes = 16 * 1024;  // larger request line + headers: 400, then close
   // Once a request's first byte arrived, the time allowed for its headers, and again for its body.
   std::chrono::seconds header_timeout{30};
   // How long a keep-alive connection may wait for its next request.

@@ -119,8 +119,8 @@ Handler static_files(fs::path root) {
   if (ec) canonical_root = std::move(root);
   return [root = std::move(canonical_root)](Request& request) -> Response {
     if (request.method != Method::GET && request.method != Method::HEAD) {
-      auto response = error_response(Error(ErrorCode::method_not_allowed,
-                                           "only GET and HEAD are allowed on static files"));
+      auto response = error_response(
+          Error(ErrorCode::method_not_allowed, "only GET and HEAD are allowed on static files"));
       response.set_header("Allow", "GET, HEAD");
       return response;
     }
@@ -132,7 +132,7 @@ Handler static_files(fs::path root) {
       if (const auto file = find_file(root, relative)) {
         const bool is_index = file->filename() == kIndexFile;
         return serve_file(*file, path.starts_with(kAssetsPrefix) && !is_index ? kImmutableCache
-                                                                               : kRevalidateCache);
+                                                                              : kRevalidateCache);
       }
       if (relative.has_extension()) throw not_found("file");
     }

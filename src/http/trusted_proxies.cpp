@@ -20,8 +20,8 @@ std::optional<std::array<std::uint8_t, 16>> address_bytes(std::string_view text)
   boost::system::error_code ec;
   const auto address = ip::make_address(trim_space(text), ec);
   if (ec) return std::nullopt;
-  const auto v6 = address.is_v4() ? ip::make_address_v6(ip::v4_mapped, address.to_v4())
-                                  : address.to_v6();
+  const auto v6 =
+      address.is_v4() ? ip::make_address_v6(ip::v4_mapped, address.to_v4()) : address.to_v6();
   std::array<std::uint8_t, 16> bytes{};
   const auto raw = v6.to_bytes();
   std::copy(raw.begin(), raw.end(), bytes.begin());

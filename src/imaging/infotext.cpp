@@ -48,8 +48,8 @@ bool match_param(std::string_view line, std::size_t pos, std::string& key, std::
   const std::size_t key_begin = i;
   if (i >= line.size() || !is_word(line[i])) return false;
   ++i;
-  while (i < line.size() && (is_word(line[i]) || line[i] == ' ' || line[i] == '-' ||
-                             line[i] == '/')) {
+  while (i < line.size() &&
+         (is_word(line[i]) || line[i] == ' ' || line[i] == '-' || line[i] == '/')) {
     ++i;
   }
   if (i - key_begin < 2 || i >= line.size() || line[i] != ':') return false;

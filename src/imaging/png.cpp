@@ -281,8 +281,8 @@ bool run_decode(const PngReader& reader, ReadSource& source, DecodeTarget& targe
   }
   if (target.channels != 3 && target.channels != 4) png_error(png, "unsupported PNG layout");
 
-  const std::size_t stride = static_cast<std::size_t>(target.width) *
-                             static_cast<std::size_t>(target.channels);
+  const std::size_t stride =
+      static_cast<std::size_t>(target.width) * static_cast<std::size_t>(target.channels);
   target.pixels.resize(stride * static_cast<std::size_t>(target.height));
   target.rows.resize(static_cast<std::size_t>(target.height));
   for (std::size_t y = 0; y < target.rows.size(); ++y) {
@@ -320,8 +320,8 @@ std::string encode_png(const RawImage& image, const TextChunks& text_chunks) {
   out.reserve(image.rgb.size() / 2 + 1024);
   ErrorSink sink;
   const PngWriter writer(sink);
-  const std::vector<std::uint8_t> rgba = image.alpha.empty() ? std::vector<std::uint8_t>{}
-                                                             : interleave_rgba(image);
+  const std::vector<std::uint8_t> rgba =
+      image.alpha.empty() ? std::vector<std::uint8_t>{} : interleave_rgba(image);
   if (!run_encode(writer, image, rgba, out, texts.data(), static_cast<int>(texts.size()))) {
     throw Error(ErrorCode::internal, std::string("PNG encoding failed: ") + sink.message);
   }
@@ -344,8 +344,8 @@ DecodedPng decode_png(std::string_view bytes, PngAlpha transparency) {
   DecodedPng out;
   out.image.width = target.width;
   out.image.height = target.height;
-  const std::size_t pixel_count = static_cast<std::size_t>(target.width) *
-                                  static_cast<std::size_t>(target.height);
+  const std::size_t pixel_count =
+      static_cast<std::size_t>(target.width) * static_cast<std::size_t>(target.height);
   if (target.channels == 3) {
     out.image.rgb = std::move(target.pixels);
   } else if (transparency == PngAlpha::keep) {
@@ -373,9 +373,8 @@ DecodedPng decode_png(std::string_view bytes, PngAlpha transparency) {
   for (int i = 0; i < count; ++i) {
     const png_text& t = texts[i];
     std::string key = latin1_to_utf8(t.key);
-    const std::string_view value(t.text, t.compression >= PNG_ITXT_COMPRESSION_NONE
-                                             ? t.itxt_length
-                                             : t.text_length);
+    const std::string_view value(
+        t.text, t.compression >= PNG_ITXT_COMPRESSION_NONE ? t.itxt_length : t.text_length);
     // iTXt is UTF-8 by definition, but a file may lie; reading its bytes as Latin-1 then keeps the
     // value valid UTF-8 for the JSON it ends up in.
     if (t.compression >= PNG_ITXT_COMPRESSION_NONE && decode_utf8(value)) {

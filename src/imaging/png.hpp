@@ -15,11 +15,11 @@ namespace rendermart {
 // (keyword, value) pairs, both UTF-8.
 using TextChunks = std::vector<std::pair<std::string, std::string>>;
 
-// Encodes an RGB8 PNG (RGBA8 when the image has an alpha plane) carrying `text_chunks` before the image data. A value that Latin-1 can hold
-// goes in a tEXt chunk (what every reader understands); any other value goes in an iTXt chunk,
-// which is UTF-8, so prompts in any script survive. A keyword must be 1..79 printable Latin-1
-// characters without leading, trailing or double spaces (the PNG rule). Throws
-// Error(invalid_argument) for a malformed image or chunk.
+// Encodes an RGB8 PNG (RGBA8 when the image has an alpha plane) carrying `text_chunks` before the
+// image data. A value that Latin-1 can hold goes in a tEXt chunk (what every reader understands);
+// any other value goes in an iTXt chunk, which is UTF-8, so prompts in any script survive. A
+// keyword must be 1..79 printable Latin-1 characters without leading, trailing or double spaces
+// (the PNG rule). Throws Error(invalid_argument) for a malformed image or chunk.
 std::string encode_png(const RawImage& image, const TextChunks& text_chunks);
 
 struct DecodedPng {
@@ -33,9 +33,8 @@ enum class PngAlpha {
   keep,                // the colours as stored, and an alpha plane when the PNG has transparency
 };
 
-// Decodes any PNG (palette, grey, 16-bit, interlaced) to RGB8, with transparency as `transparency` says.
-// Throws Error(invalid_argument, field "image") for anything that is not a whole, valid PNG.
-DecodedPng decode_png(std::string_view bytes,
-                      PngAlpha transparency = PngAlpha::compose_over_white);
+// Decodes any PNG (palette, grey, 16-bit, interlaced) to RGB8, with transparency as `transparency`
+// says. Throws Error(invalid_argument, field "image") for anything that is not a whole, valid PNG.
+DecodedPng decode_png(std::string_view bytes, PngAlpha transparency = PngAlpha::compose_over_white);
 
 }  // namespace rendermart

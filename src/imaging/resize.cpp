@@ -80,7 +80,8 @@ std::vector<std::uint8_t> resample(const std::vector<std::uint8_t>& plane, std::
       const std::uint8_t* p = src + static_cast<std::size_t>(t.first) * channels;
       for (std::size_t c = 0; c < channels; ++c) {
         float sum = 0;
-        for (std::size_t k = 0; k < t.weights.size(); ++k) sum += t.weights[k] * p[k * channels + c];
+        for (std::size_t k = 0; k < t.weights.size(); ++k)
+          sum += t.weights[k] * p[k * channels + c];
         dst[x * channels + c] = sum;
       }
     }
@@ -110,8 +111,8 @@ void validate_raw_image(const RawImage& image) {
   if (image.width <= 0 || image.height <= 0) {
     throw invalid_argument("image", "image has no pixels");
   }
-  const auto expected = static_cast<std::size_t>(image.width) *
-                        static_cast<std::size_t>(image.height) * 3;
+  const auto expected =
+      static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3;
   if (image.rgb.size() != expected) {
     throw invalid_argument("image", "image buffer does not match its width and height");
   }

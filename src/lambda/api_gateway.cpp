@@ -202,7 +202,8 @@ PayloadVersion payload_version(const json& event) {
 }
 
 http::Request to_request(const json& event, PayloadVersion version, std::size_t max_body_bytes) {
-  auto request = version == PayloadVersion::http_v2 ? request_v2(event) : request_v1(event, version);
+  auto request =
+      version == PayloadVersion::http_v2 ? request_v2(event) : request_v1(event, version);
   request.body = body_of(event, max_body_bytes);
   return request;
 }

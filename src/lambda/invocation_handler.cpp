@@ -4,8 +4,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -58,9 +58,7 @@ std::chrono::milliseconds wait_slice(std::int64_t deadline_ms, std::chrono::mill
 
 InvocationHandler::InvocationHandler(const http::Router& router, WorkerFactory make_workers,
                                      std::size_t max_body_bytes)
-    : router_(router),
-      make_workers_(std::move(make_workers)),
-      max_body_bytes_(max_body_bytes) {}
+    : router_(router), make_workers_(std::move(make_workers)), max_body_bytes_(max_body_bytes) {}
 
 std::string InvocationHandler::handle(const std::string& event_json, std::int64_t deadline_ms) {
   const auto event = nlohmann::json::parse(event_json, nullptr, false);
@@ -103,7 +101,8 @@ http::Response InvocationHandler::respond(http::Request& request, std::int64_t d
   return response;
 }
 
-http::Response InvocationHandler::finish_deferred(http::Response pending, std::int64_t deadline_ms) {
+http::Response InvocationHandler::finish_deferred(http::Response pending,
+                                                  std::int64_t deadline_ms) {
   const auto deferred = std::move(pending.deferred);
   // The response may wait for a job that only these workers can run.
   auto workers = make_workers_();

@@ -29,8 +29,8 @@ std::string header(const bhttp::response<bhttp::string_body>& message, const cha
 }
 
 std::string error_body(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorMessage", message}, {"errorType", type},
-                        {"stackTrace", nlohmann::json::array()}}
+  return nlohmann::json{
+      {"errorMessage", message}, {"errorType", type}, {"stackTrace", nlohmann::json::array()}}
       .dump();
 }
 
@@ -93,12 +93,14 @@ Invocation RuntimeClient::next() {
   invocation.trace_id = header(reply.message, "Lambda-Runtime-Trace-Id");
   invocation.function_arn = header(reply.message, "Lambda-Runtime-Invoked-Function-Arn");
   if (invocation.request_id.empty()) {
-    throw std::runtime_error("the runtime API sent an invocation without Lambda-Runtime-Aws-Request-Id");
+    throw std::runtime_error(
+        "the runtime API sent an invocation without Lambda-Runtime-Aws-Request-Id");
   }
   try {
     invocation.deadline_ms = std::stoll(header(reply.message, "Lambda-Runtime-Deadline-Ms"));
   } catch (const std::exception&) {
-    throw std::runtime_error("the runtime API sent an invocation without a valid Lambda-Runtime-Deadline-Ms");
+    throw std::runtime_error(
+        "the runtime API sent an invocation without a valid Lambda-Runtime-Deadline-Ms");
   }
   invocation.event = std::move(reply.message.body());
   return invocation;
@@ -114,8 +116,8 @@ void RuntimeClient::respond(const std::string& request_id, const std::string& bo
 
 void RuntimeClient::fail(const std::string& request_id, const std::string& type,
                          const std::string& message) {
-  const auto reply = call("POST", "/runtime/invocation/" + request_id + "/error",
-                          error_body(type, message), type);
+  const auto reply =
+      call("POST", "/runtime/invocation/" + request_id + "/error", error_body(type, message), type);
   if (reply.status != 202) {
     throw std::runtime_error("the runtime API refused the error of " + request_id + " (" +
                              std::to_string(reply.status) + "): " + reply.message.body());

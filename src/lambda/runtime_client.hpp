@@ -11,11 +11,12 @@
 namespace rendermart::lambda {
 
 struct Invocation {
-  std::string request_id;      // Lambda-Runtime-Aws-Request-Id
-  std::int64_t deadline_ms = 0;  // Lambda-Runtime-Deadline-Ms: when the function times out (Unix ms)
-  std::string trace_id;        // Lambda-Runtime-Trace-Id (X-Ray), empty when absent
-  std::string function_arn;    // Lambda-Runtime-Invoked-Function-Arn
-  std::string event;           // the payload, a JSON document
+  std::string request_id;  // Lambda-Runtime-Aws-Request-Id
+  std::int64_t deadline_ms =
+      0;                     // Lambda-Runtime-Deadline-Ms: when the function times out (Unix ms)
+  std::string trace_id;      // Lambda-Runtime-Trace-Id (X-Ray), empty when absent
+  std::string function_arn;  // Lambda-Runtime-Invoked-Function-Arn
+  std::string event;         // the payload, a JSON document
 };
 
 class RuntimeClient {

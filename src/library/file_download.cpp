@@ -46,7 +46,8 @@ std::optional<std::int64_t> range_first(const FetchResponse& answer) {
 }
 
 void wait_before_retry(const std::atomic<bool>* cancel) {
-  for (auto waited = std::chrono::milliseconds(0); waited < kRetryDelay; waited += std::chrono::milliseconds(50)) {
+  for (auto waited = std::chrono::milliseconds(0); waited < kRetryDelay;
+       waited += std::chrono::milliseconds(50)) {
     if (cancel && cancel->load()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -94,7 +95,8 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
             // The server ignored the Range request and sends the whole file again.
             out.truncate();
             hash = std::make_unique<Sha256>();
-          } else if (answer.status == 206 && range_first(answer) != static_cast<std::int64_t>(out.size())) {
+          } else if (answer.status == 206 &&
+                     range_first(answer) != static_cast<std::int64_t>(out.size())) {
             throw Error(ErrorCode::provider_error, "the server sent another part of " + file.name +
                                                        " than was asked for: pull again");
           }
@@ -114,8 +116,9 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
       try {
         const auto answer = fetcher.get(request, sink);
         // Resuming a download of unknown size that had in fact finished: nothing is left.
-        const bool finished = answer.status == 416 && out.size() > 0 &&
-                              answer.header("content-range") == "bytes */" + std::to_string(out.size());
+        const bool finished =
+            answer.status == 416 && out.size() > 0 &&
+            answer.header("content-range") == "bytes */" + std::to_string(out.size());
         if (finished) total = static_cast<std::int64_t>(out.size());
         if (answer.status != 200 && answer.status != 206 && !finished) throw errors.answer(answer);
         break;
@@ -123,9 +126,11 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
         if (e.canceled()) throw Error(ErrorCode::canceled, "pull canceled");
         failures = out.size() > before ? 1 : failures + 1;
         if (failures >= kAttemptsWithoutProgress) throw errors.unreachable(e);
-        spdlog::warn("download of {} broke off at {} bytes ({}); resuming", file.name, out.size(), e.what());
+        spdlog::warn("download of {} broke off at {} bytes ({}); resuming", file.name, out.size(),
+                     e.what());
         wait_before_retry(request.cancel);
-        if (request.cancel && request.cancel->load()) throw Error(ErrorCode::canceled, "pull canceled");
+        if (request.cancel && request.cancel->load())
+          throw Error(ErrorCode::canceled, "pull canceled");
       }
     }
     const auto size = static_cast<std::int64_t>(out.size());

@@ -16,11 +16,11 @@
 namespace rendermart::library {
 
 struct FileDownload {
-  FetchRequest request;               // the URL, the token and the cancel flag
-  std::string path;                   // where the checked file goes
-  std::string name;                   // how messages call it (its path in the repository)
-  std::optional<std::int64_t> size;   // what it must be; nothing: what the server says
-  std::string sha256;                 // lowercase hex it must hash to; empty: not checked
+  FetchRequest request;              // the URL, the token and the cancel flag
+  std::string path;                  // where the checked file goes
+  std::string name;                  // how messages call it (its path in the repository)
+  std::optional<std::int64_t> size;  // what it must be; nothing: what the server says
+  std::string sha256;                // lowercase hex it must hash to; empty: not checked
 };
 
 // How a source explains failures: an answer other than 200/206, and no answer at all.

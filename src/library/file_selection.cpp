@@ -35,7 +35,8 @@ bool listed(const nlohmann::json& index, const char* component) {
 
 class Selection {
  public:
-  Selection(const RepoListing& listing, const std::string& origin) : listing_(listing), origin_(origin) {}
+  Selection(const RepoListing& listing, const std::string& origin)
+      : listing_(listing), origin_(origin) {}
 
   bool has(const std::string& path) const { return find_file(listing_, path) != nullptr; }
 
@@ -66,7 +67,8 @@ class Selection {
                       ".index.json), which the local engine does not load");
       }
     }
-    throw problem(component + " has no .safetensors weights (" + full + "); RenderMart never "
+    throw problem(component + " has no .safetensors weights (" + full +
+                  "); RenderMart never "
                   "loads pickled weights (.bin, .ckpt)");
   }
 
@@ -98,9 +100,10 @@ std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view 
   if (!index.is_object()) throw selection.problem("its model_index.json is not a JSON object");
   const auto pipeline = index.value("_class_name", std::string());
   if (pipeline != "StableDiffusionPipeline" && pipeline != "StableDiffusionImg2ImgPipeline") {
-    throw selection.problem("it is a " + (pipeline.empty() ? std::string("model without a pipeline class") : pipeline) +
-                            "; the local engine runs StableDiffusionPipeline models (Stable "
-                            "Diffusion 1.x and 2.x)");
+    throw selection.problem(
+        "it is a " + (pipeline.empty() ? std::string("model without a pipeline class") : pipeline) +
+        "; the local engine runs StableDiffusionPipeline models (Stable "
+        "Diffusion 1.x and 2.x)");
   }
   selection.take("model_index.json");
   for (const auto& component : kComponents) {
@@ -120,9 +123,7 @@ std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view 
         selection.take_if_present(name + "/special_tokens_map.json");
         selection.take_if_present(name + "/tokenizer_config.json");
         break;
-      case Part::scheduler:
-        selection.take(name + "/scheduler_config.json");
-        break;
+      case Part::scheduler: selection.take(name + "/scheduler_config.json"); break;
     }
   }
   return selection.take_all();

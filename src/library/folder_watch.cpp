@@ -38,8 +38,12 @@ std::string folder_signature(const std::string& dir) {
   return out;
 }
 
-FolderWatch::FolderWatch(std::string dir, std::chrono::milliseconds interval, std::function<void()> changed)
-    : dir_(std::move(dir)), interval_(interval), changed_(std::move(changed)), thread_([this] { run(); }) {}
+FolderWatch::FolderWatch(std::string dir, std::chrono::milliseconds interval,
+                         std::function<void()> changed)
+    : dir_(std::move(dir)),
+      interval_(interval),
+      changed_(std::move(changed)),
+      thread_([this] { run(); }) {}
 
 FolderWatch::~FolderWatch() {
   {

@@ -30,8 +30,10 @@ struct Transfer {
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& response = *static_cast<Transfer*>(user)->response;
   const std::string_view line(data, size * count);
-  if (const auto colon = line.find(':'); colon != std::string_view::npos && !line.starts_with("HTTP/")) {
-    response.headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))), trim_space(line.substr(colon + 1)));
+  if (const auto colon = line.find(':');
+      colon != std::string_view::npos && !line.starts_with("HTTP/")) {
+    response.headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))),
+                                  trim_space(line.substr(colon + 1)));
   }
   return size * count;
 }
@@ -113,7 +115,8 @@ std::string percent_encode(std::string_view text, bool keep_slash) {
   std::string out;
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += c;
     } else {
       out += '%';
@@ -171,13 +174,17 @@ FetchResponse HttpFetcher::get(const FetchRequest& request, const BodySink& sink
     if (transfer.sink_error) std::rethrow_exception(transfer.sink_error);
     if (code != CURLE_OK) {
       const bool canceled = code == CURLE_ABORTED_BY_CALLBACK;
-      throw TransferError(canceled ? "canceled" : error[0] ? error : curl_easy_strerror(code), canceled);
+      throw TransferError(canceled   ? "canceled"
+                          : error[0] ? error
+                                     : curl_easy_strerror(code),
+                          canceled);
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     char* next = nullptr;
     curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next);
     if (!is_redirect(response.status) || !next) return response;
-    if (hop == kMaxRedirects) throw TransferError("more than 10 redirects from " + request.url, false);
+    if (hop == kMaxRedirects)
+      throw TransferError("more than 10 redirects from " + request.url, false);
     url = next;
   }
 }

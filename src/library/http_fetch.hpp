@@ -20,9 +20,9 @@
 namespace rendermart::library {
 
 struct FetchRequest {
-  std::string url;  // already percent-encoded
-  std::string bearer_token;    // sent as Authorization only to URLs of trusted_origin
-  std::string trusted_origin;  // scheme://host:port, as origin_of() writes it
+  std::string url;                // already percent-encoded
+  std::string bearer_token;       // sent as Authorization only to URLs of trusted_origin
+  std::string trusted_origin;     // scheme://host:port, as origin_of() writes it
   std::uint64_t range_start = 0;  // > 0: ask for the bytes from there on (Range: bytes=N-)
   // The whole exchange; 0: no limit (a large download). Either way a transfer that moves no
   // byte for kStallTimeout is abandoned.
@@ -53,7 +53,8 @@ class TransferError : public std::runtime_error {
 
 // Receives the body of a 200 or 206 answer, piece by piece, with the answer's status and
 // headers (a download checks them at its first piece: 200 or 206, which range, what size).
-using BodySink = std::function<void(const FetchResponse& answer, const char* data, std::size_t size)>;
+using BodySink =
+    std::function<void(const FetchResponse& answer, const char* data, std::size_t size)>;
 
 // "scheme://host:port" of a URL (lower-cased, the default port written out); empty when the
 // URL cannot be parsed.

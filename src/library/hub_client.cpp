@@ -19,9 +19,10 @@ HubClient::HubClient(HubSettings settings)
 
 RepoListing HubClient::listing(HttpFetcher& fetcher, const HubRepo& repo) const {
   if (settings_.offline) {
-    throw Error(ErrorCode::unavailable,
-                "HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted: unset it to pull " +
-                    repo.id);
+    throw Error(
+        ErrorCode::unavailable,
+        "HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted: unset it to pull " +
+            repo.id);
   }
   FetchRequest request;
   request.url = settings_.endpoint + "/api/models/" + repo.id + "/revision/" +
@@ -64,11 +65,14 @@ Error HubClient::answer_error(const FetchResponse& response, const std::string& 
                               : "no access to " + repo + " (" + status + "): ";
     if (settings_.token.empty()) {
       return Error(ErrorCode::forbidden,
-                   access + "set HF_TOKEN to an access token of that account "
-                            "(https://huggingface.co/settings/tokens) and pull again");
+                   access +
+                       "set HF_TOKEN to an access token of that account "
+                       "(https://huggingface.co/settings/tokens) and pull again");
     }
-    return Error(ErrorCode::forbidden, access + "check that the token in HF_TOKEN belongs to an "
-                                                "account that has access (" + status + ")");
+    return Error(ErrorCode::forbidden, access +
+                                           "check that the token in HF_TOKEN belongs to an "
+                                           "account that has access (" +
+                                           status + ")");
   }
   if (code == "RevisionNotFound") {
     return Error(ErrorCode::not_found, repo + " has no " + what + " (" + page + ")");
@@ -85,17 +89,18 @@ Error HubClient::answer_error(const FetchResponse& response, const std::string& 
     return Error(ErrorCode::rate_limited,
                  "the Hugging Face Hub is limiting requests (429): wait a minute and pull again");
   }
-  const auto message = response.header("x-error-message").value_or(response.error_body.substr(0, 200));
-  return Error(ErrorCode::provider_error, "the Hugging Face Hub answered " + status + " for " + what +
-                                              " of " + repo + (message.empty() ? "" : ": " + message) +
-                                              "; try again later");
+  const auto message =
+      response.header("x-error-message").value_or(response.error_body.substr(0, 200));
+  return Error(ErrorCode::provider_error,
+               "the Hugging Face Hub answered " + status + " for " + what + " of " + repo +
+                   (message.empty() ? "" : ": " + message) + "; try again later");
 }
 
 Error HubClient::unreachable(const TransferError& error) const {
   if (error.canceled()) return Error(ErrorCode::canceled, "pull canceled");
-  return Error(ErrorCode::unavailable, "cannot reach the Hugging Face Hub at " + settings_.endpoint +
-                                           ": " + error.what() +
-                                           "; check the network, or set HF_ENDPOINT to use a mirror");
+  return Error(ErrorCode::unavailable,
+               "cannot reach the Hugging Face Hub at " + settings_.endpoint + ": " + error.what() +
+                   "; check the network, or set HF_ENDPOINT to use a mirror");
 }
 
 }  // namespace rendermart::library

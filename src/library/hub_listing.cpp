@@ -39,7 +39,8 @@ std::string card_license(const nlohmann::json& root) {
   std::string id;
   if (license != card->end() && license->is_string()) id = license->get<std::string>();
   // Some cards list several licenses; the first is the one the Hub shows.
-  if (license != card->end() && license->is_array() && !license->empty() && (*license)[0].is_string()) {
+  if (license != card->end() && license->is_array() && !license->empty() &&
+      (*license)[0].is_string()) {
     id = (*license)[0].get<std::string>();
   }
   // "other" says only that the license is not one the Hub knows; license_name says which.
@@ -67,10 +68,12 @@ RepoListing parse_listing(std::string_view json_text) {
     }
     RepoFile file;
     file.path = entry["rfilename"].get<std::string>();
-    if (!safe_path(file.path)) throw bad_listing("a file path outside the repository: " + file.path);
+    if (!safe_path(file.path))
+      throw bad_listing("a file path outside the repository: " + file.path);
     const auto size = entry.find("size");
     if (size == entry.end() || !size->is_number_unsigned()) {
-      throw bad_listing("no size for " + file.path + " (the listing was asked for with blobs=true)");
+      throw bad_listing("no size for " + file.path +
+                        " (the listing was asked for with blobs=true)");
     }
     file.size = size->get<std::int64_t>();
     const auto lfs = entry.find("lfs");
@@ -87,7 +90,8 @@ RepoListing parse_listing(std::string_view json_text) {
   listing.license = card_license(root);
   // false, or the gating mode: "auto" (approved at once) or "manual" (approved by the owners).
   const auto gated = root.find("gated");
-  listing.gated = gated != root.end() && (gated->is_string() || (gated->is_boolean() && gated->get<bool>()));
+  listing.gated =
+      gated != root.end() && (gated->is_string() || (gated->is_boolean() && gated->get<bool>()));
   return listing;
 }
 

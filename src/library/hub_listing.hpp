@@ -13,16 +13,16 @@
 namespace rendermart::library {
 
 struct RepoFile {
-  std::string path;         // relative to the repository root, '/'-separated
+  std::string path;  // relative to the repository root, '/'-separated
   std::int64_t size = 0;
-  std::string lfs_sha256;   // lowercase hex; empty for files kept in git itself (small ones)
+  std::string lfs_sha256;  // lowercase hex; empty for files kept in git itself (small ones)
 };
 
 struct RepoListing {
-  std::string commit;       // the full commit sha the revision resolves to
+  std::string commit;  // the full commit sha the revision resolves to
   std::vector<RepoFile> files;
-  std::string license;      // the model card's license ("other": its license_name); empty: none
-  bool gated = false;       // downloads need an accepted license and a token
+  std::string license;  // the model card's license ("other": its license_name); empty: none
+  bool gated = false;   // downloads need an accepted license and a token
 };
 
 // Parses the API's JSON. Throws Error(provider_error) when it is not the shape the Hub answers

@@ -10,7 +10,7 @@ namespace rendermart::library {
 
 struct HubSettings {
   std::string endpoint = "https://huggingface.co";  // without a trailing '/'
-  std::string token;     // a secret: never logged or printed
+  std::string token;                                // a secret: never logged or printed
   bool offline = false;  // HF_HUB_OFFLINE: pulls fail at once instead of trying the network
 
   // HF_ENDPOINT; HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file at HF_TOKEN_PATH (default

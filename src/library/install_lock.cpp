@@ -20,7 +20,8 @@ constexpr std::chrono::milliseconds kPollInterval{200};
 int open_lock_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw Error(ErrorCode::storage_error, "cannot create the lock file " + path + ": " + std::strerror(errno));
+    throw Error(ErrorCode::storage_error,
+                "cannot create the lock file " + path + ": " + std::strerror(errno));
   }
   return fd;
 }

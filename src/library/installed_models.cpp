@@ -40,7 +40,8 @@ std::int64_t size_on_disk(const std::string& path) {
   return total;
 }
 
-std::vector<InstalledModel> list_installed(const ModelsFolder& folder, const ModelChecker& checker) {
+std::vector<InstalledModel> list_installed(const ModelsFolder& folder,
+                                           const ModelChecker& checker) {
   std::vector<InstalledModel> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder.dir(), ec)) {
@@ -98,8 +99,9 @@ void remove_installed(const ModelsFolder& folder, const std::string& name) {
   fs::create_directories(folder.partial_root());
   const auto lock = InstallLock::try_acquire(folder.lock(name));
   if (!lock) {
-    throw Error(ErrorCode::conflict, "model " + name + " is being installed right now: cancel that "
-                                     "pull first, or wait for it to finish");
+    throw Error(ErrorCode::conflict, "model " + name +
+                                         " is being installed right now: cancel that "
+                                         "pull first, or wait for it to finish");
   }
   if (*format == ModelFormat::single_file) {
     // The weights first: without them the settings file beside them is no model.

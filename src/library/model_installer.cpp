@@ -43,10 +43,11 @@ void notify(const InstallEvents& events, const std::string& line) {
 
 Error name_taken(const ModelsFolder& folder, const std::string& name, ModelFormat format) {
   const auto source = read_provenance(folder.settings(name, format)).source;
-  return Error(ErrorCode::conflict,
-               "a model named " + name + " is already installed" +
-                   (source.empty() ? "" : " (from " + source + ")") + ": remove it first (rendermart "
-                   "models remove " + name + ") or install under another name");
+  return Error(ErrorCode::conflict, "a model named " + name + " is already installed" +
+                                        (source.empty() ? "" : " (from " + source + ")") +
+                                        ": remove it first (rendermart "
+                                        "models remove " +
+                                        name + ") or install under another name");
 }
 
 // Takes the name's lock for one install. Nothing when, while this waited for the lock, another
@@ -62,7 +63,8 @@ std::optional<InstallLock> reserve(const ModelsFolder& folder, const std::string
     notify(events, "waiting: another process is installing " + name);
   });
   if (const auto format = folder.installed(name)) {
-    if (waited && same_source(read_provenance(folder.settings(name, *format)).source)) return std::nullopt;
+    if (waited && same_source(read_provenance(folder.settings(name, *format)).source))
+      return std::nullopt;
     throw name_taken(folder, name, *format);
   }
   return lock;
@@ -89,7 +91,9 @@ std::string prepare_partial(const ModelsFolder& folder, const std::string& name,
 // leaves nothing to resume: its partial folder goes. Interrupted ones keep theirs.
 void discard_if_refused(const ModelsFolder& folder, const std::string& name, const Error& error) {
   const auto code = error.code();
-  if (code != ErrorCode::not_found && code != ErrorCode::forbidden && code != ErrorCode::model_error) return;
+  if (code != ErrorCode::not_found && code != ErrorCode::forbidden &&
+      code != ErrorCode::model_error)
+    return;
   std::error_code ignored;
   fs::remove_all(folder.partial(name), ignored);
   fs::remove(folder.partial_source(name), ignored);
@@ -117,8 +121,9 @@ void check_safetensors(const std::string& path, const std::string& origin) {
   in.get(first);
   if (!in || length < 2 || length > kMaxSafetensorsHeader || length > size - 8 || first != '{') {
     fs::remove(path);
-    throw Error(ErrorCode::model_error, origin + " is not a .safetensors file (the download was "
-                                                 "deleted): check the URL");
+    throw Error(ErrorCode::model_error, origin +
+                                            " is not a .safetensors file (the download was "
+                                            "deleted): check the URL");
   }
 }
 
@@ -171,7 +176,8 @@ InstallResult ModelInstaller::pull(const PullOptions& options, const InstallEven
 }
 
 InstallResult ModelInstaller::pull_repo(const PullOptions& options, const std::string& name,
-                                        const InstallEvents& events, const std::atomic<bool>& cancel) const {
+                                        const InstallEvents& events,
+                                        const std::atomic<bool>& cancel) const {
   const auto repo = parse_source(options.source).repo;
   const auto same_repo = [&](const std::string& installed) {
     return installed.starts_with("hf:" + repo.id + "@");
@@ -180,7 +186,13 @@ InstallResult ModelInstaller::pull_repo(const PullOptions& options, const std::s
   if (!lock) {
     notify(events, name + " was installed meanwhile by another pull of " + repo.id);
     const auto provenance = read_provenance(folder_.settings(name, ModelFormat::diffusers));
-    return {name, ModelFormat::diffusers, folder_.folder(name), provenance.source, provenance.license, 0, true};
+    return {name,
+            ModelFormat::diffusers,
+            folder_.folder(name),
+            provenance.source,
+            provenance.license,
+            0,
+            true};
   }
   try {
     return pull_locked(options, name, events, cancel);
@@ -191,7 +203,8 @@ InstallResult ModelInstaller::pull_repo(const PullOptions& options, const std::s
 }
 
 InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std::string& name,
-                                          const InstallEvents& events, const std::atomic<bool>& cancel) const {
+                                          const InstallEvents& events,
+                                          const std::atomic<bool>& cancel) const {
   const auto repo = parse_source(options.source).repo;
   const HubClient hub(hub_);
   HttpFetcher fetcher;
@@ -216,26 +229,32 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
   // model_index.json says which files the pipeline needs: nothing else is fetched before it.
   const auto* index = find_file(listing, "model_index.json");
   if (!index) {
-    throw Error(ErrorCode::model_error, repo.id + " cannot be pulled: it has no model_index.json, so "
-                                        "it is not a diffusers pipeline (for one .safetensors "
-                                        "checkpoint, pull its https URL)");
+    throw Error(ErrorCode::model_error, repo.id +
+                                            " cannot be pulled: it has no model_index.json, so "
+                                            "it is not a diffusers pipeline (for one .safetensors "
+                                            "checkpoint, pull its https URL)");
   }
   // Some model cards state no license in their metadata; the ones RenderMart recommends are known.
   auto license = listing.license;
-  if (const auto* known = recommended_model(repo.id); known && license.empty()) license = known->license;
-  InstallResult result{name, ModelFormat::diffusers, folder_.folder(name), recorded, license, 0, false};
+  if (const auto* known = recommended_model(repo.id); known && license.empty())
+    license = known->license;
+  InstallResult result{name, ModelFormat::diffusers, folder_.folder(name), recorded, license, 0,
+                       false};
   PullProgress progress;
   progress.current_file = index->path;
   result.bytes_downloaded += download(*index, {});
-  const auto files = select_files(listing, read_text(dir + "/model_index.json"), options.variant, repo.id);
+  const auto files =
+      select_files(listing, read_text(dir + "/model_index.json"), options.variant, repo.id);
 
   progress.files_total = static_cast<int>(files.size());
-  progress.bytes_total = std::accumulate(files.begin(), files.end(), std::int64_t{0},
-                                         [](std::int64_t sum, const RepoFile& f) { return sum + f.size; });
+  progress.bytes_total =
+      std::accumulate(files.begin(), files.end(), std::int64_t{0},
+                      [](std::int64_t sum, const RepoFile& f) { return sum + f.size; });
   const auto on_disk = [&] {
-    return std::accumulate(files.begin(), files.end(), std::int64_t{0}, [&](std::int64_t sum, const RepoFile& f) {
-      return sum + bytes_on_disk(dir + "/" + f.path);
-    });
+    return std::accumulate(files.begin(), files.end(), std::int64_t{0},
+                           [&](std::int64_t sum, const RepoFile& f) {
+                             return sum + bytes_on_disk(dir + "/" + f.path);
+                           });
   };
   for (const auto& file : files) {
     progress.current_file = file.path;
@@ -258,9 +277,11 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
 }
 
 InstallResult ModelInstaller::pull_url(const std::string& url, const std::string& name,
-                                       const InstallEvents& events, const std::atomic<bool>& cancel) const {
-  auto lock = reserve(folder_, name, [&](const std::string& installed) { return installed == url; },
-                      events, cancel);
+                                       const InstallEvents& events,
+                                       const std::atomic<bool>& cancel) const {
+  auto lock = reserve(
+      folder_, name, [&](const std::string& installed) { return installed == url; }, events,
+      cancel);
   if (!lock) {
     notify(events, name + " was installed meanwhile by another pull of " + url);
     return {name, ModelFormat::single_file, folder_.checkpoint(name), url, {}, 0, true};
@@ -274,7 +295,8 @@ InstallResult ModelInstaller::pull_url(const std::string& url, const std::string
 }
 
 InstallResult ModelInstaller::pull_url_locked(const std::string& url, const std::string& name,
-                                              const InstallEvents& events, const std::atomic<bool>& cancel) const {
+                                              const InstallEvents& events,
+                                              const std::atomic<bool>& cancel) const {
   InstallResult result{name, ModelFormat::single_file, folder_.checkpoint(name), url, {}, 0, false};
   const auto dir = prepare_partial(folder_, name, url, events);
   HttpFetcher fetcher;
@@ -289,11 +311,12 @@ InstallResult ModelInstaller::pull_url_locked(const std::string& url, const std:
   PullProgress progress;
   progress.files_total = 1;
   progress.current_file = job.name;
-  result.bytes_downloaded = download_file(fetcher, job, errors, [&](std::int64_t bytes, std::int64_t total) {
-    progress.bytes_done = bytes;
-    if (total > 0) progress.bytes_total = total;
-    if (events.progress) events.progress(progress);
-  });
+  result.bytes_downloaded =
+      download_file(fetcher, job, errors, [&](std::int64_t bytes, std::int64_t total) {
+        progress.bytes_done = bytes;
+        if (total > 0) progress.bytes_total = total;
+        if (events.progress) events.progress(progress);
+      });
   progress.files_done = 1;
   progress.bytes_done = bytes_on_disk(job.path);
   progress.bytes_total = progress.bytes_done;
@@ -313,18 +336,22 @@ InstallResult ModelInstaller::add(const std::string& path, const std::string& na
   const bool is_folder = fs::is_directory(from, ec);
   const bool is_checkpoint = fs::is_regular_file(from, ec) && from.string().ends_with(kSafetensors);
   if (!(is_folder && fs::exists(from / "model_index.json", ec)) && !is_checkpoint) {
-    throw invalid_argument("path", path + " is neither a diffusers model folder (with a "
-                                          "model_index.json) nor a .safetensors checkpoint");
+    throw invalid_argument("path", path +
+                                       " is neither a diffusers model folder (with a "
+                                       "model_index.json) nor a .safetensors checkpoint");
   }
-  const auto name = name_in.empty() ? (is_folder ? from.filename().string() : from.stem().string()) : name_in;
+  const auto name =
+      name_in.empty() ? (is_folder ? from.filename().string() : from.stem().string()) : name_in;
   check_model_name(name);
   if (checker_) {
     if (const auto check = checker_(from.string()); !check.problem.empty()) {
-      throw Error(ErrorCode::model_error, path + " is not a model the local engine can run: " + check.problem);
+      throw Error(ErrorCode::model_error,
+                  path + " is not a model the local engine can run: " + check.problem);
     }
   }
   const std::atomic<bool> never{false};
-  auto lock = reserve(folder_, name, [](const std::string&) { return false; }, events, never);
+  auto lock = reserve(
+      folder_, name, [](const std::string&) { return false; }, events, never);
 
   const auto format = is_folder ? ModelFormat::diffusers : ModelFormat::single_file;
   const auto dir = folder_.partial(name);
@@ -341,8 +368,8 @@ InstallResult ModelInstaller::add(const std::string& path, const std::string& na
   if (provenance.source.empty()) provenance.source = "file:" + from.string();
   write_provenance(staged_settings, provenance);
   if (!is_folder) fs::rename(staged_settings, folder_.checkpoint_settings(name));
-  InstallResult result{name, format, folder_.path(name, format), provenance.source, provenance.license,
-                       0, false};
+  InstallResult result{
+      name, format, folder_.path(name, format), provenance.source, provenance.license, 0, false};
   move_into_place(folder_, name, staged, result.path);
   return result;
 }

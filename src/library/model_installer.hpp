@@ -47,8 +47,9 @@ struct InstallResult {
   std::string path;
   std::string source;   // as recorded in the settings: hf:OWNER/NAME@COMMIT, the URL, file:PATH
   std::string license;  // empty: unknown
-  std::int64_t bytes_downloaded = 0;  // over the network this time (less than the size when resumed)
-  bool already_installed = false;     // another process installed it while this one waited
+  std::int64_t bytes_downloaded =
+      0;                           // over the network this time (less than the size when resumed)
+  bool already_installed = false;  // another process installed it while this one waited
 };
 
 // The name an install of `source` uses (`name`, else the source's default) after checking both.
@@ -73,13 +74,14 @@ class ModelInstaller {
   // NAME.rendermart.json when present) into the models folder, after checking it with the
   // checker. Throws Error: invalid_argument (nothing usable at `path`), model_error (what the
   // checker found), conflict, storage_error.
-  InstallResult add(const std::string& path, const std::string& name, const InstallEvents& events) const;
+  InstallResult add(const std::string& path, const std::string& name,
+                    const InstallEvents& events) const;
 
  private:
   InstallResult pull_repo(const PullOptions& options, const std::string& name,
                           const InstallEvents& events, const std::atomic<bool>& cancel) const;
-  InstallResult pull_url(const std::string& url, const std::string& name, const InstallEvents& events,
-                         const std::atomic<bool>& cancel) const;
+  InstallResult pull_url(const std::string& url, const std::string& name,
+                         const InstallEvents& events, const std::atomic<bool>& cancel) const;
   // The downloads and the install, once the name's lock is held.
   InstallResult pull_locked(const PullOptions& options, const std::string& name,
                             const InstallEvents& events, const std::atomic<bool>& cancel) const;

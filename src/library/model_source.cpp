@@ -20,7 +20,8 @@ bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c =
 // starting nor ending with '-' or '.'.
 bool valid_repo_part(std::string_view part) {
   return !part.empty() && is_word(part.front()) && is_word(part.back()) &&
-         std::all_of(part.begin(), part.end(), [](char c) { return is_word(c) || c == '-' || c == '.'; });
+         std::all_of(part.begin(), part.end(),
+                     [](char c) { return is_word(c) || c == '-' || c == '.'; });
 }
 
 HubRepo parse_repo(const std::string& text) {
@@ -41,13 +42,15 @@ HubRepo parse_repo(const std::string& text) {
   const std::string_view name = std::string_view(repo.id).substr(slash + 1);
   if (!valid_repo_part(owner) || !valid_repo_part(name) || name.size() > kMaxRepoNameLength ||
       repo.id.find("--") != std::string::npos || repo.id.find("..") != std::string::npos) {
-    throw bad("owner and name are letters, digits, '_', '-' and '.', at most 96 characters, and "
-              "neither starts nor ends with '-' or '.'");
+    throw bad(
+        "owner and name are letters, digits, '_', '-' and '.', at most 96 characters, and "
+        "neither starts nor ends with '-' or '.'");
   }
   const bool printable = std::all_of(repo.revision.begin(), repo.revision.end(), [](char c) {
     return static_cast<unsigned char>(c) > ' ' && c != 0x7f;
   });
-  if (repo.revision.empty() || !printable) throw bad("the revision after '@' is empty or has spaces");
+  if (repo.revision.empty() || !printable)
+    throw bad("the revision after '@' is empty or has spaces");
   return repo;
 }
 
@@ -75,18 +78,22 @@ ModelSource parse_url(const std::string& text) {
   if (host.empty()) throw invalid_argument("source", "'" + text + "' has no host");
   const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
   if (scheme != "https" && !(scheme == "http" && loopback)) {
-    throw invalid_argument("source", "checkpoints are downloaded over https only (http only from "
-                                     "this machine): " + text);
+    throw invalid_argument("source",
+                           "checkpoints are downloaded over https only (http only from "
+                           "this machine): " +
+                               text);
   }
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
-    throw invalid_argument("source", "the URL has spaces or control characters; percent-encode them");
+    throw invalid_argument("source",
+                           "the URL has spaces or control characters; percent-encode them");
   }
   const auto path = ascii_lower(url_path(text));
   for (const std::string_view pickled : {".ckpt", ".pt", ".pth", ".bin"}) {
     if (path.ends_with(pickled)) {
       throw invalid_argument("source", "'" + text + "' is a pickled checkpoint (" +
-                                           std::string(pickled) + "), which can run code when "
+                                           std::string(pickled) +
+                                           "), which can run code when "
                                            "loaded: RenderMart only loads .safetensors files");
     }
   }
@@ -112,7 +119,8 @@ std::string describe_source(const ModelSource& source) {
 }
 
 std::string default_name(const ModelSource& source) {
-  if (source.kind == ModelSource::Kind::hub) return source.repo.id.substr(source.repo.id.find('/') + 1);
+  if (source.kind == ModelSource::Kind::hub)
+    return source.repo.id.substr(source.repo.id.find('/') + 1);
   const auto path = url_path(source.url);
   const auto file = path.substr(path.rfind('/') + 1);
   if (!ascii_lower(file).ends_with(kSafetensors)) {
@@ -124,12 +132,13 @@ std::string default_name(const ModelSource& source) {
 }
 
 void check_model_name(const std::string& name) {
-  const bool valid =
-      !name.empty() && name.size() <= kMaxModelNameLength && name.front() != '.' &&
-      !ascii_lower(name).ends_with(kSafetensors) &&
-      std::all_of(name.begin(), name.end(), [](char c) { return is_word(c) || c == '-' || c == '.'; });
+  const bool valid = !name.empty() && name.size() <= kMaxModelNameLength && name.front() != '.' &&
+                     !ascii_lower(name).ends_with(kSafetensors) &&
+                     std::all_of(name.begin(), name.end(),
+                                 [](char c) { return is_word(c) || c == '-' || c == '.'; });
   if (!valid) {
-    throw invalid_argument("name", "'" + name + "' is not a valid model name: use 1 to 100 "
+    throw invalid_argument("name", "'" + name +
+                                       "' is not a valid model name: use 1 to 100 "
                                        "letters, digits, '.', '_' and '-', not starting with '.'");
   }
 }

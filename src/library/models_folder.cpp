@@ -20,7 +20,8 @@ std::string ModelsFolder::path(const std::string& name, ModelFormat format) cons
 }
 
 std::string ModelsFolder::settings(const std::string& name, ModelFormat format) const {
-  return format == ModelFormat::diffusers ? folder(name) + "/rendermart.json" : checkpoint_settings(name);
+  return format == ModelFormat::diffusers ? folder(name) + "/rendermart.json"
+                                          : checkpoint_settings(name);
 }
 
 }  // namespace rendermart::library

@@ -23,7 +23,9 @@ class ModelsFolder {
 
   const std::string& dir() const { return dir_; }
   std::string folder(const std::string& name) const { return dir_ + "/" + name; }
-  std::string checkpoint(const std::string& name) const { return dir_ + "/" + name + ".safetensors"; }
+  std::string checkpoint(const std::string& name) const {
+    return dir_ + "/" + name + ".safetensors";
+  }
   std::string checkpoint_settings(const std::string& name) const {
     return dir_ + "/" + name + ".rendermart.json";
   }

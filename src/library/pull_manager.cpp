@@ -50,12 +50,14 @@ PullManager::Started PullManager::start(const PullOptions& options) {
     for (const auto& other : entries_) {
       if (other->pull.final() || other->pull.name != name) continue;
       if (describe_source(parse_source(other->pull.source)) == source) return {other->pull, true};
-      throw Error(ErrorCode::conflict, "a pull of " + other->pull.source + " is installing " + name +
+      throw Error(ErrorCode::conflict, "a pull of " + other->pull.source + " is installing " +
+                                           name +
                                            ": cancel it first, or install under another name");
     }
     if (installer_.folder().installed(name)) {
-      throw Error(ErrorCode::conflict, "a model named " + name + " is already installed: remove it "
-                                       "first, or install under another name");
+      throw Error(ErrorCode::conflict, "a model named " + name +
+                                           " is already installed: remove it "
+                                           "first, or install under another name");
     }
     entry = std::make_shared<Entry>();
     entry->options = options;
@@ -132,7 +134,8 @@ void PullManager::notify(const Pull& pull) {
   }
 }
 
-void PullManager::update(const std::shared_ptr<Entry>& entry, const std::function<void(Pull&)>& change) {
+void PullManager::update(const std::shared_ptr<Entry>& entry,
+                         const std::function<void(Pull&)>& change) {
   std::lock_guard order(listeners_mutex_);
   Pull copy;
   {
@@ -145,7 +148,8 @@ void PullManager::update(const std::shared_ptr<Entry>& entry, const std::functio
   notify(copy);
 }
 
-void PullManager::report_progress(const std::shared_ptr<Entry>& entry, const PullProgress& progress) {
+void PullManager::report_progress(const std::shared_ptr<Entry>& entry,
+                                  const PullProgress& progress) {
   std::lock_guard order(listeners_mutex_);
   Pull copy;
   {
@@ -214,11 +218,13 @@ void PullManager::execute(const std::shared_ptr<Entry>& entry) {
   update(entry, [](Pull& pull) { pull.status = PullStatus::running; });
   InstallEvents events;
   events.progress = [&](const PullProgress& progress) { report_progress(entry, progress); };
-  events.notice = [&](const std::string& line) { spdlog::info("model pull {}: {}", entry->pull.id, line); };
+  events.notice = [&](const std::string& line) {
+    spdlog::info("model pull {}: {}", entry->pull.id, line);
+  };
   try {
     const auto result = installer_.pull(entry->options, events, entry->cancel);
-    spdlog::info("model pull {}: {} installed in {} ({} bytes downloaded)", entry->pull.id, result.name,
-                 result.path, result.bytes_downloaded);
+    spdlog::info("model pull {}: {} installed in {} ({} bytes downloaded)", entry->pull.id,
+                 result.name, result.path, result.bytes_downloaded);
     // The model is offered before the pull says it succeeded.
     changed_();
     update(entry, [&](Pull& pull) {

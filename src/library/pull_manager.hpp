@@ -86,7 +86,7 @@ class PullManager {
     PullOptions options;
     std::atomic<bool> cancel{false};
     std::chrono::steady_clock::time_point last_notified{};  // guarded by mutex_
-    bool progress_unsent = false;                          // guarded by mutex_
+    bool progress_unsent = false;                           // guarded by mutex_
   };
   struct ListenerSlot {
     std::string id;

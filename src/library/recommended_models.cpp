@@ -8,7 +8,8 @@ constexpr RecommendedModel kRecommended[] = {
     {"stabilityai/sd-turbo", "sd-turbo",
      "SD-Turbo by Stability AI: Stable Diffusion 2.1 distilled to make a 512x512 image in 1 to 4 "
      "steps, the fastest good model on a CPU",
-     "Stability AI Non-Commercial Research Community License (commercial use: https://stability.ai/license)",
+     "Stability AI Non-Commercial Research Community License (commercial use: "
+     "https://stability.ai/license)",
      2'581'000'000},
 };
 

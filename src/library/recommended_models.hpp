@@ -10,11 +10,11 @@
 namespace rendermart::library {
 
 struct RecommendedModel {
-  std::string_view source;       // what to pull: OWNER/NAME
-  std::string_view name;         // what it installs as
+  std::string_view source;  // what to pull: OWNER/NAME
+  std::string_view name;    // what it installs as
   std::string_view description;
-  std::string_view license;      // what its repository's LICENSE is
-  std::int64_t download_bytes;   // what a pull with the default variant downloads, about
+  std::string_view license;     // what its repository's LICENSE is
+  std::int64_t download_bytes;  // what a pull with the default variant downloads, about
 };
 
 std::span<const RecommendedModel> recommended_models();

@@ -53,8 +53,7 @@ class Provider {
   // validated against the model's ModelInfo, and inputs hold the source image (and mask) that
   // params.task needs. Thread-safe. Throws rendermart::Error.
   virtual std::vector<RawImage> generate(const GenerationParams& params,
-                                         const GenerationInputs& inputs,
-                                         const ProgressFn& progress,
+                                         const GenerationInputs& inputs, const ProgressFn& progress,
                                          const CancelFlag& cancel) = 0;
 };
 

@@ -15,7 +15,7 @@ constexpr std::size_t kMinPassword = 8;
 constexpr std::size_t kMaxPassword = 256;  // Argon2 takes any length; this bounds the work
 constexpr std::size_t kMaxEmail = 254;     // RFC 5321 path limit
 constexpr std::size_t kMaxKeyName = 100;
-const std::string kApiKeyPrefix = "rm_";   // makes leaked keys easy to recognise and scan for
+const std::string kApiKeyPrefix = "rm_";  // makes leaked keys easy to recognise and scan for
 
 std::string normalize_email(const std::string& email) {
   auto begin = email.find_first_not_of(" \t");
@@ -36,21 +36,21 @@ void validate_email(const std::string& email) {
 void validate_password(const std::string& password, const std::string& field = "password") {
   const auto length = utf8_length(password);
   if (length < kMinPassword || password.size() > kMaxPassword) {
-    throw invalid_argument(field, "password must be " + std::to_string(kMinPassword) +
-                                           " to " + std::to_string(kMaxPassword) +
-                                           " characters long");
+    throw invalid_argument(field, "password must be " + std::to_string(kMinPassword) + " to " +
+                                      std::to_string(kMaxPassword) + " characters long");
   }
 }
 
-std::string account_key(const std::string& normalized_email) { return "account:" + normalized_email; }
+std::string account_key(const std::string& normalized_email) {
+  return "account:" + normalized_email;
+}
 std::string address_key(const std::string& client_address) { return "address:" + client_address; }
 
 // Refusals say when to come back, in the message and in Retry-After.
 void throw_if_waiting(std::chrono::seconds wait, const std::string& what) {
   if (wait.count() <= 0) return;
-  throw Error(ErrorCode::rate_limited,
-              what + ": try again in " + std::to_string(wait.count()) + " second" +
-                  (wait.count() == 1 ? "" : "s"))
+  throw Error(ErrorCode::rate_limited, what + ": try again in " + std::to_string(wait.count()) +
+                                           " second" + (wait.count() == 1 ? "" : "s"))
       .with_retry_after(wait);
 }
 
@@ -75,10 +75,9 @@ void AccountService::check_registration_allowed(const std::string& client_addres
 void AccountService::check_login_allowed(const std::string& email,
                                          const std::string& client_address) {
   const auto now = FailureThrottle::Clock::now();
-  throw_if_waiting(
-      std::max(login_failures_.wait(account_key(normalize_email(email)), now),
-               login_failures_.wait(address_key(client_address), now)),
-      "too many failed sign-ins");
+  throw_if_waiting(std::max(login_failures_.wait(account_key(normalize_email(email)), now),
+                            login_failures_.wait(address_key(client_address), now)),
+                   "too many failed sign-ins");
 }
 
 SignedIn AccountService::register_user(const std::string& email, const std::string& password,
@@ -222,8 +221,8 @@ std::optional<User> AccountService::user_for_api_key(const std::string& secret) 
 
 CreatedKey AccountService::create_key(const User& user, const std::string& name) {
   if (name.empty() || utf8_length(name) > kMaxKeyName) {
-    throw invalid_argument("name", "name must be 1 to " + std::to_string(kMaxKeyName) +
-                                       " characters long");
+    throw invalid_argument("name",
+                           "name must be 1 to " + std::to_string(kMaxKeyName) + " characters long");
   }
   CreatedKey created;
   created.secret = kApiKeyPrefix + random_token(32);

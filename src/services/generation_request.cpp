@@ -51,9 +51,11 @@ std::string size_rule(const ModelInfo& model) {
   std::string rule = "between " + std::to_string(model.min_side) + " and " +
                      std::to_string(model.max_side) + " and a multiple of " +
                      std::to_string(model.size_multiple);
-  if (model.max_pixels > 0) rule += ", with at most " + std::to_string(model.max_pixels) + " pixels";
+  if (model.max_pixels > 0)
+    rule += ", with at most " + std::to_string(model.max_pixels) + " pixels";
   if (model.max_aspect_ratio > 0) {
-    rule += fmt::format(" and the longer side at most {} times the shorter", model.max_aspect_ratio);
+    rule +=
+        fmt::format(" and the longer side at most {} times the shorter", model.max_aspect_ratio);
   }
   return rule;
 }
@@ -93,8 +95,9 @@ void apply_source(GenerationParams& params, const GenerationRequest& request,
   }
   if (params.mask_image_id.empty()) {
     throw invalid_argument("mask_image_id",
-                           task + " needs mask_image_id: one of your images, the size of the "
-                                  "source, white where the picture is to be repainted");
+                           task +
+                               " needs mask_image_id: one of your images, the size of the "
+                               "source, white where the picture is to be repainted");
   }
   if (!images.mask || images.mask->id != params.mask_image_id) {
     throw Error(ErrorCode::internal, "the mask image was not looked up");
@@ -121,8 +124,8 @@ std::uint32_t random_seed() {
 }  // namespace
 
 std::size_t utf8_length(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
 
 GenerationParams resolve_generation(const GenerationRequest& request, const Preferences& prefs,
@@ -142,7 +145,8 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   const ModelInfo model = catalog.model(params.model);
   if (!supports(model, params.task)) {
     std::string list;
-    for (const auto task : model.tasks) list += std::string(list.empty() ? "" : ", ") + to_string(task);
+    for (const auto task : model.tasks)
+      list += std::string(list.empty() ? "" : ", ") + to_string(task);
     throw invalid_argument("task", std::string("model '") + model.id + "' cannot do " +
                                        to_string(params.task) + "; its tasks: " + list);
   }
@@ -151,10 +155,9 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   const bool uses_prompt = task_uses_prompt(params.task);
   params.negative_prompt = request.negative_prompt.value_or(
       uses_prompt && model.negative_prompt ? prefs.negative_prompt : "");
-  params.style = request.style.value_or(
-      uses_prompt && model_has_style(model, prefs.style) ? prefs.style : "");
-  params.quality =
-      request.quality.value_or(model.qualities.empty() ? "" : model.qualities.front());
+  params.style =
+      request.style.value_or(uses_prompt && model_has_style(model, prefs.style) ? prefs.style : "");
+  params.quality = request.quality.value_or(model.qualities.empty() ? "" : model.qualities.front());
 
   params.steps = request.steps.value_or(model.steps.default_value);
   params.cfg_scale = request.cfg_scale.value_or(model.cfg_scale.default_value);
@@ -162,8 +165,8 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   // A random seed leaves room for seed + count - 1 within the model's range.
   const auto seed_span = static_cast<std::uint64_t>(model.max_seed) + 2 -
                          static_cast<std::uint64_t>(std::clamp(params.count, 1, model.max_count));
-  params.seed = request.seed ? *request.seed
-                             : static_cast<std::uint32_t>(random_seed() % seed_span);
+  params.seed =
+      request.seed ? *request.seed : static_cast<std::uint32_t>(random_seed() % seed_span);
   params.strength = request.strength.value_or(
       params.task == GenerationTask::image_to_image ? kDefaultStrength : 0);
   params.source_image_id = request.source_image_id.value_or("");
@@ -200,10 +203,9 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
     throw invalid_argument("prompt", "prompt must not be empty");
   }
   if (task_uses_source(params.task) != !params.source_image_id.empty()) {
-    throw invalid_argument("source_image_id",
-                           params.source_image_id.empty()
-                               ? task + " needs source_image_id"
-                               : task + " takes no source image");
+    throw invalid_argument("source_image_id", params.source_image_id.empty()
+                                                  ? task + " needs source_image_id"
+                                                  : task + " takes no source image");
   }
   if (task_uses_mask(params.task) != !params.mask_image_id.empty()) {
     throw invalid_argument("mask_image_id", params.mask_image_id.empty()
@@ -220,9 +222,8 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
                                            params.quality) == model.qualities.end()) {
     std::string list;
     for (const auto& q : model.qualities) list += (list.empty() ? "" : ", ") + q;
-    throw invalid_argument("quality", "model '" + model.id + "' has no quality '" +
-                                          params.quality + "'" +
-                                          (list.empty() ? "" : "; qualities: " + list));
+    throw invalid_argument("quality", "model '" + model.id + "' has no quality '" + params.quality +
+                                          "'" + (list.empty() ? "" : "; qualities: " + list));
   }
   if (utf8_length(params.prompt) > static_cast<std::size_t>(model.max_prompt_length)) {
     throw invalid_argument("prompt", "prompt is longer than the " +
@@ -243,8 +244,8 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   if (!params.style.empty() && !model_has_style(model, params.style)) {
     std::string list;
     for (const auto& s : model.styles) list += (list.empty() ? "" : ", ") + s;
-    throw invalid_argument("style", "model '" + model.id + "' has no style '" + params.style +
-                                        "'" + (list.empty() ? "" : "; styles: " + list));
+    throw invalid_argument("style", "model '" + model.id + "' has no style '" + params.style + "'" +
+                                        (list.empty() ? "" : "; styles: " + list));
   }
   if (!size_allowed(model, params.width, params.height)) {
     // The height is at fault when only it breaks a rule of its own; a rule on both sides
@@ -278,14 +279,12 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   }
   // Image i uses seed + i: the last one must be a seed the model takes too. The built-in
   // generator takes every 32-bit seed and lets the sequence wrap around.
-  const std::uint64_t last_seed = static_cast<std::uint64_t>(params.seed) +
-                                  static_cast<std::uint64_t>(params.count) - 1;
-  if (params.seed > model.max_seed ||
-      (model.max_seed < UINT32_MAX && last_seed > model.max_seed)) {
-    throw invalid_argument("seed", "seed must be at most " +
-                                       std::to_string(model.max_seed - (params.count - 1)) +
-                                       " for " + std::to_string(params.count) +
-                                       " images (image i uses seed + i)");
+  const std::uint64_t last_seed =
+      static_cast<std::uint64_t>(params.seed) + static_cast<std::uint64_t>(params.count) - 1;
+  if (params.seed > model.max_seed || (model.max_seed < UINT32_MAX && last_seed > model.max_seed)) {
+    throw invalid_argument(
+        "seed", "seed must be at most " + std::to_string(model.max_seed - (params.count - 1)) +
+                    " for " + std::to_string(params.count) + " images (image i uses seed + i)");
   }
 }
 

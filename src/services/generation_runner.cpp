@@ -47,8 +47,8 @@ void GenerationRunner::run(ClaimedJob& claimed, const ProgressFn& on_progress) {
     // it for good (model_error is not retried).
     const auto model = catalog_.find(job.params.model);
     if (!model) {
-      throw Error(ErrorCode::model_error, "model " + job.params.model +
-                                              " was removed after the generation was queued");
+      throw Error(ErrorCode::model_error,
+                  "model " + job.params.model + " was removed after the generation was queued");
     }
     const auto raw =
         model->provider->generate(job.params, load_inputs(job), on_progress, claimed.cancel);
@@ -129,8 +129,8 @@ GenerationInputs GenerationRunner::load_inputs(const Job& job) {
   const auto load = [&](const std::string& image_id, const char* field) {
     const auto image = store_.get_image(job.user_id, image_id);
     if (!image) {
-      throw invalid_argument(field, "image " + image_id +
-                                        " was deleted after the generation was queued");
+      throw invalid_argument(field,
+                             "image " + image_id + " was deleted after the generation was queued");
     }
     return decode_png(blobs_.get(image->blob_key)).image;
   };

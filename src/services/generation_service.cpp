@@ -27,8 +27,8 @@ Job GenerationService::create(const User& user, const GenerationRequest& request
   const RequestImages images{user_image(request.source_image_id),
                              user_image(request.mask_image_id)};
   Job job;
-  job.params = resolve_generation(request, preferences_.get(user.id), catalog_, default_model_,
-                                  images);
+  job.params =
+      resolve_generation(request, preferences_.get(user.id), catalog_, default_model_, images);
   job.id = new_id();
   job.user_id = user.id;
   job.status = JobStatus::queued;

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "services/generation_request.hpp"
 #include "core/job_events.hpp"
+#include "services/generation_request.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"

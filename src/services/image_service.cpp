@@ -27,11 +27,10 @@ Image ImageService::get(const User& user, const std::string& image_id) {
   return *image;
 }
 
-Image ImageService::update(const User& user, const std::string& image_id,
-                           const ImagePatch& patch) {
+Image ImageService::update(const User& user, const std::string& image_id, const ImagePatch& patch) {
   if (patch.title && utf8_length(*patch.title) > kMaxTitle) {
-    throw invalid_argument("title", "title is longer than " + std::to_string(kMaxTitle) +
-                                        " characters");
+    throw invalid_argument("title",
+                           "title is longer than " + std::to_string(kMaxTitle) + " characters");
   }
   if (patch.tags) {
     if (patch.tags->size() > kMaxTags) {
@@ -39,8 +38,8 @@ Image ImageService::update(const User& user, const std::string& image_id,
     }
     for (const auto& tag : *patch.tags) {
       if (tag.empty() || utf8_length(tag) > kMaxTag) {
-        throw invalid_argument("tags", "each tag must be 1 to " + std::to_string(kMaxTag) +
-                                           " characters long");
+        throw invalid_argument(
+            "tags", "each tag must be 1 to " + std::to_string(kMaxTag) + " characters long");
       }
     }
   }

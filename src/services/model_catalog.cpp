@@ -54,7 +54,8 @@ const ModelCatalog::Entry& ModelCatalog::entry(const Entries& entries,
   for (const auto& e : entries) {
     if (e.info.id == model_id) return e;
   }
-  throw invalid_argument("model", "unknown model '" + model_id + "': GET /api/v1/models lists them");
+  throw invalid_argument("model",
+                         "unknown model '" + model_id + "': GET /api/v1/models lists them");
 }
 
 std::vector<ModelInfo> ModelCatalog::models() const {

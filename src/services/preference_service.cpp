@@ -22,9 +22,9 @@ Preferences PreferenceService::put(const std::string& user_id, const Preferences
     throw invalid_argument("theme", "theme must be light, dark or system");
   }
   if (utf8_length(prefs.negative_prompt) > kMaxNegativePrompt) {
-    throw invalid_argument("negative_prompt", "negative prompt is longer than " +
-                                                  std::to_string(kMaxNegativePrompt) +
-                                                  " characters");
+    throw invalid_argument(
+        "negative_prompt",
+        "negative prompt is longer than " + std::to_string(kMaxNegativePrompt) + " characters");
   }
   if ((prefs.width == 0) != (prefs.height == 0)) {
     throw invalid_argument(prefs.width == 0 ? "width" : "height",

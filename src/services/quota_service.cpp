@@ -59,8 +59,7 @@ std::optional<LimitExceeded> refusal(const Limits& limits, const Usage& usage, c
 
 }  // namespace
 
-QuotaService::QuotaService(Store& store, Limits defaults)
-    : store_(store), defaults_(defaults) {}
+QuotaService::QuotaService(Store& store, Limits defaults) : store_(store), defaults_(defaults) {}
 
 void QuotaService::check_request(const User& user) {
   std::call_once(rate_sharing_started_, [this] {
@@ -71,12 +70,12 @@ void QuotaService::check_request(const User& user) {
   const auto decision =
       rates_.take(user.id, limits.requests_per_minute, limits.request_burst, now_micros());
   if (decision.allowed) return;
-  throw LimitExceeded(ErrorCode::rate_limited,
-                      fmt::format("too many requests: your limit is {} a minute, in bursts of up "
-                                  "to {}; try again in {} s",
-                                  limits.requests_per_minute, limits.request_burst,
-                                  decision.retry_after.count()),
-                      limits.requests_per_minute, decision.retry_after);
+  throw LimitExceeded(
+      ErrorCode::rate_limited,
+      fmt::format("too many requests: your limit is {} a minute, in bursts of up "
+                  "to {}; try again in {} s",
+                  limits.requests_per_minute, limits.request_burst, decision.retry_after.count()),
+      limits.requests_per_minute, decision.retry_after);
 }
 
 void QuotaService::enqueue(const User& user, const Job& job) {

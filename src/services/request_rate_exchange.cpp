@@ -38,8 +38,10 @@ void RequestRateExchange::exchange_and_log() {
     failing_ = false;
   } catch (const std::exception& e) {
     if (!failing_) {
-      spdlog::warn("cannot share request rates with the other API processes (trying again "
-                   "every {} ms): {}", interval_.count(), e.what());
+      spdlog::warn(
+          "cannot share request rates with the other API processes (trying again "
+          "every {} ms): {}",
+          interval_.count(), e.what());
     }
     failing_ = true;
   }

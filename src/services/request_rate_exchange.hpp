@@ -18,7 +18,8 @@ namespace rendermart {
 
 class RequestRateExchange {
  public:
-  RequestRateExchange(Store& store, RequestRateLimiter& limiter, std::chrono::milliseconds interval);
+  RequestRateExchange(Store& store, RequestRateLimiter& limiter,
+                      std::chrono::milliseconds interval);
   // Exchanges once on the caller's thread (logging a failure), then starts its own.
   // Stops and joins the thread.
   ~RequestRateExchange();

@@ -32,7 +32,8 @@ RequestRateLimiter::Decision RequestRateLimiter::take(const std::string& user_id
   if (full_at - now > tolerance) {
     decision.allowed = false;
     const double wait_seconds = static_cast<double>(full_at - now - tolerance) / 1e6;
-    decision.retry_after = std::chrono::seconds(std::max<std::int64_t>(1, std::llround(std::ceil(wait_seconds))));
+    decision.retry_after =
+        std::chrono::seconds(std::max<std::int64_t>(1, std::llround(std::ceil(wait_seconds))));
     return decision;
   }
   allowance.full_at = full_at;

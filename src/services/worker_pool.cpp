@@ -93,9 +93,9 @@ void WorkerPool::work(int index) {
       const auto started = std::chrono::steady_clock::now();
       job = store_.claim_job(worker_id, now_millis(), options_.policy);
       if (job) {
-        metrics_.observe("rendermart_queue_claim_seconds", {},
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                             .count());
+        metrics_.observe(
+            "rendermart_queue_claim_seconds", {},
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
     } catch (const std::exception& e) {
       spdlog::error("worker {} cannot claim jobs: {}", worker_id, e.what());
@@ -157,7 +157,8 @@ void WorkerPool::report_progress(RunningJob& running, const ProgressUpdate& upda
   JobEvent event{JobEvent::Type::progress, running.claimed.job.id, update.fraction,
                  JobStatus::running};
   const auto now = std::chrono::steady_clock::now();
-  if (update.preview && (!running.last_preview || now - *running.last_preview >= kPreviewInterval)) {
+  if (update.preview &&
+      (!running.last_preview || now - *running.last_preview >= kPreviewInterval)) {
     event.preview = preview_data_url(*update.preview);
     running.last_preview = now;
   }
@@ -173,9 +174,10 @@ void WorkerPool::run(RunningJob& running) {
   } catch (const std::exception& e) {
     // The outcome could not be recorded (the database is unreachable): the lease will expire and
     // another claim retries the job. Nothing escapes a worker thread.
-    spdlog::error("job {}: cannot record the outcome of attempt {}: {}; it will be retried once "
-                  "its lease expires", running.claimed.job.id, running.claimed.job.attempts,
-                  e.what());
+    spdlog::error(
+        "job {}: cannot record the outcome of attempt {}: {}; it will be retried once "
+        "its lease expires",
+        running.claimed.job.id, running.claimed.job.attempts, e.what());
   }
 }
 

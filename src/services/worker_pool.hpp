@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "blob/blob_store.hpp"
-#include "core/metrics.hpp"
 #include "core/job_events.hpp"
+#include "core/metrics.hpp"
 #include "services/generation_runner.hpp"
 #include "services/model_catalog.hpp"
 #include "store/store.hpp"

@@ -19,14 +19,11 @@ FailureStep failure_step(const LeaseRow& lease, const std::string& worker_id, bo
 
 CancelStep cancel_step(JobStatus status) {
   switch (status) {
-    case JobStatus::queued:
-      return CancelStep::cancel_now;
-    case JobStatus::running:
-      return CancelStep::ask_the_worker;
+    case JobStatus::queued: return CancelStep::cancel_now;
+    case JobStatus::running: return CancelStep::ask_the_worker;
     case JobStatus::succeeded:
     case JobStatus::failed:
-    case JobStatus::canceled:
-      return CancelStep::nothing;
+    case JobStatus::canceled: return CancelStep::nothing;
   }
   return CancelStep::nothing;
 }

@@ -17,7 +17,8 @@ std::string queue_position_query(std::string_view job_param, std::string_view no
   return "WITH"
          " running AS ("
          "  SELECT user_id, COUNT(*) AS n FROM jobs"
-         "  WHERE status = 'running' AND lease_expires_at >= " + now +
+         "  WHERE status = 'running' AND lease_expires_at >= " +
+         now +
          "  GROUP BY user_id),"
          " queued AS ("
          "  SELECT user_id, id,"
@@ -39,7 +40,8 @@ std::string queue_position_query(std::string_view job_param, std::string_view no
          " LEFT JOIN ranked AS a"
          " ON (a.turn, a.k, a.last_start, a.head_created, a.head_id)"
          "  < (j.turn, j.k, j.last_start, j.head_created, j.head_id) "
-         "WHERE j.id = " + job + " GROUP BY j.id";
+         "WHERE j.id = " +
+         job + " GROUP BY j.id";
 }
 
 }  // namespace rendermart

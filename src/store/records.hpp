@@ -36,10 +36,12 @@ inline const std::string kPreferenceColumns = "model, style, width, height, nega
 inline const std::string kJobColumns =
     "id, user_id, " + kParamColumns +
     ", status, progress, attempts, error_code, error_message, cancel_requested, lease_owner, "
-    "lease_expires_at, created_at, started_at, finished_at, " + kTaskColumns;
+    "lease_expires_at, created_at, started_at, finished_at, " +
+    kTaskColumns;
 inline const std::string kImageColumns = "id, user_id, job_id, idx, " + kParamColumns +
                                          ", title, tags, favorite, blob_key, bytes, sha256, "
-                                         "created_at, " + kTaskColumns;
+                                         "created_at, " +
+                                         kTaskColumns;
 
 // What a new job sets (bind_new_job's order); everything else takes the column's default.
 inline const std::string kNewJobColumns =

@@ -25,8 +25,8 @@ struct Page {
 
 struct ImageQuery {
   Page page;
-  std::string text;                 // full-text search over prompts (and titles, tags); empty: all
-  std::string model;                // exact model id; empty: all
+  std::string text;   // full-text search over prompts (and titles, tags); empty: all
+  std::string model;  // exact model id; empty: all
   std::optional<bool> favorite;
   std::optional<Millis> created_from;  // inclusive
   std::optional<Millis> created_to;    // exclusive
@@ -143,8 +143,8 @@ class Store {
   // A queued job becomes canceled at once; a running one gets cancel_requested, which its worker
   // sees when it renews or reports progress. Returns the job after the change; nothing when the
   // user has no such job. A job in a final state is returned unchanged.
-  virtual std::optional<Job> request_cancel(const std::string& user_id,
-                                            const std::string& job_id, Millis now) = 0;
+  virtual std::optional<Job> request_cancel(const std::string& user_id, const std::string& job_id,
+                                            Millis now) = 0;
 
   // The queue, as workers see it. A claim takes the job that is fairest to run next: among
   // queued jobs, and running jobs whose lease expired, the oldest job of the user with the fewest
@@ -157,8 +157,8 @@ class Store {
                                        const QueuePolicy& policy) = 0;
   // Extends the lease and records progress. Returns false when the worker no longer holds the
   // lease, or cancellation was requested: the worker must then stop the job.
-  virtual bool renew_lease(const std::string& job_id, const std::string& worker_id,
-                           double progress, Millis now, const QueuePolicy& policy) = 0;
+  virtual bool renew_lease(const std::string& job_id, const std::string& worker_id, double progress,
+                           Millis now, const QueuePolicy& policy) = 0;
   // Inserts the images and marks the job succeeded in one transaction, only while `worker_id`
   // holds the lease. Idempotent: a job already succeeded is left as it is, and the call returns
   // true again only to the worker that completed it. Returns false when the lease was lost
@@ -179,8 +179,7 @@ class Store {
   virtual std::optional<Image> get_image(const std::string& user_id,
                                          const std::string& image_id) = 0;
   virtual std::vector<Image> list_images(const std::string& user_id, const ImageQuery& query) = 0;
-  virtual std::optional<Image> update_image(const std::string& user_id,
-                                            const std::string& image_id,
+  virtual std::optional<Image> update_image(const std::string& user_id, const std::string& image_id,
                                             const ImagePatch& patch) = 0;
   // Deletes the row and returns it, so that the caller can delete its blobs.
   virtual std::optional<Image> delete_image(const std::string& user_id,

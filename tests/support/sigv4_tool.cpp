@@ -30,14 +30,17 @@ nlohmann::json answer(const nlohmann::json& in) {
   request.payload_hash = in.contains("payload_hash") ? in["payload_hash"].get<std::string>()
                                                      : sha256_hex(in.value("body", ""));
   const bool s3 = in.value("s3", false);
-  const Signer signer({.region = in.at("region"), .service = in.at("service"), .s3_path_rules = s3,
+  const Signer signer({.region = in.at("region"),
+                       .service = in.at("service"),
+                       .s3_path_rules = s3,
                        .add_content_sha256_header = s3 && !in.contains("presign_expires")});
   const Credentials credentials{in.at("access_key_id"), in.at("secret_access_key"),
                                 in.value("session_token", ""), std::nullopt};
   const Clock::time_point time{std::chrono::seconds(in.at("time").get<std::int64_t>())};
   if (in.contains("presign_expires")) {
-    return {{"query", signer.presign(request, credentials, time,
-                                     std::chrono::seconds(in["presign_expires"].get<std::int64_t>()))}};
+    return {
+        {"query", signer.presign(request, credentials, time,
+                                 std::chrono::seconds(in["presign_expires"].get<std::int64_t>()))}};
   }
   signer.sign(request, credentials, time);
   nlohmann::json out = {{"headers", request.headers}};

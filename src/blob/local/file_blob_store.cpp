@@ -60,8 +60,8 @@ FileBlobStore::FileBlobStore(std::filesystem::path root) : root_(std::move(root)
   try {
     create_private_directories(root_);
   } catch (const std::filesystem::filesystem_error& e) {
-    throw Error(ErrorCode::storage_error, "cannot create the storage directory " +
-                                              root_.string() + ": " + e.code().message());
+    throw Error(ErrorCode::storage_error, "cannot create the storage directory " + root_.string() +
+                                              ": " + e.code().message());
   }
 }
 

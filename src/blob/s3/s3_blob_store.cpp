@@ -81,7 +81,8 @@ S3Options parse_s3_url(const std::string& url) {
     if (pair.empty()) continue;
     const auto equals = pair.find('=');
     const std::string name = percent_decode(pair.substr(0, equals));
-    const std::string value = equals == std::string::npos ? "" : percent_decode(pair.substr(equals + 1));
+    const std::string value =
+        equals == std::string::npos ? "" : percent_decode(pair.substr(equals + 1));
     if (name == "region") {
       options.region = value;
     } else if (name == "endpoint") {
@@ -91,7 +92,8 @@ S3Options parse_s3_url(const std::string& url) {
       options.endpoint = value;
       while (options.endpoint.ends_with('/')) options.endpoint.pop_back();
     } else if (name == "path_style") {
-      if (value != "true" && value != "false") throw bad_url(url, "path_style must be true or false");
+      if (value != "true" && value != "false")
+        throw bad_url(url, "path_style must be true or false");
       path_style = value == "true";
     } else if (name == "multipart_threshold") {
       options.multipart_threshold = parse_size(url, name, value);
@@ -109,7 +111,9 @@ S3Options parse_s3_url(const std::string& url) {
 S3BlobStore::S3BlobStore(S3Options options, std::shared_ptr<aws::CredentialsCache> credentials)
     : options_(std::move(options)),
       credentials_(std::move(credentials)),
-      signer_({.region = options_.region, .service = "s3", .s3_path_rules = true,
+      signer_({.region = options_.region,
+               .service = "s3",
+               .s3_path_rules = true,
                .add_content_sha256_header = true}) {
   const std::string endpoint = options_.endpoint.empty()
                                    ? "https://s3." + options_.region + ".amazonaws.com"
@@ -125,8 +129,8 @@ std::string S3BlobStore::object_name(const std::string& key) const {
   }
   std::string name = options_.prefix.empty() ? key : options_.prefix + "/" + key;
   if (name.size() > max_object_name) {
-    throw invalid_argument("key", "blob key is longer than S3's " +
-                                      std::to_string(max_object_name) + " bytes");
+    throw invalid_argument(
+        "key", "blob key is longer than S3's " + std::to_string(max_object_name) + " bytes");
   }
   return name;
 }
@@ -158,8 +162,11 @@ aws::HttpResponse S3BlobStore::call(const std::string& method, const std::string
   const std::string payload_hash = aws::sha256_hex(body);
   try {
     return aws::with_retries(options_.retry, [&] {
-      aws::SignableRequest signable{.method = method, .path = target.path, .query = query,
-                                    .headers = headers, .payload_hash = payload_hash};
+      aws::SignableRequest signable{.method = method,
+                                    .path = target.path,
+                                    .query = query,
+                                    .headers = headers,
+                                    .payload_hash = payload_hash};
       signable.headers.emplace_back("host", target.host);
       signer_.sign(signable, credentials(), aws::Clock::now());
       aws::HttpRequest request;
@@ -228,10 +235,11 @@ void S3BlobStore::put_multipart(const std::string& key, const std::string& bytes
     std::string complete = "<CompleteMultipartUpload>";
     int number = 1;
     for (std::size_t offset = 0; offset < bytes.size(); offset += part_size, ++number) {
-      const auto part = call("PUT", key,
-                             {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}, {},
-                             bytes.substr(offset, part_size));
-      if (part.status != 200) fail(part, "UploadPart " + std::to_string(number) + " of '" + key + "'", key);
+      const auto part =
+          call("PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}, {},
+               bytes.substr(offset, part_size));
+      if (part.status != 200)
+        fail(part, "UploadPart " + std::to_string(number) + " of '" + key + "'", key);
       const auto etag = part.header("etag");
       if (!etag) throw storage_error("S3 UploadPart of '" + key + "' returned no ETag");
       complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
@@ -280,9 +288,11 @@ void S3BlobStore::remove(const std::string& key) {
 }
 
 std::optional<std::string> S3BlobStore::presigned_get_url(const std::string& key,
-                                                         std::chrono::seconds expiry) {
+                                                          std::chrono::seconds expiry) {
   const Target target = target_for(key);
-  const aws::SignableRequest request{.method = "GET", .path = target.path, .query = {},
+  const aws::SignableRequest request{.method = "GET",
+                                     .path = target.path,
+                                     .query = {},
                                      .headers = {{"host", target.host}},
                                      .payload_hash = std::string(aws::unsigned_payload)};
   return target.base_url + aws::Signer::wire_path(target.path) + "?" +
@@ -296,7 +306,8 @@ void S3BlobStore::ping() {
   const std::string read = get(key);
   remove(key);
   if (read != bytes) {
-    throw storage_error("S3 bucket '" + options_.bucket + "' returned different bytes than were written");
+    throw storage_error("S3 bucket '" + options_.bucket +
+                        "' returned different bytes than were written");
   }
 }
 

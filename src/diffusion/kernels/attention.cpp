@@ -1,8 +1,8 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/attention.hpp"
 
-#include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
+#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
@@ -18,8 +18,8 @@ void check_arguments(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   TORCH_CHECK(q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu(),
               "attention: q, k and v must be CPU tensors");
   TORCH_CHECK(q.dim() == 3 && k.dim() == 3 && v.dim() == 3,
-              "attention: q, k and v must be [batch, tokens, heads*head_dim], got ", q.sizes(), ", ",
-              k.sizes(), ", ", v.sizes());
+              "attention: q, k and v must be [batch, tokens, heads*head_dim], got ", q.sizes(),
+              ", ", k.sizes(), ", ", v.sizes());
   TORCH_CHECK(q.scalar_type() == k.scalar_type() && q.scalar_type() == v.scalar_type(),
               "attention: q, k and v must have one dtype, got ", q.scalar_type(), ", ",
               k.scalar_type(), ", ", v.scalar_type());
@@ -28,8 +28,9 @@ void check_arguments(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   TORCH_CHECK(k.size(0) == q.size(0) && v.size(0) == q.size(0),
               "attention: q, k and v must have the same batch size, got ", q.sizes(), ", ",
               k.sizes(), ", ", v.sizes());
-  TORCH_CHECK(k.size(1) == v.size(1), "attention: k and v must have the same number of tokens, got ",
-              k.sizes(), " and ", v.sizes());
+  TORCH_CHECK(k.size(1) == v.size(1),
+              "attention: k and v must have the same number of tokens, got ", k.sizes(), " and ",
+              v.sizes());
   TORCH_CHECK(k.size(2) == q.size(2) && v.size(2) == q.size(2),
               "attention: q, k and v must have the same width, got ", q.sizes(), ", ", k.sizes(),
               ", ", v.sizes());
@@ -49,8 +50,9 @@ AttentionOperand<T> operand(const at::Tensor& t) {
 template <typename T>
 AttentionProblem<T> problem(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                             at::Tensor& out, int heads) {
-  return {operand<T>(q), operand<T>(k), operand<T>(v), static_cast<T*>(out.data_ptr()),
-          q.size(0), q.size(1), k.size(1), heads, q.size(2) / heads};
+  return {operand<T>(q),    operand<T>(k), operand<T>(v), static_cast<T*>(out.data_ptr()),
+          q.size(0),        q.size(1),     k.size(1),     heads,
+          q.size(2) / heads};
 }
 
 }  // namespace

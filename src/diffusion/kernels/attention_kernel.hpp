@@ -185,7 +185,8 @@ void softmax_block(const float* scores, std::int64_t rows, const float* block_ma
       }
     } else {
       for (std::int64_t r = 0; r < rows; ++r) {
-        const V p = simd::exp2<S>(S::fmsub(S::load(scores + r * kTileQueries + lane0), scale_v, shift));
+        const V p =
+            simd::exp2<S>(S::fmsub(S::load(scores + r * kTileQueries + lane0), scale_v, shift));
         sum = sum + p;
         S::store(probs + r * kTileQueries + lane0, p);
       }
@@ -272,8 +273,8 @@ struct TileBuffers {
 
   static std::size_t floats(std::int64_t head_dim) {
     const std::int64_t prob_rows = kBf16 ? kMaxKeyBlock / 2 : 0;
-    return static_cast<std::size_t>((round_up(head_dim / kPerWord<kBf16>, S::kLanes) + kMaxKeyBlock +
-                                     prob_rows + round_up(head_dim, S::kLanes) + 4) *
+    return static_cast<std::size_t>((round_up(head_dim / kPerWord<kBf16>, S::kLanes) +
+                                     kMaxKeyBlock + prob_rows + round_up(head_dim, S::kLanes) + 4) *
                                     kTileQueries);
   }
 
@@ -355,8 +356,9 @@ template <typename S, bool kBf16, typename T, typename ValueRowsOf>
 void attend_all(const AttentionProblem<T>& p, const ValueRowsOf& value_rows) {
   constexpr int kTileQueries = AttentionShape<S>::kTileQueries;
   const std::int64_t tiles = (p.queries + kTileQueries - 1) / kTileQueries;
-  const bool tile_major = 2 * p.keys * p.heads * p.head_dim * static_cast<std::int64_t>(sizeof(T)) <=
-                          kCachedKeyValueBytes;
+  const bool tile_major =
+      2 * p.keys * p.heads * p.head_dim * static_cast<std::int64_t>(sizeof(T)) <=
+      kCachedKeyValueBytes;
   at::parallel_for(0, p.batch * p.heads * tiles, 1, [&](std::int64_t first, std::int64_t last) {
     const TileBuffers<S, kBf16> buffers(thread_scratch(TileBuffers<S, kBf16>::floats(p.head_dim)),
                                         p.head_dim);
@@ -374,8 +376,9 @@ template <typename S>
 void attention_f32(const AttentionProblem<float>& p) {
   if (p.batch == 0 || p.queries == 0) return;
   attend_all<S, false>(p, [&](std::int64_t b, std::int64_t h) {
-    return ValueRows{reinterpret_cast<const char*>(p.v.data + b * p.v.batch_stride + h * p.head_dim),
-                     p.v.token_stride * static_cast<std::int64_t>(sizeof(float))};
+    return ValueRows{
+        reinterpret_cast<const char*>(p.v.data + b * p.v.batch_stride + h * p.head_dim),
+        p.v.token_stride * static_cast<std::int64_t>(sizeof(float))};
   });
 }
 
@@ -394,7 +397,8 @@ void attention_bf16(const AttentionProblem<std::uint16_t>& p) {
       const std::int64_t b = index / (p.heads * pairs);
       const std::int64_t h = (index / pairs) % p.heads;
       const std::int64_t i = index % pairs;
-      const std::uint16_t* even = p.v.data + b * p.v.batch_stride + 2 * i * p.v.token_stride + h * d;
+      const std::uint16_t* even =
+          p.v.data + b * p.v.batch_stride + 2 * i * p.v.token_stride + h * d;
       const std::uint16_t* odd = 2 * i + 1 < p.keys ? even + p.v.token_stride : nullptr;
       S::interleave_pairs(even, odd, d, packed.get() + index * d);
     }

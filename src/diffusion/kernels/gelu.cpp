@@ -1,8 +1,8 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/gelu.hpp"
 
-#include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
+#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
@@ -61,13 +61,15 @@ at::Tensor geglu(const at::Tensor& projected, const at::Tensor& bias) {
   const int64_t rows = inner == 0 ? 0 : p.numel() / (2 * inner);
   const KernelTable& kernels = kernel_table(kernel_isa());
   if (p.scalar_type() == at::kFloat) {
-    kernels.f32.geglu(p.data_ptr<float>(), y.data_ptr<float>(),
-                      GegluProblem<float>{rows, inner, b.defined() ? b.data_ptr<float>() : nullptr});
+    kernels.f32.geglu(
+        p.data_ptr<float>(), y.data_ptr<float>(),
+        GegluProblem<float>{rows, inner, b.defined() ? b.data_ptr<float>() : nullptr});
   } else {
     using Bits = std::uint16_t;
-    kernels.bf16.geglu(static_cast<const Bits*>(p.data_ptr()), static_cast<Bits*>(y.data_ptr()),
-                       GegluProblem<Bits>{rows, inner,
-                                          b.defined() ? static_cast<const Bits*>(b.data_ptr()) : nullptr});
+    kernels.bf16.geglu(
+        static_cast<const Bits*>(p.data_ptr()), static_cast<Bits*>(y.data_ptr()),
+        GegluProblem<Bits>{rows, inner,
+                           b.defined() ? static_cast<const Bits*>(b.data_ptr()) : nullptr});
   }
   return y;
 }

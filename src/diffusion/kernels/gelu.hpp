@@ -8,9 +8,9 @@
 
 namespace rendermart::diffusion {
 
-// exact_gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 elementwise. Returns a contiguous tensor of x's shape
-// and dtype; float32 or bfloat16 (computed in float32, rounded once). Throws c10::Error for other
-// dtypes or devices.
+// exact_gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 elementwise. Returns a contiguous tensor of x's
+// shape and dtype; float32 or bfloat16 (computed in float32, rounded once). Throws c10::Error for
+// other dtypes or devices.
 at::Tensor exact_gelu(const at::Tensor& x);
 
 // For p = projected + bias = [..., 2 * inner] (bias [2 * inner] of projected's dtype, or

@@ -1,8 +1,8 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/group_norm.hpp"
 
-#include <ATen/record_function.h>
 #include <ATen/ops/empty_like.h>
+#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
@@ -38,7 +38,7 @@ void check_arguments(const at::Tensor& x, int groups, const at::Tensor& weight,
 }  // namespace
 
 at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
-                    const at::Tensor& bias, double eps, bool silu) {
+                      const at::Tensor& bias, double eps, bool silu) {
   RECORD_FUNCTION("rendermart::group_norm", std::vector<c10::IValue>{});
   check_arguments(x, groups, weight, bias, eps);
   const bool channels_last = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
@@ -47,8 +47,9 @@ at::Tensor group_norm(const at::Tensor& x, int groups, const at::Tensor& weight,
   at::Tensor y = at::empty_like(input);
   const at::Tensor w = weight.contiguous();
   const at::Tensor b = bias.contiguous();
-  const GroupNormProblem problem{x.size(0), x.size(1), x.size(2) * x.size(3), groups, eps,
-                                 silu, channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
+  const GroupNormProblem problem{
+      x.size(0),     x.size(1),           x.size(2) * x.size(3), groups, eps, silu,
+      channels_last, w.data_ptr<float>(), b.data_ptr<float>()};
   const KernelTable& kernels = kernel_table(kernel_isa());
   if (x.scalar_type() == at::kFloat) {
     kernels.f32.group_norm(input.data_ptr<float>(), y.data_ptr<float>(), problem);

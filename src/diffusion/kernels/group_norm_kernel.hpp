@@ -23,8 +23,8 @@
 namespace rendermart::diffusion {
 namespace {
 
-constexpr std::int64_t kChunk = 4096;         // elements of a contiguous chunk (16 KB of float32)
-constexpr std::int64_t kNhwcChunk = 16384;    // elements of a chunk of channels-last rows
+constexpr std::int64_t kChunk = 4096;       // elements of a contiguous chunk (16 KB of float32)
+constexpr std::int64_t kNhwcChunk = 16384;  // elements of a chunk of channels-last rows
 
 // (x - mean) / sqrt(var + eps) * weight + bias as (x - center) * scale + shift: center is the
 // float64 mean rounded to float, and the rounding is folded into shift, so that x - center is
@@ -60,8 +60,7 @@ void normalize_span(const T* x, T* y, std::int64_t count, ChannelAffine affine) 
 
 // One (image, group) of NCHW: a contiguous run of channels_per_group * pixels values.
 template <typename S, typename T, bool kSilu>
-void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p,
-                                            std::int64_t first_channel) {
+void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p, std::int64_t first_channel) {
   const std::int64_t per_group = p.channels / p.groups;
   const std::int64_t count = per_group * p.pixels;
   Moments moments;
@@ -71,7 +70,7 @@ void normalize_group_nchw(const T* x, T* y, const GroupNormProblem& p,
   for (std::int64_t c = 0; c < per_group; ++c) {
     const std::int64_t channel = first_channel + c;
     normalize_span<S, T, kSilu>(x + c * p.pixels, y + c * p.pixels, p.pixels,
-                             channel_affine(moments, p.eps, p.weight[channel], p.bias[channel]));
+                                channel_affine(moments, p.eps, p.weight[channel], p.bias[channel]));
   }
 }
 
@@ -165,7 +164,7 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
       const std::int64_t n = index / chunks;
       const std::int64_t row = (index % chunks) * rows_per_chunk;
       chunk_group_moments<S>(x + (n * p.pixels + row) * C, std::min(rows_per_chunk, p.pixels - row),
-                          p, chunk_stats.data() + index * p.groups);
+                             p, chunk_stats.data() + index * p.groups);
     }
   });
 
@@ -190,16 +189,18 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     }
   }
 
-  at::parallel_for(0, p.batch * p.pixels, rows_per_chunk, [&](std::int64_t first, std::int64_t last) {
-    // Row ranges may cross from one image into the next.
-    for (std::int64_t row = first; row < last;) {
-      const std::int64_t n = row / p.pixels;
-      const std::int64_t end = std::min(last, (n + 1) * p.pixels);
-      normalize_rows_nhwc<S, T, kSilu>(x + row * C, y + row * C, end - row, C, center.data() + n * C,
-                                    scale.data() + n * C, shift.data() + n * C);
-      row = end;
-    }
-  });
+  at::parallel_for(0, p.batch * p.pixels, rows_per_chunk,
+                   [&](std::int64_t first, std::int64_t last) {
+                     // Row ranges may cross from one image into the next.
+                     for (std::int64_t row = first; row < last;) {
+                       const std::int64_t n = row / p.pixels;
+                       const std::int64_t end = std::min(last, (n + 1) * p.pixels);
+                       normalize_rows_nhwc<S, T, kSilu>(x + row * C, y + row * C, end - row, C,
+                                                        center.data() + n * C, scale.data() + n * C,
+                                                        shift.data() + n * C);
+                       row = end;
+                     }
+                   });
 }
 
 template <typename S, typename T>

@@ -41,7 +41,7 @@ struct GroupNormProblem {
   std::int64_t batch, channels, pixels, groups;  // pixels = H * W; groups divides channels
   double eps;
   bool silu;
-  bool channels_last;  // x and y are [N][H][W][C], else [N][C][H][W]
+  bool channels_last;   // x and y are [N][H][W][C], else [N][C][H][W]
   const float* weight;  // [channels]
   const float* bias;    // [channels]
 };

@@ -9,8 +9,8 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 
-#include "diffusion/kernels/simd_avx2.hpp"
 #include "diffusion/kernels/kernel_bodies.hpp"
+#include "diffusion/kernels/simd_avx2.hpp"
 
 namespace rendermart::diffusion {
 

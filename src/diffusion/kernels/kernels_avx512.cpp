@@ -1,8 +1,8 @@
 // The kernels on 512-bit AVX-512 vectors, and the bfloat16 attention of AVX512-BF16. Everything
 // below the target pragma is compiled for those instruction sets and may run only after
 // kernel_isa() has said the CPU has them; the library headers come before it (see
-// kernel_libraries.hpp). The float32 kernels contain no AVX512-BF16 instruction (GCC emits those only
-// for their intrinsics), so kAvx512Kernels runs on any AVX-512 CPU.
+// kernel_libraries.hpp). The float32 kernels contain no AVX512-BF16 instruction (GCC emits those
+// only for their intrinsics), so kAvx512Kernels runs on any AVX-512 CPU.
 
 #if defined(__x86_64__)
 
@@ -15,8 +15,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#include "diffusion/kernels/simd_avx512.hpp"
 #include "diffusion/kernels/kernel_bodies.hpp"
+#include "diffusion/kernels/simd_avx512.hpp"
 
 namespace rendermart::diffusion {
 namespace {

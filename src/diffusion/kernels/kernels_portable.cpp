@@ -2,8 +2,8 @@
 
 #include "diffusion/kernels/kernel_libraries.hpp"
 
-#include "diffusion/kernels/simd_portable.hpp"
 #include "diffusion/kernels/kernel_bodies.hpp"
+#include "diffusion/kernels/simd_portable.hpp"
 
 namespace rendermart::diffusion {
 

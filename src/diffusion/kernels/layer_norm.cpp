@@ -1,8 +1,8 @@
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "diffusion/kernels/layer_norm.hpp"
 
-#include <ATen/record_function.h>
 #include <ATen/ops/empty.h>
+#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 
 #include <cstdint>
@@ -36,7 +36,7 @@ void check_arguments(const at::Tensor& x, const at::Tensor& weight, const at::Te
 }  // namespace
 
 at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                    double eps) {
+                      double eps) {
   RECORD_FUNCTION("rendermart::layer_norm", std::vector<c10::IValue>{});
   check_arguments(x, weight, bias, eps);
   // Rows a fixed stride apart with a dense last dimension are read in place (reshape makes a
@@ -46,8 +46,8 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::T
   at::Tensor y = at::empty(x.sizes(), x.options());
   const at::Tensor w = weight.contiguous();
   const at::Tensor b = bias.contiguous();
-  const LayerNormProblem problem{rows.size(0), rows.size(1), rows.stride(0), eps,
-                                 w.data_ptr<float>(), b.data_ptr<float>()};
+  const LayerNormProblem problem{rows.size(0), rows.size(1),        rows.stride(0),
+                                 eps,          w.data_ptr<float>(), b.data_ptr<float>()};
   const KernelTable& kernels = kernel_table(kernel_isa());
   if (x.scalar_type() == at::kFloat) {
     kernels.f32.layer_norm(rows.data_ptr<float>(), y.data_ptr<float>(), problem);

@@ -33,7 +33,9 @@ struct Avx512 {
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
   static float reduce_add(V x) { return _mm512_reduce_add_ps(x); }
-  static V round(V x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V round(V x) {
+    return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
 
   // p · 2^n for whole n in [-125, 126]; 0 where `x` < -125 (x NaN keeps p).
   static V scale_or_zero(V p, V n, V x) {
@@ -53,7 +55,9 @@ struct Avx512 {
   static V load(const float* p, std::int64_t count) {
     return _mm512_maskz_loadu_ps(first_lanes(count), p);
   }
-  static V load(const std::uint16_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static V load(const std::uint16_t* p) {
+    return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
   static V load(const std::uint16_t* p, std::int64_t count) {
     return widen(_mm256_maskz_loadu_epi16(first_lanes(count), p));
   }
@@ -138,9 +142,9 @@ struct Avx512Bf16 : Avx512 {
   // Words whose low half is `first` and high half `second`, each rounded to bfloat16, stored at p.
   static void store_pairs(float* p, V first, V second) {
     // vpermw index: word 2i takes the first vector's lane i, word 2i+1 the second's.
-    const __m512i interleave = _mm512_set_epi16(
-        31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4,
-        19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i interleave =
+        _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const __m512i halves = __builtin_bit_cast(__m512i, _mm512_cvtne2ps_pbh(second, first));
     _mm512_storeu_si512(p, _mm512_permutexvar_epi16(interleave, halves));
   }

@@ -12,7 +12,8 @@ float* thread_scratch(std::size_t floats) {
   thread_local std::unique_ptr<float[], AlignedDelete> buffer;
   thread_local std::size_t capacity = 0;
   if (capacity < floats) {
-    buffer.reset(static_cast<float*>(::operator new[](floats * sizeof(float), std::align_val_t{64})));
+    buffer.reset(
+        static_cast<float*>(::operator new[](floats * sizeof(float), std::align_val_t{64})));
     capacity = floats;
   }
   return buffer.get();

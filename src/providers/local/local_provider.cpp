@@ -53,8 +53,10 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.max_side = std::min(2048, std::max(native * 2, info.min_side));
   info.default_size = {native, native};
   info.max_count = kMaxCount;
-  const int max_steps = s.max_steps.value_or(lcm ? folder.scheduler.original_inference_steps : kMaxSteps);
-  info.steps = {1, max_steps, std::min(max_steps, s.steps.value_or(lcm ? kDefaultLcmSteps : kDefaultSteps))};
+  const int max_steps =
+      s.max_steps.value_or(lcm ? folder.scheduler.original_inference_steps : kMaxSteps);
+  info.steps = {1, max_steps,
+                std::min(max_steps, s.steps.value_or(lcm ? kDefaultLcmSteps : kDefaultSteps))};
   info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : kDefaultCfgScale)};
   info.negative_prompt = true;
   info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image};
@@ -92,14 +94,16 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
                            "RENDERMART_DIFFUSION_DTYPE must be auto, float32 or bfloat16");
   }
   if (options_.decoder != "vae" && options_.decoder != "taesd") {
-    throw invalid_argument("diffusion_decoder", "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
+    throw invalid_argument("diffusion_decoder",
+                           "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
   }
   if (options_.threads < 0 || options_.threads > 1024) {
     throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
   }
   runtime_ = diffusion::configure_runtime(options_.threads, options_.cpu_isa);
   // bfloat16 only where the CPU computes it natively: elsewhere it is slower than float32.
-  bfloat16_ = options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
+  bfloat16_ =
+      options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
   if (bfloat16_ && !diffusion::bfloat16_supported()) throw diffusion::bfloat16_unsupported();
   folders_ = scan(options_.models_dir);
   spdlog::info("local engine: {} dtype={} decoder={}", runtime_, bfloat16_ ? "bfloat16" : "float32",
@@ -150,7 +154,8 @@ const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolde
   if (!slot.model) {
     const auto started = std::chrono::steady_clock::now();
     slot.identity = model_identity(folder.path);
-    slot.model = std::make_unique<diffusion::DiffusionModel>(folder, diffusion::EngineOptions{bfloat16_, true});
+    slot.model = std::make_unique<diffusion::DiffusionModel>(
+        folder, diffusion::EngineOptions{bfloat16_, true});
     spdlog::info("local model {} loaded in {:.1f} s: {:.0f} MB of weights in memory", folder.id,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                  slot.model->weight_bytes() / 1e6);
@@ -160,7 +165,8 @@ const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolde
 
 std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
                                               const GenerationInputs& inputs,
-                                              const ProgressFn& progress, const CancelFlag& cancel) {
+                                              const ProgressFn& progress,
+                                              const CancelFlag& cancel) {
   // A copy: the folder list may change (refresh) while this generation runs.
   const diffusion::ModelFolder folder = [&] {
     std::lock_guard lock(folders_mutex_);
@@ -173,7 +179,8 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   }();
   const auto info = describe(folder, options_);
   if (params.count < 1 || params.count > info.max_count) {
-    throw invalid_argument("count", "count must be between 1 and " + std::to_string(info.max_count));
+    throw invalid_argument("count",
+                           "count must be between 1 and " + std::to_string(info.max_count));
   }
   const auto canceled = [&] { return cancel.load(std::memory_order_relaxed); };
   std::lock_guard lock(mutex_);
@@ -191,7 +198,8 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   request.scheduler = folder.scheduler_kind;
   request.taesd = options_.decoder == "taesd";
   if (params.task == GenerationTask::image_to_image) {
-    if (!inputs.image) throw invalid_argument("source_image_id", "image_to_image needs a source image");
+    if (!inputs.image)
+      throw invalid_argument("source_image_id", "image_to_image needs a source image");
     request.init_image = *inputs.image;
     request.strength = params.strength;
   }

@@ -20,10 +20,12 @@ namespace rendermart {
 
 struct LocalProviderOptions {
   std::string models_dir;
-  std::string dtype = "auto";  // auto (bfloat16 where the CPU computes it natively) | float32 | bfloat16
-  int threads = 0;             // 0: one per core
-  std::string decoder = "vae"; // vae | taesd (when the model has TAESD weights)
-  std::string cpu_isa = "auto";  // auto | a cap on the instruction set (diffusion::configure_runtime)
+  std::string dtype =
+      "auto";       // auto (bfloat16 where the CPU computes it natively) | float32 | bfloat16
+  int threads = 0;  // 0: one per core
+  std::string decoder = "vae";  // vae | taesd (when the model has TAESD weights)
+  std::string cpu_isa =
+      "auto";  // auto | a cap on the instruction set (diffusion::configure_runtime)
 };
 
 // The model's family as GET /api/v1/models names it: sd1 or sd2.

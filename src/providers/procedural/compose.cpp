@@ -192,8 +192,12 @@ void sd_animal(const std::vector<Part>& parts, float x, float y, float& body, fl
 
 Composer::Composer(const Scene& scene, const std::string& style, std::uint32_t seed, int width,
                    int height)
-    : scene_(scene), seed_(seed), width_(width), height_(height),
-      unit_(static_cast<float>(height)), neon_(style == "neon") {
+    : scene_(scene),
+      seed_(seed),
+      width_(width),
+      height_(height),
+      unit_(static_cast<float>(height)),
+      neon_(style == "neon") {
   Rng rng(splitmix64(scene.hash ^ (static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ull)));
   if (scene[Element::night]) {
     light_ = Light::night;
@@ -324,9 +328,8 @@ void Composer::setup_landscape(Rng& rng) {
       galaxy_colour_ = element_colour(Element::galaxy, {0.62f, 0.52f, 0.95f}, 0.8f);
       const std::uint32_t gseed = base_seed + 101;
       const float aspect = w / h;
-      galaxy_field_ = Field(width_, height_, std::max(2, height_ / 160), [&](float u, float v) {
-        return fbm(u * aspect * 5, v * 5, gseed, 5);
-      });
+      galaxy_field_ = Field(width_, height_, std::max(2, height_ / 160),
+                            [&](float u, float v) { return fbm(u * aspect * 5, v * 5, gseed, 5); });
     }
     for (int i = 0; i < count; ++i) {
       Star star{};
@@ -423,9 +426,8 @@ void Composer::setup_landscape(Rng& rng) {
     }
     const std::uint32_t mseed = base_seed + 404;
     const float aspect = w / h;
-    rock_field_ = Field(width_, height_, std::max(2, height_ / 256), [&](float u, float v) {
-      return fbm(u * aspect * 9, v * 9, mseed, 5);
-    });
+    rock_field_ = Field(width_, height_, std::max(2, height_ / 256),
+                        [&](float u, float v) { return fbm(u * aspect * 9, v * 9, mseed, 5); });
   }
 
   // City skylines: a far row and a near row of buildings standing on the horizon.
@@ -517,9 +519,8 @@ void Composer::setup_landscape(Rng& rng) {
     }
     const std::uint32_t gseed = base_seed + 606;
     const float aspect = w / h;
-    ground_field_ = Field(width_, height_, std::max(2, height_ / 256), [&](float u, float v) {
-      return fbm(u * aspect * 7, v * 16, gseed, 4);
-    });
+    ground_field_ = Field(width_, height_, std::max(2, height_ / 256),
+                          [&](float u, float v) { return fbm(u * aspect * 7, v * 16, gseed, 4); });
   }
 
   // Forests: conifers on the far shore, or along the crest of each band of land.
@@ -541,8 +542,8 @@ void Composer::setup_landscape(Rng& rng) {
         if (cluster > 1 - density) {
           const int column = std::clamp(static_cast<int>(x), 0, width_ - 1);
           const float ground = crest ? (*crest)[static_cast<std::size_t>(column)] : horizon_;
-          row.trees.push_back({x, ground + height * 0.04f, height,
-                               static_cast<std::uint32_t>(rng.next())});
+          row.trees.push_back(
+              {x, ground + height * 0.04f, height, static_cast<std::uint32_t>(rng.next())});
         }
         x += height * rng.uniform(0.14f, 0.3f);
       }
@@ -590,8 +591,10 @@ void Composer::setup_landscape(Rng& rng) {
       const float crest = terrain_.back().crest[static_cast<std::size_t>(animal_x_)];
       animal_y_ = std::min(crest + (h - crest) * 0.45f, h - 0.03f * unit_);
     }
-    static constexpr Color natural[] = {{0.86f, 0.42f, 0.14f}, {0.22f, 0.22f, 0.25f},
-                                        {0.50f, 0.50f, 0.54f}, {0.62f, 0.52f, 0.42f},
+    static constexpr Color natural[] = {{0.86f, 0.42f, 0.14f},
+                                        {0.22f, 0.22f, 0.25f},
+                                        {0.50f, 0.50f, 0.54f},
+                                        {0.62f, 0.52f, 0.42f},
                                         {0.55f, 0.36f, 0.20f}};
     const Color body = natural[static_cast<int>(animal_) - 1];
     animal_colour_ = element_colour(Element::animal, body, 0.8f);
@@ -689,8 +692,10 @@ void Composer::setup_abstract(Rng& rng) {
     d.x = w * rng.uniform(0.15f, 0.85f);
     d.y = h * rng.uniform(0.15f, 0.85f);
     d.radius = unit_ * rng.uniform(0.05f, 0.2f);
-    d.colour = i == 0 ? accent_ : stops_[1 + static_cast<std::size_t>(rng.below(
-                                                 static_cast<int>(stops_.size()) - 1))];
+    d.colour =
+        i == 0
+            ? accent_
+            : stops_[1 + static_cast<std::size_t>(rng.below(static_cast<int>(stops_.size()) - 1))];
     d.ring = rng.chance(0.35f);
     discs_.push_back(d);
   }
@@ -757,8 +762,8 @@ void Composer::paint_sky(Canvas& canvas, int y0, int y1) const {
         c = screen(c, glow_colour_ * g);
       }
       if (galaxy_) {
-        const float d = std::abs((fx - galaxy_x_) * galaxy_nx_ + (fy - galaxy_y_) * galaxy_ny_) /
-                        unit_;
+        const float d =
+            std::abs((fx - galaxy_x_) * galaxy_nx_ + (fy - galaxy_y_) * galaxy_ny_) / unit_;
         const float n = galaxy_field_.at(fx, fy);
         const float band = falloff(d, 0.09f) * (0.15f + 0.9f * smoothstep(0.35f, 0.75f, n));
         const float core = falloff(d, 0.025f) * smoothstep(0.4f, 0.8f, n) * 0.5f;
@@ -811,8 +816,8 @@ void Composer::paint_sun_and_moon(Canvas& canvas, int y0, int y1) const {
       Color c = orb_colour_;
       if (moon_) {
         // Maria: darker patches of low-frequency noise.
-        const float n = value_noise(dx / orb_radius_ * 2.5f + 7, dy / orb_radius_ * 2.5f + 3,
-                                    seed_ + 17);
+        const float n =
+            value_noise(dx / orb_radius_ * 2.5f + 7, dy / orb_radius_ * 2.5f + 3, seed_ + 17);
         c = c * (0.82f + 0.18f * smoothstep(0.3f, 0.6f, n));
       } else {
         c = mix(c, white, 0.6f * (1 - d / orb_radius_));
@@ -869,8 +874,8 @@ void Composer::paint_mountains(Canvas& canvas, int y0, int y1) const {
         // so that light and shadow split along gullies rather than straight down.
         const float depth = fy - top;
         const float wander = (n - 0.5f) * depth * 1.6f;
-        const auto col = static_cast<std::size_t>(
-            std::clamp(static_cast<int>(fx + wander), 0, width_ - 1));
+        const auto col =
+            static_cast<std::size_t>(std::clamp(static_cast<int>(fx + wander), 0, width_ - 1));
         const float face = ridge.face[col] * (1 - smoothstep(0, face_depth, depth) * 0.6f);
         const float shade = 1 + 0.32f * face * light_side;
         Color c = ridge.colour;
@@ -952,9 +957,8 @@ void Composer::paint_terrain(Canvas& canvas, const Terrain& layer, int y0, int y
       const float n = ground_field_.at(static_cast<float>(x) + 0.5f, fy + 0.5f);
       // Slopes under the crest face the light or away from it; the effect fades with depth and
       // wanders, as the folds of real land do.
-      const auto col = static_cast<std::size_t>(
-          std::clamp(static_cast<int>(static_cast<float>(x) + (n - 0.5f) * depth * 1.5f), 0,
-                     width_ - 1));
+      const auto col = static_cast<std::size_t>(std::clamp(
+          static_cast<int>(static_cast<float>(x) + (n - 0.5f) * depth * 1.5f), 0, width_ - 1));
       const float slope = layer.crest[std::min(col + 2, layer.crest.size() - 1)] -
                           layer.crest[col >= 2 ? col - 2 : 0];
       const float fade = 1 - smoothstep(0, 0.12f * unit_, depth);

@@ -35,7 +35,7 @@ class Composer {
     float x, y, radius, brightness;
     Color colour;
   };
-  struct Ridge {  // one mountain range
+  struct Ridge {              // one mountain range
     std::vector<float> top;   // y of the ridge line, per column
     std::vector<float> face;  // -1..1 per column: which way the slope under the ridge faces
     Color colour;
@@ -54,7 +54,7 @@ class Composer {
     Color body;
     float lit_fraction;
   };
-  struct Terrain {  // a band of rolling land
+  struct Terrain {             // a band of rolling land
     std::vector<float> crest;  // y per column
     Color top;
     Color bottom;

@@ -124,7 +124,8 @@ void to_hsv(Color c, float& h, float& s, float& v);
 class Canvas {
  public:
   Canvas(int width, int height)
-      : width_(width), height_(height),
+      : width_(width),
+        height_(height),
         data_(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3) {}
 
   int width() const { return width_; }
@@ -213,7 +214,8 @@ class Field {
   // `cell` pixels per grid step; f(u, v) with u, v in [0, 1] over the image.
   template <typename F>
   Field(int width, int height, int cell, F&& f)
-      : grid_w_(width / cell + 2), grid_h_(height / cell + 2),
+      : grid_w_(width / cell + 2),
+        grid_h_(height / cell + 2),
         scale_x_(static_cast<float>(grid_w_ - 1) / static_cast<float>(width)),
         scale_y_(static_cast<float>(grid_h_ - 1) / static_cast<float>(height)),
         values_(static_cast<std::size_t>(grid_w_) * static_cast<std::size_t>(grid_h_)) {

@@ -18,8 +18,8 @@ namespace rendermart::procedural {
 
 enum class Element {
   sky,
-  sunset,     // sunset, sunrise, dusk, dawn: warm sky and a low sun
-  night,      // dark sky and a moon
+  sunset,  // sunset, sunrise, dusk, dawn: warm sky and a low sun
+  night,   // dark sky and a moon
   sun,
   moon,
   stars,
@@ -34,7 +34,7 @@ enum class Element {
   meadow,
   hills,
   abstract,
-  animal,     // the subject's body
+  animal,  // the subject's body
   birds,
   count_
 };
@@ -51,8 +51,8 @@ struct Scene {
   std::vector<Color> palette;   // colour words not tied to an element, in prompt order
   std::vector<Color> excluded;  // colour words of the negative prompt
   Animal animal = Animal::none;
-  std::string implied_style;    // a style word in the prompt ("neon city"), used when none is set
-  std::uint64_t hash = 0;       // of the prompt: varies what the words leave open
+  std::string implied_style;  // a style word in the prompt ("neon city"), used when none is set
+  std::uint64_t hash = 0;     // of the prompt: varies what the words leave open
 
   bool operator[](Element e) const { return has[static_cast<std::size_t>(e)]; }
   bool& operator[](Element e) { return has[static_cast<std::size_t>(e)]; }

@@ -159,18 +159,15 @@ void watercolor(Canvas& canvas, std::uint32_t seed) {
   const float aspect = static_cast<float>(w) / unit_len;
   const int cell = std::max(2, h / 128);
   // Pigment bleeds: sample the picture through a wobbly displacement.
-  const Field wobble_x(w, h, cell, [&](float u, float v) {
-    return fbm(u * aspect * 7, v * 7, seed + 1, 3);
-  });
+  const Field wobble_x(w, h, cell,
+                       [&](float u, float v) { return fbm(u * aspect * 7, v * 7, seed + 1, 3); });
   const Field wobble_y(w, h, cell, [&](float u, float v) {
     return fbm(u * aspect * 7 + 31, v * 7 + 17, seed + 2, 3);
   });
-  const Field blotch(w, h, cell, [&](float u, float v) {
-    return fbm(u * aspect * 6, v * 6, seed + 3, 4);
-  });
-  const Field ragged(w, h, cell, [&](float u, float v) {
-    return fbm(u * aspect * 14, v * 14, seed + 6, 3);
-  });
+  const Field blotch(w, h, cell,
+                     [&](float u, float v) { return fbm(u * aspect * 6, v * 6, seed + 3, 4); });
+  const Field ragged(w, h, cell,
+                     [&](float u, float v) { return fbm(u * aspect * 14, v * 14, seed + 6, 3); });
   const float amp = unit_len * 0.015f;
   Canvas bled(w, h);
   for (int y = 0; y < h; ++y) {
@@ -178,8 +175,9 @@ void watercolor(Canvas& canvas, std::uint32_t seed) {
       const float fx = static_cast<float>(x) + 0.5f;
       const float fy = static_cast<float>(y) + 0.5f;
       // Nearest pixel: the washes below blur away its steps.
-      bled.set(x, y, canvas.nearest(fx + (wobble_x.at(fx, fy) - 0.5f) * amp,
-                                    fy + (wobble_y.at(fx, fy) - 0.5f) * amp));
+      bled.set(x, y,
+               canvas.nearest(fx + (wobble_x.at(fx, fy) - 0.5f) * amp,
+                              fy + (wobble_y.at(fx, fy) - 0.5f) * amp));
     }
   }
   // Washes: the colours settle into a few flat layers of pigment (steps in brightness only, so
@@ -372,9 +370,8 @@ void oil_painting(Canvas& canvas, std::uint32_t seed) {
   const float aspect = static_cast<float>(w) / unit_len;
   // Strokes follow a slowly turning direction field; each pixel averages the paint along its
   // stroke (line integral convolution), which smears colour the way a loaded brush does.
-  const Field direction(w, h, std::max(2, h / 96), [&](float u, float v) {
-    return fbm(u * aspect * 3, v * 3, seed + 5, 3);
-  });
+  const Field direction(w, h, std::max(2, h / 96),
+                        [&](float u, float v) { return fbm(u * aspect * 3, v * 3, seed + 5, 3); });
   const Canvas source = canvas;
   const float step = std::max(1.0f, unit_len * 0.0035f);
   constexpr int taps = 3;  // each side
@@ -474,8 +471,8 @@ void low_poly(Canvas& canvas, std::uint32_t seed) {
 }  // namespace
 
 const std::vector<std::string>& style_names() {
-  static const std::vector<std::string> names = {"photographic", "watercolor", "pixel-art", "neon",
-                                                 "line-art",     "oil-painting", "low-poly"};
+  static const std::vector<std::string> names = {
+      "photographic", "watercolor", "pixel-art", "neon", "line-art", "oil-painting", "low-poly"};
   return names;
 }
 

@@ -118,8 +118,8 @@ Connection::Connection(const std::string& url) {
       fmt::format("-c statement_timeout={} -c client_min_messages=warning", kStatementTimeoutMs);
   const std::array<const char*, 5> keywords = {"connect_timeout", "options", "application_name",
                                                "dbname", nullptr};
-  const std::array<const char*, 5> values = {connect_timeout.c_str(), options.c_str(),
-                                             "rendermart", url.c_str(), nullptr};
+  const std::array<const char*, 5> values = {connect_timeout.c_str(), options.c_str(), "rendermart",
+                                             url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     const Error error = connection_error("cannot connect to PostgreSQL", conn_);
@@ -159,8 +159,7 @@ Result Connection::checked(PGresult* raw, std::string_view what) {
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   if (raw == nullptr || !healthy()) {
-    throw connection_error(fmt::format("lost the connection to PostgreSQL during {}", what),
-                           conn_);
+    throw connection_error(fmt::format("lost the connection to PostgreSQL during {}", what), conn_);
   }
   const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
   const char* message = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);

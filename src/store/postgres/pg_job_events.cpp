@@ -8,8 +8,8 @@
 #include <vector>
 
 #include <libpq-fe.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 
@@ -107,8 +107,7 @@ void PostgresJobEvents::publish(const JobEvent& event) {
 
 void PostgresJobEvents::notify_job_queued() { notify(kQueueChannel, ""); }
 
-JobEvents::Subscription PostgresJobEvents::subscribe(const std::string& job_id,
-                                                     Listener listener) {
+JobEvents::Subscription PostgresJobEvents::subscribe(const std::string& job_id, Listener listener) {
   return local_.subscribe(job_id, std::move(listener));
 }
 

@@ -9,9 +9,9 @@
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
 #include "store/job_lifecycle.hpp"
+#include "store/postgres/pg_migrations.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/records.hpp"
-#include "store/postgres/pg_migrations.hpp"
 #include "store/search_terms.hpp"
 #include "store/usage_query.hpp"
 
@@ -324,8 +324,7 @@ const std::string kSelectUsage = usage_query("$1", "$2");
 // then counts the job the first inserted. NO KEY UPDATE leaves the foreign-key checks of other
 // inserts (sessions, images) for the user free to proceed.
 const std::string kLockUserForAdmission = "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
-const std::string kListUsers =
-    "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT $1";
+const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT $1";
 const std::string kListUsersAfter =
     "SELECT " + kUserColumns + " FROM users WHERE id < $2 ORDER BY id DESC LIMIT $1";
 const std::string kSetUserLimits =
@@ -464,8 +463,7 @@ void PgStore::create_invited_user(const User& user, const std::string& code_hash
       throw Error(ErrorCode::conflict,
                   "an account with this e-mail address already exists; sign in instead", "email");
     }
-    db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin,
-             user.created_at);
+    db.query(kInsertUser, user.id, user.email, user.password_hash, user.is_admin, user.created_at);
     db.query("UPDATE invitations SET used_at = $2, used_by = $3 WHERE code_hash = $1", code_hash,
              now, user.id);
   });
@@ -485,9 +483,8 @@ void PgStore::change_password(const std::string& user_id, const std::string& pas
 
 std::optional<std::vector<std::string>> PgStore::delete_user(const std::string& user_id) {
   return write([&](Connection& db) -> std::optional<std::vector<std::string>> {
-    auto blob_keys =
-        all_rows(db.query("SELECT blob_key FROM images WHERE user_id = $1", user_id),
-                 [](const Row& row) { return row.text(0); });
+    auto blob_keys = all_rows(db.query("SELECT blob_key FROM images WHERE user_id = $1", user_id),
+                              [](const Row& row) { return row.text(0); });
     // The foreign keys delete the rest (ON DELETE CASCADE).
     if (db.query("DELETE FROM users WHERE id = $1", user_id).affected() == 0) return std::nullopt;
     return blob_keys;
@@ -509,14 +506,15 @@ std::optional<Session> PgStore::find_session(const std::string& token_hash, Mill
     return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
                                  "WHERE token_hash = $1 AND expires_at > $2",
                                  token_hash, now),
-                        [](const Row& row) { return Session{row.text(0), row.int64(1)}; });
+                        [](const Row& row) {
+                          return Session{row.text(0), row.int64(1)};
+                        });
   });
 }
 
 void PgStore::delete_session(const std::string& token_hash) {
-  single([&](Connection& db) {
-    db.query("DELETE FROM sessions WHERE token_hash = $1", token_hash);
-  });
+  single(
+      [&](Connection& db) { db.query("DELETE FROM sessions WHERE token_hash = $1", token_hash); });
 }
 
 void PgStore::delete_user_sessions(const std::string& user_id) {
@@ -641,8 +639,7 @@ std::optional<Job> PgStore::request_cancel(const std::string& user_id, const std
         return optional_row(db.query(kCancelQueuedJob, job_id, now), read_job);
       case CancelStep::ask_the_worker:
         return optional_row(db.query(kRequestCancelRunningJob, job_id), read_job);
-      case CancelStep::nothing:
-        break;
+      case CancelStep::nothing: break;
     }
     load_images(db, *job);
     return job;
@@ -673,8 +670,8 @@ std::optional<Job> PgStore::claim_job(const std::string& worker_id, Millis now,
   });
 }
 
-bool PgStore::renew_lease(const std::string& job_id, const std::string& worker_id,
-                          double progress, Millis now, const QueuePolicy& policy) {
+bool PgStore::renew_lease(const std::string& job_id, const std::string& worker_id, double progress,
+                          Millis now, const QueuePolicy& policy) {
   return single([&](Connection& db) {
     const auto cancel_requested = optional_row(
         db.query(kRenewLease, job_id, worker_id, now + policy.lease_ms, clamp_progress(progress)),
@@ -768,8 +765,8 @@ std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQ
   return single([&](Connection& db) { return all_rows(db.query(sql, params), read_image); });
 }
 
-std::optional<Image> PgStore::update_image(const std::string& user_id,
-                                           const std::string& image_id, const ImagePatch& patch) {
+std::optional<Image> PgStore::update_image(const std::string& user_id, const std::string& image_id,
+                                           const ImagePatch& patch) {
   std::optional<std::string> tags;
   if (patch.tags) tags = records::encode_tags(*patch.tags);
   return single([&](Connection& db) {
@@ -798,13 +795,12 @@ std::vector<User> PgStore::list_users(const Page& page) {
   });
 }
 
-std::optional<User> PgStore::set_user_limits(const std::string& user_id,
-                                             const UserLimits& limits) {
+std::optional<User> PgStore::set_user_limits(const std::string& user_id, const UserLimits& limits) {
   return single([&](Connection& db) {
-    return optional_row(db.query(kSetUserLimits, user_id, limits.jobs_in_flight,
-                                 limits.images_per_day, limits.stored_bytes,
-                                 limits.requests_per_minute, limits.request_burst),
-                        read_user);
+    return optional_row(
+        db.query(kSetUserLimits, user_id, limits.jobs_in_flight, limits.images_per_day,
+                 limits.stored_bytes, limits.requests_per_minute, limits.request_burst),
+        read_user);
   });
 }
 
@@ -867,7 +863,9 @@ std::vector<RateState> PgStore::exchange_request_rates(const std::vector<RateCha
   return single([&](Connection& db) {
     return all_rows(db.query(kExchangeRequestRates, text_array(users), int64_array(floors),
                              int64_array(amounts), now_us),
-                    [](const Row& row) { return RateState{row.text(0), row.int64(1)}; });
+                    [](const Row& row) {
+                      return RateState{row.text(0), row.int64(1)};
+                    });
   });
 }
 

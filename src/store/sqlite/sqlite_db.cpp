@@ -170,8 +170,7 @@ void Database::fail(int rc, std::string_view context) const {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
       throw Error(ErrorCode::conflict, fmt::format("already exists ({})", detail));
-    default:
-      break;
+    default: break;
   }
   switch (rc & 0xff) {
     case SQLITE_BUSY:

@@ -231,8 +231,7 @@ const std::string kUpdateImage =
     kImageColumns;
 // Limits.
 const std::string kSelectUsage = usage_query("?1", "?2");
-const std::string kListUsers =
-    "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT ?1";
+const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY id DESC LIMIT ?1";
 const std::string kListUsersAfter =
     "SELECT " + kUserColumns + " FROM users WHERE id < ?2 ORDER BY id DESC LIMIT ?1";
 const std::string kSetUserLimits =
@@ -242,9 +241,7 @@ const std::string kSetUserLimits =
 const std::string kSetUserDisabled =
     "UPDATE users SET disabled = ?2 WHERE id = ?1 RETURNING " + kUserColumns;
 
-Usage read_usage(const Query& q) {
-  return Usage{q.integer(0), q.integer(1), q.int64(2)};
-}
+Usage read_usage(const Query& q) { return Usage{q.integer(0), q.integer(1), q.int64(2)}; }
 
 void insert_job(Database& db, const Job& job) {
   Query q = db.query(kInsertJob);
@@ -392,8 +389,7 @@ void SqliteStore::create_user(const User& user) {
   write([&](Database& db) { insert_user(db, user); });
 }
 
-void SqliteStore::create_invited_user(const User& user, const std::string& code_hash,
-                                      Millis now) {
+void SqliteStore::create_invited_user(const User& user, const std::string& code_hash, Millis now) {
   write([&](Database& db) {
     // The invitation first, so that no code means no answer about the e-mail; the write lock
     // keeps it usable until the update below.
@@ -595,8 +591,7 @@ std::optional<Job> SqliteStore::request_cancel(const std::string& user_id,
         return optional_row(db.query(kCancelQueuedJob, job_id, now), read_job);
       case CancelStep::ask_the_worker:
         return optional_row(db.query(kRequestCancelRunningJob, job_id), read_job);
-      case CancelStep::nothing:
-        break;
+      case CancelStep::nothing: break;
     }
     load_images(db, *job);
     return job;
@@ -755,10 +750,10 @@ std::vector<User> SqliteStore::list_users(const Page& page) {
 std::optional<User> SqliteStore::set_user_limits(const std::string& user_id,
                                                  const UserLimits& limits) {
   return write([&](Database& db) {
-    return optional_row(db.query(kSetUserLimits, user_id, limits.jobs_in_flight,
-                                 limits.images_per_day, limits.stored_bytes,
-                                 limits.requests_per_minute, limits.request_burst),
-                        read_user);
+    return optional_row(
+        db.query(kSetUserLimits, user_id, limits.jobs_in_flight, limits.images_per_day,
+                 limits.stored_bytes, limits.requests_per_minute, limits.request_burst),
+        read_user);
   });
 }
 
@@ -802,9 +797,11 @@ constexpr const char* kChargeRequestRate =
 std::vector<RateState> SqliteStore::exchange_request_rates(const std::vector<RateCharge>& charges,
                                                            std::int64_t now_us) {
   const auto active = [now_us](Database& db) {
-    return all_rows(db.query("SELECT user_id, full_at_us FROM request_rates WHERE full_at_us > ?1",
-                             now_us),
-                    [](const Query& q) { return RateState{q.text(0), q.int64(1)}; });
+    return all_rows(
+        db.query("SELECT user_id, full_at_us FROM request_rates WHERE full_at_us > ?1", now_us),
+        [](const Query& q) {
+          return RateState{q.text(0), q.int64(1)};
+        });
   };
   if (charges.empty()) return read(active);
   return write([&](Database& db) {

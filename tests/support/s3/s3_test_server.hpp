@@ -62,8 +62,8 @@ class S3TestServer {
     info_ = nlohmann::json::parse(line, nullptr, false);
     if (!info_.is_object() || !info_.contains("endpoint")) {
       stop();
-      throw std::runtime_error("the S3 test server did not start (" + node + " " + script +
-                               "): '" + line + "'");
+      throw std::runtime_error("the S3 test server did not start (" + node + " " + script + "): '" +
+                               line + "'");
     }
   }
   ~S3TestServer() { stop(); }

@@ -23,13 +23,25 @@ using testing::LocalHttpServer;
 using testing::LocalRequest;
 using testing::LocalResponse;
 
-constexpr const char* aws_variables[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL_STS",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
-    "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED", "HOME"};
+constexpr const char* aws_variables[] = {"AWS_ACCESS_KEY_ID",
+                                         "AWS_SECRET_ACCESS_KEY",
+                                         "AWS_SESSION_TOKEN",
+                                         "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                         "AWS_ROLE_ARN",
+                                         "AWS_ROLE_SESSION_NAME",
+                                         "AWS_ENDPOINT_URL_STS",
+                                         "AWS_REGION",
+                                         "AWS_DEFAULT_REGION",
+                                         "AWS_SHARED_CREDENTIALS_FILE",
+                                         "AWS_CONFIG_FILE",
+                                         "AWS_PROFILE",
+                                         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                         "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                                         "AWS_EC2_METADATA_DISABLED",
+                                         "HOME"};
 
 class CredentialsTest : public ::testing::Test {
  protected:
@@ -90,14 +102,15 @@ TEST_F(CredentialsTest, EnvironmentVariables) {
 
 TEST_F(CredentialsTest, WebIdentityCallsStsAssumeRoleWithWebIdentity) {
   LocalHttpServer sts([](const LocalRequest&) {
-    return LocalResponse{200,
-                         "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-                         "<AssumeRoleWithWebIdentityResult><Credentials>"
-                         "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>web/secret+1</SecretAccessKey>"
-                         "<SessionToken>web-token&amp;more</SessionToken>"
-                         "<Expiration>2030-01-02T03:04:05Z</Expiration>"
-                         "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
-                         {{"Content-Type", "text/xml"}}};
+    return LocalResponse{
+        200,
+        "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+        "<AssumeRoleWithWebIdentityResult><Credentials>"
+        "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>web/secret+1</SecretAccessKey>"
+        "<SessionToken>web-token&amp;more</SessionToken>"
+        "<Expiration>2030-01-02T03:04:05Z</Expiration>"
+        "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+        {{"Content-Type", "text/xml"}}};
   });
   EXPECT_FALSE(web_identity_provider()->load());
   setenv("AWS_WEB_IDENTITY_TOKEN_FILE", write("token", "eyJ.token.sig\n").c_str(), 1);
@@ -122,11 +135,12 @@ TEST_F(CredentialsTest, WebIdentityCallsStsAssumeRoleWithWebIdentity) {
 
 TEST_F(CredentialsTest, WebIdentityRefusalNamesTheRole) {
   LocalHttpServer sts([](const LocalRequest&) {
-    return LocalResponse{403,
-                         "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                         "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
-                         "</Error></ErrorResponse>",
-                         {}};
+    return LocalResponse{
+        403,
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+        "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
+        "</Error></ErrorResponse>",
+        {}};
   });
   setenv("AWS_WEB_IDENTITY_TOKEN_FILE", write("token", "t").c_str(), 1);
   setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/r", 1);
@@ -139,14 +153,16 @@ TEST_F(CredentialsTest, WebIdentityRefusalNamesTheRole) {
 
 TEST_F(CredentialsTest, SharedCredentialsAndConfigProfiles) {
   setenv("AWS_SHARED_CREDENTIALS_FILE",
-         write("creds", "# comment\n[default]\naws_access_key_id = AKIDDEF\n"
-                        "aws_secret_access_key=def-secret\n\n[dev]\naws_access_key_id=AKIDDEV\n"
-                        "aws_secret_access_key = dev-secret\naws_session_token = dev-token\n")
+         write("creds",
+               "# comment\n[default]\naws_access_key_id = AKIDDEF\n"
+               "aws_secret_access_key=def-secret\n\n[dev]\naws_access_key_id=AKIDDEV\n"
+               "aws_secret_access_key = dev-secret\naws_session_token = dev-token\n")
              .c_str(),
          1);
   setenv("AWS_CONFIG_FILE",
-         write("config", "[default]\nregion = us-west-2\n[profile cfg]\n"
-                         "aws_access_key_id = AKIDCFG\naws_secret_access_key = cfg-secret\n")
+         write("config",
+               "[default]\nregion = us-west-2\n[profile cfg]\n"
+               "aws_access_key_id = AKIDCFG\naws_secret_access_key = cfg-secret\n")
              .c_str(),
          1);
   EXPECT_EQ(profile_provider()->load()->access_key_id, "AKIDDEF");
@@ -171,7 +187,8 @@ TEST_F(CredentialsTest, DefaultFilesUnderHome) {
 
 TEST_F(CredentialsTest, ContainerCredentialsWithTokenFile) {
   LocalHttpServer agent([](const LocalRequest& request) {
-    if (!request.headers.contains("authorization") || request.headers.at("authorization") != "pod-token") {
+    if (!request.headers.contains("authorization") ||
+        request.headers.at("authorization") != "pod-token") {
       return LocalResponse{401, "", {}};
     }
     return LocalResponse{200, credentials_json, {{"Content-Type", "application/json"}}};
@@ -226,7 +243,9 @@ TEST_F(CredentialsTest, ImdsV2TokenThenRoleThenCredentials) {
 
 TEST_F(CredentialsTest, ImdsThatDoesNotAnswerIsNotConfigured) {
   std::string url;
-  { url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url(); }
+  {
+    url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url();
+  }
   unsetenv("AWS_EC2_METADATA_DISABLED");
   setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.c_str(), 1);
   EXPECT_FALSE(imds_provider()->load());

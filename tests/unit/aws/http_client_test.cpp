@@ -14,14 +14,18 @@ using testing::LocalHttpServer;
 using testing::LocalRequest;
 using testing::LocalResponse;
 
-const RetryPolicy quick{.max_attempts = 4, .base_delay = 1ms, .max_delay = 10ms, .max_total = 5000ms};
+const RetryPolicy quick{
+    .max_attempts = 4, .base_delay = 1ms, .max_delay = 10ms, .max_total = 5000ms};
 
 TEST(HttpClient, SendsMethodHeadersAndBodyAndReadsTheAnswer) {
   LocalHttpServer server([](const LocalRequest& request) {
-    return LocalResponse{201, request.method + ":" + request.body, {{"X-Echo", request.headers.at("x-test")}}};
+    return LocalResponse{
+        201, request.method + ":" + request.body, {{"X-Echo", request.headers.at("x-test")}}};
   });
-  const auto response = send({.method = "PUT", .url = server.url() + "/p?q=1",
-                              .headers = {{"X-Test", "value"}}, .body = "payload"});
+  const auto response = send({.method = "PUT",
+                              .url = server.url() + "/p?q=1",
+                              .headers = {{"X-Test", "value"}},
+                              .body = "payload"});
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "PUT:payload");
   EXPECT_EQ(response.header("x-echo"), "value");
@@ -33,7 +37,9 @@ TEST(HttpClient, SendsMethodHeadersAndBodyAndReadsTheAnswer) {
 
 TEST(HttpClient, RefusedConnectionIsATransportError) {
   std::string url;
-  { url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url(); }
+  {
+    url = LocalHttpServer([](const LocalRequest&) { return LocalResponse{}; }).url();
+  }
   EXPECT_THROW(send({.url = url + "/"}), TransportError);
 }
 
@@ -114,26 +120,29 @@ TEST(Retry, DoesNotRetryClientErrors) {
 
 TEST(Retry, TransportErrorsAreRetriedThenRethrown) {
   int calls = 0;
-  EXPECT_THROW(with_retries(quick, [&]() -> HttpResponse {
-                 ++calls;
-                 throw TransportError("refused");
-               }),
+  EXPECT_THROW(with_retries(quick,
+                            [&]() -> HttpResponse {
+                              ++calls;
+                              throw TransportError("refused");
+                            }),
                TransportError);
   EXPECT_EQ(calls, quick.max_attempts);
 }
 
 TEST(Retry, CanceledExchangesAreNotRetried) {
   int calls = 0;
-  EXPECT_THROW(with_retries(quick, [&]() -> HttpResponse {
-                 ++calls;
-                 throw TransportError("canceled", TransportError::Reason::canceled);
-               }),
+  EXPECT_THROW(with_retries(quick,
+                            [&]() -> HttpResponse {
+                              ++calls;
+                              throw TransportError("canceled", TransportError::Reason::canceled);
+                            }),
                TransportError);
   EXPECT_EQ(calls, 1);
 }
 
 TEST(Retry, TotalTimeIsBounded) {
-  const RetryPolicy slow{.max_attempts = 100, .base_delay = 50ms, .max_delay = 50ms, .max_total = 300ms};
+  const RetryPolicy slow{
+      .max_attempts = 100, .base_delay = 50ms, .max_delay = 50ms, .max_total = 300ms};
   int calls = 0;
   const auto start = std::chrono::steady_clock::now();
   with_retries(slow, [&] {

@@ -22,7 +22,7 @@ namespace rendermart::testing {
 
 struct LocalRequest {
   std::string method;
-  std::string target;                         // path and query, as sent
+  std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };
@@ -106,8 +106,9 @@ class LocalHttpServer {
       }
       line_end = next;
     }
-    const std::size_t length =
-        request.headers.contains("content-length") ? std::stoul(request.headers["content-length"]) : 0;
+    const std::size_t length = request.headers.contains("content-length")
+                                   ? std::stoul(request.headers["content-length"])
+                                   : 0;
     request.body = data.substr(header_end + 4);
     while (request.body.size() < length) {
       const ssize_t n = recv(connection, chunk, sizeof chunk, 0);

@@ -22,7 +22,9 @@ Clock::time_point at(std::int64_t epoch_seconds) {
 const Clock::time_point s3_example_time = at(1369353600);
 
 Signer s3_signer() {
-  return Signer({.region = "us-east-1", .service = "s3", .s3_path_rules = true,
+  return Signer({.region = "us-east-1",
+                 .service = "s3",
+                 .s3_path_rules = true,
                  .add_content_sha256_header = true});
 }
 
@@ -47,10 +49,12 @@ TEST(Hashes, KnownValues) {
 }
 
 TEST(SigV4, S3GetObjectExample) {
-  SignableRequest request{.method = "GET", .path = "/test.txt", .query = {},
-                          .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
-                                      {"Range", "bytes=0-9"}},
-                          .payload_hash = empty_sha256};
+  SignableRequest request{
+      .method = "GET",
+      .path = "/test.txt",
+      .query = {},
+      .headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}},
+      .payload_hash = empty_sha256};
   const Signer signer = s3_signer();
   signer.sign(request, {example_key_id, example_secret, "", std::nullopt}, s3_example_time);
   EXPECT_EQ(header(request, "Authorization"),
@@ -62,18 +66,23 @@ TEST(SigV4, S3GetObjectExample) {
 }
 
 TEST(SigV4, S3GetObjectExampleCanonicalRequest) {
-  const SignableRequest request{
-      .method = "GET", .path = "/test.txt", .query = {},
-      .headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"},
-                  {"x-amz-content-sha256", empty_sha256}, {"x-amz-date", "20130524T000000Z"}},
-      .payload_hash = empty_sha256};
+  const SignableRequest request{.method = "GET",
+                                .path = "/test.txt",
+                                .query = {},
+                                .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
+                                            {"Range", "bytes=0-9"},
+                                            {"x-amz-content-sha256", empty_sha256},
+                                            {"x-amz-date", "20130524T000000Z"}},
+                                .payload_hash = empty_sha256};
   const Signer signer = s3_signer();
   const std::string canonical = signer.canonical_request(request);
   EXPECT_EQ(canonical,
             "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-            "x-amz-content-sha256:" + std::string(empty_sha256) +
+            "x-amz-content-sha256:" +
+                std::string(empty_sha256) +
                 "\nx-amz-date:20130524T000000Z\n\n"
-                "host;range;x-amz-content-sha256;x-amz-date\n" + empty_sha256);
+                "host;range;x-amz-content-sha256;x-amz-date\n" +
+                empty_sha256);
   EXPECT_EQ(signer.string_to_sign(canonical, s3_example_time),
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
@@ -81,7 +90,9 @@ TEST(SigV4, S3GetObjectExampleCanonicalRequest) {
 
 TEST(SigV4, S3PutObjectExample) {
   const std::string body = "Welcome to Amazon S3.";
-  SignableRequest request{.method = "PUT", .path = "/test$file.text", .query = {},
+  SignableRequest request{.method = "PUT",
+                          .path = "/test$file.text",
+                          .query = {},
                           .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
                                       {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                                       {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
@@ -94,7 +105,9 @@ TEST(SigV4, S3PutObjectExample) {
 }
 
 TEST(SigV4, S3GetBucketLifecycleExample) {
-  SignableRequest request{.method = "GET", .path = "/", .query = {{"lifecycle", ""}},
+  SignableRequest request{.method = "GET",
+                          .path = "/",
+                          .query = {{"lifecycle", ""}},
                           .headers = {{"Host", "examplebucket.s3.amazonaws.com"}},
                           .payload_hash = empty_sha256};
   s3_signer().sign(request, {example_key_id, example_secret, "", std::nullopt}, s3_example_time);
@@ -105,7 +118,8 @@ TEST(SigV4, S3GetBucketLifecycleExample) {
 }
 
 TEST(SigV4, S3ListObjectsExample) {
-  SignableRequest request{.method = "GET", .path = "/",
+  SignableRequest request{.method = "GET",
+                          .path = "/",
                           .query = {{"prefix", "J"}, {"max-keys", "2"}},
                           .headers = {{"Host", "examplebucket.s3.amazonaws.com"}},
                           .payload_hash = empty_sha256};
@@ -117,7 +131,9 @@ TEST(SigV4, S3ListObjectsExample) {
 }
 
 TEST(SigV4, S3PresignedUrlExample) {
-  const SignableRequest request{.method = "GET", .path = "/test.txt", .query = {},
+  const SignableRequest request{.method = "GET",
+                                .path = "/test.txt",
+                                .query = {},
                                 .headers = {{"Host", "examplebucket.s3.amazonaws.com"}},
                                 .payload_hash = std::string(unsigned_payload)};
   const std::string query =
@@ -132,7 +148,9 @@ TEST(SigV4, S3PresignedUrlExample) {
 }
 
 TEST(SigV4, PresignRejectsExpiriesOutsideSevenDays) {
-  const SignableRequest request{.method = "GET", .path = "/k", .query = {},
+  const SignableRequest request{.method = "GET",
+                                .path = "/k",
+                                .query = {},
                                 .headers = {{"host", "b.s3.amazonaws.com"}},
                                 .payload_hash = std::string(unsigned_payload)};
   const Credentials credentials{example_key_id, example_secret, "", std::nullopt};
@@ -145,16 +163,18 @@ TEST(SigV4, PresignRejectsExpiriesOutsideSevenDays) {
 }
 
 TEST(SigV4, PresignWithSessionTokenSignsTheToken) {
-  const SignableRequest request{.method = "GET", .path = "/k", .query = {},
+  const SignableRequest request{.method = "GET",
+                                .path = "/k",
+                                .query = {},
                                 .headers = {{"host", "b.s3.amazonaws.com"}},
                                 .payload_hash = std::string(unsigned_payload)};
-  const std::string with_token = s3_signer().presign(
-      request, {example_key_id, example_secret, "tok/en+", std::nullopt}, s3_example_time,
-      std::chrono::seconds(60));
+  const std::string with_token =
+      s3_signer().presign(request, {example_key_id, example_secret, "tok/en+", std::nullopt},
+                          s3_example_time, std::chrono::seconds(60));
   EXPECT_NE(with_token.find("X-Amz-Security-Token=tok%2Fen%2B"), std::string::npos);
-  const std::string without = s3_signer().presign(
-      request, {example_key_id, example_secret, "", std::nullopt}, s3_example_time,
-      std::chrono::seconds(60));
+  const std::string without =
+      s3_signer().presign(request, {example_key_id, example_secret, "", std::nullopt},
+                          s3_example_time, std::chrono::seconds(60));
   EXPECT_NE(with_token.substr(with_token.find("X-Amz-Signature=")),
             without.substr(without.find("X-Amz-Signature=")));
 }
@@ -162,7 +182,9 @@ TEST(SigV4, PresignWithSessionTokenSignsTheToken) {
 // IAM user guide example: GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08
 TEST(SigV4, IamListUsersExample) {
   SignableRequest request{
-      .method = "GET", .path = "/", .query = {{"Version", "2010-05-08"}, {"Action", "ListUsers"}},
+      .method = "GET",
+      .path = "/",
+      .query = {{"Version", "2010-05-08"}, {"Action", "ListUsers"}},
       .headers = {{"Host", "iam.amazonaws.com"},
                   {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}},
       .payload_hash = empty_sha256};
@@ -170,8 +192,8 @@ TEST(SigV4, IamListUsersExample) {
   const auto time = at(1440938160);  // 2015-08-30T12:36:00Z
   EXPECT_EQ(to_hex(signer.signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", time)),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
-  signer.sign(request, {example_key_id, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", std::nullopt},
-              time);
+  signer.sign(request,
+              {example_key_id, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", std::nullopt}, time);
   EXPECT_EQ(header(request, "Authorization"),
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20150830/us-east-1/iam/aws4_request, "
             "SignedHeaders=content-type;host;x-amz-date, "
@@ -179,11 +201,12 @@ TEST(SigV4, IamListUsersExample) {
 }
 
 TEST(SigV4, CanonicalHeadersTrimCollapseAndMergeRepeats) {
-  const SignableRequest request{.method = "GET", .path = "/", .query = {},
-                                .headers = {{"Host", "h"},
-                                            {"My-Header1", "  a   b \t c  "},
-                                            {"my-header1", "d"}},
-                                .payload_hash = empty_sha256};
+  const SignableRequest request{
+      .method = "GET",
+      .path = "/",
+      .query = {},
+      .headers = {{"Host", "h"}, {"My-Header1", "  a   b \t c  "}, {"my-header1", "d"}},
+      .payload_hash = empty_sha256};
   const std::string canonical = Signer({.region = "r", .service = "s"}).canonical_request(request);
   EXPECT_NE(canonical.find("\nmy-header1:a b c,d\n"), std::string::npos) << canonical;
 }
@@ -194,8 +217,10 @@ TEST(SigV4, CanonicalQuerySortsEncodedPairsAndKeepsEmptyValues) {
 }
 
 TEST(SigV4, PathEncodingS3OnceOthersNormalizedAndTwice) {
-  const SignableRequest request{.method = "POST", .path = "/model/a:b//./c/../d e/invoke",
-                                .query = {}, .headers = {{"host", "h"}},
+  const SignableRequest request{.method = "POST",
+                                .path = "/model/a:b//./c/../d e/invoke",
+                                .query = {},
+                                .headers = {{"host", "h"}},
                                 .payload_hash = empty_sha256};
   const auto uri_of = [&](bool s3) {
     const std::string canonical =
@@ -209,7 +234,10 @@ TEST(SigV4, PathEncodingS3OnceOthersNormalizedAndTwice) {
 }
 
 TEST(SigV4, EmptyPathIsTheRoot) {
-  const SignableRequest empty{.method = "GET", .path = "", .query = {}, .headers = {{"host", "h"}},
+  const SignableRequest empty{.method = "GET",
+                              .path = "",
+                              .query = {},
+                              .headers = {{"host", "h"}},
                               .payload_hash = empty_sha256};
   SignableRequest root = empty;
   root.path = "/";
@@ -221,10 +249,12 @@ TEST(SigV4, EmptyPathIsTheRoot) {
 }
 
 TEST(SigV4, SigningAgainReplacesThePreviousSignature) {
-  SignableRequest request{.method = "GET", .path = "/test.txt", .query = {},
-                          .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
-                                      {"Range", "bytes=0-9"}},
-                          .payload_hash = empty_sha256};
+  SignableRequest request{
+      .method = "GET",
+      .path = "/test.txt",
+      .query = {},
+      .headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}},
+      .payload_hash = empty_sha256};
   const Signer signer = s3_signer();
   const Credentials credentials{example_key_id, example_secret, "session", std::nullopt};
   signer.sign(request, credentials, s3_example_time);

@@ -22,8 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 
 // Quick retries: the failure tests wait for them.
-const aws::RetryPolicy test_retry{.max_attempts = 4, .base_delay = 10ms, .max_delay = 100ms,
-                                  .max_total = 5000ms};
+const aws::RetryPolicy test_retry{
+    .max_attempts = 4, .base_delay = 10ms, .max_delay = 100ms, .max_total = 5000ms};
 
 class S3BlobStoreTest : public ::testing::Test {
  protected:
@@ -52,12 +52,11 @@ class S3BlobStoreTest : public ::testing::Test {
 
   std::unique_ptr<S3BlobStore> store(S3Options opts, const std::string& secret = {}) const {
     return std::make_unique<S3BlobStore>(
-        std::move(opts),
-        std::make_shared<aws::CredentialsCache>([&] {
+        std::move(opts), std::make_shared<aws::CredentialsCache>([&] {
           std::vector<std::unique_ptr<aws::CredentialsProvider>> chain;
           chain.push_back(aws::static_provider(
-              {server_->access_key_id(), secret.empty() ? server_->secret_access_key() : secret,
-               "", std::nullopt}));
+              {server_->access_key_id(), secret.empty() ? server_->secret_access_key() : secret, "",
+               std::nullopt}));
           return chain;
         }()));
   }
@@ -161,7 +160,8 @@ TEST_F(S3BlobStoreTest, PresignedGetWorksAndTamperedOrExpiredIsRefused) {
 TEST_F(S3BlobStoreTest, WrongSecretIsAStorageErrorNamingTheBucket) {
   auto s3 = store(options(), "not-the-secret");
   std::string message;
-  EXPECT_EQ(code_of([&] { s3->put("k.png", "x", "image/png"); }, &message), ErrorCode::storage_error);
+  EXPECT_EQ(code_of([&] { s3->put("k.png", "x", "image/png"); }, &message),
+            ErrorCode::storage_error);
   EXPECT_NE(message.find("'" + server_->bucket() + "'"), std::string::npos) << message;
   EXPECT_NE(message.find("SignatureDoesNotMatch"), std::string::npos) << message;
   EXPECT_NE(message.find("credentials"), std::string::npos) << message;
@@ -238,8 +238,8 @@ TEST_F(S3BlobStoreTest, OpenBlobStoreWithCredentialsFromTheEnvironment) {
   setenv("AWS_SECRET_ACCESS_KEY", server_->secret_access_key().c_str(), 1);
   setenv("AWS_EC2_METADATA_DISABLED", "true", 1);  // never reach for 169.254.169.254 here
   // Credentials are loaded on first use, so the variables stay set until the calls are done.
-  auto s3 = open_blob_store("s3://" + server_->bucket() + "/" + prefix_ + "?region=" +
-                            server_->region() + "&endpoint=" + server_->endpoint());
+  auto s3 = open_blob_store("s3://" + server_->bucket() + "/" + prefix_ +
+                            "?region=" + server_->region() + "&endpoint=" + server_->endpoint());
   s3->put("via/url.txt", "hello", "text/plain");
   EXPECT_EQ(s3->get("via/url.txt"), "hello");
   unsetenv("AWS_ACCESS_KEY_ID");
@@ -253,8 +253,8 @@ TEST(S3VirtualHosted, BucketIsInTheHostAndTheKeyIsThePath) {
     return testing::LocalResponse{200, "", {}};
   });
   const std::string port = server.url().substr(server.url().rfind(':') + 1);
-  S3Options options = parse_s3_url("s3://my-bucket/pre?endpoint=http://localhost:" + port +
-                                   "&path_style=false");
+  S3Options options =
+      parse_s3_url("s3://my-bucket/pre?endpoint=http://localhost:" + port + "&path_style=false");
   std::vector<std::unique_ptr<aws::CredentialsProvider>> chain;
   chain.push_back(aws::static_provider({"AKID", "secret", "", std::nullopt}));
   S3BlobStore s3(options, std::make_shared<aws::CredentialsCache>(std::move(chain)));
@@ -292,9 +292,10 @@ TEST(S3Url, DefaultsToVirtualHostedAwsAndPathStyleForCustomEndpoints) {
 }
 
 TEST(S3Url, RejectsMistakes) {
-  for (const std::string url : {"s3://", "s3:///prefix", "s3://b?colour=red", "s3://b?path_style=yes",
-                                "s3://b?endpoint=127.0.0.1:9000", "s3://b?part_size=0",
-                                "s3://b?multipart_threshold=12x", "s3://b?region="}) {
+  for (const std::string url :
+       {"s3://", "s3:///prefix", "s3://b?colour=red", "s3://b?path_style=yes",
+        "s3://b?endpoint=127.0.0.1:9000", "s3://b?part_size=0", "s3://b?multipart_threshold=12x",
+        "s3://b?region="}) {
     EXPECT_EQ(code_of([&] { parse_s3_url(url); }), ErrorCode::invalid_argument) << url;
   }
 }

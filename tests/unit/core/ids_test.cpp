@@ -27,8 +27,13 @@ TEST(Cursor, RoundTripsAnId) {
 }
 
 TEST(Cursor, RejectsWhatThisServerDidNotMake) {
-  const std::vector<std::string> bad_cursors = {"", "abc", "!!!!", "AAAA", encode_cursor("not-an-id"),
-                                encode_cursor(new_id() + "x"), std::string("\0\xff", 2)};
+  const std::vector<std::string> bad_cursors = {"",
+                                                "abc",
+                                                "!!!!",
+                                                "AAAA",
+                                                encode_cursor("not-an-id"),
+                                                encode_cursor(new_id() + "x"),
+                                                std::string("\0\xff", 2)};
   for (const auto& bad : bad_cursors) {
     try {
       decode_cursor(bad);
@@ -41,8 +46,7 @@ TEST(Cursor, RejectsWhatThisServerDidNotMake) {
 }
 
 TEST(Hashing, Sha256MatchesAKnownVector) {
-  EXPECT_EQ(sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(RandomToken, HasTheRequestedEntropy) {

@@ -40,12 +40,14 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
 
 TEST(JsonWriter, ReplacesInvalidUtf8WithReplacementCharacters) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(string_json("a\xFF" "b"), "\"a" + fffd + "b\"");
+  EXPECT_EQ(string_json("a\xFF"
+                        "b"),
+            "\"a" + fffd + "b\"");
   EXPECT_EQ(string_json("\x80"), "\"" + fffd + "\"");
-  EXPECT_EQ(string_json("\xC0\xAF"), "\"" + fffd + fffd + "\"");      // overlong
-  EXPECT_EQ(string_json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");      // surrogate
-  EXPECT_EQ(string_json("\xE2\x82"), "\"" + fffd + "\"");            // truncated at the end
-  EXPECT_EQ(string_json("\xE2\x82x"), "\"" + fffd + "x\"");          // truncated in the middle
+  EXPECT_EQ(string_json("\xC0\xAF"), "\"" + fffd + fffd + "\"");             // overlong
+  EXPECT_EQ(string_json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");  // surrogate
+  EXPECT_EQ(string_json("\xE2\x82"), "\"" + fffd + "\"");                    // truncated at the end
+  EXPECT_EQ(string_json("\xE2\x82x"), "\"" + fffd + "x\"");  // truncated in the middle
   EXPECT_EQ(string_json("\xF4\x90\x80\x80"),
             "\"" + fffd + fffd + fffd + fffd + "\"");  // above U+10FFFF
 }
@@ -89,9 +91,22 @@ TEST(JsonWriter, FormatsNumbersAsNlohmannDoes) {
         << mine << " " << theirs;
     EXPECT_LE(mine.size(), theirs.size()) << mine << " " << theirs;
   };
-  const double samples[] = {1.0 / 3, 2.0 / 3, 0.0001, 0.00001, 0.001234, 123456789012345.0,
-                            1234567890123456.0, 1e15, 1e21, 5e-324, 1.7976931348623157e308,
-                            -0.0, 100.0, 12.125, 0.30000000000000004, 92771317663981.125};
+  const double samples[] = {1.0 / 3,
+                            2.0 / 3,
+                            0.0001,
+                            0.00001,
+                            0.001234,
+                            123456789012345.0,
+                            1234567890123456.0,
+                            1e15,
+                            1e21,
+                            5e-324,
+                            1.7976931348623157e308,
+                            -0.0,
+                            100.0,
+                            12.125,
+                            0.30000000000000004,
+                            92771317663981.125};
   for (const double sample : samples) expect_equivalent(sample);
   // The values responses hold: progress (steps done / steps) and cfg_scale (a few decimals).
   for (int steps = 1; steps <= 200; ++steps) {
@@ -133,9 +148,8 @@ TEST(JsonWriter, WritesNestedContainersWithCommas) {
   w.key("f");
   w.value(std::int64_t{-9007199254740993});
   w.end_object();
-  EXPECT_EQ(w.str(),
-            R"({"a":1,"b":[true,null,{},[],"x"],"c":{"d":-2.5},"e":4294967295,)"
-            R"("f":-9007199254740993})");
+  EXPECT_EQ(w.str(), R"({"a":1,"b":[true,null,{},[],"x"],"c":{"d":-2.5},"e":4294967295,)"
+                     R"("f":-9007199254740993})");
 }
 
 }  // namespace

@@ -80,9 +80,9 @@ class Attention : public ::testing::Test {
   static void expect_matches_reference(at::ScalarType dtype, double tolerance) {
     uint64_t seed = 1;
     for (const Shape& s : kShapes) {
-      SCOPED_TRACE(::testing::Message() << "batch " << s.batch << ", queries " << s.queries
-                                        << ", keys " << s.keys << ", heads " << s.heads
-                                        << ", head dim " << s.head_dim);
+      SCOPED_TRACE(::testing::Message()
+                   << "batch " << s.batch << ", queries " << s.queries << ", keys " << s.keys
+                   << ", heads " << s.heads << ", head dim " << s.head_dim);
       const Inputs in = random_inputs(s, dtype, seed += 3);
       const at::Tensor out = attention(in.q, in.k, in.v, static_cast<int>(s.heads));
       EXPECT_EQ(out.scalar_type(), dtype);
@@ -186,7 +186,8 @@ TEST_F(Attention, ConcurrentCallersGetTheirOwnResults) {
   for (size_t t = 0; t < calls.size(); ++t) {
     callers.emplace_back([&, t] {
       for (int round = 0; round < 4; ++round) {
-        results[t].push_back(attention(calls[t].in.q, calls[t].in.k, calls[t].in.v, calls[t].heads));
+        results[t].push_back(
+            attention(calls[t].in.q, calls[t].in.k, calls[t].in.v, calls[t].heads));
       }
     });
   }
@@ -209,16 +210,20 @@ TEST_F(Attention, RejectsBadArguments) {
   const at::Tensor q = random_tensor({1, 4, 16}, at::kFloat, 1.0, 110);
   const at::Tensor k = random_tensor({1, 6, 16}, at::kFloat, 1.0, 111);
   EXPECT_TRUE(throws_with([&] { attention(q, k, k.to(at::kBFloat16), 2); }, "one dtype"));
-  EXPECT_TRUE(throws_with([&] { attention(q.to(at::kDouble), k.to(at::kDouble), k.to(at::kDouble), 2); },
-                          "float32 or bfloat16"));
+  EXPECT_TRUE(
+      throws_with([&] { attention(q.to(at::kDouble), k.to(at::kDouble), k.to(at::kDouble), 2); },
+                  "float32 or bfloat16"));
   EXPECT_TRUE(throws_with([&] { attention(q, k, k, 3); }, "whole number of heads"));
   EXPECT_TRUE(throws_with([&] { attention(q, k, k, 0); }, "whole number of heads"));
   EXPECT_TRUE(throws_with([&] { attention(q.reshape({4, 16}), k, k, 2); }, "[batch, tokens"));
   EXPECT_TRUE(throws_with([&] { attention(q, k, k.narrow(1, 0, 5), 2); }, "same number of tokens"));
-  EXPECT_TRUE(throws_with([&] { attention(q, k.narrow(2, 0, 8), k.narrow(2, 0, 8), 2); },
-                          "same width"));
-  EXPECT_TRUE(throws_with([&] { attention(q, k.expand({2, 6, 16}), k.expand({2, 6, 16}), 2); },
-                          "same batch size"));
+  EXPECT_TRUE(
+      throws_with([&] { attention(q, k.narrow(2, 0, 8), k.narrow(2, 0, 8), 2); }, "same width"));
+  EXPECT_TRUE(throws_with(
+      [&] {
+        attention(q, k.expand({2, 6, 16}), k.expand({2, 6, 16}), 2);
+      },
+      "same batch size"));
   EXPECT_TRUE(throws_with([&] { attention(q, k.narrow(1, 0, 0), k.narrow(1, 0, 0), 2); },
                           "at least one key"));
 }

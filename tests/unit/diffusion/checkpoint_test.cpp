@@ -57,8 +57,8 @@ TEST_P(Checkpoint, HasTheArchitectureOfTheFolder) {
           << "block " << i;
     }
   }
-  EXPECT_EQ(std::tie(file.vae.block_out_channels, file.vae.layers_per_block, file.vae.latent_channels,
-                     file.vae.scaling_factor),
+  EXPECT_EQ(std::tie(file.vae.block_out_channels, file.vae.layers_per_block,
+                     file.vae.latent_channels, file.vae.scaling_factor),
             std::tie(folder.vae.block_out_channels, folder.vae.layers_per_block,
                      folder.vae.latent_channels, folder.vae.scaling_factor));
   EXPECT_EQ(file.scheduler.prediction_type, folder.scheduler.prediction_type);
@@ -74,9 +74,12 @@ TEST_P(Checkpoint, GivesEveryWeightOfTheFolderExactly) {
                                   !model.text_encoder.quick_gelu};
   std::size_t compared = 0;
   for (const auto& [path, component] :
-       {std::pair(folder.text_encoder_path() + "/model.safetensors", CheckpointComponent::text_encoder),
-        std::pair(folder.unet_path() + "/diffusion_pytorch_model.safetensors", CheckpointComponent::unet),
-        std::pair(folder.vae_path() + "/diffusion_pytorch_model.safetensors", CheckpointComponent::vae)}) {
+       {std::pair(folder.text_encoder_path() + "/model.safetensors",
+                  CheckpointComponent::text_encoder),
+        std::pair(folder.unet_path() + "/diffusion_pytorch_model.safetensors",
+                  CheckpointComponent::unet),
+        std::pair(folder.vae_path() + "/diffusion_pytorch_model.safetensors",
+                  CheckpointComponent::vae)}) {
     SafetensorsWeights expected({path});
     CheckpointWeights actual(file, component, configs);
     const SafetensorsFile reference(path);
@@ -100,7 +103,8 @@ TEST_P(Checkpoint, GivesEveryWeightOfTheFolderExactly) {
 }
 
 TEST_P(Checkpoint, AScanOfTheModelsFolderListsTheFile) {
-  const auto dir = fs::temp_directory_path() / ("rendermart-checkpoints-" + std::to_string(::getpid()));
+  const auto dir =
+      fs::temp_directory_path() / ("rendermart-checkpoints-" + std::to_string(::getpid()));
   fs::create_directories(dir / ".partial" / "half-done");
   fs::copy_file(checkpoint_path(GetParam()), dir / (GetParam() + ".safetensors"));
   fs::copy_file(fs::path(checkpoint_path(GetParam())).replace_extension(".rendermart.json"),
@@ -132,22 +136,27 @@ void write_checkpoint(const fs::path& path, const std::vector<std::string>& name
 }
 
 TEST(CheckpointErrors, OtherFilesAreRefusedWithTheReason) {
-  const auto dir = fs::temp_directory_path() / ("rendermart-bad-checkpoints-" + std::to_string(::getpid()));
+  const auto dir =
+      fs::temp_directory_path() / ("rendermart-bad-checkpoints-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   write_checkpoint(dir / "sdxl.safetensors",
                    {"model.diffusion_model.input_blocks.0.0.weight",
                     "conditioner.embedders.0.transformer.text_model.final_layer_norm.weight"});
-  write_checkpoint(dir / "lora.safetensors", {"lora_unet_down_blocks_0_attentions_0_proj_in.alpha"});
-  EXPECT_NE(model_error_of([&] { read_checkpoint_model((dir / "sdxl.safetensors").string()); })
-                .find("SDXL"),
+  write_checkpoint(dir / "lora.safetensors",
+                   {"lora_unet_down_blocks_0_attentions_0_proj_in.alpha"});
+  EXPECT_NE(model_error_of([&] {
+              read_checkpoint_model((dir / "sdxl.safetensors").string());
+            }).find("SDXL"),
             std::string::npos);
-  EXPECT_NE(model_error_of([&] { read_checkpoint_model((dir / "lora.safetensors").string()); })
-                .find("no UNet"),
+  EXPECT_NE(model_error_of([&] {
+              read_checkpoint_model((dir / "lora.safetensors").string());
+            }).find("no UNet"),
             std::string::npos);
   // Without its settings, tiny-sd1's 32-wide text encoder has an unknown number of heads.
   fs::copy_file(checkpoint_path("tiny-sd1"), dir / "tiny.safetensors");
-  EXPECT_NE(model_error_of([&] { read_checkpoint_model((dir / "tiny.safetensors").string()); })
-                .find("text_encoder_heads"),
+  EXPECT_NE(model_error_of([&] {
+              read_checkpoint_model((dir / "tiny.safetensors").string());
+            }).find("text_encoder_heads"),
             std::string::npos);
   fs::remove_all(dir);
 }

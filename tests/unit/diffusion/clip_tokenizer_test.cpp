@@ -20,9 +20,7 @@ std::vector<std::int64_t> ids_of(const at::Tensor& t) {
 void expect_reference_ids(const ClipTokenizer& tokenizer, const std::string& model) {
   const auto expected = golden(model, "tokenizer.safetensors");
   const std::vector<std::string> prompts = {
-      "a photograph of an astronaut riding a horse",
-      "",
-      "Ünïcödé café — naïve 東京 🚀 émoji!!",
+      "a photograph of an astronaut riding a horse", "", "Ünïcödé café — naïve 東京 🚀 émoji!!",
       "A  cat's  \"quoted\"  DOG, 123,456.78 & <tags> it'll be OK",
       "an extremely detailed oil painting of a lighthouse on a rocky cliff at sunset, dramatic "
       "clouds, crashing waves, seagulls flying overhead, warm golden light, volumetric fog, "
@@ -45,10 +43,10 @@ TEST_P(ClipTokenizerGolden, MatchesTheReferenceIdsForEveryPrompt) {
 
 // What single-file checkpoints use: tiny-sd1 has SD 1.x's tokenizer, tiny-sd2 SD 2.x's.
 TEST_P(ClipTokenizerGolden, TheBuiltInVocabularyGivesTheSameIds) {
-  expect_reference_ids(ClipTokenizer::builtin(GetParam() == "tiny-sd1"
-                                                   ? ClipTokenizer::Variant::clip
-                                                   : ClipTokenizer::Variant::open_clip),
-                       GetParam());
+  expect_reference_ids(
+      ClipTokenizer::builtin(GetParam() == "tiny-sd1" ? ClipTokenizer::Variant::clip
+                                                      : ClipTokenizer::Variant::open_clip),
+      GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ClipTokenizerGolden, ::testing::Values("tiny-sd1", "tiny-sd2"));

@@ -48,12 +48,13 @@ TEST_F(Engine, TheSameSeedGivesTheSameImageAndAnotherSeedAnotherOne) {
 
 TEST_F(Engine, ReportsEveryStepWithALatentSizedPreview) {
   std::vector<StepProgress> steps;
-  model_->generate(request(1), [&](const StepProgress& p) { steps.push_back(p); }, nullptr);
+  model_->generate(
+      request(1), [&](const StepProgress& p) { steps.push_back(p); }, nullptr);
   ASSERT_EQ(steps.size(), 3u);
   for (std::size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ(steps[i].step, static_cast<int>(i) + 1);
     EXPECT_EQ(steps[i].steps, 3);
-    EXPECT_EQ(steps[i].preview.width, 32);   // vae_scale_factor 2
+    EXPECT_EQ(steps[i].preview.width, 32);  // vae_scale_factor 2
     EXPECT_EQ(steps[i].preview.height, 24);
     EXPECT_EQ(steps[i].preview.rgb.size(), 32u * 24u * 3u);
   }
@@ -63,7 +64,8 @@ TEST_F(Engine, ReportsEveryStepWithALatentSizedPreview) {
 TEST_F(Engine, CancellationStopsBetweenSteps) {
   int seen = 0;
   try {
-    model_->generate(request(1), [&](const StepProgress&) { ++seen; }, [&] { return seen >= 2; });
+    model_->generate(
+        request(1), [&](const StepProgress&) { ++seen; }, [&] { return seen >= 2; });
     FAIL() << "expected Error(canceled)";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::canceled);
@@ -82,8 +84,9 @@ TEST_F(Engine, Img2ImgRunsTheStrengthsShareOfTheStepsFromTheInputPicture) {
   r.init_image = grey;
   r.strength = 0.5;
   int steps = 0;
-  const auto from_grey = model_->generate(r, [&](const StepProgress& p) { steps = p.steps; }, nullptr);
-  EXPECT_EQ(steps, 2);  // int(4 * 0.5)
+  const auto from_grey = model_->generate(
+      r, [&](const StepProgress& p) { steps = p.steps; }, nullptr);
+  EXPECT_EQ(steps, 2);             // int(4 * 0.5)
   EXPECT_EQ(from_grey.width, 64);  // the input is resized to the requested size
   EXPECT_EQ(from_grey.height, 48);
   EXPECT_EQ(model_->generate(r, nullptr, nullptr).rgb, from_grey.rgb);

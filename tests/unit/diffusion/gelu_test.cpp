@@ -31,8 +31,8 @@ constexpr double kBfloatTolerance = 1.0 / 128;
 
 // UNet widths (2 x 1280), the text encoder's MLP (77 x 4096), tails that are no multiple of 16,
 // one row; values out to ±10 so that both saturated ends of erf are crossed.
-const std::vector<std::vector<int64_t>> kShapes = {{2, 33, 2560}, {1, 77, 4096}, {1, 3, 2 * 37},
-                                                   {2 * 5}, {4, 2}};
+const std::vector<std::vector<int64_t>> kShapes = {
+    {2, 33, 2560}, {1, 77, 4096}, {1, 3, 2 * 37}, {2 * 5}, {4, 2}};
 
 class Gelu : public ::testing::Test {
  protected:
@@ -60,7 +60,9 @@ class Gelu : public ::testing::Test {
 
 TEST_F(Gelu, Float32MatchesReference) { expect_matches_reference(at::kFloat, kFloatTolerance); }
 
-TEST_F(Gelu, Bfloat16MatchesReference) { expect_matches_reference(at::kBFloat16, kBfloatTolerance); }
+TEST_F(Gelu, Bfloat16MatchesReference) {
+  expect_matches_reference(at::kBFloat16, kBfloatTolerance);
+}
 
 TEST_F(Gelu, WeakerLevelsMatchTheReferenceToTheSameTolerance) {
   for_each_weaker_level([] {
@@ -93,10 +95,14 @@ TEST_F(Gelu, ResultDoesNotDependOnThreads) {
 
 TEST_F(Gelu, RejectsBadArguments) {
   const at::Tensor x = random_tensor({2, 4}, at::kFloat, 1.0, 1);
-  EXPECT_TRUE(throws_with([] { geglu(random_tensor({2, 5}, at::kFloat, 1.0, 1), {}); }, "two halves"));
+  EXPECT_TRUE(throws_with(
+      [] {
+        geglu(random_tensor({2, 5}, at::kFloat, 1.0, 1), {});
+      },
+      "two halves"));
   EXPECT_TRUE(throws_with([&] { geglu(x.to(at::kDouble), {}); }, "float32 or bfloat16"));
-  EXPECT_TRUE(throws_with([&] { geglu(x, random_tensor({2}, at::kFloat, 1.0, 2)); },
-                          "bias must be [4]"));
+  EXPECT_TRUE(
+      throws_with([&] { geglu(x, random_tensor({2}, at::kFloat, 1.0, 2)); }, "bias must be [4]"));
   EXPECT_TRUE(throws_with([&] { geglu(x, random_tensor({4}, at::kBFloat16, 1.0, 2)); },
                           "bias must be [4]"));
   EXPECT_TRUE(throws_with([&] { exact_gelu(x.to(at::kDouble)); }, "float32 or bfloat16"));

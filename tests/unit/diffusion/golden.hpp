@@ -17,11 +17,14 @@
 
 namespace rendermart::diffusion::testing {
 
-inline std::string fixtures() { return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion"; }
+inline std::string fixtures() {
+  return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion";
+}
 inline std::string model_dir(const std::string& model) { return fixtures() + "/" + model; }
 // The same model as one checkpoint file in the original layout (tests/fixtures/single-file).
 inline std::string checkpoint_path(const std::string& model) {
-  return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/single-file/" + model + ".safetensors";
+  return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/single-file/" + model +
+         ".safetensors";
 }
 
 // Every tensor of a golden file, copied out of the mapping, in its stored dtype.
@@ -59,7 +62,8 @@ inline double relative_to_max(const at::Tensor& actual, const at::Tensor& expect
 inline ::testing::AssertionResult all_close(const at::Tensor& actual, const at::Tensor& expected,
                                             double atol = 1e-4, double rtol = 1e-4) {
   if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure() << "shape " << actual.sizes() << " != " << expected.sizes();
+    return ::testing::AssertionFailure()
+           << "shape " << actual.sizes() << " != " << expected.sizes();
   }
   const auto a = actual.to(at::kDouble);
   const auto b = expected.to(at::kDouble);
@@ -78,7 +82,8 @@ inline ::testing::AssertionResult all_close(const at::Tensor& actual, const at::
 // apart here), as torch itself does on a CPU without AVX2.
 inline bool same_noise(const at::Tensor& drawn, const at::Tensor& reference) {
   const char* capability = std::getenv("ATEN_CPU_CAPABILITY");
-  if (capability == nullptr || std::string(capability) != "default") return at::equal(drawn, reference);
+  if (capability == nullptr || std::string(capability) != "default")
+    return at::equal(drawn, reference);
   return at::allclose(drawn, reference, 1e-6, 1e-5);
 }
 

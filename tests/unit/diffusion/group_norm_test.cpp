@@ -60,19 +60,21 @@ class GroupNorm : public ::testing::Test {
       for (const at::MemoryFormat format :
            {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
         for (const bool silu : {false, true}) {
-          SCOPED_TRACE(::testing::Message()
-                       << "[" << s.batch << ", " << s.channels << ", " << s.height << ", "
-                       << s.width << "], " << s.groups << " groups, " << format
-                       << (silu ? ", silu" : ""));
-          const at::Tensor x =
-              (random_tensor({s.batch, s.channels, s.height, s.width}, at::kDouble, 2.0, seed += 3) + 0.7)
-                  .to(dtype)
-                  .contiguous(format);
+          SCOPED_TRACE(::testing::Message() << "[" << s.batch << ", " << s.channels << ", "
+                                            << s.height << ", " << s.width << "], " << s.groups
+                                            << " groups, " << format << (silu ? ", silu" : ""));
+          const at::Tensor x = (random_tensor({s.batch, s.channels, s.height, s.width}, at::kDouble,
+                                              2.0, seed += 3) +
+                                0.7)
+                                   .to(dtype)
+                                   .contiguous(format);
           const Params p = random_params(s.channels, seed + 1);
-          const at::Tensor y = group_norm(x, static_cast<int>(s.groups), p.weight, p.bias, 1e-5, silu);
+          const at::Tensor y =
+              group_norm(x, static_cast<int>(s.groups), p.weight, p.bias, 1e-5, silu);
           EXPECT_EQ(y.scalar_type(), dtype);
           EXPECT_TRUE(y.is_contiguous(format));
-          EXPECT_TRUE(all_close(y, reference_group_norm(x, static_cast<int>(s.groups), p, 1e-5, silu),
+          EXPECT_TRUE(all_close(y,
+                                reference_group_norm(x, static_cast<int>(s.groups), p, 1e-5, silu),
                                 tolerance, tolerance));
         }
       }
@@ -80,7 +82,9 @@ class GroupNorm : public ::testing::Test {
   }
 };
 
-TEST_F(GroupNorm, Float32MatchesReference) { expect_matches_reference(at::kFloat, kFloatTolerance); }
+TEST_F(GroupNorm, Float32MatchesReference) {
+  expect_matches_reference(at::kFloat, kFloatTolerance);
+}
 
 TEST_F(GroupNorm, Bfloat16MatchesReference) {
   expect_matches_reference(at::kBFloat16, kBfloatTolerance);
@@ -96,10 +100,12 @@ TEST_F(GroupNorm, WeakerLevelsMatchTheReferenceToTheSameTolerance) {
 TEST_F(GroupNorm, StaysAccurateWhenTheMeanDwarfsTheSpread) {
   // A mean 10^5 standard deviations away from 0: sums of squares in float32 would lose every
   // digit of the variance, and x - mean every digit of the output.
-  for (const at::MemoryFormat format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+  for (const at::MemoryFormat format :
+       {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
     SCOPED_TRACE(::testing::Message() << format);
-    const at::Tensor x =
-        (random_tensor({2, 64, 40, 40}, at::kDouble, 0.01, 120) + 1000.0).to(at::kFloat).contiguous(format);
+    const at::Tensor x = (random_tensor({2, 64, 40, 40}, at::kDouble, 0.01, 120) + 1000.0)
+                             .to(at::kFloat)
+                             .contiguous(format);
     const Params p = random_params(64, 121);
     EXPECT_TRUE(all_close(group_norm(x, 32, p.weight, p.bias, 1e-6, true),
                           reference_group_norm(x, 32, p, 1e-6, true), 2e-5, 2e-5));
@@ -113,11 +119,13 @@ TEST_F(GroupNorm, CopiesOtherLayouts) {
   const Params p = random_params(32, 131);
   const at::Tensor y = group_norm(x, 8, p.weight, p.bias, 1e-5, true);
   EXPECT_TRUE(y.is_contiguous());
-  EXPECT_TRUE(all_close(y, reference_group_norm(x, 8, p, 1e-5, true), kFloatTolerance, kFloatTolerance));
+  EXPECT_TRUE(
+      all_close(y, reference_group_norm(x, 8, p, 1e-5, true), kFloatTolerance, kFloatTolerance));
 }
 
 TEST_F(GroupNorm, ResultDoesNotDependOnThreads) {
-  for (const at::MemoryFormat format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+  for (const at::MemoryFormat format :
+       {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
     const at::Tensor x = random_tensor({2, 320, 32, 32}, at::kFloat, 1.0, 140).contiguous(format);
     const Params p = random_params(320, 141);
     const at::Tensor two_threads = group_norm(x, 32, p.weight, p.bias, 1e-5, true);
@@ -133,14 +141,15 @@ TEST_F(GroupNorm, RejectsBadArguments) {
   const Params p = random_params(8, 151);
   EXPECT_TRUE(throws_with([&] { group_norm(x, 3, p.weight, p.bias, 1e-5, false); },
                           "8 channels do not split into 3 groups"));
-  EXPECT_TRUE(throws_with([&] { group_norm(x, 0, p.weight, p.bias, 1e-5, false); },
-                          "do not split"));
+  EXPECT_TRUE(
+      throws_with([&] { group_norm(x, 0, p.weight, p.bias, 1e-5, false); }, "do not split"));
   EXPECT_TRUE(throws_with([&] { group_norm(x.flatten(2), 2, p.weight, p.bias, 1e-5, false); },
                           "[N, C, H, W]"));
   EXPECT_TRUE(throws_with([&] { group_norm(x.to(at::kDouble), 2, p.weight, p.bias, 1e-5, false); },
                           "float32 or bfloat16"));
-  EXPECT_TRUE(throws_with(
-      [&] { group_norm(x, 2, p.weight.to(at::kBFloat16), p.bias, 1e-5, false); }, "must be float32"));
+  EXPECT_TRUE(
+      throws_with([&] { group_norm(x, 2, p.weight.to(at::kBFloat16), p.bias, 1e-5, false); },
+                  "must be float32"));
   EXPECT_TRUE(throws_with([&] { group_norm(x, 2, p.weight.narrow(0, 0, 4), p.bias, 1e-5, false); },
                           "must be [8]"));
   EXPECT_TRUE(throws_with([&] { group_norm(x, 2, p.weight, p.bias, -1.0, false); },

@@ -40,8 +40,8 @@ class LayerNorm : public ::testing::Test {
   // UNet rows (320, 1280 channels), the text encoder's (1024 in a [1, 77, C] batch), channel
   // counts that are no multiple of 16, and one row.
   static void expect_matches_reference(at::ScalarType dtype, double tolerance) {
-    const std::vector<std::vector<int64_t>> shapes = {
-        {2, 64, 320}, {1, 16, 1280}, {1, 77, 1024}, {3, 5, 37}, {7}, {1, 1, 3}};
+    const std::vector<std::vector<int64_t>> shapes = {{2, 64, 320}, {1, 16, 1280}, {1, 77, 1024},
+                                                      {3, 5, 37},   {7},           {1, 1, 3}};
     uint64_t seed = 10;
     for (const auto& shape : shapes) {
       SCOPED_TRACE(::testing::Message() << at::IntArrayRef(shape));
@@ -56,7 +56,9 @@ class LayerNorm : public ::testing::Test {
   }
 };
 
-TEST_F(LayerNorm, Float32MatchesReference) { expect_matches_reference(at::kFloat, kFloatTolerance); }
+TEST_F(LayerNorm, Float32MatchesReference) {
+  expect_matches_reference(at::kFloat, kFloatTolerance);
+}
 
 TEST_F(LayerNorm, Bfloat16MatchesReference) {
   expect_matches_reference(at::kBFloat16, kBfloatTolerance);
@@ -86,8 +88,8 @@ TEST_F(LayerNorm, ReadsStridedRowsAndCopiesOtherLayouts) {
   const at::Tensor wide = random_tensor({6, 100}, at::kFloat, 1.0, 50);
   const at::Tensor rows = wide.narrow(1, 10, 64);  // rows 100 apart, dense within
   const Params p = random_params(64, 51);
-  EXPECT_TRUE(all_close(layer_norm(rows, p.weight, p.bias, 1e-5), reference_layer_norm(rows, p, 1e-5),
-                        kFloatTolerance, kFloatTolerance));
+  EXPECT_TRUE(all_close(layer_norm(rows, p.weight, p.bias, 1e-5),
+                        reference_layer_norm(rows, p, 1e-5), kFloatTolerance, kFloatTolerance));
   const at::Tensor columns = random_tensor({64, 6}, at::kFloat, 1.0, 52).t();
   EXPECT_TRUE(all_close(layer_norm(columns, p.weight, p.bias, 1e-5),
                         reference_layer_norm(columns, p, 1e-5), kFloatTolerance, kFloatTolerance));
@@ -110,11 +112,14 @@ TEST_F(LayerNorm, RejectsBadArguments) {
                           "float32 or bfloat16"));
   EXPECT_TRUE(throws_with([&] { layer_norm(x, p.weight.to(at::kBFloat16), p.bias, 1e-5); },
                           "must be float32"));
-  EXPECT_TRUE(throws_with([&] { layer_norm(x, p.weight.narrow(0, 0, 4), p.bias, 1e-5); },
-                          "must be [8]"));
-  EXPECT_TRUE(throws_with([&] { layer_norm(x, p.weight, p.bias, -1.0); }, "eps must not be negative"));
+  EXPECT_TRUE(
+      throws_with([&] { layer_norm(x, p.weight.narrow(0, 0, 4), p.bias, 1e-5); }, "must be [8]"));
+  EXPECT_TRUE(
+      throws_with([&] { layer_norm(x, p.weight, p.bias, -1.0); }, "eps must not be negative"));
   EXPECT_TRUE(throws_with(
-      [&] { layer_norm(at::zeros({}, at::TensorOptions().dtype(at::kFloat)), p.weight, p.bias, 1e-5); },
+      [&] {
+        layer_norm(at::zeros({}, at::TensorOptions().dtype(at::kFloat)), p.weight, p.bias, 1e-5);
+      },
       "channel dimension"));
 }
 

@@ -25,8 +25,8 @@ using testing::model_error_of;
 class ModelCopy {
  public:
   explicit ModelCopy(const std::string& model) {
-    root_ = fs::temp_directory_path() / ("rendermart-models-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    root_ = fs::temp_directory_path() /
+            ("rendermart-models-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(root_);
     path_ = root_ / model;
     fs::copy(testing::model_dir(model), path_, fs::copy_options::recursive);
@@ -98,8 +98,9 @@ TEST(ModelFolder, AnUnsupportedArchitectureIsRefusedAtDiscovery) {
   ModelCopy pipeline("tiny-sd1");
   write_file(fs::path(pipeline.path()) / "model_index.json",
              R"({"_class_name": "StableDiffusionXLPipeline"})");
-  EXPECT_NE(model_error_of([&] { read_model_folder(pipeline.path()); }).find("StableDiffusionXLPipeline"),
-            std::string::npos);
+  EXPECT_NE(
+      model_error_of([&] { read_model_folder(pipeline.path()); }).find("StableDiffusionXLPipeline"),
+      std::string::npos);
 }
 
 TEST(ModelFolder, TruncatedAndCorruptWeightsAreRefused) {
@@ -144,7 +145,8 @@ TEST(ModelFolder, WeightsOfAnotherShapeFailTheLoadNotTheProcess) {
 
 TEST(ModelFolder, TheScanSkipsBrokenModelsWithTheirReason) {
   ModelCopy good("tiny-sd1");
-  fs::copy(testing::model_dir("tiny-sd2"), fs::path(good.root()) / "broken", fs::copy_options::recursive);
+  fs::copy(testing::model_dir("tiny-sd2"), fs::path(good.root()) / "broken",
+           fs::copy_options::recursive);
   fs::remove(fs::path(good.root()) / "broken" / "vae" / "config.json");
   fs::create_directories(fs::path(good.root()) / "not-a-model");
   const auto scan = scan_models(good.root());

@@ -26,7 +26,8 @@ struct Case {
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   auto name = info.param.model + (info.param.checkpoint ? "_checkpoint_" : "_") + info.param.name;
-  for (auto& c : name) if (c == '-') c = '_';
+  for (auto& c : name)
+    if (c == '-') c = '_';
   return name;
 }
 
@@ -44,7 +45,8 @@ TEST_P(PipelineGolden, EveryStepAndTheImageMatchTheReference) {
   ASSERT_EQ(scheduler->timesteps().size(), 4u);
   for (int i = 0; i < 4; ++i) {
     EXPECT_NEAR(scheduler->timesteps()[static_cast<std::size_t>(i)],
-                expected_timesteps[i].item<double>(), 1e-3) << "timestep " << i;
+                expected_timesteps[i].item<double>(), 1e-3)
+        << "timestep " << i;
   }
 
   const auto context = sd.context("a photograph of an astronaut riding a horse",
@@ -70,24 +72,23 @@ TEST_P(PipelineGolden, EveryStepAndTheImageMatchTheReference) {
   EXPECT_LT((image - g.at("image")).abs().max().item<double>(), 1e-3);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, PipelineGolden,
-    ::testing::ValuesIn(std::vector<Case>{
-        {"tiny-sd1", "euler", SchedulerKind::euler},
-        {"tiny-sd1", "euler_a", SchedulerKind::euler_ancestral},
-        {"tiny-sd1", "ddim", SchedulerKind::ddim},
-        {"tiny-sd1", "dpmpp_2m", SchedulerKind::dpmpp_2m},
-        {"tiny-sd1", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras},
-        {"tiny-sd2", "euler", SchedulerKind::euler},
-        {"tiny-sd2", "euler_a", SchedulerKind::euler_ancestral},
-        {"tiny-sd2", "ddim", SchedulerKind::ddim},
-        {"tiny-sd2", "dpmpp_2m", SchedulerKind::dpmpp_2m},
-        {"tiny-sd2", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras},
-        {"tiny-sd1", "euler", SchedulerKind::euler, true},
-        {"tiny-sd1", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras, true},
-        {"tiny-sd2", "euler", SchedulerKind::euler, true},
-        {"tiny-sd2", "ddim", SchedulerKind::ddim, true}}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Schedulers, PipelineGolden,
+                         ::testing::ValuesIn(std::vector<Case>{
+                             {"tiny-sd1", "euler", SchedulerKind::euler},
+                             {"tiny-sd1", "euler_a", SchedulerKind::euler_ancestral},
+                             {"tiny-sd1", "ddim", SchedulerKind::ddim},
+                             {"tiny-sd1", "dpmpp_2m", SchedulerKind::dpmpp_2m},
+                             {"tiny-sd1", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras},
+                             {"tiny-sd2", "euler", SchedulerKind::euler},
+                             {"tiny-sd2", "euler_a", SchedulerKind::euler_ancestral},
+                             {"tiny-sd2", "ddim", SchedulerKind::ddim},
+                             {"tiny-sd2", "dpmpp_2m", SchedulerKind::dpmpp_2m},
+                             {"tiny-sd2", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras},
+                             {"tiny-sd1", "euler", SchedulerKind::euler, true},
+                             {"tiny-sd1", "dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras, true},
+                             {"tiny-sd2", "euler", SchedulerKind::euler, true},
+                             {"tiny-sd2", "ddim", SchedulerKind::ddim, true}}),
+                         case_name);
 
 TEST(PipelineGolden, EulerAncestralNoiseIsTorchsGeneratorForTheSeed) {
   const auto g = golden("tiny-sd1", "pipe_euler_a.safetensors");
@@ -108,7 +109,8 @@ TEST(PipelineGolden, ASeedDrawsTheReferencesInitialLatents) {
   const auto g = testing::golden("tiny-sd1", "pipe_euler.safetensors");
   auto generator = noise_generator(20240601);
   EXPECT_TRUE(testing::same_noise(
-      at::randn({1, 4, 32, 32}, generator, at::TensorOptions().dtype(at::kFloat)), g.at("latents_in")));
+      at::randn({1, 4, 32, 32}, generator, at::TensorOptions().dtype(at::kFloat)),
+      g.at("latents_in")));
 }
 
 }  // namespace

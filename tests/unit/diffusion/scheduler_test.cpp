@@ -24,8 +24,9 @@ struct Case {
 };
 
 nlohmann::json sd1_config() {
-  return {{"beta_end", 0.012}, {"beta_schedule", "scaled_linear"}, {"beta_start", 0.00085},
-          {"num_train_timesteps", 1000}, {"set_alpha_to_one", false}, {"steps_offset", 1},
+  return {{"beta_end", 0.012},         {"beta_schedule", "scaled_linear"},
+          {"beta_start", 0.00085},     {"num_train_timesteps", 1000},
+          {"set_alpha_to_one", false}, {"steps_offset", 1},
           {"clip_sample", false}};
 }
 
@@ -50,7 +51,8 @@ TEST_P(SchedulerGolden, EveryStepMatchesDiffusers) {
   const int first = scheduler->first_step();
   ASSERT_EQ(static_cast<int64_t>(scheduler->timesteps().size()) - first, expected.size(0));
   for (int64_t i = 0; i < expected.size(0); ++i) {
-    EXPECT_NEAR(scheduler->timesteps()[static_cast<std::size_t>(first + i)], expected[i].item<double>(), 1e-3);
+    EXPECT_NEAR(scheduler->timesteps()[static_cast<std::size_t>(first + i)],
+                expected[i].item<double>(), 1e-3);
   }
   auto x = c.strength < 1 ? scheduler->add_noise(key("x0"), key("noise"), first)
                           : key("noise") * scheduler->init_noise_sigma();
@@ -72,9 +74,11 @@ INSTANTIATE_TEST_SUITE_P(
         {"euler_a_trailing", SchedulerKind::euler_ancestral,
          with(sd1_config(), {{"timestep_spacing", "trailing"}}), 2, 1.0, 5},
         {"ddim_v_trailing", SchedulerKind::ddim,
-         with(sd1_config(), {{"timestep_spacing", "trailing"}, {"prediction_type", "v_prediction"}}), 5, 1.0,
+         with(sd1_config(),
+              {{"timestep_spacing", "trailing"}, {"prediction_type", "v_prediction"}}),
+         5, 1.0, std::nullopt},
+        {"img2img_dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras, sd1_config(), 10, 0.6,
          std::nullopt},
-        {"img2img_dpmpp_2m_karras", SchedulerKind::dpmpp_2m_karras, sd1_config(), 10, 0.6, std::nullopt},
         {"img2img_euler", SchedulerKind::euler, sd1_config(), 8, 0.5, std::nullopt},
         {"img2img_lcm", SchedulerKind::lcm, sd1_config(), 4, 0.5, 99}}),
     [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });

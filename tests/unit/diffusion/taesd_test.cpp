@@ -18,7 +18,8 @@ TEST(Taesd, DecoderMatchesTheReference) {
   const auto g = testing::load_golden(dir + "/golden.safetensors");
   const at::Tensor out = decoder.decode(g.at("z"));
   // The same layers in float64 are diffusers' decoder up to diffusers' own float32 rounding ...
-  const at::Tensor exact = TaesdDecoder(config, weights, at::kDouble).decode(g.at("z").to(at::kDouble));
+  const at::Tensor exact =
+      TaesdDecoder(config, weights, at::kDouble).decode(g.at("z").to(at::kDouble));
   EXPECT_TRUE(testing::all_close(exact, g.at("out")));
   // ... and the float32 decoder is as accurate as diffusers': how float32 convolutions round
   // depends on the kernels ATen and oneDNN pick for the CPU, so its output is held to the error

@@ -28,9 +28,8 @@ inline ::testing::AssertionResult all_close(const at::Tensor& actual, const at::
   const double excess = (error - (e.abs() * rtol + atol)).max().item<double>();
   if (excess <= 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
-         << "max |actual - expected| = " << error.max().item<double>() << " (allowed "
-         << atol << " + " << rtol << " * |expected|), max |expected| = "
-         << e.abs().max().item<double>();
+         << "max |actual - expected| = " << error.max().item<double>() << " (allowed " << atol
+         << " + " << rtol << " * |expected|), max |expected| = " << e.abs().max().item<double>();
 }
 
 // Normally distributed values from a seeded generator, then scaled and converted to dtype.
@@ -48,7 +47,8 @@ template <typename Call>
   } catch (const c10::Error& e) {
     const std::string message = e.what_without_backtrace();
     if (message.find(text) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "message \"" << message << "\" lacks \"" << text << "\"";
+    return ::testing::AssertionFailure()
+           << "message \"" << message << "\" lacks \"" << text << "\"";
   }
   return ::testing::AssertionFailure() << "no c10::Error thrown";
 }

@@ -53,8 +53,8 @@ TEST(TrustedProxiesTest, ClientAddressSkipsTrustedHopsFromTheRight) {
   EXPECT_EQ(proxies.client_address(request_from("203.0.113.9", {{"x-forwarded-for", "1.2.3.4"}})),
             "203.0.113.9");
   // ...and what it sent ahead of the proxies' own entries is skipped.
-  EXPECT_EQ(proxies.client_address(request_from(
-                "10.0.0.2", {{"x-forwarded-for", "1.2.3.4, 198.51.100.7, 10.0.0.9"}})),
+  EXPECT_EQ(proxies.client_address(
+                request_from("10.0.0.2", {{"x-forwarded-for", "1.2.3.4, 198.51.100.7, 10.0.0.9"}})),
             "198.51.100.7");
   EXPECT_EQ(proxies.client_address(request_from("10.0.0.2", {})), "10.0.0.2");
 }
@@ -62,8 +62,8 @@ TEST(TrustedProxiesTest, ClientAddressSkipsTrustedHopsFromTheRight) {
 TEST(PublicUrlTest, ConfiguredBaseDecidesOriginAndBase) {
   const PublicUrl url("HTTPS://Images.Example.com:443/rm/", TrustedProxies::parse("0.0.0.0/0", "S"),
                       "RENDERMART_PUBLIC_URL");
-  const auto request = request_from(
-      "10.0.0.2", {{"host", "evil.example"}, {"x-forwarded-host", "evil.example"}});
+  const auto request =
+      request_from("10.0.0.2", {{"host", "evil.example"}, {"x-forwarded-host", "evil.example"}});
   EXPECT_EQ(url.origin(request), "https://images.example.com");
   EXPECT_EQ(url.base(request), "https://images.example.com/rm");
 }

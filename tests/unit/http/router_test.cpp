@@ -36,9 +36,8 @@ class RouterTest : public ::testing::Test {
   void SetUp() override {
     router.add(Method::GET, "/api/v1/images", [](Request&) { return text("list"); });
     router.add(Method::POST, "/api/v1/images", [](Request&) { return text("created"); });
-    router.add(Method::GET, "/api/v1/images/{id}", [](Request& request) {
-      return text("image " + request.param("id"));
-    });
+    router.add(Method::GET, "/api/v1/images/{id}",
+               [](Request& request) { return text("image " + request.param("id")); });
     router.add(Method::DELETE_, "/api/v1/images/{id}", [](Request&) { return text("deleted"); });
     router.add(Method::GET, "/api/v1/images/search", [](Request&) { return text("search"); });
     router.add(Method::GET, "/api/v1/users/{user}/images/{id}", [](Request& request) {
@@ -157,12 +156,10 @@ TEST_F(RouterTest, RendersErrorsWithTheirStatusAndField) {
 }
 
 TEST_F(RouterTest, OtherExceptionsAre500WithoutDetails) {
-  router.add(Method::GET, "/bug", [](Request&) -> Response {
-    throw std::runtime_error("secret detail");
-  });
-  router.add(Method::GET, "/internal", [](Request&) -> Response {
-    throw Error(ErrorCode::internal, "secret detail");
-  });
+  router.add(Method::GET, "/bug",
+             [](Request&) -> Response { throw std::runtime_error("secret detail"); });
+  router.add(Method::GET, "/internal",
+             [](Request&) -> Response { throw Error(ErrorCode::internal, "secret detail"); });
   for (const auto* path : {"/bug", "/internal"}) {
     const auto response = get(path);
     EXPECT_EQ(response.status, 500U);
@@ -322,9 +319,8 @@ TEST(RouterGuardTest, GuardRunsBeforeEveryRouteAndFinisherOnEveryResponse) {
   router.set_guard([](const Request& request) {
     if (!request.header("origin")) throw Error(ErrorCode::cross_site_request, "no origin");
   });
-  router.set_finisher([](const Request&, Response& response) {
-    response.set_header("X-Finished", "yes");
-  });
+  router.set_finisher(
+      [](const Request&, Response& response) { response.set_header("X-Finished", "yes"); });
 
   auto refused = make_request(Method::POST, "/things");
   const auto refusal = router.handle(refused);

@@ -64,8 +64,8 @@ class TestClient {
                                               const std::string& body = {}) {
     const auto length =
         body.empty() ? std::string() : "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    send(method + " " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + length +
-         "\r\n" + body);
+    send(method + " " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + length + "\r\n" +
+         body);
     return read_response(method == "HEAD");
   }
 
@@ -339,8 +339,7 @@ TEST_F(ServerTest, HeadersOverLimitAre400) {
   options.max_header_bytes = 1024;
   start(options);
   TestClient client(server->port());
-  client.send("GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + std::string(4096, 'a') +
-              "\r\n\r\n");
+  client.send("GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(client.read_response().result_int(), 400U);
 }
 
@@ -544,7 +543,8 @@ TEST_F(ServerTest, AnIdleDeferredResponseIsPolledSoALostNotificationOnlyDelaysIt
     auto deferred = std::make_shared<DeferredResponse>();
     std::weak_ptr<DeferredResponse> weak = deferred;
     deferred->set_poll([weak] {
-      if (auto self = weak.lock()) self->resolve([] { return json_response(200, "{\"polled\":true}"); });
+      if (auto self = weak.lock())
+        self->resolve([] { return json_response(200, "{\"polled\":true}"); });
     });
     Response response;
     response.deferred = deferred;

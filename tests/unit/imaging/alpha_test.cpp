@@ -35,7 +35,7 @@ TEST(Alpha, PngKeepsItOrComposesOverWhite) {
   EXPECT_EQ(kept.alpha, image.alpha);
   const RawImage composed = decode_png(png).image;
   EXPECT_TRUE(composed.alpha.empty());
-  EXPECT_EQ(composed.rgb[0], 255);   // transparent: white
+  EXPECT_EQ(composed.rgb[0], 255);  // transparent: white
   EXPECT_EQ(composed.rgb[1], 255);
   EXPECT_EQ(composed.rgb[15 * 3], 200);  // opaque: as it is
   EXPECT_EQ(composed.rgb[15 * 3 + 1], 0);
@@ -58,8 +58,9 @@ TEST(Alpha, ResizeResamplesTheAlphaPlane) {
 TEST(Alpha, WebPThumbnailsKeepTransparency) {
   const std::string webp = make_thumbnail(half_transparent(64, 64), 32);
   WebPBitstreamFeatures features;
-  ASSERT_EQ(WebPGetFeatures(reinterpret_cast<const std::uint8_t*>(webp.data()), webp.size(), &features),
-            VP8_STATUS_OK);
+  ASSERT_EQ(
+      WebPGetFeatures(reinterpret_cast<const std::uint8_t*>(webp.data()), webp.size(), &features),
+      VP8_STATUS_OK);
   EXPECT_TRUE(features.has_alpha);
   EXPECT_EQ(features.width, 32);
 }

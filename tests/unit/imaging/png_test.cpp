@@ -125,8 +125,7 @@ TEST(Png, DecodesGreyPaletteAlphaAnd16Bit) {
   const std::uint8_t palette[] = {255, 0, 0, 0, 0, 255};
   const std::uint8_t indices[] = {1, 0, 0, 1};
   decoded = decode_png(write_with_libpng(PNG_FORMAT_RGB_COLORMAP, 2, 2, indices, palette, 2)).image;
-  EXPECT_EQ(decoded.rgb,
-            (std::vector<std::uint8_t>{0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255}));
+  EXPECT_EQ(decoded.rgb, (std::vector<std::uint8_t>{0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255}));
 
   // Transparent pixels are composed over white; opaque ones keep their colour.
   const std::uint8_t rgba[] = {10, 20, 30, 255, 0, 0, 0, 0, 0, 0, 0, 128, 200, 100, 0, 255};

@@ -117,8 +117,8 @@ http::Response sample_response(std::string type, std::string body) {
 }
 
 TEST(ApiGateway, RendersPayload2ResponsesWithCookiesAndJoinedHeaders) {
-  const auto out =
-      to_gateway_response(sample_response("application/json", R"({"a":1})"), PayloadVersion::http_v2);
+  const auto out = to_gateway_response(sample_response("application/json", R"({"a":1})"),
+                                       PayloadVersion::http_v2);
   EXPECT_EQ(out["statusCode"], 201);
   EXPECT_EQ(out["isBase64Encoded"], false);
   EXPECT_EQ(out["body"], R"({"a":1})");

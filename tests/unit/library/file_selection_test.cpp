@@ -21,18 +21,31 @@ constexpr const char* kIndex = R"({
 RepoListing sd_turbo_like() {
   RepoListing listing;
   listing.commit = "abc";
-  for (const auto* path : {
-           "model_index.json", "README.md", "feature_extractor/preprocessor_config.json",
-           "safety_checker/config.json", "safety_checker/model.safetensors",
-           "scheduler/scheduler_config.json", "text_encoder/config.json",
-           "text_encoder/model.safetensors", "text_encoder/model.fp16.safetensors",
-           "text_encoder/pytorch_model.bin", "text_encoder/model.onnx", "tokenizer/merges.txt",
-           "tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json",
-           "tokenizer/vocab.json", "unet/config.json", "unet/diffusion_pytorch_model.safetensors",
-           "unet/diffusion_pytorch_model.fp16.safetensors", "unet/diffusion_pytorch_model.bin",
-           "unet/model.onnx", "unet/model.bin", "vae/config.json",
-           "vae/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.fp16.safetensors",
-           "vae/diffusion_flax_model.msgpack"}) {
+  for (const auto* path : {"model_index.json",
+                           "README.md",
+                           "feature_extractor/preprocessor_config.json",
+                           "safety_checker/config.json",
+                           "safety_checker/model.safetensors",
+                           "scheduler/scheduler_config.json",
+                           "text_encoder/config.json",
+                           "text_encoder/model.safetensors",
+                           "text_encoder/model.fp16.safetensors",
+                           "text_encoder/pytorch_model.bin",
+                           "text_encoder/model.onnx",
+                           "tokenizer/merges.txt",
+                           "tokenizer/special_tokens_map.json",
+                           "tokenizer/tokenizer_config.json",
+                           "tokenizer/vocab.json",
+                           "unet/config.json",
+                           "unet/diffusion_pytorch_model.safetensors",
+                           "unet/diffusion_pytorch_model.fp16.safetensors",
+                           "unet/diffusion_pytorch_model.bin",
+                           "unet/model.onnx",
+                           "unet/model.bin",
+                           "vae/config.json",
+                           "vae/diffusion_pytorch_model.safetensors",
+                           "vae/diffusion_pytorch_model.fp16.safetensors",
+                           "vae/diffusion_flax_model.msgpack"}) {
     listing.files.push_back({path, 100, ""});
   }
   return listing;
@@ -57,12 +70,18 @@ std::string model_error(const RepoListing& listing, const std::string& index, Va
 
 TEST(FileSelection, TakesWhatThePipelineNeedsFp16WhenPresent) {
   const auto files = paths(select_files(sd_turbo_like(), kIndex, Variant::automatic, "o/r"));
-  const std::vector<std::string> expected = {
-      "model_index.json", "text_encoder/config.json", "text_encoder/model.fp16.safetensors",
-      "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/special_tokens_map.json",
-      "tokenizer/tokenizer_config.json", "unet/config.json",
-      "unet/diffusion_pytorch_model.fp16.safetensors", "vae/config.json",
-      "vae/diffusion_pytorch_model.fp16.safetensors", "scheduler/scheduler_config.json"};
+  const std::vector<std::string> expected = {"model_index.json",
+                                             "text_encoder/config.json",
+                                             "text_encoder/model.fp16.safetensors",
+                                             "tokenizer/vocab.json",
+                                             "tokenizer/merges.txt",
+                                             "tokenizer/special_tokens_map.json",
+                                             "tokenizer/tokenizer_config.json",
+                                             "unet/config.json",
+                                             "unet/diffusion_pytorch_model.fp16.safetensors",
+                                             "vae/config.json",
+                                             "vae/diffusion_pytorch_model.fp16.safetensors",
+                                             "scheduler/scheduler_config.json"};
   auto sorted = files;
   auto want = expected;
   std::sort(sorted.begin(), sorted.end());
@@ -73,26 +92,33 @@ TEST(FileSelection, TakesWhatThePipelineNeedsFp16WhenPresent) {
 
 TEST(FileSelection, VariantsFullAndFp16) {
   const auto full = paths(select_files(sd_turbo_like(), kIndex, Variant::full, "o/r"));
-  EXPECT_NE(std::find(full.begin(), full.end(), "unet/diffusion_pytorch_model.safetensors"), full.end());
-  EXPECT_EQ(std::count_if(full.begin(), full.end(), [](const auto& p) { return p.find("fp16") != std::string::npos; }), 0);
+  EXPECT_NE(std::find(full.begin(), full.end(), "unet/diffusion_pytorch_model.safetensors"),
+            full.end());
+  EXPECT_EQ(std::count_if(full.begin(), full.end(),
+                          [](const auto& p) { return p.find("fp16") != std::string::npos; }),
+            0);
 
   auto only_full = sd_turbo_like();
-  std::erase_if(only_full.files, [](const RepoFile& f) { return f.path.find(".fp16.") != std::string::npos; });
+  std::erase_if(only_full.files,
+                [](const RepoFile& f) { return f.path.find(".fp16.") != std::string::npos; });
   const auto automatic = paths(select_files(only_full, kIndex, Variant::automatic, "o/r"));
-  EXPECT_NE(std::find(automatic.begin(), automatic.end(), "unet/diffusion_pytorch_model.safetensors"),
-            automatic.end());
-  EXPECT_NE(model_error(only_full, kIndex, Variant::fp16).find("--variant auto or full"), std::string::npos);
+  EXPECT_NE(
+      std::find(automatic.begin(), automatic.end(), "unet/diffusion_pytorch_model.safetensors"),
+      automatic.end());
+  EXPECT_NE(model_error(only_full, kIndex, Variant::fp16).find("--variant auto or full"),
+            std::string::npos);
 
   auto only_fp16 = sd_turbo_like();
   std::erase_if(only_fp16.files, [](const RepoFile& f) {
     return f.path.ends_with(".safetensors") && f.path.find(".fp16.") == std::string::npos;
   });
-  EXPECT_NE(model_error(only_fp16, kIndex, Variant::full).find("--variant auto or fp16"), std::string::npos);
+  EXPECT_NE(model_error(only_fp16, kIndex, Variant::full).find("--variant auto or fp16"),
+            std::string::npos);
 }
 
 TEST(FileSelection, UnsupportedPipelinesAreRefused) {
-  const auto message = model_error(sd_turbo_like(), R"({"_class_name": "StableDiffusionXLPipeline"})",
-                                   Variant::automatic);
+  const auto message = model_error(
+      sd_turbo_like(), R"({"_class_name": "StableDiffusionXLPipeline"})", Variant::automatic);
   EXPECT_NE(message.find("owner/repo"), std::string::npos) << message;
   EXPECT_NE(message.find("StableDiffusionXLPipeline"), std::string::npos) << message;
   EXPECT_NE(model_error(sd_turbo_like(), "[1, 2]", Variant::automatic).find("not a JSON object"),
@@ -104,8 +130,11 @@ TEST(FileSelection, UnsupportedPipelinesAreRefused) {
 
 TEST(FileSelection, PickledOrShardedWeightsAreRefused) {
   auto pickled = sd_turbo_like();
-  std::erase_if(pickled.files, [](const RepoFile& f) { return f.path.starts_with("unet/diffusion_pytorch_model") && f.path.ends_with(".safetensors"); });
-  EXPECT_NE(model_error(pickled, kIndex, Variant::automatic).find("no .safetensors weights"), std::string::npos);
+  std::erase_if(pickled.files, [](const RepoFile& f) {
+    return f.path.starts_with("unet/diffusion_pytorch_model") && f.path.ends_with(".safetensors");
+  });
+  EXPECT_NE(model_error(pickled, kIndex, Variant::automatic).find("no .safetensors weights"),
+            std::string::npos);
 
   auto sharded = pickled;
   sharded.files.push_back({"unet/diffusion_pytorch_model.safetensors.index.json", 10, ""});
@@ -114,12 +143,15 @@ TEST(FileSelection, PickledOrShardedWeightsAreRefused) {
 }
 
 TEST(FileSelection, MissingComponentsAndConfigs) {
-  EXPECT_NE(model_error(sd_turbo_like(), R"({"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "U"]})",
-                        Variant::automatic).find("lists no text_encoder"),
+  EXPECT_NE(model_error(sd_turbo_like(),
+                        R"({"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "U"]})",
+                        Variant::automatic)
+                .find("lists no text_encoder"),
             std::string::npos);
   auto no_vocab = sd_turbo_like();
   std::erase_if(no_vocab.files, [](const RepoFile& f) { return f.path == "tokenizer/vocab.json"; });
-  EXPECT_NE(model_error(no_vocab, kIndex, Variant::automatic).find("tokenizer/vocab.json"), std::string::npos);
+  EXPECT_NE(model_error(no_vocab, kIndex, Variant::automatic).find("tokenizer/vocab.json"),
+            std::string::npos);
 }
 
 TEST(FileSelection, SecondTextEncoderWhenListed) {
@@ -129,7 +161,8 @@ TEST(FileSelection, SecondTextEncoderWhenListed) {
     listing.files.push_back({path, 1, ""});
   }
   std::string index = kIndex;
-  index.insert(index.rfind('}'), R"(, "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+  index.insert(index.rfind('}'),
+               R"(, "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
                                       "tokenizer_2": ["transformers", "CLIPTokenizer"])");
   const auto files = paths(select_files(listing, index, Variant::automatic, "o/r"));
   EXPECT_NE(std::find(files.begin(), files.end(), "text_encoder_2/model.safetensors"), files.end());

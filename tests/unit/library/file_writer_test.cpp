@@ -47,7 +47,8 @@ TEST(FileWriter, AFolderThatCannotBeWrittenIsAStorageError) {
     FAIL() << "expected Error(storage_error)";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::storage_error);
-    EXPECT_NE(std::string(e.what()).find("/proc/no-such-folder/file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/proc/no-such-folder/file"), std::string::npos)
+        << e.what();
   }
 }
 

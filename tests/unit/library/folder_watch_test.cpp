@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 class FolderWatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rendermart-watch-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("rendermart-watch-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -62,7 +63,8 @@ TEST_F(FolderWatchTest, CallsBackWhenTheFolderChanges) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(calls, 0);
     write(dir_ / "new.safetensors", "weights");
-    for (int i = 0; i < 200 && calls == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && calls == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(calls, 1);
   }
   write(dir_ / "after.safetensors", "weights");

@@ -40,7 +40,8 @@ TEST(HubListing, LicenseAndGating) {
   auto with = [](const std::string& extra) {
     return parse_listing(R"({"sha": "abc", "siblings": [], )" + extra + "}");
   };
-  EXPECT_EQ(with(R"("cardData": {"license": "creativeml-openrail-m"})").license, "creativeml-openrail-m");
+  EXPECT_EQ(with(R"("cardData": {"license": "creativeml-openrail-m"})").license,
+            "creativeml-openrail-m");
   EXPECT_EQ(with(R"("cardData": {"license": "other", "license_name": "sai-nc-community"})").license,
             "sai-nc-community");
   EXPECT_EQ(with(R"("cardData": {"license": ["mit", "apache-2.0"]})").license, "mit");
@@ -50,14 +51,18 @@ TEST(HubListing, LicenseAndGating) {
 }
 
 TEST(HubListing, UnexpectedShapesAreProviderErrors) {
-  for (const auto* bad : {
-           "[]", "not json", R"({"siblings": []})", R"({"sha": "abc"})",
-           R"({"sha": "abc", "siblings": [{"rfilename": "a.json"}]})",
-           R"({"sha": "abc", "siblings": [{"rfilename": "../etc/passwd", "size": 1}]})",
-           R"({"sha": "abc", "siblings": [{"rfilename": "/abs", "size": 1}]})",
-           R"({"sha": "abc", "siblings": [{"rfilename": "a//b", "size": 1}]})",
-           R"({"sha": "abc", "siblings": [{"rfilename": "w.safetensors", "size": 9, "lfs": {"size": 9}}]})",
-       }) {
+  for (
+      const auto* bad : {
+          "[]",
+          "not json",
+          R"({"siblings": []})",
+          R"({"sha": "abc"})",
+          R"({"sha": "abc", "siblings": [{"rfilename": "a.json"}]})",
+          R"({"sha": "abc", "siblings": [{"rfilename": "../etc/passwd", "size": 1}]})",
+          R"({"sha": "abc", "siblings": [{"rfilename": "/abs", "size": 1}]})",
+          R"({"sha": "abc", "siblings": [{"rfilename": "a//b", "size": 1}]})",
+          R"({"sha": "abc", "siblings": [{"rfilename": "w.safetensors", "size": 9, "lfs": {"size": 9}}]})",
+      }) {
     try {
       parse_listing(bad);
       ADD_FAILURE() << bad << " was accepted";

@@ -29,8 +29,9 @@ TEST(ModelSource, ARepositoryWithAndWithoutARevision) {
 }
 
 TEST(ModelSource, RepositoryIdsFollowTheHubsRules) {
-  for (const auto* bad : {"sd-turbo", "a/b/c", "/sd-turbo", "owner/", "-owner/name", "owner/name.",
-                          "owner/na--me", "owner/na..me", "owner/na me", "owner/name@", "owner/name@a b"}) {
+  for (const auto* bad :
+       {"sd-turbo", "a/b/c", "/sd-turbo", "owner/", "-owner/name", "owner/name.", "owner/na--me",
+        "owner/na..me", "owner/na me", "owner/name@", "owner/name@a b"}) {
     try {
       parse_source(bad);
       ADD_FAILURE() << bad << " was accepted";
@@ -40,7 +41,8 @@ TEST(ModelSource, RepositoryIdsFollowTheHubsRules) {
     }
   }
   EXPECT_NO_THROW(parse_source("CompVis/stable_diffusion.v1"));
-  EXPECT_EQ(code_of([] { parse_source("owner/" + std::string(97, 'a')); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { parse_source("owner/" + std::string(97, 'a')); }),
+            ErrorCode::invalid_argument);
 }
 
 TEST(ModelSource, UrlsOfSafetensorsCheckpoints) {
@@ -51,19 +53,24 @@ TEST(ModelSource, UrlsOfSafetensorsCheckpoints) {
   // http only to this machine (tests, local mirrors).
   EXPECT_NO_THROW(parse_source("http://127.0.0.1:8080/m.safetensors"));
   EXPECT_NO_THROW(parse_source("http://localhost/m.safetensors"));
-  EXPECT_EQ(code_of([] { parse_source("http://example.com/m.safetensors"); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_of([] { parse_source("ftp://example.com/m.safetensors"); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_of([] { parse_source("https://example.com/a b.safetensors"); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { parse_source("http://example.com/m.safetensors"); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { parse_source("ftp://example.com/m.safetensors"); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { parse_source("https://example.com/a b.safetensors"); }),
+            ErrorCode::invalid_argument);
 }
 
 TEST(ModelSource, PickledCheckpointsAreRefusedWithTheReason) {
-  for (const auto* pickled : {"https://example.com/m.ckpt", "https://example.com/m.PT",
-                              "https://example.com/pytorch_model.bin?x=1", "https://example.com/m.pth"}) {
+  for (const auto* pickled :
+       {"https://example.com/m.ckpt", "https://example.com/m.PT",
+        "https://example.com/pytorch_model.bin?x=1", "https://example.com/m.pth"}) {
     try {
       parse_source(pickled);
       ADD_FAILURE() << pickled << " was accepted";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("only loads .safetensors"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("only loads .safetensors"), std::string::npos)
+          << e.what();
     }
   }
 }
@@ -79,7 +86,8 @@ TEST(ModelSource, AUrlThatNamesNoSafetensorsFileNeedsAName) {
 }
 
 TEST(ModelSource, ModelNames) {
-  for (const auto* good : {"sd-turbo", "SD_1.5", "a", "v2.1-base"}) EXPECT_NO_THROW(check_model_name(good)) << good;
+  for (const auto* good : {"sd-turbo", "SD_1.5", "a", "v2.1-base"})
+    EXPECT_NO_THROW(check_model_name(good)) << good;
   for (const auto* bad : {"", ".partial", "a/b", "..", "a b", "m.safetensors", "ü"}) {
     EXPECT_EQ(code_of([&] { check_model_name(bad); }), ErrorCode::invalid_argument) << bad;
   }

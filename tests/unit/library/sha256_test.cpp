@@ -33,7 +33,8 @@ TEST(Sha256, AFilePrefixThenTheRestIsTheWholeFile) {
   const auto path = std::filesystem::temp_directory_path() / "rendermart-sha256-test.bin";
   std::string data(3 * 1024 * 1024 + 17, 'x');
   for (std::size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>(i);
-  std::ofstream(path, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(data.data(), static_cast<std::streamsize>(data.size()));
 
   Sha256 resumed;  // what a resumed download does: the bytes on disk, then the streamed rest
   hash_file_prefix(resumed, path.string(), 2 * 1024 * 1024 + 5);

@@ -71,8 +71,12 @@ TEST(LocalProvider, StopsWhenCanceled) {
   CancelFlag cancel{false};
   int steps = 0;
   try {
-    provider().generate(params(2, 1), {}, [&](const ProgressUpdate&) { if (++steps == 1) cancel = true; },
-                        cancel);
+    provider().generate(
+        params(2, 1), {},
+        [&](const ProgressUpdate&) {
+          if (++steps == 1) cancel = true;
+        },
+        cancel);
     FAIL() << "expected Error(canceled)";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::canceled);
@@ -92,7 +96,8 @@ TEST(LocalProvider, ImageToImageStartsFromTheSourceImage) {
   const auto again = provider().generate(p, {source, std::nullopt}, nullptr, cancel);
   EXPECT_EQ(from_red[0].rgb, again[0].rgb);
 
-  for (std::size_t i = 0; i < source.rgb.size(); i += 3) std::swap(source.rgb[i], source.rgb[i + 2]);
+  for (std::size_t i = 0; i < source.rgb.size(); i += 3)
+    std::swap(source.rgb[i], source.rgb[i + 2]);
   const auto from_blue = provider().generate(p, {source, std::nullopt}, nullptr, cancel);
   EXPECT_NE(from_red[0].rgb, from_blue[0].rgb);
 

@@ -36,8 +36,8 @@ ModelInfo fixed_size_model() {
 ModelInfo editing_model() {
   ModelInfo m;
   m.id = "editing";
-  m.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image,
-             GenerationTask::inpaint, GenerationTask::outpaint, GenerationTask::remove_background};
+  m.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
+             GenerationTask::outpaint, GenerationTask::remove_background};
   m.min_side = 320;
   m.max_side = 4096;
   m.size_multiple = 16;
@@ -256,9 +256,11 @@ TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
   r.source_image_id = "src";
   EXPECT_EQ(rejected_task_field(r, source), "mask_image_id");
   r.mask_image_id = "mask";
-  EXPECT_EQ(rejected_task_field(r, RequestImages{user_image("src", 512, 512), user_image("mask", 256, 256)}),
+  EXPECT_EQ(rejected_task_field(
+                r, RequestImages{user_image("src", 512, 512), user_image("mask", 256, 256)}),
             "mask_image_id");
-  EXPECT_EQ(rejected_task_field(r, RequestImages{user_image("src", 200, 200), user_image("mask", 200, 200)}),
+  EXPECT_EQ(rejected_task_field(
+                r, RequestImages{user_image("src", 200, 200), user_image("mask", 200, 200)}),
             "source_image_id");
   r.strength = 0.5;
   EXPECT_EQ(rejected_task_field(r, with_mask), "strength");

@@ -35,8 +35,8 @@ class ChangingProvider : public Provider {
     std::lock_guard lock(mutex_);
     next_ = std::move(ids);
   }
-  std::vector<RawImage> generate(const GenerationParams&, const GenerationInputs&, const ProgressFn&,
-                                 const CancelFlag&) override {
+  std::vector<RawImage> generate(const GenerationParams&, const GenerationInputs&,
+                                 const ProgressFn&, const CancelFlag&) override {
     return {};
   }
 
@@ -83,14 +83,16 @@ TEST(ModelCatalog, ReadersSeeOneWholeListWhileItIsRefreshed) {
   std::atomic<bool> stop{false};
   std::thread refresher([&] {
     for (int i = 0; i < 2000; ++i) {
-      local->set_next(i % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"c", "d"});
+      local->set_next(i % 2 ? std::vector<std::string>{"a", "b"}
+                            : std::vector<std::string>{"c", "d"});
       catalog.refresh();
     }
     stop = true;
   });
   while (!stop) {
     const auto seen = ids(catalog);
-    ASSERT_TRUE(seen == (std::vector<std::string>{"a", "b"}) || seen == (std::vector<std::string>{"c", "d"}));
+    ASSERT_TRUE(seen == (std::vector<std::string>{"a", "b"}) ||
+                seen == (std::vector<std::string>{"c", "d"}));
   }
   refresher.join();
 }

@@ -47,7 +47,8 @@ TEST(PasswordPool, DestructionRunsQueuedTasks) {
 
 TEST(PasswordPool, DefaultsToHalfTheCoresAtLeastOne) {
   PasswordPool pool({});
-  EXPECT_EQ(pool.threads(), static_cast<int>(std::max(1U, std::thread::hardware_concurrency() / 2)));
+  EXPECT_EQ(pool.threads(),
+            static_cast<int>(std::max(1U, std::thread::hardware_concurrency() / 2)));
 }
 
 }  // namespace

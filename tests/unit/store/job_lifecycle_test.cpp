@@ -56,9 +56,9 @@ TEST(JobLifecycle, ARetryableFailureRequeuesUntilTheAttemptsRunOut) {
 
 TEST(JobLifecycle, AFailureThatNoRetryHelpsFailsAtOnce) {
   for (const bool cancel_requested : {false, true}) {
-    EXPECT_EQ(failure_step(lease(JobStatus::running, "w1", 1, cancel_requested), "w1", false,
-                           kPolicy),
-              FailureStep::fail);
+    EXPECT_EQ(
+        failure_step(lease(JobStatus::running, "w1", 1, cancel_requested), "w1", false, kPolicy),
+        FailureStep::fail);
   }
 }
 

@@ -110,7 +110,7 @@ JobEvent progress_event(const std::string& job_id, double progress) {
 
 TEST(PgOpenStore, BothUrlSchemesOpenAPostgresStoreAndEvents) {
   const std::string url = testing::pg_test_server().create_database();
-  const std::string long_form = url;                               // postgresql://...
+  const std::string long_form = url;  // postgresql://...
   const std::string short_form = "postgres" + url.substr(std::string("postgresql").size());
   for (const auto& form : {long_form, short_form}) {
     auto store = open_store(form);
@@ -175,8 +175,8 @@ TEST(PgStoreQueue, ClaimsFromTwoProcessesTakeEachJobOnce) {
     workers.emplace_back([&, w] {
       const std::string worker = "worker-" + std::to_string(w);
       while (auto job = store.claim_job(worker, kT0 + 1'000, long_lease)) {
-        EXPECT_TRUE(store.complete_job(job->id, worker, {image_for(*job, kT0 + 2'000)},
-                                       kT0 + 2'000));
+        EXPECT_TRUE(
+            store.complete_job(job->id, worker, {image_for(*job, kT0 + 2'000)}, kT0 + 2'000));
         std::lock_guard lock(claimed_mutex);
         claimed.insert(job->id);
       }
@@ -365,9 +365,11 @@ TEST(PgTsquery, EscapesQuotesAndBackslashes) {
 
 TEST(PgTsquery, InvalidUtf8AndControlCharactersSeparateWords) {
   EXPECT_EQ(pg_tsquery(std::string("a\0b", 3)), "'a':* & 'b':*");
-  EXPECT_EQ(pg_tsquery("a\xff" "b"), "'a':* & 'b':*");
-  EXPECT_EQ(pg_tsquery("\xe6\x97"), "");  // a truncated sequence
-  EXPECT_EQ(pg_tsquery("\xc0\xaf"), "");  // an overlong '/'
+  EXPECT_EQ(pg_tsquery("a\xff"
+                       "b"),
+            "'a':* & 'b':*");
+  EXPECT_EQ(pg_tsquery("\xe6\x97"), "");      // a truncated sequence
+  EXPECT_EQ(pg_tsquery("\xc0\xaf"), "");      // an overlong '/'
   EXPECT_EQ(pg_tsquery("\xed\xa0\x80"), "");  // a UTF-16 surrogate
   EXPECT_EQ(pg_tsquery("café 日本 🦊"), "'café':* & '日本':* & '🦊':*");
 }

@@ -10,7 +10,10 @@ using Words = std::vector<std::string_view>;
 TEST(SearchWords, SplitOnAsciiWhitespaceAndControlCharacters) {
   EXPECT_EQ(search_words("red fox"), (Words{"red", "fox"}));
   EXPECT_EQ(search_words("  red\t\r\nfox  "), (Words{"red", "fox"}));
-  EXPECT_EQ(search_words(std::string_view("a\0b\x7f" "c\x01", 6)), (Words{"a", "b", "c"}));
+  EXPECT_EQ(search_words(std::string_view("a\0b\x7f"
+                                          "c\x01",
+                                          6)),
+            (Words{"a", "b", "c"}));
 }
 
 TEST(SearchWords, KeepEverythingElseInsideAWord) {

@@ -231,7 +231,8 @@ TEST_P(StoreAccountsTest, RecordsOfAnUnknownUserAreRefused) {
   EXPECT_THROW(store_->put_preferences("no-such-user", Preferences{}), Error);
 }
 
-Invitation make_invitation(const std::string& admin_id, const std::string& code, Millis expires_at) {
+Invitation make_invitation(const std::string& admin_id, const std::string& code,
+                           Millis expires_at) {
   return Invitation{.id = new_id(),
                     .code_hash = sha256_hex(code),
                     .created_by = admin_id,

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -97,8 +97,7 @@ class StoreImagesTest : public ::testing::TestWithParam<std::string> {
   User bob_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreImagesTest,
-                         ::testing::Values("file", "memory", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreImagesTest, ::testing::Values("file", "memory", "postgres"),
                          [](const auto& backend) { return backend.param; });
 
 TEST_P(StoreImagesTest, ImagesKeepEveryField) {
@@ -134,10 +133,18 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
   Job job;
   job.id = new_id();
   job.user_id = alice_.id;
-  job.params = {.prompt = "a golden vase", .model = "amazon.nova-canvas-v1:0", .width = 256,
-                .height = 256, .cfg_scale = 6.5, .seed = 9, .count = 1, .quality = "premium",
-                .task = GenerationTask::inpaint, .source_image_id = source.id,
-                .mask_image_id = mask.id, .strength = 0};
+  job.params = {.prompt = "a golden vase",
+                .model = "amazon.nova-canvas-v1:0",
+                .width = 256,
+                .height = 256,
+                .cfg_scale = 6.5,
+                .seed = 9,
+                .count = 1,
+                .quality = "premium",
+                .task = GenerationTask::inpaint,
+                .source_image_id = source.id,
+                .mask_image_id = mask.id,
+                .strength = 0};
   job.created_at = kT0 + 2;
   store_->enqueue_job(job);
   const auto claimed = store_->claim_job("worker", kT0 + 2, QueuePolicy{});
@@ -298,7 +305,7 @@ TEST_P(StoreImagesTest, SearchTreatsQuerySyntaxAsText) {
   EXPECT_EQ(search("fox\""), 1U);
   EXPECT_EQ(search("fox*"), 1U);
   EXPECT_EQ(search("-fox"), 1U);
-  EXPECT_EQ(search("— fox"), 1U);     // a word without letters is ignored beside others
+  EXPECT_EQ(search("— fox"), 1U);  // a word without letters is ignored beside others
   // Emoji are words to SQLite's tokenizer: no prompt has both. PostgreSQL's parser (in a UTF-8
   // locale) drops them like punctuation, so there the fox alone is searched for.
   EXPECT_EQ(search("🦊 fox"), GetParam() == "postgres" ? 1U : 0U);

@@ -31,7 +31,11 @@ Job make_job(const std::string& user_id, Millis created_at, int count) {
   Job job;
   job.id = new_id();
   job.user_id = user_id;
-  job.params = {.prompt = "a fox", .model = "procedural", .width = 64, .height = 64, .steps = 1,
+  job.params = {.prompt = "a fox",
+                .model = "procedural",
+                .width = 64,
+                .height = 64,
+                .steps = 1,
                 .count = count};
   job.created_at = created_at;
   return job;
@@ -78,7 +82,8 @@ TEST_P(StoreLimitsTest, UsageCountsJobsInFlightTheDaysImagesAndStoredBytes) {
 
   // Claim until the user's job of today is claimed, and complete it with two images.
   std::optional<Job> claimed;
-  while ((claimed = store.claim_job("w", day + 5, kPolicy)) && claimed->id != done.id) {}
+  while ((claimed = store.claim_job("w", day + 5, kPolicy)) && claimed->id != done.id) {
+  }
   ASSERT_TRUE(claimed);
   std::vector<Image> images;
   for (int i = 0; i < 2; ++i) {
@@ -161,9 +166,8 @@ TEST_P(StoreLimitsTest, TwoProcessesCannotBothTakeTheLastPlace) {
     threads.emplace_back([&] {
       for (int i = 0; i < 3; ++i) {
         const auto job = make_job(user.id, kT0, 1);
-        if (store.enqueue_job_within(job, kT0, [](const Usage& usage) {
-              return usage.jobs_in_flight < kLimit;
-            })) {
+        if (store.enqueue_job_within(
+                job, kT0, [](const Usage& usage) { return usage.jobs_in_flight < kLimit; })) {
           ++admitted;
         }
       }
@@ -211,7 +215,8 @@ TEST_P(StoreLimitsTest, RequestRateChargesApplyToTheSharedAllowance) {
 
   // Two minutes on, both are forgotten: a new charge starts from its floor.
   EXPECT_TRUE(store_->exchange_request_rates({}, kNow + 120 * kSecond).empty());
-  states = store_->exchange_request_rates({{"a", kSecond, kNow + 121 * kSecond}}, kNow + 120 * kSecond);
+  states =
+      store_->exchange_request_rates({{"a", kSecond, kNow + 121 * kSecond}}, kNow + 120 * kSecond);
   ASSERT_EQ(states.size(), 1U);
   EXPECT_EQ(states[0].full_at_us, kNow + 121 * kSecond);
 }

@@ -101,8 +101,7 @@ class StoreQueueTest : public ::testing::TestWithParam<std::string> {
   User bob_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreQueueTest,
-                         ::testing::Values("file", "memory", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreQueueTest, ::testing::Values("file", "memory", "postgres"),
                          [](const auto& backend) { return backend.param; });
 
 TEST_P(StoreQueueTest, EnqueuedJobIsQueuedWithItsParams) {
@@ -560,9 +559,9 @@ TEST_P(StoreQueueTest, QueuePositionsAreTheClaimOrder) {
   const Job earlier = enqueue(*store_, carol.id, kT0 - 2000);
   ASSERT_TRUE(store_->claim_job("w0", kT0 - 1000, kPolicy));
   ASSERT_TRUE(store_->complete_job(earlier.id, "w0", {}, kT0 - 900));
-  const std::vector<std::string> owners = {alice_.id, alice_.id, bob_.id,   alice_.id, carol.id,
-                                           bob_.id,   alice_.id, carol.id,  dave.id,   alice_.id,
-                                           dave.id,   alice_.id, bob_.id,   alice_.id};
+  const std::vector<std::string> owners = {alice_.id, alice_.id, bob_.id,  alice_.id, carol.id,
+                                           bob_.id,   alice_.id, carol.id, dave.id,   alice_.id,
+                                           dave.id,   alice_.id, bob_.id,  alice_.id};
   Millis created = kT0;
   for (const auto& owner : owners) enqueue(*store_, owner, created++);
   // Alice and Bob each have one job running already.
