@@ -24,6 +24,15 @@ function signedIn(extra: Record<string, unknown> = {}) {
   });
 }
 
+describe('a cloud model its service will retire', () => {
+  it('shows its shutdown date in the picker', () => {
+    const retiring = { ...fixedModel, id: 'cloud/retiring', name: 'Cloud Legacy', shutdown_date: '2027-01-15' };
+    render(<CreateForm models={[retiring, fixedModel]} prefs={noPrefs} lastSeed={null} submit={async () => generation()} onCreated={() => undefined} />);
+    const picker = screen.getByLabelText('Model') as HTMLSelectElement;
+    expect([...picker.options].map((o) => o.textContent)).toEqual(['Cloud Legacy (shuts down 2027-01-15)', 'Cloud XL']);
+  });
+});
+
 describe('the demo generator is called what it is', () => {
   it('in the Create form: the picker, a badge and the whole description of the chosen model', () => {
     render(<CreateForm models={[freeModel, localModel, fixedModel]} prefs={noPrefs} lastSeed={null} submit={async () => generation()} onCreated={() => undefined} />);

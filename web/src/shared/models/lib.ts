@@ -85,7 +85,9 @@ export const KIND_LABEL: Record<ModelKind, { long: string; short: string }> = {
 
 /** The text of a model's entry in a picker, where no badge fits. */
 export function modelOptionLabel(model: Model): string {
-  return model.kind === 'demo' ? `${model.name} (demo, not AI)` : model.name;
+  if (model.kind === 'demo') return `${model.name} (demo, not AI)`;
+  // A cloud model its service will retire: offered only because the server's configuration names it.
+  return model.shutdown_date ? `${model.name} (shuts down ${model.shutdown_date})` : model.name;
 }
 
 /** True when the server offers no AI model, only the demo generator. */
