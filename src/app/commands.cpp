@@ -72,7 +72,9 @@ std::string output_name(const std::string& output, int index, int count) {
 int run_server(const Config& config, Role role) {
   const auto signals = block_shutdown_signals();
   spdlog::info("rendermart {} starting ({}): {}", RENDERMART_VERSION,
-               role == Role::serve ? "serve" : role == Role::api ? "api" : "worker",
+               role == Role::serve ? "serve"
+               : role == Role::api ? "api"
+                                   : "worker",
                describe(config));
   Platform platform(config);
 
@@ -116,7 +118,8 @@ int run_generate(const Config& config, const GenerateOptions& options) {
   if (options.steps > 0) request.steps = options.steps;
   if (options.cfg_scale > 0) request.cfg_scale = options.cfg_scale;
   if (options.seed >= 0) {
-    if (options.seed > 4294967295LL) throw invalid_argument("seed", "seed must be at most 4294967295");
+    if (options.seed > 4294967295LL)
+      throw invalid_argument("seed", "seed must be at most 4294967295");
     request.seed = static_cast<std::uint32_t>(options.seed);
   }
   request.count = options.count;
@@ -125,9 +128,13 @@ int run_generate(const Config& config, const GenerateOptions& options) {
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
   CancelFlag cancel{false};
-  const auto images = catalog->provider_for(params.model)->generate(
-      params, GenerationInputs{}, [&](const ProgressUpdate& p) { if (terminal) draw_progress(p.fraction); },
-      cancel);
+  const auto images = catalog->provider_for(params.model)
+                          ->generate(
+                              params, GenerationInputs{},
+                              [&](const ProgressUpdate& p) {
+                                if (terminal) draw_progress(p.fraction);
+                              },
+                              cancel);
   if (terminal) end_progress();
 
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -139,8 +146,8 @@ int run_generate(const Config& config, const GenerateOptions& options) {
     std::ofstream out(path, std::ios::binary);
     out.write(png.data(), static_cast<std::streamsize>(png.size()));
     if (!out) throw Error(ErrorCode::storage_error, "cannot write " + path);
-    std::cout << path << " (" << image_params.width << "x" << image_params.height
-              << ", seed " << image_params.seed << ")\n";
+    std::cout << path << " (" << image_params.width << "x" << image_params.height << ", seed "
+              << image_params.seed << ")\n";
   }
   return 0;
 }
@@ -204,8 +211,9 @@ int run_invite_create(const Config& config, const std::string& admin_email) {
   store->migrate();
   const auto admin = store->find_user_by_email(admin_email);
   if (!admin || !admin->is_admin) {
-    throw invalid_argument("admin", admin_email + " is not an administrator: name one, or create "
-                                                  "one with `rendermart user create --admin`");
+    throw invalid_argument("admin", admin_email +
+                                        " is not an administrator: name one, or create "
+                                        "one with `rendermart user create --admin`");
   }
   AccountService accounts(*store, AccountOptions{});
   const auto created = accounts.create_invitation(*admin);

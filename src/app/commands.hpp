@@ -18,9 +18,9 @@ struct GenerateOptions {
   std::string model = "procedural";
   std::string style;
   std::string size = "512x512";
-  int steps = 0;        // 0: the model's default
-  double cfg_scale = 0; // 0: the model's default
-  long long seed = -1;  // -1: random
+  int steps = 0;         // 0: the model's default
+  double cfg_scale = 0;  // 0: the model's default
+  long long seed = -1;   // -1: random
   int count = 1;
   std::string output = "rendermart.png";  // with count > 1: name-1.png, name-2.png, ...
 };

@@ -100,8 +100,7 @@ const std::vector<Setting>& settings() {
        "API requests a user may make per minute, all API processes together",
        field(&Config::requests_per_minute)},
       {"RENDERMART_REQUEST_BURST", "--request-burst", ConfigGroup::server,
-       "API requests a user may make at once, above the rate",
-       field(&Config::request_burst)},
+       "API requests a user may make at once, above the rate", field(&Config::request_burst)},
       {"RENDERMART_WORKERS", "--workers", ConfigGroup::workers,
        "Generation worker threads in this process", field(&Config::workers)},
       {"RENDERMART_LEASE_SECONDS", "--lease-seconds", ConfigGroup::workers,
@@ -157,7 +156,8 @@ const std::vector<Setting>& settings() {
        "How long one request to that API may take", field(&Config::openai_timeout_seconds)},
       {"RENDERMART_CLOUD_REFRESH_SECONDS", "--cloud-refresh-seconds", ConfigGroup::providers,
        "How often the cloud providers list their service's models again: new models appear, "
-       "retired ones go", field(&Config::cloud_refresh_seconds)},
+       "retired ones go",
+       field(&Config::cloud_refresh_seconds)},
       {"RENDERMART_LOG_LEVEL", "--log-level", ConfigGroup::logging,
        "trace, debug, info, warn, error", field(&Config::log_level)},
       {"RENDERMART_LOG_FORMAT", "--log-format", ConfigGroup::logging,
@@ -228,8 +228,9 @@ void finish_config(Config& config) {
     throw invalid_argument("password_queue", "RENDERMART_PASSWORD_QUEUE must be at least 0");
   }
   if (config.login_failures_allowed < 0 || config.signups_allowed < 0) {
-    throw invalid_argument("login_failures_allowed", "RENDERMART_LOGIN_FAILURES_ALLOWED and "
-                                                     "RENDERMART_SIGNUPS_ALLOWED must be at least 0");
+    throw invalid_argument("login_failures_allowed",
+                           "RENDERMART_LOGIN_FAILURES_ALLOWED and "
+                           "RENDERMART_SIGNUPS_ALLOWED must be at least 0");
   }
   if (config.workers < 0 || config.workers > 256) {
     throw invalid_argument("workers", "RENDERMART_WORKERS must be between 0 and 256");
@@ -271,9 +272,9 @@ void finish_config(Config& config) {
     throw invalid_argument("log_format", "RENDERMART_LOG_FORMAT must be json or text");
   }
   if (config.bedrock_timeout_seconds < 1 || config.openai_timeout_seconds < 1) {
-    throw invalid_argument(config.bedrock_timeout_seconds < 1 ? "bedrock_timeout_seconds"
-                                                              : "openai_timeout_seconds",
-                           "provider timeouts must be at least 1 second");
+    throw invalid_argument(
+        config.bedrock_timeout_seconds < 1 ? "bedrock_timeout_seconds" : "openai_timeout_seconds",
+        "provider timeouts must be at least 1 second");
   }
   if (config.bedrock_region.empty() &&
       (!config.bedrock_models.empty() || !config.bedrock_endpoint.empty())) {
@@ -302,14 +303,16 @@ void finish_config(Config& config) {
     throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
   }
   if (config.diffusion_decoder != "vae" && config.diffusion_decoder != "taesd") {
-    throw invalid_argument("diffusion_decoder", "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
+    throw invalid_argument("diffusion_decoder",
+                           "RENDERMART_DIFFUSION_DECODER must be vae or taesd");
   }
   if (config.cpu_isa != "auto" && config.cpu_isa != "avx512_bf16" && config.cpu_isa != "avx512" &&
       config.cpu_isa != "avx2" && config.cpu_isa != "portable") {
-    throw invalid_argument("cpu_isa",
-                           "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 or portable");
+    throw invalid_argument(
+        "cpu_isa", "RENDERMART_CPU_ISA must be auto, avx512_bf16, avx512, avx2 or portable");
   }
-  if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
+  if (config.database_url.empty())
+    config.database_url = "sqlite://" + config.data_dir + "/rendermart.db";
   if (config.storage_url.empty()) config.storage_url = "file://" + config.data_dir + "/blobs";
   if (config.models_dir.empty()) config.models_dir = config.data_dir + "/models";
 }
@@ -327,16 +330,17 @@ void check_environment() {
   if (!unknown.empty()) {
     std::string list;
     for (const auto& name : unknown) list += (list.empty() ? "" : ", ") + name;
-    throw invalid_argument("environment", "unknown setting " + list +
-                                              ": `rendermart config` lists the settings");
+    throw invalid_argument("environment",
+                           "unknown setting " + list + ": `rendermart config` lists the settings");
   }
 }
 
 std::string describe(const Config& config) {
   return "bind=" + config.bind + ":" + std::to_string(config.port) +
          " database=" + redact_url(config.database_url) +
-         " storage=" + redact_url(config.storage_url) + " workers=" + std::to_string(config.workers) +
-         " registration=" + config.registration + " default_model=" + config.default_model +
+         " storage=" + redact_url(config.storage_url) +
+         " workers=" + std::to_string(config.workers) + " registration=" + config.registration +
+         " default_model=" + config.default_model +
          (config.bedrock_region.empty() ? "" : " bedrock=" + config.bedrock_region) +
          (config.openai_base_url.empty() ? "" : " openai=" + redact_url(config.openai_base_url)) +
          " models_dir=" + config.models_dir;

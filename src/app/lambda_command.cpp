@@ -36,8 +36,8 @@ int run_lambda(const Config& config_in) {
     runtime.init_error("Runtime.InitError", e.what());
     return 1;
   }
-  lambda::InvocationHandler handler(*router, [&platform] { return platform->make_workers(); },
-                                    config.max_body_bytes);
+  lambda::InvocationHandler handler(
+      *router, [&platform] { return platform->make_workers(); }, config.max_body_bytes);
   spdlog::info("rendermart {} lambda runtime ready: {}", RENDERMART_VERSION, describe(config));
 
   for (;;) {

@@ -19,12 +19,13 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
   std::error_code ec;
   std::filesystem::create_directories(config.models_dir, ec);
   if (ec) {
-    spdlog::warn("no local models: cannot create the models folder {}: {}", config.models_dir, ec.message());
+    spdlog::warn("no local models: cannot create the models folder {}: {}", config.models_dir,
+                 ec.message());
     return;
   }
-  auto provider = std::make_shared<LocalProvider>(LocalProviderOptions{
-      config.models_dir, config.diffusion_dtype, config.diffusion_threads, config.diffusion_decoder,
-      config.cpu_isa});
+  auto provider = std::make_shared<LocalProvider>(
+      LocalProviderOptions{config.models_dir, config.diffusion_dtype, config.diffusion_threads,
+                           config.diffusion_decoder, config.cpu_isa});
   catalog.add(provider);
   if (!metrics) return;
   metrics->describe("rendermart_diffusion_memory_bytes", "gauge",

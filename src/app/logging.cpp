@@ -1,9 +1,9 @@
 #include "app/logging.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
@@ -19,9 +19,9 @@ class JsonFormatter : public spdlog::formatter {
     if (text.size() > 2 && text.front() == '{' && text.back() == '}') {
       line = text;  // already a complete structured record (the access log)
     } else {
-      const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              msg.time.time_since_epoch())
-                              .count();
+      const auto millis =
+          std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch())
+              .count();
       const auto level = spdlog::level::to_string_view(msg.level);
       line = "{\"ts\":\"" + format_iso8601(millis) + "\",\"level\":\"" +
              std::string(level.data(), level.size()) + "\",\"msg\":" +

@@ -37,9 +37,11 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "All in one: API, workers and the web app");
   add_config_options(*serve, config, all);
   auto* api = app.add_subcommand("api", "HTTP API only (scale out behind a load balancer)");
-  add_config_options(*api, config, {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging,
-                                    ConfigGroup::providers});
-  auto* worker = app.add_subcommand("worker", "Generation workers only (health and metrics on --port)");
+  add_config_options(
+      *api, config,
+      {ConfigGroup::server, ConfigGroup::storage, ConfigGroup::logging, ConfigGroup::providers});
+  auto* worker =
+      app.add_subcommand("worker", "Generation workers only (health and metrics on --port)");
   add_config_options(*worker, config, all);
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
   add_config_options(*migrate, config, {ConfigGroup::storage, ConfigGroup::logging});
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
   generate->add_option("--style", generate_options.style, "Style preset of the model");
   generate->add_option("--size", generate_options.size, "WIDTHxHEIGHT")->capture_default_str();
   generate->add_option("--steps", generate_options.steps, "Steps (default: the model's)");
-  generate->add_option("--cfg-scale", generate_options.cfg_scale, "CFG scale (default: the model's)");
+  generate->add_option("--cfg-scale", generate_options.cfg_scale,
+                       "CFG scale (default: the model's)");
   generate->add_option("--seed", generate_options.seed, "Seed (default: random)");
   generate->add_option("--count", generate_options.count, "Images to make")->capture_default_str();
   generate->add_option("-o,--output", generate_options.output, "PNG file to write")
@@ -61,7 +64,8 @@ int main(int argc, char** argv) {
 
   auto* user = app.add_subcommand("user", "Manage users");
   user->require_subcommand(1);
-  auto* user_create = user->add_subcommand("create", "Create a user (works with registration closed)");
+  auto* user_create =
+      user->add_subcommand("create", "Create a user (works with registration closed)");
   std::string email;
   std::string password;
   bool admin = false;
@@ -75,33 +79,42 @@ int main(int argc, char** argv) {
   invite->require_subcommand(1);
   auto* invite_create = invite->add_subcommand("create", "Create a single-use invitation code");
   std::string invite_admin;
-  invite_create->add_option("--admin", invite_admin, "E-mail address of the administrator it is from")
+  invite_create
+      ->add_option("--admin", invite_admin, "E-mail address of the administrator it is from")
       ->required();
   add_config_options(*invite_create, config, {ConfigGroup::storage, ConfigGroup::logging});
 
   auto* models = app.add_subcommand(
-      "models", "The local model library: pull from the Hugging Face Hub or a URL, add, list, remove");
+      "models",
+      "The local model library: pull from the Hugging Face Hub or a URL, add, list, remove");
   models->require_subcommand(1);
   ModelsPullOptions pull_options;
   auto* models_pull = models->add_subcommand(
-      "pull", "Download a model: a Hub repository OWNER/NAME[@REVISION] in the diffusers layout, or "
-              "an https URL of one .safetensors checkpoint (HF_ENDPOINT, HF_TOKEN as for huggingface_hub)");
-  models_pull->add_option("source", pull_options.source, "OWNER/NAME[@REVISION] or URL")->required();
-  models_pull->add_option("--name", pull_options.name, "Install under this name (default: the source's)");
-  models_pull->add_option("--variant", pull_options.variant,
-                          "Weights: auto (fp16 when the repository has them), fp16 or full")
+      "pull",
+      "Download a model: a Hub repository OWNER/NAME[@REVISION] in the diffusers layout, or "
+      "an https URL of one .safetensors checkpoint (HF_ENDPOINT, HF_TOKEN as for huggingface_hub)");
+  models_pull->add_option("source", pull_options.source, "OWNER/NAME[@REVISION] or URL")
+      ->required();
+  models_pull->add_option("--name", pull_options.name,
+                          "Install under this name (default: the source's)");
+  models_pull
+      ->add_option("--variant", pull_options.variant,
+                   "Weights: auto (fp16 when the repository has them), fp16 or full")
       ->capture_default_str();
   std::string add_path;
   std::string model_name;
   auto* models_add = models->add_subcommand(
       "add", "Copy a diffusers model folder or a .safetensors checkpoint into the models folder");
   models_add->add_option("path", add_path, "FOLDER or FILE.safetensors")->required();
-  models_add->add_option("--name", model_name, "Install under this name (default: the folder's or file's)");
-  auto* models_list = models->add_subcommand("list", "List the installed models and whether each is usable");
+  models_add->add_option("--name", model_name,
+                         "Install under this name (default: the folder's or file's)");
+  auto* models_list =
+      models->add_subcommand("list", "List the installed models and whether each is usable");
   auto* models_remove = models->add_subcommand("remove", "Delete an installed model");
   models_remove->add_option("name", model_name, "NAME, as `models list` shows it")->required();
   for (auto* command : {models_pull, models_add, models_list, models_remove}) {
-    add_config_options(*command, config, {ConfigGroup::storage, ConfigGroup::logging, ConfigGroup::providers});
+    add_config_options(*command, config,
+                       {ConfigGroup::storage, ConfigGroup::logging, ConfigGroup::providers});
   }
 
   auto* lambda = app.add_subcommand(
@@ -110,7 +123,8 @@ int main(int argc, char** argv) {
   auto* providers = app.add_subcommand("providers", "Cloud model providers");
   providers->require_subcommand(1);
   auto* providers_check = providers->add_subcommand(
-      "check", "Check credentials and model access against the live services; print what is usable");
+      "check",
+      "Check credentials and model access against the live services; print what is usable");
   add_config_options(*providers_check, config, {ConfigGroup::providers, ConfigGroup::logging});
 
   auto* config_command = app.add_subcommand("config", "Print the table of settings (Markdown)");

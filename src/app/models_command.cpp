@@ -55,8 +55,8 @@ class PullPrinter {
     }
     if (!terminal_) {
       if (p.current_file != file_ && !p.current_file.empty()) {
-        std::fprintf(stderr, "downloading %s (file %d of %d)\n", p.current_file.c_str(), p.files_done + 1,
-                     p.files_total.value_or(1));
+        std::fprintf(stderr, "downloading %s (file %d of %d)\n", p.current_file.c_str(),
+                     p.files_done + 1, p.files_total.value_or(1));
       }
       file_ = p.current_file;
       return;
@@ -64,12 +64,13 @@ class PullPrinter {
     if (now - drawn_ < kRedrawInterval && p.files_total && p.files_done < *p.files_total) return;
     drawn_ = now;
     const double seconds = std::chrono::duration<double>(now - started_).count();
-    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done - *first_bytes_) / seconds : 0;
+    const double rate =
+        seconds > 0 ? static_cast<double>(p.bytes_done - *first_bytes_) / seconds : 0;
     const auto total = p.bytes_total.value_or(0);
     draw_progress(total > 0 ? static_cast<double>(p.bytes_done) / static_cast<double>(total) : 0,
                   human_bytes(static_cast<double>(p.bytes_done)) + " / " +
-                      (total > 0 ? human_bytes(static_cast<double>(total)) : std::string("?")) + ", " +
-                      human_bytes(rate) + "/s  " + p.current_file);
+                      (total > 0 ? human_bytes(static_cast<double>(total)) : std::string("?")) +
+                      ", " + human_bytes(rate) + "/s  " + p.current_file);
     bar_shown_ = true;
   }
 
@@ -90,7 +91,8 @@ class PullPrinter {
 void print_installed(const library::InstallResult& result, const char* verb) {
   std::cout << verb << " " << result.name << " in " << result.path << " ("
             << human_bytes(static_cast<double>(library::size_on_disk(result.path))) << "; source "
-            << result.source << (result.license.empty() ? "" : "; license " + result.license) << ")\n";
+            << result.source << (result.license.empty() ? "" : "; license " + result.license)
+            << ")\n";
 }
 
 }  // namespace
@@ -105,7 +107,8 @@ int run_models_pull(const Config& config, const ModelsPullOptions& options) {
   const std::atomic<bool> never_canceled{false};
   library::InstallResult result;
   try {
-    result = installer(config).pull({options.source, options.name, *variant}, events, never_canceled);
+    result =
+        installer(config).pull({options.source, options.name, *variant}, events, never_canceled);
   } catch (...) {
     printer.end_bar();
     throw;
@@ -135,13 +138,15 @@ int run_models_list(const Config& config) {
               << ". Install one: rendermart models pull stabilityai/sd-turbo\n";
     return 0;
   }
-  std::printf("%-28s %-11s %-6s %10s  %-40s %-24s %s\n", "NAME", "FORMAT", "FAMILY", "SIZE", "SOURCE",
-              "LICENSE", "STATUS");
+  std::printf("%-28s %-11s %-6s %10s  %-40s %-24s %s\n", "NAME", "FORMAT", "FAMILY", "SIZE",
+              "SOURCE", "LICENSE", "STATUS");
   for (const auto& m : models) {
-    const auto status = m.check.problem.empty() ? std::string("usable") : "NOT USABLE: " + m.check.problem;
-    std::printf("%-28s %-11s %-6s %10s  %-40s %-24s %s\n", m.name.c_str(), library::to_string(m.format),
-                m.check.family.empty() ? "-" : m.check.family.c_str(),
-                human_bytes(static_cast<double>(m.size_bytes)).c_str(), m.source.empty() ? "-" : m.source.c_str(),
+    const auto status =
+        m.check.problem.empty() ? std::string("usable") : "NOT USABLE: " + m.check.problem;
+    std::printf("%-28s %-11s %-6s %10s  %-40s %-24s %s\n", m.name.c_str(),
+                library::to_string(m.format), m.check.family.empty() ? "-" : m.check.family.c_str(),
+                human_bytes(static_cast<double>(m.size_bytes)).c_str(),
+                m.source.empty() ? "-" : m.source.c_str(),
                 m.license.empty() ? "-" : m.license.c_str(), status.c_str());
   }
   return 0;

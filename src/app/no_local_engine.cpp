@@ -10,16 +10,19 @@ void prepare_local_engine(char**) {}
 
 void add_local_provider(ModelCatalog&, const Config& config, Metrics*) {
   if (library::list_installed(library::ModelsFolder(config.models_dir), nullptr).empty()) return;
-  spdlog::warn("the models folder {} holds models, but this binary has no local diffusion engine "
-               "(it was built without libtorch, or it is rendermart-slim): no local models are offered",
-               config.models_dir);
+  spdlog::warn(
+      "the models folder {} holds models, but this binary has no local diffusion engine "
+      "(it was built without libtorch, or it is rendermart-slim): no local models are offered",
+      config.models_dir);
 }
 
 bool has_local_engine() { return false; }
 
 library::ModelChecker local_model_checker() {
   return [](const std::string&) -> library::ModelCheck {
-    return {{}, "this binary has no local diffusion engine (built without libtorch, or rendermart-slim)"};
+    return {
+        {},
+        "this binary has no local diffusion engine (built without libtorch, or rendermart-slim)"};
   };
 }
 

@@ -33,8 +33,7 @@ std::optional<std::filesystem::path> find_web_dir(const Config& config) {
     }
     return std::filesystem::path(config.web_dir);
   }
-  for (const auto& candidate : {std::filesystem::path("web/dist"),
-                                executable_dir() / "../web/dist",
+  for (const auto& candidate : {std::filesystem::path("web/dist"), executable_dir() / "../web/dist",
                                 executable_dir() / "../share/rendermart/web"}) {
     if (std::filesystem::exists(candidate / "index.html")) return candidate;
   }
@@ -73,8 +72,9 @@ std::shared_ptr<OpenAiProvider> openai_provider(const Config& config) {
   if (!config.openai_families_file.empty()) {
     std::ifstream file(config.openai_families_file);
     if (!file) {
-      throw invalid_argument("openai_families_file", "RENDERMART_OPENAI_FAMILIES_FILE: cannot read " +
-                                                         config.openai_families_file);
+      throw invalid_argument(
+          "openai_families_file",
+          "RENDERMART_OPENAI_FAMILIES_FILE: cannot read " + config.openai_families_file);
     }
     extra = parse_openai_families(std::string(std::istreambuf_iterator<char>(file), {}),
                                   config.openai_families_file);
@@ -105,9 +105,10 @@ std::unique_ptr<ModelCatalog> build_catalog(const Config& config, Metrics* metri
   const bool cloud = !config.bedrock_region.empty() || !config.openai_base_url.empty();
   if (!catalog->find(config.default_model)) {
     if (!cloud) catalog->model(config.default_model);  // throws, naming it
-    spdlog::warn("the default model {} is not offered now; requests that name no model fail "
-                 "until a provider offers it",
-                 config.default_model);
+    spdlog::warn(
+        "the default model {} is not offered now; requests that name no model fail "
+        "until a provider offers it",
+        config.default_model);
   }
   return catalog;
 }
@@ -123,8 +124,8 @@ Platform::Platform(const Config& config_in) : config(config_in) {
         library::ModelInstaller(library::ModelsFolder(config.models_dir),
                                 library::HubSettings::from_environment(), local_model_checker()),
         refresh);
-    models_watch = std::make_unique<library::FolderWatch>(config.models_dir,
-                                                          library::FolderWatch::kDefaultInterval, refresh);
+    models_watch = std::make_unique<library::FolderWatch>(
+        config.models_dir, library::FolderWatch::kDefaultInterval, refresh);
   }
   if (!config.bedrock_region.empty() || !config.openai_base_url.empty()) {
     cloud_refresh = std::make_unique<PeriodicTask>(
@@ -147,12 +148,10 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   readiness = std::make_unique<Readiness>(*store, *blobs);
   passwords = std::make_unique<PasswordPool>(PasswordPoolOptions{
       config.password_threads, static_cast<std::size_t>(config.password_queue)});
-  api_context.reset(new api::ApiContext{*accounts, *preferences, *generations, *images, *quotas,
-                                        *users, *catalog,
-                                        *readiness, metrics, *passwords, config.secure_cookies,
-                                        config.downloads == "redirect",
-                                        std::chrono::seconds(config.presign_seconds),
-                                        model_library.get()});
+  api_context.reset(new api::ApiContext{
+      *accounts, *preferences, *generations, *images, *quotas, *users, *catalog, *readiness,
+      metrics, *passwords, config.secure_cookies, config.downloads == "redirect",
+      std::chrono::seconds(config.presign_seconds), model_library.get()});
   api_context->trusted_proxies =
       http::TrustedProxies::parse(config.trusted_proxies, "RENDERMART_TRUSTED_PROXIES");
   api_context->public_url =

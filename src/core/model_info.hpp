@@ -30,15 +30,15 @@ struct RealRange {
 };
 
 struct ModelInfo {
-  std::string id;           // unique across providers, e.g. "procedural"
-  std::string name;         // for people
-  std::string provider;     // e.g. "builtin", "local", "bedrock", "openai"
-  std::string kind;         // demo (the built-in generator, not AI) | local | cloud
-  std::string family;       // demo; sd1, sd2 (local); the provider's name for cloud models
+  std::string id;        // unique across providers, e.g. "procedural"
+  std::string name;      // for people
+  std::string provider;  // e.g. "builtin", "local", "bedrock", "openai"
+  std::string kind;      // demo (the built-in generator, not AI) | local | cloud
+  std::string family;    // demo; sd1, sd2 (local); the provider's name for cloud models
   std::string description;
   std::int64_t size_bytes = 0;  // weights on disk; 0: no local files
-  std::string source;       // where a local model came from (hf:OWNER/NAME@REV, a URL, file)
-  std::string license;      // empty: unknown
+  std::string source;           // where a local model came from (hf:OWNER/NAME@REV, a URL, file)
+  std::string license;          // empty: unknown
   // YYYY-MM-DD from which the service no longer runs this cloud model; empty: none announced.
   // A model with a date is offered only because the configuration names it.
   std::string shutdown_date;
@@ -57,12 +57,13 @@ struct ModelInfo {
   double max_aspect_ratio = 0;
   Size default_size{512, 512};
   int max_count = 4;
-  IntRange steps;           // max 0: the model takes no steps parameter
-  RealRange cfg_scale;      // max 0: the model takes no cfg_scale parameter
+  IntRange steps;                   // max 0: the model takes no steps parameter
+  RealRange cfg_scale;              // max 0: the model takes no cfg_scale parameter
   std::vector<std::string> styles;  // empty: no styles
-  std::vector<std::string> qualities;  // empty: no quality setting; otherwise the first is the default
+  std::vector<std::string>
+      qualities;  // empty: no quality setting; otherwise the first is the default
   bool negative_prompt = true;
-  int max_prompt_length = 2000;     // in characters (Unicode code points)
+  int max_prompt_length = 2000;  // in characters (Unicode code points)
   std::uint32_t max_seed = 4294967295u;
 };
 

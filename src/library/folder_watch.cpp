@@ -41,34 +41,18 @@ std::string folder_signature(const std::string& dir) {
 FolderWatch::FolderWatch(std::string dir, std::chrono::milliseconds interval,
                          std::function<void()> changed)
     : dir_(std::move(dir)),
-      interval_(interval),
       changed_(std::move(changed)),
-      thread_([this] { run(); }) {}
+      last_(folder_signature(dir_)),
+      task_(interval, [this] { look(); }) {}
 
-FolderWatch::~FolderWatch() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
-
-void FolderWatch::run() {
-  auto last = folder_signature(dir_);
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [&] { return stopping_; })) {
-    lock.unlock();
-    auto now = folder_signature(dir_);
-    if (now != last) {
-      last = std::move(now);
-      try {
-        changed_();
-      } catch (const std::exception& e) {
-        spdlog::error("models folder {} changed, but reading it again failed: {}", dir_, e.what());
-      }
-    }
-    lock.lock();
+void FolderWatch::look() {
+  auto now = folder_signature(dir_);
+  if (now == last_) return;
+  last_ = std::move(now);
+  try {
+    changed_();
+  } catch (const std::exception& e) {
+    spdlog::error("models folder {} changed, but reading it again failed: {}", dir_, e.what());
   }
 }
 

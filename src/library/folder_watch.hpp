@@ -7,11 +7,10 @@
 // (network and container volumes included).
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
+
+#include "core/periodic_task.hpp"
 
 namespace rendermart::library {
 
@@ -22,25 +21,19 @@ std::string folder_signature(const std::string& dir);
 class FolderWatch {
  public:
   // Calls `changed` on its own thread whenever folder_signature(dir) differs from the last look.
+  // Destruction stops the thread.
   FolderWatch(std::string dir, std::chrono::milliseconds interval, std::function<void()> changed);
-  // Stops and joins the thread.
-  ~FolderWatch();
-  FolderWatch(const FolderWatch&) = delete;
-  FolderWatch& operator=(const FolderWatch&) = delete;
 
   // Two seconds: a model pulled by the command line appears in the server about that much later.
   static constexpr std::chrono::milliseconds kDefaultInterval{2000};
 
  private:
-  void run();
+  void look();
 
   std::string dir_;
-  std::chrono::milliseconds interval_;
   std::function<void()> changed_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: started when everything else is ready
+  std::string last_;
+  PeriodicTask task_;  // last: started when everything else is ready
 };
 
 }  // namespace rendermart::library

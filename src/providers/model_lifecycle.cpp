@@ -43,9 +43,8 @@ void throw_retired(const std::string& field, const std::string& setting,
 
 std::string shutdown_warning(const std::string& id, const Lifecycle& lifecycle,
                              const std::string& setting) {
-  std::string when = lifecycle.shutdown_date.empty()
-                         ? "has no announced shutdown date"
-                         : "shuts down on " + lifecycle.shutdown_date;
+  std::string when = lifecycle.shutdown_date.empty() ? "has no announced shutdown date"
+                                                     : "shuts down on " + lifecycle.shutdown_date;
   return "model " + id + " is " + (lifecycle.legacy ? "Legacy" : "deprecated") + " and " + when +
          "; it is offered only because " + setting + " names it: move to a current model";
 }

@@ -8,16 +8,7 @@ RequestRateExchange::RequestRateExchange(Store& store, RequestRateLimiter& limit
                                          std::chrono::milliseconds interval)
     : store_(store), limiter_(limiter), interval_(interval) {
   exchange_and_log();
-  thread_ = std::thread([this] { run(); });
-}
-
-RequestRateExchange::~RequestRateExchange() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  task_.emplace(interval_, [this] { exchange_and_log(); });
 }
 
 void RequestRateExchange::exchange() {
@@ -44,15 +35,6 @@ void RequestRateExchange::exchange_and_log() {
           interval_.count(), e.what());
     }
     failing_ = true;
-  }
-}
-
-void RequestRateExchange::run() {
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [&] { return stopping_; })) {
-    lock.unlock();
-    exchange_and_log();
-    lock.lock();
   }
 }
 

@@ -7,9 +7,9 @@
 // An unreachable database delays sharing; the charges are kept and sent with the next exchange.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <optional>
+
+#include "core/periodic_task.hpp"
 
 #include "services/request_rate_limiter.hpp"
 #include "store/store.hpp"
@@ -18,13 +18,10 @@ namespace rendermart {
 
 class RequestRateExchange {
  public:
+  // Exchanges once on the caller's thread (logging a failure), then on its own thread every
+  // interval until destroyed.
   RequestRateExchange(Store& store, RequestRateLimiter& limiter,
                       std::chrono::milliseconds interval);
-  // Exchanges once on the caller's thread (logging a failure), then starts its own.
-  // Stops and joins the thread.
-  ~RequestRateExchange();
-  RequestRateExchange(const RequestRateExchange&) = delete;
-  RequestRateExchange& operator=(const RequestRateExchange&) = delete;
 
   // Half a second: short next to a minute's refill, and two small statements a second per
   // process cost the database nothing it notices.
@@ -33,18 +30,14 @@ class RequestRateExchange {
  private:
   // Throws what the store throws; the charges are kept for the next exchange.
   void exchange();
-  void run();
   // Exchanges and logs when sharing stops or starts working again (not every failed try).
   void exchange_and_log();
 
   Store& store_;
   RequestRateLimiter& limiter_;
   std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool failing_ = false;
-  std::thread thread_;  // last: started when everything else is ready
+  bool failing_ = false;              // used by one exchange at a time: the first, then the task's
+  std::optional<PeriodicTask> task_;  // last: started after the first exchange
 };
 
 }  // namespace rendermart

@@ -46,10 +46,12 @@ Error invoke_error(const aws::HttpResponse& response, const std::string& model_i
                      "account's Bedrock quotas");
   }
   if (code == "AccessDeniedException") {
-    const std::string fix = "enable the model for this account in the Bedrock console (Model "
-                            "access) in " + region +
-                            ", and allow bedrock:InvokeModel on it in the IAM policy";
-    return Error(ErrorCode::provider_misconfigured, where + " denied access (" + detail + "): " + fix);
+    const std::string fix =
+        "enable the model for this account in the Bedrock console (Model "
+        "access) in " +
+        region + ", and allow bedrock:InvokeModel on it in the IAM policy";
+    return Error(ErrorCode::provider_misconfigured,
+                 where + " denied access (" + detail + "): " + fix);
   }
   if (code == "ResourceNotFoundException") {
     return Error(ErrorCode::provider_misconfigured,
@@ -117,7 +119,8 @@ std::string BedrockClient::invoke_model(const std::string& model_id, const std::
                                         const std::atomic<bool>* cancel) const {
   const std::string path = "/model/" + model_id + "/invoke";
   const aws::HttpResponse response = call_with_retries(
-      options_.retry, [&] { return send(options_.runtime_endpoint, "POST", path, {}, body, cancel); },
+      options_.retry,
+      [&] { return send(options_.runtime_endpoint, "POST", path, {}, body, cancel); },
       "Bedrock model '" + model_id + "' in " + options_.region);
   if (response.status != 200) {
     // Rejected credentials may have expired meanwhile: the next call loads them again.

@@ -54,7 +54,8 @@ std::map<std::string, Lifecycle> list_bedrock_image_models(const BedrockClient& 
     if (summary.contains("modelLifecycle") && summary["modelLifecycle"].is_object()) {
       const auto& cycle = summary["modelLifecycle"];
       lifecycle.legacy = cycle.value("status", "ACTIVE") == "LEGACY";
-      if (cycle.contains("endOfLifeTime")) lifecycle.shutdown_date = date_of(cycle["endOfLifeTime"]);
+      if (cycle.contains("endOfLifeTime"))
+        lifecycle.shutdown_date = date_of(cycle["endOfLifeTime"]);
     }
     models[summary["modelId"].get<std::string>()] = lifecycle;
   }

@@ -33,11 +33,11 @@ BedrockModel titan() {
                           "Amazon's image model on Bedrock (legacy there): text to image, "
                           "variations, inpainting, outpainting and background removal.");
   info.tasks = kAllTasks;
-  info.fixed_sizes = {{1024, 1024}, {768, 768},   {512, 512},   {768, 1152},  {384, 576},
-                      {1152, 768},  {576, 384},   {768, 1280},  {384, 640},   {1280, 768},
-                      {640, 384},   {896, 1152},  {448, 576},   {1152, 896},  {576, 448},
-                      {768, 1408},  {384, 704},   {1408, 768},  {704, 384},   {640, 1408},
-                      {320, 704},   {1408, 640},  {704, 320},   {1152, 640},  {1173, 640}};
+  info.fixed_sizes = {{1024, 1024}, {768, 768},  {512, 512},  {768, 1152}, {384, 576},
+                      {1152, 768},  {576, 384},  {768, 1280}, {384, 640},  {1280, 768},
+                      {640, 384},   {896, 1152}, {448, 576},  {1152, 896}, {576, 448},
+                      {768, 1408},  {384, 704},  {1408, 768}, {704, 384},  {640, 1408},
+                      {320, 704},   {1408, 640}, {704, 320},  {1152, 640}, {1173, 640}};
   info.default_size = {1024, 1024};
   info.max_count = 5;
   info.cfg_scale = {1.1, 10, 8};
@@ -51,9 +51,10 @@ BedrockModel titan() {
 // 4:1; 1-5 images, cfgScale 1.1-10 (default 6.5), seed 0-858,993,459, prompts up to 1024
 // characters, eight visual styles.
 BedrockModel nova() {
-  auto info = cloud_model(kNova, "Amazon Nova Canvas",
-                          "Amazon's image model on Bedrock (Legacy there): text to image in "
-                          "eight visual styles, variations, inpainting, outpainting and background removal.");
+  auto info = cloud_model(
+      kNova, "Amazon Nova Canvas",
+      "Amazon's image model on Bedrock (Legacy there): text to image in "
+      "eight visual styles, variations, inpainting, outpainting and background removal.");
   info.tasks = kAllTasks;
   info.min_side = 320;
   info.max_side = 4096;
@@ -66,9 +67,14 @@ BedrockModel nova() {
   info.max_prompt_length = 1024;
   info.max_seed = 858993459u;
   info.qualities = {"standard", "premium"};
-  info.styles = {"3D_ANIMATED_FAMILY_FILM",    "DESIGN_SKETCH",    "FLAT_VECTOR_ILLUSTRATION",
-                 "GRAPHIC_NOVEL_ILLUSTRATION", "MAXIMALISM",       "MIDCENTURY_RETRO",
-                 "PHOTOREALISM",               "SOFT_DIGITAL_PAINTING"};
+  info.styles = {"3D_ANIMATED_FAMILY_FILM",
+                 "DESIGN_SKETCH",
+                 "FLAT_VECTOR_ILLUSTRATION",
+                 "GRAPHIC_NOVEL_ILLUSTRATION",
+                 "MAXIMALISM",
+                 "MIDCENTURY_RETRO",
+                 "PHOTOREALISM",
+                 "SOFT_DIGITAL_PAINTING"};
   return {info, BedrockFormat::amazon_image};
 }
 

@@ -44,11 +44,12 @@ void BedrockProvider::discover(bool at_start) {
     listed = list_bedrock_image_models(*client_);
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
-    spdlog::error("cannot list the Bedrock image models of {} ({}); {}; trying again at the next "
-                  "refresh",
-                  region, e.what(),
-                  offered_.empty() ? "no Bedrock model is offered"
-                                   : "it keeps offering the models it listed last");
+    spdlog::error(
+        "cannot list the Bedrock image models of {} ({}); {}; trying again at the next "
+        "refresh",
+        region, e.what(),
+        offered_.empty() ? "no Bedrock model is offered"
+                         : "it keeps offering the models it listed last");
     return;
   }
   const std::string today = utc_today();
@@ -73,8 +74,8 @@ void BedrockProvider::discover(bool at_start) {
     }
     if (offer == Offer::when_named) {
       if (!named_) {
-        spdlog::info("Bedrock model {} is not offered: it is Legacy; name it in {} to offer it",
-                     id, kSetting);
+        spdlog::info("Bedrock model {} is not offered: it is Legacy; name it in {} to offer it", id,
+                     kSetting);
         continue;
       }
       spdlog::warn("{}", shutdown_warning(id, lifecycle, kSetting));
@@ -108,7 +109,8 @@ std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,
           amazon_image_response(client_->invoke_model(params.model, body, &cancel), params.model));
     } else {
       const auto body = stability_request(params, inputs, seed);
-      images.push_back(stability_response(client_->invoke_model(params.model, body, &cancel), params.model));
+      images.push_back(
+          stability_response(client_->invoke_model(params.model, body, &cancel), params.model));
     }
     if (progress) progress({static_cast<double>(i + 1) / params.count, std::nullopt});
   }

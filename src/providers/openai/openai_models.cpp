@@ -65,9 +65,11 @@ Size parse_size(const json& value, const std::string& where) {
 std::vector<std::string> strings(const json& object, const char* key, const std::string& where) {
   std::vector<std::string> out;
   if (!object.contains(key)) return out;
-  if (!object[key].is_array()) throw bad_families(where, std::string("'") + key + "' must be a list");
+  if (!object[key].is_array())
+    throw bad_families(where, std::string("'") + key + "' must be a list");
   for (const auto& item : object[key]) {
-    if (!item.is_string()) throw bad_families(where, std::string("'") + key + "' must list strings");
+    if (!item.is_string())
+      throw bad_families(where, std::string("'") + key + "' must list strings");
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -85,7 +87,8 @@ OpenAiFamily parse_family(const json& item, const std::string& source) {
   try {
     family.match = std::regex(family.pattern, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
-    throw bad_families(where, std::string("'match' is not a regular expression (") + e.what() + ")");
+    throw bad_families(where,
+                       std::string("'match' is not a regular expression (") + e.what() + ")");
   }
   auto& caps = family.capabilities;
   if (item.contains("sizes")) {
@@ -130,7 +133,8 @@ std::vector<OpenAiFamily> builtin_openai_families() {
   return parse_openai_families(kBuiltinFamilies, "the built-in OpenAI model families");
 }
 
-std::vector<OpenAiFamily> parse_openai_families(const std::string& text, const std::string& source) {
+std::vector<OpenAiFamily> parse_openai_families(const std::string& text,
+                                                const std::string& source) {
   const auto document = json::parse(text, nullptr, false);
   if (!document.is_object() || !document.contains("families") || !document["families"].is_array()) {
     throw bad_families(source, "expected a JSON object {\"families\": [...]}");

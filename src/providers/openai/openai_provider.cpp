@@ -51,7 +51,8 @@ OpenAiModel parse_model(const std::string& entry, const std::vector<OpenAiFamily
   const OpenAiFamily* family = find_openai_family(families, name);
   if (equals == std::string::npos) {
     if (!family) {
-      throw bad_models("model '" + name + "' is of no image model family RenderMart knows: list "
+      throw bad_models("model '" + name +
+                       "' is of no image model family RenderMart knows: list "
                        "its sizes, or describe its family in RENDERMART_OPENAI_FAMILIES_FILE");
     }
     return {name, family->capabilities};
@@ -63,7 +64,8 @@ OpenAiModel parse_model(const std::string& entry, const std::vector<OpenAiFamily
     rest.resize(slash);
   }
   model.capabilities.sizes.clear();
-  for (const auto& size : split_list(rest, ' ')) model.capabilities.sizes.push_back(parse_size(size));
+  for (const auto& size : split_list(rest, ' '))
+    model.capabilities.sizes.push_back(parse_size(size));
   if (model.capabilities.sizes.empty()) throw bad_models("model '" + name + "' lists no size");
   model.capabilities.default_size = model.capabilities.sizes.front();
   return model;
@@ -131,8 +133,8 @@ OpenAiProvider::Listing OpenAiProvider::list() const {
     request.headers = {{"Authorization", "Bearer " + options_.api_key}};
   request.timeout = options_.timeout;
   const std::string where = options_.base_url + "/v1/models";
-  const auto response =
-      call_with_retries(options_.retry, [&] { return aws::send(request); }, where);
+  const auto response = call_with_retries(
+      options_.retry, [&] { return aws::send(request); }, where);
   if (response.status != 200) throw answer_error(response, where);
   const auto body = json::parse(response.body, nullptr, false);
   if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
@@ -214,11 +216,12 @@ void OpenAiProvider::discover(bool at_start) {
     listing = list();
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
-    spdlog::error("cannot list the models of the OpenAI-compatible API at {} ({}); {}; trying "
-                  "again at the next refresh",
-                  options_.base_url, e.what(),
-                  offered_.empty() ? "no model of it is offered"
-                                   : "it keeps offering the models it listed last");
+    spdlog::error(
+        "cannot list the models of the OpenAI-compatible API at {} ({}); {}; trying "
+        "again at the next refresh",
+        options_.base_url, e.what(),
+        offered_.empty() ? "no model of it is offered"
+                         : "it keeps offering the models it listed last");
     return;
   }
   std::vector<std::pair<OpenAiModel, ModelInfo>> offered;
@@ -237,8 +240,10 @@ void OpenAiProvider::discover(bool at_start) {
       spdlog::error("model {} is not offered: the service shut it down on {}", id,
                     candidate.lifecycle.shutdown_date);
     } else if (candidate.offer == Offer::when_named && options_.named.empty()) {
-      spdlog::info("model {} is not offered: it shuts down on {}; name it in {} to offer it until "
-                   "then", id, candidate.lifecycle.shutdown_date, kSetting);
+      spdlog::info(
+          "model {} is not offered: it shuts down on {}; name it in {} to offer it until "
+          "then",
+          id, candidate.lifecycle.shutdown_date, kSetting);
     } else {
       if (candidate.offer == Offer::when_named) {
         spdlog::warn("{}", shutdown_warning(id, candidate.lifecycle, kSetting));
@@ -264,7 +269,8 @@ std::vector<ModelCheck> OpenAiProvider::check() const {
   } catch (const Error& e) {
     if (e.code() == ErrorCode::provider_error) throw;
     std::vector<ModelCheck> checks;
-    for (const auto& model : options_.named) checks.push_back({kIdPrefix + model.name, false, e.what(), ""});
+    for (const auto& model : options_.named)
+      checks.push_back({kIdPrefix + model.name, false, e.what(), ""});
     if (checks.empty()) checks.push_back({options_.base_url + "/v1/models", false, e.what(), ""});
     return checks;
   }
@@ -289,7 +295,8 @@ std::vector<ModelCheck> OpenAiProvider::check() const {
   if (checks.empty()) {
     checks.push_back({options_.base_url + "/v1/models", false,
                       "lists no image model RenderMart knows how to drive: name the models in " +
-                          std::string(kSetting) + " or describe their family in "
+                          std::string(kSetting) +
+                          " or describe their family in "
                           "RENDERMART_OPENAI_FAMILIES_FILE",
                       ""});
   }
@@ -329,8 +336,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   request.timeout = options_.timeout;
   request.cancel = &cancel;
 
-  const aws::HttpResponse response =
-      call_with_retries(options_.retry, [&] { return aws::send(request); }, where);
+  const aws::HttpResponse response = call_with_retries(
+      options_.retry, [&] { return aws::send(request); }, where);
   if (response.status != 200) throw answer_error(response, where);
 
   const auto answer = json_answer(response.body, where);

@@ -126,9 +126,11 @@ TEST(AmazonImageFormat, BackgroundRemovalSendsOnlyTheImage) {
 
 TEST(AmazonImageFormat, AnswersWithAnErrorAreContentFilteredEvenWith200) {
   const auto image = base64_encode(encode_png(solid(8, 8, 1), {}));
-  EXPECT_EQ(amazon_image_response(json{{"images", {image}}, {"error", nullptr}}.dump(), "m").width, 8);
+  EXPECT_EQ(amazon_image_response(json{{"images", {image}}, {"error", nullptr}}.dump(), "m").width,
+            8);
   try {
-    amazon_image_response(R"({"images": [], "error": "All of the generated images have been blocked"})", "m");
+    amazon_image_response(
+        R"({"images": [], "error": "All of the generated images have been blocked"})", "m");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::content_filtered);
@@ -166,7 +168,11 @@ TEST(StabilityFormat, TextToImageSendsTheAspectRatioAndImageToImageTheStrength) 
 
 TEST(StabilityFormat, FinishReasonsAreFiltersOrErrors) {
   const auto image = base64_encode(encode_png(solid(8, 8, 1), {}));
-  EXPECT_EQ(stability_response(json{{"seeds", {1}}, {"finish_reasons", {nullptr}}, {"images", {image}}}.dump(), "m").height, 8);
+  EXPECT_EQ(
+      stability_response(
+          json{{"seeds", {1}}, {"finish_reasons", {nullptr}}, {"images", {image}}}.dump(), "m")
+          .height,
+      8);
   const auto code_of = [](const std::string& body) {
     try {
       stability_response(body, "m");
@@ -175,8 +181,10 @@ TEST(StabilityFormat, FinishReasonsAreFiltersOrErrors) {
     }
     return ErrorCode::internal;
   };
-  EXPECT_EQ(code_of(R"({"finish_reasons": ["Filter reason: prompt"]})"), ErrorCode::content_filtered);
-  EXPECT_EQ(code_of(R"({"finish_reasons": ["Filter reason: output image"], "images": []})"), ErrorCode::content_filtered);
+  EXPECT_EQ(code_of(R"({"finish_reasons": ["Filter reason: prompt"]})"),
+            ErrorCode::content_filtered);
+  EXPECT_EQ(code_of(R"({"finish_reasons": ["Filter reason: output image"], "images": []})"),
+            ErrorCode::content_filtered);
   EXPECT_EQ(code_of(R"({"finish_reasons": ["Inference error"]})"), ErrorCode::provider_error);
 }
 
@@ -209,22 +217,30 @@ aws::HttpResponse answer(long status, const std::string& type, const std::string
 }
 
 TEST(BedrockErrors, EachDocumentedErrorBecomesAClearCode) {
-  const auto code = [](const aws::HttpResponse& r) { return invoke_error(r, "m", "us-east-1").code(); };
-  EXPECT_EQ(code(answer(400, "ValidationException", "This request has been blocked by our content filters.")),
+  const auto code = [](const aws::HttpResponse& r) {
+    return invoke_error(r, "m", "us-east-1").code();
+  };
+  EXPECT_EQ(code(answer(400, "ValidationException",
+                        "This request has been blocked by our content filters.")),
             ErrorCode::content_filtered);
-  EXPECT_EQ(code(answer(400, "ValidationException", "Malformed input request")), ErrorCode::invalid_argument);
+  EXPECT_EQ(code(answer(400, "ValidationException", "Malformed input request")),
+            ErrorCode::invalid_argument);
   EXPECT_EQ(code(answer(429, "ThrottlingException", "Too many requests")), ErrorCode::rate_limited);
   EXPECT_EQ(code(answer(429, "ModelNotReadyException", "not ready")), ErrorCode::rate_limited);
   EXPECT_EQ(code(answer(400, "ServiceQuotaExceededException", "quota")), ErrorCode::rate_limited);
   EXPECT_EQ(code(answer(403, "AccessDeniedException", "You don't have access to the model")),
             ErrorCode::provider_misconfigured);
-  EXPECT_EQ(code(answer(404, "ResourceNotFoundException", "no such model")), ErrorCode::provider_misconfigured);
-  EXPECT_EQ(code(answer(403, "UnrecognizedClientException", "bad token")), ErrorCode::provider_misconfigured);
+  EXPECT_EQ(code(answer(404, "ResourceNotFoundException", "no such model")),
+            ErrorCode::provider_misconfigured);
+  EXPECT_EQ(code(answer(403, "UnrecognizedClientException", "bad token")),
+            ErrorCode::provider_misconfigured);
   EXPECT_EQ(code(answer(408, "ModelTimeoutException", "too long")), ErrorCode::provider_error);
   EXPECT_EQ(code(answer(424, "ModelErrorException", "model failed")), ErrorCode::provider_error);
   EXPECT_EQ(code(answer(500, "InternalServerException", "oops")), ErrorCode::provider_error);
   EXPECT_EQ(code(answer(503, "ServiceUnavailableException", "later")), ErrorCode::provider_error);
-  const std::string message = invoke_error(answer(403, "AccessDeniedException", "no"), "amazon.nova-canvas-v1:0", "eu-west-1").what();
+  const std::string message = invoke_error(answer(403, "AccessDeniedException", "no"),
+                                           "amazon.nova-canvas-v1:0", "eu-west-1")
+                                  .what();
   EXPECT_NE(message.find("amazon.nova-canvas-v1:0"), std::string::npos);
   EXPECT_NE(message.find("eu-west-1"), std::string::npos);
 }

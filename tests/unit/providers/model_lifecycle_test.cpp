@@ -30,7 +30,8 @@ TEST(ModelLifecycle, TodayIsAnIsoDate) {
 }
 
 TEST(ModelLifecycle, ARetiredModelsErrorNamesTheReplacement) {
-  const std::vector<RetiredModel> table = {{"old", "2026-01-01", "new-1"}, {"gone", "2026-02-01", ""}};
+  const std::vector<RetiredModel> table = {{"old", "2026-01-01", "new-1"},
+                                           {"gone", "2026-02-01", ""}};
   EXPECT_FALSE(find_retired(table, "current"));
   try {
     throw_retired("models", "MODELS", *find_retired(table, "old"));

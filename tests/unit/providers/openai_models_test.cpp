@@ -10,9 +10,9 @@ const std::string kToday = "2026-12-07";
 
 TEST(OpenAiFamilies, BuiltInFamiliesMatchTheirModelsAndSnapshots) {
   const auto families = builtin_openai_families();
-  for (const char* id : {"gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-flare",
-                         "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.6-sunburst",
-                         "gpt-image-2.6-flare"}) {
+  for (const char* id :
+       {"gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.6-sunburst", "gpt-image-2.6-flare"}) {
     EXPECT_NE(find_openai_family(families, id), nullptr) << id;
   }
   for (const char* id : {"gpt-image-1", "dall-e-3", "gpt-image-2.5", "gpt-image-2x", "gpt-5"}) {
@@ -32,7 +32,8 @@ TEST(OpenAiFamilies, AFileAddsFamiliesAndReplacesBuiltInOnesByName) {
   const auto extra = parse_openai_families(R"({"families": [
     {"name": "gpt-image-2", "match": "^gpt-image-2$", "sizes": ["1024x1024"], "max_images": 2},
     {"name": "sdxl", "match": "^sdxl-.*$", "sizes": ["512x512", "768x512"], "max_images": 4,
-     "qualities": ["standard"], "response_format": true}]})", "families.json");
+     "qualities": ["standard"], "response_format": true}]})",
+                                           "families.json");
   const auto families = merge_openai_families(extra, builtin_openai_families());
   EXPECT_EQ(families.size(), 4u);
   EXPECT_EQ(find_openai_family(families, "gpt-image-2")->capabilities.max_count, 2);
@@ -45,11 +46,11 @@ TEST(OpenAiFamilies, AFileAddsFamiliesAndReplacesBuiltInOnesByName) {
 }
 
 TEST(OpenAiFamilies, MistakesInAFileAreClearErrors) {
-  for (const char* bad : {"[]", R"({"families": [{"name": "x"}]})",
-                          R"({"families": [{"name": "x", "match": "("}]})",
-                          R"({"families": [{"name": "x", "match": "x"}]})",
-                          R"({"families": [{"name": "x", "match": "x", "sizes": ["big"]}]})",
-                          R"({"families": [{"name": "x", "match": "x", "sizes": ["1x1"],
+  for (const char* bad :
+       {"[]", R"({"families": [{"name": "x"}]})", R"({"families": [{"name": "x", "match": "("}]})",
+        R"({"families": [{"name": "x", "match": "x"}]})",
+        R"({"families": [{"name": "x", "match": "x", "sizes": ["big"]}]})",
+        R"({"families": [{"name": "x", "match": "x", "sizes": ["1x1"],
                               "max_images": 0}]})"}) {
     try {
       parse_openai_families(bad, "f.json");
@@ -99,8 +100,8 @@ TEST(OpenAiModels, RetiredModelsAreRefusedNamingTheReplacement) {
 }
 
 TEST(OpenAiModels, MistakesAreClearErrors) {
-  for (const char* bad : {"", "sdxl", "sdxl=big", "sdxl=1024x0", "sdxl=1024x1024/0", "=1x1", " , ",
-                          "dall-e-3"}) {
+  for (const char* bad :
+       {"", "sdxl", "sdxl=big", "sdxl=1024x0", "sdxl=1024x1024/0", "=1x1", " , ", "dall-e-3"}) {
     try {
       parse_openai_models(bad, builtin_openai_families(), kToday);
       FAIL() << bad;

@@ -223,10 +223,13 @@ TEST(ProceduralProvider, ProgressRisesToOne) {
   auto p = params("a calm blue sea under clouds");
   p.steps = 10;
   p.count = 2;
-  provider.generate(p, {}, [&](const ProgressUpdate& u) {
-    EXPECT_FALSE(u.preview.has_value());  // the built-in generator has no cheap preview
-    seen.push_back(u.fraction);
-  }, cancel);
+  provider.generate(
+      p, {},
+      [&](const ProgressUpdate& u) {
+        EXPECT_FALSE(u.preview.has_value());  // the built-in generator has no cheap preview
+        seen.push_back(u.fraction);
+      },
+      cancel);
   ASSERT_GE(seen.size(), 2u * 10);  // at least one report per pass
   for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i], seen[i - 1]);
   EXPECT_GT(seen.front(), 0.0);

@@ -1,4 +1,4 @@
-#include "app/periodic_task.hpp"
+#include "core/periodic_task.hpp"
 
 namespace rendermart {
 

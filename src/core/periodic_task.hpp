@@ -1,8 +1,8 @@
 #pragma once
 
-// Runs a function every `interval` on its own thread until destroyed (the cloud providers'
-// model listings). The function must not throw; a run in progress finishes before the
-// destructor returns.
+// Runs a function every `interval` on its own thread until destroyed: the cloud providers' model
+// listings, the look at the models folder, the exchange of request rates. The function must not
+// throw; a run in progress finishes before the destructor returns.
 
 #include <chrono>
 #include <condition_variable>
