@@ -8,10 +8,11 @@
 #include <map>
 #include <sstream>
 
-#include "aws/http_client.hpp"
+#include "aws/service_errors.hpp"
 #include "aws/xml.hpp"
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
+#include "net/http_client.hpp"
 
 namespace rendermart::aws {
 namespace {
@@ -109,7 +110,7 @@ class WebIdentityProvider : public CredentialsProvider {
       endpoint = "https://sts." + region + ".amazonaws.com";
     }
     // AssumeRoleWithWebIdentity is authenticated by the token itself, so it is not signed.
-    HttpRequest request;
+    net::HttpRequest request;
     request.method = "POST";
     request.url = endpoint + "/";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
@@ -118,10 +119,11 @@ class WebIdentityProvider : public CredentialsProvider {
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + uri_encode(role_arn) +
         "&RoleSessionName=" + uri_encode(session) + "&WebIdentityToken=" + uri_encode(token);
     request.timeout = sts_timeout;
-    HttpResponse response;
+    net::HttpResponse response;
     try {
-      response = with_retries(RetryPolicy{}, [&] { return send(request); });
-    } catch (const TransportError& e) {
+      response = net::with_retries(
+          net::RetryPolicy{}, [&] { return net::send(request); }, is_retryable);
+    } catch (const net::TransportError& e) {
       throw unauthenticated("web identity: STS at " + endpoint + " is unreachable: " + e.what());
     }
     if (response.status != 200) {
@@ -238,7 +240,7 @@ class ContainerProvider : public CredentialsProvider {
       throw unauthenticated("AWS_CONTAINER_CREDENTIALS_FULL_URI '" + url +
                             "' must be https or a loopback / container agent address");
     }
-    HttpRequest request;
+    net::HttpRequest request;
     request.url = url;
     request.connect_timeout = metadata_connect_timeout;
     request.timeout = metadata_timeout;
@@ -249,10 +251,11 @@ class ContainerProvider : public CredentialsProvider {
       token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
     }
     if (!token.empty()) request.headers.emplace_back("Authorization", token);
-    HttpResponse response;
+    net::HttpResponse response;
     try {
-      response = with_retries(RetryPolicy{}, [&] { return send(request); });
-    } catch (const TransportError& e) {
+      response = net::with_retries(
+          net::RetryPolicy{}, [&] { return net::send(request); }, is_retryable);
+    } catch (const net::TransportError& e) {
       throw unauthenticated("container credentials endpoint " + url +
                             " is unreachable: " + e.what());
     }
@@ -277,17 +280,17 @@ class ImdsProvider : public CredentialsProvider {
     if (endpoint.empty()) endpoint = default_imds_endpoint;
     while (endpoint.ends_with('/')) endpoint.pop_back();
 
-    HttpRequest token_request;
+    net::HttpRequest token_request;
     token_request.method = "PUT";
     token_request.url = endpoint + "/latest/api/token";
     token_request.headers = {
         {"X-aws-ec2-metadata-token-ttl-seconds", std::string(imds_token_ttl_seconds)}};
     token_request.connect_timeout = metadata_connect_timeout;
     token_request.timeout = metadata_timeout;
-    HttpResponse token;
+    net::HttpResponse token;
     try {
-      token = send(token_request);
-    } catch (const TransportError&) {
+      token = net::send(token_request);
+    } catch (const net::TransportError&) {
       return std::nullopt;  // not on EC2 (or IMDS is blocked): the chain has nothing here
     }
     if (token.status != 200) {
@@ -295,15 +298,15 @@ class ImdsProvider : public CredentialsProvider {
                             " refused an IMDSv2 token (HTTP " + std::to_string(token.status) + ")");
     }
     const auto get = [&](const std::string& path) {
-      HttpRequest request;
+      net::HttpRequest request;
       request.url = endpoint + path;
       request.headers = {{"X-aws-ec2-metadata-token", token.body}};
       request.connect_timeout = metadata_connect_timeout;
       request.timeout = metadata_timeout;
-      HttpResponse response;
+      net::HttpResponse response;
       try {
-        response = send(request);
-      } catch (const TransportError& e) {
+        response = net::send(request);
+      } catch (const net::TransportError& e) {
         throw unauthenticated("EC2 instance metadata at " + endpoint + ": " + e.what());
       }
       if (response.status != 200) {

@@ -11,10 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "net/http_client.hpp"
+
 namespace rendermart::aws {
 
 using Clock = std::chrono::system_clock;
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+using net::HeaderList;
 using QueryList = std::vector<std::pair<std::string, std::string>>;
 
 struct Credentials {

@@ -2,18 +2,20 @@
 
 // The AWS Lambda runtime API (version 2018-06-01) as a custom runtime uses it: fetch the next
 // invocation, then post its response or its error; report a failed start-up as an init error.
-// Plain HTTP/1.1 to the endpoint in AWS_LAMBDA_RUNTIME_API ("host:port"), one connection per
-// call. Not thread-safe: the runtime loop is the only caller.
+// Plain HTTP/1.1 to the endpoint in AWS_LAMBDA_RUNTIME_API ("host:port") through the outbound
+// client (net/http_client.hpp). Not thread-safe: the runtime loop is the only caller.
 
 #include <cstdint>
 #include <string>
+
+#include "net/http_client.hpp"
 
 namespace rendermart::lambda {
 
 struct Invocation {
   std::string request_id;  // Lambda-Runtime-Aws-Request-Id
-  std::int64_t deadline_ms =
-      0;                     // Lambda-Runtime-Deadline-Ms: when the function times out (Unix ms)
+  // Lambda-Runtime-Deadline-Ms: when the function times out (Unix ms).
+  std::int64_t deadline_ms = 0;
   std::string trace_id;      // Lambda-Runtime-Trace-Id (X-Ray), empty when absent
   std::string function_arn;  // Lambda-Runtime-Invoked-Function-Arn
   std::string event;         // the payload, a JSON document
@@ -37,12 +39,10 @@ class RuntimeClient {
   void init_error(const std::string& type, const std::string& message);
 
  private:
-  struct Reply;
-  Reply call(const std::string& method, const std::string& target, const std::string& body,
-             const std::string& error_type);
+  net::HttpResponse call(const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& error_type);
 
-  std::string host_;
-  std::string port_;
+  std::string base_url_;  // http://host:port/2018-06-01
 };
 
 }  // namespace rendermart::lambda

@@ -5,7 +5,7 @@
 namespace rendermart {
 namespace {
 
-Error transport_failure(const aws::TransportError& error, const std::string& where) {
+Error transport_failure(const net::TransportError& error, const std::string& where) {
   if (error.canceled()) return Error(ErrorCode::canceled, "generation canceled");
   return Error(ErrorCode::provider_error,
                where + (error.timed_out() ? " did not answer in time: " : " is unreachable: ") +
@@ -14,12 +14,12 @@ Error transport_failure(const aws::TransportError& error, const std::string& whe
 
 }  // namespace
 
-aws::HttpResponse call_with_retries(const aws::RetryPolicy& policy,
-                                    const std::function<aws::HttpResponse()>& attempt,
-                                    const std::string& where) {
+net::HttpResponse call_with_retries(
+    const net::RetryPolicy& policy, const std::function<net::HttpResponse()>& attempt,
+    const std::string& where, const std::function<bool(const net::HttpResponse&)>& retryable) {
   try {
-    return aws::with_retries(policy, attempt);
-  } catch (const aws::TransportError& e) {
+    return net::with_retries(policy, attempt, retryable);
+  } catch (const net::TransportError& e) {
     throw transport_failure(e, where);
   }
 }

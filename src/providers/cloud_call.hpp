@@ -5,15 +5,16 @@
 #include <functional>
 #include <string>
 
-#include "aws/http_client.hpp"
+#include "net/http_client.hpp"
 
 namespace rendermart {
 
-// `attempt` under the policy's retries (aws::with_retries). A call to `where` that gets no answer
-// throws the job's Error: canceled when the job's cancel flag abandoned it, provider_error
-// (saying whether it timed out or was unreachable) otherwise.
-aws::HttpResponse call_with_retries(const aws::RetryPolicy& policy,
-                                    const std::function<aws::HttpResponse()>& attempt,
-                                    const std::string& where);
+// `attempt` under the policy's retries (net::with_retries, retrying what `retryable` says). A call
+// to `where` that gets no answer throws the job's Error: canceled when the job's cancel flag
+// abandoned it, provider_error (saying whether it timed out or was unreachable) otherwise.
+net::HttpResponse call_with_retries(
+    const net::RetryPolicy& policy, const std::function<net::HttpResponse()>& attempt,
+    const std::string& where,
+    const std::function<bool(const net::HttpResponse&)>& retryable = net::is_busy);
 
 }  // namespace rendermart

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "aws/service_errors.hpp"
 #include "aws/xml.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -155,36 +156,39 @@ aws::Credentials S3BlobStore::credentials() const {
   }
 }
 
-aws::HttpResponse S3BlobStore::call(const std::string& method, const std::string& key,
+net::HttpResponse S3BlobStore::call(const std::string& method, const std::string& key,
                                     const aws::QueryList& query, const aws::HeaderList& headers,
                                     const std::string& body) {
   const Target target = target_for(key);
   const std::string payload_hash = aws::sha256_hex(body);
   try {
-    return aws::with_retries(options_.retry, [&] {
-      aws::SignableRequest signable{.method = method,
-                                    .path = target.path,
-                                    .query = query,
-                                    .headers = headers,
-                                    .payload_hash = payload_hash};
-      signable.headers.emplace_back("host", target.host);
-      signer_.sign(signable, credentials(), aws::Clock::now());
-      aws::HttpRequest request;
-      request.method = method;
-      request.url = target.base_url + aws::Signer::wire_path(target.path);
-      if (!query.empty()) request.url += "?" + aws::Signer::canonical_query(query);
-      request.headers = std::move(signable.headers);
-      request.body = body;
-      return aws::send(request);
-    });
-  } catch (const aws::TransportError& e) {
+    return net::with_retries(
+        options_.retry,
+        [&] {
+          aws::SignableRequest signable{.method = method,
+                                        .path = target.path,
+                                        .query = query,
+                                        .headers = headers,
+                                        .payload_hash = payload_hash};
+          signable.headers.emplace_back("host", target.host);
+          signer_.sign(signable, credentials(), aws::Clock::now());
+          net::HttpRequest request;
+          request.method = method;
+          request.url = target.base_url + aws::Signer::wire_path(target.path);
+          if (!query.empty()) request.url += "?" + aws::Signer::canonical_query(query);
+          request.headers = std::move(signable.headers);
+          request.body = body;
+          return net::send(request);
+        },
+        aws::is_retryable);
+  } catch (const net::TransportError& e) {
     throw storage_error("S3 endpoint " + scheme_ + "://" + endpoint_host_ + " for bucket '" +
                         options_.bucket + "' is unreachable after " +
                         std::to_string(options_.retry.max_attempts) + " attempts: " + e.what());
   }
 }
 
-void S3BlobStore::fail(const aws::HttpResponse& response, const std::string& what,
+void S3BlobStore::fail(const net::HttpResponse& response, const std::string& what,
                        const std::string& key) const {
   const std::string code = aws::error_code(response);
   const std::string message = aws::xml_text(response.body, "Message").value_or("");

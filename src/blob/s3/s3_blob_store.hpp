@@ -9,9 +9,9 @@
 #include <string>
 
 #include "aws/credentials.hpp"
-#include "aws/http_client.hpp"
 #include "aws/sigv4.hpp"
 #include "blob/blob_store.hpp"
+#include "net/http_client.hpp"
 
 namespace rendermart {
 
@@ -32,7 +32,7 @@ struct S3Options {
   bool path_style = false;
   std::size_t multipart_threshold = default_multipart_threshold;
   std::size_t part_size = default_part_size;
-  aws::RetryPolicy retry;
+  net::RetryPolicy retry;
 };
 
 // Parses "s3://bucket/prefix?region=..&endpoint=..&path_style=true|false
@@ -64,11 +64,11 @@ class S3BlobStore : public BlobStore {
   std::string object_name(const std::string& key) const;
   // The current credentials; a failure to get them is a storage_error.
   aws::Credentials credentials() const;
-  aws::HttpResponse call(const std::string& method, const std::string& key,
+  net::HttpResponse call(const std::string& method, const std::string& key,
                          const aws::QueryList& query, const aws::HeaderList& headers,
                          const std::string& body);
   // Throws the Error that a failed response means; `what` says what was attempted.
-  [[noreturn]] void fail(const aws::HttpResponse& response, const std::string& what,
+  [[noreturn]] void fail(const net::HttpResponse& response, const std::string& what,
                          const std::string& key) const;
   void put_multipart(const std::string& key, const std::string& bytes,
                      const std::string& content_type);

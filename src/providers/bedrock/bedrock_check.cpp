@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 
+#include "aws/service_errors.hpp"
 #include "providers/bedrock/bedrock_listing.hpp"
 
 namespace rendermart {

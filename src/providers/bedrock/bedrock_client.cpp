@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/service_errors.hpp"
 #include "providers/cloud_call.hpp"
 
 namespace rendermart {
@@ -14,7 +15,7 @@ std::string host_of(const std::string& endpoint) {
 }
 
 // The "message" (or "Message") of a rest-json error body; empty when there is none.
-std::string error_message(const aws::HttpResponse& response) {
+std::string error_message(const net::HttpResponse& response) {
   const auto json = nlohmann::json::parse(response.body, nullptr, false);
   if (!json.is_object()) return {};
   for (const char* key : {"message", "Message"}) {
@@ -25,7 +26,7 @@ std::string error_message(const aws::HttpResponse& response) {
 
 }  // namespace
 
-Error invoke_error(const aws::HttpResponse& response, const std::string& model_id,
+Error invoke_error(const net::HttpResponse& response, const std::string& model_id,
                    const std::string& region) {
   const std::string code = aws::error_code(response);
   const std::string message = error_message(response);
@@ -94,7 +95,7 @@ aws::Credentials BedrockClient::credentials() const {
   }
 }
 
-aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::string& method,
+net::HttpResponse BedrockClient::send(const std::string& endpoint, const std::string& method,
                                       const std::string& path, const aws::QueryList& query,
                                       const std::string& body,
                                       const std::atomic<bool>* cancel) const {
@@ -104,7 +105,7 @@ aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::st
   if (!body.empty()) signable.headers.emplace_back("content-type", "application/json");
   signable.headers.emplace_back("accept", "application/json");
   signer_.sign(signable, credentials(), aws::Clock::now());
-  aws::HttpRequest request;
+  net::HttpRequest request;
   request.method = method;
   request.url = endpoint + aws::Signer::wire_path(path);
   if (!query.empty()) request.url += "?" + aws::Signer::canonical_query(query);
@@ -112,16 +113,16 @@ aws::HttpResponse BedrockClient::send(const std::string& endpoint, const std::st
   request.body = body;
   request.timeout = options_.timeout;
   request.cancel = cancel;
-  return aws::send(request);
+  return net::send(request);
 }
 
 std::string BedrockClient::invoke_model(const std::string& model_id, const std::string& body,
                                         const std::atomic<bool>* cancel) const {
   const std::string path = "/model/" + model_id + "/invoke";
-  const aws::HttpResponse response = call_with_retries(
+  const net::HttpResponse response = call_with_retries(
       options_.retry,
       [&] { return send(options_.runtime_endpoint, "POST", path, {}, body, cancel); },
-      "Bedrock model '" + model_id + "' in " + options_.region);
+      "Bedrock model '" + model_id + "' in " + options_.region, aws::is_retryable);
   if (response.status != 200) {
     // Rejected credentials may have expired meanwhile: the next call loads them again.
     if (response.status == 403) credentials_->invalidate();
@@ -130,21 +131,22 @@ std::string BedrockClient::invoke_model(const std::string& model_id, const std::
   return std::move(response.body);
 }
 
-aws::HttpResponse BedrockClient::invoke_once(const std::string& model_id,
+net::HttpResponse BedrockClient::invoke_once(const std::string& model_id,
                                              const std::string& body) const {
   try {
     return send(options_.runtime_endpoint, "POST", "/model/" + model_id + "/invoke", {}, body);
-  } catch (const aws::TransportError& e) {
+  } catch (const net::TransportError& e) {
     throw Error(ErrorCode::provider_error, std::string("Bedrock is unreachable: ") + e.what());
   }
 }
 
-aws::HttpResponse BedrockClient::control_get(const std::string& path,
+net::HttpResponse BedrockClient::control_get(const std::string& path,
                                              const aws::QueryList& query) const {
   try {
-    return aws::with_retries(
-        options_.retry, [&] { return send(options_.control_endpoint, "GET", path, query, ""); });
-  } catch (const aws::TransportError& e) {
+    return net::with_retries(
+        options_.retry, [&] { return send(options_.control_endpoint, "GET", path, query, ""); },
+        aws::is_retryable);
+  } catch (const net::TransportError& e) {
     throw Error(ErrorCode::provider_error, "Bedrock's control plane " + options_.control_endpoint +
                                                " is unreachable: " + e.what());
   }

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "aws/credentials.hpp"
-#include "aws/http_client.hpp"
 #include "aws/sigv4.hpp"
 #include "core/error.hpp"
+#include "net/http_client.hpp"
 
 namespace rendermart {
 
@@ -28,14 +28,14 @@ struct BedrockOptions {
   std::chrono::milliseconds timeout = kDefaultBedrockTimeout;
   // Throttling and 5xx are retried with jittered backoff; a timed-out invocation is not sent
   // again (the model may have run, and been billed).
-  aws::RetryPolicy retry{.retry_timeouts = false};
+  net::RetryPolicy retry{.retry_timeouts = false};
 };
 
 // The Error that a failed InvokeModel answer means, naming the model and region:
 // content_filtered for a content-filter refusal, rate_limited for throttling and quotas,
 // provider_misconfigured for denied access, unknown models and rejected credentials,
 // invalid_argument for other validation errors, provider_error for the rest (5xx, timeouts).
-Error invoke_error(const aws::HttpResponse& response, const std::string& model_id,
+Error invoke_error(const net::HttpResponse& response, const std::string& model_id,
                    const std::string& region);
 
 class BedrockClient {
@@ -48,17 +48,17 @@ class BedrockClient {
   std::string invoke_model(const std::string& model_id, const std::string& body,
                            const std::atomic<bool>* cancel = nullptr) const;
   // One InvokeModel, no retries, the answer as it is (for `rendermart providers check`).
-  aws::HttpResponse invoke_once(const std::string& model_id, const std::string& body) const;
+  net::HttpResponse invoke_once(const std::string& model_id, const std::string& body) const;
   // A GET on the control plane with retries; the answer as it is. Throws provider_error when
   // Bedrock cannot be reached.
-  aws::HttpResponse control_get(const std::string& path, const aws::QueryList& query) const;
+  net::HttpResponse control_get(const std::string& path, const aws::QueryList& query) const;
 
   const BedrockOptions& options() const { return options_; }
   // The credentials the chain yields now; throws provider_misconfigured naming the sources tried.
   aws::Credentials credentials() const;
 
  private:
-  aws::HttpResponse send(const std::string& endpoint, const std::string& method,
+  net::HttpResponse send(const std::string& endpoint, const std::string& method,
                          const std::string& path, const aws::QueryList& query,
                          const std::string& body, const std::atomic<bool>* cancel = nullptr) const;
 

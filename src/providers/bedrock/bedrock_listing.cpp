@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/service_errors.hpp"
 #include "core/iso_time.hpp"
 
 namespace rendermart {

@@ -72,7 +72,7 @@ OpenAiModel parse_model(const std::string& entry, const std::vector<OpenAiFamily
 }
 
 // A string member of an OpenAI error body ({"error": {"message", "code", ...}}), or nothing.
-std::optional<std::string> error_member(const aws::HttpResponse& response, const char* member) {
+std::optional<std::string> error_member(const net::HttpResponse& response, const char* member) {
   const auto body = json::parse(response.body, nullptr, false);
   if (body.is_object() && body.contains("error") && body["error"].is_object() &&
       body["error"].contains(member) && body["error"][member].is_string()) {
@@ -81,7 +81,7 @@ std::optional<std::string> error_member(const aws::HttpResponse& response, const
   return std::nullopt;
 }
 
-Error answer_error(const aws::HttpResponse& response, const std::string& where) {
+Error answer_error(const net::HttpResponse& response, const std::string& where) {
   const std::string detail =
       "HTTP " + std::to_string(response.status) + ": " +
       error_member(response, "message").value_or(response.body.substr(0, 300));
@@ -127,14 +127,14 @@ std::string OpenAiProvider::endpoint() const {
 }
 
 OpenAiProvider::Listing OpenAiProvider::list() const {
-  aws::HttpRequest request;
+  net::HttpRequest request;
   request.url = options_.base_url + "/v1/models";
   if (!options_.api_key.empty())
     request.headers = {{"Authorization", "Bearer " + options_.api_key}};
   request.timeout = options_.timeout;
   const std::string where = options_.base_url + "/v1/models";
   const auto response = call_with_retries(
-      options_.retry, [&] { return aws::send(request); }, where);
+      options_.retry, [&] { return net::send(request); }, where);
   if (response.status != 200) throw answer_error(response, where);
   const auto body = json::parse(response.body, nullptr, false);
   if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
@@ -326,7 +326,7 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   if (!params.style.empty()) body["style"] = params.style;
   if (model.capabilities.response_format) body["response_format"] = "b64_json";
 
-  aws::HttpRequest request;
+  net::HttpRequest request;
   request.method = "POST";
   request.url = endpoint();
   request.headers = {{"Content-Type", "application/json"}};
@@ -336,8 +336,8 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
   request.timeout = options_.timeout;
   request.cancel = &cancel;
 
-  const aws::HttpResponse response = call_with_retries(
-      options_.retry, [&] { return aws::send(request); }, where);
+  const net::HttpResponse response = call_with_retries(
+      options_.retry, [&] { return net::send(request); }, where);
   if (response.status != 200) throw answer_error(response, where);
 
   const auto answer = json_answer(response.body, where);
@@ -349,12 +349,12 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
     if (item.contains("b64_json") && item["b64_json"].is_string()) {
       images.push_back(image_from_base64(item["b64_json"].get<std::string>(), where));
     } else if (item.contains("url") && item["url"].is_string()) {
-      aws::HttpRequest download;
+      net::HttpRequest download;
       download.url = item["url"].get<std::string>();
       download.timeout = options_.timeout;
       download.cancel = &cancel;
-      const aws::HttpResponse file = call_with_retries(
-          options_.retry, [&] { return aws::send(download); }, where + " (an image download)");
+      const net::HttpResponse file = call_with_retries(
+          options_.retry, [&] { return net::send(download); }, where + " (an image download)");
       if (file.status != 200) {
         throw Error(ErrorCode::provider_error,
                     where + ": downloading an image answered HTTP " + std::to_string(file.status));

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "aws/http_client.hpp"
+#include "net/http_client.hpp"
 #include "providers/model_check.hpp"
 #include "providers/model_lifecycle.hpp"
 #include "providers/openai/openai_models.hpp"
@@ -45,7 +45,7 @@ struct OpenAiOptions {
   std::vector<OpenAiFamily> families;  // the image models the service may list
   std::vector<OpenAiModel> named;      // empty: offer every listed model of `families`
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
-  aws::RetryPolicy retry{.retry_timeouts = false};
+  net::RetryPolicy retry{.retry_timeouts = false};
 };
 
 class OpenAiProvider : public Provider {

@@ -13,7 +13,7 @@
 #include "aws/credentials.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "local_http_server.hpp"
+#include "support/local_http_server.hpp"
 
 namespace rendermart::aws {
 namespace {

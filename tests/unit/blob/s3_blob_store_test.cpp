@@ -10,11 +10,12 @@
 #include <thread>
 
 #include "../../support/s3/s3_test_server.hpp"
-#include "../aws/local_http_server.hpp"
-#include "aws/http_client.hpp"
+#include "aws/service_errors.hpp"
 #include "blob/s3/s3_blob_store.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "net/http_client.hpp"
+#include "support/local_http_server.hpp"
 
 namespace rendermart {
 namespace {
@@ -22,7 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Quick retries: the failure tests wait for them.
-const aws::RetryPolicy test_retry{
+const net::RetryPolicy test_retry{
     .max_attempts = 4, .base_delay = 10ms, .max_delay = 100ms, .max_total = 5000ms};
 
 class S3BlobStoreTest : public ::testing::Test {
@@ -135,23 +136,23 @@ TEST_F(S3BlobStoreTest, PresignedGetWorksAndTamperedOrExpiredIsRefused) {
   s3->put("shared/p q.png", "picture", "image/png");
   const auto url = s3->presigned_get_url("shared/p q.png", 600s);
   ASSERT_TRUE(url);
-  EXPECT_EQ(aws::send({.method = "GET", .url = *url}).body, "picture");
-  EXPECT_EQ(aws::send({.method = "GET", .url = *url}).status, 200);
+  EXPECT_EQ(net::send({.method = "GET", .url = *url}).body, "picture");
+  EXPECT_EQ(net::send({.method = "GET", .url = *url}).status, 200);
 
   std::string tampered = *url;
   const auto signature = tampered.find("X-Amz-Signature=") + 16;
   tampered[signature] = tampered[signature] == 'a' ? 'b' : 'a';
-  const auto refused = aws::send({.method = "GET", .url = tampered});
+  const auto refused = net::send({.method = "GET", .url = tampered});
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(aws::error_code(refused), "SignatureDoesNotMatch");
 
   std::string other_key = *url;
   other_key.replace(other_key.find("p%20q"), 5, "p%20r");
-  EXPECT_EQ(aws::send({.method = "GET", .url = other_key}).status, 403);
+  EXPECT_EQ(net::send({.method = "GET", .url = other_key}).status, 403);
 
   const auto short_lived = s3->presigned_get_url("shared/p q.png", 1s);
   std::this_thread::sleep_for(2100ms);
-  const auto expired = aws::send({.method = "GET", .url = *short_lived});
+  const auto expired = net::send({.method = "GET", .url = *short_lived});
   EXPECT_EQ(expired.status, 403);
   EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
   EXPECT_THROW(s3->presigned_get_url("shared/p q.png", 604801s), Error);

@@ -205,8 +205,8 @@ TEST(BedrockModels, CapabilitiesFollowTheDocumentation) {
                                                 "stability.stable-image-ultra-v1:1"}));
 }
 
-aws::HttpResponse answer(long status, const std::string& type, const std::string& message) {
-  aws::HttpResponse response;
+net::HttpResponse answer(long status, const std::string& type, const std::string& message) {
+  net::HttpResponse response;
   response.status = status;
   if (!type.empty()) {
     response.headers.emplace_back("x-amzn-errortype",
@@ -217,7 +217,7 @@ aws::HttpResponse answer(long status, const std::string& type, const std::string
 }
 
 TEST(BedrockErrors, EachDocumentedErrorBecomesAClearCode) {
-  const auto code = [](const aws::HttpResponse& r) {
+  const auto code = [](const net::HttpResponse& r) {
     return invoke_error(r, "m", "us-east-1").code();
   };
   EXPECT_EQ(code(answer(400, "ValidationException",

@@ -1,7 +1,8 @@
 #pragma once
 
-// A minimal HTTP/1.1 server on 127.0.0.1 (a free port) for tests of the AWS clients: one thread,
-// one request per connection, answers from a handler. Requests are recorded for assertions.
+// A minimal HTTP/1.1 server on 127.0.0.1 (a free port) for tests of the outbound clients: one
+// thread, one request per connection, answers from a handler. Requests are recorded for
+// assertions.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -3,10 +3,10 @@
 #include <atomic>
 #include <thread>
 
-#include "aws/http_client.hpp"
-#include "local_http_server.hpp"
+#include "net/http_client.hpp"
+#include "support/local_http_server.hpp"
 
-namespace rendermart::aws {
+namespace rendermart::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -66,25 +66,26 @@ TEST(HttpClient, SettingTheCancelFlagAbandonsAnExchangeThatIsWaitingForItsAnswer
   canceler.join();
 }
 
-TEST(HttpClient, ErrorCodeFromXmlJsonOrHeader) {
-  EXPECT_EQ(error_code({503, {}, "<Error><Code>SlowDown</Code></Error>"}), "SlowDown");
-  EXPECT_EQ(error_code({400, {}, R"({"__type":"com.amazon#ThrottlingException","message":"x"})"}),
-            "ThrottlingException");
-  EXPECT_EQ(error_code({429, {{"x-amzn-errortype", "ThrottlingException:http://internal"}}, ""}),
-            "ThrottlingException");
-  EXPECT_EQ(error_code({404, {}, ""}), "");
+TEST(Retry, ServerErrorsAndTooManyRequestsAreBusy) {
+  EXPECT_TRUE(is_busy({500, {}, ""}));
+  EXPECT_TRUE(is_busy({503, {}, ""}));
+  EXPECT_TRUE(is_busy({429, {}, ""}));
+  EXPECT_FALSE(is_busy({400, {}, ""}));
+  EXPECT_FALSE(is_busy({404, {}, ""}));
+  EXPECT_FALSE(is_busy({200, {}, ""}));
 }
 
-TEST(Retry, RetryableResponses) {
-  EXPECT_TRUE(is_retryable({500, {}, ""}));
-  EXPECT_TRUE(is_retryable({503, {}, ""}));
-  EXPECT_TRUE(is_retryable({429, {}, ""}));
-  EXPECT_TRUE(is_retryable({400, {}, "<Error><Code>RequestTimeout</Code></Error>"}));
-  EXPECT_TRUE(is_retryable({400, {}, "<Error><Code>Throttling</Code></Error>"}));
-  EXPECT_FALSE(is_retryable({400, {}, "<Error><Code>InvalidArgument</Code></Error>"}));
-  EXPECT_FALSE(is_retryable({403, {}, ""}));
-  EXPECT_FALSE(is_retryable({404, {}, ""}));
-  EXPECT_FALSE(is_retryable({200, {}, ""}));
+TEST(Retry, WhatIsRetriedIsTheCallersChoice) {
+  int calls = 0;
+  const auto response = with_retries(
+      quick,
+      [&] {
+        ++calls;
+        return HttpResponse{400, {}, "try again"};
+      },
+      [](const HttpResponse& r) { return r.body == "try again"; });
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(calls, quick.max_attempts);
 }
 
 TEST(Retry, RetriesUntilSuccess) {
@@ -155,4 +156,4 @@ TEST(Retry, TotalTimeIsBounded) {
 }
 
 }  // namespace
-}  // namespace rendermart::aws
+}  // namespace rendermart::net

@@ -1,7 +1,8 @@
 #pragma once
 
-// A small blocking HTTP client on libcurl for AWS calls, and the retry policy that AWS
-// recommends (full-jitter exponential backoff) around it.
+// The outbound HTTP client: small and blocking, on libcurl, for every call this process makes to
+// another service (S3, Bedrock, OpenAI-compatible APIs, the Lambda runtime API), and retries
+// with full-jitter exponential backoff around it.
 
 #include <atomic>
 #include <chrono>
@@ -10,10 +11,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
-#include "aws/sigv4.hpp"
+namespace rendermart::net {
 
-namespace rendermart::aws {
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr std::chrono::milliseconds default_connect_timeout{3000};
 inline constexpr std::chrono::milliseconds default_request_timeout{60000};
@@ -24,7 +27,7 @@ struct HttpRequest {
   HeaderList headers;
   std::string body;
   std::chrono::milliseconds connect_timeout = default_connect_timeout;
-  // The whole exchange, body included.
+  // The whole exchange, body included; zero: none (a long poll).
   std::chrono::milliseconds timeout = default_request_timeout;
   // When another thread sets it, the exchange is abandoned within about a second (a canceled
   // job must not wait for a slow service to answer).
@@ -61,10 +64,6 @@ class TransportError : public std::runtime_error {
 // keep-alive connections). Throws TransportError when no response arrived.
 HttpResponse send(const HttpRequest& request);
 
-// The AWS error code of a failed response: the x-amzn-ErrorType header, the <Code> of an XML
-// error, or "__type"/"code" of a JSON error; empty when there is none.
-std::string error_code(const HttpResponse& response);
-
 struct RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds base_delay{100};
@@ -76,13 +75,14 @@ struct RetryPolicy {
   bool retry_timeouts = true;
 };
 
-// 5xx, 429 and the throttling / timeout error codes that AWS services answer with other statuses.
-bool is_retryable(const HttpResponse& response);
+// The service is failing or busy: 5xx, 429.
+bool is_busy(const HttpResponse& response);
 
-// Calls `attempt` (which must build and sign a fresh request each time, since signatures carry
-// the time) until it returns a response that is not retryable, or the policy runs out. Returns
-// the last response (the caller maps failures to errors) or rethrows the last TransportError; a
-// canceled one at once.
-HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& attempt);
+// Calls `attempt` (which must build a fresh request each time: signatures carry the time) until
+// it returns a response that `retryable` does not retry, or the policy runs out. Returns the last
+// response (the caller maps failures to errors) or rethrows the last TransportError; a canceled
+// one at once.
+HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& attempt,
+                          const std::function<bool(const HttpResponse&)>& retryable = is_busy);
 
-}  // namespace rendermart::aws
+}  // namespace rendermart::net

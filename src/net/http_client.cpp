@@ -1,4 +1,4 @@
-#include "aws/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <curl/curl.h>
 
@@ -10,20 +10,10 @@
 #include <random>
 #include <thread>
 
-#include "aws/xml.hpp"
 #include "core/text.hpp"
 
-namespace rendermart::aws {
+namespace rendermart::net {
 namespace {
-
-// Codes that mean "slow down" or "try again" whatever the status they come with.
-constexpr std::array<std::string_view, 7> retryable_codes = {"SlowDown",
-                                                             "Throttling",
-                                                             "ThrottlingException",
-                                                             "RequestTimeout",
-                                                             "RequestTimeoutException",
-                                                             "TooManyRequestsException",
-                                                             "ServiceUnavailable"};
 
 struct CurlHandleDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -61,18 +51,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
                                    trim_space(line.substr(colon + 1)));
   }
   return size * count;
-}
-
-// The string value of "key": in a flat JSON error document.
-std::string json_string_field(const std::string& body, std::string_view key) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
-  auto pos = body.find(quoted);
-  if (pos == std::string::npos) return {};
-  pos = body.find('"', body.find(':', pos + quoted.size()));
-  if (pos == std::string::npos) return {};
-  const auto end = body.find('"', pos + 1);
-  if (end == std::string::npos) return {};
-  return body.substr(pos + 1, end - pos - 1);
 }
 
 }  // namespace
@@ -137,26 +115,12 @@ HttpResponse send(const HttpRequest& request) {
   return response;
 }
 
-std::string error_code(const HttpResponse& response) {
-  if (auto type = response.header("x-amzn-errortype")) {
-    // "ThrottlingException:http://internal.amazon.com/coral/..."
-    return type->substr(0, type->find(':'));
-  }
-  if (auto code = xml_text(response.body, "Code")) return *code;
-  if (auto type = json_string_field(response.body, "__type"); !type.empty()) {
-    return type.substr(type.find('#') == std::string::npos ? 0 : type.find('#') + 1);
-  }
-  return json_string_field(response.body, "code");
+bool is_busy(const HttpResponse& response) {
+  return response.status >= 500 || response.status == 429;
 }
 
-bool is_retryable(const HttpResponse& response) {
-  if (response.status >= 500 || response.status == 429) return true;
-  if (response.status < 400) return false;
-  const std::string code = error_code(response);
-  return std::find(retryable_codes.begin(), retryable_codes.end(), code) != retryable_codes.end();
-}
-
-HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& attempt) {
+HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& attempt,
+                          const std::function<bool(const HttpResponse&)>& retryable) {
   thread_local std::mt19937_64 random(std::random_device{}());
   const auto deadline = std::chrono::steady_clock::now() + policy.max_total;
   for (int number = 1;; ++number) {
@@ -164,7 +128,7 @@ HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpRes
     std::exception_ptr transport_error;
     try {
       response = attempt();
-      if (!is_retryable(*response)) return std::move(*response);
+      if (!retryable(*response)) return std::move(*response);
     } catch (const TransportError& e) {
       if (e.canceled() || (e.timed_out() && !policy.retry_timeouts)) throw;
       transport_error = std::current_exception();
@@ -185,4 +149,4 @@ HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpRes
   }
 }
 
-}  // namespace rendermart::aws
+}  // namespace rendermart::net
