@@ -114,7 +114,7 @@ describe('Models page', () => {
     expect(within(card).getByTestId('pull-bytes').textContent).toBe('Listing files…');
     expect(within(card).getByRole('progressbar').hasAttribute('aria-valuenow')).toBe(false);
 
-    const events = stream('/admin/models/pulls/p1/events');
+    const events = await stream('/admin/models/pulls/p1/events');
     const running = { status: 'running' as const, bytes_total: 1000, files_total: 3 };
     events.emit('status', pull(running));
     events.emit('progress', pull({ ...running, bytes_done: 500, files_done: 1, current_file: 'text_encoder/model.fp16.safetensors' }));
@@ -145,7 +145,7 @@ describe('Models page', () => {
     });
     openApp('/models');
     const card = await screen.findByTestId('pull');
-    expect(stream('/admin/models/pulls/p1/events')).toBeTruthy(); // a pull the library reported is followed too
+    expect(await stream('/admin/models/pulls/p1/events')).toBeTruthy(); // a pull the library reported is followed too
     await userEvent.setup().click(within(card).getByRole('button', { name: 'Cancel the pull of stabilityai/sd-turbo' }));
     await waitFor(() => expect(card.dataset.status).toBe('canceled'));
     expect(api.count('POST', '/admin/models/pulls/p1/cancel')).toBe(1);
@@ -161,7 +161,7 @@ describe('Models page', () => {
     });
     openApp('/models');
     const card = await screen.findByTestId('pull');
-    stream('/admin/models/pulls/p1/events').drop();
+    (await stream('/admin/models/pulls/p1/events')).drop();
     await waitFor(() => expect(card.dataset.status).toBe('failed'));
     expect(within(card).getByRole('alert').textContent).toBe('Pull of stabilityai/sd-turbo failed: the Hub is unreachable: check HF_ENDPOINT (unavailable)');
   });

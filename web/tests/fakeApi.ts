@@ -1,7 +1,7 @@
 // A stand-in for the server behind the app's one fetch layer and its EventSource streams, so that
 // whole pages run as they do in the browser: routes answer JSON, streams emit named events.
 import { createElement } from 'react';
-import { act, render } from '@testing-library/react';
+import { act, render, waitFor } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import { App } from '@/app/App';
 import { invalidateModels } from '@/shared/models/useModels';
@@ -68,11 +68,16 @@ export class FakeEventSource {
   }
 }
 
-/** The open stream whose URL ends with `path`. */
-export function stream(path: string): FakeEventSource {
-  const es = FakeEventSource.opened.find((s) => !s.closed && s.url.endsWith(path));
-  if (!es) throw new Error(`no open event stream for ${path}; opened: ${FakeEventSource.opened.map((s) => s.url).join(', ')}`);
-  return es;
+/**
+ * The open stream whose URL ends with `path`, once the app has opened it: components open their
+ * streams in effects, which may run after what the test waited for has rendered.
+ */
+export function stream(path: string): Promise<FakeEventSource> {
+  return waitFor(() => {
+    const es = FakeEventSource.opened.find((s) => !s.closed && s.url.endsWith(path));
+    if (!es) throw new Error(`no open event stream for ${path}; opened: ${FakeEventSource.opened.map((s) => s.url).join(', ')}`);
+    return es;
+  });
 }
 
 /** The whole app, opened at `path` as a browser would. */

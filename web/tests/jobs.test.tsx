@@ -95,10 +95,10 @@ describe('JobProgress', () => {
 describe('JobView follows the generation\'s event stream', () => {
   const live = () => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><JobView generation={generation()} /></MemoryRouter>);
 
-  it('to the end, then closes it', () => {
+  it('to the end, then closes it', async () => {
     fakeApi({});
     live();
-    const events = stream('/generations/g1/events');
+    const events = await stream('/generations/g1/events');
     events.emit('progress', { id: 'g1', progress: 0.5 });
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
     events.emit('done', generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }));
@@ -109,7 +109,7 @@ describe('JobView follows the generation\'s event stream', () => {
   it('asks once when the stream drops, and stops when the job already ended', async () => {
     fakeApi({ 'GET /generations/g1': generation({ status: 'canceled', queue_position: null }) });
     live();
-    const events = stream('/generations/g1/events');
+    const events = await stream('/generations/g1/events');
     events.drop();
     expect(screen.getByText('Reconnecting…')).toBeTruthy();
     expect(await screen.findByText('This generation was canceled.')).toBeTruthy();

@@ -52,7 +52,7 @@ describe('Create when no AI model is installed', () => {
     await within(note).findByTestId('pull');
     expect(within(item).getByRole('button', { name: 'Installing…' }).hasAttribute('disabled')).toBe(true);
 
-    const events = stream('/admin/models/pulls/p1/events');
+    const events = await stream('/admin/models/pulls/p1/events');
     events.emit('status', pull({ status: 'running', bytes_total: 2_600_000_000, files_total: 9 }));
     events.emit('progress', pull({ status: 'running', bytes_total: 2_600_000_000, bytes_done: 1_300_000_000, files_total: 9, files_done: 4, current_file: 'unet/diffusion_pytorch_model.fp16.safetensors' }));
     expect(within(note).getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
