@@ -259,8 +259,9 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     await call('PATCH', `/api/v1/admin/users/${someone}`, { cookie: admin, body: { limits: { jobs_in_flight: 0 } } }); // 400
     const throttled = sessionCookieFrom(await call('POST', '/api/v1/auth/register', { body: { email: uniqueEmail('openapi-limits'), password: DEFAULT_PASSWORD } }));
     const throttledId = (await call('GET', '/api/v1/auth/me', { cookie: throttled })).json.user.id;
-    const patched = await call('PATCH', `/api/v1/admin/users/${throttledId}`, { cookie: admin, body: { limits: { jobs_in_flight: 1, request_burst: 2, requests_per_minute: 1 } } });
+    const patched = await call('PATCH', `/api/v1/admin/users/${throttledId}`, { cookie: admin, body: { limits: { images_per_day: 1, request_burst: 2, requests_per_minute: 1 } } });
     assert.equal(patched.status, 200, describeResponse(patched));
+    // Images per day rather than jobs in flight: the workers may have finished the first job already.
     await call('POST', '/api/v1/generations', { cookie: throttled, body: { prompt: 'one', width: 64, height: 64 } });
     const overQuota = await call('POST', '/api/v1/generations', { cookie: throttled, body: { prompt: 'two', width: 64, height: 64 } });
     assert.equal(overQuota.status, 429, describeResponse(overQuota));
