@@ -23,12 +23,11 @@ std::string encode_tags(const std::vector<std::string>& tags) {
   return nlohmann::json(tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::vector<std::string> decode_tags(const std::string& image_id, const std::string& text) {
+std::vector<std::string> decode_tags(const std::string& text) {
   if (text == "[]") return {};  // the common case, without a parse
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (!json.is_array()) {
-    throw Error(ErrorCode::internal,
-                fmt::format("image {} has malformed tags in the database: {}", image_id, text));
+    throw Error(ErrorCode::internal, fmt::format("malformed image tags in the database: {}", text));
   }
   std::vector<std::string> tags;
   for (const auto& tag : json) {
@@ -37,11 +36,10 @@ std::vector<std::string> decode_tags(const std::string& image_id, const std::str
   return tags;
 }
 
-JobStatus parse_status(const std::string& job_id, const std::string& text) {
+JobStatus parse_status(const std::string& text) {
   const auto status = job_status_from_string(text);
   if (!status) {
-    throw Error(ErrorCode::internal,
-                fmt::format("job {} has an unknown status '{}' in the database", job_id, text));
+    throw Error(ErrorCode::internal, fmt::format("unknown job status '{}' in the database", text));
   }
   return *status;
 }

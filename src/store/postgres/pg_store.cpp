@@ -9,7 +9,7 @@
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
 #include "store/job_lifecycle.hpp"
-#include "store/postgres/pg_migrations.hpp"
+#include "store/migrations.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/records.hpp"
 #include "store/search_terms.hpp"
@@ -23,6 +23,13 @@ using pg::Param;
 using pg::Result;
 using pg::Row;
 using pg::to_param;
+
+// The key of the advisory lock that migrate() holds, so that replicas starting together apply
+// each migration once. Advisory locks are per database.
+constexpr long long kMigrationLockKey = 0x72656e6465726d;  // "renderm"
+
+// The text search configuration behind prompt search (created by migration 1).
+constexpr std::string_view kSearchConfig = "rendermart_search";
 
 // As in SqliteStore: the API bounds page sizes more tightly; this keeps a negative or huge limit
 // from reading a whole table.
@@ -54,12 +61,12 @@ struct Binder {
 };
 
 // The record readers, for this backend's rows.
-constexpr auto read_user = &records::read_user<Row>;
-constexpr auto read_api_key = &records::read_api_key<Row>;
-constexpr auto read_invitation = &records::read_invitation<Row>;
-constexpr auto read_preferences = &records::read_preferences<Row>;
-constexpr auto read_job = &records::read_job<Row>;
-constexpr auto read_image = &records::read_image<Row>;
+constexpr auto read_user = &records::read<User, Row>;
+constexpr auto read_api_key = &records::read<ApiKey, Row>;
+constexpr auto read_invitation = &records::read<Invitation, Row>;
+constexpr auto read_preferences = &records::read<Preferences, Row>;
+constexpr auto read_job = &records::read<Job, Row>;
+constexpr auto read_image = &records::read<Image, Row>;
 
 template <typename Reader>
 auto optional_row(const Result& result, Reader reader)
@@ -106,8 +113,7 @@ const std::string kLockUsableInvitation =
     "SELECT 1 FROM invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 "
     "FOR UPDATE";
 
-const std::string kInsertApiKey =
-    "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const std::string kInsertApiKey = records::insert_statement("api_keys", kApiKeyColumns, '$');
 const std::string kListApiKeys =
     "SELECT " + kApiKeyColumns + " FROM api_keys WHERE user_id = $1 ORDER BY id DESC";
 const std::string kUseApiKey =
@@ -204,8 +210,7 @@ const std::string kRenewLease =
 const std::string kSelectLease =
     "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = $1 "
     "FOR UPDATE";
-const std::string kInsertImage =
-    records::insert_statement("images", records::kNewImageColumns, '$');
+const std::string kInsertImage = records::insert_statement("images", records::kImageColumns, '$');
 const std::string kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = $2, "
     "lease_expires_at = 0 WHERE id = $1";
@@ -247,8 +252,8 @@ void load_images(Connection& db, Job& job) {
 // Locks the job's row for the rest of the transaction.
 std::optional<LeaseRow> select_lease(Connection& db, const std::string& job_id) {
   return optional_row(db.query(kSelectLease, job_id), [&job_id](const Row& row) {
-    return LeaseRow{row.text(0), records::parse_status(job_id, row.text(1)), row.text(2),
-                    row.integer(3), row.boolean(4)};
+    return LeaseRow{row.text(0), records::parse_status(row.text(1)), row.text(2), row.integer(3),
+                    row.boolean(4)};
   });
 }
 
@@ -341,7 +346,7 @@ Usage read_usage(const Result& r) {
 
 void insert_job(Connection& db, const Job& job) {
   Binder binder;
-  records::bind_new_job(binder, job);
+  records::bind(binder, records::NewJob{job});
   db.query(kInsertJob, binder.params);
 }
 
@@ -390,19 +395,19 @@ auto PgStore::read(Body&& body) {
 // a rolling deployment keep running against the newer schema.
 void PgStore::migrate() {
   write([](Connection& db) {
-    db.query("SELECT pg_advisory_xact_lock($1)", pg::kMigrationLockKey);
+    db.query("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
     db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
     // Each version not applied yet, not only those above the highest applied one: versions
     // are reserved ahead of time, so one may land after a higher one was applied somewhere.
-    for (const auto& migration : pg::migrations()) {
+    for (const auto& migration : migrations()) {
       if (scalar(db.query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
                           migration.version)) > 0) {
         continue;
       }
       try {
-        db.exec(migration.sql);
+        db.exec(migration.postgres);
       } catch (const Error& error) {
         throw Error(error.code(), fmt::format("migration {} ({}) failed: {}", migration.version,
                                               migration.name, error.what()));
@@ -552,8 +557,9 @@ bool PgStore::delete_invitation(const std::string& invitation_id) {
 
 void PgStore::create_api_key(const ApiKey& key) {
   single([&](Connection& db) {
-    db.query(kInsertApiKey, key.id, key.user_id, key.name, key.prefix, key.secret_hash,
-             key.created_at, key.last_used_at);
+    Binder binder;
+    records::bind(binder, key);
+    db.query(kInsertApiKey, binder.params);
   });
 }
 
@@ -759,7 +765,7 @@ std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQ
   if (query.created_to) add("created_at <", to_param(*query.created_to));
   if (!match.empty()) {
     params.push_back(match);
-    sql += fmt::format(" AND search @@ to_tsquery('{}', ${})", pg::kSearchConfig, params.size());
+    sql += fmt::format(" AND search @@ to_tsquery('{}', ${})", kSearchConfig, params.size());
   }
   sql += " ORDER BY id DESC LIMIT $2";
   return single([&](Connection& db) { return all_rows(db.query(sql, params), read_image); });

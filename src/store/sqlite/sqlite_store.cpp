@@ -11,10 +11,10 @@
 #include "core/ids.hpp"
 #include "store/invitation_error.hpp"
 #include "store/job_lifecycle.hpp"
+#include "store/migrations.hpp"
 #include "store/queue_position_query.hpp"
 #include "store/records.hpp"
 #include "store/sqlite/fts_query.hpp"
-#include "store/sqlite/migrations.hpp"
 #include "store/usage_query.hpp"
 
 namespace rendermart {
@@ -59,12 +59,12 @@ class Binder {
 };
 
 // The record readers, for this backend's rows.
-constexpr auto read_user = &records::read_user<Query>;
-constexpr auto read_api_key = &records::read_api_key<Query>;
-constexpr auto read_invitation = &records::read_invitation<Query>;
-constexpr auto read_preferences = &records::read_preferences<Query>;
-constexpr auto read_job = &records::read_job<Query>;
-constexpr auto read_image = &records::read_image<Query>;
+constexpr auto read_user = &records::read<User, Query>;
+constexpr auto read_api_key = &records::read<ApiKey, Query>;
+constexpr auto read_invitation = &records::read<Invitation, Query>;
+constexpr auto read_preferences = &records::read<Preferences, Query>;
+constexpr auto read_job = &records::read<Job, Query>;
+constexpr auto read_image = &records::read<Image, Query>;
 
 template <typename Reader>
 auto optional_row(Query query, Reader reader) -> std::optional<decltype(reader(query))> {
@@ -112,8 +112,7 @@ const std::string kUseInvitation =
     "UPDATE invitations SET used_at = ?3, used_by = ?2 "
     "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?3";
 
-const std::string kInsertApiKey =
-    "INSERT INTO api_keys (" + kApiKeyColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const std::string kInsertApiKey = records::insert_statement("api_keys", kApiKeyColumns, '?');
 const std::string kListApiKeys =
     "SELECT " + kApiKeyColumns + " FROM api_keys WHERE user_id = ?1 ORDER BY id DESC";
 const std::string kUseApiKey =
@@ -199,8 +198,7 @@ constexpr std::string_view kRenewLease =
     "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running' RETURNING cancel_requested";
 constexpr std::string_view kSelectLease =
     "SELECT user_id, status, lease_owner, attempts, cancel_requested FROM jobs WHERE id = ?1";
-const std::string kInsertImage =
-    records::insert_statement("images", records::kNewImageColumns, '?');
+const std::string kInsertImage = records::insert_statement("images", records::kImageColumns, '?');
 constexpr std::string_view kSucceedJob =
     "UPDATE jobs SET status = 'succeeded', progress = 1, finished_at = ?2, "
     "lease_expires_at = 0 WHERE id = ?1";
@@ -246,7 +244,7 @@ Usage read_usage(const Query& q) { return Usage{q.integer(0), q.integer(1), q.in
 void insert_job(Database& db, const Job& job) {
   Query q = db.query(kInsertJob);
   Binder binder(q);
-  records::bind_new_job(binder, job);
+  records::bind(binder, records::NewJob{job});
   q.run();
 }
 
@@ -262,7 +260,7 @@ void load_images(Database& db, Job& job) {
 
 std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
   return optional_row(db.query(kSelectLease, job_id), [&job_id](const Query& q) {
-    return LeaseRow{q.text(0), records::parse_status(job_id, q.text(1)), q.text(2), q.integer(3),
+    return LeaseRow{q.text(0), records::parse_status(q.text(1)), q.text(2), q.integer(3),
                     q.integer(4) != 0};
   });
 }
@@ -361,13 +359,13 @@ void SqliteStore::migrate() {
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     // Each version not applied yet, not only those above the highest applied one: versions
     // are reserved ahead of time, so one may land after a higher one was applied somewhere.
-    for (const auto& migration : sqlite::migrations()) {
+    for (const auto& migration : migrations()) {
       if (scalar(db.query("SELECT COUNT(*) FROM schema_migrations WHERE version = ?1",
                           migration.version)) > 0) {
         continue;
       }
       try {
-        db.exec(migration.sql);
+        db.exec(migration.sqlite);
       } catch (const Error& error) {
         throw Error(error.code(), fmt::format("migration {} ({}) failed: {}", migration.version,
                                               migration.name, error.what()));
@@ -502,9 +500,10 @@ bool SqliteStore::delete_invitation(const std::string& invitation_id) {
 
 void SqliteStore::create_api_key(const ApiKey& key) {
   write([&](Database& db) {
-    db.query(kInsertApiKey, key.id, key.user_id, key.name, key.prefix, key.secret_hash,
-             key.created_at, key.last_used_at)
-        .run();
+    Query q = db.query(kInsertApiKey);
+    Binder binder(q);
+    records::bind(binder, key);
+    q.run();
   });
 }
 

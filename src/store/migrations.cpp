@@ -1,14 +1,14 @@
-#include "store/sqlite/migrations.hpp"
+#include "store/migrations.hpp"
 
 #include <array>
 
-namespace rendermart::sqlite {
+namespace rendermart {
 namespace {
 
 // Conventions: times are INTEGER milliseconds since the epoch (Millis); ids are the
 // time-ordered text ids of core/ids.hpp, so `ORDER BY id` is creation order and keyset
 // pagination needs only an index on (owner, id); booleans are INTEGER 0/1.
-constexpr std::string_view kInitialSchema = R"sql(
+constexpr std::string_view kInitialSchemaSqlite = R"sql(
 -- E-mails are stored lower-cased; NOCASE (ASCII case folding) also keeps a differently-cased
 -- duplicate out if a caller forgets.
 CREATE TABLE users (
@@ -146,12 +146,136 @@ BEGIN
   VALUES (new.seq, new.prompt, new.negative_prompt, new.title, new.tags);
 END;
 )sql";
+// Conventions as in SQLite: times are BIGINT milliseconds since the epoch (Millis); ids are the
+// time-ordered text ids of core/ids.hpp, so `ORDER BY id` is creation order and keyset
+// pagination needs only an index on (owner, id). Text columns use COLLATE "C": ids and keys
+// compare byte-wise, as in SQLite, whatever the database's locale.
+constexpr std::string_view kInitialSchemaPostgres = R"sql(
+-- Search: words as the default parser finds them, lower-cased, without diacritics (unaccent:
+-- "cafe" finds "Café"), no stemming and no stop words ('simple'), like SQLite's unicode61.
+-- unaccent is a trusted extension: the database owner may create it.
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE TEXT SEARCH CONFIGURATION rendermart_search (COPY = pg_catalog.simple);
+ALTER TEXT SEARCH CONFIGURATION rendermart_search
+  ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+
+-- E-mails are stored lower-cased; the unique index on lower(email) also keeps a
+-- differently-cased duplicate out if a caller forgets.
+CREATE TABLE users (
+  id            TEXT COLLATE "C" PRIMARY KEY,
+  email         TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_admin      BOOLEAN NOT NULL DEFAULT false,
+  created_at    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+
+CREATE TABLE sessions (
+  token_hash TEXT COLLATE "C" PRIMARY KEY,
+  user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_keys (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  prefix       TEXT NOT NULL,
+  secret_hash  TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at   BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys(user_id, id);
+
+CREATE TABLE preferences (
+  user_id         TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  theme           TEXT NOT NULL
+);
+
+-- Invariant kept by the store: a queued job never has cancel_requested set (a cancel request
+-- on a queued job cancels it at once), and lease_owner is '' unless the job is running.
+CREATE TABLE jobs (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  user_id          TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  prompt           TEXT NOT NULL,
+  negative_prompt  TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  style            TEXT NOT NULL,
+  width            INTEGER NOT NULL,
+  height           INTEGER NOT NULL,
+  steps            INTEGER NOT NULL,
+  cfg_scale        DOUBLE PRECISION NOT NULL,
+  seed             BIGINT NOT NULL,
+  count            INTEGER NOT NULL,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+  progress         DOUBLE PRECISION NOT NULL DEFAULT 0,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  error_code       TEXT NOT NULL DEFAULT '',
+  error_message    TEXT NOT NULL DEFAULT '',
+  cancel_requested BOOLEAN NOT NULL DEFAULT false,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0,
+  created_at       BIGINT NOT NULL,
+  started_at       BIGINT,
+  finished_at      BIGINT
+);
+-- The queue in creation order: queue position and depth, claims, expired leases.
+CREATE INDEX jobs_status_created ON jobs(status, created_at, id);
+-- Each user's running jobs, counted by a claim's fairness rule.
+CREATE INDEX jobs_status_user ON jobs(status, user_id, created_at, id);
+-- A user's jobs, newest first.
+CREATE INDEX jobs_user ON jobs(user_id, id);
+
+-- UNIQUE (job_id, idx) makes a second completion of the same job unable to insert duplicates.
+-- A job with images cannot be deleted by accident (NO ACTION); deleting the user removes both.
+-- `search` holds the searchable text's words, kept in step by PostgreSQL itself; tags are JSON,
+-- whose punctuation the parser drops.
+CREATE TABLE images (
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  job_id          TEXT COLLATE "C" NOT NULL REFERENCES jobs(id),
+  idx             INTEGER NOT NULL,
+  prompt          TEXT NOT NULL,
+  negative_prompt TEXT NOT NULL,
+  model           TEXT NOT NULL,
+  style           TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  steps           INTEGER NOT NULL,
+  cfg_scale       DOUBLE PRECISION NOT NULL,
+  seed            BIGINT NOT NULL,
+  count           INTEGER NOT NULL,
+  title           TEXT NOT NULL DEFAULT '',
+  tags            TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+  favorite        BOOLEAN NOT NULL DEFAULT false,
+  blob_key        TEXT NOT NULL,
+  bytes           BIGINT NOT NULL,
+  sha256          TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  search          tsvector GENERATED ALWAYS AS (
+                    to_tsvector('rendermart_search'::regconfig,
+                                prompt || ' ' || negative_prompt || ' ' || title || ' ' || tags)
+                  ) STORED,
+  UNIQUE (job_id, idx)
+);
+-- A user's images, newest first: the gallery and its keyset pagination.
+CREATE INDEX images_user ON images(user_id, id);
+CREATE INDEX images_search ON images USING GIN (search);
+)sql";
 
 // Generation tasks on a source image (image to image, inpainting, outpainting, background
 // removal) and the quality setting of cloud models. Existing rows are text-to-image. The source
 // and mask are image ids without a foreign key: a generation keeps naming its source after the
 // user deletes it.
-constexpr std::string_view kGenerationTasks = R"sql(
+constexpr std::string_view kGenerationTasksSqlite = R"sql(
 ALTER TABLE jobs ADD COLUMN quality TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image';
 ALTER TABLE jobs ADD COLUMN source_image_id TEXT NOT NULL DEFAULT '';
@@ -163,11 +287,25 @@ ALTER TABLE images ADD COLUMN source_image_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE images ADD COLUMN mask_image_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE images ADD COLUMN strength REAL NOT NULL DEFAULT 0;
 )sql";
+constexpr std::string_view kGenerationTasksPostgres = R"sql(
+ALTER TABLE jobs
+  ADD COLUMN quality TEXT NOT NULL DEFAULT '',
+  ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image',
+  ADD COLUMN source_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN mask_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images
+  ADD COLUMN quality TEXT NOT NULL DEFAULT '',
+  ADD COLUMN task TEXT NOT NULL DEFAULT 'text_to_image',
+  ADD COLUMN source_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN mask_image_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+)sql";
 
 // Single-use invitations to register (registration "invite"). An administrator's invitations
 // go with their account; one used by a deleted account stays, used by no one. The indexes serve
 // those deletions.
-constexpr std::string_view kInvitations = R"sql(
+constexpr std::string_view kInvitationsSqlite = R"sql(
 CREATE TABLE invitations (
   id         TEXT PRIMARY KEY,
   code_hash  TEXT NOT NULL UNIQUE,
@@ -180,12 +318,25 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_created_by ON invitations(created_by);
 CREATE INDEX invitations_used_by ON invitations(used_by);
 )sql";
+constexpr std::string_view kInvitationsPostgres = R"sql(
+CREATE TABLE invitations (
+  id         TEXT COLLATE "C" PRIMARY KEY,
+  code_hash  TEXT NOT NULL UNIQUE,
+  created_by TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at    BIGINT,
+  used_by    TEXT COLLATE "C" REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX invitations_created_by ON invitations(created_by);
+CREATE INDEX invitations_used_by ON invitations(used_by);
+)sql";
 
 // Limits: an administrator's per-user overrides (NULL: the server's default) and disabled
 // accounts; the bytes of each image's thumbnails, counted in the user's stored bytes. The
 // indexes let an admission count a user's jobs of the day and sum their bytes from the index
 // alone.
-constexpr std::string_view kLimits = R"sql(
+constexpr std::string_view kLimitsSqlite = R"sql(
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN max_jobs_in_flight INTEGER;
 ALTER TABLE users ADD COLUMN max_images_per_day INTEGER;
@@ -195,6 +346,18 @@ ALTER TABLE users ADD COLUMN max_request_burst INTEGER;
 ALTER TABLE images ADD COLUMN thumbnail_bytes INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX jobs_user_created ON jobs(user_id, created_at, status, count);
 CREATE INDEX images_user_bytes ON images(user_id, bytes, thumbnail_bytes);
+)sql";
+constexpr std::string_view kLimitsPostgres = R"sql(
+ALTER TABLE users
+  ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN max_jobs_in_flight INTEGER,
+  ADD COLUMN max_images_per_day INTEGER,
+  ADD COLUMN max_stored_bytes BIGINT,
+  ADD COLUMN max_requests_per_minute INTEGER,
+  ADD COLUMN max_request_burst INTEGER;
+ALTER TABLE images ADD COLUMN thumbnail_bytes BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX jobs_user_created ON jobs(user_id, created_at) INCLUDE (status, count);
+CREATE INDEX images_user_bytes ON images(user_id) INCLUDE (bytes, thumbnail_bytes);
 )sql";
 
 // Fair claims look up when each user's last job started.
@@ -206,25 +369,36 @@ CREATE INDEX jobs_user_started ON jobs(user_id, started_at);
 // user's allowance is whole again, and the last charge applied (an upsert reads the new one as
 // excluded.charge_us). No foreign key: a charge for an account deleted meanwhile must not fail
 // the others; the row is forgotten a minute after it is whole.
-constexpr std::string_view kRequestRates = R"sql(
+constexpr std::string_view kRequestRatesSqlite = R"sql(
 CREATE TABLE request_rates (
   user_id    TEXT PRIMARY KEY,
   full_at_us INTEGER NOT NULL,
   charge_us  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql";
+// Request rates shared by the API processes: when each recently active user's allowance is whole
+// again, and the last charge applied (an upsert reads the new one as excluded.charge_us). No
+// foreign key: a charge for an account deleted meanwhile must not fail the others; the row is
+// forgotten a minute after it is whole.
+constexpr std::string_view kRequestRatesPostgres = R"sql(
+CREATE TABLE request_rates (
+  user_id    TEXT PRIMARY KEY,
+  full_at_us BIGINT NOT NULL,
+  charge_us  BIGINT NOT NULL
+);
+)sql";
 
 constexpr std::array kMigrations{
-    Migration{1, "initial schema", kInitialSchema},
-    Migration{2, "generation tasks", kGenerationTasks},
-    Migration{3, "invitations", kInvitations},
-    Migration{4, "limits", kLimits},
-    Migration{5, "fair claims", kFairClaims},
-    Migration{6, "request rates", kRequestRates},
+    Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
+    Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
+    Migration{3, "invitations", kInvitationsSqlite, kInvitationsPostgres},
+    Migration{4, "limits", kLimitsSqlite, kLimitsPostgres},
+    Migration{5, "fair claims", kFairClaims, kFairClaims},
+    Migration{6, "request rates", kRequestRatesSqlite, kRequestRatesPostgres},
 };
 
 }  // namespace
 
 std::span<const Migration> migrations() { return kMigrations; }
 
-}  // namespace rendermart::sqlite
+}  // namespace rendermart
