@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
     const int latent = size / folder.vae_scale_factor();
     auto generator = noise_generator(1);
     const auto latents = at::randn({1, folder.unet.in_channels, latent, latent}, generator);
-    const auto context = sd.context("a photograph of an astronaut riding a horse", "", guidance);
+    const auto conditioning =
+        sd.condition("a photograph of an astronaut riding a horse", "", guidance, size, size);
     const auto batch = guidance ? at::cat({latents, latents}) : latents;
     const auto t = at::full({batch.size(0)}, 999.0, at::TensorOptions().dtype(at::kFloat));
 
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
     out["weight_bytes"] = sd.weight_bytes();
     out["unet_batch"] = batch.size(0);
     out["text_encoder"] = time_runs(runs, [&] { sd.encode_prompt("a red fox at sunset"); });
-    out["unet"] = time_runs(runs, [&] { sd.unet().forward(batch, t, context); });
+    out["unet"] = time_runs(
+        runs, [&] { sd.unet().forward(batch, t, conditioning.context, {}, conditioning.added); });
     out["vae_decode"] = time_runs(std::max(1, runs - 1), [&] { sd.decode(latents, false); });
     if (sd.has_taesd()) out["taesd_decode"] = time_runs(runs, [&] { sd.decode(latents, true); });
     const bool taesd = decoder == "taesd" && sd.has_taesd();
@@ -140,7 +142,7 @@ int main(int argc, char** argv) {
     out["image"] = time_runs(runs, [&] {
       auto scheduler = make_scheduler(folder.scheduler_kind, folder.scheduler, steps);
       auto noise = noise_generator(7);
-      const auto ctx = sd.context("a red fox at sunset", "", guidance);
+      const auto ctx = sd.condition("a red fox at sunset", "", guidance, size, size);
       auto x = at::randn({1, folder.unet.in_channels, latent, latent}, noise) *
                scheduler->init_noise_sigma();
       x = sd.denoise(x, ctx, cfg, *scheduler, noise, {});
@@ -152,7 +154,7 @@ int main(int argc, char** argv) {
       if (profile_part == "vae" || profile_part == "taesd") {
         sd.decode(latents, profile_part == "taesd");
       } else {
-        sd.unet().forward(batch, t, context);
+        sd.unet().forward(batch, t, conditioning.context, {}, conditioning.added);
       }
     }
     const auto memory = memory_usage();

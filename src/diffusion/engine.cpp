@@ -101,7 +101,8 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   }
 
   const bool guidance = model_->guidance_on(request.guidance_scale);
-  const auto context = model_->context(request.prompt, request.negative_prompt, guidance);
+  const auto conditioning = model_->condition(request.prompt, request.negative_prompt, guidance,
+                                              request.height, request.width);
   check_canceled(canceled);
 
   auto generator = noise_generator(request.seed);
@@ -125,8 +126,8 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   callbacks.on_step = [&](const StepRecord& record) {
     if (on_step) on_step({record.step - first + 1, total, latent_preview(record.pred_original)});
   };
-  latents =
-      model_->denoise(latents, context, request.guidance_scale, *scheduler, generator, callbacks);
+  latents = model_->denoise(latents, conditioning, request.guidance_scale, *scheduler, generator,
+                            callbacks);
   check_canceled(canceled);
   return to_raw_image(model_->decode(latents, request.taesd));
 }

@@ -11,9 +11,10 @@ namespace {
 using nlohmann::json;
 
 Error unsupported(const std::string& file, const std::string& what) {
-  return Error(ErrorCode::model_error, file + ": " + what +
-                                           " is not supported by the local engine (it runs Stable "
-                                           "Diffusion 1.x and 2.x UNets, AutoencoderKL and CLIP)");
+  return Error(ErrorCode::model_error,
+               file + ": " + what +
+                   " is not supported by the local engine (it runs Stable "
+                   "Diffusion 1.x, 2.x and SDXL UNets, AutoencoderKL and CLIP)");
 }
 
 Error bad_value(const std::string& file, const std::string& key, const std::string& want) {
@@ -120,11 +121,17 @@ json read_json_file(const std::string& path) {
 
 TextEncoderConfig parse_text_encoder_config(const json& j, const std::string& file) {
   const auto architectures = find(j, "architectures");
-  if (architectures && !(architectures->is_array() && architectures->size() == 1 &&
-                         (*architectures)[0] == "CLIPTextModel")) {
+  const bool projection = architectures && architectures->is_array() &&
+                          architectures->size() == 1 &&
+                          (*architectures)[0] == "CLIPTextModelWithProjection";
+  if (architectures && !projection &&
+      !(architectures->is_array() && architectures->size() == 1 &&
+        (*architectures)[0] == "CLIPTextModel")) {
     throw unsupported(file, "text encoder " + architectures->dump());
   }
   TextEncoderConfig c;
+  // transformers' CLIPTextConfig defaults projection_dim to 512.
+  if (projection) c.projection_dim = get_int(j, "projection_dim", 512, file);
   c.vocab_size = get_int(j, "vocab_size", c.vocab_size, file);
   c.hidden_size = get_int(j, "hidden_size", c.hidden_size, file);
   c.intermediate_size = get_int(j, "intermediate_size", c.intermediate_size, file);
@@ -146,8 +153,7 @@ UNetConfig parse_unet_config(const json& j, const std::string& file) {
   UNetConfig c;
   const auto cls = get_string(j, "_class_name", "UNet2DConditionModel", file);
   if (cls != "UNet2DConditionModel") throw unsupported(file, cls);
-  // SDXL adds text_time embeddings; these keys are where it starts.
-  require_null_or(j, "addition_embed_type", nullptr, file);
+  require_null_or(j, "addition_embed_type", "text_time", file);
   require_null_or(j, "class_embed_type", nullptr, file);
   require_null_or(j, "encoder_hid_dim", nullptr, file);
   require_null_or(j, "time_embedding_type", "positional", file);
@@ -180,6 +186,15 @@ UNetConfig parse_unet_config(const json& j, const std::string& file) {
   c.sample_size = get_int(j, "sample_size", 64, file);
   c.downsample_padding = get_int(j, "downsample_padding", 1, file);
   c.mid_block_scale_factor = get_number(j, "mid_block_scale_factor", 1, file);
+  if (find(j, "addition_embed_type")) {
+    c.addition_time_embed_dim = get_int(j, "addition_time_embed_dim", 0, file);
+    c.projection_class_embeddings_input_dim =
+        get_int(j, "projection_class_embeddings_input_dim", 0, file);
+    if (c.addition_time_embed_dim == 0 || c.projection_class_embeddings_input_dim == 0) {
+      throw bad_value(file, "addition_time_embed_dim",
+                      "set, with projection_class_embeddings_input_dim, for text_time embeddings");
+    }
+  }
   const json* cross = find(j, "cross_attention_dim");
   if (cross && !cross->is_number_integer())
     throw unsupported(file, "a per-block cross_attention_dim");
@@ -264,6 +279,7 @@ VaeConfig parse_vae_config(const json& j, const std::string& file) {
   c.scaling_factor = get_number(j, "scaling_factor", 0.18215, file);
   c.quant_conv = get_bool(j, "use_quant_conv", true, file);
   c.mid_attention = get_bool(j, "mid_block_add_attention", true, file);
+  c.force_upcast = get_bool(j, "force_upcast", true, file);
   for (const auto key : {"down_block_types", "up_block_types"}) {
     for (const auto& type : get_strings(j, key, file)) {
       if (type != "DownEncoderBlock2D" && type != "UpDecoderBlock2D") {

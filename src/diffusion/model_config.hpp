@@ -12,7 +12,7 @@
 
 namespace rendermart::diffusion {
 
-// CLIPTextModel (transformers).
+// CLIPTextModel or CLIPTextModelWithProjection (transformers).
 struct TextEncoderConfig {
   int vocab_size = 49408;
   int hidden_size = 768;
@@ -23,6 +23,7 @@ struct TextEncoderConfig {
   double layer_norm_eps = 1e-5;
   bool quick_gelu = true;  // hidden_act quick_gelu (CLIP ViT-L) or gelu (OpenCLIP ViT-H)
   int eos_token_id = 49407;
+  int projection_dim = 0;  // CLIPTextModelWithProjection: text_projection's width; 0: none
 };
 
 // One down or up block of UNet2DConditionModel.
@@ -37,7 +38,7 @@ struct UNetBlockConfig {
   bool resample = false;  // a downsampler (down) or an upsampler (up) at the end
 };
 
-// UNet2DConditionModel (diffusers) as SD 1.x / 2.x use it.
+// UNet2DConditionModel (diffusers) as SD 1.x / 2.x and SDXL use it.
 struct UNetConfig {
   int in_channels = 4;
   int out_channels = 4;
@@ -57,6 +58,10 @@ struct UNetConfig {
   int sample_size = 64;
   int downsample_padding = 1;
   double mid_block_scale_factor = 1;
+  // addition_embed_type "text_time" (SDXL): the pooled text embedding and the size and crop
+  // conditioning, embedded and added to the timestep embedding. 0: none.
+  int addition_time_embed_dim = 0;
+  int projection_class_embeddings_input_dim = 0;
   int time_embed_dim() const { return block_out_channels.front() * 4; }
 };
 
@@ -71,6 +76,8 @@ struct VaeConfig {
   double scaling_factor = 0.18215;
   bool quant_conv = true;
   bool mid_attention = true;
+  // Marks a VAE whose activations overflow 16-bit floats (SDXL's): its pipelines decode in float32.
+  bool force_upcast = true;
   int scale_factor() const { return 1 << (static_cast<int>(block_out_channels.size()) - 1); }
 };
 

@@ -91,31 +91,62 @@ void attach_taesd(ModelFolder& model, const std::vector<std::string>& candidates
   }
 }
 
+// SDXL's second text encoder and what its UNet takes besides the text (model_index.json's
+// force_zeros_for_empty_prompt, the width of the text_time embedding's input).
+void read_sdxl_parts(ModelFolder& model, const nlohmann::json& index) {
+  const auto file = model.text_encoder_2_path() + "/config.json";
+  model.text_encoder_2 = parse_text_encoder_config(read_json_file(file), file);
+  if (model.text_encoder_2->projection_dim == 0) {
+    throw Error(ErrorCode::model_error,
+                file + ": SDXL's second text encoder must be a CLIPTextModelWithProjection");
+  }
+  const auto zeros = index.find("force_zeros_for_empty_prompt");
+  // StableDiffusionXLPipeline's default.
+  model.force_zeros_for_empty_prompt =
+      zeros == index.end() || !zeros->is_boolean() || zeros->get<bool>();
+  const auto& unet = model.unet;
+  // add_embeds = text_embeds followed by six sinusoidal embeddings of the size conditioning.
+  const int expected = model.text_encoder_2->projection_dim + 6 * unet.addition_time_embed_dim;
+  if (unet.addition_time_embed_dim == 0 || unet.projection_class_embeddings_input_dim != expected) {
+    throw Error(ErrorCode::model_error,
+                model.unet_path() +
+                    "/config.json: an SDXL UNet needs addition_embed_type "
+                    "text_time with projection_class_embeddings_input_dim " +
+                    std::to_string(expected) +
+                    " (text_encoder_2's projection_dim + 6 x "
+                    "addition_time_embed_dim)");
+  }
+}
+
 }  // namespace
 
-ModelFolder read_model_folder(const std::string& path, const std::string& shared_taesd,
+ModelFolder read_model_folder(const std::string& path, const SharedTaesd& shared_taesd,
                               bool check_weights) {
   ModelFolder model;
   model.path = path;
   model.id = fs::path(path).filename().string();
   const auto index = read_json_file(path + "/model_index.json");
   const auto pipeline = index.value("_class_name", std::string());
-  if (pipeline != "StableDiffusionPipeline" && pipeline != "StableDiffusionImg2ImgPipeline") {
+  const bool sdxl = pipeline == "StableDiffusionXLPipeline";
+  if (!sdxl && pipeline != "StableDiffusionPipeline" &&
+      pipeline != "StableDiffusionImg2ImgPipeline") {
     throw Error(ErrorCode::model_error,
                 path + "/model_index.json: pipeline " + (pipeline.empty() ? "(none)" : pipeline) +
-                    " is not supported by the local engine (it runs StableDiffusionPipeline "
-                    "models: Stable Diffusion 1.x and 2.x)");
+                    " is not supported by the local engine (it runs StableDiffusionPipeline and "
+                    "StableDiffusionXLPipeline models: Stable Diffusion 1.x, 2.x and SDXL)");
   }
-  const auto tokenizer_class = [&] {
-    const auto it = index.find("tokenizer");
-    return it != index.end() && it->is_array() && it->size() == 2 && (*it)[1].is_string()
-               ? (*it)[1].get<std::string>()
-               : std::string();
-  }();
-  if (tokenizer_class != "CLIPTokenizer" && tokenizer_class != "CLIPTokenizerFast") {
-    throw Error(ErrorCode::model_error, path + "/model_index.json: tokenizer " + tokenizer_class +
-                                            " is not supported (CLIPTokenizer is)");
-  }
+  const auto check_tokenizer = [&](const std::string& key) {
+    const auto it = index.find(key);
+    const auto name = it != index.end() && it->is_array() && it->size() == 2 && (*it)[1].is_string()
+                          ? (*it)[1].get<std::string>()
+                          : std::string();
+    if (name != "CLIPTokenizer" && name != "CLIPTokenizerFast") {
+      throw Error(ErrorCode::model_error, path + "/model_index.json: " + key + " " + name +
+                                              " is not supported (CLIPTokenizer is)");
+    }
+  };
+  check_tokenizer("tokenizer");
+  if (sdxl) check_tokenizer("tokenizer_2");
   const auto config_path = [&](const std::string& component, const std::string& file) {
     return path + "/" + component + "/" + file;
   };
@@ -129,16 +160,29 @@ ModelFolder read_model_folder(const std::string& path, const std::string& shared
   model.scheduler =
       parse_scheduler_config(read_json_file(config_path("scheduler", "scheduler_config.json")),
                              config_path("scheduler", "scheduler_config.json"));
-  for (const auto file : {"vocab.json", "merges.txt"}) {
-    if (!fs::is_regular_file(config_path("tokenizer", file))) {
-      throw Error(ErrorCode::model_error, "missing file " + config_path("tokenizer", file));
+  for (const auto tokenizer : {"tokenizer", "tokenizer_2"}) {
+    if (!sdxl && tokenizer == std::string("tokenizer_2")) continue;
+    for (const auto file : {"vocab.json", "merges.txt"}) {
+      if (!fs::is_regular_file(config_path(tokenizer, file))) {
+        throw Error(ErrorCode::model_error, "missing file " + config_path(tokenizer, file));
+      }
     }
   }
-  if (model.unet.cross_attention_dim != model.text_encoder.hidden_size) {
+  if (sdxl) read_sdxl_parts(model, index);
+  // The UNet attends to the text encoders' states side by side.
+  const int context = model.text_encoder.hidden_size +
+                      (model.text_encoder_2 ? model.text_encoder_2->hidden_size : 0);
+  if (model.unet.cross_attention_dim != context) {
     throw Error(ErrorCode::model_error, path + ": the UNet's cross_attention_dim (" +
                                             std::to_string(model.unet.cross_attention_dim) +
-                                            ") differs from the text encoder's hidden_size (" +
-                                            std::to_string(model.text_encoder.hidden_size) + ")");
+                                            ") differs from the text encoders' width (" +
+                                            std::to_string(context) + ")");
+  }
+  if (!sdxl && model.unet.addition_time_embed_dim > 0) {
+    throw Error(ErrorCode::model_error,
+                path +
+                    "/unet/config.json: text_time embeddings need an SDXL pipeline "
+                    "(StableDiffusionXLPipeline in model_index.json)");
   }
   if (model.unet.in_channels != model.vae.latent_channels) {
     throw Error(ErrorCode::model_error,
@@ -151,16 +195,21 @@ ModelFolder read_model_folder(const std::string& path, const std::string& shared
                              ? *model.settings.scheduler
                              : scheduler_kind_of_class(model.scheduler.class_name)
                                    .value_or(SchedulerKind::dpmpp_2m_karras);
-  attach_taesd(model, {path + "/taesd", shared_taesd}, check_weights);
+  if (sdxl) {
+    attach_taesd(model, {path + "/taesdxl", shared_taesd.sdxl}, check_weights);
+  } else {
+    attach_taesd(model, {path + "/taesd", shared_taesd.sd}, check_weights);
+  }
   if (check_weights) {
     model.weight_bytes = check_weight_file(model.text_encoder_path(), "model") +
                          check_weight_file(model.unet_path(), "diffusion_pytorch_model") +
                          check_weight_file(model.vae_path(), "diffusion_pytorch_model");
+    if (sdxl) model.weight_bytes += check_weight_file(model.text_encoder_2_path(), "model");
   }
   return model;
 }
 
-ModelFolder read_checkpoint_model(const std::string& path, const std::string& shared_taesd) {
+ModelFolder read_checkpoint_model(const std::string& path, const SharedTaesd& shared_taesd) {
   ModelFolder model;
   model.path = path;
   model.checkpoint = true;
@@ -180,11 +229,11 @@ ModelFolder read_checkpoint_model(const std::string& path, const std::string& sh
   model.scheduler = configs.scheduler;
   model.scheduler_kind = model.settings.scheduler.value_or(SchedulerKind::dpmpp_2m_karras);
   for (const auto& [name, tensor] : file.tensors()) model.weight_bytes += tensor.bytes;
-  attach_taesd(model, {shared_taesd}, true);
+  attach_taesd(model, {shared_taesd.sd}, true);
   return model;
 }
 
-ModelFolder read_model(const std::string& path, const std::string& shared_taesd) {
+ModelFolder read_model(const std::string& path, const SharedTaesd& shared_taesd) {
   return fs::is_directory(path) ? read_model_folder(path, shared_taesd)
                                 : read_checkpoint_model(path, shared_taesd);
 }
@@ -197,7 +246,7 @@ ScanResult scan_models(const std::string& dir) {
     return result;
   }
   std::vector<fs::path> folders;
-  std::string shared_taesd;
+  SharedTaesd shared_taesd;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().filename().string().front() == '.') continue;
     if (entry.is_regular_file() && entry.path().extension() == ".safetensors") {
@@ -207,9 +256,14 @@ ScanResult scan_models(const std::string& dir) {
     if (!entry.is_directory()) continue;
     if (fs::exists(entry.path() / "model_index.json")) {
       folders.push_back(entry.path());
-    } else if (shared_taesd.empty()) {
+    } else {
+      auto name = entry.path().filename().string();
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      auto& shared = name.find("xl") != std::string::npos ? shared_taesd.sdxl : shared_taesd.sd;
+      if (!shared.empty()) continue;
       try {
-        if (is_taesd_folder(entry.path().string())) shared_taesd = entry.path().string();
+        if (is_taesd_folder(entry.path().string())) shared = entry.path().string();
       } catch (const Error& e) {
         result.problems.push_back(e.what());
       }

@@ -2,7 +2,8 @@
 
 // A Stable Diffusion model, read and checked without loading weights (every config parsed, every
 // weight file's header validated): a folder in the Hugging Face diffusers layout
-// (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/), or one .safetensors
+// (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; SDXL also
+// text_encoder_2/ and tokenizer_2/), or one .safetensors
 // checkpoint in the original layout (checkpoint_layout.hpp), tokenized with the CLIP vocabulary
 // the engine carries. An optional rendermart.json in the folder (NAME.rendermart.json beside a
 // checkpoint) sets what the platform shows and defaults to. Torch-free.
@@ -32,11 +33,23 @@ struct ModelSettings {
   std::optional<std::string> prediction_type;
 };
 
+// Shared TAESD decoders of a models folder: SDXL's latents need TAESDXL, which has the same
+// architecture as TAESD but was trained on another latent space.
+struct SharedTaesd {
+  std::string sd;    // for SD 1.x / 2.x
+  std::string sdxl;  // for SDXL
+};
+
 struct ModelFolder {
   std::string id;           // the folder name, or the checkpoint's file name without .safetensors
   std::string path;         // the folder, or the checkpoint file
   bool checkpoint = false;  // one file in the original layout
   TextEncoderConfig text_encoder;
+  // SDXL: the second text encoder (OpenCLIP bigG, with its projection) and its tokenizer.
+  std::optional<TextEncoderConfig> text_encoder_2;
+  // SDXL pipelines: with guidance and no negative prompt, the negative conditioning is zeros
+  // instead of the encoding of "".
+  bool force_zeros_for_empty_prompt = false;
   UNetConfig unet;
   VaeConfig vae;
   SchedulerConfig scheduler;
@@ -48,28 +61,32 @@ struct ModelFolder {
 
   std::string text_encoder_path() const { return path + "/text_encoder"; }
   std::string tokenizer_path() const { return path + "/tokenizer"; }
+  std::string text_encoder_2_path() const { return path + "/text_encoder_2"; }
+  std::string tokenizer_2_path() const { return path + "/tokenizer_2"; }
+  bool sdxl() const { return text_encoder_2.has_value(); }
   std::string unet_path() const { return path + "/unet"; }
   std::string vae_path() const { return path + "/vae"; }
   int vae_scale_factor() const { return vae.scale_factor(); }
   int native_size() const { return unet.sample_size * vae_scale_factor(); }
 };
 
-// Reads and checks one model folder. `shared_taesd` is a TAESD folder to use when the model has
-// none of its own (empty: none). check_weights: also validate every weight file's header (a
+// Reads and checks one model folder. `shared_taesd` are the TAESD folders to use when the model
+// has none of its own (empty: none). check_weights: also validate every weight file's header (a
 // benchmark's random-weight model has none). Throws Error(model_error) naming the file at fault.
-ModelFolder read_model_folder(const std::string& path, const std::string& shared_taesd = {},
+ModelFolder read_model_folder(const std::string& path, const SharedTaesd& shared_taesd = {},
                               bool check_weights = true);
 // Reads and checks one .safetensors checkpoint in the original layout.
-ModelFolder read_checkpoint_model(const std::string& path, const std::string& shared_taesd = {});
+ModelFolder read_checkpoint_model(const std::string& path, const SharedTaesd& shared_taesd = {});
 // A folder or a checkpoint file, whichever `path` is.
-ModelFolder read_model(const std::string& path, const std::string& shared_taesd = {});
+ModelFolder read_model(const std::string& path, const SharedTaesd& shared_taesd = {});
 
 struct ScanResult {
   std::vector<ModelFolder> models;
   std::vector<std::string> problems;  // one line per folder that is not a usable model
 };
 // Every sub-folder of `dir` with a model_index.json and every .safetensors file in it, sorted by
-// id. A folder whose config.json is an AutoencoderTiny is the shared TAESD decoder, not a model.
+// id. A folder whose config.json is an AutoencoderTiny is a shared TAESD decoder, not a model:
+// SDXL's when its name contains "xl" (madebyollin/taesdxl), else SD 1.x / 2.x's.
 // Names starting with "." (downloads in progress) are not looked at.
 ScanResult scan_models(const std::string& dir);
 

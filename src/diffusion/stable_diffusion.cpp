@@ -6,7 +6,7 @@
 namespace rendermart::diffusion {
 namespace {
 
-constexpr int kTokens = 77;  // CLIP's context length, which SD 1.x / 2.x were trained with
+constexpr int kTokens = 77;  // CLIP's context length, which SD 1.x / 2.x and SDXL were trained with
 
 }  // namespace
 
@@ -14,12 +14,7 @@ at::Generator noise_generator(std::uint64_t seed) { return at::detail::createCPU
 
 StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype, bool img2img,
                                  WeightSource* weights)
-    : folder_(folder),
-      dtype_(dtype),
-      tokenizer_(folder.checkpoint ? ClipTokenizer::builtin(folder.text_encoder.quick_gelu
-                                                                ? ClipTokenizer::Variant::clip
-                                                                : ClipTokenizer::Variant::open_clip)
-                                   : ClipTokenizer(folder.tokenizer_path())) {
+    : folder_(folder), dtype_(dtype) {
   const auto checkpoint =
       folder.checkpoint ? std::make_shared<SafetensorsFile>(folder.path) : nullptr;
   const CheckpointConfigs configs{folder.text_encoder, folder.unet, folder.vae, folder.scheduler,
@@ -44,15 +39,38 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
   const auto part = [&](const std::string& component_folder) {
     return folder.checkpoint ? std::string() : component_folder;
   };
-  text_encoder_ = load(part(folder.text_encoder_path()), "model", CheckpointComponent::text_encoder,
-                       [&](WeightSource& w) {
-                         return std::make_unique<TextEncoder>(folder.text_encoder, w, dtype);
-                       });
+  const auto text_encoder = [&](const TextEncoderConfig& config, const std::string& path) {
+    return load(part(path), "model", CheckpointComponent::text_encoder,
+                [&](WeightSource& w) { return std::make_unique<TextEncoder>(config, w, dtype); });
+  };
+  if (folder.sdxl()) {
+    // SDXL conditions on the penultimate states of both encoders, each with its own tokenizer.
+    encoders_.push_back({ClipTokenizer(folder.tokenizer_path()),
+                         text_encoder(folder.text_encoder, folder.text_encoder_path()),
+                         HiddenState::penultimate});
+    encoders_.push_back({ClipTokenizer(folder.tokenizer_2_path()),
+                         text_encoder(*folder.text_encoder_2, folder.text_encoder_2_path()),
+                         HiddenState::penultimate});
+  } else {
+    auto tokenizer = folder.checkpoint
+                         ? ClipTokenizer::builtin(folder.text_encoder.quick_gelu
+                                                      ? ClipTokenizer::Variant::clip
+                                                      : ClipTokenizer::Variant::open_clip)
+                         : ClipTokenizer(folder.tokenizer_path());
+    encoders_.push_back({std::move(tokenizer),
+                         text_encoder(folder.text_encoder, folder.text_encoder_path()),
+                         HiddenState::last});
+  }
   unet_ = load(part(folder.unet_path()), "diffusion_pytorch_model", CheckpointComponent::unet,
                [&](WeightSource& w) { return std::make_unique<UNet>(folder.unet, w, dtype); });
-  vae_ =
-      load(part(folder.vae_path()), "diffusion_pytorch_model", CheckpointComponent::vae,
-           [&](WeightSource& w) { return std::make_unique<Vae>(folder.vae, w, dtype, img2img); });
+  // force_upcast marks a VAE whose activations overflow float16 (SDXL's reach beyond 65504), and
+  // StableDiffusionXLPipeline then decodes in float32. bfloat16 has float32's range, but with 8
+  // bits of mantissa those large activations lose what the image's fine detail is made of: the
+  // engine decodes such a VAE in float32 as the reference does.
+  const auto vae_dtype = folder.sdxl() && folder.vae.force_upcast ? at::kFloat : dtype;
+  vae_ = load(
+      part(folder.vae_path()), "diffusion_pytorch_model", CheckpointComponent::vae,
+      [&](WeightSource& w) { return std::make_unique<Vae>(folder.vae, w, vae_dtype, img2img); });
   if (folder.taesd) {
     // TAESD is always a folder of its own, beside a checkpoint too.
     taesd_ = load(
@@ -64,21 +82,62 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
   release_cached_memory();
 }
 
-at::Tensor StableDiffusion::encode_prompt(const std::string& prompt) const {
-  const auto ids =
-      tokenizer_.encode_padded(prompt, std::min(kTokens, folder_.text_encoder.max_positions));
+PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt) {
+  const auto& config = encoder.encoder->config();
+  const auto ids = encoder.tokenizer.encode_padded(prompt, std::min(kTokens, config.max_positions));
   const auto tensor = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
-  return text_encoder_->forward(tensor).last_hidden_state;
+  const bool penultimate = encoder.state == HiddenState::penultimate;
+  auto out = encoder.encoder->forward(tensor, penultimate);
+  // hidden_states holds the embeddings, then each layer's output: the penultimate layer's is the
+  // second to last.
+  return {penultimate ? out.hidden_states.at(out.hidden_states.size() - 2) : out.last_hidden_state,
+          out.text_embeds};
 }
 
-at::Tensor StableDiffusion::context(const std::string& prompt, const std::string& negative,
-                                    bool guidance) const {
+at::Tensor add_time_ids(const SizeConditioning& s) {
+  return at::tensor({static_cast<float>(s.original_height), static_cast<float>(s.original_width),
+                     static_cast<float>(s.crop_top), static_cast<float>(s.crop_left),
+                     static_cast<float>(s.target_height), static_cast<float>(s.target_width)},
+                    at::TensorOptions().dtype(at::kFloat))
+      .unsqueeze(0);
+}
+
+PromptEmbedding StableDiffusion::encode_prompt(const std::string& prompt) const {
+  std::vector<at::Tensor> hidden;
+  at::Tensor pooled;
+  for (const auto& encoder : encoders_) {
+    auto embedding = encode_text(encoder, prompt);
+    hidden.push_back(std::move(embedding.hidden));
+    if (embedding.pooled.defined()) pooled = std::move(embedding.pooled);
+  }
+  return {hidden.size() == 1 ? hidden.front() : at::cat(hidden, -1), pooled};
+}
+
+Conditioning StableDiffusion::condition(const std::string& prompt, const std::string& negative,
+                                        bool guidance, int height, int width) const {
   const auto cond = encode_prompt(prompt);
-  if (!guidance) return cond;
-  return at::cat({encode_prompt(negative), cond}, 0);
+  Conditioning out;
+  if (folder_.sdxl()) {
+    out.added.time_ids = add_time_ids({height, width, 0, 0, height, width});
+    out.added.text_embeds = cond.pooled;
+  }
+  if (!guidance) {
+    out.context = cond.hidden;
+    return out;
+  }
+  const auto uncond =
+      negative.empty() && folder_.force_zeros_for_empty_prompt
+          ? PromptEmbedding{at::zeros_like(cond.hidden), at::zeros_like(cond.pooled)}
+          : encode_prompt(negative);
+  out.context = at::cat({uncond.hidden, cond.hidden}, 0);
+  if (folder_.sdxl()) {
+    out.added.text_embeds = at::cat({uncond.pooled, cond.pooled}, 0);
+    out.added.time_ids = out.added.time_ids.repeat({2, 1});
+  }
+  return out;
 }
 
-at::Tensor StableDiffusion::denoise(at::Tensor latents, const at::Tensor& context,
+at::Tensor StableDiffusion::denoise(at::Tensor latents, const Conditioning& conditioning,
                                     double guidance_scale, Scheduler& scheduler,
                                     at::Generator& noise, const DenoiseCallbacks& callbacks) const {
   const bool guidance = guidance_on(guidance_scale);
@@ -101,7 +160,8 @@ at::Tensor StableDiffusion::denoise(at::Tensor latents, const at::Tensor& contex
     const auto input = guidance ? at::cat({record.unet_in, record.unet_in}, 0) : record.unet_in;
     const auto t =
         at::full({input.size(0)}, record.timestep, at::TensorOptions().dtype(at::kFloat));
-    record.unet_out = unet_->forward(input, t, context, guidance_embedding);
+    record.unet_out =
+        unet_->forward(input, t, conditioning.context, guidance_embedding, conditioning.added);
     if (guidance) {
       const auto uncond = record.unet_out.narrow(0, 0, 1);
       const auto cond = record.unet_out.narrow(0, 1, 1);

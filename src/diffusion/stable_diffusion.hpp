@@ -1,8 +1,9 @@
 #pragma once
 
-// A loaded Stable Diffusion model: tokenizer, text encoder, UNet, VAE (and TAESD when present),
-// and the steps of a generation as diffusers' StableDiffusionPipeline runs them. Weights load once
-// and stay in memory; every method is const and thread-safe.
+// A loaded Stable Diffusion model: tokenizer and text encoder (SDXL: two of each), UNet, VAE (and
+// TAESD when present), and the steps of a generation as diffusers' StableDiffusionPipeline and
+// StableDiffusionXLPipeline run them. Weights load once and stay in memory; every method is const
+// and thread-safe.
 
 #include <ATen/ATen.h>
 
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "diffusion/clip_tokenizer.hpp"
 #include "diffusion/model_folder.hpp"
@@ -32,6 +34,46 @@ struct StepRecord {
   at::Tensor pred_original;
 };
 
+// Which of a text encoder's hidden states conditions the UNet: the last (after the final
+// LayerNorm; SD 1.x / 2.x) or the penultimate layer's output without it (SDXL).
+enum class HiddenState { last, penultimate };
+
+// One text encoder with its own tokenizer.
+struct PromptEncoder {
+  ClipTokenizer tokenizer;
+  std::unique_ptr<TextEncoder> encoder;
+  HiddenState state = HiddenState::last;
+};
+
+// A prompt encoded: hidden [1, 77, width] float32; pooled [1, projection_dim] float32 from an
+// encoder with a projection (SDXL's text_embeds), else undefined.
+struct PromptEmbedding {
+  at::Tensor hidden;
+  at::Tensor pooled;
+};
+
+// Encodes `prompt` with one tokenizer and text encoder and takes its `state`.
+PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt);
+
+// SDXL's micro-conditioning (diffusers' _get_add_time_ids), in pixels: float32 [1, 6] =
+// original size, crop top-left, target size, each (height, width) / (top, left).
+struct SizeConditioning {
+  int original_height = 0;
+  int original_width = 0;
+  int crop_top = 0;
+  int crop_left = 0;
+  int target_height = 0;
+  int target_width = 0;
+};
+at::Tensor add_time_ids(const SizeConditioning& sizes);
+
+// What the UNet is conditioned on for every step: [uncond, cond] along the batch with guidance,
+// else [cond].
+struct Conditioning {
+  at::Tensor context;        // [B, 77, cross_attention_dim]
+  TextTimeConditions added;  // SDXL: text_embeds [B, projection_dim], time_ids [B, 6]
+};
+
 struct DenoiseCallbacks {
   // After each step; may throw (e.g. Error(canceled)) to stop between steps.
   std::function<void(const StepRecord&)> on_step;
@@ -47,14 +89,18 @@ class StableDiffusion {
   StableDiffusion(const ModelFolder& folder, at::ScalarType dtype, bool img2img,
                   WeightSource* weights = nullptr);
 
-  // The text encoder's last hidden state for a prompt: [1, 77, hidden] float32.
-  at::Tensor encode_prompt(const std::string& prompt) const;
-  // The context for a step: [uncond, cond] when guidance is on, else [cond].
-  at::Tensor context(const std::string& prompt, const std::string& negative, bool guidance) const;
+  // A prompt as the UNet takes it: every text encoder's chosen hidden state side by side
+  // ([1, 77, cross_attention_dim]) and, for SDXL, text_encoder_2's pooled projection.
+  PromptEmbedding encode_prompt(const std::string& prompt) const;
+  // The conditioning of an image of height x width pixels (SDXL's size conditioning takes
+  // diffusers' defaults: original = target = the image's size, no crop). With guidance and an
+  // empty negative prompt, an SDXL model whose pipeline forces zeros gets zeros as the negative.
+  Conditioning condition(const std::string& prompt, const std::string& negative, bool guidance,
+                         int height, int width) const;
   // Runs the scheduler's steps from `latents` (already at the first step's noise level). Guidance
   // is on when `guidance_scale` > 1 and the UNet has no guidance embedding. Returns the final
   // latents.
-  at::Tensor denoise(at::Tensor latents, const at::Tensor& context, double guidance_scale,
+  at::Tensor denoise(at::Tensor latents, const Conditioning& conditioning, double guidance_scale,
                      Scheduler& scheduler, at::Generator& noise,
                      const DenoiseCallbacks& callbacks) const;
   // Latents (as the UNet makes them) -> image float32 [B, 3, H, W] in [0, 1].
@@ -67,8 +113,8 @@ class StableDiffusion {
     return guidance_scale > 1 && folder_.unet.time_cond_proj_dim == 0;
   }
   const ModelFolder& folder() const { return folder_; }
-  const ClipTokenizer& tokenizer() const { return tokenizer_; }
-  const TextEncoder& text_encoder() const { return *text_encoder_; }
+  // The text encoders in the order their states are concatenated (SDXL: CLIP-L, OpenCLIP bigG).
+  const std::vector<PromptEncoder>& prompt_encoders() const { return encoders_; }
   const UNet& unet() const { return *unet_; }
   const Vae& vae() const { return *vae_; }
   bool has_taesd() const { return taesd_ != nullptr; }
@@ -78,8 +124,7 @@ class StableDiffusion {
  private:
   ModelFolder folder_;
   at::ScalarType dtype_;
-  ClipTokenizer tokenizer_;
-  std::unique_ptr<TextEncoder> text_encoder_;
+  std::vector<PromptEncoder> encoders_;
   std::unique_ptr<UNet> unet_;
   std::unique_ptr<Vae> vae_;
   std::unique_ptr<TaesdDecoder> taesd_;

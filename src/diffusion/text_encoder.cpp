@@ -33,6 +33,11 @@ TextEncoder::TextEncoder(const TextEncoderConfig& config, WeightSource& weights,
                             Linear::load(layer / "mlp" / "fc2", config.intermediate_size, hidden)});
   }
   final_layer_norm_ = LayerNorm::load(root / "final_layer_norm", hidden, config.layer_norm_eps);
+  if (config.projection_dim > 0) {
+    // CLIPTextModelWithProjection keeps it beside text_model, not inside.
+    text_projection_ = Linear::load(Loader{weights, dtype, "text_projection."}, hidden,
+                                    config.projection_dim, false);
+  }
 }
 
 at::Tensor TextEncoder::self_attention(const Layer& layer, const at::Tensor& x) const {
@@ -89,6 +94,8 @@ TextEncoder::Output TextEncoder::forward(const at::Tensor& ids, bool keep_hidden
   const auto eos_positions = ids.eq(config_.eos_token_id).to(at::kInt).argmax(-1);
   output.pooled = output.last_hidden_state.index(
       {at::arange(ids.size(0), at::TensorOptions().dtype(at::kLong)), eos_positions});
+  if (text_projection_)
+    output.text_embeds = (*text_projection_)(output.pooled.to(dtype_)).to(at::kFloat);
   return output;
 }
 

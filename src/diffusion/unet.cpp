@@ -2,11 +2,11 @@
 
 #include <cmath>
 
+#include "core/error.hpp"
 #include "diffusion/kernels/attention.hpp"
 #include "diffusion/kernels/gelu.hpp"
 
 namespace rendermart::diffusion {
-namespace {
 
 // Sinusoidal embedding of (possibly fractional) timesteps, as diffusers' get_timestep_embedding,
 // in float32.
@@ -24,7 +24,10 @@ at::Tensor timestep_embedding(const at::Tensor& timesteps, int dim, bool flip_si
   return emb;
 }
 
-}  // namespace
+at::Tensor size_embedding(const at::Tensor& time_ids, int dim, bool flip_sin_to_cos, double shift) {
+  return timestep_embedding(time_ids.flatten(), dim, flip_sin_to_cos, shift)
+      .reshape({time_ids.size(0), -1});
+}
 
 at::Tensor guidance_scale_embedding(const at::Tensor& w, int dim) {
   const int half = dim / 2;
@@ -93,6 +96,11 @@ UNet::UNet(const UNetConfig& config, WeightSource& weights, at::ScalarType dtype
   if (config.time_cond_proj_dim > 0) {
     time_cond_proj_ = Linear::load(root / "time_embedding" / "cond_proj", config.time_cond_proj_dim,
                                    channels[0], false);
+  }
+  if (config.addition_time_embed_dim > 0) {
+    add_linear_1_ = Linear::load(root / "add_embedding" / "linear_1",
+                                 config.projection_class_embeddings_input_dim, temb);
+    add_linear_2_ = Linear::load(root / "add_embedding" / "linear_2", temb, temb);
   }
   conv_in_ = Conv2d::load(root / "conv_in", config.in_channels, channels[0], 3);
 
@@ -195,12 +203,27 @@ at::Tensor UNet::time_embedding(const at::Tensor& timesteps, const at::Tensor& g
   return time_linear_2_(at::silu(time_linear_1_(t)));
 }
 
+at::Tensor UNet::text_time_embedding(const TextTimeConditions& added) const {
+  if (!add_linear_1_ || !added.text_embeds.defined() || !added.time_ids.defined()) {
+    throw Error(ErrorCode::internal,
+                "an SDXL UNet needs text_embeds and time_ids, and only an SDXL UNet takes them");
+  }
+  // Text first, then the six sizes, as diffusers concatenates them.
+  const auto sizes = size_embedding(added.time_ids, config_.addition_time_embed_dim,
+                                    config_.flip_sin_to_cos, config_.freq_shift);
+  const auto add_embeds = at::cat({added.text_embeds.to(at::kFloat), sizes}, -1).to(dtype_);
+  return (*add_linear_2_)(at::silu((*add_linear_1_)(add_embeds)));
+}
+
 at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps,
-                         const at::Tensor& context, const at::Tensor& guidance_embedding) const {
+                         const at::Tensor& context, const at::Tensor& guidance_embedding,
+                         const TextTimeConditions& added) const {
   const auto batch = sample.size(0);
   auto steps = timesteps.dim() == 0 ? timesteps.reshape({1}) : timesteps;
   if (steps.size(0) != batch) steps = steps.expand({batch});
-  const auto silu_temb = at::silu(time_embedding(steps, guidance_embedding));
+  auto temb = time_embedding(steps, guidance_embedding);
+  if (add_linear_1_ || added.text_embeds.defined()) temb = temb + text_time_embedding(added);
+  const auto silu_temb = at::silu(temb);
   const auto ctx = context.to(dtype_).contiguous();
 
   auto h = conv_in_(to_engine_layout(sample, dtype_));

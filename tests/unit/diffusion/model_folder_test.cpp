@@ -84,7 +84,7 @@ TEST(ModelFolder, AnUnsupportedArchitectureIsRefusedAtDiscovery) {
   ModelCopy copy("tiny-sd1");
   const auto config_path = fs::path(copy.path()) / "unet" / "config.json";
   auto config = nlohmann::json::parse(read_file(config_path));
-  config["addition_embed_type"] = "text_time";  // SDXL
+  config["addition_embed_type"] = "text_image";  // Kandinsky
   write_file(config_path, config.dump());
   auto message = model_error_of([&] { read_model_folder(copy.path()); });
   EXPECT_NE(message.find("addition_embed_type"), std::string::npos) << message;
@@ -97,9 +97,9 @@ TEST(ModelFolder, AnUnsupportedArchitectureIsRefusedAtDiscovery) {
 
   ModelCopy pipeline("tiny-sd1");
   write_file(fs::path(pipeline.path()) / "model_index.json",
-             R"({"_class_name": "StableDiffusionXLPipeline"})");
+             R"({"_class_name": "StableDiffusion3Pipeline"})");
   EXPECT_NE(
-      model_error_of([&] { read_model_folder(pipeline.path()); }).find("StableDiffusionXLPipeline"),
+      model_error_of([&] { read_model_folder(pipeline.path()); }).find("StableDiffusion3Pipeline"),
       std::string::npos);
 }
 

@@ -49,9 +49,9 @@ TEST_P(PipelineGolden, EveryStepAndTheImageMatchTheReference) {
         << "timestep " << i;
   }
 
-  const auto context = sd.context("a photograph of an astronaut riding a horse",
-                                  "blurry, low quality, watermark", true);
-  EXPECT_LT(relative_to_max(context, g.at("encoder_hidden_states")), 1e-4);
+  const auto conditioning = sd.condition("a photograph of an astronaut riding a horse",
+                                         "blurry, low quality, watermark", true, 64, 64);
+  EXPECT_LT(relative_to_max(conditioning.context, g.at("encoder_hidden_states")), 1e-4);
 
   auto noise = noise_generator(1234);
   const auto latents = g.at("latents_in") * scheduler->init_noise_sigma();
@@ -66,7 +66,7 @@ TEST_P(PipelineGolden, EveryStepAndTheImageMatchTheReference) {
     EXPECT_LT(relative_to_max(r.latents_out, g.at(key + "latents_out")), 1e-4) << key << "latents";
     ++steps;
   };
-  const auto final_latents = sd.denoise(latents, context, 7.5, *scheduler, noise, callbacks);
+  const auto final_latents = sd.denoise(latents, conditioning, 7.5, *scheduler, noise, callbacks);
   EXPECT_EQ(steps, 4);
   const auto image = sd.decode(final_latents, false).permute({0, 2, 3, 1});
   EXPECT_LT((image - g.at("image")).abs().max().item<double>(), 1e-3);
