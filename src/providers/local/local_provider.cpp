@@ -15,20 +15,37 @@ namespace {
 
 constexpr int kDefaultSteps = 25;
 constexpr int kDefaultLcmSteps = 4;
+// Adversarially distilled models (SD-Turbo, SDXL-Turbo) make an image in 1 to 4 steps without
+// classifier-free guidance (their model cards): more steps or guidance spoil the picture.
+constexpr int kTurboSteps = 1;
+constexpr int kTurboMaxSteps = 4;
 constexpr int kMaxSteps = 100;
 constexpr double kDefaultCfgScale = 7.5;
 constexpr int kMaxCount = 4;
 
 std::string architecture(const diffusion::ModelFolder& folder) {
+  if (folder.sdxl()) return "Stable Diffusion XL";
   const int context = folder.unet.cross_attention_dim;
   if (context == 768) return "Stable Diffusion 1.x";
   if (context == 1024) return "Stable Diffusion 2.x";
   return "Stable Diffusion (context width " + std::to_string(context) + ")";
 }
 
+// A Turbo model says so in its name (stabilityai/sd-turbo, stabilityai/sdxl-turbo and the
+// community models built on them); nothing in its configs tells it from its base model.
+bool is_turbo(const diffusion::ModelFolder& folder) {
+  for (auto name : {folder.id, folder.settings.name}) {
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name.find("turbo") != std::string::npos) return true;
+  }
+  return false;
+}
+
 ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options) {
   const auto& s = folder.settings;
   const bool lcm = folder.scheduler_kind == diffusion::SchedulerKind::lcm;
+  const bool turbo = !lcm && is_turbo(folder);
   ModelInfo info;
   info.id = folder.id;
   info.name = s.name;
@@ -53,11 +70,12 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.max_side = std::min(2048, std::max(native * 2, info.min_side));
   info.default_size = {native, native};
   info.max_count = kMaxCount;
-  const int max_steps =
-      s.max_steps.value_or(lcm ? folder.scheduler.original_inference_steps : kMaxSteps);
-  info.steps = {1, max_steps,
-                std::min(max_steps, s.steps.value_or(lcm ? kDefaultLcmSteps : kDefaultSteps))};
-  info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : kDefaultCfgScale)};
+  const int max_steps = s.max_steps.value_or(lcm     ? folder.scheduler.original_inference_steps
+                                             : turbo ? kTurboMaxSteps
+                                                     : kMaxSteps);
+  const int steps = lcm ? kDefaultLcmSteps : turbo ? kTurboSteps : kDefaultSteps;
+  info.steps = {1, max_steps, std::min(max_steps, s.steps.value_or(steps))};
+  info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : turbo ? 0.0 : kDefaultCfgScale)};
   info.negative_prompt = true;
   info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image};
   return info;
@@ -83,8 +101,9 @@ std::vector<diffusion::ModelFolder> scan(const std::string& models_dir) {
 
 }  // namespace
 
-// SD 1.x conditions on CLIP ViT-L (quick_gelu), SD 2.x on OpenCLIP ViT-H (gelu).
+// SD 1.x conditions on CLIP ViT-L (quick_gelu), SD 2.x on OpenCLIP ViT-H (gelu), SDXL on both.
 std::string local_model_family(const diffusion::ModelFolder& folder) {
+  if (folder.sdxl()) return "sdxl";
   return folder.text_encoder.quick_gelu ? "sd1" : "sd2";
 }
 

@@ -28,7 +28,7 @@ struct LocalProviderOptions {
       "auto";  // auto | a cap on the instruction set (diffusion::configure_runtime)
 };
 
-// The model's family as GET /api/v1/models names it: sd1 or sd2.
+// The model's family as GET /api/v1/models names it: sd1, sd2 or sdxl.
 std::string local_model_family(const diffusion::ModelFolder& folder);
 
 class LocalProvider : public Provider {
