@@ -24,8 +24,8 @@ if [ "$mode" = test ]; then
     nginx-light zip unzip
     # A cross compiler, for the check that the engine compiles for arm64 (tests/cross).
     g++-aarch64-linux-gnu
-    # The C++ formatting check (tests/format).
-    clang-format
+    # The C++ formatting and clang-tidy checks (tests/format, tests/tidy).
+    clang-format clang-tidy
   )
 fi
 

@@ -43,8 +43,8 @@ std::optional<ErrorCode> error_code_from_string(std::string_view text);
 // Thrown by services and stores; caught once at the edge of each request, job or command.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string message, std::string field = {})
-      : std::runtime_error(std::move(message)), code_(code), field_(std::move(field)) {}
+  Error(ErrorCode code, const std::string& message, std::string field = {})
+      : std::runtime_error(message), code_(code), field_(std::move(field)) {}
 
   ErrorCode code() const { return code_; }
   const std::string& field() const { return field_; }
@@ -63,8 +63,8 @@ class Error : public std::runtime_error {
   std::chrono::seconds retry_after_{0};
 };
 
-inline Error invalid_argument(std::string field, std::string message) {
-  return Error(ErrorCode::invalid_argument, std::move(message), std::move(field));
+inline Error invalid_argument(std::string field, const std::string& message) {
+  return Error(ErrorCode::invalid_argument, message, std::move(field));
 }
 
 inline Error not_found(std::string what) {

@@ -15,9 +15,9 @@ namespace rendermart {
 class LimitExceeded : public Error {
  public:
   // `retry_after` zero: no wait will help (stored bytes free up only when images are deleted).
-  LimitExceeded(ErrorCode code, std::string message, std::int64_t limit,
+  LimitExceeded(ErrorCode code, const std::string& message, std::int64_t limit,
                 std::chrono::seconds retry_after)
-      : Error(code, std::move(message)), limit_(limit) {
+      : Error(code, message), limit_(limit) {
     with_retry_after(retry_after);
   }
 

@@ -22,8 +22,8 @@ UserAdminService::UserAdminService(Store& store, QuotaService& quotas)
     : store_(store), quotas_(quotas) {}
 
 UserAccount UserAdminService::account(User user) {
-  auto usage = quotas_.usage(user);
-  return UserAccount{std::move(user), std::move(usage)};
+  const auto usage = quotas_.usage(user);
+  return UserAccount{std::move(user), usage};
 }
 
 std::vector<UserAccount> UserAdminService::list(const Page& page) {

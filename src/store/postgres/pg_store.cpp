@@ -251,7 +251,7 @@ void load_images(Connection& db, Job& job) {
 
 // Locks the job's row for the rest of the transaction.
 std::optional<LeaseRow> select_lease(Connection& db, const std::string& job_id) {
-  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Row& row) {
+  return optional_row(db.query(kSelectLease, job_id), [](const Row& row) {
     return LeaseRow{row.text(0), records::parse_status(row.text(1)), row.text(2), row.integer(3),
                     row.boolean(4)};
   });

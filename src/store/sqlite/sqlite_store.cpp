@@ -259,7 +259,7 @@ void load_images(Database& db, Job& job) {
 }
 
 std::optional<LeaseRow> select_lease(Database& db, const std::string& job_id) {
-  return optional_row(db.query(kSelectLease, job_id), [&job_id](const Query& q) {
+  return optional_row(db.query(kSelectLease, job_id), [](const Query& q) {
     return LeaseRow{q.text(0), records::parse_status(q.text(1)), q.text(2), q.integer(3),
                     q.integer(4) != 0};
   });
