@@ -1,6 +1,5 @@
 #include "diffusion/prompt_parser.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -211,13 +210,6 @@ std::vector<PromptChunk> prompt_chunks(const std::string& prompt, const ClipToke
 
 PromptChunk empty_chunk(const ClipTokenizer& tokenizer, const ChunkRules& rules) {
   return chunk_prompt({{"", 1.0}}, tokenizer, rules).front();
-}
-
-void pad_to_same_length(std::vector<PromptChunk>& a, std::vector<PromptChunk>& b,
-                        const ClipTokenizer& tokenizer, const ChunkRules& rules) {
-  auto& shorter = a.size() < b.size() ? a : b;
-  const auto target = std::max(a.size(), b.size());
-  if (shorter.size() < target) shorter.resize(target, empty_chunk(tokenizer, rules));
 }
 
 }  // namespace rendermart::diffusion

@@ -61,14 +61,9 @@ std::vector<PromptChunk> chunk_prompt(const std::vector<WeightedText>& parsed,
 std::vector<PromptChunk> prompt_chunks(const std::string& prompt, const ClipTokenizer& tokenizer,
                                        const ChunkRules& rules = {});
 
-// The chunk of the empty prompt.
+// The chunk of the empty prompt. With guidance, AUTOMATIC1111 can append it to the shorter of the
+// prompt's and the negative prompt's chunks until both have as many, so that they stack into one
+// batch ("pad prompt/negative prompt to be same length"); StableDiffusion::condition does.
 PromptChunk empty_chunk(const ClipTokenizer& tokenizer, const ChunkRules& rules = {});
-
-// Appends empty-prompt chunks to the shorter list until both have as many chunks, so that the
-// prompt's and the negative prompt's contexts stack into one batch (AUTOMATIC1111's "pad
-// prompt/negative prompt to be same length"; without it, it runs the two through the UNet
-// separately).
-void pad_to_same_length(std::vector<PromptChunk>& a, std::vector<PromptChunk>& b,
-                        const ClipTokenizer& tokenizer, const ChunkRules& rules = {});
 
 }  // namespace rendermart::diffusion

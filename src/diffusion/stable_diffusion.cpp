@@ -1,5 +1,7 @@
 #include "diffusion/stable_diffusion.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "diffusion/caching_allocator.hpp"
 
@@ -7,6 +9,13 @@ namespace rendermart::diffusion {
 namespace {
 
 constexpr int kTokens = 77;  // CLIP's context length, which SD 1.x / 2.x and SDXL were trained with
+
+// Chunks as long as the encoder's positions allow: bos, 75 tokens and eos for every real model.
+ChunkRules chunk_rules(const PromptEncoder& encoder) {
+  ChunkRules rules;
+  rules.tokens_per_chunk = std::min(kTokens, encoder.encoder->config().max_positions) - 2;
+  return rules;
+}
 
 }  // namespace
 
@@ -82,16 +91,20 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
   release_cached_memory();
 }
 
-PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt) {
-  const auto& config = encoder.encoder->config();
-  const auto ids = encoder.tokenizer.encode_padded(prompt, std::min(kTokens, config.max_positions));
-  const auto tensor = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
+PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt,
+                            std::size_t min_chunks) {
+  const auto rules = chunk_rules(encoder);
+  auto chunks = prompt_chunks(prompt, encoder.tokenizer, rules);
+  if (chunks.size() < min_chunks) chunks.resize(min_chunks, empty_chunk(encoder.tokenizer, rules));
   const bool penultimate = encoder.state == HiddenState::penultimate;
-  auto out = encoder.encoder->forward(tensor, penultimate);
-  // hidden_states holds the embeddings, then each layer's output: the penultimate layer's is the
-  // second to last.
-  return {penultimate ? out.hidden_states.at(out.hidden_states.size() - 2) : out.last_hidden_state,
-          out.text_embeds};
+  return encode_chunks(chunks, [&](const at::Tensor& ids) {
+    auto out = encoder.encoder->forward(ids, penultimate);
+    // hidden_states holds the embeddings, then each layer's output: the penultimate layer's is
+    // the second to last.
+    return PromptEmbedding{
+        penultimate ? out.hidden_states.at(out.hidden_states.size() - 2) : out.last_hidden_state,
+        out.text_embeds};
+  });
 }
 
 at::Tensor add_time_ids(const SizeConditioning& s) {
@@ -102,20 +115,33 @@ at::Tensor add_time_ids(const SizeConditioning& s) {
       .unsqueeze(0);
 }
 
-PromptEmbedding StableDiffusion::encode_prompt(const std::string& prompt) const {
+PromptEmbedding StableDiffusion::encode_prompt(const std::string& prompt,
+                                               std::size_t min_chunks) const {
+  // Every encoder makes as many chunks, so that their states stand side by side.
+  min_chunks = std::max(min_chunks, prompt_chunk_count(prompt));
   std::vector<at::Tensor> hidden;
   at::Tensor pooled;
   for (const auto& encoder : encoders_) {
-    auto embedding = encode_text(encoder, prompt);
+    auto embedding = encode_text(encoder, prompt, min_chunks);
     hidden.push_back(std::move(embedding.hidden));
     if (embedding.pooled.defined()) pooled = std::move(embedding.pooled);
   }
   return {hidden.size() == 1 ? hidden.front() : at::cat(hidden, -1), pooled};
 }
 
+std::size_t StableDiffusion::prompt_chunk_count(const std::string& prompt) const {
+  std::size_t count = 1;
+  for (const auto& encoder : encoders_) {
+    count = std::max(count, prompt_chunks(prompt, encoder.tokenizer, chunk_rules(encoder)).size());
+  }
+  return count;
+}
+
 Conditioning StableDiffusion::condition(const std::string& prompt, const std::string& negative,
                                         bool guidance, int height, int width) const {
-  const auto cond = encode_prompt(prompt);
+  const auto chunks = guidance ? std::max(prompt_chunk_count(prompt), prompt_chunk_count(negative))
+                               : std::size_t{1};
+  const auto cond = encode_prompt(prompt, chunks);
   Conditioning out;
   if (folder_.sdxl()) {
     out.added.time_ids = add_time_ids({height, width, 0, 0, height, width});
@@ -128,7 +154,7 @@ Conditioning StableDiffusion::condition(const std::string& prompt, const std::st
   const auto uncond =
       negative.empty() && folder_.force_zeros_for_empty_prompt
           ? PromptEmbedding{at::zeros_like(cond.hidden), at::zeros_like(cond.pooled)}
-          : encode_prompt(negative);
+          : encode_prompt(negative, chunks);
   out.context = at::cat({uncond.hidden, cond.hidden}, 0);
   if (folder_.sdxl()) {
     out.added.text_embeds = at::cat({uncond.pooled, cond.pooled}, 0);

@@ -15,6 +15,7 @@
 
 #include "diffusion/clip_tokenizer.hpp"
 #include "diffusion/model_folder.hpp"
+#include "diffusion/prompt_encoding.hpp"
 #include "diffusion/scheduler.hpp"
 #include "diffusion/taesd.hpp"
 #include "diffusion/text_encoder.hpp"
@@ -45,15 +46,11 @@ struct PromptEncoder {
   HiddenState state = HiddenState::last;
 };
 
-// A prompt encoded: hidden [1, 77, width] float32; pooled [1, projection_dim] float32 from an
-// encoder with a projection (SDXL's text_embeds), else undefined.
-struct PromptEmbedding {
-  at::Tensor hidden;
-  at::Tensor pooled;
-};
-
-// Encodes `prompt` with one tokenizer and text encoder and takes its `state`.
-PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt);
+// Encodes `prompt` with one tokenizer and text encoder and takes its `state`, with
+// AUTOMATIC1111's weights and chunks (prompt_parser.hpp): [1, 77 * chunks, width], at least
+// `min_chunks` chunks (the empty prompt's chunk fills up).
+PromptEmbedding encode_text(const PromptEncoder& encoder, const std::string& prompt,
+                            std::size_t min_chunks = 1);
 
 // SDXL's micro-conditioning (diffusers' _get_add_time_ids), in pixels: float32 [1, 6] =
 // original size, crop top-left, target size, each (height, width) / (top, left).
@@ -70,7 +67,7 @@ at::Tensor add_time_ids(const SizeConditioning& sizes);
 // What the UNet is conditioned on for every step: [uncond, cond] along the batch with guidance,
 // else [cond].
 struct Conditioning {
-  at::Tensor context;        // [B, 77, cross_attention_dim]
+  at::Tensor context;        // [B, 77 * chunks, cross_attention_dim]
   TextTimeConditions added;  // SDXL: text_embeds [B, projection_dim], time_ids [B, 6]
 };
 
@@ -90,11 +87,17 @@ class StableDiffusion {
                   WeightSource* weights = nullptr);
 
   // A prompt as the UNet takes it: every text encoder's chosen hidden state side by side
-  // ([1, 77, cross_attention_dim]) and, for SDXL, text_encoder_2's pooled projection.
-  PromptEmbedding encode_prompt(const std::string& prompt) const;
+  // ([1, 77 * chunks, cross_attention_dim], at least `min_chunks`) and, for SDXL, text_encoder_2's
+  // pooled projection.
+  PromptEmbedding encode_prompt(const std::string& prompt, std::size_t min_chunks = 1) const;
+  // How many chunks of 77 tokens the prompt takes (the most any of the tokenizers needs).
+  std::size_t prompt_chunk_count(const std::string& prompt) const;
   // The conditioning of an image of height x width pixels (SDXL's size conditioning takes
   // diffusers' defaults: original = target = the image's size, no crop). With guidance and an
   // empty negative prompt, an SDXL model whose pipeline forces zeros gets zeros as the negative.
+  // With guidance, the prompt and the negative prompt take as many chunks as the longer needs
+  // (so that they stack into one batch; AUTOMATIC1111's "pad prompt/negative prompt to be same
+  // length").
   Conditioning condition(const std::string& prompt, const std::string& negative, bool guidance,
                          int height, int width) const;
   // Runs the scheduler's steps from `latents` (already at the first step's noise level). Guidance

@@ -191,16 +191,10 @@ TEST_F(PromptChunks, OpenClipTokenizersPadEveryChunkAfterEosWithTheirPadId) {
   EXPECT_EQ(chunks[1].ids, second);
 }
 
-TEST_F(PromptChunks, PaddingToTheSameLengthAppendsEmptyPromptChunks) {
-  auto prompt = prompt_chunks(repeat("cat", 160), tokenizer_);
-  auto negative = prompt_chunks("blurry", tokenizer_);
-  ASSERT_EQ(prompt.size(), 3u);
-  pad_to_same_length(negative, prompt, tokenizer_);
-  ASSERT_EQ(negative.size(), 3u);
-  EXPECT_EQ(prompt.size(), 3u);
-  EXPECT_EQ(negative[0].ids, full({id("blurry")}));
-  EXPECT_EQ(negative[1].ids, tokenizer_.encode_padded("", 77));
-  EXPECT_EQ(negative[2].ids, tokenizer_.encode_padded("", 77));
+TEST_F(PromptChunks, TheEmptyChunkIsTheEmptyPromptsEncoding) {
+  const auto empty = empty_chunk(tokenizer_);
+  EXPECT_EQ(empty.ids, tokenizer_.encode_padded("", 77));
+  EXPECT_EQ(empty.weights, std::vector<float>(77, 1.0f));
 }
 
 }  // namespace
