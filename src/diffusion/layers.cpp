@@ -17,6 +17,7 @@ Linear Linear::load(const Loader& loader, int in, int out, bool bias) {
   Linear linear;
   linear.weight = loader.get("weight", {out, in}).contiguous();
   if (bias) linear.bias = loader.get("bias", {out});
+  loader.source.linear_weights()[loader.prefix + "weight"] = linear.weight;
   return linear;
 }
 
@@ -24,6 +25,7 @@ Linear Linear::load_conv1x1(const Loader& loader, int in, int out) {
   Linear linear;
   linear.weight = loader.get("weight", {out, in, 1, 1}).reshape({out, in}).contiguous();
   linear.bias = loader.get("bias", {out});
+  loader.source.linear_weights()[loader.prefix + "weight"] = linear.weight;
   return linear;
 }
 

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ class WeightSource {
 
   // Bytes of the tensors handed out so far, in their requested dtypes.
   std::size_t loaded_bytes() const { return loaded_bytes_; }
+  // The weights of the Linear layers loaded so far (Linear::load records them), by name, the
+  // layers' own tensors: what a LoRA merges into (lora.hpp).
+  std::map<std::string, at::Tensor>& linear_weights() { return linear_weights_; }
 
  protected:
   at::Tensor count(at::Tensor tensor) {
@@ -35,6 +39,7 @@ class WeightSource {
 
  private:
   std::size_t loaded_bytes_ = 0;
+  std::map<std::string, at::Tensor> linear_weights_;
 };
 
 class SafetensorsWeights : public WeightSource {
