@@ -16,10 +16,13 @@ const std::string kUNet = "model.diffusion_model.";
 const std::string kVae = "first_stage_model.";
 const std::string kClip = "cond_stage_model.transformer.";
 const std::string kOpenClip = "cond_stage_model.model.";
+const std::string kSdxlClip = "conditioner.embedders.0.transformer.";
+const std::string kSdxlOpenClip = "conditioner.embedders.1.model.";
 
 Error not_a_checkpoint(const SafetensorsFile& file, const std::string& why) {
   return Error(ErrorCode::model_error,
-               file.path() + ": not a Stable Diffusion 1.x or 2.x checkpoint in the original " +
+               file.path() +
+                   ": not a Stable Diffusion 1.x, 2.x or SDXL checkpoint in the original " +
                    "layout: " + why);
 }
 
@@ -90,6 +93,11 @@ std::optional<std::string> unet_name(const std::string& name, const UNetConfig& 
   if (parts[0] == "time_embedding" && parts.size() > 1) {
     if (parts[1] == "linear_1") return "time_embed.0." + rest(2);
     if (parts[1] == "linear_2") return "time_embed.2." + rest(2);
+    return std::nullopt;
+  }
+  if (parts[0] == "add_embedding" && parts.size() > 1) {  // SDXL's text_time embedding
+    if (parts[1] == "linear_1") return "label_emb.0.0." + rest(2);
+    if (parts[1] == "linear_2") return "label_emb.0.2." + rest(2);
     return std::nullopt;
   }
   if (parts.size() < 4) return std::nullopt;
@@ -189,22 +197,25 @@ std::optional<std::string> vae_name(const std::string& name, const VaeConfig& va
   return std::nullopt;
 }
 
-std::optional<CheckpointTensor> open_clip_tensor(const std::string& name, int hidden) {
+std::optional<CheckpointTensor> open_clip_tensor(const std::string& name, int hidden,
+                                                 const std::string& prefix) {
+  // CLIPTextModelWithProjection's projection, which OpenCLIP applies as x @ text_projection.
+  if (name == "text_projection.weight") {
+    return CheckpointTensor{prefix + "text_projection", 0, 0, true};
+  }
   const auto parts = split(name);
   if (parts.size() < 3 || parts[0] != "text_model") return std::nullopt;
   if (parts[1] == "embeddings" && parts.size() == 4 && parts[3] == "weight") {
-    if (parts[2] == "token_embedding")
-      return CheckpointTensor{kOpenClip + "token_embedding.weight"};
-    if (parts[2] == "position_embedding")
-      return CheckpointTensor{kOpenClip + "positional_embedding"};
+    if (parts[2] == "token_embedding") return CheckpointTensor{prefix + "token_embedding.weight"};
+    if (parts[2] == "position_embedding") return CheckpointTensor{prefix + "positional_embedding"};
     return std::nullopt;
   }
   if (parts[1] == "final_layer_norm")
-    return CheckpointTensor{kOpenClip + "ln_final." + join(parts, 2)};
+    return CheckpointTensor{prefix + "ln_final." + join(parts, 2)};
   if (parts[1] != "encoder" || parts[2] != "layers" || parts.size() < 6) return std::nullopt;
   const auto layer = number(parts[3]);
   if (!layer) return std::nullopt;
-  const auto block = kOpenClip + "transformer.resblocks." + parts[3] + ".";
+  const auto block = prefix + "transformer.resblocks." + parts[3] + ".";
   const auto& module = parts[4];
   if (module == "layer_norm1") return CheckpointTensor{block + "ln_1." + join(parts, 5)};
   if (module == "layer_norm2") return CheckpointTensor{block + "ln_2." + join(parts, 5)};
@@ -252,8 +263,10 @@ std::vector<UNetLevel> unet_levels(const SafetensorsFile& file) {
   return levels;
 }
 
-json unet_json(const SafetensorsFile& file, const CheckpointHints& hints, bool open_clip,
-               const std::string& prediction_type) {
+// heads_by_channels: SD 2.x and SDXL split each level into heads of unet_head_channels, SD 1.x
+// into 8 heads. projection_dim: SDXL's pooled text width (0 for SD 1.x / 2.x).
+json unet_json(const SafetensorsFile& file, const CheckpointHints& hints, bool heads_by_channels,
+               const std::string& prediction_type, int projection_dim) {
   const auto levels = unet_levels(file);
   const auto& conv_in = shape_of(file, kUNet + "input_blocks.0.0.weight");
   json j = {{"in_channels", conv_in.at(1)},
@@ -269,13 +282,13 @@ json unet_json(const SafetensorsFile& file, const CheckpointHints& hints, bool o
     depth.push_back(std::max(1, level.transformer_layers));
     // SD 1.x has 8 heads at every level; SD 2.x 64 channels a head.
     const int head_channels = hints.unet_head_channels.value_or(64);
-    if (open_clip && level.channels % head_channels != 0) {
+    if (heads_by_channels && level.channels % head_channels != 0) {
       throw Error(ErrorCode::model_error,
                   file.path() + ": a UNet level of " + std::to_string(level.channels) +
                       " channels does not split into heads of " + std::to_string(head_channels) +
                       ": set \"unet_head_channels\" in the model's .rendermart.json");
     }
-    heads.push_back(open_clip ? level.channels / head_channels : 8);
+    heads.push_back(heads_by_channels ? level.channels / head_channels : 8);
     down.push_back(level.attention ? "CrossAttnDownBlock2D" : "DownBlock2D");
     up.insert(up.begin(), level.attention ? "CrossAttnUpBlock2D" : "UpBlock2D");
     if (level.attention && attention.empty()) {
@@ -297,12 +310,19 @@ json unet_json(const SafetensorsFile& file, const CheckpointHints& hints, bool o
   j["use_linear_projection"] = shape_of(file, attention + "proj_in.weight").size() == 2;
   j["cross_attention_dim"] =
       shape_of(file, attention + "transformer_blocks.0.attn2.to_k.weight").at(1);
-  // The size the model was trained at: 768 for SD 2.x v-prediction, else 512 (with 8x VAEs).
-  j["sample_size"] = prediction_type == "v_prediction" ? 96 : 64;
+  // The size the model was trained at: SDXL 1024, SD 2.x v-prediction 768, else 512 (8x VAEs).
+  j["sample_size"] = projection_dim > 0 ? 128 : prediction_type == "v_prediction" ? 96 : 64;
+  if (projection_dim > 0) {
+    // label_emb embeds the pooled text and six sinusoidal embeddings of the size conditioning.
+    const auto input = shape_of(file, kUNet + "label_emb.0.0.weight").at(1);
+    j["addition_embed_type"] = "text_time";
+    j["projection_class_embeddings_input_dim"] = input;
+    j["addition_time_embed_dim"] = (input - projection_dim) / 6;
+  }
   return j;
 }
 
-json vae_json(const SafetensorsFile& file) {
+json vae_json(const SafetensorsFile& file, double scaling_factor) {
   const auto encoder = kVae + "encoder.";
   const int levels = count_numbered(file, encoder + "down.");
   if (levels == 0) throw not_a_checkpoint(file, "it has no VAE (first_stage_model.encoder.down.*)");
@@ -320,29 +340,29 @@ json vae_json(const SafetensorsFile& file) {
           {"latent_channels", shape_of(file, kVae + "decoder.conv_in.weight").at(1)},
           {"in_channels", shape_of(file, encoder + "conv_in.weight").at(1)},
           {"out_channels", shape_of(file, kVae + "decoder.conv_out.weight").at(0)},
-          {"scaling_factor", 0.18215}};
+          {"scaling_factor", scaling_factor}};
 }
 
-json text_encoder_json(const SafetensorsFile& file, const CheckpointHints& hints, bool open_clip) {
+// A text encoder below `prefix`: transformers' CLIP names, or OpenCLIP's. drop_last: SD 2.x
+// conditions on the penultimate layer's output, so its last block is not used.
+json text_encoder_json(const SafetensorsFile& file, const CheckpointHints& hints, bool open_clip,
+                       const std::string& prefix, bool drop_last) {
   std::string token, position, layers, fc1;
-  int count = 0;
   if (open_clip) {
-    token = kOpenClip + "token_embedding.weight";
-    position = kOpenClip + "positional_embedding";
-    layers = kOpenClip + "transformer.resblocks.";
+    token = prefix + "token_embedding.weight";
+    position = prefix + "positional_embedding";
+    layers = prefix + "transformer.resblocks.";
     fc1 = layers + "0.mlp.c_fc.weight";
-    // SD 2.x conditions on the penultimate layer's output: the last block is not used.
-    count = count_numbered(file, layers) - 1;
   } else {
-    const auto root = has(file, kClip + "text_model.embeddings.token_embedding.weight")
-                          ? kClip + "text_model."
-                          : kClip;
+    const auto root = has(file, prefix + "text_model.embeddings.token_embedding.weight")
+                          ? prefix + "text_model."
+                          : prefix;
     token = root + "embeddings.token_embedding.weight";
     position = root + "embeddings.position_embedding.weight";
     layers = root + "encoder.layers.";
     fc1 = layers + "0.mlp.fc1.weight";
-    count = count_numbered(file, layers);
   }
+  const int count = count_numbered(file, layers) - (drop_last ? 1 : 0);
   if (count < 1) throw not_a_checkpoint(file, "its text encoder has no layers");
   const auto hidden = shape_of(file, token).at(1);
   if (!hints.text_encoder_heads && hidden % 64 != 0) {
@@ -351,13 +371,19 @@ json text_encoder_json(const SafetensorsFile& file, const CheckpointHints& hints
                     " is not a multiple of 64, so its number of attention heads is unknown: set "
                     "\"text_encoder_heads\" in the model's .rendermart.json");
   }
-  return {{"vocab_size", shape_of(file, token).at(0)},
-          {"hidden_size", hidden},
-          {"intermediate_size", shape_of(file, fc1).at(0)},
-          {"num_hidden_layers", count},
-          {"num_attention_heads", hints.text_encoder_heads.value_or(static_cast<int>(hidden / 64))},
-          {"max_position_embeddings", shape_of(file, position).at(0)},
-          {"hidden_act", open_clip ? "gelu" : "quick_gelu"}};
+  json j = {
+      {"vocab_size", shape_of(file, token).at(0)},
+      {"hidden_size", hidden},
+      {"intermediate_size", shape_of(file, fc1).at(0)},
+      {"num_hidden_layers", count},
+      {"num_attention_heads", hints.text_encoder_heads.value_or(static_cast<int>(hidden / 64))},
+      {"max_position_embeddings", shape_of(file, position).at(0)},
+      {"hidden_act", open_clip ? "gelu" : "quick_gelu"}};
+  if (has(file, prefix + "text_projection")) {
+    j["architectures"] = {"CLIPTextModelWithProjection"};
+    j["projection_dim"] = shape_of(file, prefix + "text_projection").at(1);
+  }
+  return j;
 }
 
 }  // namespace
@@ -368,27 +394,44 @@ bool is_checkpoint_layout(const SafetensorsFile& file) {
 
 CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file,
                                            const CheckpointHints& hints) {
-  if (has_prefix(file, "conditioner.embedders.")) {
-    throw Error(ErrorCode::model_error, file.path() +
-                                            ": an SDXL checkpoint, which the local "
-                                            "engine does not run yet (it runs SD 1.x and 2.x)");
-  }
   if (!is_checkpoint_layout(file)) {
     throw not_a_checkpoint(file, "it has no UNet (model.diffusion_model.*)");
   }
   CheckpointConfigs configs;
-  configs.open_clip = has(file, kOpenClip + "token_embedding.weight");
-  if (!configs.open_clip && !has_prefix(file, kClip)) {
-    throw not_a_checkpoint(file, "it has no CLIP text encoder (cond_stage_model.*)");
+  std::string prediction;
+  if (has_prefix(file, "conditioner.embedders.")) {
+    // SDXL: CLIP-L and OpenCLIP bigG, both conditioning with their penultimate layer (taken
+    // from the full stack, as diffusers does), an epsilon UNet and a VAE scaled by 0.13025.
+    if (!has_prefix(file, kSdxlClip) || !has(file, kSdxlOpenClip + "text_projection")) {
+      throw not_a_checkpoint(file,
+                             "its conditioner is not SDXL's two text encoders "
+                             "(conditioner.embedders.0.transformer.*, "
+                             "conditioner.embedders.1.model.* with text_projection)");
+    }
+    prediction = hints.prediction_type.value_or("epsilon");
+    configs.text_encoder = parse_text_encoder_config(
+        text_encoder_json(file, hints, false, kSdxlClip, false), file.path());
+    configs.text_encoder_2 = parse_text_encoder_config(
+        text_encoder_json(file, hints, true, kSdxlOpenClip, false), file.path());
+    configs.unet = parse_unet_config(
+        unet_json(file, hints, true, prediction, configs.text_encoder_2->projection_dim),
+        file.path());
+    configs.vae = parse_vae_config(vae_json(file, 0.13025), file.path());
+  } else {
+    configs.open_clip = has(file, kOpenClip + "token_embedding.weight");
+    if (!configs.open_clip && !has_prefix(file, kClip)) {
+      throw not_a_checkpoint(file, "it has no CLIP text encoder (cond_stage_model.*)");
+    }
+    prediction = hints.prediction_type.value_or(configs.open_clip ? "v_prediction" : "epsilon");
+    configs.text_encoder = parse_text_encoder_config(
+        text_encoder_json(file, hints, configs.open_clip, configs.open_clip ? kOpenClip : kClip,
+                          configs.open_clip),
+        file.path());
+    configs.unet =
+        parse_unet_config(unet_json(file, hints, configs.open_clip, prediction, 0), file.path());
+    configs.vae = parse_vae_config(vae_json(file, 0.18215), file.path());
   }
-  const auto prediction =
-      hints.prediction_type.value_or(configs.open_clip ? "v_prediction" : "epsilon");
-  configs.text_encoder =
-      parse_text_encoder_config(text_encoder_json(file, hints, configs.open_clip), file.path());
-  configs.unet =
-      parse_unet_config(unet_json(file, hints, configs.open_clip, prediction), file.path());
-  configs.vae = parse_vae_config(vae_json(file), file.path());
-  // The schedule every SD 1.x / 2.x model was trained with (CompVis' configs: linear_start
+  // The schedule every SD 1.x / 2.x and SDXL model was trained with (CompVis' configs: linear_start
   // 0.00085, linear_end 0.012, 1000 steps), with the settings diffusers' single-file loader uses.
   configs.scheduler = parse_scheduler_config({{"beta_start", 0.00085},
                                               {"beta_end", 0.012},
@@ -417,13 +460,20 @@ std::optional<CheckpointTensor> checkpoint_tensor(CheckpointComponent component,
       if (!ldm) return std::nullopt;
       return CheckpointTensor{kVae + *ldm};
     }
-    case CheckpointComponent::text_encoder:
-      if (configs.open_clip) return open_clip_tensor(name, configs.text_encoder.hidden_size);
-      // Older checkpoints lack transformers' text_model level.
-      if (!has(file, kClip + name) && name.compare(0, 11, "text_model.") == 0) {
-        return CheckpointTensor{kClip + name.substr(11)};
+    case CheckpointComponent::text_encoder: {
+      if (configs.open_clip) {
+        return open_clip_tensor(name, configs.text_encoder.hidden_size, kOpenClip);
       }
-      return CheckpointTensor{kClip + name};
+      const auto& prefix = configs.text_encoder_2 ? kSdxlClip : kClip;
+      // Older checkpoints lack transformers' text_model level.
+      if (!has(file, prefix + name) && name.compare(0, 11, "text_model.") == 0) {
+        return CheckpointTensor{prefix + name.substr(11)};
+      }
+      return CheckpointTensor{prefix + name};
+    }
+    case CheckpointComponent::text_encoder_2:
+      if (!configs.text_encoder_2) return std::nullopt;
+      return open_clip_tensor(name, configs.text_encoder_2->hidden_size, kSdxlOpenClip);
   }
   return std::nullopt;
 }

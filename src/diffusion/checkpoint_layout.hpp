@@ -4,9 +4,11 @@
 // AUTOMATIC1111, ComfyUI and model-sharing sites use: the UNet under `model.diffusion_model.`
 // (input_blocks, middle_block, output_blocks), the VAE under `first_stage_model.` and the text
 // encoder under `cond_stage_model.` (SD 1.x: transformers' CLIP names below `transformer.`;
-// SD 2.x: OpenCLIP's names below `model.`, with fused q/k/v). The architecture is read from the
-// tensors' shapes, and each tensor the engine asks for by its diffusers name is found in the file.
-// Torch-free.
+// SD 2.x: OpenCLIP's names below `model.`, with fused q/k/v). SDXL keeps its two text encoders
+// under `conditioner.embedders.0.transformer.` (CLIP-L, transformers' names) and
+// `conditioner.embedders.1.model.` (OpenCLIP bigG, with `text_projection` stored transposed). The
+// architecture is read from the tensors' shapes, and each tensor the engine asks for by its
+// diffusers name is found in the file. Torch-free.
 
 #include <cstdint>
 #include <optional>
@@ -17,12 +19,12 @@
 
 namespace rendermart::diffusion {
 
-enum class CheckpointComponent { text_encoder, unet, vae };
+enum class CheckpointComponent { text_encoder, text_encoder_2, unet, vae };
 
 // What the tensors cannot tell, from the model's settings (ModelSettings).
 struct CheckpointHints {
   std::optional<int> text_encoder_heads;       // default: hidden size / 64 (every CLIP)
-  std::optional<int> unet_head_channels;       // SD 2.x; default 64 (SD 1.x: 8 heads a level)
+  std::optional<int> unet_head_channels;       // SD 2.x, SDXL; default 64 (SD 1.x: 8 heads a level)
   std::optional<std::string> prediction_type;  // default: SD 1.x epsilon, SD 2.x v_prediction
 };
 
@@ -31,14 +33,15 @@ struct CheckpointConfigs {
   UNetConfig unet;
   VaeConfig vae;
   SchedulerConfig scheduler;
-  bool open_clip = false;  // SD 2.x: the text encoder in OpenCLIP's layout
+  bool open_clip = false;                           // SD 2.x: the text encoder in OpenCLIP's layout
+  std::optional<TextEncoderConfig> text_encoder_2;  // SDXL: OpenCLIP bigG with its projection
 };
 
 // Whether the file holds tensors in this layout (a UNet under model.diffusion_model.).
 bool is_checkpoint_layout(const SafetensorsFile& file);
 
 // The components' configurations, inferred from the tensors' shapes. Throws Error(model_error)
-// naming the file when it is not an SD 1.x / 2.x checkpoint (SDXL's `conditioner.` included).
+// naming the file when it is not an SD 1.x / 2.x / SDXL checkpoint.
 CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file,
                                            const CheckpointHints& hints);
 
@@ -48,7 +51,8 @@ CheckpointConfigs infer_checkpoint_configs(const SafetensorsFile& file,
 struct CheckpointTensor {
   std::string name;
   std::int64_t first_row = 0;
-  std::int64_t rows = 0;  // 0: the whole tensor
+  std::int64_t rows = 0;    // 0: the whole tensor
+  bool transposed = false;  // stored [in, out] where diffusers keeps [out, in]
 };
 std::optional<CheckpointTensor> checkpoint_tensor(CheckpointComponent component,
                                                   const std::string& name,

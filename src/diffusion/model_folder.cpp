@@ -224,12 +224,15 @@ ModelFolder read_checkpoint_model(const std::string& path, const SharedTaesd& sh
                                       .unet_head_channels = model.settings.unet_head_channels,
                                       .prediction_type = model.settings.prediction_type});
   model.text_encoder = configs.text_encoder;
+  model.text_encoder_2 = configs.text_encoder_2;
+  // What StableDiffusionXLPipeline does unless model_index.json says otherwise.
+  model.force_zeros_for_empty_prompt = model.sdxl();
   model.unet = configs.unet;
   model.vae = configs.vae;
   model.scheduler = configs.scheduler;
   model.scheduler_kind = model.settings.scheduler.value_or(SchedulerKind::dpmpp_2m_karras);
   for (const auto& [name, tensor] : file.tensors()) model.weight_bytes += tensor.bytes;
-  attach_taesd(model, {shared_taesd.sd}, true);
+  attach_taesd(model, {model.sdxl() ? shared_taesd.sdxl : shared_taesd.sd}, true);
   return model;
 }
 

@@ -26,8 +26,12 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
     : folder_(folder), dtype_(dtype) {
   const auto checkpoint =
       folder.checkpoint ? std::make_shared<SafetensorsFile>(folder.path) : nullptr;
-  const CheckpointConfigs configs{folder.text_encoder, folder.unet, folder.vae, folder.scheduler,
-                                  !folder.text_encoder.quick_gelu};
+  const CheckpointConfigs configs{folder.text_encoder,
+                                  folder.unet,
+                                  folder.vae,
+                                  folder.scheduler,
+                                  !folder.text_encoder.quick_gelu,
+                                  folder.text_encoder_2};
   // A component's weights: the given source, the checkpoint, or the component's folder.
   const auto load = [&](const std::string& component_folder, const std::string& stem,
                         CheckpointComponent component, const auto& make) {
@@ -48,17 +52,25 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
   const auto part = [&](const std::string& component_folder) {
     return folder.checkpoint ? std::string() : component_folder;
   };
-  const auto text_encoder = [&](const TextEncoderConfig& config, const std::string& path) {
-    return load(part(path), "model", CheckpointComponent::text_encoder,
+  const auto text_encoder = [&](const TextEncoderConfig& config, const std::string& path,
+                                CheckpointComponent component) {
+    return load(part(path), "model", component,
                 [&](WeightSource& w) { return std::make_unique<TextEncoder>(config, w, dtype); });
   };
   if (folder.sdxl()) {
     // SDXL conditions on the penultimate states of both encoders, each with its own tokenizer.
-    encoders_.push_back({ClipTokenizer(folder.tokenizer_path()),
-                         text_encoder(folder.text_encoder, folder.text_encoder_path()),
+    // A checkpoint ships no tokenizers: CLIP's, and OpenCLIP's that pads with "!" (as SDXL's
+    // tokenizer_2/ does), from the vocabulary carried in the binary.
+    encoders_.push_back({folder.checkpoint ? ClipTokenizer::builtin(ClipTokenizer::Variant::clip)
+                                           : ClipTokenizer(folder.tokenizer_path()),
+                         text_encoder(folder.text_encoder, folder.text_encoder_path(),
+                                      CheckpointComponent::text_encoder),
                          HiddenState::penultimate});
-    encoders_.push_back({ClipTokenizer(folder.tokenizer_2_path()),
-                         text_encoder(*folder.text_encoder_2, folder.text_encoder_2_path()),
+    encoders_.push_back({folder.checkpoint
+                             ? ClipTokenizer::builtin(ClipTokenizer::Variant::open_clip)
+                             : ClipTokenizer(folder.tokenizer_2_path()),
+                         text_encoder(*folder.text_encoder_2, folder.text_encoder_2_path(),
+                                      CheckpointComponent::text_encoder_2),
                          HiddenState::penultimate});
   } else {
     auto tokenizer = folder.checkpoint
@@ -67,7 +79,8 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
                                                       : ClipTokenizer::Variant::open_clip)
                          : ClipTokenizer(folder.tokenizer_path());
     encoders_.push_back({std::move(tokenizer),
-                         text_encoder(folder.text_encoder, folder.text_encoder_path()),
+                         text_encoder(folder.text_encoder, folder.text_encoder_path(),
+                                      CheckpointComponent::text_encoder),
                          HiddenState::last});
   }
   unet_ = load(part(folder.unet_path()), "diffusion_pytorch_model", CheckpointComponent::unet,

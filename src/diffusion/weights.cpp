@@ -99,6 +99,7 @@ at::Tensor CheckpointWeights::get(const std::string& name, at::IntArrayRef shape
                                             ": it is incomplete or of another architecture");
   }
   auto view = stored_view(file_, where->name, it->second);
+  if (where->transposed && view.dim() == 2) view = view.t().contiguous();
   if (where->rows > 0 && where->first_row + where->rows <= view.size(0)) {
     view = view.narrow(0, where->first_row, where->rows);
   }

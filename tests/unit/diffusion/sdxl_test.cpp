@@ -25,6 +25,18 @@ std::string sdxl_dir() {
   return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion-xl/tiny-sdxl";
 }
 
+// tiny-sdxl as one checkpoint in the original layout (tiny-sdxl-single-file/, made by
+// make_single_file.py with diffusers' SDXL conversion script). The settings beside it give what
+// the tensors cannot tell: the text encoders' heads and the UNet's head width. The tiny UNet has
+// heads of 16 channels at level 1 and of 8 at level 2, which no single head width expresses
+// (every SDXL release has 64 at every level): level 1 takes the folder's count.
+ModelFolder read_sdxl_checkpoint() {
+  auto model = read_checkpoint_model(sdxl_dir() + "-single-file/tiny-sdxl.safetensors");
+  model.unet.down_blocks[1].heads = 2;
+  model.unet.up_blocks[1].heads = 2;
+  return model;
+}
+
 std::map<std::string, at::Tensor> sdxl_golden(const std::string& file) {
   return testing::load_golden(sdxl_dir() + "/golden/" + file);
 }
@@ -48,13 +60,16 @@ class Sdxl : public ::testing::Test {
   static void SetUpTestSuite() {
     folder_ = new ModelFolder(read_model_folder(sdxl_dir()));
     model_ = new StableDiffusion(*folder_, at::kFloat, true);
+    checkpoint_ = new StableDiffusion(read_sdxl_checkpoint(), at::kFloat, false);
   }
   static void TearDownTestSuite() {
+    delete checkpoint_;
     delete model_;
     delete folder_;
   }
   static inline ModelFolder* folder_ = nullptr;
   static inline StableDiffusion* model_ = nullptr;
+  static inline StableDiffusion* checkpoint_ = nullptr;  // the same model from its single file
 };
 
 TEST_F(Sdxl, TheFolderIsReadAsSdxl) {
@@ -183,14 +198,18 @@ struct RunCase {
   int height;
   int width;
   std::uint64_t generator_seed;
+  bool checkpoint = false;  // the model's single-file checkpoint instead of its folder
 };
 
-std::string run_name(const ::testing::TestParamInfo<RunCase>& info) { return info.param.file; }
+std::string run_name(const ::testing::TestParamInfo<RunCase>& info) {
+  return info.param.file + (info.param.checkpoint ? "_checkpoint" : "");
+}
 
 class SdxlRun : public Sdxl, public ::testing::WithParamInterface<RunCase> {};
 
 TEST_P(SdxlRun, EveryStepAndTheImageMatchTheReference) {
   const auto& c = GetParam();
+  const auto* model = c.checkpoint ? checkpoint_ : model_;
   const auto g = sdxl_golden("pipe_" + c.file + ".safetensors");
   auto config = folder_->scheduler;
   if (c.spacing) config.timestep_spacing = *c.spacing;
@@ -201,8 +220,8 @@ TEST_P(SdxlRun, EveryStepAndTheImageMatchTheReference) {
                 g.at("timesteps")[i].item<double>(), 1e-3)
         << "timestep " << i;
   }
-  const bool guidance = model_->guidance_on(c.guidance);
-  const auto conditioning = model_->condition(c.prompt, c.negative, guidance, c.height, c.width);
+  const bool guidance = model->guidance_on(c.guidance);
+  const auto conditioning = model->condition(c.prompt, c.negative, guidance, c.height, c.width);
   EXPECT_LT(relative_to_max(conditioning.context, g.at("encoder_hidden_states")), 1e-4);
   EXPECT_LT(relative_to_max(conditioning.added.text_embeds, g.at("add_text_embeds")), 1e-4);
   EXPECT_TRUE(at::equal(conditioning.added.time_ids, g.at("add_time_ids")));
@@ -222,11 +241,11 @@ TEST_P(SdxlRun, EveryStepAndTheImageMatchTheReference) {
     ++steps;
   };
   const auto final_latents =
-      model_->denoise(latents, conditioning, c.guidance, *scheduler, noise, callbacks);
+      model->denoise(latents, conditioning, c.guidance, *scheduler, noise, callbacks);
   EXPECT_EQ(steps, c.steps);
   EXPECT_LT(relative_to_max(final_latents / folder_->vae.scaling_factor, g.at("vae_decode_in")),
             1e-4);
-  const auto image = model_->decode(final_latents, false).permute({0, 2, 3, 1});
+  const auto image = model->decode(final_latents, false).permute({0, 2, 3, 1});
   EXPECT_LT((image - g.at("image")).abs().max().item<double>(), 1e-3);
 }
 
@@ -238,7 +257,11 @@ INSTANTIATE_TEST_SUITE_P(
          "a cinematic photo of a red panda wearing a tiny scarf", "", 64, 64, 7},
         {"dpmpp_2m_karras_64x96", SchedulerKind::dpmpp_2m_karras, std::nullopt, 5, 6.0,
          "an art deco poster of a steam locomotive crossing a viaduct, bold geometric shapes",
-         "blurry, deformed, text, watermark", 64, 96, 0}}),
+         "blurry, deformed, text, watermark", 64, 96, 0},
+        {"euler_cfg5", SchedulerKind::euler, std::nullopt, 4, 5.0, kPrompts[3], "", 64, 64, 0,
+         true},
+        {"euler_a_turbo", SchedulerKind::euler_ancestral, "trailing", 1, 0.0,
+         "a cinematic photo of a red panda wearing a tiny scarf", "", 64, 64, 7, true}}),
     run_name);
 
 TEST_F(Sdxl, TheTurboRunDrawsTheReferencesAncestralNoise) {
@@ -323,6 +346,37 @@ TEST(SdxlDiscovery, TheScanFindsItAndGivesItTaesdxlNotTaesd) {
   write_taesd(dir.path() / "tiny-sdxl" / "taesdxl", 2);
   EXPECT_EQ(read_model_folder((dir.path() / "tiny-sdxl").string()).taesd_path,
             (dir.path() / "tiny-sdxl" / "taesdxl").string());
+}
+
+TEST(SdxlDiscovery, TheCheckpointIsReadAsTheFolder) {
+  const auto folder = read_model_folder(sdxl_dir());
+  const auto checkpoint = read_sdxl_checkpoint();
+  ASSERT_TRUE(checkpoint.sdxl());
+  EXPECT_TRUE(checkpoint.checkpoint);
+  EXPECT_TRUE(checkpoint.force_zeros_for_empty_prompt);
+  EXPECT_DOUBLE_EQ(checkpoint.vae.scaling_factor, 0.13025);
+  EXPECT_EQ(checkpoint.text_encoder.layers, folder.text_encoder.layers);
+  EXPECT_TRUE(checkpoint.text_encoder.quick_gelu);
+  EXPECT_EQ(checkpoint.text_encoder_2->layers, 3);  // all of them: SDXL takes the penultimate
+  EXPECT_FALSE(checkpoint.text_encoder_2->quick_gelu);
+  EXPECT_EQ(checkpoint.text_encoder_2->projection_dim, 40);
+  EXPECT_EQ(checkpoint.unet.addition_time_embed_dim, 8);
+  EXPECT_EQ(checkpoint.unet.projection_class_embeddings_input_dim, 88);
+  EXPECT_EQ(checkpoint.unet.cross_attention_dim, 64);
+  EXPECT_TRUE(checkpoint.unet.linear_projection);
+  for (std::size_t i = 0; i < folder.unet.down_blocks.size(); ++i) {
+    EXPECT_EQ(checkpoint.unet.down_blocks[i].cross_attention,
+              folder.unet.down_blocks[i].cross_attention);
+    EXPECT_EQ(checkpoint.unet.down_blocks[i].transformer_layers,
+              folder.unet.down_blocks[i].transformer_layers);
+    EXPECT_EQ(checkpoint.unet.up_blocks[i].transformer_layers,
+              folder.unet.up_blocks[i].transformer_layers);
+  }
+  EXPECT_EQ(checkpoint.unet.mid_heads, folder.unet.mid_heads);
+  EXPECT_EQ(checkpoint.unet.mid_transformer_layers, 3);
+  EXPECT_EQ(checkpoint.scheduler.timestep_spacing, folder.scheduler.timestep_spacing);
+  EXPECT_EQ(checkpoint.scheduler.steps_offset, folder.scheduler.steps_offset);
+  EXPECT_EQ(checkpoint.weight_bytes, folder.weight_bytes);
 }
 
 TEST(SdxlDiscovery, AnSdxlFolderMissingItsSecondEncoderIsRefused) {
