@@ -17,6 +17,18 @@ ChunkRules chunk_rules(const PromptEncoder& encoder) {
   return rules;
 }
 
+// The name LoRA files give a component (diffusers' name for it); none for the VAE, which they
+// do not adapt.
+const char* lora_component(CheckpointComponent component) {
+  switch (component) {
+    case CheckpointComponent::text_encoder: return "text_encoder";
+    case CheckpointComponent::text_encoder_2: return "text_encoder_2";
+    case CheckpointComponent::unet: return "unet";
+    case CheckpointComponent::vae: return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 at::Generator noise_generator(std::uint64_t seed) { return at::detail::createCPUGenerator(seed); }
@@ -39,6 +51,11 @@ StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype
       const auto before = source.loaded_bytes();
       auto made = make(source);
       weight_bytes_ += source.loaded_bytes() - before;
+      // What LoRAs merge into: the component's Linear layers (lora.hpp).
+      if (const auto name = lora_component(component)) {
+        loras_.add_component(name, source.linear_weights());
+      }
+      source.linear_weights().clear();
       return made;
     };
     if (weights) return measured(*weights);

@@ -2,8 +2,8 @@
 
 // A loaded Stable Diffusion model: tokenizer and text encoder (SDXL: two of each), UNet, VAE (and
 // TAESD when present), and the steps of a generation as diffusers' StableDiffusionPipeline and
-// StableDiffusionXLPipeline run them. Weights load once and stay in memory; every method is const
-// and thread-safe.
+// StableDiffusionXLPipeline run them. Weights load once and stay in memory; every method but
+// apply_loras is const and thread-safe.
 
 #include <ATen/ATen.h>
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "diffusion/clip_tokenizer.hpp"
+#include "diffusion/lora.hpp"
 #include "diffusion/model_folder.hpp"
 #include "diffusion/prompt_encoding.hpp"
 #include "diffusion/scheduler.hpp"
@@ -121,6 +122,11 @@ class StableDiffusion {
   const UNet& unet() const { return *unet_; }
   const Vae& vae() const { return *vae_; }
   bool has_taesd() const { return taesd_ != nullptr; }
+  // Merges `loras` into the UNet's and text encoders' weights for the generations that follow,
+  // replacing those merged before (lora.hpp: the base model is not read again). Throws
+  // Error(invalid_argument) naming a LoRA that does not fit the model. The one method that is
+  // not const: never while the model runs.
+  void apply_loras(const std::vector<LoraUse>& loras) { loras_.apply(loras); }
   // Bytes of weights held in memory (those mapped from files included).
   std::size_t weight_bytes() const { return weight_bytes_; }
 
@@ -132,6 +138,7 @@ class StableDiffusion {
   std::unique_ptr<Vae> vae_;
   std::unique_ptr<TaesdDecoder> taesd_;
   std::size_t weight_bytes_ = 0;
+  LoraWeights loras_;
 };
 
 // Unit-variance initial noise for `seed`: torch's CPU generator (mt19937) seeded with it, as

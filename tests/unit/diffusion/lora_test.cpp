@@ -1,7 +1,8 @@
 // A kohya LoRA (tests/fixtures/diffusion-xl/tiny-sd1-lora, rank 4, alpha 2) merged into tiny-sd1
 // at weight 0.8 against the reference (diffusers with PEFT, the LoRA applied at run time): merged
 // weights, the text encoder's states and the UNet's output within the single-module tolerance;
-// switching LoRAs and back to none without reloading; a LoRA for another model refused.
+// switching LoRAs and back to none without reloading; a LoRA for another model refused; a whole
+// Euler run of the model (folder and single-file checkpoint) with the LoRA, step by step.
 
 #include "diffusion/lora.hpp"
 
@@ -9,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "diffusion/model_folder.hpp"
+#include "diffusion/stable_diffusion.hpp"
 #include "diffusion/text_encoder.hpp"
 #include "diffusion/unet.hpp"
 #include "diffusion/weights.hpp"
@@ -20,6 +22,7 @@ namespace {
 using testing::all_close;
 using testing::load_golden;
 using testing::model_dir;
+using testing::relative_to_max;
 
 std::string lora_dir() {
   return std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion-xl/tiny-sd1-lora";
@@ -144,6 +147,49 @@ TEST(LoraRefusal, ALoraForAnotherModelIsRefusedBeforeAnythingChanges) {
     for (const auto& [name, weight] : *weights) EXPECT_TRUE(at::equal(weight, before.at(name)));
   }
 }
+
+class LoraPipeline : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LoraPipeline, EveryStepAndTheImageMatchTheReference) {
+  const auto folder = read_model_folder(model_dir("tiny-sd1"));
+  StableDiffusion sd(
+      GetParam() ? read_checkpoint_model(testing::checkpoint_path("tiny-sd1")) : folder, at::kFloat,
+      false);
+  const auto g = lora_golden("pipe_euler_lora0.8.safetensors");
+  const std::string prompt = "a photograph of an astronaut riding a horse";
+  const std::string negative = "blurry, low quality, watermark";
+  const auto base = sd.condition(prompt, negative, true, 64, 64).context;
+
+  sd.apply_loras({{tiny_lora(), 0.8}});
+  const auto conditioning = sd.condition(prompt, negative, true, 64, 64);
+  EXPECT_LT(relative_to_max(conditioning.context, g.at("encoder_hidden_states")), 1e-4);
+  auto scheduler = make_scheduler(SchedulerKind::euler, folder.scheduler, 4);
+  auto noise = noise_generator(1234);
+  int steps = 0;
+  DenoiseCallbacks callbacks;
+  callbacks.on_step = [&](const StepRecord& r) {
+    const auto key = "step" + std::to_string(r.step) + ".";
+    EXPECT_LT(relative_to_max(r.unet_out, g.at(key + "unet_out")), 1e-4) << key << "unet_out";
+    EXPECT_LT(relative_to_max(r.guided, g.at(key + "noise_pred_cfg")), 1e-4) << key << "cfg";
+    EXPECT_LT(relative_to_max(r.latents_out, g.at(key + "latents_out")), 1e-4) << key << "latents";
+    ++steps;
+  };
+  const auto latents = sd.denoise(g.at("latents_in") * scheduler->init_noise_sigma(), conditioning,
+                                  7.5, *scheduler, noise, callbacks);
+  EXPECT_EQ(steps, 4);
+  const auto image = sd.decode(latents, false).permute({0, 2, 3, 1});
+  EXPECT_LT((image - g.at("image")).abs().max().item<double>(), 1e-3);
+
+  // Without it again: the base model's conditioning, bit for bit.
+  sd.apply_loras({});
+  EXPECT_TRUE(at::equal(sd.condition(prompt, negative, true, 64, 64).context, base));
+}
+
+std::string layout_name(const ::testing::TestParamInfo<bool>& param) {
+  return param.param ? "checkpoint" : "folder";
+}
+
+INSTANTIATE_TEST_SUITE_P(FolderAndCheckpoint, LoraPipeline, ::testing::Bool(), layout_name);
 
 }  // namespace
 }  // namespace rendermart::diffusion
