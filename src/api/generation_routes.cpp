@@ -61,17 +61,19 @@ std::string render_job(GenerationService& generations, const Job& job) {
   return w.take();
 }
 
-std::string render_progress(const std::string& id, double progress, const std::string& preview) {
+std::string render_progress(const JobEvent& event) {
   JsonWriter w;
   w.begin_object();
   w.key("id");
-  w.value(id);
+  w.value(event.job_id);
   w.key("progress");
-  w.value(progress);
-  if (!preview.empty()) {
+  w.value(event.progress);
+  if (!event.preview.empty()) {
     w.key("preview");
-    w.value(preview);
+    w.value(event.preview);
   }
+  w.key("stage");
+  w.value(to_string(event.stage));
   w.end_object();
   return w.take();
 }
@@ -104,7 +106,7 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
         if (*finished) return;
         if (event.type == JobEvent::Type::progress) {
           if (!*started) return;
-          channel->push(sse("progress", render_progress(id, event.progress, event.preview)));
+          channel->push(sse("progress", render_progress(event)));
           return;
         }
         try {

@@ -273,6 +273,12 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.value(model.kind);
   w.key("license");
   write_optional_text(w, model.license);
+  w.key("loaded");
+  if (model.loaded) {
+    w.value(*model.loaded);
+  } else {
+    w.null();
+  }
   w.key("max_aspect_ratio");
   if (model.max_aspect_ratio > 0) {
     w.value(model.max_aspect_ratio);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "http/public_url.hpp"
 #include "http/trusted_proxies.hpp"
 
@@ -177,6 +178,11 @@ const std::vector<Setting>& settings() {
        "Latent decoder of local models: vae, or taesd (fast, lower quality; when a model has TAESD "
        "weights)",
        field(&Config::diffusion_decoder)},
+      {"RENDERMART_DIFFUSION_MEMORY_BUDGET", "--diffusion-memory-budget", ConfigGroup::providers,
+       "Memory for the weights of loaded local models together: a share of the memory the "
+       "process may use (its container's limit, else the RAM), e.g. 60%, or a size such as 12G. "
+       "Models load on first use; the least recently used are unloaded to make room",
+       field(&Config::diffusion_memory_budget)},
       {"RENDERMART_CPU_ISA", "--cpu-isa", ConfigGroup::providers,
        "Instruction set of the local engine: auto (the best this CPU has), or a cap: avx512_bf16, "
        "avx512, avx2 or portable (to run the code paths of weaker CPUs)",
@@ -301,6 +307,11 @@ void finish_config(Config& config) {
   }
   if (config.diffusion_threads < 0 || config.diffusion_threads > 1024) {
     throw invalid_argument("diffusion_threads", "RENDERMART_DIFFUSION_THREADS must be 0..1024");
+  }
+  if (!parse_memory_budget(config.diffusion_memory_budget)) {
+    throw invalid_argument("diffusion_memory_budget",
+                           "RENDERMART_DIFFUSION_MEMORY_BUDGET must be a share of memory (1% to "
+                           "100%) or a size in bytes with an optional K, M, G or T suffix (12G)");
   }
   if (config.diffusion_decoder != "vae" && config.diffusion_decoder != "taesd") {
     throw invalid_argument("diffusion_decoder",

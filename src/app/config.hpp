@@ -70,7 +70,9 @@ struct Config {
   std::string diffusion_dtype = "auto";   // auto | float32 | bfloat16
   int diffusion_threads = 0;              // 0: one per CPU core
   std::string diffusion_decoder = "vae";  // vae | taesd
-  std::string cpu_isa = "auto";           // auto | avx512_bf16 | avx512 | avx2 | portable
+  // Weights of loaded local models together: a share of usable memory or a size (MemoryBudget).
+  std::string diffusion_memory_budget = "60%";
+  std::string cpu_isa = "auto";  // auto | avx512_bf16 | avx512 | avx2 | portable
 };
 
 enum class ConfigGroup { server, workers, storage, logging, providers };

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/memory_budget.hpp"
 #include "diffusion/model_folder.hpp"
 #include "diffusion/runtime.hpp"
 #include "providers/local/local_provider.hpp"
@@ -23,9 +24,12 @@ void add_local_provider(ModelCatalog& catalog, const Config& config, Metrics* me
                  ec.message());
     return;
   }
+  const auto budget = parse_memory_budget(config.diffusion_memory_budget)
+                          .value_or(MemoryBudget{})
+                          .resolve(usable_memory_bytes());
   auto provider = std::make_shared<LocalProvider>(
       LocalProviderOptions{config.models_dir, config.diffusion_dtype, config.diffusion_threads,
-                           config.diffusion_decoder, config.cpu_isa});
+                           config.diffusion_decoder, config.cpu_isa, budget});
   catalog.add(provider);
   if (!metrics) return;
   metrics->describe("rendermart_diffusion_memory_bytes", "gauge",

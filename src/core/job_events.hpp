@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/domain.hpp"
+#include "core/job_stage.hpp"
 
 namespace rendermart {
 
@@ -26,6 +27,7 @@ struct JobEvent {
   // Progress events only, when the provider made one: a small picture of the image as it forms,
   // as a data URL (data:image/webp;base64,...), at most kMaxPreviewBytes long.
   std::string preview;
+  JobStage stage = JobStage::generating;  // progress events only
 };
 
 // Previews stay this small so that an event fits a PostgreSQL NOTIFY payload (under 8000 bytes).

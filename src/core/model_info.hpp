@@ -5,6 +5,7 @@
 // clients (GET /api/v1/models).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct ModelInfo {
   // YYYY-MM-DD from which the service no longer runs this cloud model; empty: none announced.
   // A model with a date is offered only because the configuration names it.
   std::string shutdown_date;
+  // Local models: whether this process holds the model's weights in memory (a generation with it
+  // starts at once); nothing for other models. Filled by ModelCatalog::models() when asked.
+  std::optional<bool> loaded;
   // What the model can do; the API refuses other tasks before queueing.
   std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
   // Sizes: either any width and height in [min_side, max_side] that are multiples of

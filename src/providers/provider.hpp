@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/domain.hpp"
+#include "core/job_stage.hpp"
 #include "core/model_info.hpp"
 
 namespace rendermart {
@@ -29,6 +30,7 @@ struct GenerationInputs {
 struct ProgressUpdate {
   double fraction = 0;
   std::optional<RawImage> preview;
+  JobStage stage = JobStage::generating;
 };
 
 // Called as work advances, from the generating thread only.
@@ -49,6 +51,9 @@ class Provider {
   // pulled, added and removed while the server runs); providers whose models are fixed do
   // nothing. Thread-safe; generations in flight finish on what they started with.
   virtual void refresh() {}
+  // Providers that load models into this process (the local engine): the ids of those in memory
+  // now. Nothing for the others. Thread-safe, and quick while a generation runs.
+  virtual std::optional<std::vector<std::string>> models_in_memory() const { return std::nullopt; }
   // Generates params.count images; image i uses seed params.seed + i. params have been
   // validated against the model's ModelInfo, and inputs hold the source image (and mask) that
   // params.task needs. Thread-safe. Throws rendermart::Error.

@@ -53,6 +53,7 @@ void GenerationRunner::run(ClaimedJob& claimed, const ProgressFn& on_progress) {
     const auto raw =
         model->provider->generate(job.params, load_inputs(job), on_progress, claimed.cancel);
     if (claimed.cancel) throw Error(ErrorCode::canceled, "generation canceled");
+    on_progress({1, std::nullopt, JobStage::saving});
     store_and_complete(claimed, model->info, raw);
     const auto seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

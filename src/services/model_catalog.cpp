@@ -1,5 +1,7 @@
 #include "services/model_catalog.hpp"
 
+#include <map>
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -58,11 +60,23 @@ const ModelCatalog::Entry& ModelCatalog::entry(const Entries& entries,
                          "unknown model '" + model_id + "': GET /api/v1/models lists them");
 }
 
+// Which models are loaded changes with every generation, so it is asked for here rather than
+// kept in the snapshot.
 std::vector<ModelInfo> ModelCatalog::models() const {
   const auto entries = snapshot();
+  std::map<const Provider*, std::optional<std::vector<std::string>>> in_memory;
   std::vector<ModelInfo> out;
   out.reserve(entries->size());
-  for (const auto& e : *entries) out.push_back(e.info);
+  for (const auto& e : *entries) {
+    auto found = in_memory.find(e.provider.get());
+    if (found == in_memory.end()) {
+      found = in_memory.emplace(e.provider.get(), e.provider->models_in_memory()).first;
+    }
+    out.push_back(e.info);
+    if (const auto& ids = found->second) {
+      out.back().loaded = std::find(ids->begin(), ids->end(), e.info.id) != ids->end();
+    }
+  }
   return out;
 }
 

@@ -156,6 +156,7 @@ void WorkerPool::report_progress(RunningJob& running, const ProgressUpdate& upda
   running.claimed.progress = update.fraction;
   JobEvent event{JobEvent::Type::progress, running.claimed.job.id, update.fraction,
                  JobStatus::running};
+  event.stage = update.stage;
   const auto now = std::chrono::steady_clock::now();
   if (update.preview &&
       (!running.last_preview || now - *running.last_preview >= kPreviewInterval)) {

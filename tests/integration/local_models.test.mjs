@@ -124,6 +124,16 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
       assert.equal(validator.validateSchema('ProgressEvent', e.data), null, 'a progress event matches the OpenAPI file');
     }
     for (const e of previews) decodePreview(e.data.preview);
+    // Stages only move forward: loading the model (when it was not in memory), generating, saving.
+    const order = ['loading_model', 'generating', 'saving'];
+    const stages = progress.map((e) => order.indexOf(e.data.stage));
+    assert.deepEqual(stages, [...stages].sort(), `stages: ${progress.map((e) => e.data.stage)}`);
+    assert.deepEqual([progress.at(-1).data.stage, progress.at(-1).data.progress], ['saving', 1]);
+    assert.ok(progress.some((e) => e.data.stage === 'generating'));
+    const models = expectStatus(await server.api('GET', '/api/v1/models', { cookie }), 200).json;
+    const loaded = Object.fromEntries(models.items.map((m) => [m.id, m.loaded]));
+    assert.equal(loaded['tiny-sd2'], true, 'the model just used is in memory');
+    assert.equal(loaded.procedural, null, 'only local models say whether they are loaded');
     const done = stream.events.at(-1);
     assert.equal(done.event, 'done');
     assert.equal(done.data.status, 'succeeded', JSON.stringify(done.data.error));

@@ -6,7 +6,7 @@ export const freeModel: Model = {
   sizes: { min: 64, max: 2048, multiple: 8 }, fixed_sizes: [], default_size: { width: 512, height: 512 }, max_count: 4,
   steps: { min: 1, max: 50, default: 20 }, cfg_scale: { min: 1, max: 20, default: 7 },
   styles: ['photographic', 'watercolor', 'neon'], negative_prompt: true, max_prompt_length: 2000,
-  tasks: ['text_to_image'], qualities: [], max_pixels: null, max_aspect_ratio: null, shutdown_date: null,
+  tasks: ['text_to_image'], qualities: [], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null,
 };
 
 export const fixedModel: Model = {
@@ -14,7 +14,7 @@ export const fixedModel: Model = {
   description: 'fixed sizes only',
   sizes: null, fixed_sizes: [{ width: 1024, height: 1024 }, { width: 1152, height: 896 }, { width: 896, height: 1152 }],
   default_size: { width: 1024, height: 1024 }, max_count: 2, steps: null, cfg_scale: null, styles: [], negative_prompt: false, max_prompt_length: 500,
-  tasks: ['text_to_image'], qualities: ['standard', 'premium'], max_pixels: null, max_aspect_ratio: null, shutdown_date: null,
+  tasks: ['text_to_image'], qualities: ['standard', 'premium'], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null,
 };
 
 export const localModel: Model = {

@@ -19,7 +19,7 @@ describe('jobReducer folds SSE events', () => {
   it('status, progress, done', () => {
     const s1 = fold([{ type: 'status', data: generation() }]);
     expect([s1.status, s1.queuePosition, s1.progress, s1.done]).toEqual(['queued', 2, 0, false]);
-    const s2 = jobReducer(s1, { type: 'progress', data: { id: 'g1', progress: 0.4 } });
+    const s2 = jobReducer(s1, { type: 'progress', data: { id: 'g1', progress: 0.4, stage: 'generating' } });
     expect([s2.status, s2.queuePosition, s2.progress]).toEqual(['running', null, 0.4]);
     const done = generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] });
     const s3 = jobReducer(s2, { type: 'done', data: done });
@@ -29,9 +29,9 @@ describe('jobReducer folds SSE events', () => {
   it('progress never goes back, and other jobs are ignored', () => {
     const s = fold([
       { type: 'status', data: generation({ status: 'running', queue_position: null }) },
-      { type: 'progress', data: { id: 'g1', progress: 0.6 } },
-      { type: 'progress', data: { id: 'g1', progress: 0.3 } },
-      { type: 'progress', data: { id: 'other', progress: 0.9 } },
+      { type: 'progress', data: { id: 'g1', progress: 0.6, stage: 'generating' } },
+      { type: 'progress', data: { id: 'g1', progress: 0.3, stage: 'generating' } },
+      { type: 'progress', data: { id: 'other', progress: 0.9, stage: 'generating' } },
       { type: 'status', data: generation({ status: 'running', progress: 0.2, queue_position: null }) },
     ]);
     expect(s.progress).toBe(0.6);
@@ -39,14 +39,14 @@ describe('jobReducer folds SSE events', () => {
 
   it('a failure carries its message; nothing changes a finished job', () => {
     const failed = generation({ status: 'failed', progress: 0.5, queue_position: null, error: { code: 'provider_error', message: 'the model crashed' } });
-    const s = fold([{ type: 'status', data: generation() }, { type: 'done', data: failed }, { type: 'progress', data: { id: 'g1', progress: 0.9 } }]);
+    const s = fold([{ type: 'status', data: generation() }, { type: 'done', data: failed }, { type: 'progress', data: { id: 'g1', progress: 0.9, stage: 'generating' } }]);
     expect([s.status, s.done, s.error?.message, s.progress]).toEqual(['failed', true, 'the model crashed', 0.5]);
   });
 
   it('a stream that drops marks the job reconnecting until the next event', () => {
     const s = fold([{ type: 'status', data: generation() }, { type: 'connection-lost' }]);
     expect(s.reconnecting).toBe(true);
-    expect(jobReducer(s, { type: 'progress', data: { id: 'g1', progress: 0.1 } }).reconnecting).toBe(false);
+    expect(jobReducer(s, { type: 'progress', data: { id: 'g1', progress: 0.1, stage: 'generating' } }).reconnecting).toBe(false);
   });
 });
 
@@ -61,17 +61,27 @@ describe('JobProgress', () => {
   });
 
   it('fills the bar from progress events', () => {
-    view([{ type: 'status', data: generation() }, { type: 'progress', data: { id: 'g1', progress: 0.55 } }]);
+    view([{ type: 'status', data: generation() }, { type: 'progress', data: { id: 'g1', progress: 0.55, stage: 'generating' } }]);
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('55');
     expect(screen.getByText('Generating')).toBeTruthy();
+  });
+
+  it('says when a model is loading and when files are saved', () => {
+    const loading: JobEvent[] = [{ type: 'status', data: generation() }, { type: 'progress', data: { id: 'g1', progress: 0, stage: 'loading_model' } }];
+    const { unmount } = view(loading);
+    expect(screen.getByText('Loading model…')).toBeTruthy();
+    unmount();
+    view([...loading, { type: 'progress', data: { id: 'g1', progress: 1, stage: 'saving' } }]);
+    expect(screen.getByText('Saving…')).toBeTruthy();
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
   });
 
   it('shows the latest preview in place of the image being made, and drops it when done', () => {
     const preview = 'data:image/webp;base64,UklGRg==';
     const events: JobEvent[] = [
       { type: 'status', data: generation() },
-      { type: 'progress', data: { id: 'g1', progress: 0.3, preview } },
-      { type: 'progress', data: { id: 'g1', progress: 0.4 } },
+      { type: 'progress', data: { id: 'g1', progress: 0.3, stage: 'generating', preview } },
+      { type: 'progress', data: { id: 'g1', progress: 0.4, stage: 'generating' } },
     ];
     view(events);
     expect(screen.getByTestId('job-preview').getAttribute('src')).toBe(preview);
@@ -99,7 +109,7 @@ describe('JobView follows the generation\'s event stream', () => {
     fakeApi({});
     live();
     const events = await stream('/generations/g1/events');
-    events.emit('progress', { id: 'g1', progress: 0.5 });
+    events.emit('progress', { id: 'g1', progress: 0.5, stage: 'generating' });
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
     events.emit('done', generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }));
     expect(events.closed).toBe(true);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "diffusion/caching_allocator.hpp"
 #include "diffusion/runtime.hpp"
 
 namespace rendermart {
@@ -125,8 +126,9 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
       options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
   if (bfloat16_ && !diffusion::bfloat16_supported()) throw diffusion::bfloat16_unsupported();
   folders_ = scan(options_.models_dir);
-  spdlog::info("local engine: {} dtype={} decoder={}", runtime_, bfloat16_ ? "bfloat16" : "float32",
-               options_.decoder);
+  spdlog::info("local engine: {} dtype={} decoder={} memory budget for weights {:.0f} MB", runtime_,
+               bfloat16_ ? "bfloat16" : "float32", options_.decoder,
+               options_.memory_budget_bytes / 1e6);
 }
 
 std::vector<ModelInfo> LocalProvider::models() const {
@@ -134,6 +136,13 @@ std::vector<ModelInfo> LocalProvider::models() const {
   std::vector<ModelInfo> out;
   for (const auto& folder : folders_) out.push_back(describe(folder, options_));
   return out;
+}
+
+std::optional<std::vector<std::string>> LocalProvider::models_in_memory() const {
+  std::lock_guard lock(loaded_mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, _] : loaded_) ids.push_back(id);
+  return ids;
 }
 
 void LocalProvider::refresh() {
@@ -149,6 +158,7 @@ void LocalProvider::refresh() {
 
 void LocalProvider::unload_stale() {
   std::lock_guard lock(folders_mutex_);
+  std::lock_guard loaded_lock(loaded_mutex_);
   for (auto it = loaded_.begin(); it != loaded_.end();) {
     const auto folder = std::find_if(folders_.begin(), folders_.end(),
                                      [&](const auto& f) { return f.id == it->first; });
@@ -162,24 +172,72 @@ void LocalProvider::unload_stale() {
 }
 
 std::vector<LocalProvider::LoadedModel> LocalProvider::loaded_models() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(loaded_mutex_);
+  std::vector<std::pair<std::uint64_t, LoadedModel>> by_use;
+  for (const auto& [id, loaded] : loaded_) {
+    by_use.push_back({loaded.last_used, {id, loaded.model->weight_bytes()}});
+  }
+  std::sort(by_use.begin(), by_use.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<LoadedModel> out;
-  for (const auto& [id, loaded] : loaded_) out.push_back({id, loaded.model->weight_bytes()});
+  for (auto& [_, model] : by_use) out.push_back(std::move(model));
   return out;
 }
 
-const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolder& folder) {
-  auto& slot = loaded_[folder.id];
-  if (!slot.model) {
-    const auto started = std::chrono::steady_clock::now();
-    slot.identity = model_identity(folder.path);
-    slot.model = std::make_unique<diffusion::DiffusionModel>(
-        folder, diffusion::EngineOptions{bfloat16_, true});
-    spdlog::info("local model {} loaded in {:.1f} s: {:.0f} MB of weights in memory", folder.id,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                 slot.model->weight_bytes() / 1e6);
+void LocalProvider::make_room(const std::string& id, std::size_t bytes) {
+  const auto budget = options_.memory_budget_bytes;
+  bool unloaded = false;
+  {
+    std::lock_guard lock(loaded_mutex_);
+    std::size_t used = 0;
+    for (const auto& [_, loaded] : loaded_) used += loaded.model->weight_bytes();
+    while (!loaded_.empty() && used + bytes > budget) {
+      const auto oldest = std::min_element(
+          loaded_.begin(), loaded_.end(),
+          [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+      used -= oldest->second.model->weight_bytes();
+      spdlog::info(
+          "local model {} unloaded to make room for {} within the memory budget ({:.0f} MB)",
+          oldest->first, id, budget / 1e6);
+      loaded_.erase(oldest);
+      unloaded = true;
+    }
   }
-  return *slot.model;
+  // Weights converted on loading (bfloat16, packed convolutions) were the allocator's blocks:
+  // kept, they would hold the room just made.
+  if (unloaded) diffusion::release_cached_memory();
+  if (bytes > budget) {
+    spdlog::warn(
+        "local model {} needs about {:.0f} MB, more than the memory budget of {:.0f} MB "
+        "(RENDERMART_DIFFUSION_MEMORY_BUDGET): it is loaded alone",
+        id, bytes / 1e6, budget / 1e6);
+  }
+}
+
+const diffusion::DiffusionModel& LocalProvider::load(const diffusion::ModelFolder& folder,
+                                                     const ProgressFn& progress) {
+  {
+    std::lock_guard lock(loaded_mutex_);
+    if (const auto found = loaded_.find(folder.id); found != loaded_.end()) {
+      found->second.last_used = ++use_count_;
+      return *found->second.model;
+    }
+  }
+  if (progress) progress({0, std::nullopt, JobStage::loading_model});
+  // Until a model is loaded, the size of its files stands for the size of its weights.
+  make_room(folder.id, folder.weight_bytes);
+  const auto started = std::chrono::steady_clock::now();
+  Loaded loaded{model_identity(folder.path),
+                std::make_unique<diffusion::DiffusionModel>(
+                    folder, diffusion::EngineOptions{bfloat16_, true}),
+                0};
+  spdlog::info("local model {} loaded in {:.1f} s: {:.0f} MB of weights in memory", folder.id,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+               loaded.model->weight_bytes() / 1e6);
+  std::lock_guard lock(loaded_mutex_);
+  loaded.last_used = ++use_count_;
+  // Only this generation (holding mutex_) changes loaded_: the entry stays until it is done.
+  return *(loaded_[folder.id] = std::move(loaded)).model;
 }
 
 std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
@@ -205,7 +263,7 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   std::lock_guard lock(mutex_);
   if (canceled()) throw Error(ErrorCode::canceled, "generation canceled");
   unload_stale();
-  const auto& model = load(folder);
+  const auto& model = load(folder, progress);
 
   diffusion::ImageRequest request;
   request.prompt = params.prompt;

@@ -36,7 +36,8 @@ std::string encode(const JobEvent& event) {
   nlohmann::json json = {{"job_id", event.job_id},
                          {"type", event.type == JobEvent::Type::progress ? "progress" : "status"},
                          {"progress", progress},
-                         {"status", to_string(event.status)}};
+                         {"status", to_string(event.status)},
+                         {"stage", to_string(event.stage)}};
   if (!event.preview.empty()) json["preview"] = event.preview;
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -63,6 +64,10 @@ std::optional<JobEvent> decode(const std::string& payload) {
   event.status = *parsed_status;
   if (const auto preview = json.find("preview"); preview != json.end() && preview->is_string()) {
     event.preview = preview->get<std::string>();
+  }
+  // Absent from the events of processes older than stages: they were generating.
+  if (const auto stage = json.find("stage"); stage != json.end() && stage->is_string()) {
+    event.stage = job_stage_from_string(stage->get<std::string>()).value_or(JobStage::generating);
   }
   return event;
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace rendermart {
@@ -51,7 +53,11 @@ TEST(LocalProvider, ImageIUsesSeedPlusIAndProgressCarriesPreviews) {
   std::vector<ProgressUpdate> updates;
   const CancelFlag cancel{false};
   const auto images = provider().generate(
-      params(2, 41), {}, [&](const ProgressUpdate& u) { updates.push_back(u); }, cancel);
+      params(2, 41), {},
+      [&](const ProgressUpdate& u) {
+        if (u.stage == JobStage::generating) updates.push_back(u);
+      },
+      cancel);
   ASSERT_EQ(images.size(), 2u);
   const auto second = provider().generate(params(1, 42), {}, nullptr, cancel);
   EXPECT_EQ(images[1].rgb, second[0].rgb);
@@ -111,6 +117,77 @@ TEST(LocalProvider, OffersImageToImage) {
     EXPECT_TRUE(supports(m, GenerationTask::image_to_image));
     EXPECT_FALSE(supports(m, GenerationTask::inpaint));
   }
+}
+
+// What one generation reported as its stages, in order, without repeats.
+std::vector<JobStage> stages_of(LocalProvider& local, const std::string& model) {
+  std::vector<JobStage> stages;
+  auto p = params(1, 3);
+  p.model = model;
+  const CancelFlag cancel{false};
+  local.generate(
+      p, {},
+      [&](const ProgressUpdate& u) {
+        if (stages.empty() || stages.back() != u.stage) stages.push_back(u.stage);
+      },
+      cancel);
+  return stages;
+}
+
+std::vector<std::string> loaded_ids(const LocalProvider& local) {
+  std::vector<std::string> ids;
+  for (const auto& model : local.loaded_models()) ids.push_back(model.id);
+  return ids;
+}
+
+std::vector<std::string> in_memory(const LocalProvider& local) {
+  auto ids = local.models_in_memory().value();
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+using Stages = std::vector<JobStage>;
+using Ids = std::vector<std::string>;
+
+TEST(LocalProviderMemory, LoadsOnFirstUseAndKeepsModelsTheBudgetHolds) {
+  LocalProvider local(LocalProviderOptions{kModels, "float32", 2, "vae"});
+  EXPECT_EQ(in_memory(local), Ids{});
+  EXPECT_EQ(stages_of(local, "tiny-sd1"), (Stages{JobStage::loading_model, JobStage::generating}));
+  EXPECT_EQ(in_memory(local), Ids{"tiny-sd1"});
+  EXPECT_EQ(stages_of(local, "tiny-sd2"), (Stages{JobStage::loading_model, JobStage::generating}));
+  EXPECT_EQ(stages_of(local, "tiny-sd1"), Stages{JobStage::generating});
+  EXPECT_EQ(loaded_ids(local), (Ids{"tiny-sd2", "tiny-sd1"}));  // least recently used first
+  EXPECT_EQ(in_memory(local), (Ids{"tiny-sd1", "tiny-sd2"}));
+}
+
+TEST(LocalProviderMemory, UnloadsTheLeastRecentlyUsedToMakeRoom) {
+  // A budget that holds tiny-sd1 as loaded, or tiny-sd2 as its files say, but not both.
+  LocalProvider measure(LocalProviderOptions{kModels, "float32", 2, "vae"});
+  stages_of(measure, "tiny-sd1");
+  const auto sd1_in_memory = measure.loaded_models().at(0).weight_bytes;
+  std::uint64_t sd2_on_disk = 0;
+  for (const auto& model : measure.models()) {
+    if (model.id == "tiny-sd2") sd2_on_disk = static_cast<std::uint64_t>(model.size_bytes);
+  }
+  ASSERT_GT(sd1_in_memory, 0u);
+  ASSERT_GT(sd2_on_disk, 0u);
+  LocalProvider local(
+      LocalProviderOptions{kModels, "float32", 2, "vae", "auto", sd1_in_memory + sd2_on_disk - 1});
+  stages_of(local, "tiny-sd1");
+  EXPECT_EQ(loaded_ids(local), Ids{"tiny-sd1"});
+  EXPECT_EQ(stages_of(local, "tiny-sd2"), (Stages{JobStage::loading_model, JobStage::generating}));
+  EXPECT_EQ(loaded_ids(local), Ids{"tiny-sd2"});
+  EXPECT_EQ(in_memory(local), Ids{"tiny-sd2"});
+  EXPECT_EQ(stages_of(local, "tiny-sd1"), (Stages{JobStage::loading_model, JobStage::generating}));
+  EXPECT_EQ(loaded_ids(local), Ids{"tiny-sd1"});
+}
+
+TEST(LocalProviderMemory, AModelLargerThanTheBudgetIsLoadedAlone) {
+  LocalProvider local(LocalProviderOptions{kModels, "float32", 2, "vae", "auto", 1});
+  EXPECT_EQ(stages_of(local, "tiny-sd1"), (Stages{JobStage::loading_model, JobStage::generating}));
+  EXPECT_EQ(loaded_ids(local), Ids{"tiny-sd1"});
+  stages_of(local, "tiny-sd2");
+  EXPECT_EQ(loaded_ids(local), Ids{"tiny-sd2"});
 }
 
 TEST(LocalProvider, RejectsBadOptions) {

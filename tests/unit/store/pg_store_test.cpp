@@ -272,7 +272,9 @@ TEST(PgJobEvents, AnEventPublishedByOneInstanceReachesAnother) {
   const auto worker_subscription = worker->subscribe("job-1", worker_log.listener());
   const auto other_subscription = api->subscribe("job-2", other_job_log.listener());
 
-  worker->publish(progress_event("job-1", 0.25));
+  auto loading = progress_event("job-1", 0.25);
+  loading.stage = JobStage::loading_model;
+  worker->publish(loading);
   worker->publish(JobEvent{.type = JobEvent::Type::status,
                            .job_id = "job-1",
                            .progress = 1,
@@ -283,6 +285,7 @@ TEST(PgJobEvents, AnEventPublishedByOneInstanceReachesAnother) {
   EXPECT_EQ(received[0].type, JobEvent::Type::progress);
   EXPECT_EQ(received[0].job_id, "job-1");
   EXPECT_DOUBLE_EQ(received[0].progress, 0.25);
+  EXPECT_EQ(received[0].stage, JobStage::loading_model);
   EXPECT_EQ(received[1].type, JobEvent::Type::status);
   EXPECT_EQ(received[1].status, JobStatus::succeeded);
   // The publishing instance's own subscribers get each event once, through the server.

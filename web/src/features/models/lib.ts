@@ -24,7 +24,7 @@ export function checkPullSource(source: string): string | null {
 /** Whether a pull source names a Hub repository (variants apply) rather than one file. */
 export const isHubSource = (source: string) => !/^https?:\/\//i.test(source);
 
-const FAMILY_LABEL: Record<string, string> = { sd1: 'Stable Diffusion 1.x', sd2: 'Stable Diffusion 2.x' };
+const FAMILY_LABEL: Record<string, string> = { sd1: 'Stable Diffusion 1.x', sd2: 'Stable Diffusion 2.x', sdxl: 'Stable Diffusion XL' };
 
 /** A model family in words; the API's own name when there is no better one. */
 export function familyLabel(family: string | null): string {

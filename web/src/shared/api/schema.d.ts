@@ -1027,6 +1027,13 @@ export interface components {
             id: string;
             progress: number;
             /**
+             * @description What the generation is doing: `loading_model` while a local model is read into memory
+             *     before its first step (seconds to a minute; progress stays where it is), `generating`
+             *     while progress moves, `saving` once the images are made and their files are stored.
+             * @enum {string}
+             */
+            stage: "loading_model" | "generating" | "saving";
+            /**
              * @description A small picture of the image as it forms (at most 96 pixels on its longest side), as a
              *     WebP data URL. Sent by models that can make one cheaply (the local diffusion models),
              *     at most about four times a second; absent otherwise.
@@ -1099,6 +1106,8 @@ export interface components {
             source: string | null;
             /** @description The license when known (from the Hub's model card data for pulled models). */
             license: string | null;
+            /** @description Local models: whether this server process holds the model's weights in memory, so that a generation with it starts at once (false: the first generation loads it, which can take a minute; the least recently used models are unloaded when the memory budget, RENDERMART_DIFFUSION_MEMORY_BUDGET, needs their room). An `api` process runs no generations and loads nothing. Null for models that are not local. */
+            loaded: boolean | null;
             /**
              * Format: date
              * @description For a cloud model that its service has announced it will retire (Legacy on Bedrock, deprecated on OpenAI): the date (YYYY-MM-DD) from which the service no longer runs it. Such a model is offered only because the server's configuration names it. Null when no date is announced.

@@ -10,6 +10,10 @@ import type { JobState } from '../hooks/jobReducer';
 const statusText: Record<JobState['status'], string> = {
   connecting: 'Connecting…', queued: 'Queued', running: 'Generating', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled',
 };
+// A running job says what it is doing: loading a model can take a minute before the first step.
+const runningText: Record<JobState['stage'], string> = {
+  loading_model: 'Loading model…', generating: 'Generating', saving: 'Saving…',
+};
 const badge: Record<JobState['status'], string> = {
   connecting: 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
   queued: 'bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-200',
@@ -28,7 +32,9 @@ export function JobProgress({ state, onCancel, canceling }: { state: JobState; o
     <div className="space-y-4" data-testid="job-view" data-status={state.status}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex items-center gap-3">
-          <span className={cx('rounded-full px-2.5 py-0.5 text-xs font-semibold', badge[state.status])}>{statusText[state.status]}</span>
+          <span className={cx('rounded-full px-2.5 py-0.5 text-xs font-semibold', badge[state.status])}>
+            {state.status === 'running' ? runningText[state.stage] : statusText[state.status]}
+          </span>
           {state.status === 'queued' && state.queuePosition !== null ? (
             <span className="text-sm text-slate-600 dark:text-slate-300" data-testid="queue-position">
               {state.queuePosition === 0 ? 'Next in line' : `Position in queue: ${state.queuePosition + 1}`}

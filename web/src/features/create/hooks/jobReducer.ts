@@ -19,11 +19,13 @@ export interface JobState {
   reconnecting: boolean;
   /** The latest picture of the image as it forms (a data URL), when the model sends them. */
   preview: string | null;
+  /** What a running job is doing (loading its model, generating, saving its files). */
+  stage: ProgressEvent['stage'];
 }
 
 export const initialJobState: JobState = {
   generation: null, status: 'connecting', progress: 0, queuePosition: null, done: false, error: null, reconnecting: false,
-  preview: null,
+  preview: null, stage: 'generating',
 };
 
 const FINAL: GenerationStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -40,6 +42,7 @@ function fromGeneration(state: JobState, g: Generation): JobState {
     error: g.error,
     reconnecting: false,
     preview: final ? null : state.preview,
+    stage: state.stage,
   };
 }
 
@@ -57,6 +60,7 @@ export function jobReducer(state: JobState, ev: JobEvent): JobState {
         progress: Math.min(1, Math.max(state.progress, ev.data.progress)),
         reconnecting: false,
         preview: ev.data.preview ?? state.preview,
+        stage: ev.data.stage,
       };
     case 'done':
       return { ...fromGeneration(state, ev.data), done: true };
