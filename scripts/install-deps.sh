@@ -9,7 +9,7 @@ case "$mode" in serve|test) ;; *) echo "usage: $0 [serve|test]" >&2; exit 2 ;; e
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libboost-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libsodium-dev
-  libpng-dev libwebp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libpng-dev libjpeg62-turbo-dev libwebp-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libpq-dev
   # The local diffusion engine: libtorch (CPU), an optimised BLAS for its float32 matrix
   # products (Debian's libtorch otherwise uses the reference BLAS), utf8proc for the tokenizer.

@@ -14,6 +14,7 @@
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
 #include "services/readiness.hpp"
+#include "services/upload_service.hpp"
 #include "services/user_admin_service.hpp"
 
 namespace rendermart::api {
@@ -24,6 +25,7 @@ struct ApiContext {
   PreferenceService& preferences;
   GenerationService& generations;
   ImageService& images;
+  UploadService& uploads;
   QuotaService& quotas;
   UserAdminService& users;
   const ModelCatalog& catalog;

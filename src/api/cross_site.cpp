@@ -15,6 +15,17 @@ bool changes_state(http::Method method) {
 constexpr const char* kProgramsHint =
     "; programs should send an API key as 'Authorization: Bearer <key>' instead of the cookie";
 
+// An upload's body is the picture, or a form holding it: nothing else can carry a file. The
+// origin check above (a form posted from another site carries its Origin) is what protects it.
+bool is_upload(const http::Request& request) {
+  return request.method == http::Method::POST && request.path == "/api/v1/images";
+}
+
+bool is_picture_or_form(const std::string& type) {
+  return type == "multipart/form-data" || type == "image/png" || type == "image/jpeg" ||
+         type == "image/webp";
+}
+
 }  // namespace
 
 void refuse_cross_site(const http::PublicUrl& public_url, const http::Request& request) {
@@ -43,8 +54,9 @@ void refuse_cross_site(const http::PublicUrl& public_url, const http::Request& r
 
   if (!signed_in) return;
   const auto content_type = request.header("content-type");
-  if ((content_type || !request.body.empty()) &&
-      http::media_type(content_type.value_or("")) != "application/json") {
+  const auto type = http::media_type(content_type.value_or(""));
+  if ((content_type || !request.body.empty()) && type != "application/json" &&
+      !(is_upload(request) && is_picture_or_form(type))) {
     throw Error(ErrorCode::unsupported_media_type,
                 "send the body as Content-Type: application/json (requests signed in with the "
                 "session cookie may carry no other)");

@@ -2,10 +2,12 @@
 
 #include "api/authentication.hpp"
 #include "api/json_body.hpp"
+#include "api/multipart_form.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
+#include "http/media_type.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -47,6 +49,67 @@ ImagePatch parse_image_patch(const http::Request& request) {
                     optional_string_array(body, "tags")};
 }
 
+// Raw bodies: the picture itself, as a browser's fetch() or curl --data-binary sends a file.
+bool is_image_media_type(const std::string& type) {
+  return type == "image/png" || type == "image/jpeg" || type == "image/webp";
+}
+
+// "a, b,c" -> {"a", "b", "c"}: tags of a raw upload, from the query string.
+std::vector<std::string> split_tags(const std::string& text) {
+  std::vector<std::string> tags;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    auto tag = text.substr(start, comma - start);
+    tag.erase(0, tag.find_first_not_of(' '));
+    tag.erase(tag.find_last_not_of(' ') + 1);
+    if (!tag.empty()) tags.push_back(std::move(tag));
+    start = comma + 1;
+  }
+  return tags;
+}
+
+// A multipart form holds one `file` part and optionally `title` and `tags` (one part per tag);
+// a raw body is the file, with title and tags (comma-separated) in the query string.
+Upload parse_upload(const http::Request& request) {
+  const auto type = http::media_type(request.header("content-type").value_or(""));
+  Upload upload;
+  if (is_image_media_type(type)) {
+    upload.bytes = request.body;
+    upload.title = request.query_param("title");
+    if (auto tags = request.query_param("tags")) upload.tags = split_tags(*tags);
+    return upload;
+  }
+  if (type != "multipart/form-data") {
+    throw Error(ErrorCode::unsupported_media_type,
+                "send the picture as multipart/form-data with a `file` part, or as the body "
+                "itself with Content-Type image/png, image/jpeg or image/webp",
+                "content-type");
+  }
+  bool has_file = false;
+  for (const auto& part : parse_multipart_form(*request.header("content-type"), request.body)) {
+    if (part.name == "file") {
+      if (has_file) throw invalid_argument("file", "send one file per upload");
+      has_file = true;
+      upload.bytes = part.data;
+    } else if (part.name == "title") {
+      upload.title = std::string(part.data);
+    } else if (part.name == "tags") {
+      if (!upload.tags) upload.tags.emplace();
+      upload.tags->emplace_back(part.data);
+    } else {
+      throw invalid_argument(
+          part.name, "unknown field '" + part.name + "': an upload takes file, title and tags");
+    }
+  }
+  if (!has_file) {
+    throw invalid_argument("file",
+                           "the form has no `file` part: put the picture in a field "
+                           "named file");
+  }
+  return upload;
+}
+
 http::Response file_response(std::string bytes, const std::string& content_type,
                              const std::string& etag) {
   http::Response response;
@@ -78,6 +141,14 @@ void add_image_routes(http::Router& router, ApiContext& context) {
     const auto user = require_user(context, request);
     const auto query = parse_image_query(request);
     return json_reply(200, render_page(images.list(user, query), query.page.limit, write_image));
+  });
+
+  router.add(Method::POST, "/api/v1/images", [&context](http::Request& request) {
+    const auto user = require_user(context, request);
+    const auto image = context.uploads.upload(user, parse_upload(request));
+    auto response = json_reply(201, render(image, write_image));
+    response.set_header("Location", "/api/v1/images/" + image.id);
+    return response;
   });
 
   router.add(Method::GET, "/api/v1/images/{id}", [&context, &images](http::Request& request) {

@@ -213,6 +213,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.params.model);
   w.key("negative_prompt");
   w.value(image.params.negative_prompt);
+  w.key("origin");
+  w.value(image.params.task == GenerationTask::upload ? "uploaded" : "generated");
   w.key("prompt");
   w.value(image.params.prompt);
   w.key("quality");

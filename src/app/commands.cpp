@@ -46,6 +46,12 @@ http::ServerOptions server_options(const Config& config) {
                         ? config.http_threads
                         : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   options.max_body_bytes = config.max_body_bytes;
+  // An upload's file, with room for the multipart envelope and the title and tags around it.
+  constexpr std::size_t kFormOverhead = 64 * 1024;
+  const auto upload_body = static_cast<std::size_t>(config.max_upload_bytes) + kFormOverhead;
+  options.route_body_limits = {{http::Method::POST, "/api/v1/images", upload_body},
+                               {http::Method::POST, "/v1/images/edits", upload_body},
+                               {http::Method::POST, "/v1/images/variations", upload_body}};
   return options;
 }
 

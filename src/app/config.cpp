@@ -43,6 +43,13 @@ const std::vector<Setting>& settings() {
        "HTTP threads (0: one per CPU core)", field(&Config::http_threads)},
       {"RENDERMART_MAX_BODY_BYTES", "--max-body-bytes", ConfigGroup::server,
        "Largest request body accepted (413 above)", field(&Config::max_body_bytes)},
+      {"RENDERMART_MAX_UPLOAD_BYTES", "--max-upload-bytes", ConfigGroup::server,
+       "Largest picture a user may upload (413 above); the upload routes accept bodies this large",
+       field(&Config::max_upload_bytes)},
+      {"RENDERMART_MAX_UPLOAD_PIXELS", "--max-upload-pixels", ConfigGroup::server,
+       "Most pixels (width x height) of an uploaded picture, read from its header before it is "
+       "decoded (413 above)",
+       field(&Config::max_upload_pixels)},
       {"RENDERMART_WEB_DIR", "--web-dir", ConfigGroup::server,
        "Built web app to serve at / (default: ./web/dist if present)", field(&Config::web_dir)},
       {"RENDERMART_REGISTRATION", "--registration", ConfigGroup::server,
@@ -255,6 +262,12 @@ void finish_config(Config& config) {
   }
   if (config.max_body_bytes < 1024) {
     throw invalid_argument("max_body_bytes", "RENDERMART_MAX_BODY_BYTES must be at least 1024");
+  }
+  if (config.max_upload_bytes < 1024) {
+    throw invalid_argument("max_upload_bytes", "RENDERMART_MAX_UPLOAD_BYTES must be at least 1024");
+  }
+  if (config.max_upload_pixels < 1) {
+    throw invalid_argument("max_upload_pixels", "RENDERMART_MAX_UPLOAD_PIXELS must be at least 1");
   }
   if (config.downloads != "proxy" && config.downloads != "redirect") {
     throw invalid_argument("downloads", "RENDERMART_DOWNLOADS must be proxy or redirect");

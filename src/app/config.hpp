@@ -8,6 +8,7 @@
 #include <string>
 
 #include "services/limits.hpp"
+#include "services/upload_limits.hpp"
 
 namespace CLI {
 class App;
@@ -31,6 +32,8 @@ struct Config {
   int signups_allowed = 10;        // per client address, before back-off
   int session_ttl_hours = 24 * 7;
   std::size_t max_body_bytes = 1024 * 1024;
+  std::int64_t max_upload_bytes = UploadLimits{}.max_bytes;    // POST /api/v1/images
+  std::int64_t max_upload_pixels = UploadLimits{}.max_pixels;  // checked before decoding
   int lease_seconds = 30;
   int max_attempts = 3;
   int shutdown_grace_seconds = 10;

@@ -145,12 +145,14 @@ Platform::Platform(const Config& config_in) : config(config_in) {
   generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *quotas,
                                                     *events, config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);
+  uploads = std::make_unique<UploadService>(
+      *blobs, *quotas, UploadLimits{config.max_upload_bytes, config.max_upload_pixels});
   readiness = std::make_unique<Readiness>(*store, *blobs);
   passwords = std::make_unique<PasswordPool>(PasswordPoolOptions{
       config.password_threads, static_cast<std::size_t>(config.password_queue)});
   api_context.reset(new api::ApiContext{
-      *accounts, *preferences, *generations, *images, *quotas, *users, *catalog, *readiness,
-      metrics, *passwords, config.secure_cookies, config.downloads == "redirect",
+      *accounts, *preferences, *generations, *images, *uploads, *quotas, *users, *catalog,
+      *readiness, metrics, *passwords, config.secure_cookies, config.downloads == "redirect",
       std::chrono::seconds(config.presign_seconds), model_library.get()});
   api_context->trusted_proxies =
       http::TrustedProxies::parse(config.trusted_proxies, "RENDERMART_TRUSTED_PROXIES");

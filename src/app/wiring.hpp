@@ -23,6 +23,7 @@
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
 #include "services/readiness.hpp"
+#include "services/upload_service.hpp"
 #include "services/user_admin_service.hpp"
 #include "services/worker_pool.hpp"
 #include "store/store.hpp"
@@ -63,6 +64,7 @@ struct Platform {
   std::unique_ptr<UserAdminService> users;
   std::unique_ptr<GenerationService> generations;
   std::unique_ptr<ImageService> images;
+  std::unique_ptr<UploadService> uploads;
   std::unique_ptr<Readiness> readiness;
   std::unique_ptr<PasswordPool> passwords;
   std::unique_ptr<api::ApiContext> api_context;

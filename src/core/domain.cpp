@@ -28,6 +28,7 @@ const char* to_string(GenerationTask task) {
     case GenerationTask::inpaint: return "inpaint";
     case GenerationTask::outpaint: return "outpaint";
     case GenerationTask::remove_background: return "remove_background";
+    case GenerationTask::upload: return "upload";
   }
   return "text_to_image";
 }
@@ -35,19 +36,25 @@ const char* to_string(GenerationTask task) {
 std::optional<GenerationTask> generation_task_from_string(const std::string& text) {
   for (auto t :
        {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
-        GenerationTask::outpaint, GenerationTask::remove_background}) {
+        GenerationTask::outpaint, GenerationTask::remove_background, GenerationTask::upload}) {
     if (text == to_string(t)) return t;
   }
   return std::nullopt;
 }
 
-bool task_uses_source(GenerationTask task) { return task != GenerationTask::text_to_image; }
+bool task_uses_source(GenerationTask task) {
+  return task != GenerationTask::text_to_image && task != GenerationTask::upload;
+}
 
 bool task_uses_mask(GenerationTask task) {
   return task == GenerationTask::inpaint || task == GenerationTask::outpaint;
 }
 
-bool task_uses_prompt(GenerationTask task) { return task != GenerationTask::remove_background; }
+bool task_uses_prompt(GenerationTask task) {
+  return task != GenerationTask::remove_background && task != GenerationTask::upload;
+}
+
+bool task_is_requestable(GenerationTask task) { return task != GenerationTask::upload; }
 
 bool is_final(JobStatus status) {
   return status == JobStatus::succeeded || status == JobStatus::failed ||

@@ -81,6 +81,12 @@ enum class GenerationTask {
   inpaint,            // repaints the masked part of the source image after the prompt
   outpaint,           // repaints the unmasked part (extends or replaces what surrounds the mask)
   remove_background,  // the source image with its background made transparent; no prompt
+  // Not a generation: the job that files a picture the user uploaded. Images reference the job
+  // that made them (job_id NOT NULL, one image per index of a job), so an upload is recorded as
+  // a job that succeeded when it was filed, holding that one image: the gallery, its search,
+  // deletion and the stored-bytes count treat uploads exactly as other images, and an uploaded
+  // image says where it came from by its task. Never requested, never queued.
+  upload,
 };
 
 const char* to_string(GenerationTask task);
@@ -88,6 +94,8 @@ std::optional<GenerationTask> generation_task_from_string(const std::string& tex
 bool task_uses_source(GenerationTask task);
 bool task_uses_mask(GenerationTask task);
 bool task_uses_prompt(GenerationTask task);
+// Whether a generation request may name the task (upload may not).
+bool task_is_requestable(GenerationTask task);
 
 // What a user asks for. Filled from the request, then from preferences, then from the model's
 // defaults, then validated against the model's capabilities before it is queued.

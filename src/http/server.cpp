@@ -200,6 +200,25 @@ struct Exchange {
   Clock::time_point started = Clock::now();
 };
 
+std::size_t largest_body_limit(const ServerOptions& options) {
+  std::size_t largest = options.max_body_bytes;
+  for (const auto& route : options.route_body_limits) {
+    largest = std::max(largest, route.max_body_bytes);
+  }
+  return largest;
+}
+
+std::size_t route_body_limit(const ServerOptions& options,
+                             const bhttp::request<bhttp::string_body>& message) {
+  const auto method = method_from_string(view(message.method_string()));
+  const auto target = view(message.target());
+  const auto path = target.substr(0, target.find('?'));
+  for (const auto& route : options.route_body_limits) {
+    if (method == route.method && path == route.path) return route.max_body_bytes;
+  }
+  return options.max_body_bytes;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -370,9 +389,18 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser.body_limit(options.max_body_bytes);
+  // The parser checks a Content-Length against the limit while it reads the headers, before the
+  // route is known: it gets the largest limit, and the route's own is applied once they are in.
+  parser.body_limit(largest_body_limit(options));
+  std::size_t body_limit = options.max_body_bytes;
   stream.expires_after(options.header_timeout);
   co_await bhttp::async_read_header(stream, buffer, parser, redirect(ec));
+  if (!ec && !parser.is_done()) {
+    body_limit = route_body_limit(options, parser.get());
+    parser.body_limit(body_limit);
+    const auto length = parser.content_length();
+    if (length && *length > body_limit) ec = bhttp::error::body_limit;
+  }
   if (!ec && !parser.is_done()) {
     if (iequals(view(parser.get()[bhttp::field::expect]), "100-continue")) {
       // The client waits for this before it sends the body.
@@ -391,10 +419,10 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     const auto target = view(parser.get().target());
     exchange.path = std::string(target.substr(0, target.find('?')));
     if (ec == bhttp::error::body_limit) {
-      co_await reject(connection, buffer, exchange,
-                      Error(ErrorCode::payload_too_large,
-                            fmt::format("the request body is over the limit of {} bytes",
-                                        options.max_body_bytes)));
+      co_await reject(
+          connection, buffer, exchange,
+          Error(ErrorCode::payload_too_large,
+                fmt::format("the request body is over the limit of {} bytes", body_limit)));
     } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
       co_await reject(connection, buffer, exchange,
                       Error(ErrorCode::invalid_argument,

@@ -14,17 +14,27 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 
 namespace rendermart::http {
 
+// A route that takes larger bodies than the rest (uploads): requests whose method and path
+// (without the query) are exactly these may send up to max_body_bytes.
+struct BodyLimit {
+  Method method = Method::POST;
+  std::string path;
+  std::size_t max_body_bytes = 0;
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 3300;  // 0: any free port, see Server::port()
   int threads = 0;             // threads running the io_context; 0 or less: one per CPU
   std::size_t max_body_bytes = 1024 * 1024;  // larger bodies: 413 payload_too_large, then close
+  std::vector<BodyLimit> route_body_limits;  // overrides max_body_bytes on those routes
   std::size_t max_header_bytes = 16 * 1024;  // larger request line + headers: 400, then close
   // Once a request's first byte arrived, the time allowed for its headers, and again for its body.
   std::chrono::seconds header_timeout{30};

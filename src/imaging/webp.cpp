@@ -1,5 +1,7 @@
 #include "imaging/webp.hpp"
 
+#include <webp/decode.h>
+#include <webp/demux.h>
 #include <webp/encode.h>
 
 #include <cstdint>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "imaging/pixel_limit.hpp"
 #include "imaging/resize.hpp"
 
 namespace rendermart {
@@ -46,6 +49,43 @@ std::string encode_webp(const RawImage& image, int quality) {
 
 std::string make_thumbnail(const RawImage& image, int max_side) {
   return encode_webp(resize_to_fit(image, max_side), thumbnail_quality);
+}
+
+DecodedWebp decode_webp(std::string_view bytes, std::int64_t max_pixels) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  WebPBitstreamFeatures features;
+  if (WebPGetFeatures(data, bytes.size(), &features) != VP8_STATUS_OK) {
+    throw invalid_argument("file", "the file is not a readable WebP: upload the whole file");
+  }
+  check_pixel_count(features.width, features.height, max_pixels);
+
+  DecodedWebp out;
+  int width = 0;
+  int height = 0;
+  const std::unique_ptr<std::uint8_t, decltype(&WebPFree)> rgba(
+      WebPDecodeRGBA(data, bytes.size(), &width, &height), &WebPFree);
+  if (!rgba) {
+    throw invalid_argument("file", "the WebP file is truncated or corrupt: upload the whole file");
+  }
+  out.image.width = width;
+  out.image.height = height;
+  const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  out.image.rgb.resize(pixels * 3);
+  if (features.has_alpha) out.image.alpha.resize(pixels);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    for (int c = 0; c < 3; ++c) out.image.rgb[i * 3 + c] = rgba.get()[i * 4 + c];
+    if (features.has_alpha) out.image.alpha[i] = rgba.get()[i * 4 + 3];
+  }
+
+  const WebPData whole{data, bytes.size()};
+  const std::unique_ptr<WebPDemuxer, decltype(&WebPDemuxDelete)> demux(WebPDemux(&whole),
+                                                                       &WebPDemuxDelete);
+  WebPChunkIterator chunk;
+  if (demux && WebPDemuxGetChunk(demux.get(), "EXIF", 1, &chunk)) {
+    out.exif.assign(reinterpret_cast<const char*>(chunk.chunk.bytes), chunk.chunk.size);
+    WebPDemuxReleaseChunkIterator(&chunk);
+  }
+  return out;
 }
 
 }  // namespace rendermart

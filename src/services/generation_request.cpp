@@ -134,6 +134,11 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   GenerationParams params;
   params.prompt = request.prompt;
   params.task = request.task.value_or(GenerationTask::text_to_image);
+  if (!task_is_requestable(params.task)) {
+    throw invalid_argument("task", std::string(to_string(params.task)) +
+                                       " is not a generation: upload pictures with POST "
+                                       "/api/v1/images");
+  }
 
   // A preference for a model that is no longer offered falls back to the default silently:
   // the user did not ask for it in this request.

@@ -15,6 +15,25 @@ constexpr std::size_t kMaxTags = 20;
 constexpr std::size_t kMaxTag = 50;
 }  // namespace
 
+void validate_labels(const std::optional<std::string>& title,
+                     const std::optional<std::vector<std::string>>& tags) {
+  if (title && utf8_length(*title) > kMaxTitle) {
+    throw invalid_argument("title",
+                           "title is longer than " + std::to_string(kMaxTitle) + " characters");
+  }
+  if (tags) {
+    if (tags->size() > kMaxTags) {
+      throw invalid_argument("tags", "at most " + std::to_string(kMaxTags) + " tags");
+    }
+    for (const auto& tag : *tags) {
+      if (tag.empty() || utf8_length(tag) > kMaxTag) {
+        throw invalid_argument(
+            "tags", "each tag must be 1 to " + std::to_string(kMaxTag) + " characters long");
+      }
+    }
+  }
+}
+
 ImageService::ImageService(Store& store, BlobStore& blobs) : store_(store), blobs_(blobs) {}
 
 std::vector<Image> ImageService::list(const User& user, const ImageQuery& query) {
@@ -28,21 +47,7 @@ Image ImageService::get(const User& user, const std::string& image_id) {
 }
 
 Image ImageService::update(const User& user, const std::string& image_id, const ImagePatch& patch) {
-  if (patch.title && utf8_length(*patch.title) > kMaxTitle) {
-    throw invalid_argument("title",
-                           "title is longer than " + std::to_string(kMaxTitle) + " characters");
-  }
-  if (patch.tags) {
-    if (patch.tags->size() > kMaxTags) {
-      throw invalid_argument("tags", "at most " + std::to_string(kMaxTags) + " tags");
-    }
-    for (const auto& tag : *patch.tags) {
-      if (tag.empty() || utf8_length(tag) > kMaxTag) {
-        throw invalid_argument(
-            "tags", "each tag must be 1 to " + std::to_string(kMaxTag) + " characters long");
-      }
-    }
-  }
+  validate_labels(patch.title, patch.tags);
   auto image = store_.update_image(user.id, image_id, patch);
   if (!image) throw not_found("image");
   return *image;

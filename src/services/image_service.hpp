@@ -11,6 +11,11 @@
 
 namespace rendermart {
 
+// Checks a title and tags as the user gave them (length and count); throws
+// Error(invalid_argument) naming the field.
+void validate_labels(const std::optional<std::string>& title,
+                     const std::optional<std::vector<std::string>>& tags);
+
 class ImageService {
  public:
   ImageService(Store& store, BlobStore& blobs);

@@ -89,6 +89,25 @@ void QuotaService::enqueue(const User& user, const Job& job) {
   if (!queued) throw *refused;
 }
 
+void QuotaService::add_upload(const User& user, const Job& job, const Image& image) {
+  const auto limits = effective_limits(defaults_, user.limits);
+  const auto now = now_millis();
+  const auto bytes = image.bytes + image.thumbnail_bytes;
+  std::optional<LimitExceeded> refused;
+  const bool filed = store_.add_upload(job, image, utc_day_start(now), [&](const Usage& usage) {
+    if (usage.stored_bytes + bytes <= limits.stored_bytes) return true;
+    refused = LimitExceeded(
+        ErrorCode::quota_exceeded,
+        fmt::format("this picture needs {} and your images take {} of your {} of stored bytes: "
+                    "delete images to make room",
+                    format_bytes(bytes), format_bytes(usage.stored_bytes),
+                    format_bytes(limits.stored_bytes)),
+        limits.stored_bytes, std::chrono::seconds{0});
+    return false;
+  });
+  if (!filed) throw *refused;
+}
+
 UsageReport QuotaService::usage(const User& user) {
   const auto now = now_millis();
   return UsageReport{effective_limits(defaults_, user.limits),

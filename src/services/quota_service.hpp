@@ -33,6 +33,10 @@ class QuotaService {
   // Queues the job if the user stays within jobs in flight, stored bytes and images per day;
   // otherwise throws LimitExceeded(quota_exceeded) naming the limit, and nothing is queued.
   void enqueue(const User& user, const Job& job);
+  // Files an uploaded image (Store::add_upload) if the user's stored bytes stay within their
+  // limit with the image's original and thumbnails; otherwise throws
+  // LimitExceeded(quota_exceeded) and nothing is filed.
+  void add_upload(const User& user, const Job& job, const Image& image);
   UsageReport usage(const User& user);
 
   const Limits& defaults() const { return defaults_; }

@@ -203,6 +203,12 @@ class Store {
   // when `admit` refuses.
   virtual bool enqueue_job_within(const Job& job, Millis day_start,
                                   const std::function<bool(const Usage&)>& admit) = 0;
+  // Files an uploaded image: inserts `job` (task upload) already succeeded, holding `image` as
+  // its only image (filed under the job's user and id), if `admit` accepts the user's usage read
+  // in the same transaction, serialized per user as enqueue_job_within is. Returns false,
+  // storing nothing, when `admit` refuses.
+  virtual bool add_upload(const Job& job, const Image& image, Millis day_start,
+                          const std::function<bool(const Usage&)>& admit) = 0;
   // Request rates shared by the API processes: applies each charge (one per user) to its user's
   // allowance and returns the allowance of every user not whole at `now_us`, the charged ones
   // included. Allowances whole for over a minute are forgotten when charges come.

@@ -463,7 +463,7 @@ function buildCases({ cookie, token, model, imageId, generationId, keyId, port }
     ['GET', '/api/v1/auth/login', ['POST']], ['GET', '/api/v1/auth/register', ['POST']], ['DELETE', '/api/v1/auth/logout', ['POST']],
     ['PUT', '/api/v1/auth/me', ['GET']], ['POST', '/api/v1/me/preferences', ['GET', 'PUT']], ['DELETE', '/api/v1/me/preferences', ['GET', 'PUT']],
     ['PUT', '/api/v1/keys', ['GET', 'POST']], ['GET', `/api/v1/keys/${keyId}`, ['DELETE']], ['PATCH', `/api/v1/keys/${keyId}`, ['DELETE']],
-    ['POST', '/api/v1/images', ['GET']], ['DELETE', '/api/v1/images', ['GET']], ['PUT', img, ['GET', 'PATCH', 'DELETE']],
+    ['PUT', '/api/v1/images', ['GET', 'POST']], ['DELETE', '/api/v1/images', ['GET', 'POST']], ['PUT', img, ['GET', 'PATCH', 'DELETE']],
     ['POST', img, ['GET', 'PATCH', 'DELETE']], ['POST', `${img}/file`, ['GET']], ['DELETE', `${img}/file`, ['GET']],
     ['PUT', `${img}/thumbnail`, ['GET']], ['DELETE', gen, ['GET']], ['PATCH', gen, ['GET']], ['GET', `${gen}/cancel`, ['POST']],
     ['POST', `${gen}/events`, ['GET']],

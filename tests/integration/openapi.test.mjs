@@ -11,6 +11,7 @@ import {
   sessionCookieFrom, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
+import { solidPng } from './lib/media.mjs';
 import { TEST_OWNER, startHub } from './lib/hub_server.mjs';
 import { SpecValidator, loadSpec, matchPath, matchingPaths, operations } from './lib/openapi.mjs';
 
@@ -82,7 +83,7 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/me/preferences', 'PUT /api/v1/me/preferences',
       'GET /api/v1/keys', 'POST /api/v1/keys', 'DELETE /api/v1/keys/{id}', 'GET /api/v1/generations', 'POST /api/v1/generations',
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
-      'GET /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
+      'GET /api/v1/images', 'POST /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
       'POST /v1/images/generations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
       'POST /api/v1/admin/models/pulls', 'GET /api/v1/admin/models/pulls/{id}', 'POST /api/v1/admin/models/pulls/{id}/cancel',
@@ -191,6 +192,11 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     await call('GET', `/api/v1/images/${img.id}/thumbnail`, { cookie });
     await call('GET', `/api/v1/images/${img.id}/thumbnail?size=512`, { cookie });
     await call('GET', `/api/v1/images/${img.id}/thumbnail?size=100`, { cookie }); // 400
+    const picture = new FormData();
+    picture.append('file', new Blob([solidPng(40, 30, [200, 120, 40])]), 'picture.png');
+    await call('POST', '/api/v1/images', { cookie, body: picture, raw: true }); // 201
+    await call('POST', '/api/v1/images', { cookie, body: 'not a picture', raw: true, headers: { 'content-type': 'image/png' } }); // 400
+    await call('POST', '/api/v1/images', { cookie, body: 'hello', raw: true, headers: { 'content-type': 'text/plain' } }); // 415
     await call('DELETE', `/api/v1/images/${doomed.id}`, { cookie }); // 204
     await call('GET', `/api/v1/images/${doomed.id}`, { cookie }); // 404
     await call('GET', `/api/v1/images/${doomed.id}/file`, { cookie }); // 404

@@ -12,7 +12,7 @@ const image = (id: string): Image => ({
   id, generation_id: 'g1', index: 0, prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512,
   steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
   file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
-  quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0,
+  quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, origin: 'generated',
 });
 
 describe('jobReducer folds SSE events', () => {

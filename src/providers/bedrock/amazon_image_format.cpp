@@ -77,6 +77,9 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
           {"taskType", "BACKGROUND_REMOVAL"},
           {"backgroundRemovalParams", {{"image", png_base64(required(inputs.image, "source"))}}}}
           .dump();
+    case GenerationTask::upload:
+      // No model lists it: validation refuses it before anything is queued.
+      throw invalid_argument("task", "an upload is not a generation");
   }
   body["imageGenerationConfig"] = config;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);

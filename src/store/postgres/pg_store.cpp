@@ -821,12 +821,36 @@ Usage PgStore::usage(const std::string& user_id, Millis day_start) {
       [&](Connection& db) { return read_usage(db.query(kSelectUsage, user_id, day_start)); });
 }
 
+namespace {
+
+// Offers the user's usage to `admit`, inside the caller's transaction, after taking the user's
+// row lock that serializes admissions.
+bool admitted(Connection& db, const std::string& user_id, Millis day_start,
+              const std::function<bool(const Usage&)>& admit) {
+  db.query(kLockUserForAdmission, user_id);
+  return admit(read_usage(db.query(kSelectUsage, user_id, day_start)));
+}
+
+}  // namespace
+
 bool PgStore::enqueue_job_within(const Job& job, Millis day_start,
                                  const std::function<bool(const Usage&)>& admit) {
   return write([&](Connection& db) {
-    db.query(kLockUserForAdmission, job.user_id);
-    if (!admit(read_usage(db.query(kSelectUsage, job.user_id, day_start)))) return false;
+    if (!admitted(db, job.user_id, day_start, admit)) return false;
     insert_job(db, job);
+    return true;
+  });
+}
+
+bool PgStore::add_upload(const Job& job, const Image& image, Millis day_start,
+                         const std::function<bool(const Usage&)>& admit) {
+  return write([&](Connection& db) {
+    if (!admitted(db, job.user_id, day_start, admit)) return false;
+    insert_job(db, job);
+    Binder binder;
+    records::bind_new_image(binder, image, job.user_id, job.id);
+    db.query(kInsertImage, binder.params);
+    db.query(kSucceedJob, job.id, job.created_at);
     return true;
   });
 }

@@ -770,15 +770,39 @@ Usage SqliteStore::usage(const std::string& user_id, Millis day_start) {
   });
 }
 
+namespace {
+
+// Offers the user's usage to `admit`, inside the caller's write transaction.
+bool admitted(Database& db, const std::string& user_id, Millis day_start,
+              const std::function<bool(const Usage&)>& admit) {
+  auto q = db.query(kSelectUsage, user_id, day_start);
+  if (!q.step()) throw Error(ErrorCode::internal, "the usage query returned no row");
+  return admit(read_usage(q));
+}
+
+}  // namespace
+
 // The writer's BEGIN IMMEDIATE transaction already holds out every other writer, in this
 // process and in any other on the same file, from the count to the insert.
 bool SqliteStore::enqueue_job_within(const Job& job, Millis day_start,
                                      const std::function<bool(const Usage&)>& admit) {
   return write([&](Database& db) {
-    auto q = db.query(kSelectUsage, job.user_id, day_start);
-    if (!q.step()) throw Error(ErrorCode::internal, "the usage query returned no row");
-    if (!admit(read_usage(q))) return false;
+    if (!admitted(db, job.user_id, day_start, admit)) return false;
     insert_job(db, job);
+    return true;
+  });
+}
+
+bool SqliteStore::add_upload(const Job& job, const Image& image, Millis day_start,
+                             const std::function<bool(const Usage&)>& admit) {
+  return write([&](Database& db) {
+    if (!admitted(db, job.user_id, day_start, admit)) return false;
+    insert_job(db, job);
+    Query insert = db.query(kInsertImage);
+    Binder binder(insert);
+    records::bind_new_image(binder, image, job.user_id, job.id);
+    insert.run();
+    db.query(kSucceedJob, job.id, job.created_at).run();
     return true;
   });
 }

@@ -93,6 +93,8 @@ class SqliteStore : public Store {
   Usage usage(const std::string& user_id, Millis day_start) override;
   bool enqueue_job_within(const Job& job, Millis day_start,
                           const std::function<bool(const Usage&)>& admit) override;
+  bool add_upload(const Job& job, const Image& image, Millis day_start,
+                  const std::function<bool(const Usage&)>& admit) override;
   std::vector<RateState> exchange_request_rates(const std::vector<RateCharge>& charges,
                                                 std::int64_t now_us) override;
 

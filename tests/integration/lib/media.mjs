@@ -165,3 +165,86 @@ export function solidPng(width, height, colour) {
   for (let i = 0; i < width * height; i++) data.set(colour, i * colour.length);
   return encodePng(width, height, colour.length, data);
 }
+
+// The PNG with a chunk of that type and data inserted right after IHDR (an eXIf or tEXt chunk,
+// say).
+export function insertPngChunk(png, type, data) {
+  const afterIhdr = 8 + 12 + 13;
+  return Buffer.concat([png.subarray(0, afterIhdr), chunk(type, data), png.subarray(afterIhdr)]);
+}
+
+// A big-endian EXIF block (TIFF header and one directory) holding only the Orientation tag.
+export function exifOrientation(orientation) {
+  const tiff = Buffer.alloc(26);
+  tiff.write('MM\0*', 0, 'latin1');
+  tiff.writeUInt32BE(8, 4); // the directory follows the header
+  tiff.writeUInt16BE(1, 8); // one entry
+  tiff.writeUInt16BE(0x0112, 10); // Orientation
+  tiff.writeUInt16BE(3, 12); // SHORT
+  tiff.writeUInt32BE(1, 14); // one value
+  tiff.writeUInt16BE(orientation, 18);
+  return tiff; // the next-directory offset (bytes 22..25) stays 0
+}
+
+// A greyscale baseline JPEG made of flat 8x8 blocks: `blocks` is rows of grey levels, one per
+// block, so the picture is 8 * columns wide and 8 * rows high. Written by hand (quantization 1,
+// the DC coefficient alone, the standard luminance DC codes, an AC table holding only
+// end-of-block), so tests can make JPEGs, with an EXIF Orientation when `orientation` is given,
+// without a native encoder.
+export function blockJpeg(blocks, { orientation } = {}) {
+  const segment = (marker, payload) => {
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(payload.length + 2, 2);
+    return Buffer.concat([head, Buffer.from(payload)]);
+  };
+  const height = blocks.length * 8;
+  const width = blocks[0].length * 8;
+  const dcCounts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+  // Canonical Huffman codes of the DC categories 0..11.
+  const dcCodes = [];
+  let code = 0;
+  for (let length = 1, symbol = 0; length <= 16; length++, code <<= 1) {
+    for (let i = 0; i < dcCounts[length - 1]; i++) dcCodes[symbol++] = { code: code++, length };
+  }
+  const bytes = [];
+  let acc = 0;
+  let bits = 0;
+  const put = (value, length) => {
+    for (let i = length - 1; i >= 0; i--) {
+      acc = (acc << 1) | ((value >> i) & 1);
+      if (++bits === 8) {
+        bytes.push(acc);
+        if (acc === 0xff) bytes.push(0); // byte stuffing
+        acc = 0;
+        bits = 0;
+      }
+    }
+  };
+  let previous = 0;
+  for (const row of blocks) {
+    for (const grey of row) {
+      const dc = 8 * (grey - 128);
+      const diff = dc - previous;
+      previous = dc;
+      const category = diff === 0 ? 0 : Math.floor(Math.log2(Math.abs(diff))) + 1;
+      put(dcCodes[category].code, dcCodes[category].length);
+      if (category > 0) put(diff > 0 ? diff : diff + (1 << category) - 1, category);
+      put(0, 1); // end of block: every AC coefficient is 0
+    }
+  }
+  if (bits > 0) put(0xff, 8 - bits); // pad with ones
+  const parts = [Buffer.from([0xff, 0xd8])];
+  if (orientation) {
+    parts.push(segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), exifOrientation(orientation)])));
+  }
+  parts.push(
+    segment(0xdb, [0, ...new Array(64).fill(1)]),
+    segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
+    segment(0xc4, [0x00, ...dcCounts, ...Array.from({ length: 12 }, (_, i) => i)]),
+    segment(0xc4, [0x10, 1, ...new Array(15).fill(0), 0x00]),
+    segment(0xda, [1, 1, 0x00, 0, 63, 0]),
+    Buffer.from(bytes),
+    Buffer.from([0xff, 0xd9]),
+  );
+  return Buffer.concat(parts);
+}

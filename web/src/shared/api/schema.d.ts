@@ -378,7 +378,20 @@ export interface paths {
         /** The user's images, newest first */
         get: operations["listImages"];
         put?: never;
-        post?: never;
+        /**
+         * Upload a picture to edit
+         * @description A PNG, JPEG or WebP picture becomes the user's image (`origin: uploaded`, task `upload`),
+         *     the source of any editing task. Send it as multipart/form-data (a `file` part, optionally
+         *     `title` and one `tags` part per tag) or as the body itself (Content-Type image/png,
+         *     image/jpeg or image/webp; title and comma-separated tags in the query string). What the
+         *     file's format says comes first, whatever its name or declared type. It is turned
+         *     upright as its EXIF orientation says and stored as a new PNG made from its pixels alone
+         *     (no EXIF, colour profile or text survives), with thumbnails. Limits:
+         *     RENDERMART_MAX_UPLOAD_BYTES (default 20 MiB) and RENDERMART_MAX_UPLOAD_PIXELS (default
+         *     40 million, read from the file's header before it is decoded); it counts in the user's
+         *     stored bytes (not in images per day) and request rate. A refused upload stores nothing.
+         */
+        post: operations["uploadImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -973,10 +986,12 @@ export interface components {
          * @description What a generation does (default text_to_image). image_to_image: a new image from the source
          *     and the prompt (variations). inpaint: repaints the masked part of the source. outpaint:
          *     repaints the rest (extends or replaces what surrounds the mask). remove_background: the
-         *     source with a transparent background; it takes no prompt and makes one image.
+         *     source with a transparent background; it takes no prompt and makes one image. upload:
+         *     not a generation but the record of an uploaded picture (POST /api/v1/images); a request
+         *     cannot name it.
          * @enum {string}
          */
-        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background";
+        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background" | "upload";
         /** @description The effective parameters (request, then preferences, then model defaults). */
         GenerationParams: {
             prompt: string;
@@ -1046,11 +1061,18 @@ export interface components {
         };
         Image: {
             id: string;
+            /** @description The generation that made it; for an uploaded image, the record of its upload. */
             generation_id: string;
+            /**
+             * @description Whether a model made the image or the user uploaded it.
+             * @enum {string}
+             */
+            origin: "generated" | "uploaded";
+            /** @description The image it is derived from (the source of its task); null for new images and uploads. */
+            source_image_id: string | null;
             index: number;
             quality: string;
             task: components["schemas"]["GenerationTask"];
-            source_image_id: string | null;
             mask_image_id: string | null;
             strength: number;
             prompt: string;
@@ -2086,6 +2108,80 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadImage: {
+        parameters: {
+            query?: {
+                /** @description The title of a raw upload. */
+                title?: string;
+                /** @description The tags of a raw upload, comma-separated. */
+                tags?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    title?: string;
+                    tags?: string[];
+                };
+                "image/png": string;
+                "image/jpeg": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description The uploaded image. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    /** @description The image's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /**
+             * @description `invalid_argument`: the file is empty, not a PNG, JPEG or WebP, truncated or corrupt
+             *     (field `file`), the form has no `file` part or an unknown one (its name is the
+             *     field), or the title or tags are too long.
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["CrossSiteRequest"];
+            /**
+             * @description `payload_too_large`: the file is over RENDERMART_MAX_UPLOAD_BYTES, or its header
+             *     claims more pixels than RENDERMART_MAX_UPLOAD_PIXELS (a decompression bomb is refused
+             *     before it is decoded).
+             */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
