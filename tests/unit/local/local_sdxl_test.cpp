@@ -69,7 +69,11 @@ TEST(LocalSdxl, MakesImagesWithAndWithoutGuidance) {
   p.count = 1;
   int updates = 0;
   const auto guided = provider().generate(
-      p, {}, [&](const ProgressUpdate&) { ++updates; }, cancel);
+      p, {},
+      [&](const ProgressUpdate& u) {
+        if (u.stage == JobStage::generating) ++updates;
+      },
+      cancel);
   ASSERT_EQ(guided.size(), 1u);
   EXPECT_EQ(guided[0].width, 96);
   EXPECT_EQ(guided[0].height, 64);
