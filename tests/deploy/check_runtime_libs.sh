@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Whether the backend image's runtime stage has every shared library that the binary loads:
-#   tests/deploy/check_runtime_libs.sh BINARY PACKAGE_LIST
+# Whether a backend image has every shared library that its binary loads:
+#   tests/deploy/check_runtime_libs.sh BINARY PACKAGE_LIST [PACKAGE_LIST...]
+# rendermart-backend: build/rendermart-slim with deploy/docker/runtime-packages.txt;
+# rendermart-worker: build/rendermart with that list and runtime-packages-engine.txt.
 # For each library that `ldd BINARY` resolves, the Debian package that ships it (dpkg -S) must be
-# in PACKAGE_LIST (what the runtime stage installs, deploy/docker/runtime-packages.txt) or among
-# the packages that apt installs with them (their Depends and Pre-Depends, recursively, as
-# installed here). Every listed package must be installed here, so that a typo cannot pass.
+# in the lists (what the image installs) or among the packages that apt installs with them (their
+# Depends and Pre-Depends, recursively, as installed here). Every listed package must be
+# installed here, so that a typo cannot pass.
 # Prints each problem and exits 1 when there is one.
 set -euo pipefail
 
 binary="$1"
-list="$2"
-mapfile -t listed < <(sed -e 's/#.*//' "$list" | awk 'NF { print $1 }')
+shift
+printf -v list '%s + ' "$@"
+list="${list% + }"
+mapfile -t listed < <(sed -e 's/#.*//' "$@" | awk 'NF { print $1 }')
 problems=0
 
 installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${listed[@]}" 2>/dev/null | awk '/install ok installed/ { print $1 }' || true)"

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
 
-import { REPO_ROOT, kubectlAvailable, renderOverlay } from './lib/k8s.mjs';
+import { REPO_ROOT, find, kubectlAvailable, renderOverlay } from './lib/k8s.mjs';
 import { unknownSettings } from './lib/settings.mjs';
 
 const read = (file) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -38,20 +38,35 @@ function dockerStages(file) {
 const args = (stage, keyword) => stage.instructions.filter(([k]) => k === keyword).map(([, a]) => a);
 
 describe('Dockerfiles', () => {
-  test('backend: built by scripts/build.sh on Debian 12, run from Debian 12 as a non-root user', () => {
-    const [build, runtime, ...more] = dockerStages('deploy/docker/backend.Dockerfile');
-    assert.equal(more.length, 0);
-    assert.match(build.from, /^node:20-bookworm$/, 'the build stage is Debian 12 (bookworm)');
-    assert.ok(args(build, 'RUN').some((a) => a.includes('bash scripts/build.sh')), 'the build runs scripts/build.sh');
-    assert.match(runtime.from, /^debian:12(-slim)?$/);
-    // The runtime stage installs exactly the list that check_runtime_libs.sh checks.
-    assert.deepEqual(args(runtime, 'COPY')[0], 'deploy/docker/runtime-packages.txt /tmp/runtime-packages.txt');
-    assert.ok(args(runtime, 'RUN')[0].includes("grep -v '^#' /tmp/runtime-packages.txt | xargs apt-get install -y --no-install-recommends"));
-    assert.deepEqual(args(runtime, 'COPY').slice(1), ['--from=build /rendermart /usr/local/bin/rendermart']);
-    assert.deepEqual(args(runtime, 'USER'), ['10001:10001']);
-    assert.deepEqual(JSON.parse(args(runtime, 'ENTRYPOINT')[0]), ['/usr/local/bin/rendermart']);
-    assert.deepEqual(JSON.parse(args(runtime, 'CMD')[0]), ['api']);
-    assert.deepEqual(args(runtime, 'EXPOSE'), ['3300']);
+  test('backend: two images, each with its own binary and packages, run from Debian 12 as a non-root user', () => {
+    const stages = dockerStages('deploy/docker/backend.Dockerfile');
+    const stage = Object.fromEntries(stages.map((s) => [s.name, s]));
+    assert.deepEqual(stages.map((s) => s.name), ['build', 'build-backend', 'build-worker', 'runtime', 'worker', 'backend'],
+      'the api image (backend) is the last stage, which a build without --target makes');
+    assert.match(stage.build.from, /^node:20-bookworm$/, 'the build stage is Debian 12 (bookworm)');
+    assert.ok(args(stage.build, 'RUN').some((a) => a.includes('bash scripts/install-deps.sh serve')));
+    // Each image's build stage compiles only its binary.
+    assert.equal(stage['build-backend'].from, 'build');
+    assert.ok(args(stage['build-backend'], 'RUN')[0].endsWith('bash deploy/docker/build-binary.sh rendermart-slim /rendermart'));
+    assert.equal(stage['build-worker'].from, 'build');
+    assert.ok(args(stage['build-worker'], 'RUN')[0].endsWith('bash deploy/docker/build-binary.sh rendermart /rendermart'));
+    // The runtime installs exactly the list that check_runtime_libs.sh checks for rendermart-slim;
+    // the worker adds the engine's list.
+    assert.match(stage.runtime.from, /^debian:12(-slim)?$/);
+    assert.deepEqual(args(stage.runtime, 'COPY'), ['deploy/docker/runtime-packages.txt /tmp/runtime-packages.txt']);
+    assert.ok(args(stage.runtime, 'RUN')[0].includes("grep -v '^#' /tmp/runtime-packages.txt | xargs apt-get install -y --no-install-recommends"));
+    assert.deepEqual(JSON.parse(args(stage.runtime, 'ENTRYPOINT')[0]), ['/usr/local/bin/rendermart']);
+    assert.deepEqual(args(stage.runtime, 'EXPOSE'), ['3300']);
+    assert.equal(stage.worker.from, 'runtime');
+    assert.deepEqual(args(stage.worker, 'COPY'), ['deploy/docker/runtime-packages-engine.txt /tmp/runtime-packages-engine.txt',
+      '--from=build-worker /rendermart /usr/local/bin/rendermart']);
+    assert.ok(args(stage.worker, 'RUN')[0].includes("grep -v '^#' /tmp/runtime-packages-engine.txt | xargs apt-get install -y --no-install-recommends"));
+    assert.deepEqual(JSON.parse(args(stage.worker, 'CMD')[0]), ['worker']);
+    assert.equal(stage.backend.from, 'runtime');
+    assert.deepEqual(args(stage.backend, 'COPY'), ['--from=build-backend /rendermart /usr/local/bin/rendermart']);
+    assert.deepEqual(args(stage.backend, 'RUN'), [], 'rendermart-backend installs nothing more');
+    assert.deepEqual(JSON.parse(args(stage.backend, 'CMD')[0]), ['api']);
+    for (const name of ['worker', 'backend']) assert.deepEqual(args(stage[name], 'USER'), ['10001:10001'], name);
   });
 
   test('frontend: the Vite build served by nginx as a non-root user', () => {
@@ -120,13 +135,22 @@ describe('GitHub Actions', () => {
 });
 
 describe('Skaffold', () => {
-  test('builds both images and deploys the local and eks overlays', () => {
-    const config = yaml('skaffold.yaml');
+  const config = yaml('skaffold.yaml');
+  const profiles = Object.fromEntries(config.profiles.map((p) => [p.name, p]));
+  const builds = [['local', config.build.artifacts], ['eks', profiles.eks.build.artifacts]];
+  const short = (image) => image.replace(/^.*\//, '').replace(/:[^:/]+$/, '');
+
+  test('builds the three images, the backend\'s two from their targets, and deploys the local and eks overlays', () => {
     assert.match(config.apiVersion, /^skaffold\/v4beta\d+$/);
-    const dockerfiles = config.build.artifacts.map((a) => a.docker.dockerfile).sort();
-    assert.deepEqual(dockerfiles, ['deploy/docker/backend.Dockerfile', 'deploy/docker/frontend.Dockerfile']);
-    for (const file of dockerfiles) assert.ok(fs.existsSync(path.join(REPO_ROOT, file)));
-    const profiles = Object.fromEntries(config.profiles.map((p) => [p.name, p]));
+    for (const [profile, artifacts] of builds) {
+      const built = Object.fromEntries(artifacts.map((a) => [short(a.image), [a.docker.dockerfile, a.docker.target]]));
+      assert.deepEqual(built, {
+        'rendermart-backend': ['deploy/docker/backend.Dockerfile', 'backend'],
+        'rendermart-worker': ['deploy/docker/backend.Dockerfile', 'worker'],
+        'rendermart-frontend': ['deploy/docker/frontend.Dockerfile', undefined],
+      }, profile);
+      for (const [file] of Object.values(built)) assert.ok(fs.existsSync(path.join(REPO_ROOT, file)));
+    }
     assert.deepEqual(Object.keys(profiles).sort(), ['eks', 'local']);
     assert.deepEqual(profiles.local.manifests.kustomize.paths, ['deploy/k8s/overlays/local']);
     assert.deepEqual(profiles.eks.manifests.kustomize.paths, ['deploy/k8s/overlays/eks']);
@@ -134,12 +158,43 @@ describe('Skaffold', () => {
   });
 
   test('its image names are the ones in the manifests, so that Skaffold puts its tags there', { skip: !kubectlAvailable() && 'kubectl is not installed' }, () => {
-    const config = yaml('skaffold.yaml');
-    const profiles = Object.fromEntries(config.profiles.map((p) => [p.name, p]));
-    for (const [overlay, artifacts] of [['local', config.build.artifacts], ['eks', profiles.eks.build.artifacts]]) {
+    for (const [overlay, artifacts] of builds) {
       const images = new Set(renderOverlay(overlay)
         .flatMap((o) => o.spec?.template?.spec?.containers || []).map((c) => c.image.replace(/:[^:/]+$/, '')));
-      for (const artifact of artifacts) assert.ok(images.has(artifact.image), `${overlay}: ${artifact.image} in the manifests`);
+      const built = artifacts.map((a) => a.image);
+      for (const image of images) if (/rendermart-/.test(image)) assert.ok(built.includes(image), `${overlay}: ${image} is built`);
+      // The eks workers call Bedrock on rendermart-backend; rendermart-worker is pushed for
+      // local models, and the overlay names its ECR repository for when they switch.
+      const unused = overlay === 'eks' ? ['rendermart-worker'] : [];
+      for (const image of built) {
+        if (unused.includes(short(image))) continue;
+        assert.ok(images.has(image), `${overlay}: ${image} in the manifests`);
+      }
+    }
+    const eksImages = yaml('deploy/k8s/overlays/eks/kustomization.yaml').images;
+    assert.equal(eksImages.find((i) => i.name === 'rendermart-worker').newName,
+      profiles.eks.build.artifacts.find((a) => short(a.image) === 'rendermart-worker').image);
+  });
+
+  // The API pods' image, followed from the manifests through skaffold.yaml's target to the
+  // Dockerfile's stages: no stage on the way installs the engine's packages, and its binary is
+  // rendermart-slim.
+  test('no API pod runs an image with libtorch', { skip: !kubectlAvailable() && 'kubectl is not installed' }, () => {
+    const stages = Object.fromEntries(dockerStages('deploy/docker/backend.Dockerfile').map((s) => [s.name, s]));
+    const lineage = (name) => (stages[name] ? [stages[name], ...lineage(stages[name].from)] : []);
+    for (const [overlay, artifacts] of builds) {
+      const objects = renderOverlay(overlay);
+      for (const [kind, name] of [['Deployment', 'backend'], ['Job', 'migrate']]) {
+        const image = find(objects, kind, name).spec.template.spec.containers[0].image.replace(/:[^:/]+$/, '');
+        const artifact = artifacts.find((a) => a.image === image);
+        assert.equal(artifact.docker.dockerfile, 'deploy/docker/backend.Dockerfile', `${overlay} ${name}`);
+        const chain = lineage(artifact.docker.target);
+        assert.ok(chain.length >= 2, `${overlay} ${name}: target ${artifact.docker.target}`);
+        const copies = chain.flatMap((stage) => args(stage, 'COPY'));
+        assert.ok(!copies.some((c) => c.includes('runtime-packages-engine.txt')), `${overlay} ${name}: engine packages`);
+        const binary = copies.find((c) => c.endsWith(' /usr/local/bin/rendermart')).match(/--from=(\S+)/)[1];
+        assert.ok(args(stages[binary], 'RUN').some((r) => r.includes('build-binary.sh rendermart-slim')), `${overlay} ${name}: ${binary}`);
+      }
     }
   });
 });

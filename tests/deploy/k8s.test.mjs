@@ -78,6 +78,27 @@ describe('Kubernetes overlays', { skip }, () => {
     });
   }
 
+  // The API in the seed's pod size on the image without libtorch; workers on the engine's image
+  // sized for local models, except on EKS, whose workers call Bedrock.
+  const sizes = {
+    local: { backend: ['rendermart-backend', '64Mi', '128Mi'], worker: ['rendermart-worker', '4Gi', '8Gi'] },
+    eks: { backend: ['rendermart-backend', '64Mi', '128Mi'], worker: ['rendermart-backend', '128Mi', '256Mi'] },
+  };
+  for (const overlay of OVERLAYS) {
+    test(`${overlay}: each pod's image and memory`, () => {
+      const objects = rendered[overlay];
+      const imageName = (container) => container.image.replace(/:[^:/]+$/, '').replace(/^.*\//, '');
+      for (const [name, [image, request, limit]] of Object.entries(sizes[overlay])) {
+        const container = find(objects, 'Deployment', name).spec.template.spec.containers[0];
+        assert.equal(imageName(container), image, name);
+        assert.deepEqual([container.resources.requests.memory, container.resources.limits.memory], [request, limit], name);
+      }
+      const api = find(objects, 'Deployment', 'backend').spec.template.spec.containers[0];
+      assert.deepEqual([api.resources.requests.cpu, api.resources.limits.cpu], ['250m', '1']);
+      assert.equal(imageName(find(objects, 'Job', 'migrate').spec.template.spec.containers[0]), 'rendermart-backend');
+    });
+  }
+
   test('local: nginx ingress, images built here, a shared volume for image files', () => {
     const objects = rendered.local;
     assert.equal(find(objects, 'Ingress', 'ingress').spec.ingressClassName, 'nginx');
