@@ -28,7 +28,7 @@ GenerationRequest parse_generation_request(const http::Request& request) {
     if (!out.task) {
       throw invalid_argument("task",
                              "task must be text_to_image, image_to_image, inpaint, "
-                             "outpaint or remove_background");
+                             "outpaint, remove_background or upscale");
     }
   }
   // remove_background takes no prompt; every other task needs one (checked by validation).

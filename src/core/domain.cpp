@@ -28,6 +28,7 @@ const char* to_string(GenerationTask task) {
     case GenerationTask::inpaint: return "inpaint";
     case GenerationTask::outpaint: return "outpaint";
     case GenerationTask::remove_background: return "remove_background";
+    case GenerationTask::upscale: return "upscale";
     case GenerationTask::upload: return "upload";
   }
   return "text_to_image";
@@ -36,7 +37,8 @@ const char* to_string(GenerationTask task) {
 std::optional<GenerationTask> generation_task_from_string(const std::string& text) {
   for (auto t :
        {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
-        GenerationTask::outpaint, GenerationTask::remove_background, GenerationTask::upload}) {
+        GenerationTask::outpaint, GenerationTask::remove_background, GenerationTask::upscale,
+        GenerationTask::upload}) {
     if (text == to_string(t)) return t;
   }
   return std::nullopt;
@@ -51,10 +53,13 @@ bool task_uses_mask(GenerationTask task) {
 }
 
 bool task_uses_prompt(GenerationTask task) {
-  return task != GenerationTask::remove_background && task != GenerationTask::upload;
+  return task != GenerationTask::remove_background && task != GenerationTask::upscale &&
+         task != GenerationTask::upload;
 }
 
 bool task_is_requestable(GenerationTask task) { return task != GenerationTask::upload; }
+
+int task_scale(GenerationTask task) { return task == GenerationTask::upscale ? 2 : 1; }
 
 bool is_final(JobStatus status) {
   return status == JobStatus::succeeded || status == JobStatus::failed ||

@@ -73,7 +73,7 @@ struct Preferences {
 };
 
 // What a generation does. Every task but text_to_image works on a source image (one of the
-// user's own images) and keeps its size.
+// user's own images) and keeps its size, except upscale, which doubles it.
 enum class GenerationTask {
   text_to_image,      // a new image from the prompt
   image_to_image,     // a new image from the source image and the prompt; `strength` says how
@@ -81,6 +81,7 @@ enum class GenerationTask {
   inpaint,            // repaints the masked part of the source image after the prompt
   outpaint,           // repaints the unmasked part (extends or replaces what surrounds the mask)
   remove_background,  // the source image with its background made transparent; no prompt
+  upscale,            // the source image at twice its width and height; no prompt
   // Not a generation: the job that files a picture the user uploaded. Images reference the job
   // that made them (job_id NOT NULL, one image per index of a job), so an upload is recorded as
   // a job that succeeded when it was filed, holding that one image: the gallery, its search,
@@ -96,6 +97,8 @@ bool task_uses_mask(GenerationTask task);
 bool task_uses_prompt(GenerationTask task);
 // Whether a generation request may name the task (upload may not).
 bool task_is_requestable(GenerationTask task);
+// How many times wider and higher than its source a task's image is (1 but for upscale).
+int task_scale(GenerationTask task);
 
 // What a user asks for. Filled from the request, then from preferences, then from the model's
 // defaults, then validated against the model's capabilities before it is queued.

@@ -117,6 +117,10 @@ std::string a1111_parameters(const GenerationParams& params, const std::string& 
   if (params.task == GenerationTask::image_to_image) {
     fields.push_back(fmt::format("Denoising strength: {}", params.strength));
   }
+  // The key of A1111's upscalers (the Extras tab): by how much the source was enlarged.
+  if (task_scale(params.task) != 1) {
+    fields.push_back(fmt::format("Postprocess upscale by: {}", task_scale(params.task)));
+  }
 
   std::string text = params.prompt;
   if (!params.negative_prompt.empty()) text += "\nNegative prompt: " + params.negative_prompt;

@@ -57,6 +57,34 @@ std::vector<Taps> bilinear_taps(int source, int target) {
   return taps;
 }
 
+// Catmull-Rom cubic (Keys' a = -0.5), pixel centres aligned as bilinear_taps does: it keeps edges
+// sharp where bilinear blurs them, with little ringing. Taps past the border are folded onto the
+// border pixel.
+std::vector<Taps> cubic_taps(int source, int target) {
+  const auto cubic = [](double d) {
+    d = std::abs(d);
+    if (d < 1) return 1.5 * d * d * d - 2.5 * d * d + 1;
+    if (d < 2) return -0.5 * d * d * d + 2.5 * d * d - 4 * d + 2;
+    return 0.0;
+  };
+  const double scale = static_cast<double>(source) / target;
+  std::vector<Taps> taps(static_cast<std::size_t>(target));
+  for (int i = 0; i < target; ++i) {
+    const double x = (i + 0.5) * scale - 0.5;
+    const int x0 = static_cast<int>(std::floor(x));
+    const int first = std::clamp(x0 - 1, 0, source - 1);
+    const int last = std::clamp(x0 + 2, 0, source - 1);
+    auto& t = taps[static_cast<std::size_t>(i)];
+    t.first = first;
+    t.weights.assign(static_cast<std::size_t>(last - first + 1), 0.0f);
+    for (int k = x0 - 1; k <= x0 + 2; ++k) {
+      const int s = std::clamp(k, first, last);
+      t.weights[static_cast<std::size_t>(s - first)] += static_cast<float>(cubic(x - k));
+    }
+  }
+  return taps;
+}
+
 std::vector<Taps> taps_for(int source, int target) {
   return target < source ? box_taps(source, target) : bilinear_taps(source, target);
 }
@@ -105,6 +133,19 @@ std::vector<std::uint8_t> resample(const std::vector<std::uint8_t>& plane, std::
   return out;
 }
 
+// The image (and its alpha plane) resampled to as many columns and rows as there are taps.
+RawImage resample_image(const RawImage& image, const std::vector<Taps>& columns,
+                        const std::vector<Taps>& rows) {
+  RawImage out;
+  out.width = static_cast<int>(columns.size());
+  out.height = static_cast<int>(rows.size());
+  out.rgb = resample(image.rgb, 3, image.width, image.height, columns, rows);
+  if (!image.alpha.empty()) {
+    out.alpha = resample(image.alpha, 1, image.width, image.height, columns, rows);
+  }
+  return out;
+}
+
 }  // namespace
 
 void validate_raw_image(const RawImage& image) {
@@ -139,16 +180,14 @@ RawImage resize(const RawImage& image, int width, int height) {
   if (width <= 0 || height <= 0) throw invalid_argument("image", "target size must be positive");
   if (width == image.width && height == image.height) return image;
 
-  const auto columns = taps_for(image.width, width);
-  const auto rows = taps_for(image.height, height);
-  RawImage out;
-  out.width = width;
-  out.height = height;
-  out.rgb = resample(image.rgb, 3, image.width, image.height, columns, rows);
-  if (!image.alpha.empty()) {
-    out.alpha = resample(image.alpha, 1, image.width, image.height, columns, rows);
-  }
-  return out;
+  return resample_image(image, taps_for(image.width, width), taps_for(image.height, height));
+}
+
+RawImage enlarge(const RawImage& image, int factor) {
+  validate_raw_image(image);
+  if (factor < 1) throw invalid_argument("factor", "factor must be at least 1");
+  return resample_image(image, cubic_taps(image.width, image.width * factor),
+                        cubic_taps(image.height, image.height * factor));
 }
 
 RawImage resize_to_fit(const RawImage& image, int max_side) {

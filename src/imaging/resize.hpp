@@ -23,6 +23,10 @@ std::vector<std::uint8_t> interleave_rgba(const RawImage& image);
 // alias; bilinear along an axis that grows.
 RawImage resize(const RawImage& image, int width, int height);
 
+// Enlarges `factor` times on each side with a Catmull-Rom cubic filter (the alpha plane too):
+// sharper than resize's bilinear enlargement, for upscaling.
+RawImage enlarge(const RawImage& image, int factor);
+
 // Scales down, keeping the aspect ratio, so that neither side exceeds max_side; an image that
 // already fits is returned unchanged (a copy): this never enlarges.
 RawImage resize_to_fit(const RawImage& image, int max_side);

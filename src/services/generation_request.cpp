@@ -72,19 +72,25 @@ void apply_source(GenerationParams& params, const GenerationRequest& request,
     throw Error(ErrorCode::internal, "the source image was not looked up");
   }
   const Image& source = *images.source;
-  params.width = source.params.width;
-  params.height = source.params.height;
+  const int scale = task_scale(params.task);
+  params.width = source.params.width * scale;
+  params.height = source.params.height * scale;
+  const std::string size = std::to_string(params.width) + "x" + std::to_string(params.height);
+  const std::string source_size =
+      std::to_string(source.params.width) + "x" + std::to_string(source.params.height);
   if ((request.width && *request.width != params.width) ||
       (request.height && *request.height != params.height)) {
     throw invalid_argument(request.width && *request.width != params.width ? "width" : "height",
-                           task + " keeps the size of its source image (" +
-                               std::to_string(params.width) + "x" + std::to_string(params.height) +
-                               "): leave width and height out");
+                           scale == 1 ? task + " keeps the size of its source image (" + size +
+                                            "): leave width and height out"
+                                      : task + " makes " + size + " from its " + source_size +
+                                            " source: leave width and height out");
   }
   if (!size_allowed(model, params.width, params.height)) {
     throw invalid_argument("source_image_id",
-                           "the source image is " + std::to_string(params.width) + "x" +
-                               std::to_string(params.height) + ", a size model '" + model.id +
+                           "the source image is " + source_size +
+                               (scale == 1 ? "" : ", and " + task + " would make it " + size) +
+                               ", a size model '" + model.id +
                                "' does not take: width and height must be " + size_rule(model));
   }
   if (!task_uses_mask(params.task)) {

@@ -77,9 +77,11 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
           {"taskType", "BACKGROUND_REMOVAL"},
           {"backgroundRemovalParams", {{"image", png_base64(required(inputs.image, "source"))}}}}
           .dump();
+    case GenerationTask::upscale:
     case GenerationTask::upload:
-      // No model lists it: validation refuses it before anything is queued.
-      throw invalid_argument("task", "an upload is not a generation");
+      // No Amazon model lists them: validation refuses them before anything is queued.
+      throw invalid_argument(
+          "task", std::string("Amazon's image models cannot do ") + to_string(params.task));
   }
   body["imageGenerationConfig"] = config;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);

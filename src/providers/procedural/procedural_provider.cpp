@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "imaging/resize.hpp"
 #include "providers/procedural/compose.hpp"
+#include "providers/procedural/edits.hpp"
 #include "providers/procedural/scene.hpp"
 #include "providers/procedural/styles.hpp"
 
@@ -13,10 +15,26 @@ namespace {
 
 constexpr int default_steps = 20;
 constexpr double default_cfg_scale = 7;
+// Pixels of softening at a mask's edge (AUTOMATIC1111's default mask blur), so fills have no
+// seam.
+constexpr int kMaskBlur = 4;
 
 void check_cancel(const CancelFlag& cancel) {
   if (cancel.load(std::memory_order_relaxed)) {
     throw Error(ErrorCode::canceled, "generation canceled");
+  }
+}
+
+// What the task makes of the generator's rendering of the prompt.
+RawImage edit(const GenerationParams& params, const GenerationInputs& inputs, RawImage rendering) {
+  switch (params.task) {
+    case GenerationTask::image_to_image:
+      return procedural::blend(*inputs.image, rendering, params.strength);
+    case GenerationTask::inpaint:
+    case GenerationTask::outpaint:
+      return procedural::fill_masked(*inputs.image, rendering, *inputs.mask,
+                                     params.task == GenerationTask::inpaint, kMaskBlur);
+    default: return rendering;
   }
 }
 
@@ -35,7 +53,13 @@ std::vector<ModelInfo> ProceduralProvider::models() const {
       "with seeded noise and simple geometry. Same parameters, same image; no model files; well "
       "under a second on a CPU. Steps are refinement passes (fewer leave visible noise); "
       "cfg_scale changes contrast and saturation a little; negative prompt words remove elements "
-      "and colours.";
+      "and colours. It edits too, as plain pixel arithmetic rather than a model: image_to_image "
+      "blends the picture toward its rendering of the prompt by strength, inpaint and outpaint "
+      "fill the repainted part with that rendering, remove_background clears a plain backdrop "
+      "connected to the borders, upscale enlarges twice with a cubic filter.";
+  info.tasks = {GenerationTask::text_to_image,     GenerationTask::image_to_image,
+                GenerationTask::inpaint,           GenerationTask::outpaint,
+                GenerationTask::remove_background, GenerationTask::upscale};
   info.min_side = 64;
   info.max_side = 2048;
   info.size_multiple = 8;
@@ -50,7 +74,7 @@ std::vector<ModelInfo> ProceduralProvider::models() const {
 }
 
 std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& params,
-                                                   const GenerationInputs&,
+                                                   const GenerationInputs& inputs,
                                                    const ProgressFn& progress,
                                                    const CancelFlag& cancel) {
   // Params arrive validated; these checks keep a bad direct call from allocating wildly.
@@ -61,6 +85,23 @@ std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& param
     throw invalid_argument("height", "height must be 64..2048");
   }
   if (params.count < 1 || params.count > 4) throw invalid_argument("count", "count must be 1..4");
+  if (task_uses_source(params.task) && !inputs.image) {
+    throw Error(ErrorCode::internal, "the source image was not loaded");
+  }
+  if (task_uses_mask(params.task) && !inputs.mask) {
+    throw Error(ErrorCode::internal, "the mask was not loaded");
+  }
+  check_cancel(cancel);
+  switch (params.task) {
+    case GenerationTask::remove_background: return {procedural::remove_background(*inputs.image)};
+    case GenerationTask::upscale: return {enlarge(*inputs.image, task_scale(params.task))};
+    case GenerationTask::upload: throw invalid_argument("task", "an upload is not a generation");
+    case GenerationTask::text_to_image:
+    case GenerationTask::image_to_image:
+    case GenerationTask::inpaint:
+    case GenerationTask::outpaint: break;
+  }
+
   const int count = params.count;
   const int steps = params.steps > 0 ? std::min(params.steps, 50) : default_steps;
   const double cfg_scale = params.cfg_scale > 0 ? params.cfg_scale : default_cfg_scale;
@@ -107,7 +148,8 @@ std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& param
     finish.seed = seed;
     finish.excluded = scene.excluded;
     if (!scene[procedural::Element::abstract]) finish.grade = scene.palette;
-    images.push_back({params.width, params.height, procedural::finish(canvas, finish)});
+    RawImage rendering{params.width, params.height, procedural::finish(canvas, finish), {}};
+    images.push_back(edit(params, inputs, std::move(rendering)));
     advance();
   }
   return images;

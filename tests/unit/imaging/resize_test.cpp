@@ -61,6 +61,23 @@ TEST(Resize, EnlargingInterpolates) {
             (std::vector<std::uint8_t>{0, 0, 0, 64, 64, 64, 191, 191, 191, 255, 255, 255}));
 }
 
+TEST(Enlarge, DoublesWithACubicThatKeepsFlatAreasAndSharpensEdges) {
+  RawImage flat = solid(3, 2, 40, 80, 120);
+  flat.alpha.assign(6, 200);
+  const auto doubled = enlarge(flat, 2);
+  EXPECT_EQ(doubled.width, 6);
+  EXPECT_EQ(doubled.height, 4);
+  EXPECT_EQ(doubled.rgb, solid(6, 4, 40, 80, 120).rgb);
+  EXPECT_EQ(doubled.alpha, std::vector<std::uint8_t>(24, 200));
+  // A step from 0 to 255: the cubic overshoots a little either side (clamped), so the pixels
+  // beside the edge stay further from the middle than bilinear's 64 and 191.
+  RawImage step{4, 1, {0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255}};
+  const auto cubic = enlarge(step, 2);
+  EXPECT_LT(cubic.rgb[3 * 3], 64);
+  EXPECT_GT(cubic.rgb[4 * 3], 191);
+  EXPECT_THROW(enlarge(step, 0), Error);
+}
+
 TEST(Resize, RejectsMalformedImages) {
   EXPECT_THROW(resize_to_fit(RawImage{2, 2, std::vector<std::uint8_t>(5)}, 1), Error);
   EXPECT_THROW(resize_to_fit(RawImage{}, 1), Error);

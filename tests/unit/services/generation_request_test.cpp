@@ -36,8 +36,9 @@ ModelInfo fixed_size_model() {
 ModelInfo editing_model() {
   ModelInfo m;
   m.id = "editing";
-  m.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
-             GenerationTask::outpaint, GenerationTask::remove_background};
+  m.tasks = {GenerationTask::text_to_image,     GenerationTask::image_to_image,
+             GenerationTask::inpaint,           GenerationTask::outpaint,
+             GenerationTask::remove_background, GenerationTask::upscale};
   m.min_side = 320;
   m.max_side = 4096;
   m.size_multiple = 16;
@@ -228,6 +229,33 @@ TEST(ResolveGeneration, TasksOnASourceKeepItsSizeAndTakeTheirOwnFields) {
   Preferences prefs;
   prefs.negative_prompt = "blur";  // preferences describe new pictures: not applied here
   EXPECT_EQ(resolve_generation(cutout, prefs, catalog(), "editing", images).negative_prompt, "");
+}
+
+TEST(ResolveGeneration, UpscaleDoublesTheSourceAndTakesNoPrompt) {
+  const RequestImages images{user_image("src", 512, 384), std::nullopt};
+  GenerationRequest r;
+  r.model = "editing";
+  r.task = GenerationTask::upscale;
+  r.source_image_id = "src";
+  const auto params = resolve_generation(r, {}, catalog(), "editing", images);
+  EXPECT_EQ(params.width, 1024);
+  EXPECT_EQ(params.height, 768);
+  r.width = 512;
+  EXPECT_EQ(rejected_task_field(r, images), "width");
+  r.width.reset();
+  r.prompt = "sharper";
+  EXPECT_EQ(rejected_task_field(r, images), "prompt");
+  // 4096 is the model's largest side: a 2560-wide source would make 5120.
+  r.prompt.clear();
+  const RequestImages wide{user_image("src", 2560, 320), std::nullopt};
+  EXPECT_EQ(rejected_task_field(r, wide), "source_image_id");
+}
+
+TEST(ResolveGeneration, AnUploadIsNoTaskToAskFor) {
+  auto r = prompt("x");
+  r.model = "editing";
+  r.task = GenerationTask::upload;
+  EXPECT_EQ(rejected_task_field(r, RequestImages{}), "task");
 }
 
 TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {

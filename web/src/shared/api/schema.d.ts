@@ -986,12 +986,15 @@ export interface components {
          * @description What a generation does (default text_to_image). image_to_image: a new image from the source
          *     and the prompt (variations). inpaint: repaints the masked part of the source. outpaint:
          *     repaints the rest (extends or replaces what surrounds the mask). remove_background: the
-         *     source with a transparent background; it takes no prompt and makes one image. upload:
+         *     source with a transparent background; it takes no prompt and makes one image. upscale:
+         *     the source at twice its width and height (no prompt, one image). Each model lists the
+         *     tasks it does (Model.tasks); the built-in model does them all, as plain pixel arithmetic.
+         *     upload:
          *     not a generation but the record of an uploaded picture (POST /api/v1/images); a request
          *     cannot name it.
          * @enum {string}
          */
-        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background" | "upload";
+        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background" | "upscale" | "upload";
         /** @description The effective parameters (request, then preferences, then model defaults). */
         GenerationParams: {
             prompt: string;
