@@ -20,8 +20,6 @@ Uses the Python standard library, wrk, psql and Node.js (for the cluster). Print
 """
 
 import argparse
-import http.client
-import json
 import os
 import signal
 import subprocess
@@ -79,18 +77,6 @@ def stop(process):
         process.kill()
 
 
-def post_generation(client, body):
-    """POST /api/v1/generations with the session cookie, from the server's own origin (as a
-    browser on the web app sends it)."""
-    conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
-    conn.request("POST", "/api/v1/generations", json.dumps(body), {
-        "content-type": "application/json", "cookie": client.cookie, "origin": f"http://127.0.0.1:{client.port}"})
-    response = conn.getresponse()
-    answer = json.loads(response.read())
-    conn.close()
-    return response.status, answer
-
-
 def psql(url, sql):
     return subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
                           check=True, capture_output=True, text=True).stdout.strip()
@@ -104,7 +90,7 @@ def seed(binary, data_dir, database_url, images):
         email, password = "bench@example.com", "bench password"
         status, _ = client.call("POST", "/api/v1/auth/register", {"email": email, "password": password})
         assert status == 201, status
-        status, job = post_generation(client, {
+        status, job = client.call("POST", "/api/v1/generations", {
             "prompt": "a lighthouse on a cliff at sunset", "width": 256, "height": 256, "steps": 1,
             "count": 4, "seed": 1})
         assert status == 202, job

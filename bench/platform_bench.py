@@ -49,7 +49,9 @@ class Client:
 
     def call(self, method, path, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"content-type": "application/json"}
+        # From the server's own origin, as the web app's requests are: the API refuses a cookie
+        # request from another site.
+        headers = {"content-type": "application/json", "origin": f"http://127.0.0.1:{self.port}"}
         if self.cookie:
             headers["cookie"] = self.cookie
         conn.request(method, path, json.dumps(body) if body is not None else None, headers)
