@@ -75,6 +75,14 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   // OpenMP thread counts are per calling thread: give this one (a worker) the engine's count.
   at::init_num_threads();
   c10::InferenceMode guard;
+  const std::lock_guard lock(mutex_);
+  std::vector<LoraUse> loras;
+  for (const auto& lora : request.loras) {
+    auto& file = loras_[lora.path];
+    if (!file) file = std::make_shared<const Lora>(lora.path);
+    loras.push_back({file, lora.weight});
+  }
+  model_->apply_loras(loras);
   const auto& folder = model_->folder();
   const int factor = folder.vae_scale_factor();
   if (request.width < factor || request.height < factor || request.width % factor != 0 ||

@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/domain.hpp"
 #include "core/error.hpp"
@@ -15,6 +18,7 @@
 
 namespace rendermart::diffusion {
 
+class Lora;
 class StableDiffusion;
 
 // Whether bfloat16 models can run: the CPU, as capped by configure_runtime, computes bfloat16
@@ -27,6 +31,12 @@ Error bfloat16_unsupported();
 struct EngineOptions {
   bool bfloat16 = false;  // compute dtype: bfloat16 (needs bfloat16_supported()) or float32
   bool img2img = false;   // also load the VAE encoder
+};
+
+// A LoRA file (kohya / AUTOMATIC1111 format, lora.hpp) and the weight to merge it with.
+struct LoraRequest {
+  std::string path;
+  double weight = 1;
 };
 
 struct ImageRequest {
@@ -42,6 +52,8 @@ struct ImageRequest {
   // img2img: start from this picture (resized to width x height), keeping (1 - strength) of it.
   std::optional<RawImage> init_image;
   double strength = 0.75;
+  // Merged into the model for this generation (and kept merged while the next asks for the same).
+  std::vector<LoraRequest> loras;
 };
 
 struct StepProgress {
@@ -60,7 +72,9 @@ class DiffusionModel {
 
   // One image. on_step runs after every step on the calling thread; canceled is polled before
   // each step and between the stages (then Error(canceled)). Throws Error(invalid_argument) for
-  // a size or step count the model cannot make. Thread-safe.
+  // a size or step count the model cannot make or a LoRA that does not fit it, and
+  // Error(model_error) for a LoRA file that cannot be read. Thread-safe: generations of one model
+  // run one at a time (LoRAs are merged into its weights).
   RawImage generate(const ImageRequest& request,
                     const std::function<void(const StepProgress&)>& on_step,
                     const std::function<bool()>& canceled) const;
@@ -70,6 +84,9 @@ class DiffusionModel {
 
  private:
   std::unique_ptr<StableDiffusion> model_;
+  mutable std::mutex mutex_;  // one generation at a time
+  // LoRA files read so far, by path: asking for one again does not read it again.
+  mutable std::map<std::string, std::shared_ptr<const Lora>> loras_;
 };
 
 }  // namespace rendermart::diffusion

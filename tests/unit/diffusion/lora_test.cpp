@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/error.hpp"
+#include "diffusion/engine.hpp"
 #include "diffusion/model_folder.hpp"
 #include "diffusion/stable_diffusion.hpp"
 #include "diffusion/text_encoder.hpp"
@@ -190,6 +193,48 @@ std::string layout_name(const ::testing::TestParamInfo<bool>& param) {
 }
 
 INSTANTIATE_TEST_SUITE_P(FolderAndCheckpoint, LoraPipeline, ::testing::Bool(), layout_name);
+
+// The code of the error a generation fails with, if it does.
+std::optional<ErrorCode> failure(const DiffusionModel& model, const ImageRequest& request) {
+  try {
+    model.generate(request, nullptr, nullptr);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return std::nullopt;
+}
+
+TEST(LoraEngine, AGenerationMergesItsLorasAndOneWithoutThemIsTheBaseModels) {
+  const DiffusionModel model(read_model_folder(model_dir("tiny-sd1")), EngineOptions{});
+  ImageRequest request;
+  request.prompt = "a red fox";
+  request.width = 64;
+  request.height = 48;
+  request.steps = 3;
+  request.seed = 3;
+  const auto base = model.generate(request, nullptr, nullptr);
+  request.loras = {{lora_dir() + "/tiny-sd1-lora.safetensors", 0.8}};
+  const auto with = model.generate(request, nullptr, nullptr);
+  EXPECT_NE(with.rgb, base.rgb);
+  EXPECT_EQ(model.generate(request, nullptr, nullptr).rgb, with.rgb);
+  request.loras.clear();
+  EXPECT_EQ(model.generate(request, nullptr, nullptr).rgb, base.rgb);
+  if (bfloat16_supported()) {
+    // Merged in float32, stored in the model's bfloat16.
+    const DiffusionModel bf16(read_model_folder(model_dir("tiny-sd1")), EngineOptions{true, false});
+    const auto base16 = bf16.generate(request, nullptr, nullptr);
+    request.loras = {{lora_dir() + "/tiny-sd1-lora.safetensors", 0.8}};
+    EXPECT_NE(bf16.generate(request, nullptr, nullptr).rgb, base16.rgb);
+    request.loras.clear();
+    EXPECT_EQ(bf16.generate(request, nullptr, nullptr).rgb, base16.rgb);
+  }
+
+  request.loras = {{lora_dir() + "/missing.safetensors", 1}};
+  EXPECT_EQ(failure(model, request), ErrorCode::model_error);
+  const DiffusionModel other(read_model_folder(model_dir("tiny-sd2")), EngineOptions{});
+  request.loras = {{lora_dir() + "/tiny-sd1-lora.safetensors", 0.8}};
+  EXPECT_EQ(failure(other, request), ErrorCode::invalid_argument);
+}
 
 }  // namespace
 }  // namespace rendermart::diffusion
