@@ -104,7 +104,7 @@ test('sign up, generate with live progress, see it in the gallery, open, downloa
   await page.getByTestId('gallery-item').nth(1).waitFor();
 
   // Image page: every parameter, download the PNG.
-  await page.getByTestId('gallery-item').first().getByRole('link').click();
+  await page.getByTestId('gallery-item').first().getByRole('link').first().click();
   await page.waitForURL(/\/images\/[^/]+$/);
   const imageId = page.url().split('/').pop();
   const params = page.getByTestId('image-params');

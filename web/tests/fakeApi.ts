@@ -28,7 +28,8 @@ export function fakeApi(routes: Record<string, Answer>) {
     const url = new URL(input, 'http://localhost');
     const method = init?.method ?? 'GET';
     const path = url.pathname.replace(/^\/api\/v1/, '');
-    const body = init?.body ? JSON.parse(String(init.body)) as unknown : undefined;
+    // A JSON body is parsed; a form (an upload) is handed to the route as it is.
+    const body = init?.body instanceof FormData ? init.body : init?.body ? JSON.parse(String(init.body)) as unknown : undefined;
     calls.push({ method, path, body });
     const route = routes[`${method} ${path}`];
     const answer = typeof route === 'function' ? (route as (b: unknown) => unknown)(body) : route;

@@ -1,4 +1,4 @@
-import type { Generation, InstalledModel, Model, ModelLibrary, ModelPull, Preferences, User } from '@/shared/api/types';
+import type { Generation, Image, InstalledModel, Model, ModelLibrary, ModelPull, Preferences, User } from '@/shared/api/types';
 
 export const freeModel: Model = {
   id: 'procedural', name: 'Procedural (built-in)', provider: 'builtin', kind: 'demo', family: 'demo', size_bytes: null, source: null, license: null,
@@ -30,6 +30,16 @@ export function generation(over: Partial<Generation> = {}): Generation {
     params: { prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512, steps: 20, cfg_scale: 7, seed: 42, count: 1,
       quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0 },
     images: [], created_at: '2026-11-25T20:00:00.000Z', started_at: null, finished_at: null,
+    ...over,
+  };
+}
+
+export function image(id: string, over: Partial<Image> = {}): Image {
+  return {
+    id, generation_id: 'g1', index: 0, prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512,
+    steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
+    file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
+    quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, origin: 'generated',
     ...over,
   };
 }

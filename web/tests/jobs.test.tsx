@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import { JobProgress, JobView } from '@/features/create/components/JobView';
-import { initialJobState, jobReducer, type JobEvent } from '@/features/create/hooks/jobReducer';
-import type { Image } from '@/shared/api/types';
+import { JobProgress, JobView } from '@/shared/jobs/JobView';
+import { initialJobState, jobReducer, type JobEvent } from '@/shared/jobs/jobReducer';
 import { fakeApi, stream } from './fakeApi';
-import { generation } from './fixtures';
+import { generation, image } from './fixtures';
 
 const fold = (events: JobEvent[]) => events.reduce(jobReducer, initialJobState);
-const image = (id: string): Image => ({
-  id, generation_id: 'g1', index: 0, prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512,
-  steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
-  file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
-  quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, origin: 'generated',
-});
 
 describe('jobReducer folds SSE events', () => {
   it('status, progress, done', () => {

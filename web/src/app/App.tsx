@@ -3,6 +3,8 @@ import type { ReactNode } from 'react';
 import { AuthProvider, useAuth } from '@/shared/session/useAuth';
 import { AuthPage } from '@/features/auth/components/AuthPage';
 import { CreatePage } from '@/features/create/components/CreatePage';
+import { EditPage } from '@/features/edit/components/EditPage';
+import { UploadPage } from '@/features/edit/components/UploadPage';
 import { GalleryPage } from '@/features/gallery/components/GalleryPage';
 import { ImagePage } from '@/features/gallery/components/ImagePage';
 import { ModelsPage } from '@/features/models/components/ModelsPage';
@@ -37,6 +39,8 @@ export function App() {
             <Route index element={<CreateRoute />} />
             <Route path="gallery" element={<GalleryPage />} />
             <Route path="images/:id" element={<ImagePage />} />
+            <Route path="edit" element={<UploadPage />} />
+            <Route path="edit/:id" element={<EditPage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="users" element={<UsersPage />} />

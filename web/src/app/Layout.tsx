@@ -8,6 +8,7 @@ import { Logo } from '@/shared/ui/Logo';
 
 const links = [
   { to: '/', label: 'Create', end: true, admin: false },
+  { to: '/edit', label: 'Edit', end: false, admin: false },
   { to: '/gallery', label: 'Gallery', end: false, admin: false },
   { to: '/models', label: 'Models', end: false, admin: true },
   { to: '/users', label: 'Users', end: false, admin: true },

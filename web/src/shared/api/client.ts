@@ -40,12 +40,14 @@ function withQuery(path: string, query?: Query): string {
 
 async function send<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
   let res: Response;
+  // A form goes as it is: the browser writes its multipart content type with the boundary.
+  const form = body instanceof FormData;
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined || form ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'unavailable', 'Cannot reach the server. Check your connection and try again.');
@@ -95,6 +97,14 @@ export const api = {
   patch: caller('patch'),
   delete: caller('delete'),
 };
+
+/**
+ * A multipart/form-data POST (an upload), answered as `api.post` would answer the same path. The
+ * description's form fields are not checked here: FormData is not typed by field.
+ */
+export function postForm<P extends PathsWith<'post'>>(path: P, form: FormData): Promise<CallResult<'post', P>> {
+  return send('POST', path, form);
+}
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

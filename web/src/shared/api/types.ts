@@ -10,6 +10,7 @@ export type ApiKeyWithSecret = S['ApiKeyWithSecret'];
 export type GenerationRequest = S['GenerationRequest'];
 export type GenerationParams = S['GenerationParams'];
 export type GenerationStatus = S['GenerationStatus'];
+export type GenerationTask = S['GenerationTask'];
 export type Generation = S['Generation'];
 export type ProgressEvent = S['ProgressEvent'];
 export type Image = S['Image'];

@@ -8,7 +8,7 @@ import { onlyDemo } from '@/shared/models/lib';
 import { invalidateModels, useModels } from '@/shared/models/useModels';
 import { getPreferences } from '@/shared/preferences/api';
 import { Alert, Card, PageHeader, Spinner } from '@/shared/ui/ui';
-import { createGeneration } from '../api/generations';
+import { createGeneration } from '@/shared/jobs/api';
 import { lastSeed as readLastSeed, rememberSeed } from '../lib';
 import { CreateForm } from './CreateForm';
 import { ResultCard } from './ResultCard';

@@ -1,6 +1,6 @@
 import type { Generation, Model } from '@/shared/api/types';
 import { Card } from '@/shared/ui/ui';
-import { JobView } from './JobView';
+import { JobView } from '@/shared/jobs/JobView';
 import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
 
 /** One generation on Create: its prompt, the model that makes it (and what kind), its live job. */

@@ -70,9 +70,12 @@ export function GalleryPage() {
             <Button size="sm" variant="ghost" onClick={() => setSelected(new Set())}>Clear</Button>
             <ConfirmButton size="sm" question={`Delete ${selected.size} image${selected.size > 1 ? 's' : ''}?`} onConfirm={deleteSelected}>Delete selected</ConfirmButton>
           </>
-        ) : list.items.length > 0 ? (
-          <Button size="sm" variant="ghost" onClick={() => setSelected(new Set(list.items.map((i) => i.id)))}>Select all</Button>
-        ) : null} />
+        ) : (
+          <>
+            <Link to="/edit" className="rounded-lg px-2.5 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-inset ring-slate-300 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-slate-200 dark:ring-slate-700 dark:hover:bg-slate-800">Upload a picture</Link>
+            {list.items.length > 0 ? <Button size="sm" variant="ghost" onClick={() => setSelected(new Set(list.items.map((i) => i.id)))}>Select all</Button> : null}
+          </>
+        )} />
 
       <div className="mb-6 grid grid-cols-2 gap-3 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800 lg:grid-cols-[2fr_1fr_1fr_1fr_auto]" role="search">
         <div className="col-span-2 lg:col-span-1">
@@ -123,12 +126,16 @@ export function GalleryPage() {
             return (
               <li key={img.id} className={cx('group relative overflow-hidden rounded-xl bg-slate-200 ring-2 dark:bg-slate-800', isSel ? 'ring-brand-500' : 'ring-transparent')} data-testid="gallery-item">
                 <Link to={`/images/${img.id}`} className="block focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
-                  <img src={img.thumbnail_url} alt={img.prompt} loading="lazy" className="aspect-square w-full object-cover transition-transform duration-300 group-hover:scale-105" />
+                  <img src={img.thumbnail_url} alt={img.prompt || img.title || 'Uploaded picture'} loading="lazy" className="aspect-square w-full object-cover transition-transform duration-300 group-hover:scale-105" />
                   <div className={cx('pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/70 to-transparent p-2 pt-8 opacity-0 transition-opacity group-hover:opacity-100 group-focus-within:opacity-100', demo && 'pb-9')}>
                     <p className="line-clamp-2 text-xs text-white">{img.prompt}</p>
                   </div>
                 </Link>
                 {demo ? <ModelKindBadge kind="demo" short className="pointer-events-none absolute bottom-2 left-2" /> : null}
+                <Link to={`/edit/${img.id}`} aria-label={`Edit image: ${img.prompt || img.title || 'uploaded picture'}`}
+                  className={cx('absolute right-2 bottom-2 rounded-md bg-white/90 px-2 py-1 text-xs font-medium text-slate-900 shadow transition-opacity focus-visible:opacity-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:bg-slate-900/90 dark:text-white', 'opacity-0 group-hover:opacity-100')}>
+                  Edit
+                </Link>
                 {img.favorite ? <span className="absolute right-2 top-2 text-lg text-amber-400 drop-shadow" aria-label="Favorite">★</span> : null}
                 <label className={cx('absolute left-2 top-2 flex h-7 w-7 cursor-pointer items-center justify-center rounded-md bg-white/90 shadow transition-opacity dark:bg-slate-900/90', isSel || selected.size > 0 ? 'opacity-100' : 'opacity-0 focus-within:opacity-100 group-hover:opacity-100')}>
                   <input type="checkbox" className="h-4 w-4 accent-brand-600" checked={isSel} onChange={() => toggle(img.id)} aria-label={`Select image: ${img.prompt}`} />

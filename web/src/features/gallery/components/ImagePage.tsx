@@ -9,7 +9,8 @@ import { Alert, Button, Card, ConfirmButton, EmptyState, Spinner, cx } from '@/s
 import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
 import { useModels } from '@/shared/models/useModels';
 import { styleLabel } from '@/shared/models/lib';
-import { deleteImage, getImage, updateImage } from '../api/images';
+import { getImage } from '@/shared/images/api';
+import { deleteImage, updateImage } from '../api/images';
 
 function prefillFrom(img: Image, sameSeed: boolean): Prefill {
   return {
@@ -18,6 +19,13 @@ function prefillFrom(img: Image, sameSeed: boolean): Prefill {
     seed: img.seed, seedMode: sameSeed ? 'fixed' : 'random',
   };
 }
+
+const TASK_LABEL: Partial<Record<Image['task'], string>> = {
+  text_to_image: 'Text to image', image_to_image: 'Image to image', inpaint: 'Inpaint', outpaint: 'Outpaint',
+  remove_background: 'Remove background', upload: 'Upload',
+};
+
+const describeImage = (img: Image) => img.title || img.prompt || (img.origin === 'uploaded' ? 'an uploaded picture' : 'an image');
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -33,6 +41,9 @@ export function ImagePage() {
   const navigate = useNavigate();
   const img = useAsync(() => getImage(id), [id]);
   const models = useModels();
+  const sourceId = img.data?.source_image_id ?? null;
+  // The source's title or prompt names the "Derived from" link; a deleted source leaves the id.
+  const source = useAsync(() => (sourceId ? getImage(sourceId) : Promise.resolve(null)), [sourceId]);
   const [copied, setCopied] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -61,7 +72,7 @@ export function ImagePage() {
       </div>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="flex items-center justify-center self-start overflow-hidden rounded-2xl bg-slate-100 p-2 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800">
-          <img src={image.file_url} alt={image.prompt} width={image.width} height={image.height} className="h-auto max-h-[80vh] w-full rounded-xl object-contain" />
+          <img src={image.file_url} alt={image.prompt || describeImage(image)} width={image.width} height={image.height} className="h-auto max-h-[80vh] w-full rounded-xl object-contain" />
         </div>
         <div className="space-y-4">
           <Card>
@@ -88,6 +99,10 @@ export function ImagePage() {
                 className="inline-flex items-center gap-2 rounded-lg bg-brand-600 px-2.5 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-brand-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
                 Download PNG
               </a>
+              <Link to={`/edit/${image.id}`}
+                className="inline-flex items-center gap-2 rounded-lg bg-white px-2.5 py-1.5 text-sm font-medium text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-700">
+                Edit
+              </Link>
               <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, false)))}>Remix</Button>
               <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, true)))}>Same seed</Button>
             </div>
@@ -96,6 +111,18 @@ export function ImagePage() {
           <Card>
             <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Parameters</h2>
             <dl className="mt-2 divide-y divide-slate-100 dark:divide-slate-800" data-testid="image-params">
+              {image.origin === 'uploaded' ? <Row label="Origin">Uploaded</Row> : null}
+              {image.source_image_id ? (
+                <Row label="Derived from">
+                  <Link to={`/images/${image.source_image_id}`} data-testid="derived-from"
+                    className="rounded text-brand-700 underline hover:text-brand-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-brand-300">
+                    {source.data ? describeImage(source.data) : 'its source image'}
+                  </Link>
+                </Row>
+              ) : null}
+              {image.task !== 'text_to_image' && image.task !== 'upload' ? <Row label="Task">{TASK_LABEL[image.task] ?? image.task}</Row> : null}
+              {image.task === 'image_to_image' ? <Row label="Strength">{image.strength}</Row> : null}
+              {image.mask_image_id ? <Row label="Mask"><Link to={`/images/${image.mask_image_id}`} className="rounded text-brand-700 underline hover:text-brand-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-brand-300">the mask image</Link></Row> : null}
               <Row label="Model">
                 <span className="inline-flex flex-wrap items-center justify-end gap-2" title={image.model}>
                   {model?.name ?? image.model}{model ? <ModelKindBadge kind={model.kind} /> : null}

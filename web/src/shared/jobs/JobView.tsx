@@ -1,11 +1,11 @@
 import { Link } from 'react-router-dom';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { errorMessage } from '@/shared/api/client';
 import type { Generation } from '@/shared/api/types';
 import { Alert, Button, cx } from '@/shared/ui/ui';
-import { cancelGeneration } from '../api/generations';
-import { useGenerationEvents } from '../hooks/useGenerationEvents';
-import type { JobState } from '../hooks/jobReducer';
+import { cancelGeneration } from './api';
+import { useGenerationEvents } from './useGenerationEvents';
+import type { JobState } from './jobReducer';
 
 const statusText: Record<JobState['status'], string> = {
   connecting: 'Connecting…', queued: 'Queued', running: 'Generating', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled',
@@ -24,7 +24,7 @@ const badge: Record<JobState['status'], string> = {
 };
 
 /** Presentational: what a job looks like at a given state. */
-export function JobProgress({ state, onCancel, canceling }: { state: JobState; onCancel?: () => void; canceling?: boolean }) {
+export function JobProgress({ state, onCancel, canceling, showImages = true }: { state: JobState; onCancel?: () => void; canceling?: boolean; showImages?: boolean }) {
   const pct = Math.round(state.progress * 100);
   const g = state.generation;
   const active = !state.done;
@@ -74,7 +74,7 @@ export function JobProgress({ state, onCancel, canceling }: { state: JobState; o
           ))}
         </div>
       ) : null}
-      {state.status === 'succeeded' && g ? (
+      {state.status === 'succeeded' && g && showImages ? (
         <ul className={cx('grid gap-3', g.images.length > 1 ? 'grid-cols-2' : 'grid-cols-1')} aria-label="Generated images">
           {g.images.map((img) => (
             <li key={img.id}>
@@ -90,9 +90,14 @@ export function JobProgress({ state, onCancel, canceling }: { state: JobState; o
   );
 }
 
-/** A live job: subscribes to its events and offers cancel. */
-export function JobView({ generation }: { generation: Generation }) {
+/**
+ * A live job: subscribes to its events and offers cancel; `onFinished` is told of its end (again
+ * if it changes). `showImages: false` leaves the finished images to the caller.
+ */
+export function JobView({ generation, onFinished, showImages }: { generation: Generation; onFinished?: (g: Generation) => void; showImages?: boolean }) {
   const [state, dispatch] = useGenerationEvents(generation.id, generation);
+  const finished = state.done ? state.generation : null;
+  useEffect(() => { if (finished) onFinished?.(finished); }, [finished, onFinished]);
   const [canceling, setCanceling] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
   return (
@@ -100,6 +105,7 @@ export function JobView({ generation }: { generation: Generation }) {
       <JobProgress
         state={state}
         canceling={canceling}
+        showImages={showImages}
         onCancel={async () => {
           setCanceling(true);
           setCancelError(null);

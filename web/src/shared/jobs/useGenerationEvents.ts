@@ -1,7 +1,7 @@
 import { useEffect, useReducer } from 'react';
 import type { Generation, ProgressEvent } from '@/shared/api/types';
 import { followEventStream } from '@/shared/lib/eventStream';
-import { generationEventsUrl, getGeneration } from '../api/generations';
+import { generationEventsUrl, getGeneration } from './api';
 import { initialJobState, isFinal, jobReducer, type JobEvent, type JobState } from './jobReducer';
 
 /**

@@ -1,0 +1,81 @@
+// What the edit view offers, and how each choice becomes a generation request on the source image.
+import type { GenerationRequest, GenerationTask, Image, Model } from '@/shared/api/types';
+
+export type EditChoice = 'image_to_image' | 'variation' | 'inpaint' | 'outpaint' | 'remove_background';
+
+export interface ChoiceInfo {
+  id: EditChoice;
+  /** The API's task that does it (variations are image-to-image from the source's own prompt). */
+  task: GenerationTask;
+  label: string;
+  hint: string;
+}
+
+export const CHOICES: ChoiceInfo[] = [
+  { id: 'image_to_image', task: 'image_to_image', label: 'Image to image', hint: 'A new picture from this one and a prompt.' },
+  { id: 'variation', task: 'image_to_image', label: 'Variations', hint: 'Several pictures close to this one.' },
+  { id: 'inpaint', task: 'inpaint', label: 'Inpaint', hint: 'Paint over what to repaint, then say what goes there.' },
+  { id: 'outpaint', task: 'outpaint', label: 'Outpaint', hint: 'Extend the picture on the sides you choose.' },
+  { id: 'remove_background', task: 'remove_background', label: 'Remove background', hint: 'Make the backdrop transparent.' },
+];
+
+export const choiceInfo = (id: EditChoice): ChoiceInfo => CHOICES.find((c) => c.id === id)!;
+
+/** The models that can do `choice`. */
+export const modelsFor = (choice: EditChoice, models: Model[]) => models.filter((m) => m.tasks.includes(choiceInfo(choice).task));
+
+/** The choices at least one model can do, in the order above. */
+export const choicesFor = (models: Model[]) => CHOICES.filter((c) => modelsFor(c.id, models).length > 0);
+
+export const usesPrompt = (c: EditChoice) => c !== 'remove_background';
+export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
+
+export type Side = 'top' | 'right' | 'bottom' | 'left';
+export const SIDES: Side[] = ['top', 'right', 'bottom', 'left'];
+
+export interface EditValues {
+  choice: EditChoice;
+  model: string;
+  prompt: string;
+  /** image_to_image: how far the result may depart from the source, 0..1. */
+  strength: number;
+  count: number;
+  /** outpaint: the sides the picture grows on, and by how many pixels. */
+  sides: Record<Side, boolean>;
+  pixels: number;
+}
+
+/** The form's start: the first choice any model offers, the source's prompt to work from. */
+export function initialEditValues(models: Model[], source: Image): EditValues {
+  const choice = choicesFor(models)[0]?.id ?? 'image_to_image';
+  const model = modelsFor(choice, models).find((m) => m.id === source.model) ?? modelsFor(choice, models)[0];
+  return {
+    choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, count: 1,
+    sides: { top: false, right: true, bottom: false, left: false }, pixels: 128,
+  };
+}
+
+/** Switching the choice keeps the model when it can do the new one, else takes the first that can. */
+export function withChoice(v: EditValues, choice: EditChoice, models: Model[]): EditValues {
+  const fit = modelsFor(choice, models);
+  const model = fit.find((m) => m.id === v.model) ?? fit[0];
+  const count = choice === 'variation' ? Math.min(4, model?.max_count ?? 1) : 1;
+  return { ...v, choice, model: model?.id ?? '', count, strength: choice === 'variation' ? 0.35 : v.strength };
+}
+
+/** Pixels added on each side (0 where the side is not chosen). */
+export function outpaintMargins(v: EditValues): Record<Side, number> {
+  return { top: v.sides.top ? v.pixels : 0, right: v.sides.right ? v.pixels : 0, bottom: v.sides.bottom ? v.pixels : 0, left: v.sides.left ? v.pixels : 0 };
+}
+
+/**
+ * The request for the source image `sourceId` (for outpaint, the extended picture), with the
+ * uploaded mask where the task takes one.
+ */
+export function toEditRequest(v: EditValues, model: Model, sourceId: string, maskId?: string): GenerationRequest {
+  const r: GenerationRequest = { task: choiceInfo(v.choice).task, model: model.id, source_image_id: sourceId, count: v.count };
+  if (usesPrompt(v.choice)) r.prompt = v.prompt;
+  if (usesStrength(v.choice)) r.strength = v.strength;
+  if (maskId) r.mask_image_id = maskId;
+  return r;
+}
