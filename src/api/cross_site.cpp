@@ -18,7 +18,9 @@ constexpr const char* kProgramsHint =
 // An upload's body is the picture, or a form holding it: nothing else can carry a file. The
 // origin check above (a form posted from another site carries its Origin) is what protects it.
 bool is_upload(const http::Request& request) {
-  return request.method == http::Method::POST && request.path == "/api/v1/images";
+  return request.method == http::Method::POST &&
+         (request.path == "/api/v1/images" || request.path == "/v1/images/edits" ||
+          request.path == "/v1/images/variations");
 }
 
 bool is_picture_or_form(const std::string& type) {

@@ -11,8 +11,9 @@
 // - A body must be Content-Type application/json (the parsed media type): a page can send a
 //   form or text/plain to another origin without asking, but not JSON. Bodiless requests
 //   (cancel, logout, delete) need no Content-Type: the origin check is what protects them. An
-//   upload (POST /api/v1/images) may also send multipart/form-data or the picture itself
-//   (image/png, image/jpeg, image/webp): the origin check alone protects it.
+//   upload (POST /api/v1/images, and the OpenAI-style /v1/images/edits and variations) may
+//   also send multipart/form-data or the picture itself (image/png, image/jpeg, image/webp):
+//   the origin check alone protects it.
 // Requests with an API key (Authorization: Bearer) are not affected: browsers never add that
 // header on their own. Requests without either credential (sign-in, sign-up) are refused only
 // when the browser says they came from another origin, so programs can still sign in.

@@ -1,9 +1,10 @@
 // The OpenAI Images API on RenderMart, so that existing OpenAI clients generate with RenderMart's
-// models using a RenderMart API key: POST /v1/images/generations and GET /v1/models, with
-// OpenAI's request, response and error shapes
-// (https://platform.openai.com/docs/api-reference/images/create). A generation is an ordinary
-// job: it is queued like any other, its images land in the user's gallery, and the answer comes
-// once the job has finished.
+// models using a RenderMart API key: POST /v1/images/generations, /v1/images/edits,
+// /v1/images/variations and GET /v1/models, with OpenAI's request, response and error shapes
+// (https://platform.openai.com/docs/api-reference/images). A generation is an ordinary job: it
+// is queued like any other, its images land in the user's gallery, and the answer comes once the
+// job has finished. An edit's or variation's picture (and mask) are filed as the user's uploads
+// first, so that the results link to their source as every edit does.
 
 #include <charconv>
 #include <climits>
@@ -11,12 +12,15 @@
 #include "api/authentication.hpp"
 #include "api/job_wait.hpp"
 #include "api/json_body.hpp"
+#include "api/multipart_form.hpp"
 #include "api/openai_errors.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/base64.hpp"
 #include "core/error.hpp"
+#include "http/media_type.hpp"
 #include "http/status.hpp"
+#include "imaging/uploaded_image.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -60,6 +64,7 @@ http::Response openai_error_reply(unsigned status, const std::string& code,
 std::string openai_param(const std::string& field) {
   if (field == "width" || field == "height") return "size";
   if (field == "count") return "n";
+  if (field == "file") return "image";  // an upload's file: the image part of an edit
   return field;
 }
 
@@ -79,14 +84,10 @@ void parse_size(const std::string& text, GenerationRequest& out) {
   out.height = height;
 }
 
-ImagesRequest parse_images_request(const http::Request& request) {
-  // negative_prompt and seed are RenderMart's extensions; user is accepted as OpenAI documents
-  // it (an end-user id for abuse monitoring) and not stored.
-  const auto body = parse_object(request, {"prompt", "model", "n", "size", "quality", "style",
-                                           "response_format", "user", "negative_prompt", "seed"});
+// The fields the three image routes share, from a JSON body or a form's text fields.
+ImagesRequest read_images_fields(const nlohmann::json& body) {
   ImagesRequest out;
   auto& generation = out.generation;
-  generation.prompt = required_string(body, "prompt");
   generation.model = optional_string(body, "model");
   if (auto n = optional_integer(body, "n", 1, kMaxImagesPerRequest)) {
     generation.count = static_cast<int>(*n);
@@ -108,6 +109,99 @@ ImagesRequest parse_images_request(const http::Request& request) {
   }
   optional_string(body, "user");  // type-checked only
   return out;
+}
+
+ImagesRequest parse_images_request(const http::Request& request) {
+  // negative_prompt and seed are RenderMart's extensions; user is accepted as OpenAI documents
+  // it (an end-user id for abuse monitoring) and not stored.
+  const auto body = parse_object(request, {"prompt", "model", "n", "size", "quality", "style",
+                                           "response_format", "user", "negative_prompt", "seed"});
+  auto out = read_images_fields(body);
+  out.generation.prompt = required_string(body, "prompt");
+  return out;
+}
+
+// An edit or variation: its picture, its mask (edits only), and the other fields.
+struct EditForm {
+  std::string_view image;
+  std::optional<std::string_view> mask;
+  ImagesRequest fields;
+};
+
+// A multipart/form-data body as OpenAI's edits and variations take it: `image` (or `image[]`, one
+// picture: RenderMart edits one at a time), `mask` when `takes_mask`, and text fields, which
+// become the JSON values they stand for (n and seed as integers) before the fields are read as
+// a generation's are.
+EditForm parse_edit_form(const http::Request& request, const std::set<std::string>& allowed,
+                         bool takes_mask) {
+  const auto content_type = request.header("content-type").value_or("");
+  if (http::media_type(content_type) != "multipart/form-data") {
+    throw Error(ErrorCode::unsupported_media_type,
+                "send the picture and the fields as multipart/form-data", "image");
+  }
+  EditForm out;
+  bool has_image = false;
+  auto body = nlohmann::json::object();
+  for (const auto& part : parse_multipart_form(content_type, request.body)) {
+    if (part.name == "image" || part.name == "image[]") {
+      if (has_image) {
+        throw invalid_argument("image", "RenderMart edits one image at a time: send one image");
+      }
+      has_image = true;
+      out.image = part.data;
+    } else if (part.name == "mask" && takes_mask) {
+      out.mask = part.data;
+    } else if (allowed.contains(part.name)) {
+      const std::string text(part.data);
+      std::int64_t number = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+      const bool integer = (part.name == "n" || part.name == "seed") && ec == std::errc() &&
+                           end == text.data() + text.size();
+      body[part.name] = integer ? nlohmann::json(number) : nlohmann::json(text);
+    } else {
+      throw invalid_argument(part.name, "unknown parameter '" + part.name + "'");
+    }
+  }
+  if (!has_image) throw invalid_argument("image", "the form has no image: send it as `image`");
+  out.fields = read_images_fields(body);
+  out.fields.generation.prompt = optional_string(body, "prompt").value_or("");
+  return out;
+}
+
+// Files the edit's picture (and the mask its transparency or its mask file makes) as the user's
+// uploads and says what the generation works on: inpaint where a mask marks the area to edit
+// (OpenAI: transparent pixels), otherwise a variation of the whole picture.
+void attach_sources(ApiContext& context, const User& user, const EditForm& form,
+                    GenerationRequest& generation) {
+  const auto pixels = context.uploads.decode(form.image);
+  std::optional<RawImage> mask;
+  if (form.mask) {
+    const auto mask_file = [&] {
+      try {
+        return context.uploads.decode(*form.mask);
+      } catch (const Error& e) {
+        throw Error(e.code(), std::string("the mask: ") + e.what(), "mask");
+      }
+    }();
+    if (mask_file.width != pixels.width || mask_file.height != pixels.height) {
+      throw invalid_argument("mask", "the mask must be the size of the image");
+    }
+    mask = mask_from_transparency(mask_file);
+    if (!mask) {
+      throw invalid_argument("mask",
+                             "the mask has no transparent pixels: make the area to edit "
+                             "transparent (a PNG with an alpha channel)");
+    }
+  } else {
+    mask = mask_from_transparency(pixels);
+  }
+  generation.source_image_id = context.uploads.file(user, pixels).id;
+  if (mask) {
+    generation.task = GenerationTask::inpaint;
+    generation.mask_image_id = context.uploads.file(user, *mask).id;
+  } else {
+    generation.task = GenerationTask::image_to_image;
+  }
 }
 
 std::string render_images(ApiContext& context, const Job& job, ResponseFormat format,
@@ -164,6 +258,20 @@ void write_openai_model(JsonWriter& w, const ModelInfo& model) {
   w.end_object();
 }
 
+// Creates the generation; when it is refused (a model that cannot edit, a size it does not
+// take), the pictures filed for it are removed again: a refused request leaves nothing behind.
+Job create_or_forget_sources(ApiContext& context, const User& user,
+                             const GenerationRequest& generation) {
+  try {
+    return context.generations.create(user, generation);
+  } catch (const Error&) {
+    for (const auto& id : {generation.source_image_id, generation.mask_image_id}) {
+      if (id && !id->empty()) context.images.remove(user, *id);
+    }
+    throw;
+  }
+}
+
 }  // namespace
 
 http::Response openai_error(const Error& error) {
@@ -192,6 +300,38 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
       return openai_error(e);
     }
   });
+
+  // Edits (a prompt, optionally a mask) and variations (no prompt, no mask) of an uploaded
+  // picture.
+  const auto add_edit_route = [&router, &context](const char* path, bool edit) {
+    router.add(Method::POST, path, [&context, edit](http::Request& request) {
+      try {
+        const auto user = require_user(context, request);
+        const std::set<std::string> edit_fields{"prompt", "model",           "n",
+                                                "size",   "quality",         "response_format",
+                                                "user",   "negative_prompt", "seed"};
+        const std::set<std::string> variation_fields{"model",           "n",    "size",
+                                                     "response_format", "user", "seed"};
+        auto form = parse_edit_form(request, edit ? edit_fields : variation_fields, edit);
+        if (edit && form.fields.generation.prompt.empty()) {
+          throw invalid_argument("prompt", "prompt is required: say what the edit should make");
+        }
+        require_time_to_generate(request);
+        auto& generation = form.fields.generation;
+        attach_sources(context, user, form, generation);
+        const auto job = create_or_forget_sources(context, user, generation);
+        return await_job_end(
+            context, user, job,
+            [&context, format = form.fields.format, base = context.public_url.base(request)](
+                const Job& ended) { return finished(context, ended, format, base); },
+            openai_error);
+      } catch (const Error& e) {
+        return openai_error(e);
+      }
+    });
+  };
+  add_edit_route("/v1/images/edits", true);
+  add_edit_route("/v1/images/variations", false);
 
   router.add(Method::GET, "/v1/models", [&context](http::Request& request) {
     try {

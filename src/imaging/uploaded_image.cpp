@@ -1,5 +1,6 @@
 #include "imaging/uploaded_image.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -98,6 +99,18 @@ RawImage decode_uploaded_image(std::string_view bytes, std::int64_t max_pixels) 
     }
   }
   throw invalid_argument("file", "the file is not a PNG, JPEG or WebP picture");
+}
+
+std::optional<RawImage> mask_from_transparency(const RawImage& image) {
+  if (std::all_of(image.alpha.begin(), image.alpha.end(), [](auto a) { return a == 255; })) {
+    return std::nullopt;
+  }
+  RawImage mask{image.width, image.height, std::vector<std::uint8_t>(image.rgb.size()), {}};
+  for (std::size_t i = 0; i < image.alpha.size(); ++i) {
+    const auto repaint = static_cast<std::uint8_t>(255 - image.alpha[i]);
+    for (int c = 0; c < 3; ++c) mask.rgb[i * 3 + c] = repaint;
+  }
+  return mask;
 }
 
 }  // namespace rendermart

@@ -24,4 +24,9 @@ std::optional<ImageFormat> sniff_image_format(std::string_view bytes);
 // empty file, a format other than PNG, JPEG or WebP, and a truncated or corrupt file.
 RawImage decode_uploaded_image(std::string_view bytes, std::int64_t max_pixels);
 
+// A mask (white: repaint, black: keep) from a picture's transparency, as OpenAI's image edits
+// take one: fully transparent pixels become white, opaque ones black, partial ones grey. Nothing
+// when the picture has no transparent pixel.
+std::optional<RawImage> mask_from_transparency(const RawImage& image);
+
 }  // namespace rendermart

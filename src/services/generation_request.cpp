@@ -210,7 +210,10 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
       throw invalid_argument(field, task + " takes no prompt, negative prompt or style");
     }
     if (params.count != 1) throw invalid_argument("count", task + " makes one image");
-  } else if (params.prompt.empty() || is_blank(params.prompt)) {
+  } else if (params.prompt.empty() && params.task == GenerationTask::image_to_image) {
+    // A variation: the picture itself says what to make (OpenAI's /v1/images/variations has
+    // no prompt at all).
+  } else if (is_blank(params.prompt)) {
     throw invalid_argument("prompt", "prompt must not be empty");
   }
   if (task_uses_source(params.task) != !params.source_image_id.empty()) {

@@ -15,16 +15,24 @@ UploadService::UploadService(BlobStore& blobs, QuotaService& quotas, UploadLimit
     : blobs_(blobs), quotas_(quotas), limits_(limits) {}
 
 Image UploadService::upload(const User& user, const Upload& upload) {
-  if (static_cast<std::int64_t>(upload.bytes.size()) > limits_.max_bytes) {
+  validate_labels(upload.title, upload.tags);
+  return file(user, decode(upload.bytes), upload.title.value_or(""),
+              upload.tags.value_or(std::vector<std::string>{}));
+}
+
+RawImage UploadService::decode(std::string_view bytes) const {
+  if (static_cast<std::int64_t>(bytes.size()) > limits_.max_bytes) {
     throw Error(ErrorCode::payload_too_large,
-                "the file is " + std::to_string(upload.bytes.size()) +
+                "the file is " + std::to_string(bytes.size()) +
                     " bytes, over the upload limit of " + std::to_string(limits_.max_bytes) +
                     " bytes: scale the picture down or save it as JPEG",
                 "file");
   }
-  validate_labels(upload.title, upload.tags);
-  const RawImage pixels = decode_uploaded_image(upload.bytes, limits_.max_pixels);
+  return decode_uploaded_image(bytes, limits_.max_pixels);
+}
 
+Image UploadService::file(const User& user, const RawImage& pixels, std::string title,
+                          std::vector<std::string> tags) {
   Job job;
   job.id = new_id();
   job.user_id = user.id;
@@ -42,8 +50,8 @@ Image UploadService::upload(const User& user, const Upload& upload) {
   image.job_id = job.id;
   image.params = job.params;
   image.params.count = 1;
-  image.title = upload.title.value_or("");
-  image.tags = upload.tags.value_or(std::vector<std::string>{});
+  image.title = std::move(title);
+  image.tags = std::move(tags);
   image.blob_key = image_blob_key(job, job.attempts, 0);
   image.created_at = job.created_at;
   // A new file made from the pixels alone: no EXIF (camera, place, time), no colour profile,

@@ -32,6 +32,14 @@ class UploadService {
   // refused upload leaves nothing behind.
   Image upload(const User& user, const Upload& upload);
 
+  // The two halves of upload(), for routes that look at the pixels before filing them (an
+  // OpenAI-style edit makes its mask from an upload's transparency). decode() checks the limits
+  // and decodes (the errors of upload()); file() stores pixels as the user's image (quota
+  // errors as upload()).
+  RawImage decode(std::string_view bytes) const;
+  Image file(const User& user, const RawImage& pixels, std::string title = {},
+             std::vector<std::string> tags = {});
+
   const UploadLimits& limits() const { return limits_; }
 
  private:

@@ -85,7 +85,7 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
       'GET /api/v1/images', 'POST /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
-      'POST /v1/images/generations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
+      'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/images/variations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
       'POST /api/v1/admin/models/pulls', 'GET /api/v1/admin/models/pulls/{id}', 'POST /api/v1/admin/models/pulls/{id}/cancel',
       'GET /api/v1/admin/models/pulls/{id}/events', 'GET /api/v1/auth/config', 'POST /api/v1/auth/password',
       'POST /api/v1/auth/logout-everywhere', 'POST /api/v1/auth/delete-account', 'GET /api/v1/admin/invitations',
@@ -197,6 +197,17 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     await call('POST', '/api/v1/images', { cookie, body: picture, raw: true }); // 201
     await call('POST', '/api/v1/images', { cookie, body: 'not a picture', raw: true, headers: { 'content-type': 'image/png' } }); // 400
     await call('POST', '/api/v1/images', { cookie, body: 'hello', raw: true, headers: { 'content-type': 'text/plain' } }); // 415
+    const edit = new FormData();
+    edit.append('image', new Blob([solidPng(64, 64, [20, 40, 60])]), 'picture.png');
+    edit.append('prompt', 'a teapot');
+    edit.append('model', 'procedural');
+    await call('POST', '/v1/images/edits', { cookie, body: edit, raw: true }); // 200
+    await call('POST', '/v1/images/edits', { cookie, body: 'x', raw: true, headers: { 'content-type': 'image/png' } }); // 415
+    const variation = new FormData();
+    variation.append('image', new Blob([solidPng(64, 64, [20, 40, 60])]), 'picture.png');
+    variation.append('model', 'procedural');
+    await call('POST', '/v1/images/variations', { cookie, body: variation, raw: true }); // 200
+    await call('POST', '/v1/images/variations', { cookie, body: new FormData(), raw: true }); // 400
     await call('DELETE', `/api/v1/images/${doomed.id}`, { cookie }); // 204
     await call('GET', `/api/v1/images/${doomed.id}`, { cookie }); // 404
     await call('GET', `/api/v1/images/${doomed.id}/file`, { cookie }); // 404

@@ -191,5 +191,18 @@ TEST(UploadedImage, ABombIsRefusedFromItsHeader) {
   EXPECT_EQ(code_of(encode_webp(halves(16, 16), 80), 255), ErrorCode::payload_too_large);
 }
 
+TEST(MaskFromTransparency, TransparentPixelsAreTheAreaToEdit) {
+  RawImage image = halves(2, 1);
+  EXPECT_FALSE(mask_from_transparency(image).has_value());
+  image.alpha = {0, 255};
+  EXPECT_FALSE(mask_from_transparency(halves(2, 1)).has_value());
+  const auto mask = mask_from_transparency(image);
+  ASSERT_TRUE(mask.has_value());
+  EXPECT_EQ(mask->rgb, (std::vector<std::uint8_t>{255, 255, 255, 0, 0, 0}));
+  EXPECT_TRUE(mask->alpha.empty());
+  image.alpha = {255, 255};
+  EXPECT_FALSE(mask_from_transparency(image).has_value());
+}
+
 }  // namespace
 }  // namespace rendermart

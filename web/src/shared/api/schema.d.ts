@@ -743,6 +743,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/edits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible image edit (answers once the images are made)
+         * @description OpenAI's `POST /v1/images/edits` on RenderMart's models, as multipart/form-data: one
+         *     picture (`image`, or `image[]` with one file) in PNG, JPEG or WebP, an optional `mask` (a
+         *     PNG the size of the image whose transparent pixels mark the area to edit), `prompt`, and
+         *     `model`, `n`, `size` (the image's own size or `auto`: an edit keeps its size), `quality`,
+         *     `response_format`, `user` as in generations (`negative_prompt` and `seed` are RenderMart's
+         *     extensions). The picture and the mask are filed as the user's uploads (the limits of POST
+         *     /api/v1/images apply); the edit is an inpaint generation derived from them where a mask
+         *     or the image's own transparency marks an area, otherwise an image_to_image of the whole
+         *     picture. A refused edit files nothing.
+         */
+        post: operations["openaiEditImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/variations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible image variations (answers once the images are made)
+         * @description OpenAI's `POST /v1/images/variations`: multipart/form-data with one picture (`image`),
+         *     and `model`, `n`, `size`, `response_format`, `user` (and RenderMart's `seed`). The picture
+         *     is filed as the user's upload and each variation is an image_to_image generation of it
+         *     with no prompt, at the model's default strength.
+         */
+        post: operations["openaiCreateImageVariation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -2873,6 +2924,105 @@ export interface operations {
         };
         responses: {
             /** @description The generated images. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIImagesResponse"];
+                };
+            };
+            400: components["responses"]["OpenAIError"];
+            401: components["responses"]["OpenAIError"];
+            403: components["responses"]["CrossSiteRequest"];
+            404: components["responses"]["OpenAIError"];
+            409: components["responses"]["OpenAIError"];
+            413: components["responses"]["OpenAIError"];
+            415: components["responses"]["OpenAIError"];
+            422: components["responses"]["OpenAIError"];
+            429: components["responses"]["OpenAIError"];
+            500: components["responses"]["OpenAIError"];
+            502: components["responses"]["OpenAIError"];
+            503: components["responses"]["OpenAIError"];
+        };
+    };
+    openaiEditImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    image: string;
+                    /** Format: binary */
+                    mask?: string;
+                    prompt: string;
+                    model?: string;
+                    n?: number;
+                    size?: string;
+                    quality?: string;
+                    /** @enum {string} */
+                    response_format?: "b64_json" | "url";
+                    user?: string;
+                    negative_prompt?: string;
+                    seed?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The images made. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIImagesResponse"];
+                };
+            };
+            400: components["responses"]["OpenAIError"];
+            401: components["responses"]["OpenAIError"];
+            403: components["responses"]["CrossSiteRequest"];
+            404: components["responses"]["OpenAIError"];
+            409: components["responses"]["OpenAIError"];
+            413: components["responses"]["OpenAIError"];
+            415: components["responses"]["OpenAIError"];
+            422: components["responses"]["OpenAIError"];
+            429: components["responses"]["OpenAIError"];
+            500: components["responses"]["OpenAIError"];
+            502: components["responses"]["OpenAIError"];
+            503: components["responses"]["OpenAIError"];
+        };
+    };
+    openaiCreateImageVariation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    image: string;
+                    model?: string;
+                    n?: number;
+                    size?: string;
+                    /** @enum {string} */
+                    response_format?: "b64_json" | "url";
+                    user?: string;
+                    seed?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The images made. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
