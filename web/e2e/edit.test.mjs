@@ -6,6 +6,7 @@ import { newBrowser, shot, signUp, startServer } from './harness.mjs';
 
 let server;
 let browser;
+let uploadId = null;
 
 before(async () => {
   server = await startServer();
@@ -54,9 +55,9 @@ test('upload, paint a mask, inpaint with the demo generator, see the result link
   await shot(page, '40-edit-upload');
   await page.getByLabel('Picture to upload').setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await picture(page) });
   await page.waitForURL(/\/edit\/[^/]+$/);
-  const uploadId = page.url().split('/').pop();
+  uploadId = page.url().split('/').pop();
   await page.getByRole('heading', { name: 'Edit', exact: true }).waitFor();
-  assert.match(await page.locator('main').textContent(), /Uploaded picture · 256×192/);
+  assert.match(await page.locator('main').textContent(), /square · 256×192/);
 
   // Only what the demo generator does is offered, and it is labelled as not AI.
   await page.getByRole('radio', { name: 'Inpaint' }).check();
@@ -92,6 +93,7 @@ test('upload, paint a mask, inpaint with the demo generator, see the result link
   await params.getByText('Inpaint').waitFor();
   const derived = page.getByTestId('derived-from');
   assert.equal(await derived.getAttribute('href'), `/images/${uploadId}`);
+  assert.equal(await derived.textContent(), 'square');
   await shot(page, '43-edit-derived');
 
   // The mask went up at the picture's size; the painted middle changed and the far corner did not.
@@ -111,4 +113,34 @@ test('upload, paint a mask, inpaint with the demo generator, see the result link
   await derived.click();
   await page.waitForURL(new RegExp(`/images/${uploadId}$`));
   await page.getByTestId('image-params').getByText('Uploaded').waitFor();
+});
+
+/** Runs the chosen edit on the open edit view and opens its first result's page. */
+async function runEdit(page, choice, button) {
+  await page.getByRole('radio', { name: choice }).check();
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.locator('[data-testid="job-view"][data-status="succeeded"]').waitFor({ timeout: 30000 });
+  await page.getByRole('link', { name: 'Open result 1' }).click();
+  await page.waitForURL(/\/images\/[^/]+$/);
+}
+
+test('outpaint extends the upload on the chosen side; upscale doubles the result', async () => {
+  const { page } = browser;
+  assert.ok(uploadId, 'the first test uploaded a picture');
+  await page.goto(`${server.url}/edit/${uploadId}`);
+  await page.getByRole('radio', { name: 'Outpaint' }).check();
+  await page.getByRole('checkbox', { name: 'Left' }).check();
+  await page.getByLabel('Pixels on each side').selectOption('64');
+  assert.equal(await page.getByTestId('outpaint-size').textContent(), '256×192 becomes 384×192');
+  await page.getByLabel('Prompt', { exact: true }).fill('a forest');
+  await runEdit(page, 'Outpaint', 'Outpaint');
+  const params = page.getByTestId('image-params');
+  await params.getByText('Outpaint').waitFor();
+  assert.match(await params.textContent(), /384×192/);
+
+  await page.getByRole('main').getByRole('link', { name: 'Edit', exact: true }).click();
+  await page.getByRole('heading', { name: 'Edit', exact: true }).waitFor();
+  await runEdit(page, 'Upscale 2×', 'Upscale 2×');
+  await params.getByText('Upscale 2×').waitFor();
+  assert.match(await params.textContent(), /768×384/);
 });

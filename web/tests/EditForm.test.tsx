@@ -8,7 +8,7 @@ import { toEditRequest, type EditValues } from '@/features/edit/lib/tasks';
 import { fakeApi, openApp, stream } from './fakeApi';
 import { alice, fixedModel, freeModel, generation, image, noPrefs } from './fixtures';
 
-const editor: Model = { ...freeModel, tasks: ['text_to_image', 'image_to_image', 'inpaint', 'outpaint', 'remove_background'] };
+const editor: Model = { ...freeModel, tasks: ['text_to_image', 'image_to_image', 'inpaint', 'outpaint', 'remove_background', 'upscale'] };
 const restyler: Model = { ...fixedModel, tasks: ['text_to_image', 'image_to_image'] };
 const source = image('src', { width: 64, height: 48, prompt: 'a red fox' });
 
@@ -26,7 +26,7 @@ const modelIds = () => [...(screen.getByLabelText('Model') as HTMLSelectElement)
 describe('EditForm', () => {
   it('offers only what the models can do, and for each task only the models that do it', async () => {
     const { user } = setup();
-    expect(choices()).toEqual(['image_to_image', 'variation', 'inpaint', 'outpaint', 'remove_background']);
+    expect(choices()).toEqual(['image_to_image', 'variation', 'inpaint', 'outpaint', 'remove_background', 'upscale']);
     expect(modelIds()).toEqual(['procedural', 'cloud-xl']);
     await user.click(screen.getByRole('radio', { name: 'Inpaint' }));
     expect(modelIds()).toEqual(['procedural']);
@@ -59,7 +59,10 @@ describe('EditForm', () => {
     expect((screen.getByLabelText('Number of variations') as HTMLSelectElement).value).toBe('4');
     await user.click(screen.getByRole('button', { name: 'Variations' }));
     const [v, model] = submit.mock.calls[0];
-    expect(toEditRequest(v, model, source.id)).toMatchObject({ task: 'image_to_image', count: 4, strength: 0.35 });
+    expect(toEditRequest(v, model, source.id)).toMatchObject({ task: 'image_to_image', count: 4, strength: 0.35, prompt: 'a red fox' });
+    await user.clear(screen.getByLabelText('Prompt'));
+    await user.click(screen.getByRole('button', { name: 'Variations' }));
+    expect(toEditRequest(submit.mock.calls[1][0], model, source.id)).not.toHaveProperty('prompt');
   });
 
   it('inpaint: refuses an empty mask, then sends the painted one; the canvas takes pointer and keys', async () => {
@@ -93,6 +96,16 @@ describe('EditForm', () => {
     expect([mask.width, mask.height]).toEqual([64, 48]);
     expect(mask.pixels[10 * 64 + 20]).toBe(1);
     expect(toEditRequest(submit.mock.calls[0][0], submit.mock.calls[0][1], 'src', 'mask1')).toMatchObject({ task: 'inpaint', mask_image_id: 'mask1', prompt: 'a red fox' });
+  });
+
+  it('remove background and upscale take no prompt', async () => {
+    const { user, submit } = setup();
+    await user.click(screen.getByRole('radio', { name: 'Upscale 2×' }));
+    expect(screen.queryByLabelText('Prompt')).toBeNull();
+    expect(screen.queryByLabelText(/Strength/)).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Upscale 2×' }));
+    const [v, model] = submit.mock.calls[0];
+    expect(toEditRequest(v, model, source.id)).toEqual({ task: 'upscale', model: 'procedural', source_image_id: 'src', count: 1 });
   });
 
   it('outpaint: the chosen sides and pixels size the new canvas', async () => {
@@ -146,6 +159,7 @@ describe('The edit view in the app', () => {
     await screen.findByText(/Uploaded picture · 512×512/);
     const sent = api.calls.find((c) => c.method === 'POST' && c.path === '/images')!.body as FormData;
     expect((sent.get('file') as File).name).toBe('cat.png');
+    expect(sent.get('title')).toBe('cat');
   });
 
   it('refuses what is not a picture before uploading', async () => {

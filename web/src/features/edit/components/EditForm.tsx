@@ -6,12 +6,15 @@ import { modelOptionLabel } from '@/shared/models/lib';
 import { Alert, Button, Field, Select, Textarea, cx } from '@/shared/ui/ui';
 import { MaskModel } from '../lib/mask';
 import {
-  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, outpaintMargins, usesPrompt, usesStrength, withChoice,
-  type EditValues, type Side,
+  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesPrompt, usesStrength, withChoice,
+  type EditChoice, type EditValues, type Side,
 } from '../lib/tasks';
 import { MaskEditor } from './MaskEditor';
 
 const PIXEL_CHOICES = [64, 128, 192, 256, 384, 512];
+const PROMPT_HINT: Partial<Record<EditChoice, string>> = {
+  inpaint: 'What goes where you painted.', outpaint: 'What the new area shows.', variation: 'Optional: the picture alone guides variations.',
+};
 const SIDE_LABEL: Record<Side, string> = { top: 'Top', right: 'Right', bottom: 'Bottom', left: 'Left' };
 
 interface Props {
@@ -37,7 +40,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   const alt = source.title || source.prompt || 'The picture to edit';
 
   function problem(): string | null {
-    if (usesPrompt(v.choice) && !v.prompt.trim()) return 'Describe what the picture should show.';
+    if (needsPrompt(v.choice) && !v.prompt.trim()) return 'Describe what the picture should show.';
     if (v.choice === 'inpaint' && mask.isEmpty()) return 'Paint over the part of the picture to repaint first.';
     if (v.choice === 'outpaint' && !SIDES.some((s) => v.sides[s])) return 'Choose at least one side to extend.';
     return null;
@@ -105,7 +108,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
         </div>
 
         {usesPrompt(v.choice) ? (
-          <Field label="Prompt" hint={v.choice === 'inpaint' ? 'What goes where you painted.' : v.choice === 'outpaint' ? 'What the new area shows.' : undefined}>
+          <Field label="Prompt" hint={PROMPT_HINT[v.choice]}>
             {({ id, describedBy }) => (
               <Textarea id={id} name="prompt" rows={3} value={v.prompt} aria-describedby={describedBy} onChange={(e) => set('prompt', e.target.value)} />
             )}

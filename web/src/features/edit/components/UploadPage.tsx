@@ -21,7 +21,8 @@ export function UploadPage() {
     setBusy(true);
     setError(null);
     try {
-      const img = await uploadImage(file);
+      // The file's name, less its extension, titles the picture (and names it where results link to it).
+      const img = await uploadImage(file, file.name.replace(/\.[^.]+$/, ''));
       navigate(`/edit/${img.id}`, { replace: true });
     } catch (e) {
       setError(errorMessage(e));

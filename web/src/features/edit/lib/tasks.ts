@@ -1,7 +1,7 @@
 // What the edit view offers, and how each choice becomes a generation request on the source image.
 import type { GenerationRequest, GenerationTask, Image, Model } from '@/shared/api/types';
 
-export type EditChoice = 'image_to_image' | 'variation' | 'inpaint' | 'outpaint' | 'remove_background';
+export type EditChoice = 'image_to_image' | 'variation' | 'inpaint' | 'outpaint' | 'remove_background' | 'upscale';
 
 export interface ChoiceInfo {
   id: EditChoice;
@@ -17,6 +17,7 @@ export const CHOICES: ChoiceInfo[] = [
   { id: 'inpaint', task: 'inpaint', label: 'Inpaint', hint: 'Paint over what to repaint, then say what goes there.' },
   { id: 'outpaint', task: 'outpaint', label: 'Outpaint', hint: 'Extend the picture on the sides you choose.' },
   { id: 'remove_background', task: 'remove_background', label: 'Remove background', hint: 'Make the backdrop transparent.' },
+  { id: 'upscale', task: 'upscale', label: 'Upscale 2×', hint: 'Twice the width and height.' },
 ];
 
 export const choiceInfo = (id: EditChoice): ChoiceInfo => CHOICES.find((c) => c.id === id)!;
@@ -27,7 +28,9 @@ export const modelsFor = (choice: EditChoice, models: Model[]) => models.filter(
 /** The choices at least one model can do, in the order above. */
 export const choicesFor = (models: Model[]) => CHOICES.filter((c) => modelsFor(c.id, models).length > 0);
 
-export const usesPrompt = (c: EditChoice) => c !== 'remove_background';
+export const usesPrompt = (c: EditChoice) => c !== 'remove_background' && c !== 'upscale';
+/** Variations may go without a prompt: the source alone guides them. */
+export const needsPrompt = (c: EditChoice) => usesPrompt(c) && c !== 'variation';
 export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
 
 export type Side = 'top' | 'right' | 'bottom' | 'left';
@@ -74,7 +77,7 @@ export function outpaintMargins(v: EditValues): Record<Side, number> {
  */
 export function toEditRequest(v: EditValues, model: Model, sourceId: string, maskId?: string): GenerationRequest {
   const r: GenerationRequest = { task: choiceInfo(v.choice).task, model: model.id, source_image_id: sourceId, count: v.count };
-  if (usesPrompt(v.choice)) r.prompt = v.prompt;
+  if (usesPrompt(v.choice) && (needsPrompt(v.choice) || v.prompt.trim())) r.prompt = v.prompt;
   if (usesStrength(v.choice)) r.strength = v.strength;
   if (maskId) r.mask_image_id = maskId;
   return r;

@@ -20,9 +20,9 @@ function prefillFrom(img: Image, sameSeed: boolean): Prefill {
   };
 }
 
-const TASK_LABEL: Partial<Record<Image['task'], string>> = {
+const TASK_LABEL: Record<Image['task'], string> = {
   text_to_image: 'Text to image', image_to_image: 'Image to image', inpaint: 'Inpaint', outpaint: 'Outpaint',
-  remove_background: 'Remove background', upload: 'Upload',
+  remove_background: 'Remove background', upscale: 'Upscale 2×', upload: 'Upload',
 };
 
 const describeImage = (img: Image) => img.title || img.prompt || (img.origin === 'uploaded' ? 'an uploaded picture' : 'an image');
@@ -120,7 +120,7 @@ export function ImagePage() {
                   </Link>
                 </Row>
               ) : null}
-              {image.task !== 'text_to_image' && image.task !== 'upload' ? <Row label="Task">{TASK_LABEL[image.task] ?? image.task}</Row> : null}
+              {image.task !== 'text_to_image' && image.task !== 'upload' ? <Row label="Task">{TASK_LABEL[image.task]}</Row> : null}
               {image.task === 'image_to_image' ? <Row label="Strength">{image.strength}</Row> : null}
               {image.mask_image_id ? <Row label="Mask"><Link to={`/images/${image.mask_image_id}`} className="rounded text-brand-700 underline hover:text-brand-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-brand-300">the mask image</Link></Row> : null}
               <Row label="Model">
