@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Generation, Model } from '@/shared/api/types';
 import { EditForm } from '@/features/edit/components/EditForm';
@@ -160,6 +160,18 @@ describe('The edit view in the app', () => {
     const sent = api.calls.find((c) => c.method === 'POST' && c.path === '/images')!.body as FormData;
     expect((sent.get('file') as File).name).toBe('cat.png');
     expect(sent.get('title')).toBe('cat');
+  });
+
+  it('a picture pasted anywhere on the page is uploaded', async () => {
+    const api = server({ 'POST /images': image('up', { origin: 'uploaded', task: 'upload', prompt: '', title: 'image' }), 'GET /images/up': image('up', { origin: 'uploaded', task: 'upload', prompt: '', title: 'image' }) });
+    openApp('/edit');
+    await screen.findByTestId('drop-zone');
+    const paste = new Event('paste', { bubbles: true, cancelable: true });
+    Object.defineProperty(paste, 'clipboardData', { value: { files: [new File([new Uint8Array([137, 80, 78, 71])], 'image.png', { type: 'image/png' })] } });
+    act(() => { window.dispatchEvent(paste); });
+    await screen.findByText(/image · 512×512/);
+    expect(paste.defaultPrevented).toBe(true);
+    expect(api.count('POST', '/images')).toBe(1);
   });
 
   it('refuses what is not a picture before uploading', async () => {
