@@ -13,18 +13,21 @@ struct Component {
   const char* name;
   Part part;
   const char* weights_stem;  // Part::weights only
-  bool required;
+  bool sdxl_only;
 };
 
-// What the engine reads (diffusion/model_folder.cpp); a component's other files are left out.
+// What the engine reads (diffusion/model_folder.cpp); a component's other files are left out, as
+// are the folders the engine never opens (vae_1_0, vae_decoder and vae_encoder of SDXL's ONNX and
+// OpenVINO exports, a refiner's) and the single-file checkpoints and LoRAs at the root.
+// `sdxl_only`: required by StableDiffusionXLPipeline, left out of SD 1.x / 2.x pipelines.
 constexpr Component kComponents[] = {
-    {"text_encoder", Part::weights, "model", true},
-    {"tokenizer", Part::tokenizer, nullptr, true},
-    {"unet", Part::weights, "diffusion_pytorch_model", true},
-    {"vae", Part::weights, "diffusion_pytorch_model", true},
-    {"scheduler", Part::scheduler, nullptr, true},
-    {"text_encoder_2", Part::weights, "model", false},
-    {"tokenizer_2", Part::tokenizer, nullptr, false},
+    {"text_encoder", Part::weights, "model", false},
+    {"tokenizer", Part::tokenizer, nullptr, false},
+    {"unet", Part::weights, "diffusion_pytorch_model", false},
+    {"vae", Part::weights, "diffusion_pytorch_model", false},
+    {"scheduler", Part::scheduler, nullptr, false},
+    {"text_encoder_2", Part::weights, "model", true},
+    {"tokenizer_2", Part::tokenizer, nullptr, true},
 };
 
 // A component model_index.json lists with a class ([library, class]; [null, null] when removed).
@@ -49,9 +52,12 @@ class Selection {
     if (has(path)) take(path);
   }
 
-  void take_weights(const std::string& component, const std::string& stem, Variant variant) {
-    const auto full = component + "/" + stem + ".safetensors";
-    const auto fp16 = component + "/" + stem + ".fp16.safetensors";
+  // `folder` is the component's folder with its slash, or empty for weights at the root.
+  void take_weights(const std::string& folder, const std::string& stem, Variant variant) {
+    const auto full = folder + stem + ".safetensors";
+    const auto fp16 = folder + stem + ".fp16.safetensors";
+    const auto component =
+        folder.empty() ? std::string("the model") : folder.substr(0, folder.size() - 1);
     const bool want_fp16 = variant == Variant::fp16 || (variant == Variant::automatic && has(fp16));
     if (want_fp16 && has(fp16)) return take(fp16);
     if (!want_fp16 && has(full)) return take(full);
@@ -99,23 +105,25 @@ std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view 
   const auto index = nlohmann::json::parse(model_index_text, nullptr, false);
   if (!index.is_object()) throw selection.problem("its model_index.json is not a JSON object");
   const auto pipeline = index.value("_class_name", std::string());
-  if (pipeline != "StableDiffusionPipeline" && pipeline != "StableDiffusionImg2ImgPipeline") {
+  const bool sdxl = pipeline == "StableDiffusionXLPipeline";
+  if (!sdxl && pipeline != "StableDiffusionPipeline" &&
+      pipeline != "StableDiffusionImg2ImgPipeline") {
     throw selection.problem(
         "it is a " + (pipeline.empty() ? std::string("model without a pipeline class") : pipeline) +
-        "; the local engine runs StableDiffusionPipeline models (Stable "
-        "Diffusion 1.x and 2.x)");
+        "; the local engine runs StableDiffusionPipeline and StableDiffusionXLPipeline models "
+        "(Stable Diffusion 1.x, 2.x and SDXL) and TAESD decoders (AutoencoderTiny)");
   }
   selection.take("model_index.json");
   for (const auto& component : kComponents) {
+    if (component.sdxl_only && !sdxl) continue;
     const std::string name = component.name;
     if (!listed(index, component.name)) {
-      if (component.required) throw selection.problem("its model_index.json lists no " + name);
-      continue;
+      throw selection.problem("its model_index.json lists no " + name);
     }
     switch (component.part) {
       case Part::weights:
         selection.take(name + "/config.json");
-        selection.take_weights(name, component.weights_stem, variant);
+        selection.take_weights(name + "/", component.weights_stem, variant);
         break;
       case Part::tokenizer:
         selection.take(name + "/vocab.json");
@@ -126,6 +134,22 @@ std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view 
       case Part::scheduler: selection.take(name + "/scheduler_config.json"); break;
     }
   }
+  return selection.take_all();
+}
+
+std::vector<RepoFile> select_decoder_files(const RepoListing& listing, std::string_view config_text,
+                                           Variant variant, const std::string& origin) {
+  Selection selection(listing, origin);
+  const auto config = nlohmann::json::parse(config_text, nullptr, false);
+  const auto model = config.is_object() ? config.value("_class_name", std::string()) : "";
+  if (model != "AutoencoderTiny") {
+    throw selection.problem(
+        "it has no model_index.json and its config.json is no AutoencoderTiny's, so it is "
+        "neither a diffusers pipeline nor a TAESD decoder (for one .safetensors checkpoint, pull "
+        "its https URL)");
+  }
+  selection.take("config.json");
+  selection.take_weights("", "diffusion_pytorch_model", variant);
   return selection.take_all();
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 // Which files of a diffusers repository a pull downloads: model_index.json, then for each
-// component the pipeline needs (text encoder, tokenizer, UNet, VAE, scheduler; a second text
-// encoder and tokenizer when listed) its configuration and its .safetensors weights. Safety
-// checkers, feature extractors, image encoders, pickled weights (.bin, .ckpt) and other formats
-// (ONNX, Flax) are never downloaded.
+// component the pipeline needs (text encoder, tokenizer, UNet, VAE, scheduler; SDXL's second text
+// encoder and tokenizer) its configuration and its .safetensors weights; or, for a TAESD decoder
+// (madebyollin/taesd, taesdxl: no pipeline, an AutoencoderTiny at the root), its config.json and
+// weights. Safety checkers, feature extractors, image encoders, pickled weights (.bin, .ckpt,
+// .pth), other formats (ONNX, OpenVINO, Flax), single-file checkpoints and LoRAs beside the
+// pipeline are never downloaded.
 
 #include <optional>
 #include <string>
@@ -24,10 +26,17 @@ std::optional<Variant> variant_from_string(std::string_view text);
 
 // The files to download, model_index.json first. `origin` names the repository in messages.
 // Throws Error(model_error) before any weight is downloaded when the pipeline is not one the
-// local engine runs (StableDiffusionPipeline, StableDiffusionImg2ImgPipeline), or a needed
+// local engine runs (StableDiffusionPipeline, StableDiffusionImg2ImgPipeline,
+// StableDiffusionXLPipeline), or a needed
 // component lacks its configuration or .safetensors weights of the requested variant, or its
 // weights are sharded (NAME.safetensors.index.json), which the engine does not load.
 std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view model_index_text,
                                    Variant variant, const std::string& origin);
+
+// The files of a repository without model_index.json, config.json first, when that config.json
+// (`config_text`) is an AutoencoderTiny's. Throws Error(model_error) when it is not, or its
+// weights are missing as for select_files.
+std::vector<RepoFile> select_decoder_files(const RepoListing& listing, std::string_view config_text,
+                                           Variant variant, const std::string& origin);
 
 }  // namespace rendermart::library

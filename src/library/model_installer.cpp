@@ -226,9 +226,11 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
     return download_file(fetcher, job, errors, progress);
   };
 
-  // model_index.json says which files the pipeline needs: nothing else is fetched before it.
+  // model_index.json (or a TAESD decoder's config.json) says which files are needed: nothing else
+  // is fetched before it.
   const auto* index = find_file(listing, "model_index.json");
-  if (!index) {
+  const auto* first = index ? index : find_file(listing, "config.json");
+  if (!first) {
     throw Error(ErrorCode::model_error, repo.id +
                                             " cannot be pulled: it has no model_index.json, so "
                                             "it is not a diffusers pipeline (for one .safetensors "
@@ -241,10 +243,11 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
   InstallResult result{name, ModelFormat::diffusers, folder_.folder(name), recorded, license, 0,
                        false};
   PullProgress progress;
-  progress.current_file = index->path;
-  result.bytes_downloaded += download(*index, {});
-  const auto files =
-      select_files(listing, read_text(dir + "/model_index.json"), options.variant, repo.id);
+  progress.current_file = first->path;
+  result.bytes_downloaded += download(*first, {});
+  const auto first_text = read_text(dir + "/" + first->path);
+  const auto files = index ? select_files(listing, first_text, options.variant, repo.id)
+                           : select_decoder_files(listing, first_text, options.variant, repo.id);
 
   progress.files_total = static_cast<int>(files.size());
   progress.bytes_total =

@@ -16,7 +16,7 @@ import {
   makeTempDir, register, runBinary, sessionCookieFrom, sleep, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
-import { FIXTURES, TEST_OWNER, startHub } from './lib/hub_server.mjs';
+import { FIXTURES, TEST_OWNER, filesBelow, startHub } from './lib/hub_server.mjs';
 
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
@@ -32,18 +32,6 @@ const SD1_FILES = [
   'unet/config.json', 'unet/diffusion_pytorch_model.fp16.safetensors',
   'vae/config.json', 'vae/diffusion_pytorch_model.safetensors',
 ];
-
-function filesBelow(dir) {
-  const out = [];
-  const walk = (sub) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
-      const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(rel); else out.push(rel);
-    }
-  };
-  walk('');
-  return out.sort();
-}
 
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 

@@ -55,6 +55,19 @@ export function folderFiles(dir) {
   return files;
 }
 
+// Every file below `dir`, sorted: what a pull installed.
+export function filesBelow(dir) {
+  const out = [];
+  const walk = (sub) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel); else out.push(rel);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
 // The repositories the stand-in serves unless told otherwise.
 //   tiny-sd1: the fixture with an fp16 variant of the UNet (same bytes: the engine reads the
 //             dtype from the header) and files a pull must leave alone (pickled weights, ONNX,
