@@ -22,6 +22,8 @@ export function MaskEditor({ mask, src, alt, onChange }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [brush, setBrush] = useState(() => Math.max(BRUSH_MIN, Math.min(BRUSH_MAX, Math.round(Math.min(mask.width, mask.height) / 10))));
   const [erase, setErase] = useState(false);
+  // Where the pointer is, in image pixels: the brush's outline follows it.
+  const [cursor, setCursor] = useState<Point | null>(null);
   const shortcutsId = useId();
 
   const draw = useCallback((r: Rect = mask.all()) => {
@@ -54,6 +56,7 @@ export function MaskEditor({ mask, src, alt, onChange }: Props) {
     changed(mask.beginStroke(toImage(e), brush / 2, erase));
   };
   const onPointerMove = (e: PointerEvent<HTMLCanvasElement>) => {
+    setCursor(toImage(e));
     if (!mask.painting) return;
     // A fast pen reports several positions per frame: take them all, for a smooth stroke.
     const events = e.nativeEvent.getCoalescedEvents?.() ?? [e.nativeEvent];
@@ -117,7 +120,12 @@ export function MaskEditor({ mask, src, alt, onChange }: Props) {
           onPointerMove={onPointerMove}
           onPointerUp={onPointerUp}
           onPointerCancel={onPointerUp}
+          onPointerLeave={() => setCursor(null)}
         />
+        {cursor ? (
+          <div aria-hidden="true" className="pointer-events-none absolute aspect-square -translate-x-1/2 -translate-y-1/2 rounded-full border-2 border-white ring-1 ring-slate-900/70"
+            style={{ left: `${(cursor.x / mask.width) * 100}%`, top: `${(cursor.y / mask.height) * 100}%`, width: `${(brush / mask.width) * 100}%` }} />
+        ) : null}
       </div>
       <p id={shortcutsId} className="text-xs text-slate-600 dark:text-slate-400">
         Painted parts (shown in rose) are repainted. Keys: Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo, [ and ] brush size, E eraser.
