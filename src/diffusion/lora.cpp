@@ -132,12 +132,17 @@ void LoraWeights::apply(const std::vector<LoraUse>& loras) {
     auto& layer = layers_.at(name);
     // The weights were made in (or outside) inference mode: changing them in the same mode.
     const c10::InferenceMode guard(layer.weight.is_inference());
-    auto merged = layer.original.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+    if (!layer.merged.defined())
+      layer.merged = at::empty_like(layer.original, at::MemoryFormat::Contiguous);
+    // Summed in float32 (in place when the model is float32), stored in the model's dtype.
+    const bool in_place = layer.original.scalar_type() == at::kFloat;
+    auto sum = in_place ? layer.merged.copy_(layer.original) : layer.original.to(at::kFloat);
     for (const auto& [module, weight] : modules) {
       const double scale = weight * module->alpha / static_cast<double>(module->down.size(0));
-      merged.addmm_(module->up, module->down, 1.0, scale);
+      sum.addmm_(module->up, module->down, 1.0, scale);
     }
-    layer.weight.set_(merged.to(layer.original.scalar_type()).contiguous());
+    if (!in_place) layer.merged.copy_(sum);
+    layer.weight.set_(layer.merged);
     merged_.push_back(name);
   }
   applied_ = std::move(wanted);
