@@ -2,6 +2,7 @@
 #include <climits>
 
 #include "api/authentication.hpp"
+#include "api/filed_sources.hpp"
 #include "api/job_wait.hpp"
 #include "api/json_body.hpp"
 #include "api/render.hpp"
@@ -12,17 +13,55 @@
 namespace rendermart::api {
 namespace {
 
-GenerationRequest parse_generation_request(const http::Request& request) {
+// The most pixels outpainting may add on one side: the model's own size limits apply to the
+// result; this keeps a request from making the server build an absurd canvas first.
+constexpr std::int64_t kMaxOutpaintMargin = 2048;
+
+// {"left", "right", "top", "bottom"}: pixels to add on each side (absent: 0).
+std::optional<Margins> parse_outpaint(const nlohmann::json& body) {
+  if (!body.contains("outpaint") || body["outpaint"].is_null()) return std::nullopt;
+  const auto& sides = body["outpaint"];
+  if (!sides.is_object()) {
+    throw invalid_argument("outpaint", "outpaint must be an object: {left, right, top, bottom}");
+  }
+  for (const auto& [key, value] : sides.items()) {
+    if (key != "left" && key != "right" && key != "top" && key != "bottom") {
+      throw invalid_argument("outpaint", "outpaint takes left, right, top and bottom, not " + key);
+    }
+  }
+  const auto side = [&](const char* name) {
+    try {
+      return static_cast<int>(optional_integer(sides, name, 0, kMaxOutpaintMargin).value_or(0));
+    } catch (const Error& e) {
+      throw invalid_argument(std::string("outpaint.") + name, std::string("outpaint.") + e.what());
+    }
+  };
+  Margins margins{side("left"), side("right"), side("top"), side("bottom")};
+  if (margins.left + margins.right + margins.top + margins.bottom == 0) {
+    throw invalid_argument("outpaint", "outpaint needs at least one side to extend");
+  }
+  return margins;
+}
+
+// A generation request, and the margins of an outpaint that names them instead of a mask.
+struct ParsedGeneration {
+  GenerationRequest generation;
+  std::optional<Margins> outpaint;
+};
+
+ParsedGeneration parse_generation_request(const http::Request& request) {
   const auto body =
       parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
                              "steps", "cfg_scale", "seed", "count", "quality", "task",
-                             "source_image_id", "mask_image_id", "strength"});
+                             "source_image_id", "mask_image_id", "strength", "outpaint"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
     return std::nullopt;
   };
-  GenerationRequest out;
+  ParsedGeneration parsed;
+  parsed.outpaint = parse_outpaint(body);
+  auto& out = parsed.generation;
   if (auto task = optional_string(body, "task")) {
     out.task = generation_task_from_string(*task);
     if (!out.task) {
@@ -48,7 +87,7 @@ GenerationRequest parse_generation_request(const http::Request& request) {
   out.source_image_id = optional_string(body, "source_image_id");
   out.mask_image_id = optional_string(body, "mask_image_id");
   out.strength = optional_number(body, "strength");
-  return out;
+  return parsed;
 }
 
 void write_job(JsonWriter& w, GenerationService& generations, const Job& job) {
@@ -135,7 +174,10 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
   router.add(Method::POST, "/api/v1/generations", [&context, &generations](http::Request& request) {
     const auto user = require_user(context, request);
     require_time_to_generate(request);
-    const auto job = generations.create(user, parse_generation_request(request));
+    auto [generation, margins] = parse_generation_request(request);
+    if (margins) file_outpaint_canvas(context, user, *margins, generation);
+    const auto job = margins ? create_on_filed_sources(context, user, generation)
+                             : generations.create(user, generation);
     if (request.deadline_ms) {
       // Nothing runs the job after the answer: answer with the ended generation.
       return await_job_end(

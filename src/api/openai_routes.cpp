@@ -10,6 +10,7 @@
 #include <climits>
 
 #include "api/authentication.hpp"
+#include "api/filed_sources.hpp"
 #include "api/job_wait.hpp"
 #include "api/json_body.hpp"
 #include "api/multipart_form.hpp"
@@ -258,20 +259,6 @@ void write_openai_model(JsonWriter& w, const ModelInfo& model) {
   w.end_object();
 }
 
-// Creates the generation; when it is refused (a model that cannot edit, a size it does not
-// take), the pictures filed for it are removed again: a refused request leaves nothing behind.
-Job create_or_forget_sources(ApiContext& context, const User& user,
-                             const GenerationRequest& generation) {
-  try {
-    return context.generations.create(user, generation);
-  } catch (const Error&) {
-    for (const auto& id : {generation.source_image_id, generation.mask_image_id}) {
-      if (id && !id->empty()) context.images.remove(user, *id);
-    }
-    throw;
-  }
-}
-
 }  // namespace
 
 http::Response openai_error(const Error& error) {
@@ -319,7 +306,7 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
         require_time_to_generate(request);
         auto& generation = form.fields.generation;
         attach_sources(context, user, form, generation);
-        const auto job = create_or_forget_sources(context, user, generation);
+        const auto job = create_on_filed_sources(context, user, generation);
         return await_job_end(
             context, user, job,
             [&context, format = form.fields.format, base = context.public_url.base(request)](

@@ -119,6 +119,40 @@ describe('editing tasks with the built-in generator', { timeout: 180_000 }, () =
     expectError(res, 400, 'invalid_argument', 'prompt');
   });
 
+  test('outpaint by margins makes the larger canvas and its mask itself', async () => {
+    const job = await createGeneration(server, cookie, {
+      model: 'procedural', task: 'outpaint', prompt: 'a night sky', source_image_id: source.id,
+      outpaint: { left: 32, top: 8, bottom: 8 },
+    });
+    const done = await waitFor(server, cookie, job.id, 'succeeded');
+    const image = done.images[0];
+    assert.deepEqual([image.width, image.height], [W + 32, H + 16]);
+    const file = expectStatus(await server.api('GET', image.file_url, { cookie }), 200).body;
+    const png = decodePng(file);
+    assert.deepEqual(pixel(png, 32 + 10, 8 + 10), [250, 250, 250], 'the picture is kept where it was (past the mask blur)');
+    assert.notDeepEqual(pixel(png, 2, 2), [250, 250, 250], 'the new margin is painted');
+    const canvas = expectStatus(await server.api('GET', `/api/v1/images/${image.source_image_id}`, { cookie }), 200).json;
+    assert.equal(canvas.origin, 'uploaded');
+    assert.equal(canvas.title, `Outpaint canvas of ${source.id}`);
+    const bad = [
+      [{ outpaint: { left: -8 } }, 'outpaint.left'],
+      [{ outpaint: { middle: 8 } }, 'outpaint'],
+      [{ outpaint: {} }, 'outpaint'],
+      [{ outpaint: { left: 8 }, mask_image_id: mask.id }, 'mask_image_id'],
+      [{ outpaint: { left: 8 }, task: 'inpaint' }, 'outpaint'],
+      [{ outpaint: { left: 4 } }, 'source_image_id'], // 100 wide: not a multiple of 8
+    ];
+    const count = (await server.api('GET', '/api/v1/images?limit=100', { cookie })).json.items.length;
+    for (const [extra, field] of bad) {
+      const res = await server.api('POST', '/api/v1/generations', {
+        cookie, body: { model: 'procedural', task: 'outpaint', prompt: 'x', source_image_id: source.id, ...extra },
+      });
+      expectError(res, 400, 'invalid_argument', field, JSON.stringify(extra));
+    }
+    assert.equal((await server.api('GET', '/api/v1/images?limit=100', { cookie })).json.items.length, count,
+      'a refused outpaint files no canvas');
+  });
+
   test('an upload cannot be requested as a task', async () => {
     const res = await server.api('POST', '/api/v1/generations', {
       cookie, body: { model: 'procedural', task: 'upload', prompt: 'x' },

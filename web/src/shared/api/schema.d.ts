@@ -1032,6 +1032,19 @@ export interface components {
             mask_image_id?: string;
             /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
+            /**
+             * @description outpaint only, instead of mask_image_id: pixels to add on each side of the source
+             *     (0 to 2048, at least one side). The server files the source on the larger canvas (its
+             *     edges stretched outward) and the mask that keeps it as the user's uploads ("Outpaint
+             *     canvas of ..." and "Outpaint mask of ..."); the result derives from that canvas and has
+             *     its size, which the model must take.
+             */
+            outpaint?: {
+                left?: number;
+                right?: number;
+                top?: number;
+                bottom?: number;
+            };
         };
         /**
          * @description What a generation does (default text_to_image). image_to_image: a new image from the source
