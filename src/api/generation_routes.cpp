@@ -7,6 +7,7 @@
 #include "api/json_body.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "http/status.hpp"
 
@@ -43,17 +44,34 @@ std::optional<Margins> parse_outpaint(const nlohmann::json& body) {
   return margins;
 }
 
-// A generation request, and the margins of an outpaint that names them instead of a mask.
+// A mask sent with the request instead of naming a stored one: a PNG, JPEG or WebP (white:
+// repaint) as base64, or as a data: URL of it.
+std::optional<std::string> parse_inline_mask(const nlohmann::json& body) {
+  auto text = optional_string(body, "mask");
+  if (!text) return std::nullopt;
+  std::string_view encoded = *text;
+  if (encoded.starts_with("data:"))
+    encoded.remove_prefix(std::min(encoded.find(',') + 1, encoded.size()));
+  auto bytes = base64_decode(encoded);
+  if (!bytes) {
+    throw invalid_argument("mask", "mask must be a picture in base64 (or a data: URL of one)");
+  }
+  return bytes;
+}
+
+// A generation request, and what it brings instead of a stored mask: the margins of an outpaint,
+// or the mask itself.
 struct ParsedGeneration {
   GenerationRequest generation;
   std::optional<Margins> outpaint;
+  std::optional<std::string> mask;
 };
 
 ParsedGeneration parse_generation_request(const http::Request& request) {
   const auto body =
       parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
                              "steps", "cfg_scale", "seed", "count", "quality", "task",
-                             "source_image_id", "mask_image_id", "strength", "outpaint"});
+                             "source_image_id", "mask_image_id", "strength", "outpaint", "mask"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -61,6 +79,7 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   };
   ParsedGeneration parsed;
   parsed.outpaint = parse_outpaint(body);
+  parsed.mask = parse_inline_mask(body);
   auto& out = parsed.generation;
   if (auto task = optional_string(body, "task")) {
     out.task = generation_task_from_string(*task);
@@ -174,10 +193,15 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
   router.add(Method::POST, "/api/v1/generations", [&context, &generations](http::Request& request) {
     const auto user = require_user(context, request);
     require_time_to_generate(request);
-    auto [generation, margins] = parse_generation_request(request);
-    if (margins) file_outpaint_canvas(context, user, *margins, generation);
-    const auto job = margins ? create_on_filed_sources(context, user, generation)
-                             : generations.create(user, generation);
+    auto [generation, margins, mask] = parse_generation_request(request);
+    if (margins && mask) {
+      throw invalid_argument("mask", "outpaint with margins makes its own mask: leave mask out");
+    }
+    std::vector<std::string> filed;
+    if (margins) filed = file_outpaint_canvas(context, user, *margins, generation);
+    if (mask) filed = {file_inline_mask(context, user, *mask, generation)};
+    const auto job = filed.empty() ? generations.create(user, generation)
+                                   : create_on_filed_sources(context, user, generation, filed);
     if (request.deadline_ms) {
       // Nothing runs the job after the answer: answer with the ended generation.
       return await_job_end(

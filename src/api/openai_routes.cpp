@@ -170,20 +170,14 @@ EditForm parse_edit_form(const http::Request& request, const std::set<std::strin
 }
 
 // Files the edit's picture (and the mask its transparency or its mask file makes) as the user's
-// uploads and says what the generation works on: inpaint where a mask marks the area to edit
-// (OpenAI: transparent pixels), otherwise a variation of the whole picture.
+// uploads (both or neither) and says what the generation works on: inpaint where a mask marks the
+// area to edit (OpenAI: transparent pixels), otherwise a variation of the whole picture.
 void attach_sources(ApiContext& context, const User& user, const EditForm& form,
                     GenerationRequest& generation) {
   const auto pixels = context.uploads.decode(form.image);
   std::optional<RawImage> mask;
   if (form.mask) {
-    const auto mask_file = [&] {
-      try {
-        return context.uploads.decode(*form.mask);
-      } catch (const Error& e) {
-        throw Error(e.code(), std::string("the mask: ") + e.what(), "mask");
-      }
-    }();
+    const auto mask_file = decode_mask(context, *form.mask);
     if (mask_file.width != pixels.width || mask_file.height != pixels.height) {
       throw invalid_argument("mask", "the mask must be the size of the image");
     }
@@ -197,11 +191,13 @@ void attach_sources(ApiContext& context, const User& user, const EditForm& form,
     mask = mask_from_transparency(pixels);
   }
   generation.source_image_id = context.uploads.file(user, pixels).id;
-  if (mask) {
-    generation.task = GenerationTask::inpaint;
+  generation.task = mask ? GenerationTask::inpaint : GenerationTask::image_to_image;
+  if (!mask) return;
+  try {
     generation.mask_image_id = context.uploads.file(user, *mask).id;
-  } else {
-    generation.task = GenerationTask::image_to_image;
+  } catch (const Error&) {
+    context.images.remove(user, *generation.source_image_id);
+    throw;
   }
 }
 
@@ -306,7 +302,9 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
         require_time_to_generate(request);
         auto& generation = form.fields.generation;
         attach_sources(context, user, form, generation);
-        const auto job = create_on_filed_sources(context, user, generation);
+        std::vector<std::string> filed{*generation.source_image_id};
+        if (generation.mask_image_id) filed.push_back(*generation.mask_image_id);
+        const auto job = create_on_filed_sources(context, user, generation, filed);
         return await_job_end(
             context, user, job,
             [&context, format = form.fields.format, base = context.public_url.base(request)](

@@ -153,6 +153,35 @@ describe('editing tasks with the built-in generator', { timeout: 180_000 }, () =
       'a refused outpaint files no canvas');
   });
 
+  test('a mask can come with the request instead of being a stored image', async () => {
+    const inline = await run({
+      task: 'inpaint', prompt: 'a night sky', source_image_id: source.id,
+      mask: `data:image/png;base64,${leftHalfMask().toString('base64')}`,
+    });
+    assert.deepEqual(pixel(inline.png, W - 2, 2), [250, 250, 250]);
+    assert.notDeepEqual(pixel(inline.png, 2, 2), [250, 250, 250]);
+    const filed = expectStatus(await server.api('GET', `/api/v1/images/${inline.image.mask_image_id}`, { cookie }), 200).json;
+    assert.equal(filed.origin, 'uploaded');
+
+    const count = (await server.api('GET', '/api/v1/images?limit=100', { cookie })).json.items.length;
+    const small = encodePng(8, 8, 3, Buffer.alloc(8 * 8 * 3, 255));
+    for (const [extra, field] of [
+      [{ mask: 'not base64!' }, 'mask'],
+      [{ mask: Buffer.from('GIF89a').toString('base64') }, 'mask'],
+      [{ mask: small.toString('base64') }, 'mask_image_id'], // not the source's size
+      [{ mask: small.toString('base64'), mask_image_id: mask.id }, 'mask_image_id'],
+      [{ mask: small.toString('base64'), outpaint: { left: 8 } }, 'mask'],
+    ]) {
+      const res = await server.api('POST', '/api/v1/generations', {
+        cookie, body: { model: 'procedural', task: 'inpaint', prompt: 'x', source_image_id: source.id, ...extra },
+      });
+      expectError(res, 400, 'invalid_argument', field, JSON.stringify(extra).slice(0, 80));
+    }
+    assert.equal((await server.api('GET', '/api/v1/images?limit=100', { cookie })).json.items.length, count,
+      'a refused request files no mask and keeps the source');
+    expectStatus(await server.api('GET', `/api/v1/images/${source.id}`, { cookie }), 200);
+  });
+
   test('an upload cannot be requested as a task', async () => {
     const res = await server.api('POST', '/api/v1/generations', {
       cookie, body: { model: 'procedural', task: 'upload', prompt: 'x' },

@@ -1033,6 +1033,13 @@ export interface components {
             /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
             /**
+             * @description inpaint and outpaint, instead of mask_image_id: the mask itself (PNG, JPEG or WebP of
+             *     the source's size, white where the picture is to be repainted) in base64, or a
+             *     `data:` URL of it. It is filed as the user's upload ("Mask") under the upload limits,
+             *     and removed again when the generation is refused.
+             */
+            mask?: string;
+            /**
              * @description outpaint only, instead of mask_image_id: pixels to add on each side of the source
              *     (0 to 2048, at least one side). The server files the source on the larger canvas (its
              *     edges stretched outward) and the mask that keeps it as the user's uploads ("Outpaint
