@@ -305,6 +305,27 @@ TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
   EXPECT_EQ(client.read_response().result_int(), 413U);
 }
 
+TEST_F(ServerTest, ARouteMayTakeLargerBodiesThanTheRest) {
+  ServerOptions options;
+  options.max_body_bytes = 16;
+  options.route_body_limits = {{Method::POST, "/echo", 4096}};
+  start(options);
+  const std::string large(1000, 'x');
+  TestClient client(server->port());
+  EXPECT_EQ(client.request("POST", "/echo?q=1", {}, large).body(), large);
+  // Over the route's own limit, by Content-Length and chunked.
+  TestClient over(server->port());
+  over.send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n\r\n");
+  EXPECT_EQ(over.read_response().result_int(), 413U);
+  TestClient chunked(server->port());
+  chunked.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n1400\r\n" +
+               std::string(5120, 'y') + "\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.read_response().result_int(), 413U);
+  // Every other route keeps the server's limit.
+  TestClient other(server->port());
+  EXPECT_EQ(other.request("PUT", "/echo", {}, large).result_int(), 413U);
+}
+
 TEST_F(ServerTest, ExpectContinueIsHonoured) {
   start();
   TestClient client(server->port());
