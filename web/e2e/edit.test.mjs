@@ -90,7 +90,7 @@ test('upload, paint a mask, inpaint with the demo generator, see the result link
   await page.waitForURL(/\/images\/[^/]+$/);
   const resultId = page.url().split('/').pop();
   const params = page.getByTestId('image-params');
-  await params.getByText('Inpaint').waitFor();
+  await params.getByText('Inpaint', { exact: true }).waitFor();
   const derived = page.getByTestId('derived-from');
   assert.equal(await derived.getAttribute('href'), `/images/${uploadId}`);
   assert.equal(await derived.textContent(), 'square');
@@ -135,12 +135,14 @@ test('outpaint extends the upload on the chosen side; upscale doubles the result
   await page.getByLabel('Prompt', { exact: true }).fill('a forest');
   await runEdit(page, 'Outpaint', 'Outpaint');
   const params = page.getByTestId('image-params');
-  await params.getByText('Outpaint').waitFor();
+  await params.getByText('Outpaint', { exact: true }).waitFor();
   assert.match(await params.textContent(), /384×192/);
+  // The server filed the larger canvas it outpainted; the result derives from it.
+  assert.match(await page.getByTestId('derived-from').textContent(), /^Outpaint canvas of /);
 
   await page.getByRole('main').getByRole('link', { name: 'Edit', exact: true }).click();
   await page.getByRole('heading', { name: 'Edit', exact: true }).waitFor();
   await runEdit(page, 'Upscale 2×', 'Upscale 2×');
-  await params.getByText('Upscale 2×').waitFor();
+  await params.getByText('Upscale 2×', { exact: true }).waitFor();
   assert.match(await params.textContent(), /768×384/);
 });

@@ -95,7 +95,7 @@ describe('EditForm', () => {
     const mask = submit.mock.calls[0][3];
     expect([mask.width, mask.height]).toEqual([64, 48]);
     expect(mask.pixels[10 * 64 + 20]).toBe(1);
-    expect(toEditRequest(submit.mock.calls[0][0], submit.mock.calls[0][1], 'src', 'mask1')).toMatchObject({ task: 'inpaint', mask_image_id: 'mask1', prompt: 'a red fox' });
+    expect(toEditRequest(submit.mock.calls[0][0], submit.mock.calls[0][1], 'src', 'data:image/png;base64,AAAA')).toMatchObject({ task: 'inpaint', mask: 'data:image/png;base64,AAAA', prompt: 'a red fox' });
   });
 
   it('remove background and upscale take no prompt', async () => {
@@ -121,7 +121,8 @@ describe('EditForm', () => {
     expect(screen.getByRole('alert').textContent).toMatch(/at least one side/);
     await user.click(screen.getByRole('checkbox', { name: 'Top' }));
     await user.click(screen.getByRole('button', { name: 'Outpaint' }));
-    expect(submit.mock.calls[0][0]).toMatchObject({ choice: 'outpaint', pixels: 64, sides: { top: true, right: false, bottom: false, left: false } });
+    const [v, model] = submit.mock.calls[0];
+    expect(toEditRequest(v, model, source.id)).toEqual({ task: 'outpaint', model: 'procedural', source_image_id: 'src', count: 1, prompt: 'a red fox', outpaint: { top: 64 } });
   });
 });
 

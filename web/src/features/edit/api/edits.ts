@@ -1,25 +1,12 @@
-// Starting an edit: the pictures the task needs are uploaded first (the API takes masks and
-// outpaint canvases as the user's images), then the generation is queued on them.
+// Starting an edit: one generation request on the source; an inpainting mask goes with it as a PNG
+// (the server files it as the user's upload, and removes it again if the request is refused).
 import type { Generation, Image, Model } from '@/shared/api/types';
-import { uploadImage } from '@/shared/images/api';
 import { createGeneration } from '@/shared/jobs/api';
 import type { MaskModel } from '../lib/mask';
-import { encodePng, extendPicture } from '../lib/pictures';
-import { outpaintMargins, toEditRequest, type EditValues } from '../lib/tasks';
-
-const named = (what: string, source: Image) => `${what} of ${source.title || source.prompt || 'an image'}`.slice(0, 200);
+import { pngDataUrl } from '../lib/pictures';
+import { toEditRequest, type EditValues } from '../lib/tasks';
 
 export async function submitEdit(v: EditValues, model: Model, source: Image, mask: MaskModel): Promise<Generation> {
-  if (v.choice === 'inpaint') {
-    const png = await encodePng(mask.exportRGBA(), mask.width, mask.height);
-    const stored = await uploadImage(png, named('Mask', source));
-    return createGeneration(toEditRequest(v, model, source.id, stored.id));
-  }
-  if (v.choice === 'outpaint') {
-    const { picture, mask: outpaintMask } = await extendPicture(source.file_url, source.width, source.height, outpaintMargins(v));
-    const canvas = await uploadImage(picture, named('Extended canvas', source));
-    const stored = await uploadImage(outpaintMask, named('Outpaint mask', source));
-    return createGeneration(toEditRequest(v, model, canvas.id, stored.id));
-  }
-  return createGeneration(toEditRequest(v, model, source.id));
+  const png = v.choice === 'inpaint' ? pngDataUrl(mask.exportRGBA(), mask.width, mask.height) : undefined;
+  return createGeneration(toEditRequest(v, model, source.id, png));
 }

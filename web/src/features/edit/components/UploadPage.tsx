@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
-import { uploadImage } from '@/shared/images/api';
+import { uploadImage } from '../api/uploads';
 import { Alert, Button, PageHeader, Spinner, cx } from '@/shared/ui/ui';
 
 const ACCEPT = ['image/png', 'image/jpeg', 'image/webp'];

@@ -72,13 +72,17 @@ export function outpaintMargins(v: EditValues): Record<Side, number> {
 }
 
 /**
- * The request for the source image `sourceId` (for outpaint, the extended picture), with the
- * uploaded mask where the task takes one.
+ * The request for the source image `sourceId`, with the mask (a PNG data: URL) for inpaint and the
+ * margins for outpaint (the server makes the larger canvas and its mask).
  */
-export function toEditRequest(v: EditValues, model: Model, sourceId: string, maskId?: string): GenerationRequest {
+export function toEditRequest(v: EditValues, model: Model, sourceId: string, mask?: string): GenerationRequest {
   const r: GenerationRequest = { task: choiceInfo(v.choice).task, model: model.id, source_image_id: sourceId, count: v.count };
   if (usesPrompt(v.choice) && (needsPrompt(v.choice) || v.prompt.trim())) r.prompt = v.prompt;
   if (usesStrength(v.choice)) r.strength = v.strength;
-  if (maskId) r.mask_image_id = maskId;
+  if (mask) r.mask = mask;
+  if (v.choice === 'outpaint') {
+    const m = outpaintMargins(v);
+    r.outpaint = Object.fromEntries(SIDES.filter((s) => m[s] > 0).map((s) => [s, m[s]]));
+  }
   return r;
 }
