@@ -128,9 +128,12 @@ export class MaskModel {
     op.points.forEach((p, i) => this.stamp(op.points[Math.max(0, i - 1)], p, op.radius, value));
   }
 
-  /** Discs of `radius` along a to b, close enough to leave no gap; returns the pixels touched. */
+  /**
+   * Discs of `radius` along a to b, an eighth of the radius apart (further apart, a wide brush's
+   * edge would be scalloped); returns the pixels touched.
+   */
   private stamp(a: Point, b: Point, radius: number, value: 0 | 1): Rect {
-    const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / Math.max(1, radius / 3)));
+    const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / Math.max(1, radius / 8)));
     for (let i = 0; i <= steps; i++) {
       const t = i / steps;
       this.disc(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, radius, value);
