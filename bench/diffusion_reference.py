@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Times the reference implementation (diffusers 0.27.2 on Debian's python3-torch) on the same
-architectures as bench/diffusion_bench.cpp, with random weights: one UNet evaluation, the VAE decoder
-and the TAESD decoder. Run by bench/diffusion_bench.py (which sets the thread count and the libtorch
+architectures as bench/diffusion_bench.cpp, with random weights: one UNet evaluation (with SDXL's
+pooled text embedding and size conditioning where the UNet takes them), the VAE decoder (in float32
+where its config says force_upcast, as StableDiffusionXLPipeline decodes) and the TAESD decoder
+(taesdxl/ of an SDXL folder). Run by bench/diffusion_bench.py (which sets the thread count and the libtorch
 traps: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, ATEN_CPU_CAPABILITY of the level), under /usr/bin/python3 with
 PYTHONPATH = the reference shims, diffusers/src and huggingface_hub/src. Prints one JSON object.
 
@@ -50,14 +52,26 @@ def main():
         sample = torch.randn(args.batch, 4, latent, latent).to(dtype).to(memory_format=torch.channels_last)
         context = torch.randn(args.batch, 77, unet.config.cross_attention_dim).to(dtype)
         t = torch.tensor([999.0] * args.batch)
-        out["unet"] = timed(args.runs, lambda: unet(sample, t, encoder_hidden_states=context).sample)
+        added = None
+        sdxl = unet.config.addition_embed_type == "text_time"
+        if sdxl:
+            pooled = unet.config.projection_class_embeddings_input_dim - 6 * unet.config.addition_time_embed_dim
+            added = {"text_embeds": torch.randn(args.batch, pooled).to(dtype),
+                     "time_ids": torch.tensor([[args.size, args.size, 0, 0, args.size, args.size]] * args.batch)
+                     .to(dtype)}
+        out["unet"] = timed(args.runs, lambda: unet(sample, t, encoder_hidden_states=context,
+                                                    added_cond_kwargs=added).sample)
         del unet
-        vae = prepare(AutoencoderKL.from_config(AutoencoderKL.load_config(args.model + "/vae")))
-        z = torch.randn(1, 4, latent, latent).to(dtype).to(memory_format=torch.channels_last)
-        out["vae_decode"] = timed(max(1, args.runs - 1), lambda: vae.decode(z / 0.18215).sample)
+        vae = AutoencoderKL.from_config(AutoencoderKL.load_config(args.model + "/vae"))
+        vae_dtype = torch.float32 if vae.config.force_upcast and sdxl else dtype
+        vae = vae.to(vae_dtype).to(memory_format=torch.channels_last).eval()
+        z = torch.randn(1, 4, latent, latent).to(memory_format=torch.channels_last)
+        scaling = vae.config.scaling_factor
+        out["vae_decode"] = timed(max(1, args.runs - 1), lambda: vae.decode((z / scaling).to(vae_dtype)).sample)
         del vae
-        taesd = prepare(AutoencoderTiny.from_config(AutoencoderTiny.load_config(args.model + "/taesd")))
-        out["taesd_decode"] = timed(args.runs, lambda: taesd.decode(z).sample)
+        tiny = args.model + ("/taesdxl" if sdxl else "/taesd")
+        taesd = prepare(AutoencoderTiny.from_config(AutoencoderTiny.load_config(tiny)))
+        out["taesd_decode"] = timed(args.runs, lambda: taesd.decode(z.to(dtype)).sample)
     out["peak_resident_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(out))
 
