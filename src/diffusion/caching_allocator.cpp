@@ -30,6 +30,9 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kMaxCachedBytes = std::size_t{2} << 30;
 constexpr std::size_t kAlignment = 64;
 
+// How many UncachedScopes are alive on this thread.
+thread_local int uncached_scopes = 0;
+
 class CachingAllocator final : public c10::Allocator {
  public:
   // The context of every DataPtr is its data pointer (torch's raw_allocate requires it), so the
@@ -81,15 +84,23 @@ class CachingAllocator final : public c10::Allocator {
         freed_.erase(it->second);
         free_.erase(it);
         stats_.cached_bytes -= size;
-        note_in_use(data, size);
+        note_in_use(data, {size, uncached_scopes == 0});
         return data;
+      }
+      // Mapping more memory while blocks of other sizes sit cached would hold both at once:
+      // after a UNet step, a VAE decode's blocks beside the step's, which SDXL's float32 VAE
+      // took to 1.31x the weights of a bfloat16 model. The blocks cached longest ago go back
+      // first, so that the mapped total stays within the most the tensors ever held at once.
+      while (stats_.cached_bytes > 0 &&
+             stats_.in_use_bytes + stats_.cached_bytes + size > stats_.peak_in_use_bytes) {
+        evict_oldest();
       }
     }
     void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (data == MAP_FAILED) throw std::bad_alloc();
     if (size >= kHugePage) ::madvise(data, size, MADV_HUGEPAGE);
     std::lock_guard lock(mutex_);
-    note_in_use(data, size);
+    note_in_use(data, {size, uncached_scopes == 0});
     return data;
   }
 
@@ -98,9 +109,13 @@ class CachingAllocator final : public c10::Allocator {
     std::lock_guard lock(mutex_);
     const auto it = in_use_.find(data);
     if (it == in_use_.end()) return false;
-    const std::size_t size = it->second;
+    const auto [size, cache] = it->second;
     in_use_.erase(it);
     stats_.in_use_bytes -= size;
+    if (!cache) {
+      ::munmap(data, size);
+      return true;
+    }
     freed_.push_front({size, data});
     free_.emplace(size, freed_.begin());
     stats_.cached_bytes += size;
@@ -108,7 +123,7 @@ class CachingAllocator final : public c10::Allocator {
     return true;
   }
 
-  void evict_oldest() {
+  void evict_oldest() const {
     const CachedBlock oldest = freed_.back();
     auto [first, last] = free_.equal_range(oldest.size);
     for (auto entry = first; entry != last; ++entry) {
@@ -122,9 +137,14 @@ class CachingAllocator final : public c10::Allocator {
     ::munmap(oldest.data, oldest.size);
   }
 
-  void note_in_use(void* data, std::size_t size) const {
-    in_use_.emplace(data, size);
-    stats_.in_use_bytes += size;
+  struct Block {
+    std::size_t size;
+    bool cache;  // kept for reuse when freed; false for blocks taken under an UncachedScope
+  };
+
+  void note_in_use(void* data, Block block) const {
+    in_use_.emplace(data, block);
+    stats_.in_use_bytes += block.size;
     if (stats_.in_use_bytes > stats_.peak_in_use_bytes)
       stats_.peak_in_use_bytes = stats_.in_use_bytes;
   }
@@ -137,7 +157,7 @@ class CachingAllocator final : public c10::Allocator {
   mutable std::mutex mutex_;
   mutable std::list<CachedBlock> freed_;  // cached blocks, most recently freed first
   mutable std::multimap<std::size_t, std::list<CachedBlock>::iterator> free_;  // the same, by size
-  mutable std::unordered_map<void*, std::size_t> in_use_;  // large blocks held by tensors
+  mutable std::unordered_map<void*, Block> in_use_;  // large blocks held by tensors
   mutable AllocatorStats stats_;
 };
 
@@ -152,5 +172,9 @@ void install_caching_allocator() {
 AllocatorStats allocator_stats() { return CachingAllocator::instance().stats(); }
 
 void release_cached_memory() { CachingAllocator::instance().release(); }
+
+UncachedScope::UncachedScope() { ++uncached_scopes; }
+
+UncachedScope::~UncachedScope() { --uncached_scopes; }
 
 }  // namespace rendermart::diffusion

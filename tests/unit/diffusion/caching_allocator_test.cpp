@@ -1,5 +1,7 @@
-// The engine's caching allocator: freed large blocks come back for the same size, and beyond the
-// cache's 2 GB the blocks freed longest ago are the ones returned to the system.
+// The engine's caching allocator: freed large blocks come back for the same size, beyond the
+// cache's 2 GB the blocks freed longest ago are the ones returned to the system, as they are when
+// a new block would take the total beyond the peak of the tensors, and blocks taken under an
+// UncachedScope are never cached.
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -52,6 +54,51 @@ TEST(CachingAllocator, EvictsTheBlocksFreedLongestAgo) {
   EXPECT_EQ(allocator_stats().cached_bytes, 801u * kMiB);
   release_cached_memory();
   EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+}
+
+TEST(CachingAllocator, ANewSizeBeyondThePeakGivesBackCachedBlocksFirst) {
+  install_caching_allocator();
+  release_cached_memory();
+  const auto stats = allocator_stats();
+  const auto room =
+      static_cast<std::int64_t>(stats.peak_in_use_bytes - stats.in_use_bytes) / kMiB + 100;
+  {
+    const at::Tensor high = block(room);  // the tensors' peak: what is in use now + room
+  }
+  {
+    // Beside `high`, were it cached, it would go beyond the peak: `high` goes back first.
+    const at::Tensor step = block(64);
+  }
+  EXPECT_EQ(allocator_stats().cached_bytes, 64u * kMiB);
+  // Room below the peak beside the cache: the cache stays.
+  const at::Tensor small = block(2);
+  EXPECT_EQ(allocator_stats().cached_bytes, 64u * kMiB);
+  // Beyond the peak beside the cache: the cache goes back first.
+  const at::Tensor decode = block(room);
+  EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+  release_cached_memory();
+}
+
+TEST(CachingAllocator, BlocksTakenUnderAnUncachedScopeGoBackToTheSystem) {
+  install_caching_allocator();
+  release_cached_memory();
+  at::Tensor kept;
+  {
+    const UncachedScope loading;
+    { const at::Tensor transient = block(5); }
+    EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+    kept = block(6);
+    { const UncachedScope nested; }
+    const at::Tensor still_uncached = block(7);
+  }
+  EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+  const auto in_use = allocator_stats().in_use_bytes;
+  kept.reset();  // a weight freed after its load, when its model is unloaded
+  EXPECT_EQ(allocator_stats().cached_bytes, 0u);
+  EXPECT_EQ(allocator_stats().in_use_bytes, in_use - 6u * kMiB);
+  { const at::Tensor outside = block(5); }
+  EXPECT_EQ(allocator_stats().cached_bytes, 5u * kMiB);
+  release_cached_memory();
 }
 
 }  // namespace
