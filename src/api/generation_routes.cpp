@@ -44,6 +44,29 @@ std::optional<Margins> parse_outpaint(const nlohmann::json& body) {
   return margins;
 }
 
+// loras: [{name, weight}], the weight 1 when left out.
+std::vector<LoraUse> parse_loras(const nlohmann::json& body) {
+  if (!body.contains("loras") || body["loras"].is_null()) return {};
+  const auto& loras = body["loras"];
+  if (!loras.is_array() || loras.size() > kMaxLoras) {
+    throw invalid_argument("loras", "loras must be an array of at most " +
+                                        std::to_string(kMaxLoras) + " {name, weight} objects");
+  }
+  std::vector<LoraUse> out;
+  for (const auto& item : loras) {
+    if (!item.is_object()) throw invalid_argument("loras", "each LoRA is a {name, weight} object");
+    for (const auto& [key, value] : item.items()) {
+      if (key != "name" && key != "weight") {
+        throw invalid_argument("loras", "a LoRA takes name and weight, not " + key);
+      }
+    }
+    auto name = optional_string(item, "name");
+    if (!name || name->empty()) throw invalid_argument("loras", "each LoRA needs a name");
+    out.push_back({std::move(*name), optional_number(item, "weight").value_or(1), {}});
+  }
+  return out;
+}
+
 // A mask sent with the request instead of naming a stored one: a PNG, JPEG or WebP (white:
 // repaint) as base64, or as a data: URL of it.
 std::optional<std::string> parse_inline_mask(const nlohmann::json& body) {
@@ -68,10 +91,10 @@ struct ParsedGeneration {
 };
 
 ParsedGeneration parse_generation_request(const http::Request& request) {
-  const auto body =
-      parse_object(request, {"prompt", "negative_prompt", "model", "style", "width", "height",
-                             "steps", "cfg_scale", "seed", "count", "quality", "task",
-                             "source_image_id", "mask_image_id", "strength", "outpaint", "mask"});
+  const auto body = parse_object(
+      request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
+                "cfg_scale", "seed", "count", "quality", "task", "source_image_id", "mask_image_id",
+                "strength", "outpaint", "mask", "loras"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -106,6 +129,7 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   out.source_image_id = optional_string(body, "source_image_id");
   out.mask_image_id = optional_string(body, "mask_image_id");
   out.strength = optional_number(body, "strength");
+  out.loras = parse_loras(body);
   return parsed;
 }
 

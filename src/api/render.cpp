@@ -22,6 +22,21 @@ void write_size(JsonWriter& w, const Size& size) {
   w.end_object();
 }
 
+void write_loras(JsonWriter& w, const std::vector<LoraUse>& loras) {
+  w.begin_array();
+  for (const auto& lora : loras) {
+    w.begin_object();
+    w.key("hash");
+    w.value(lora.hash);
+    w.key("name");
+    w.value(lora.name);
+    w.key("weight");
+    w.value(lora.weight);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 }  // namespace
 
 void write_optional_text(JsonWriter& w, const std::string& text) {
@@ -119,6 +134,8 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.value(params.count);
   w.key("height");
   w.value(params.height);
+  w.key("loras");
+  write_loras(w, params.loras);
   w.key("mask_image_id");
   write_optional_text(w, params.mask_image_id);
   w.key("model");
@@ -207,6 +224,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.id);
   w.key("index");
   w.value(image.index);
+  w.key("loras");
+  write_loras(w, image.params.loras);
   w.key("mask_image_id");
   write_optional_text(w, image.params.mask_image_id);
   w.key("model");
@@ -281,6 +300,17 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   } else {
     w.null();
   }
+  w.key("loras");
+  w.begin_array();
+  for (const auto& lora : model.loras) {
+    w.begin_object();
+    w.key("hash");
+    w.value(lora.hash);
+    w.key("name");
+    w.value(lora.name);
+    w.end_object();
+  }
+  w.end_array();
   w.key("max_aspect_ratio");
   if (model.max_aspect_ratio > 0) {
     w.value(model.max_aspect_ratio);

@@ -100,6 +100,15 @@ bool task_is_requestable(GenerationTask task);
 // How many times wider and higher than its source a task's image is (1 but for upscale).
 int task_scale(GenerationTask task);
 
+// A LoRA a generation applies: a file of a local model family's loras/ folder, by name, merged
+// with a weight (AUTOMATIC1111's <lora:name:weight>).
+struct LoraUse {
+  std::string name;
+  double weight = 1;
+  std::string hash;  // AUTOMATIC1111's short hash of the file (its "Lora hashes"), set on queueing
+  bool operator==(const LoraUse&) const = default;
+};
+
 // What a user asks for. Filled from the request, then from preferences, then from the model's
 // defaults, then validated against the model's capabilities before it is queued.
 struct GenerationParams {
@@ -122,6 +131,9 @@ struct GenerationParams {
   // How much the result may depart from the source, 0 (not at all) .. 1 (entirely):
   // image_to_image only, 0 for other tasks.
   double strength = 0;
+  // Local models: the LoRAs merged for this generation, those of the request's `loras` field and
+  // of <lora:name:weight> in its prompt (which keeps them as written).
+  std::vector<LoraUse> loras;
 };
 
 enum class JobStatus { queued, running, succeeded, failed, canceled };

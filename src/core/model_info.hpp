@@ -30,6 +30,12 @@ struct RealRange {
   double default_value = 0;
 };
 
+// A LoRA a local model can merge (a file of the models folder's loras/ for its family).
+struct LoraInfo {
+  std::string name;
+  std::string hash;  // AUTOMATIC1111's short hash (its "Lora hashes")
+};
+
 struct ModelInfo {
   std::string id;        // unique across providers, e.g. "procedural"
   std::string name;      // for people
@@ -46,6 +52,8 @@ struct ModelInfo {
   // Local models: whether this process holds the model's weights in memory (a generation with it
   // starts at once); nothing for other models. Filled by ModelCatalog::models() when asked.
   std::optional<bool> loaded;
+  // Local models: the LoRAs it can merge (GenerationParams::loras names them); none elsewhere.
+  std::vector<LoraInfo> loras;
   // What the model can do; the API refuses other tasks before queueing.
   std::vector<GenerationTask> tasks{GenerationTask::text_to_image};
   // Sizes: either any width and height in [min_side, max_side] that are multiples of

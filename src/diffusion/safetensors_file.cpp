@@ -106,10 +106,19 @@ SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
     if (!header.is_object()) throw corrupt(path_, "the header is not a JSON object");
     data_ = mapping_ + 8 + header_bytes;
     const std::size_t data_bytes = mapping_size_ - 8 - header_bytes;
+    data_bytes_ = data_bytes;
 
     std::vector<std::pair<std::size_t, std::size_t>> ranges;
     for (const auto& [name, entry] : header.items()) {
-      if (name == "__metadata__") continue;
+      if (name == "__metadata__") {
+        // Free-form text pairs (training tools record the base model here); others are ignored.
+        if (entry.is_object()) {
+          for (const auto& [key, value] : entry.items()) {
+            if (value.is_string()) metadata_[key] = value.get<std::string>();
+          }
+        }
+        continue;
+      }
       const auto dtype = entry.find("dtype");
       const auto shape = entry.find("shape");
       const auto offsets = entry.find("data_offsets");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rendermart::diffusion {
@@ -37,12 +38,20 @@ class SafetensorsFile {
   const std::map<std::string, StoredTensor>& tensors() const { return tensors_; }
   // The tensor's bytes inside the mapping; valid while this object lives.
   const std::uint8_t* data(const StoredTensor& tensor) const { return data_ + tensor.offset; }
+  // Everything after the header, as one block.
+  std::string_view data_section() const {
+    return {reinterpret_cast<const char*>(data_), data_bytes_};
+  }
+  // The header's __metadata__ (string values only).
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:
   std::string path_;
   std::uint8_t* mapping_ = nullptr;
   std::size_t mapping_size_ = 0;
   const std::uint8_t* data_ = nullptr;
+  std::size_t data_bytes_ = 0;
+  std::map<std::string, std::string> metadata_;
   std::map<std::string, StoredTensor> tensors_;
 };
 

@@ -117,6 +117,15 @@ std::string a1111_parameters(const GenerationParams& params, const std::string& 
   if (params.task == GenerationTask::image_to_image) {
     fields.push_back(fmt::format("Denoising strength: {}", params.strength));
   }
+  // As A1111's extra networks write it (extensions-builtin/Lora/extra_networks_lora.py): each
+  // LoRA's name and short hash, one quoted value.
+  if (!params.loras.empty()) {
+    std::string hashes;
+    for (const auto& lora : params.loras) {
+      hashes += (hashes.empty() ? "" : ", ") + lora.name + ": " + lora.hash;
+    }
+    fields.push_back("Lora hashes: " + quote(hashes));
+  }
   // The key of A1111's upscalers (the Extras tab): by how much the source was enlarged.
   if (task_scale(params.task) != 1) {
     fields.push_back(fmt::format("Postprocess upscale by: {}", task_scale(params.task)));
@@ -182,7 +191,7 @@ GenerationParams parse_a1111_parameters(const std::string& text) {
 }
 
 std::string params_json(const GenerationParams& params) {
-  const nlohmann::json object = {
+  nlohmann::json object = {
       {"prompt", params.prompt},
       {"negative_prompt", params.negative_prompt},
       {"model", params.model},
@@ -198,7 +207,11 @@ std::string params_json(const GenerationParams& params) {
       {"source_image_id", params.source_image_id},
       {"mask_image_id", params.mask_image_id},
       {"strength", params.strength},
+      {"loras", nlohmann::json::array()},
   };
+  for (const auto& lora : params.loras) {
+    object["loras"].push_back({{"name", lora.name}, {"weight", lora.weight}, {"hash", lora.hash}});
+  }
   // Replace rather than throw on invalid UTF-8: the parameters were validated upstream, and an
   // image must never fail to save over its metadata.
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "core/error.hpp"
+#include "core/lora_tags.hpp"
 #include "services/model_catalog.hpp"
 
 namespace rendermart {
@@ -127,6 +129,44 @@ std::uint32_t random_seed() {
   return randombytes_random();
 }
 
+void validate_loras(const std::vector<LoraUse>& loras, const ModelInfo& model) {
+  if (loras.empty()) return;
+  if (model.kind != "local") {
+    throw invalid_argument("loras", "model '" + model.id +
+                                        "' takes no LoRAs: only local models merge them (remove "
+                                        "the loras field and the <lora:...> tags of the prompt)");
+  }
+  if (loras.size() > kMaxLoras) {
+    throw invalid_argument(
+        "loras", "at most " + std::to_string(kMaxLoras) + " LoRAs apply to one generation");
+  }
+  for (std::size_t i = 0; i < loras.size(); ++i) {
+    const auto& use = loras[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      if (loras[j].name == use.name) {
+        throw invalid_argument(
+            "loras", "the LoRA " + use.name + " is named twice (in loras or the prompt's tags)");
+      }
+    }
+    if (!(std::abs(use.weight) <= kMaxLoraWeight)) {
+      throw invalid_argument("loras",
+                             "the weight of the LoRA " + use.name + " must be between " +
+                                 fmt::format("{} and {}", -kMaxLoraWeight, kMaxLoraWeight));
+    }
+    const bool known = std::any_of(model.loras.begin(), model.loras.end(),
+                                   [&](const LoraInfo& lora) { return lora.name == use.name; });
+    if (!known) {
+      std::string list;
+      for (const auto& lora : model.loras) list += (list.empty() ? "" : ", ") + lora.name;
+      throw invalid_argument(
+          "loras",
+          "model '" + model.id + "' has no LoRA named " + use.name + " (a file loras/" + use.name +
+              ".safetensors of the models folder, made for the model's family " + model.family +
+              ")" + (list.empty() ? "; it has none" : "; its LoRAs: " + list));
+    }
+  }
+}
+
 }  // namespace
 
 std::size_t utf8_length(const std::string& text) {
@@ -182,6 +222,15 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
       params.task == GenerationTask::image_to_image ? kDefaultStrength : 0);
   params.source_image_id = request.source_image_id.value_or("");
   params.mask_image_id = request.mask_image_id.value_or("");
+  // The prompt keeps its <lora:...> tags as written (AUTOMATIC1111 keeps them in its infotext);
+  // the LoRAs they name join the request's own, each with the model's hash of its file.
+  params.loras = request.loras;
+  for (auto& use : extract_lora_tags(params.prompt).loras) params.loras.push_back(std::move(use));
+  for (auto& use : params.loras) {
+    const auto known = std::find_if(model.loras.begin(), model.loras.end(),
+                                    [&](const LoraInfo& lora) { return lora.name == use.name; });
+    use.hash = known == model.loras.end() ? "" : known->hash;
+  }
 
   if (task_uses_source(params.task)) {
     apply_source(params, request, model, images);
@@ -232,6 +281,7 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   if (!(params.strength >= 0 && params.strength <= 1)) {
     throw invalid_argument("strength", "strength must be between 0 and 1");
   }
+  validate_loras(params.loras, model);
   if (!params.quality.empty() && std::find(model.qualities.begin(), model.qualities.end(),
                                            params.quality) == model.qualities.end()) {
     std::string list;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/domain.hpp"
 #include "providers/provider.hpp"
@@ -31,7 +32,12 @@ struct GenerationRequest {
   std::optional<std::string> source_image_id;
   std::optional<std::string> mask_image_id;
   std::optional<double> strength;
+  std::vector<LoraUse> loras;  // besides the <lora:name:weight> tags of the prompt
 };
+
+// At most this many LoRAs in one generation, each weighted within +-kMaxLoraWeight.
+inline constexpr std::size_t kMaxLoras = 8;
+inline constexpr double kMaxLoraWeight = 4;
 
 // image_to_image without a strength: halfway between the source and a new picture.
 inline constexpr double kDefaultStrength = 0.5;

@@ -388,6 +388,12 @@ CREATE TABLE request_rates (
 );
 )sql";
 
+// The LoRAs of each generation and image (a JSON array; records.hpp's encode_loras).
+constexpr std::string_view kLoras = R"sql(
+ALTER TABLE jobs ADD COLUMN loras TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE images ADD COLUMN loras TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
     Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
@@ -395,6 +401,7 @@ constexpr std::array kMigrations{
     Migration{4, "limits", kLimitsSqlite, kLimitsPostgres},
     Migration{5, "fair claims", kFairClaims, kFairClaims},
     Migration{6, "request rates", kRequestRatesSqlite, kRequestRatesPostgres},
+    Migration{7, "loras", kLoras, kLoras},
 };
 
 }  // namespace

@@ -36,6 +36,30 @@ std::vector<std::string> decode_tags(const std::string& text) {
   return tags;
 }
 
+std::string encode_loras(const std::vector<LoraUse>& loras) {
+  auto json = nlohmann::json::array();
+  for (const auto& lora : loras) {
+    json.push_back({{"name", lora.name}, {"weight", lora.weight}, {"hash", lora.hash}});
+  }
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<LoraUse> decode_loras(const std::string& text) {
+  if (text == "[]") return {};  // the common case, without a parse
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  const auto malformed = [&] {
+    return Error(ErrorCode::internal, fmt::format("malformed LoRAs in the database: {}", text));
+  };
+  if (!json.is_array()) throw malformed();
+  std::vector<LoraUse> loras;
+  for (const auto& item : json) {
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) throw malformed();
+    loras.push_back({item["name"].get<std::string>(), item.value("weight", 1.0),
+                     item.value("hash", std::string())});
+  }
+  return loras;
+}
+
 JobStatus parse_status(const std::string& text) {
   const auto status = job_status_from_string(text);
   if (!status) {

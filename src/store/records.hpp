@@ -7,7 +7,7 @@
 // visit(name, field) for each column in order. Everything else is derived from that list: the
 // column names for SELECT and INSERT (column_names), reading a row (read), binding an insert's
 // parameters (bind). A column's type follows from its field's type; enumerations are stored as
-// their names, tags as a JSON array.
+// their names, tags and LoRAs as JSON arrays.
 //
 // A Row is a backend's view of one result row, with 0-based columns: text(c), int64(c),
 // integer(c), real(c), boolean(c), optional_int64(c) (sqlite::Query, pg::Row).
@@ -50,6 +50,7 @@ void visit_columns(Visit& visit, P& params) {
   visit("source_image_id", params.source_image_id);
   visit("mask_image_id", params.mask_image_id);
   visit("strength", params.strength);
+  visit("loras", params.loras);
 }
 
 template <typename Visit, RecordOf<Job> J>
@@ -154,6 +155,9 @@ void visit_columns(Visit& visit, P& prefs) {
 // API validates text, and a stray byte must not make an image impossible to save.
 std::string encode_tags(const std::vector<std::string>& tags);
 std::vector<std::string> decode_tags(const std::string& text);
+// LoRAs are stored as a JSON array of {"name", "weight", "hash"} objects.
+std::string encode_loras(const std::vector<LoraUse>& loras);
+std::vector<LoraUse> decode_loras(const std::string& text);
 JobStatus parse_status(const std::string& text);
 GenerationTask parse_task(const std::string& text);
 
@@ -208,6 +212,8 @@ Record read(const Row& row) {
       field = parse_status(row.text(c));
     } else if constexpr (std::is_same_v<Field, GenerationTask>) {
       field = parse_task(row.text(c));
+    } else if constexpr (std::is_same_v<Field, std::vector<LoraUse>>) {
+      field = decode_loras(row.text(c));
     } else {
       static_assert(std::is_same_v<Field, std::vector<std::string>>, "a column of unknown type");
       field = decode_tags(row.text(c));
@@ -226,6 +232,8 @@ void bind(Binder& out, const Record& record) {
       out.add(std::string(to_string(field)));
     } else if constexpr (std::is_same_v<Field, std::vector<std::string>>) {
       out.add(encode_tags(field));
+    } else if constexpr (std::is_same_v<Field, std::vector<LoraUse>>) {
+      out.add(encode_loras(field));
     } else {
       out.add(field);
     }

@@ -19,8 +19,16 @@ const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
 
+// A kohya LoRA for tiny-sd1 (its metadata says sd_v1), and AUTOMATIC1111's short hash of it: the
+// SHA-256 of everything after the safetensors header, 12 hex digits.
+const LORA = path.join(FIXTURES, 'diffusion-xl', 'tiny-sd1-lora', 'tiny-sd1-lora.safetensors');
+function loraHash(file) {
+  const bytes = fs.readFileSync(file);
+  return sha256(bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)))).slice(0, 12);
+}
+
 // A models folder: the two tiny models, tiny-sd1 once more as a single-file checkpoint, a shared
-// TAESD decoder, and a broken model.
+// TAESD decoder, a LoRA, and a broken model.
 const CHECKPOINT_SOURCE = 'https://example.com/tiny-sd1.safetensors';
 function modelsDir() {
   const dir = makeTempDir('models');
@@ -32,6 +40,8 @@ function modelsDir() {
   fs.writeFileSync(path.join(dir, 'tiny-sd1-checkpoint.rendermart.json'),
     JSON.stringify({ ...settings, source: CHECKPOINT_SOURCE, license: 'creativeml-openrail-m' }));
   fs.symlinkSync(path.join(FIXTURES, 'diffusion-extra', 'tiny-taesd'), path.join(dir, 'taesd'));
+  fs.mkdirSync(path.join(dir, 'loras'));
+  fs.symlinkSync(LORA, path.join(dir, 'loras', 'tiny-sd1-lora.safetensors'));
   fs.mkdirSync(path.join(dir, 'broken'));
   fs.copyFileSync(path.join(FIXTURES, 'diffusion', 'tiny-sd1', 'model_index.json'),
     path.join(dir, 'broken', 'model_index.json'));
@@ -199,6 +209,48 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     assert.equal(done.data.status, 'canceled');
     assert.ok(done.data.progress < 0.5, `stopped early: progress ${done.data.progress}`);
     assert.deepEqual(done.data.images, []);
+  });
+
+  test('LoRAs of the models folder merge per generation, from the loras field or <lora:...> in the prompt', { timeout: 300_000 }, async () => {
+    const hash = loraHash(LORA);
+    const list = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
+    const loras = Object.fromEntries(list.map((m) => [m.id, m.loras]));
+    assert.deepEqual(loras['tiny-sd1'], [{ name: 'tiny-sd1-lora', hash }]);
+    assert.deepEqual(loras['tiny-sd2'], [], 'a LoRA made for SD 1.x is not offered to an SD 2.x model');
+    assert.deepEqual(loras.procedural, []);
+
+    const request = { model: 'tiny-sd1', negative_prompt: 'fog', seed: 5, width: 64, height: 64, steps: 3, cfg_scale: 6 };
+    const make = async (body) => {
+      const done = await waitFor(server, cookie, (await createGeneration(server, cookie, { ...request, ...body })).id,
+        'succeeded', { timeoutMs: 200_000 });
+      const file = expectStatus(await server.api('GET', `/api/v1/images/${done.images[0].id}/file`, { cookie }), 200);
+      return { done, png: parsePng(file.body), pixels: sha256(pngPixels(file.body)) };
+    };
+    const plain = await make({ prompt: 'a castle on a hill' });
+    const tagged = await make({ prompt: 'a castle on a hill <lora:tiny-sd1-lora:0.8>' });
+    const field = await make({ prompt: 'a castle on a hill', loras: [{ name: 'tiny-sd1-lora', weight: 0.8 }] });
+    assert.notEqual(tagged.pixels, plain.pixels, 'the LoRA changes the picture');
+    assert.equal(field.pixels, tagged.pixels, 'the tag and the field merge the same LoRA, and the tag is not read as text');
+    assert.equal(plain.pixels, (await make({ prompt: 'a castle on a hill' })).pixels, 'and back to the base model');
+    assert.deepEqual(tagged.done.params.loras, [{ name: 'tiny-sd1-lora', weight: 0.8, hash }]);
+    assert.deepEqual(tagged.done.images[0].loras, [{ name: 'tiny-sd1-lora', weight: 0.8, hash }]);
+    assert.equal(new SpecValidator().validateSchema('Generation', tagged.done), null, 'matches the OpenAPI file');
+    const parameters = tagged.png.text.parameters;
+    assert.match(parameters, /^a castle on a hill <lora:tiny-sd1-lora:0\.8>\n/, 'the prompt as written');
+    assert.match(parameters, new RegExp(`Lora hashes: "tiny-sd1-lora: ${hash}"`));
+
+    for (const [body, message] of [
+      [{ model: 'tiny-sd2', prompt: 'x <lora:tiny-sd1-lora>' }, /has no LoRA named tiny-sd1-lora/],
+      [{ model: 'procedural', prompt: 'x', loras: [{ name: 'tiny-sd1-lora' }] }, /takes no LoRAs/],
+      [{ model: 'tiny-sd1', prompt: 'x', loras: [{ name: 'tiny-sd1-lora', weight: 5 }] }, /between -4 and 4/],
+      [{ model: 'tiny-sd1', prompt: 'x <lora:tiny-sd1-lora>', loras: [{ name: 'tiny-sd1-lora' }] }, /named twice/],
+      [{ model: 'tiny-sd1', prompt: 'x <lora:tiny-sd1-lora:strong>' }, /weight must be a number/],
+    ]) {
+      const res = await server.api('POST', '/api/v1/generations', { cookie, body });
+      const field = body.loras ? 'loras' : /strong/.test(body.prompt) ? 'prompt' : 'loras';
+      expectError(res, 400, 'invalid_argument', field);
+      assert.match(res.json.error.message, message);
+    }
   });
 
   test('requests outside a local model\'s capabilities are refused before they are queued', async () => {

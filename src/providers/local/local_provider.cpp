@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/lora_tags.hpp"
 #include "diffusion/caching_allocator.hpp"
 #include "diffusion/runtime.hpp"
 
@@ -43,7 +44,19 @@ bool is_turbo(const diffusion::ModelFolder& folder) {
   return false;
 }
 
-ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options) {
+std::string loras_dir(const LocalProviderOptions& options) { return options.models_dir + "/loras"; }
+
+std::vector<LoraFile> scan_loras(const std::string& dir, const std::vector<LoraFile>& known) {
+  auto loras = scan_lora_files(dir, known);
+  for (const auto& lora : loras) {
+    spdlog::info("LoRA {} found ({})", lora.name,
+                 lora.family.empty() ? "family unknown" : lora.family);
+  }
+  return loras;
+}
+
+ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOptions& options,
+                   const std::vector<LoraFile>& loras) {
   const auto& s = folder.settings;
   const bool lcm = folder.scheduler_kind == diffusion::SchedulerKind::lcm;
   const bool turbo = !lcm && is_turbo(folder);
@@ -79,6 +92,10 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : turbo ? 0.0 : kDefaultCfgScale)};
   info.negative_prompt = true;
   info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image};
+  for (const auto& lora : loras) {
+    if (lora.family.empty() || lora.family == info.family)
+      info.loras.push_back({lora.name, lora.hash});
+  }
   return info;
 }
 
@@ -126,6 +143,7 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
       options_.dtype == "bfloat16" || (options_.dtype == "auto" && diffusion::bfloat16_supported());
   if (bfloat16_ && !diffusion::bfloat16_supported()) throw diffusion::bfloat16_unsupported();
   folders_ = scan(options_.models_dir);
+  loras_ = scan_loras(loras_dir(options_), {});
   spdlog::info("local engine: {} dtype={} decoder={} memory budget for weights {:.0f} MB", runtime_,
                bfloat16_ ? "bfloat16" : "float32", options_.decoder,
                options_.memory_budget_bytes / 1e6);
@@ -134,7 +152,7 @@ LocalProvider::LocalProvider(LocalProviderOptions options) : options_(std::move(
 std::vector<ModelInfo> LocalProvider::models() const {
   std::lock_guard lock(folders_mutex_);
   std::vector<ModelInfo> out;
-  for (const auto& folder : folders_) out.push_back(describe(folder, options_));
+  for (const auto& folder : folders_) out.push_back(describe(folder, options_, loras_));
   return out;
 }
 
@@ -147,9 +165,15 @@ std::optional<std::vector<std::string>> LocalProvider::models_in_memory() const 
 
 void LocalProvider::refresh() {
   auto folders = scan(options_.models_dir);
+  const auto known = [&] {
+    std::lock_guard lock(folders_mutex_);
+    return loras_;
+  }();
+  auto loras = scan_loras(loras_dir(options_), known);
   {
     std::lock_guard lock(folders_mutex_);
     folders_ = std::move(folders);
+    loras_ = std::move(loras);
   }
   // A generation in progress holds the lock; it unloads what went stale when it is done.
   std::unique_lock lock(mutex_, std::try_to_lock);
@@ -244,7 +268,8 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
                                               const GenerationInputs& inputs,
                                               const ProgressFn& progress,
                                               const CancelFlag& cancel) {
-  // A copy: the folder list may change (refresh) while this generation runs.
+  // Copies: the folder and LoRA lists may change (refresh) while this generation runs.
+  std::vector<LoraFile> loras;
   const diffusion::ModelFolder folder = [&] {
     std::lock_guard lock(folders_mutex_);
     const auto found = std::find_if(folders_.begin(), folders_.end(),
@@ -252,9 +277,10 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
     if (found == folders_.end()) {
       throw Error(ErrorCode::model_error, "model " + params.model + " was removed");
     }
+    loras = loras_;
     return *found;
   }();
-  const auto info = describe(folder, options_);
+  const auto info = describe(folder, options_, loras);
   if (params.count < 1 || params.count > info.max_count) {
     throw invalid_argument("count",
                            "count must be between 1 and " + std::to_string(info.max_count));
@@ -266,8 +292,18 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   const auto& model = load(folder, progress);
 
   diffusion::ImageRequest request;
-  request.prompt = params.prompt;
-  request.negative_prompt = params.negative_prompt;
+  // The prompts' <lora:...> tags are in params.loras; the text encoder reads the rest.
+  request.prompt = extract_lora_tags(params.prompt).prompt;
+  request.negative_prompt = extract_lora_tags(params.negative_prompt).prompt;
+  for (const auto& use : params.loras) {
+    const auto file = std::find_if(loras.begin(), loras.end(),
+                                   [&](const LoraFile& lora) { return lora.name == use.name; });
+    if (file == loras.end()) {
+      throw invalid_argument("loras",
+                             "the LoRA " + use.name + " is no longer in " + loras_dir(options_));
+    }
+    request.loras.push_back({file->path, use.weight});
+  }
   request.width = params.width;
   request.height = params.height;
   request.steps = params.steps > 0 ? params.steps : info.steps.default_value;

@@ -16,6 +16,7 @@
 
 #include "diffusion/engine.hpp"
 #include "diffusion/model_folder.hpp"
+#include "providers/local/lora_files.hpp"
 #include "providers/provider.hpp"
 
 namespace rendermart {
@@ -75,8 +76,9 @@ class LocalProvider : public Provider {
   LocalProviderOptions options_;
   bool bfloat16_ = false;
   std::string runtime_;
-  mutable std::mutex folders_mutex_;  // guards folders_
+  mutable std::mutex folders_mutex_;  // guards folders_ and loras_
   std::vector<diffusion::ModelFolder> folders_;
+  std::vector<LoraFile> loras_;  // <models_dir>/loras
   std::mutex mutex_;  // one generation at a time; only its holder loads and unloads models
   struct Loaded {
     std::string identity;  // of the files it was loaded from (model_identity)

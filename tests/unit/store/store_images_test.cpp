@@ -144,7 +144,8 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
                 .task = GenerationTask::inpaint,
                 .source_image_id = source.id,
                 .mask_image_id = mask.id,
-                .strength = 0};
+                .strength = 0,
+                .loras = {{"ink \"wash\"", 0.8, "0123456789ab"}, {"grain", -0.25, ""}}};
   job.created_at = kT0 + 2;
   store_->enqueue_job(job);
   const auto claimed = store_->claim_job("worker", kT0 + 2, QueuePolicy{});
@@ -155,6 +156,7 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
     EXPECT_EQ(p.source_image_id, source.id);
     EXPECT_EQ(p.mask_image_id, mask.id);
     EXPECT_DOUBLE_EQ(p.strength, 0);
+    EXPECT_EQ(p.loras, job.params.loras);
   };
   expect_task_params(claimed->params);
 
@@ -178,6 +180,8 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
   EXPECT_EQ(stored->params.mask_image_id, "");
   EXPECT_DOUBLE_EQ(stored->params.strength, 0.35);
   EXPECT_EQ(stored->params.quality, "premium");
+  EXPECT_EQ(stored->params.loras, job.params.loras);
+  EXPECT_TRUE(store_->get_image(alice_.id, source.id)->params.loras.empty());
   // Text-to-image rows (and every row from before migration 2) read back with the defaults.
   EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.task, GenerationTask::text_to_image);
   EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.source_image_id, "");

@@ -1033,6 +1033,17 @@ export interface components {
             /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
             /**
+             * @description Local models: LoRAs to merge for this generation, besides those the prompt names with
+             *     AUTOMATIC1111's `<lora:name:weight>` tags (which stay in the prompt as written). Each
+             *     must be one of the model's `loras` (a file `loras/<name>.safetensors` of the models
+             *     folder, made for the model's family); at most 8 in all, each named once.
+             */
+            loras?: {
+                name: string;
+                /** @default 1 */
+                weight: number;
+            }[];
+            /**
              * @description inpaint and outpaint, instead of mask_image_id: the mask itself (PNG, JPEG or WebP of
              *     the source's size, white where the picture is to be repainted) in base64, or a
              *     `data:` URL of it. It is filed as the user's upload ("Mask") under the upload limits,
@@ -1085,6 +1096,13 @@ export interface components {
             source_image_id: string | null;
             mask_image_id: string | null;
             strength: number;
+            loras: components["schemas"]["LoraUse"][];
+        };
+        /** @description A LoRA merged for a generation, with its file's short hash (AUTOMATIC1111's "Lora hashes", also in the PNG parameters). */
+        LoraUse: {
+            name: string;
+            weight: number;
+            hash: string;
         };
         /** @enum {string} */
         GenerationStatus: "queued" | "running" | "succeeded" | "failed" | "canceled";
@@ -1149,6 +1167,7 @@ export interface components {
             task: components["schemas"]["GenerationTask"];
             mask_image_id: string | null;
             strength: number;
+            loras: components["schemas"]["LoraUse"][];
             prompt: string;
             negative_prompt: string;
             model: string;
@@ -1204,6 +1223,11 @@ export interface components {
             license: string | null;
             /** @description Local models: whether this server process holds the model's weights in memory, so that a generation with it starts at once (false: the first generation loads it, which can take a minute; the least recently used models are unloaded when the memory budget, RENDERMART_DIFFUSION_MEMORY_BUDGET, needs their room). An `api` process runs no generations and loads nothing. Null for models that are not local. */
             loaded: boolean | null;
+            /** @description Local models: the LoRAs it can merge (files of the models folder's loras/ made for its family, or whose family their file does not tell), by name, with their short hashes. Empty for other models. */
+            loras: {
+                name: string;
+                hash: string;
+            }[];
             /**
              * Format: date
              * @description For a cloud model that its service has announced it will retire (Legacy on Bedrock, deprecated on OpenAI): the date (YYYY-MM-DD) from which the service no longer runs it. Such a model is offered only because the server's configuration names it. Null when no date is announced.

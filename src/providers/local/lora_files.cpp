@@ -1,0 +1,84 @@
+#include "providers/local/lora_files.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "diffusion/safetensors_file.hpp"
+
+namespace rendermart {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The base model kohya's trainer records (ss_base_model_version: sd_v1, sd_v2_768_v,
+// sdxl_base_v1-0 ...), else what the layers say: a second text encoder is SDXL's; otherwise the
+// width of the text the cross-attention reads (768 CLIP ViT-L, 1024 OpenCLIP ViT-H, 2048 both
+// of SDXL's) or of the text encoder's layers.
+std::string lora_family(const diffusion::SafetensorsFile& file) {
+  if (const auto base = file.metadata().find("ss_base_model_version");
+      base != file.metadata().end()) {
+    if (starts_with(base->second, "sdxl")) return "sdxl";
+    if (starts_with(base->second, "sd_v1")) return "sd1";
+    if (starts_with(base->second, "sd_v2")) return "sd2";
+  }
+  for (const auto& [name, tensor] : file.tensors()) {
+    if (starts_with(name, "lora_te1_") || starts_with(name, "lora_te2_")) return "sdxl";
+  }
+  for (const auto& [name, tensor] : file.tensors()) {
+    const bool text_width =
+        starts_with(name, "lora_te_") || name.find("attn2_to_k.lora_down") != std::string::npos;
+    if (!text_width || name.find("lora_down") == std::string::npos || tensor.shape.size() < 2) {
+      continue;
+    }
+    switch (tensor.shape[1]) {
+      case 768: return "sd1";
+      case 1024: return "sd2";
+      case 2048: return "sdxl";
+      default: break;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<LoraFile> scan_lora_files(const std::string& loras_dir,
+                                      const std::vector<LoraFile>& known) {
+  std::vector<LoraFile> files;
+  std::error_code ec;
+  if (!fs::is_directory(loras_dir, ec)) return files;
+  for (const auto& entry : fs::directory_iterator(loras_dir, ec)) {
+    const auto& path = entry.path();
+    if (path.extension() != ".safetensors" || !entry.is_regular_file(ec)) continue;
+    const auto same = std::find_if(known.begin(), known.end(), [&](const LoraFile& file) {
+      return file.path == path.string();
+    });
+    try {
+      diffusion::SafetensorsFile file(path.string());
+      LoraFile lora{path.stem().string(),
+                    path.string(),
+                    lora_family(file),
+                    {},
+                    std::to_string(fs::file_size(path)) + ":" +
+                        std::to_string(fs::last_write_time(path).time_since_epoch().count())};
+      lora.hash = same != known.end() && same->stamp == lora.stamp
+                      ? same->hash
+                      : sha256_hex(file.data_section()).substr(0, 12);
+      files.push_back(std::move(lora));
+    } catch (const std::exception& e) {
+      spdlog::warn("LoRA {} skipped: {}", path.string(), e.what());
+    }
+  }
+  std::sort(files.begin(), files.end(),
+            [](const LoraFile& a, const LoraFile& b) { return a.name < b.name; });
+  return files;
+}
+
+}  // namespace rendermart
