@@ -49,6 +49,22 @@ describe('CreateForm', () => {
     expect(submit).toHaveBeenCalledWith({ prompt: 'a fox', model: 'cloud-xl', width: 1024, height: 1024, count: 1 });
   });
 
+  it('offers the model\'s LoRAs, each with a weight, and drops them for a model without them', async () => {
+    const submit = vi.fn(async () => generation());
+    const local = { ...freeModel, id: 'tiny-sd1', kind: 'local' as const, loras: [{ name: 'ink-wash', hash: '0123456789ab' }, { name: 'grain', hash: 'ba9876543210' }] };
+    render(<CreateForm models={[local, fixedModel]} prefs={noPrefs} lastSeed={null} submit={submit as never} onCreated={vi.fn()} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    await user.click(screen.getByLabelText('ink-wash'));
+    fireEvent.change(screen.getByLabelText('Weight of ink-wash'), { target: { value: '0.6' } });
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    expect(submit).toHaveBeenLastCalledWith(expect.objectContaining({ model: 'tiny-sd1', loras: [{ name: 'ink-wash', weight: 0.6 }] }));
+    fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'cloud-xl' } });
+    expect(screen.queryByTestId('loras')).toBeNull();
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    expect(submit).toHaveBeenLastCalledWith({ prompt: 'a fox', model: 'cloud-xl', width: 1024, height: 1024, count: 1 });
+  });
+
   it('shows an API validation error next to the field it names', async () => {
     const { user } = setup({ submit: async () => { throw new ApiError(400, 'invalid_argument', 'size 13x512 is not allowed', 'width'); } });
     await user.type(screen.getByLabelText('Prompt'), 'a fox');

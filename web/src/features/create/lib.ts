@@ -13,6 +13,8 @@ export interface CreateValues {
   seed: number;
   steps: number;
   cfg_scale: number;
+  /** The model's LoRAs chosen for this generation, each with its weight. */
+  loras: { name: string; weight: number }[];
 }
 
 /** Form defaults: a prefill (remix) first, then the user's preferences, then the model's own. */
@@ -35,6 +37,9 @@ export function initialValues(models: Model[], prefs: Preferences | undefined, p
     seed: prefill?.seed ?? 0,
     steps: prefill?.steps || model.steps?.default || 0,
     cfg_scale: prefill?.cfg_scale ?? model.cfg_scale?.default ?? 0,
+    // A remix keeps the LoRAs the model still has.
+    loras: (prefill?.loras ?? []).filter((l) => model.loras.some((m) => m.name === l.name))
+      .map(({ name, weight }) => ({ name, weight })),
   };
 }
 
@@ -51,6 +56,7 @@ export function adaptToModel(v: CreateValues, model: Model): CreateValues {
     count: Math.min(v.count, model.max_count),
     steps: model.steps ? Math.min(model.steps.max, Math.max(model.steps.min, v.steps || model.steps.default)) : 0,
     cfg_scale: model.cfg_scale ? Math.min(model.cfg_scale.max, Math.max(model.cfg_scale.min, v.cfg_scale || model.cfg_scale.default)) : 0,
+    loras: v.loras.filter((l) => model.loras.some((m) => m.name === l.name)),
   };
 }
 
@@ -62,6 +68,7 @@ export function toRequest(v: CreateValues, model: Model): GenerationRequest {
   if (v.seedMode === 'fixed') r.seed = v.seed;
   if (model.steps) r.steps = v.steps;
   if (model.cfg_scale) r.cfg_scale = v.cfg_scale;
+  if (v.loras.length > 0) r.loras = v.loras;
   return r;
 }
 

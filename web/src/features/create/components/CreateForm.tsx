@@ -9,7 +9,7 @@ import { adaptToModel, initialValues, toRequest, type CreateValues } from '../li
 import { SizePicker } from '@/shared/models/SizePicker';
 
 type FieldName = keyof CreateValues | 'seed';
-const KNOWN_FIELDS: FieldName[] = ['prompt', 'negative_prompt', 'model', 'style', 'width', 'height', 'count', 'seed', 'steps', 'cfg_scale'];
+const KNOWN_FIELDS: FieldName[] = ['prompt', 'negative_prompt', 'model', 'style', 'width', 'height', 'count', 'seed', 'steps', 'cfg_scale', 'loras'];
 
 interface Props {
   models: Model[];
@@ -86,6 +86,39 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
         </Field>
         <ModelDescription model={model} id={descriptionId} />
       </div>
+
+      {model.loras.length > 0 ? (
+        <fieldset data-testid="loras">
+          <legend className="mb-1.5 text-sm font-medium text-slate-700 dark:text-slate-300">LoRAs</legend>
+          <p className="mb-2 text-xs text-slate-600 dark:text-slate-400">
+            Merged into the model for this generation; <code>&lt;lora:name:0.8&gt;</code> in the prompt does the same.
+          </p>
+          <ul className="space-y-2">
+            {model.loras.map((lora) => {
+              const chosen = v.loras.find((l) => l.name === lora.name);
+              return (
+                <li key={lora.name} className="flex flex-wrap items-center gap-3">
+                  <label className="inline-flex min-w-0 items-center gap-1.5 text-sm [overflow-wrap:anywhere]">
+                    <input type="checkbox" checked={Boolean(chosen)} className="accent-brand-600"
+                      onChange={(e) => set('loras', e.target.checked
+                        ? [...v.loras, { name: lora.name, weight: 1 }]
+                        : v.loras.filter((l) => l.name !== lora.name))} />
+                    {lora.name}
+                  </label>
+                  {chosen ? (
+                    <label className="inline-flex items-center gap-1.5 text-sm">
+                      Weight<span className="sr-only"> of {lora.name}</span>
+                      <Input type="number" min={-4} max={4} step={0.05} className="w-24" value={chosen.weight}
+                        onChange={(e) => set('loras', v.loras.map((l) => l.name === lora.name ? { ...l, weight: e.target.valueAsNumber } : l))} />
+                    </label>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+          {errors.loras ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.loras}</p> : null}
+        </fieldset>
+      ) : null}
 
       <SizePicker model={model} width={v.width} height={v.height} errors={{ width: errors.width, height: errors.height }}
         onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); setErrors((e) => ({ ...e, width: undefined, height: undefined })); }} />
