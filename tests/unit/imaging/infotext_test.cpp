@@ -89,8 +89,14 @@ TEST(Infotext, JsonHoldsEveryParameter) {
   p.task = GenerationTask::image_to_image;
   p.source_image_id = "01SOURCE";
   p.strength = 0.25;
+  p.loras = {{"ink wash", 0.8, "0123456789ab"}, {"grain", -0.5, "ba9876543210"}};
   const auto j = nlohmann::json::parse(params_json(p));
-  EXPECT_EQ(j.size(), 15u);
+  EXPECT_EQ(j.size(), 16u);
+  EXPECT_EQ(j["loras"], nlohmann::json::parse(R"([{"name": "ink wash", "weight": 0.8,
+      "hash": "0123456789ab"}, {"name": "grain", "weight": -0.5, "hash": "ba9876543210"}])"));
+  EXPECT_NE(a1111_parameters(p, "Procedural")
+                .find(R"(Lora hashes: "ink wash: 0123456789ab, grain: ba9876543210")"),
+            std::string::npos);
   EXPECT_EQ(j["quality"], "premium");
   EXPECT_EQ(j["task"], "image_to_image");
   EXPECT_EQ(j["source_image_id"], "01SOURCE");
