@@ -13,10 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool starts_with(const std::string& text, std::string_view prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
 // The base model kohya's trainer records (ss_base_model_version: sd_v1, sd_v2_768_v,
 // sdxl_base_v1-0 ...), else what the layers say: a second text encoder is SDXL's; otherwise the
 // width of the text the cross-attention reads (768 CLIP ViT-L, 1024 OpenCLIP ViT-H, 2048 both
@@ -24,16 +20,16 @@ bool starts_with(const std::string& text, std::string_view prefix) {
 std::string lora_family(const diffusion::SafetensorsFile& file) {
   if (const auto base = file.metadata().find("ss_base_model_version");
       base != file.metadata().end()) {
-    if (starts_with(base->second, "sdxl")) return "sdxl";
-    if (starts_with(base->second, "sd_v1")) return "sd1";
-    if (starts_with(base->second, "sd_v2")) return "sd2";
+    if (base->second.starts_with("sdxl")) return "sdxl";
+    if (base->second.starts_with("sd_v1")) return "sd1";
+    if (base->second.starts_with("sd_v2")) return "sd2";
   }
   for (const auto& [name, tensor] : file.tensors()) {
-    if (starts_with(name, "lora_te1_") || starts_with(name, "lora_te2_")) return "sdxl";
+    if (name.starts_with("lora_te1_") || name.starts_with("lora_te2_")) return "sdxl";
   }
   for (const auto& [name, tensor] : file.tensors()) {
     const bool text_width =
-        starts_with(name, "lora_te_") || name.find("attn2_to_k.lora_down") != std::string::npos;
+        name.starts_with("lora_te_") || name.find("attn2_to_k.lora_down") != std::string::npos;
     if (!text_width || name.find("lora_down") == std::string::npos || tensor.shape.size() < 2) {
       continue;
     }
