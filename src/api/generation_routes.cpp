@@ -94,7 +94,7 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   const auto body = parse_object(
       request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
                 "cfg_scale", "seed", "count", "quality", "task", "source_image_id", "mask_image_id",
-                "strength", "outpaint", "mask", "loras"});
+                "strength", "mask_blur", "outpaint", "mask", "loras"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -129,6 +129,7 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   out.source_image_id = optional_string(body, "source_image_id");
   out.mask_image_id = optional_string(body, "mask_image_id");
   out.strength = optional_number(body, "strength");
+  out.mask_blur = integer("mask_blur");
   out.loras = parse_loras(body);
   return parsed;
 }

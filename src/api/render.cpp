@@ -136,6 +136,8 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.value(params.height);
   w.key("loras");
   write_loras(w, params.loras);
+  w.key("mask_blur");
+  w.value(params.mask_blur);
   w.key("mask_image_id");
   write_optional_text(w, params.mask_image_id);
   w.key("model");
@@ -226,6 +228,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.index);
   w.key("loras");
   write_loras(w, image.params.loras);
+  w.key("mask_blur");
+  w.value(image.params.mask_blur);
   w.key("mask_image_id");
   write_optional_text(w, image.params.mask_image_id);
   w.key("model");

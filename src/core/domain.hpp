@@ -131,6 +131,9 @@ struct GenerationParams {
   // How much the result may depart from the source, 0 (not at all) .. 1 (entirely):
   // image_to_image only, 0 for other tasks.
   double strength = 0;
+  // How many pixels the mask's edge is blurred by where the result is laid over the source
+  // (AUTOMATIC1111's "Mask blur"), 0..64: inpaint and outpaint only, 0 for other tasks.
+  int mask_blur = 0;
   // Local models: the LoRAs merged for this generation, those of the request's `loras` field and
   // of <lora:name:weight> in its prompt (which keeps them as written).
   std::vector<LoraUse> loras;

@@ -117,6 +117,7 @@ std::string a1111_parameters(const GenerationParams& params, const std::string& 
   if (params.task == GenerationTask::image_to_image) {
     fields.push_back(fmt::format("Denoising strength: {}", params.strength));
   }
+  if (task_uses_mask(params.task)) fields.push_back(fmt::format("Mask blur: {}", params.mask_blur));
   // As A1111's extra networks write it (extensions-builtin/Lora/extra_networks_lora.py): each
   // LoRA's name and short hash, one quoted value.
   if (!params.loras.empty()) {
@@ -207,6 +208,7 @@ std::string params_json(const GenerationParams& params) {
       {"source_image_id", params.source_image_id},
       {"mask_image_id", params.mask_image_id},
       {"strength", params.strength},
+      {"mask_blur", params.mask_blur},
       {"loras", nlohmann::json::array()},
   };
   for (const auto& lora : params.loras) {

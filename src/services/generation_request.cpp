@@ -220,6 +220,7 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
       request.seed ? *request.seed : static_cast<std::uint32_t>(random_seed() % seed_span);
   params.strength = request.strength.value_or(
       params.task == GenerationTask::image_to_image ? kDefaultStrength : 0);
+  params.mask_blur = request.mask_blur.value_or(task_uses_mask(params.task) ? kDefaultMaskBlur : 0);
   params.source_image_id = request.source_image_id.value_or("");
   params.mask_image_id = request.mask_image_id.value_or("");
   // The prompt keeps its <lora:...> tags as written (AUTOMATIC1111 keeps them in its infotext);
@@ -280,6 +281,13 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   }
   if (!(params.strength >= 0 && params.strength <= 1)) {
     throw invalid_argument("strength", "strength must be between 0 and 1");
+  }
+  if (!task_uses_mask(params.task) && params.mask_blur != 0) {
+    throw invalid_argument("mask_blur", "mask_blur applies to inpaint and outpaint only");
+  }
+  if (params.mask_blur < 0 || params.mask_blur > kMaxMaskBlur) {
+    throw invalid_argument(
+        "mask_blur", "mask_blur must be between 0 and " + std::to_string(kMaxMaskBlur) + " pixels");
   }
   validate_loras(params.loras, model);
   if (!params.quality.empty() && std::find(model.qualities.begin(), model.qualities.end(),

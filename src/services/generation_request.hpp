@@ -32,6 +32,7 @@ struct GenerationRequest {
   std::optional<std::string> source_image_id;
   std::optional<std::string> mask_image_id;
   std::optional<double> strength;
+  std::optional<int> mask_blur;
   std::vector<LoraUse> loras;  // besides the <lora:name:weight> tags of the prompt
 };
 
@@ -41,6 +42,10 @@ inline constexpr double kMaxLoraWeight = 4;
 
 // image_to_image without a strength: halfway between the source and a new picture.
 inline constexpr double kDefaultStrength = 0.5;
+
+// inpaint and outpaint without a mask_blur: AUTOMATIC1111's default, 4 pixels; at most 64.
+inline constexpr int kDefaultMaskBlur = 4;
+inline constexpr int kMaxMaskBlur = 64;
 
 // The user's own images that a request names (source_image_id, mask_image_id), looked up by the
 // caller, which answers not_found for an image that is not the user's.

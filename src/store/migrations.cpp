@@ -394,6 +394,13 @@ ALTER TABLE jobs ADD COLUMN loras TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE images ADD COLUMN loras TEXT NOT NULL DEFAULT '[]';
 )sql";
 
+// How much each inpainting or outpainting blurs its mask's edge (AUTOMATIC1111's "Mask blur");
+// earlier rows are 0, no blur.
+constexpr std::string_view kMaskBlur = R"sql(
+ALTER TABLE jobs ADD COLUMN mask_blur INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN mask_blur INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
     Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
@@ -402,6 +409,7 @@ constexpr std::array kMigrations{
     Migration{5, "fair claims", kFairClaims, kFairClaims},
     Migration{6, "request rates", kRequestRatesSqlite, kRequestRatesPostgres},
     Migration{7, "loras", kLoras, kLoras},
+    Migration{8, "mask blur", kMaskBlur, kMaskBlur},
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ void visit_columns(Visit& visit, P& params) {
   visit("source_image_id", params.source_image_id);
   visit("mask_image_id", params.mask_image_id);
   visit("strength", params.strength);
+  visit("mask_blur", params.mask_blur);
   visit("loras", params.loras);
 }
 

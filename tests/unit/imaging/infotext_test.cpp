@@ -91,7 +91,7 @@ TEST(Infotext, JsonHoldsEveryParameter) {
   p.strength = 0.25;
   p.loras = {{"ink wash", 0.8, "0123456789ab"}, {"grain", -0.5, "ba9876543210"}};
   const auto j = nlohmann::json::parse(params_json(p));
-  EXPECT_EQ(j.size(), 16u);
+  EXPECT_EQ(j.size(), 17u);
   EXPECT_EQ(j["loras"], nlohmann::json::parse(R"([{"name": "ink wash", "weight": 0.8,
       "hash": "0123456789ab"}, {"name": "grain", "weight": -0.5, "hash": "ba9876543210"}])"));
   EXPECT_NE(a1111_parameters(p, "Procedural")
@@ -103,6 +103,14 @@ TEST(Infotext, JsonHoldsEveryParameter) {
   EXPECT_EQ(j["mask_image_id"], "");
   EXPECT_EQ(j["strength"], 0.25);
   EXPECT_NE(a1111_parameters(p, "Procedural").find("Denoising strength: 0.25"), std::string::npos);
+  EXPECT_EQ(j["mask_blur"], 0);
+  EXPECT_EQ(a1111_parameters(p, "Procedural").find("Mask blur"), std::string::npos);
+  p.task = GenerationTask::inpaint;
+  p.mask_blur = 6;
+  EXPECT_NE(a1111_parameters(p, "Procedural").find("Mask blur: 6"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(params_json(p))["mask_blur"], 6);
+  p.task = GenerationTask::image_to_image;
+  p.mask_blur = 0;
   EXPECT_EQ(j["prompt"], p.prompt);
   EXPECT_EQ(j["negative_prompt"], p.negative_prompt);
   EXPECT_EQ(j["model"], p.model);

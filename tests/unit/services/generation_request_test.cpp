@@ -221,6 +221,8 @@ TEST(ResolveGeneration, TasksOnASourceKeepItsSizeAndTakeTheirOwnFields) {
   const auto inpaint = resolve_generation(r, {}, catalog(), "editing", images);
   EXPECT_EQ(inpaint.mask_image_id, "mask");
   EXPECT_EQ(inpaint.strength, 0);
+  EXPECT_EQ(inpaint.mask_blur, kDefaultMaskBlur);
+  EXPECT_EQ(variation.mask_blur, 0);
 
   GenerationRequest cutout;
   cutout.model = "editing";
@@ -277,6 +279,9 @@ TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
   r.strength = 1.5;
   EXPECT_EQ(rejected_task_field(r, source), "strength");
   r.strength.reset();
+  r.mask_blur = 4;
+  EXPECT_EQ(rejected_task_field(r, source), "mask_blur");
+  r.mask_blur.reset();
   r.mask_image_id = "mask";
   EXPECT_EQ(rejected_task_field(r, with_mask), "mask_image_id");
 
@@ -292,6 +297,13 @@ TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
             "source_image_id");
   r.strength = 0.5;
   EXPECT_EQ(rejected_task_field(r, with_mask), "strength");
+  r.strength.reset();
+  r.mask_blur = kMaxMaskBlur + 1;
+  EXPECT_EQ(rejected_task_field(r, with_mask), "mask_blur");
+  r.mask_blur = -1;
+  EXPECT_EQ(rejected_task_field(r, with_mask), "mask_blur");
+  r.mask_blur = 0;
+  EXPECT_EQ(rejected_task_field(r, with_mask), "");
 
   r = task(GenerationTask::remove_background);
   r.source_image_id = "src";

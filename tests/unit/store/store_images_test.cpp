@@ -145,6 +145,7 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
                 .source_image_id = source.id,
                 .mask_image_id = mask.id,
                 .strength = 0,
+                .mask_blur = 7,
                 .loras = {{"ink \"wash\"", 0.8, "0123456789ab"}, {"grain", -0.25, ""}}};
   job.created_at = kT0 + 2;
   store_->enqueue_job(job);
@@ -156,6 +157,7 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
     EXPECT_EQ(p.source_image_id, source.id);
     EXPECT_EQ(p.mask_image_id, mask.id);
     EXPECT_DOUBLE_EQ(p.strength, 0);
+    EXPECT_EQ(p.mask_blur, 7);
     EXPECT_EQ(p.loras, job.params.loras);
   };
   expect_task_params(claimed->params);
@@ -166,6 +168,7 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
   image.params.task = GenerationTask::image_to_image;
   image.params.mask_image_id.clear();
   image.params.strength = 0.35;
+  image.params.mask_blur = 0;
   image.blob_key = "images/" + image.id + ".png";
   image.bytes = 10;
   image.sha256 = "ab";
@@ -179,6 +182,7 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
   EXPECT_EQ(stored->params.task, GenerationTask::image_to_image);
   EXPECT_EQ(stored->params.mask_image_id, "");
   EXPECT_DOUBLE_EQ(stored->params.strength, 0.35);
+  EXPECT_EQ(stored->params.mask_blur, 0);
   EXPECT_EQ(stored->params.quality, "premium");
   EXPECT_EQ(stored->params.loras, job.params.loras);
   EXPECT_TRUE(store_->get_image(alice_.id, source.id)->params.loras.empty());
