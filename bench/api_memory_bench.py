@@ -82,32 +82,46 @@ def psql(url, sql):
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
-def seed(binary, data_dir, database_url, images):
-    """One user with `images` images; returns (email, password)."""
+# The prompts of the copied rows, in turn: one in eight mentions a lighthouse, so that a search
+# for it matches an eighth of a gallery (thousands of rows to choose 50 from).
+PROMPTS = [
+    "a lighthouse on a cliff at sunset", "a red fox in a snowy birch forest", "portrait of an old sailor",
+    "a bowl of ripe peaches on a wooden table", "city street at night in the rain", "mountain lake at dawn",
+    "a cozy reading nook with plants", "astronaut riding a horse on the moon",
+]
+
+
+def seed(binary, data_dir, database_url, images, users=1):
+    """`users` users with `images` images each (4 real ones, the rest copies of their rows made in
+    SQL, newest first a second apart); returns their (email, password) pairs."""
     port = free_port()
     server, client = start(binary, "serve", port, data_dir, database_url, {})
+    accounts = []
     try:
-        email, password = "bench@example.com", "bench password"
-        status, _ = client.call("POST", "/api/v1/auth/register", {"email": email, "password": password})
-        assert status == 201, status
-        status, job = client.call("POST", "/api/v1/generations", {
-            "prompt": "a lighthouse on a cliff at sunset", "width": 256, "height": 256, "steps": 1,
-            "count": 4, "seed": 1})
-        assert status == 202, job
-        wait_for_jobs(client, [job["id"]], 120)
+        for u in range(users):
+            email, password = f"bench{u}@example.com", "bench password"
+            client.cookie = None
+            status, _ = client.call("POST", "/api/v1/auth/register", {"email": email, "password": password})
+            assert status == 201, status
+            status, job = client.call("POST", "/api/v1/generations", {
+                "prompt": PROMPTS[0], "width": 256, "height": 256, "steps": 1, "count": 4, "seed": 1 + u})
+            assert status == 202, job
+            wait_for_jobs(client, [job["id"]], 120)
+            accounts.append((email, password))
     finally:
         stop(server)
     columns = psql(database_url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'images' "
                                  "AND is_generated = 'NEVER' ORDER BY ordinal_position").split("\n")
+    prompts = "ARRAY[" + ", ".join("'" + p + "'" for p in PROMPTS) + "]"
     changed = {
-        "id": "i.id || '-' || g", "idx": "i.idx + 4 * g", "prompt": "i.prompt || ' ' || g",
+        "id": "i.id || '-' || g", "idx": "i.idx + 4 * g", "prompt": f"({prompts})[1 + g % {len(PROMPTS)}] || ' ' || g",
         "seed": "i.seed + 4 * g", "created_at": "i.created_at - g * 1000",
     }
     copies = max(images // 4 - 1, 0)
     psql(database_url, f"INSERT INTO images ({', '.join(columns)}) "
                        f"SELECT {', '.join(changed.get(c, 'i.' + c) for c in columns)} "
                        f"FROM images i, generate_series(1, {copies}) g; ANALYZE images")
-    return email, password
+    return accounts
 
 
 def measure(binary, data_dir, database_url, account, extra_env, seconds):
@@ -155,7 +169,7 @@ def main():
         cluster.stdin.write("database\n")
         cluster.stdin.flush()
         database_url = cluster.stdout.readline().strip()
-        account = seed(args.binary, data_dir, database_url, args.images)
+        account = seed(args.binary, data_dir, database_url, args.images)[0]
         count = psql(database_url, "SELECT count(*) FROM images")
         print(f"`{os.path.basename(args.binary)} api` on PostgreSQL, {count} images of one user; "
               f"wrk -t2 -c64 -d{args.seconds}s on the list, then on one image; {args.runs} runs per "
