@@ -74,11 +74,43 @@ describe('CreateForm', () => {
     expect(errorOf(screen.getByLabelText('Prompt'))).toBeUndefined();
   });
 
-  it('shows an error without a field above the form', async () => {
+  it('shows an error without a field right before the Generate button', async () => {
     const { user } = setup({ submit: async () => { throw new ApiError(503, 'unavailable', 'database unreachable'); } });
     await user.type(screen.getByLabelText('Prompt'), 'a fox');
     await user.click(screen.getByRole('button', { name: /Generate/ }));
     await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('database unreachable'));
+    const holder = screen.getByRole('alert').closest('[data-form-error]');
+    expect(holder?.nextElementSibling).toBe(screen.getByRole('button', { name: /Generate/ }));
+  });
+
+  it('keeps Generate disabled while the form cannot be sent, and says why beside it', async () => {
+    const { user, submit } = setup();
+    fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'x'.repeat(2001) } });
+    const generate = screen.getByRole('button', { name: /Generate/ });
+    expect(generate).toHaveProperty('disabled', true);
+    const reason = screen.getByTestId('generate-blocked');
+    expect(reason.textContent).toMatch(/longer than the 2000 characters/);
+    expect(generate.getAttribute('aria-describedby')).toBe(reason.id);
+    expect(errorOf(screen.getByLabelText('Prompt'))).toMatch(/longer than the 2000 characters/);
+    fireEvent.submit(generate.closest('form')!);
+    expect(submit).not.toHaveBeenCalled();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Prompt')));
+
+    fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'a fox' } });
+    await user.click(screen.getByRole('radio', { name: 'Fixed' }));
+    fireEvent.change(screen.getByLabelText('Seed value'), { target: { value: '-3' } });
+    expect(screen.getByTestId('generate-blocked').textContent).toMatch(/seed/i);
+    expect(screen.getByRole('button', { name: /Generate/ })).toHaveProperty('disabled', true);
+    fireEvent.change(screen.getByLabelText('Seed value'), { target: { value: '3' } });
+    expect(screen.queryByTestId('generate-blocked')).toBeNull();
+    expect(screen.getByRole('button', { name: /Generate/ })).toHaveProperty('disabled', false);
+  });
+
+  it('moves the focus to the first field the server refused', async () => {
+    const { user } = setup({ submit: async () => { throw new ApiError(400, 'invalid_argument', 'size 13x512 is not allowed', 'width'); } });
+    await user.type(screen.getByLabelText('Prompt'), 'a fox');
+    await user.click(screen.getByRole('button', { name: /Generate/ }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Width')));
   });
 
   it('asks for a prompt before calling the API and counts characters', async () => {
@@ -86,6 +118,7 @@ describe('CreateForm', () => {
     await user.click(screen.getByRole('button', { name: /Generate/ }));
     expect(submit).not.toHaveBeenCalled();
     expect(errorOf(screen.getByLabelText('Prompt'))).toMatch(/Describe the image/);
+    expect(document.activeElement).toBe(screen.getByLabelText('Prompt'));
     await user.type(screen.getByLabelText('Prompt'), 'abc');
     expect(screen.getByTestId('prompt-count').textContent).toBe('3 / 2000');
   });

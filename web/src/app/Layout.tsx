@@ -5,6 +5,7 @@ import { applyTheme, storedTheme } from '@/shared/lib/theme';
 import { useAuth } from '@/shared/session/useAuth';
 import { getPreferences } from '@/shared/preferences/api';
 import { Logo } from '@/shared/ui/Logo';
+import { LiveRegion } from '@/shared/ui/announcer';
 
 const links = [
   { to: '/', label: 'Create', end: true, admin: false },
@@ -59,6 +60,7 @@ export function Layout() {
       <main id="main" className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
         <Outlet />
       </main>
+      <LiveRegion />
     </div>
   );
 }

@@ -60,6 +60,32 @@ export function adaptToModel(v: CreateValues, model: Model): CreateValues {
   };
 }
 
+/** What stops the form from being sent, by field: shown beside each field and the Generate button. */
+export type CreateProblems = Partial<Record<'prompt' | 'negative_prompt' | 'seed' | 'steps' | 'cfg_scale' | 'loras', string>>;
+
+export function formProblems(v: CreateValues, model: Model): CreateProblems {
+  const p: CreateProblems = {};
+  const max = model.max_prompt_length;
+  // The same words while the user types on: the counter beside the prompt shows how far over it is.
+  if (v.prompt.length > max) p.prompt = `The prompt is longer than the ${max} characters ${model.name} takes: shorten it.`;
+  if (model.negative_prompt && v.negative_prompt.length > max) {
+    p.negative_prompt = `The negative prompt is longer than the ${max} characters ${model.name} takes: shorten it.`;
+  }
+  if (v.seedMode === 'fixed' && !(Number.isInteger(v.seed) && v.seed >= 0 && v.seed <= 4294967295)) {
+    p.seed = 'The seed is a whole number from 0 to 4294967295.';
+  }
+  if (model.steps && !(Number.isInteger(v.steps) && v.steps >= model.steps.min && v.steps <= model.steps.max)) {
+    p.steps = `Steps must be a whole number from ${model.steps.min} to ${model.steps.max}.`;
+  }
+  if (model.cfg_scale && !(Number.isFinite(v.cfg_scale) && v.cfg_scale >= model.cfg_scale.min && v.cfg_scale <= model.cfg_scale.max)) {
+    p.cfg_scale = `The CFG scale must be from ${model.cfg_scale.min} to ${model.cfg_scale.max}.`;
+  }
+  if (v.loras.some((l) => !(Number.isFinite(l.weight) && l.weight >= -4 && l.weight <= 4))) {
+    p.loras = 'Each LoRA weight must be from -4 to 4.';
+  }
+  return p;
+}
+
 /** The request body: only what the model understands. */
 export function toRequest(v: CreateValues, model: Model): GenerationRequest {
   const r: GenerationRequest = { prompt: v.prompt, model: model.id, width: v.width, height: v.height, count: v.count };

@@ -1,11 +1,12 @@
 import { Link } from 'react-router-dom';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '@/shared/api/client';
 import type { Generation } from '@/shared/api/types';
 import { Alert, Button, cx } from '@/shared/ui/ui';
+import { announce } from '@/shared/ui/announcer';
 import { cancelGeneration } from './api';
 import { useGenerationEvents } from './useGenerationEvents';
-import type { JobState } from './jobReducer';
+import { isFinal, type JobState } from './jobReducer';
 
 const statusText: Record<JobState['status'], string> = {
   connecting: 'Connecting…', queued: 'Queued', running: 'Generating', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled',
@@ -40,7 +41,7 @@ export function JobProgress({ state, onCancel, canceling, showImages = true }: {
               {state.queuePosition === 0 ? 'Next in line' : `Position in queue: ${state.queuePosition + 1}`}
             </span>
           ) : null}
-          {state.reconnecting && active ? <span className="text-xs text-slate-500">Reconnecting…</span> : null}
+          {state.reconnecting && active ? <span className="text-xs text-slate-500 dark:text-slate-400">Reconnecting…</span> : null}
         </div>
         {active && onCancel ? (
           <Button size="sm" variant="secondary" onClick={onCancel} disabled={canceling}>{canceling ? 'Canceling…' : 'Cancel'}</Button>
@@ -90,6 +91,14 @@ export function JobProgress({ state, onCancel, canceling, showImages = true }: {
   );
 }
 
+/** What a screen reader hears when a job ends: politely when it worked, at once when it did not. */
+export function announceOutcome(status: Generation['status'], prompt: string): void {
+  const what = `“${prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt}”`;
+  if (status === 'succeeded') announce(`Generation finished: ${what}.`);
+  else if (status === 'failed') announce(`Generation failed: ${what}.`, 'assertive');
+  else if (status === 'canceled') announce(`Generation canceled: ${what}.`);
+}
+
 /**
  * A live job: subscribes to its events and offers cancel; `onFinished` is told of its end (again
  * if it changes). `showImages: false` leaves the finished images to the caller.
@@ -98,6 +107,14 @@ export function JobView({ generation, onFinished, showImages }: { generation: Ge
   const [state, dispatch] = useGenerationEvents(generation.id, generation);
   const finished = state.done ? state.generation : null;
   useEffect(() => { if (finished) onFinished?.(finished); }, [finished, onFinished]);
+  // Told once, when a job seen running ends (not for one that had ended before it was shown).
+  const endedBeforeShown = useRef(isFinal(generation.status));
+  const outcome = finished?.status;
+  useEffect(() => {
+    if (!outcome || endedBeforeShown.current) return;
+    endedBeforeShown.current = true;
+    announceOutcome(outcome, generation.params.prompt);
+  }, [outcome, generation.params.prompt]);
   const [canceling, setCanceling] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
   return (

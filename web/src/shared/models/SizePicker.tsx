@@ -69,7 +69,7 @@ export function SizePicker({ model, width, height, onChange, errors = {} }: Prop
           )}
         </Field>
       </div>
-      <p className={cx('text-xs', allowed ? 'text-slate-500 dark:text-slate-400' : 'text-amber-600 dark:text-amber-400')} data-testid="size-hint">
+      <p className={cx('text-xs', allowed ? 'text-slate-500 dark:text-slate-400' : 'text-amber-700 dark:text-amber-400')} data-testid="size-hint">
         {allowed ? `${width}×${height} · ${rangeHint}` : `This model accepts ${rangeHint}.`}
       </p>
     </fieldset>

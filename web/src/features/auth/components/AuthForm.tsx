@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import { Alert, Button, Field, Input } from '@/shared/ui/ui';
+import { useRevealErrors } from '@/shared/ui/revealErrors';
 import type { Registration } from '@/shared/api/types';
 
 export type AuthMode = 'login' | 'register';
@@ -31,6 +32,9 @@ export function AuthForm({ mode, needsInvite = false, onSubmit }: { mode: AuthMo
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const isRegister = mode === 'register';
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealErrors(formRef, failures);
 
   async function submit(ev: FormEvent) {
     ev.preventDefault();
@@ -42,7 +46,7 @@ export function AuthForm({ mode, needsInvite = false, onSubmit }: { mode: AuthMo
     if (isRegister && password.length < 8) local.password = 'Use at least 8 characters.';
     if (!isRegister && password.length === 0) local.password = 'Enter your password.';
     if (withInvite && !invite.trim()) local.invite = 'Enter the invitation code an administrator gave you.';
-    if (Object.keys(local).length > 0) { setFieldErrors(local); return; }
+    if (Object.keys(local).length > 0) { setFieldErrors(local); setFailures((n) => n + 1); return; }
     setBusy(true);
     try {
       await onSubmit(withInvite ? { email: email.trim(), password, invite: invite.trim() } : { email: email.trim(), password });
@@ -50,14 +54,14 @@ export function AuthForm({ mode, needsInvite = false, onSubmit }: { mode: AuthMo
       const d = describeAuthError(mode, e);
       if (d.field) setFieldErrors({ [d.field]: d.message });
       else setFormError(d.message);
+      setFailures((n) => n + 1);
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <form onSubmit={submit} noValidate className="space-y-5" aria-label={isRegister ? 'Create account' : 'Sign in'}>
-      {formError ? <Alert>{formError}</Alert> : null}
+    <form ref={formRef} onSubmit={submit} noValidate className="space-y-5" aria-label={isRegister ? 'Create account' : 'Sign in'}>
       <Field label="E-mail" error={fieldErrors.email}>
         {({ id, describedBy, invalid }) => (
           <Input id={id} name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)}
@@ -78,14 +82,15 @@ export function AuthForm({ mode, needsInvite = false, onSubmit }: { mode: AuthMo
           )}
         </Field>
       ) : null}
+      {formError ? <div data-form-error><Alert>{formError}</Alert></div> : null}
       <Button type="submit" variant="primary" className="w-full py-2.5" disabled={busy}>
         {busy ? 'Please wait…' : isRegister ? 'Create account' : 'Sign in'}
       </Button>
-      <p className="text-center text-sm text-slate-500 dark:text-slate-400">
+      <p className="text-center text-sm text-slate-600 dark:text-slate-400">
         {isRegister ? (
-          <>Already have an account? <Link className="font-medium text-brand-600 hover:underline dark:text-brand-400" to="/login">Sign in</Link></>
+          <>Already have an account? <Link className="rounded font-medium text-brand-700 hover:underline dark:text-brand-300" to="/login">Sign in</Link></>
         ) : (
-          <>New to RenderMart? <Link className="font-medium text-brand-600 hover:underline dark:text-brand-400" to="/register">Create an account</Link></>
+          <>New to RenderMart? <Link className="rounded font-medium text-brand-700 hover:underline dark:text-brand-300" to="/register">Create an account</Link></>
         )}
       </p>
     </form>

@@ -1,11 +1,12 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Generation, GenerationRequest, Model, Preferences } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select, Textarea, cx } from '@/shared/ui/ui';
 import { ModelDescription } from '@/shared/models/ModelDescription';
 import { describeCapabilities, modelOptionLabel, styleLabel } from '@/shared/models/lib';
 import type { Prefill } from '@/shared/lib/prefill';
-import { adaptToModel, initialValues, toRequest, type CreateValues } from '../lib';
+import { useRevealErrors } from '@/shared/ui/revealErrors';
+import { adaptToModel, formProblems, initialValues, toRequest, type CreateValues } from '../lib';
 import { SizePicker } from '@/shared/models/SizePicker';
 
 type FieldName = keyof CreateValues | 'seed';
@@ -26,19 +27,29 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [advanced, setAdvanced] = useState(false);
+  // Counts failed submits: each one moves the focus to the first invalid field (or shows the form's error).
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealErrors(formRef, failures);
   const descriptionId = useId();
+  const blockedId = useId();
   const model = models.find((m) => m.id === v.model) ?? models[0];
   const set = <K extends keyof CreateValues>(k: K, val: CreateValues[K]) => {
     setV((p) => ({ ...p, [k]: val }));
     setErrors((e) => ({ ...e, [k]: undefined }));
   };
   const tooLong = v.prompt.length > model.max_prompt_length;
+  // Checked as the user types: Generate stays disabled, with the reason beside it, until they are fixed.
+  const problems = formProblems(v, model);
+  const blockedBy = Object.values(problems)[0];
+  const shown = { ...problems, ...Object.fromEntries(Object.entries(errors).filter(([, e]) => e)) } as Partial<Record<FieldName, string>>;
 
   async function onSubmit(ev: FormEvent) {
     ev.preventDefault();
     setErrors({});
     setFormError(null);
-    if (!v.prompt.trim()) { setErrors({ prompt: 'Describe the image you want.' }); return; }
+    if (!v.prompt.trim()) setErrors({ prompt: 'Describe the image you want.' });
+    if (!v.prompt.trim() || blockedBy) { setFailures((n) => n + 1); return; }
     setBusy(true);
     try {
       onCreated(await submit(toRequest(v, model)));
@@ -48,26 +59,25 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
       } else {
         setFormError(errorMessage(e));
       }
+      setFailures((n) => n + 1);
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Create images">
-      {formError ? <Alert>{formError}</Alert> : null}
-
-      <Field label="Prompt" error={errors.prompt}
-        labelAside={<span className={cx('text-xs tabular-nums', tooLong ? 'font-semibold text-rose-600' : 'text-slate-400')} data-testid="prompt-count">{v.prompt.length} / {model.max_prompt_length}</span>}>
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Create images">
+      <Field label="Prompt" error={shown.prompt}
+        labelAside={<span className={cx('text-xs tabular-nums', tooLong ? 'font-semibold text-rose-700 dark:text-rose-400' : 'text-slate-600 dark:text-slate-400')} data-testid="prompt-count">{v.prompt.length} / {model.max_prompt_length}</span>}>
         {({ id, describedBy, invalid }) => (
           <Textarea id={id} name="prompt" rows={4} value={v.prompt} placeholder="A red fox at sunset over snowy mountains, watercolor"
-            aria-describedby={describedBy} invalid={invalid || tooLong} onChange={(e) => set('prompt', e.target.value)}
+            aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('prompt', e.target.value)}
             onKeyDown={(e) => { if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
         )}
       </Field>
 
       {model.negative_prompt ? (
-        <Field label="Negative prompt" error={errors.negative_prompt} hint="Things to leave out of the picture.">
+        <Field label="Negative prompt" error={shown.negative_prompt} hint="Things to leave out of the picture.">
           {({ id, describedBy, invalid }) => (
             <Textarea id={id} name="negative_prompt" rows={2} value={v.negative_prompt} placeholder="blurry, text, watermark"
               aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('negative_prompt', e.target.value)} />
@@ -108,7 +118,8 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
                   {chosen ? (
                     <label className="inline-flex items-center gap-1.5 text-sm">
                       Weight<span className="sr-only"> of {lora.name}</span>
-                      <Input type="number" min={-4} max={4} step={0.05} className="w-24" value={chosen.weight}
+                      <Input type="number" min={-4} max={4} step={0.05} className="w-24" value={Number.isFinite(chosen.weight) ? chosen.weight : ''}
+                        invalid={!(Number.isFinite(chosen.weight) && Math.abs(chosen.weight) <= 4)}
                         onChange={(e) => set('loras', v.loras.map((l) => l.name === lora.name ? { ...l, weight: e.target.valueAsNumber } : l))} />
                     </label>
                   ) : null}
@@ -116,7 +127,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
               );
             })}
           </ul>
-          {errors.loras ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.loras}</p> : null}
+          {shown.loras ? <p role="alert" className="mt-1.5 text-sm text-rose-700 dark:text-rose-400">{shown.loras}</p> : null}
         </fieldset>
       ) : null}
 
@@ -157,13 +168,13 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
             </Button>
           </div>
           {v.seedMode === 'fixed' ? (
-            <Field label="Seed value" error={errors.seed} className="mt-2">
+            <Field label="Seed value" error={shown.seed} className="mt-2">
               {({ id, describedBy, invalid }) => (
                 <Input id={id} name="seed" type="number" min={0} max={4294967295} value={Number.isFinite(v.seed) ? v.seed : ''}
                   aria-describedby={describedBy} invalid={invalid} onChange={(e) => set('seed', e.target.valueAsNumber)} />
               )}
             </Field>
-          ) : errors.seed ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.seed}</p> : null}
+          ) : errors.seed ? <p role="alert" className="mt-1.5 text-sm text-rose-700 dark:text-rose-400">{errors.seed}</p> : null}
         </fieldset>
       </div>
 
@@ -174,10 +185,10 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
             Advanced settings
             <span aria-hidden="true" className={cx('transition-transform', advanced && 'rotate-180')}>▾</span>
           </button>
-          {advanced || errors.steps || errors.cfg_scale ? (
+          {advanced || shown.steps || shown.cfg_scale ? (
             <div id="advanced-settings" className="grid gap-5 border-t border-slate-200 px-4 py-4 dark:border-slate-800 sm:grid-cols-2">
               {model.steps ? (
-                <Field label={`Steps (${model.steps.min}–${model.steps.max})`} error={errors.steps}>
+                <Field label={`Steps (${model.steps.min}–${model.steps.max})`} error={shown.steps}>
                   {({ id, describedBy, invalid }) => (
                     <div className="flex items-center gap-3">
                       <input type="range" aria-label="Steps slider" min={model.steps!.min} max={model.steps!.max} value={v.steps} onChange={(e) => set('steps', Number(e.target.value))} className="w-full accent-brand-600" />
@@ -188,7 +199,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
                 </Field>
               ) : null}
               {model.cfg_scale ? (
-                <Field label={`CFG scale (${model.cfg_scale.min}–${model.cfg_scale.max})`} error={errors.cfg_scale}>
+                <Field label={`CFG scale (${model.cfg_scale.min}–${model.cfg_scale.max})`} error={shown.cfg_scale}>
                   {({ id, describedBy, invalid }) => (
                     <div className="flex items-center gap-3">
                       <input type="range" aria-label="CFG scale slider" min={model.cfg_scale!.min} max={model.cfg_scale!.max} step={0.5} value={v.cfg_scale} onChange={(e) => set('cfg_scale', Number(e.target.value))} className="w-full accent-brand-600" />
@@ -203,10 +214,12 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
         </div>
       ) : null}
 
-      <Button type="submit" variant="primary" className="w-full py-3 text-base" disabled={busy}>
+      {formError ? <div data-form-error><Alert>{formError}</Alert></div> : null}
+      {blockedBy ? <p id={blockedId} className="text-sm text-rose-700 dark:text-rose-400" data-testid="generate-blocked">Fix this to generate: {blockedBy}</p> : null}
+      <Button type="submit" variant="primary" className="w-full py-3 text-base" disabled={busy || Boolean(blockedBy)} aria-describedby={blockedBy ? blockedId : undefined}>
         {busy ? 'Queuing…' : `Generate ${v.count > 1 ? `${v.count} images` : 'image'}`}
       </Button>
-      <p className="text-center text-xs text-slate-400">Tip: press Ctrl+Enter in the prompt to generate.</p>
+      <p className="text-center text-xs text-slate-600 dark:text-slate-400">Tip: press Ctrl+Enter in the prompt to generate.</p>
     </form>
   );
 }

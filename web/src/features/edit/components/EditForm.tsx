@@ -1,9 +1,10 @@
-import { useId, useReducer, useState, type FormEvent } from 'react';
+import { useId, useReducer, useRef, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Generation, Image, Model } from '@/shared/api/types';
 import { ModelDescription } from '@/shared/models/ModelDescription';
 import { modelOptionLabel } from '@/shared/models/lib';
 import { Alert, Button, Field, Select, Textarea, cx } from '@/shared/ui/ui';
+import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { MaskModel } from '../lib/mask';
 import {
   SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesPrompt, usesStrength, withChoice,
@@ -32,6 +33,10 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   const [, maskChanged] = useReducer((n: number) => n + 1, 0);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Counts failed submits: each one brings the error beside the button into view.
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealErrors(formRef, failures);
   const descriptionId = useId();
   const formId = useId();
   const fit = modelsFor(v.choice, models);
@@ -50,12 +55,14 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
     ev.preventDefault();
     const p = problem();
     setError(p);
+    if (p) setFailures((n) => n + 1);
     if (p || !model) return;
     setBusy(true);
     try {
       onCreated(await submit(v, model, source, mask));
     } catch (e) {
       setError(e instanceof ApiError && e.field ? `${e.field}: ${e.message}` : errorMessage(e));
+      setFailures((n) => n + 1);
     } finally {
       setBusy(false);
     }
@@ -64,7 +71,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   if (choices.length === 0) return <Alert>No model on this server edits pictures.</Alert>;
 
   return (
-    <form onSubmit={onSubmit} noValidate aria-label="Edit image" className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Edit image" className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
       <div className="self-start">
         {v.choice === 'inpaint' ? (
           <MaskEditor mask={mask} src={source.file_url} alt={alt} onChange={maskChanged} />
@@ -76,7 +83,6 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
       </div>
 
       <div className="space-y-5">
-        {error ? <Alert>{error}</Alert> : null}
         <fieldset>
           <legend className="mb-1.5 text-sm font-medium text-slate-700 dark:text-slate-300">Edit</legend>
           <div className="grid gap-2 sm:grid-cols-2">
@@ -155,6 +161,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
           </fieldset>
         ) : null}
 
+        {error ? <div data-form-error><Alert>{error}</Alert></div> : null}
         <Button type="submit" variant="primary" className="w-full py-3 text-base" disabled={busy || !model}>
           {busy ? 'Starting…' : choiceInfo(v.choice).label}
         </Button>

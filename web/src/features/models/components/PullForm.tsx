@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { ModelPull, ModelPullRequest } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select } from '@/shared/ui/ui';
+import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { startPull } from '../api/library';
 import { checkPullSource, isHubSource } from '../lib';
 
@@ -15,6 +16,9 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealErrors(formRef, failures);
   const hub = isHubSource(source.trim());
 
   async function submit(ev: FormEvent) {
@@ -23,7 +27,7 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
     setFormError(null);
     const s = source.trim();
     const problem = checkPullSource(s);
-    if (problem) { setErrors({ source: problem }); return; }
+    if (problem) { setErrors({ source: problem }); setFailures((n) => n + 1); return; }
     setBusy(true);
     try {
       const request: ModelPullRequest = { source: s };
@@ -33,14 +37,14 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
     } catch (e) {
       if (e instanceof ApiError && (e.field === 'source' || e.field === 'variant')) setErrors({ [e.field]: e.message });
       else setFormError(errorMessage(e));
+      setFailures((n) => n + 1);
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <form onSubmit={submit} noValidate className="space-y-4" aria-label="Pull a model">
-      {formError ? <Alert>{formError}</Alert> : null}
+    <form ref={formRef} onSubmit={submit} noValidate className="space-y-4" aria-label="Pull a model">
       <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <Field label="Hub repository or file URL" error={errors.source}
           hint="owner/name from the Hugging Face Hub, optionally @revision (e.g. stabilityai/sd-turbo), or an https URL of a .safetensors checkpoint.">
@@ -60,6 +64,7 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
           )}
         </Field>
       </div>
+      {formError ? <div data-form-error><Alert>{formError}</Alert></div> : null}
       <Button type="submit" variant="primary" disabled={busy}>{busy ? 'Starting…' : 'Pull model'}</Button>
     </form>
   );

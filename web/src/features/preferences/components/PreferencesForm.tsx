@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Model, Preferences } from '@/shared/api/types';
 import { applyTheme, type Theme } from '@/shared/lib/theme';
 import { Alert, Button, Card, Field, Select, Textarea, cx } from '@/shared/ui/ui';
+import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { SizePicker } from '@/shared/models/SizePicker';
 import { modelOptionLabel, styleLabel } from '@/shared/models/lib';
 
@@ -14,6 +15,9 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealErrors(formRef, failures);
   const model = models.find((m) => m.id === p.model) ?? models[0];
   const useModelSize = !p.width || !p.height;
 
@@ -30,15 +34,15 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
       setSaved(true);
     } catch (e) {
       if (e instanceof ApiError && e.field) setErrors({ [e.field]: e.message }); else setError(errorMessage(e));
+      setFailures((n) => n + 1);
     } finally { setBusy(false); }
   }
 
   return (
     <Card>
       <h2 className="text-lg font-semibold">Preferences</h2>
-      <p className="mt-1 text-sm text-slate-500 dark:text-slate-400">Defaults for new generations, and how the app looks.</p>
-      <form onSubmit={onSubmit} noValidate className="mt-5 space-y-5" aria-label="Preferences">
-        {error ? <Alert>{error}</Alert> : null}
+      <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Defaults for new generations, and how the app looks.</p>
+      <form ref={formRef} onSubmit={onSubmit} noValidate className="mt-5 space-y-5" aria-label="Preferences">
         <div className="grid gap-5 sm:grid-cols-2">
           <Field label="Default model" error={errors.model}>
             {({ id, describedBy, invalid }) => (
@@ -87,11 +91,12 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
               </label>
             ))}
           </div>
-          {errors.theme ? <p role="alert" className="mt-1.5 text-sm text-rose-600">{errors.theme}</p> : null}
+          {errors.theme ? <p role="alert" className="mt-1.5 text-sm text-rose-700 dark:text-rose-400">{errors.theme}</p> : null}
         </fieldset>
+        {error ? <div data-form-error><Alert>{error}</Alert></div> : null}
         <div className="flex items-center gap-3">
           <Button type="submit" variant="primary" disabled={busy}>{busy ? 'Saving…' : 'Save preferences'}</Button>
-          {saved ? <span role="status" className="text-sm text-emerald-600 dark:text-emerald-400">Saved</span> : null}
+          {saved ? <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Saved</span> : null}
         </div>
       </form>
     </Card>
