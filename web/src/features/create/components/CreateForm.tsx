@@ -1,16 +1,16 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '@/shared/api/client';
+import { useId, useState, type FormEvent } from 'react';
 import type { Generation, GenerationRequest, Model, Preferences } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select, Textarea, cx } from '@/shared/ui/ui';
 import { ModelDescription } from '@/shared/models/ModelDescription';
 import { describeCapabilities, modelOptionLabel, styleLabel } from '@/shared/models/lib';
 import type { Prefill } from '@/shared/lib/prefill';
-import { useRevealErrors } from '@/shared/ui/revealErrors';
+import { useFormErrors } from '@/shared/ui/revealErrors';
 import { adaptToModel, formProblems, initialValues, toRequest, type CreateValues } from '../lib';
 import { SizePicker } from '@/shared/models/SizePicker';
 
 type FieldName = keyof CreateValues | 'seed';
 const KNOWN_FIELDS: FieldName[] = ['prompt', 'negative_prompt', 'model', 'style', 'width', 'height', 'count', 'seed', 'steps', 'cfg_scale', 'loras'];
+const clearSize = ['width', 'height'] as const;
 
 interface Props {
   models: Model[];
@@ -23,20 +23,15 @@ interface Props {
 
 export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated }: Props) {
   const [v, setV] = useState<CreateValues>(() => initialValues(models, prefs, prefill));
-  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const { formRef, errors, formError, clear, clearField, refuse, fail } = useFormErrors(KNOWN_FIELDS);
   const [busy, setBusy] = useState(false);
   const [advanced, setAdvanced] = useState(false);
-  // Counts failed submits: each one moves the focus to the first invalid field (or shows the form's error).
-  const [failures, setFailures] = useState(0);
-  const formRef = useRef<HTMLFormElement>(null);
-  useRevealErrors(formRef, failures);
   const descriptionId = useId();
   const blockedId = useId();
   const model = models.find((m) => m.id === v.model) ?? models[0];
   const set = <K extends keyof CreateValues>(k: K, val: CreateValues[K]) => {
     setV((p) => ({ ...p, [k]: val }));
-    setErrors((e) => ({ ...e, [k]: undefined }));
+    clearField(k);
   };
   const tooLong = v.prompt.length > model.max_prompt_length;
   // Checked as the user types: Generate stays disabled, with the reason beside it, until they are fixed.
@@ -46,20 +41,14 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
 
   async function onSubmit(ev: FormEvent) {
     ev.preventDefault();
-    setErrors({});
-    setFormError(null);
-    if (!v.prompt.trim()) setErrors({ prompt: 'Describe the image you want.' });
-    if (!v.prompt.trim() || blockedBy) { setFailures((n) => n + 1); return; }
+    clear();
+    // Refused here: the fields say why (the blocked ones already do), the first gets the focus.
+    if (!v.prompt.trim() || blockedBy) { refuse(v.prompt.trim() ? {} : { prompt: 'Describe the image you want.' }); return; }
     setBusy(true);
     try {
       onCreated(await submit(toRequest(v, model)));
     } catch (e) {
-      if (e instanceof ApiError && e.field && (KNOWN_FIELDS as string[]).includes(e.field)) {
-        setErrors({ [e.field]: e.message });
-      } else {
-        setFormError(errorMessage(e));
-      }
-      setFailures((n) => n + 1);
+      fail(e);
     } finally {
       setBusy(false);
     }
@@ -89,7 +78,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
         <Field label="Model" error={errors.model} hint={<span data-testid="model-caps">{describeCapabilities(model).join(' · ')}</span>}>
           {({ id, describedBy, invalid }) => (
             <Select id={id} name="model" value={v.model} aria-describedby={[describedBy, descriptionId].filter(Boolean).join(' ')} invalid={invalid}
-              onChange={(e) => { const m = models.find((x) => x.id === e.target.value); if (m) { setV((p) => adaptToModel(p, m)); setErrors({}); } }}>
+              onChange={(e) => { const m = models.find((x) => x.id === e.target.value); if (m) { setV((p) => adaptToModel(p, m)); clear(); } }}>
               {models.map((m) => <option key={m.id} value={m.id}>{modelOptionLabel(m)}</option>)}
             </Select>
           )}
@@ -132,7 +121,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
       ) : null}
 
       <SizePicker model={model} width={v.width} height={v.height} errors={{ width: errors.width, height: errors.height }}
-        onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); setErrors((e) => ({ ...e, width: undefined, height: undefined })); }} />
+        onChange={(w, h) => { setV((p) => ({ ...p, width: w, height: h })); clearSize.forEach(clearField); }} />
 
       <div className="grid gap-5 sm:grid-cols-2">
         <Field label="Style" error={errors.style}>
@@ -163,7 +152,7 @@ export function CreateForm({ models, prefs, prefill, lastSeed, submit, onCreated
               Fixed
             </label>
             <Button size="sm" variant="ghost" disabled={lastSeed === null} title={lastSeed === null ? 'No generation yet' : `Seed ${lastSeed}`}
-              onClick={() => { if (lastSeed !== null) { setV((p) => ({ ...p, seedMode: 'fixed', seed: lastSeed })); setErrors((e) => ({ ...e, seed: undefined })); } }}>
+              onClick={() => { if (lastSeed !== null) { setV((p) => ({ ...p, seedMode: 'fixed', seed: lastSeed })); clearField('seed'); } }}>
               ↺ Reuse last seed
             </Button>
           </div>

@@ -1,33 +1,26 @@
-import { useRef, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '@/shared/api/client';
+import { useState, type FormEvent } from 'react';
 import type { ModelPull, ModelPullRequest } from '@/shared/api/types';
 import { Alert, Button, Field, Input, Select } from '@/shared/ui/ui';
-import { useRevealErrors } from '@/shared/ui/revealErrors';
+import { useFormErrors } from '@/shared/ui/revealErrors';
 import { startPull } from '../api/library';
 import { checkPullSource, isHubSource } from '../lib';
 
 type Variant = NonNullable<ModelPullRequest['variant']>;
-type FieldName = 'source' | 'variant';
 
 /** Starts a pull by Hub repository (`owner/name[@revision]`) or https URL of a .safetensors file. */
 export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
   const [source, setSource] = useState('');
   const [variant, setVariant] = useState<Variant>('auto');
-  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const { formRef, errors, formError, clear, clearField, refuse, fail } = useFormErrors(['source', 'variant'] as const);
   const [busy, setBusy] = useState(false);
-  const [failures, setFailures] = useState(0);
-  const formRef = useRef<HTMLFormElement>(null);
-  useRevealErrors(formRef, failures);
   const hub = isHubSource(source.trim());
 
   async function submit(ev: FormEvent) {
     ev.preventDefault();
-    setErrors({});
-    setFormError(null);
+    clear();
     const s = source.trim();
     const problem = checkPullSource(s);
-    if (problem) { setErrors({ source: problem }); setFailures((n) => n + 1); return; }
+    if (problem) { refuse({ source: problem }); return; }
     setBusy(true);
     try {
       const request: ModelPullRequest = { source: s };
@@ -35,9 +28,7 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
       onStarted(await startPull(request));
       setSource('');
     } catch (e) {
-      if (e instanceof ApiError && (e.field === 'source' || e.field === 'variant')) setErrors({ [e.field]: e.message });
-      else setFormError(errorMessage(e));
-      setFailures((n) => n + 1);
+      fail(e);
     } finally {
       setBusy(false);
     }
@@ -50,7 +41,7 @@ export function PullForm({ onStarted }: { onStarted: (p: ModelPull) => void }) {
           hint="owner/name from the Hugging Face Hub, optionally @revision (e.g. stabilityai/sd-turbo), or an https URL of a .safetensors checkpoint.">
           {({ id, describedBy, invalid }) => (
             <Input id={id} name="source" value={source} placeholder="stabilityai/sd-turbo" autoComplete="off" spellCheck={false} autoCapitalize="none"
-              aria-describedby={describedBy} invalid={invalid} onChange={(e) => { setSource(e.target.value); setErrors((x) => ({ ...x, source: undefined })); }} />
+              aria-describedby={describedBy} invalid={invalid} onChange={(e) => { setSource(e.target.value); clearField('source'); }} />
           )}
         </Field>
         <Field label="Weights" error={errors.variant} hint={hub ? 'fp16 (half precision) is about half the download.' : 'A URL is one file: taken as it is.'}>

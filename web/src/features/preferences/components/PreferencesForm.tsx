@@ -1,30 +1,24 @@
-import { useRef, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '@/shared/api/client';
+import { useState, type FormEvent } from 'react';
 import type { Model, Preferences } from '@/shared/api/types';
 import { applyTheme, type Theme } from '@/shared/lib/theme';
 import { Alert, Button, Card, Field, Select, Textarea, cx } from '@/shared/ui/ui';
-import { useRevealErrors } from '@/shared/ui/revealErrors';
+import { useFormErrors } from '@/shared/ui/revealErrors';
 import { SizePicker } from '@/shared/models/SizePicker';
 import { modelOptionLabel, styleLabel } from '@/shared/models/lib';
 
-type Fields = 'model' | 'style' | 'width' | 'height' | 'negative_prompt' | 'theme';
+const FIELDS = ['model', 'style', 'width', 'height', 'negative_prompt', 'theme'] as const;
 
 export function PreferencesForm({ models, initial, save }: { models: Model[]; initial: Preferences; save: (p: Preferences) => Promise<Preferences> }) {
   const [p, setP] = useState<Preferences>(initial);
-  const [errors, setErrors] = useState<Partial<Record<Fields, string>>>({});
-  const [error, setError] = useState<string | null>(null);
+  const { formRef, errors, formError, clear, fail } = useFormErrors(FIELDS);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [failures, setFailures] = useState(0);
-  const formRef = useRef<HTMLFormElement>(null);
-  useRevealErrors(formRef, failures);
   const model = models.find((m) => m.id === p.model) ?? models[0];
   const useModelSize = !p.width || !p.height;
 
   async function onSubmit(ev: FormEvent) {
     ev.preventDefault();
-    setErrors({});
-    setError(null);
+    clear();
     setSaved(false);
     setBusy(true);
     try {
@@ -33,8 +27,7 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
       applyTheme(stored.theme);
       setSaved(true);
     } catch (e) {
-      if (e instanceof ApiError && e.field) setErrors({ [e.field]: e.message }); else setError(errorMessage(e));
-      setFailures((n) => n + 1);
+      fail(e);
     } finally { setBusy(false); }
   }
 
@@ -93,7 +86,7 @@ export function PreferencesForm({ models, initial, save }: { models: Model[]; in
           </div>
           {errors.theme ? <p role="alert" className="mt-1.5 text-sm text-rose-700 dark:text-rose-400">{errors.theme}</p> : null}
         </fieldset>
-        {error ? <div data-form-error><Alert>{error}</Alert></div> : null}
+        {formError ? <div data-form-error><Alert>{formError}</Alert></div> : null}
         <div className="flex items-center gap-3">
           <Button type="submit" variant="primary" disabled={busy}>{busy ? 'Saving…' : 'Save preferences'}</Button>
           {saved ? <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Saved</span> : null}
