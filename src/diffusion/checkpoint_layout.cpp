@@ -478,4 +478,8 @@ std::optional<CheckpointTensor> checkpoint_tensor(CheckpointComponent component,
   return std::nullopt;
 }
 
+std::optional<std::string> original_unet_name(const std::string& name, const UNetConfig& unet) {
+  return unet_name(name, unet);
+}
+
 }  // namespace rendermart::diffusion

@@ -59,4 +59,10 @@ std::optional<CheckpointTensor> checkpoint_tensor(CheckpointComponent component,
                                                   const CheckpointConfigs& configs,
                                                   const SafetensorsFile& file);
 
+// The original layout's name of a UNet parameter known by its diffusers name, without the
+// model.diffusion_model. prefix (down_blocks.1.attentions.0.proj_in.weight ->
+// input_blocks.4.1.proj_in.weight): the names kohya's SDXL LoRAs give the UNet's layers. Nothing
+// when the name has no counterpart.
+std::optional<std::string> original_unet_name(const std::string& name, const UNetConfig& unet);
+
 }  // namespace rendermart::diffusion

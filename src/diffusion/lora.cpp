@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "core/error.hpp"
+#include "diffusion/checkpoint_layout.hpp"
 #include "diffusion/safetensors_file.hpp"
 #include "diffusion/weights.hpp"
 
@@ -20,13 +23,10 @@ constexpr std::pair<const char*, const char*> kPrefixes[] = {
     {"lora_unet_", "unet"},
 };
 
-constexpr const char* kDown = ".lora_down.weight";
-constexpr const char* kUp = ".lora_up.weight";
-constexpr const char* kAlpha = ".alpha";
-
-bool ends_with(const std::string& text, const std::string& end) {
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
+constexpr std::string_view kDown = ".lora_down.weight";
+constexpr std::string_view kUp = ".lora_up.weight";
+constexpr std::string_view kAlpha = ".alpha";
+constexpr std::string_view kDora = ".dora_scale";
 
 std::string file_name(const std::string& path) {
   return std::filesystem::path(path).filename().string();
@@ -38,67 +38,106 @@ at::Tensor as_matrix(const at::Tensor& t, const std::string& path, const std::st
   if (t.dim() == 4 && t.size(2) == 1 && t.size(3) == 1) return t.flatten(1);
   throw invalid_argument(
       "loras", file_name(path) + ": " + name +
-                   " adapts a convolution larger than 1x1 (a LyCORIS / LoCon layer), which the "
-                   "engine does not support: use a LoRA of linear and 1x1 layers only");
+                   " adapts a convolution larger than 1x1 (a LoCon / LyCORIS layer), which the "
+                   "engine does not merge: use a LoRA of linear and 1x1 layers only");
 }
 
 std::string key(const std::string& component, const std::string& module) {
   return component + ":" + module;
 }
 
-}  // namespace
+std::string underscored(std::string name) {
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
 
-Lora::Lora(const std::string& path) : path_(path) {
+// The module a tensor belongs to, and which of its tensors it is; nothing for a tensor of no
+// kohya module.
+std::optional<std::pair<std::string, std::string_view>> module_of(const std::string& tensor) {
+  for (const auto suffix : {kDown, kUp, kAlpha, kDora}) {
+    if (tensor.ends_with(suffix)) {
+      return std::pair{tensor.substr(0, tensor.size() - suffix.size()), suffix};
+    }
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, at::Tensor> read_tensors(const std::string& path) {
   const SafetensorsFile file(path);
   SafetensorsWeights weights({path});
-  const auto read = [&](const std::string& name) {
-    return weights.get(name, file.tensors().at(name).shape, at::kFloat);
-  };
+  std::map<std::string, at::Tensor> tensors;
   for (const auto& [name, stored] : file.tensors()) {
-    if (!ends_with(name, kDown)) continue;
-    const auto module = name.substr(0, name.size() - std::string(kDown).size());
+    tensors[name] = weights.get(name, stored.shape, at::kFloat);
+  }
+  return tensors;
+}
+
+}  // namespace
+
+Lora::Lora(const std::string& path) : Lora(path, read_tensors(path)) {}
+
+Lora::Lora(const std::string& path, const std::map<std::string, at::Tensor>& tensors)
+    : path_(path) {
+  const auto refuse = [&](const std::string& why) {
+    return Error(ErrorCode::model_error, file_name(path) + ": " + why);
+  };
+  // Every tensor belongs to a module this code merges: none is silently left out.
+  std::map<std::string, std::map<std::string_view, at::Tensor>> modules;
+  for (const auto& [name, tensor] : tensors) {
+    const auto module = module_of(name);
+    if (!module) {
+      throw refuse(name +
+                   " is not a kohya LoRA tensor (<module>.lora_down.weight, .lora_up.weight or "
+                   ".alpha): the file is of another format (LyCORIS LoHa / LoKr, diffusers or "
+                   "PEFT names), which the engine does not merge");
+    }
+    if (module->second == kDora) {
+      throw invalid_argument("loras", file_name(path) + ": " + module->first +
+                                          " is a DoRA module (.dora_scale), which the engine does "
+                                          "not merge: use a plain LoRA");
+    }
+    modules[module->first][module->second] = tensor;
+  }
+  for (auto& [module, parts] : modules) {
     Module m;
     for (const auto& [prefix, component] : kPrefixes) {
-      if (module.rfind(prefix, 0) == 0) {
+      if (module.starts_with(prefix)) {
         m.component = component;
-        m.name = module.substr(std::string(prefix).size());
+        m.name = module.substr(std::string_view(prefix).size());
         break;
       }
     }
     if (m.component.empty()) {
-      throw Error(ErrorCode::model_error,
-                  file_name(path) + ": " + module +
-                      " is not a kohya LoRA module (lora_unet_, lora_te_, lora_te1_ or lora_te2_)");
+      throw refuse(module +
+                   " is not a kohya LoRA module (lora_unet_, lora_te_, lora_te1_ or lora_te2_)");
     }
-    if (file.tensors().count(module + kUp) == 0) {
-      throw Error(ErrorCode::model_error, file_name(path) + ": " + module + " has no lora_up");
+    if (!parts.count(kDown) || !parts.count(kUp)) {
+      throw refuse(module + " has no " + std::string(parts.count(kDown) ? "lora_up" : "lora_down"));
     }
-    m.down = as_matrix(read(name), path, module);
-    m.up = as_matrix(read(module + kUp), path, module);
+    m.down = as_matrix(parts.at(kDown), path, module);
+    m.up = as_matrix(parts.at(kUp), path, module);
     const auto rank = m.down.size(0);
-    if (m.up.size(1) != rank) {
-      throw Error(ErrorCode::model_error,
-                  file_name(path) + ": " + module + "'s lora_up and lora_down differ in rank");
-    }
+    if (m.up.size(1) != rank) throw refuse(module + "'s lora_up and lora_down differ in rank");
     // Without an alpha, kohya's scale alpha / rank is 1.
-    m.alpha = file.tensors().count(module + kAlpha) ? read(module + kAlpha).item<double>()
-                                                    : static_cast<double>(rank);
+    m.alpha = parts.count(kAlpha) ? parts.at(kAlpha).item<double>() : static_cast<double>(rank);
     modules_.push_back(std::move(m));
   }
-  if (modules_.empty()) {
-    throw Error(ErrorCode::model_error,
-                file_name(path) + " holds no LoRA modules (<module>.lora_down.weight)");
-  }
+  if (modules_.empty()) throw refuse("it holds no LoRA modules (<module>.lora_down.weight)");
 }
 
 void LoraWeights::add_component(const std::string& component,
                                 const std::map<std::string, at::Tensor>& weights) {
   constexpr std::string_view kWeight = ".weight";
   for (const auto& [name, weight] : weights) {
-    if (!ends_with(name, std::string(kWeight)) || weight.dim() != 2) continue;
-    auto module = name.substr(0, name.size() - kWeight.size());
-    std::replace(module.begin(), module.end(), '.', '_');
-    layers_[key(component, module)] = {weight, weight.view(weight.sizes())};
+    if (!name.ends_with(kWeight) || weight.dim() != 2) continue;
+    const auto layer = key(component, underscored(name.substr(0, name.size() - kWeight.size())));
+    layers_[layer] = {weight, weight.view(weight.sizes())};
+    names_[layer] = layer;
+    if (component != "unet") continue;
+    if (const auto original = original_unet_name(name, unet_)) {
+      names_[key(component, underscored(original->substr(0, original->size() - kWeight.size())))] =
+          layer;
+    }
   }
 }
 
@@ -111,7 +150,8 @@ void LoraWeights::apply(const std::vector<LoraUse>& loras) {
   std::map<std::string, std::vector<std::pair<const Lora::Module*, double>>> deltas;
   for (const auto& use : loras) {
     for (const auto& module : use.lora->modules()) {
-      const auto it = layers_.find(key(module.component, module.name));
+      const auto name = names_.find(key(module.component, module.name));
+      const auto it = name == names_.end() ? layers_.end() : layers_.find(name->second);
       const std::vector<std::int64_t> shape{module.up.size(0), module.down.size(1)};
       if (it == layers_.end() || it->second.weight.sizes() != at::IntArrayRef(shape)) {
         throw invalid_argument(

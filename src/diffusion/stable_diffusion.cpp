@@ -35,7 +35,7 @@ at::Generator noise_generator(std::uint64_t seed) { return at::detail::createCPU
 
 StableDiffusion::StableDiffusion(const ModelFolder& folder, at::ScalarType dtype, bool img2img,
                                  WeightSource* weights)
-    : folder_(folder), dtype_(dtype) {
+    : folder_(folder), dtype_(dtype), loras_(folder.unet) {
   // What loading frees is never cached (caching_allocator.hpp): an SDXL model in bfloat16 peaked
   // at 1.33x its weights, its float32 reads held in the cache at the end of the load.
   const UncachedScope loading;

@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 // The base model kohya's trainer records (ss_base_model_version: sd_v1, sd_v2_768_v,
 // sdxl_base_v1-0 ...), else what the layers say: a second text encoder is SDXL's; otherwise the
 // width of the text the cross-attention reads (768 CLIP ViT-L, 1024 OpenCLIP ViT-H, 2048 both
-// of SDXL's) or of the text encoder's layers.
+// of SDXL's) or of the text encoder's layers; failing those, UNet layers named by the original
+// layout (lora_unet_input_blocks_...), which kohya's trainer gives SDXL's only (it names SD 1.x
+// and 2.x layers as diffusers does).
 std::string lora_family(const diffusion::SafetensorsFile& file) {
   if (const auto base = file.metadata().find("ss_base_model_version");
       base != file.metadata().end()) {
@@ -38,6 +40,13 @@ std::string lora_family(const diffusion::SafetensorsFile& file) {
       case 1024: return "sd2";
       case 2048: return "sdxl";
       default: break;
+    }
+  }
+  for (const auto& [name, tensor] : file.tensors()) {
+    if (name.starts_with("lora_unet_input_blocks_") ||
+        name.starts_with("lora_unet_middle_block_") ||
+        name.starts_with("lora_unet_output_blocks_")) {
+      return "sdxl";
     }
   }
   return {};

@@ -59,7 +59,7 @@ struct Tiny {
   UNet unet;
   std::map<std::string, at::Tensor> text_encoder_weights;  // the layers' own tensors, by name
   std::map<std::string, at::Tensor> unet_weights;
-  LoraWeights loras;
+  LoraWeights loras{folder.unet};
 };
 
 class LoraGolden : public ::testing::Test {
