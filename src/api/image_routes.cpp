@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
 #include "http/media_type.hpp"
+#include "imaging/infotext.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -143,6 +144,17 @@ void add_image_routes(http::Router& router, ApiContext& context) {
     return json_reply(200, render_page(images.list(user, query), query.page.limit, write_image));
   });
 
+  // Beside the pages rather than in them: the gallery asks once per filter, not once per page.
+  router.add(Method::GET, "/api/v1/images/count", [&context, &images](http::Request& request) {
+    const auto user = require_user(context, request);
+    JsonWriter w;
+    w.begin_object();
+    w.key("count");
+    w.value(images.count(user, parse_image_query(request)));
+    w.end_object();
+    return json_reply(200, w.take());
+  });
+
   router.add(Method::POST, "/api/v1/images", [&context](http::Request& request) {
     const auto user = require_user(context, request);
     const auto image = context.uploads.upload(user, parse_upload(request));
@@ -168,6 +180,27 @@ void add_image_routes(http::Router& router, ApiContext& context) {
     response.status = 204;
     return response;
   });
+
+  // The text the PNG's `parameters` chunk holds, for pasting into AUTOMATIC1111 and the tools
+  // that read its format, without downloading and parsing the file.
+  router.add(
+      Method::GET, "/api/v1/images/{id}/infotext", [&context, &images](http::Request& request) {
+        const auto image = images.get(require_user(context, request), request.param("id"));
+        if (image.params.task == GenerationTask::upload) {
+          throw Error(ErrorCode::not_found,
+                      "an uploaded picture has no generation parameters: only generated "
+                      "images have an infotext",
+                      "id");
+        }
+        // The model's name as the generator wrote it; its id once the model is gone.
+        const auto model = context.catalog.find(image.params.model);
+        JsonWriter w;
+        w.begin_object();
+        w.key("infotext");
+        w.value(a1111_parameters(image.params, model ? model->info.name : image.params.model));
+        w.end_object();
+        return json_reply(200, w.take());
+      });
 
   router.add(Method::GET, "/api/v1/images/{id}/file", [&context, &images](http::Request& request) {
     const auto image = images.get(require_user(context, request), request.param("id"));

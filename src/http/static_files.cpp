@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -56,6 +58,66 @@ const char* content_type_for(const fs::path& file) {
   return "application/octet-stream";
 }
 
+// Precompressed copies that the web build writes beside each text file (name + suffix), in
+// the order they are preferred: brotli is smaller, gzip is what every client reads.
+struct Encoding {
+  std::string_view name;    // as Accept-Encoding and Content-Encoding spell it
+  std::string_view suffix;  // of the copy's file name
+};
+constexpr std::array<Encoding, 2> kEncodings = {{{"br", ".br"}, {"gzip", ".gz"}}};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The q-value of one Accept-Encoding element ("gzip;q=0.5" -> 0.5; no q: 1); a malformed one is
+// 0, so that a coding is never sent on the strength of a value we could not read.
+double quality(std::string_view parameters) {
+  while (!parameters.empty()) {
+    const auto semicolon = parameters.find(';');
+    const auto parameter = trim_spaces(parameters.substr(0, semicolon));
+    parameters =
+        semicolon == std::string_view::npos ? std::string_view{} : parameters.substr(semicolon + 1);
+    if (parameter.size() < 2 || (parameter[0] != 'q' && parameter[0] != 'Q') ||
+        parameter[1] != '=') {
+      continue;
+    }
+    const auto value = parameter.substr(2);
+    if (value.empty() || value.size() > 5 || (value[0] != '0' && value[0] != '1')) return 0;
+    return std::strtod(std::string(value).c_str(), nullptr);
+  }
+  return 1;
+}
+
+// Whether Accept-Encoding (RFC 9110 section 12.5.3) allows `coding`: named with a q-value above
+// 0, or not named while "*" is. No header allows nothing but the file itself.
+bool accepts(std::string_view accept_encoding, std::string_view coding) {
+  std::optional<double> named;
+  std::optional<double> any;
+  while (!accept_encoding.empty()) {
+    const auto comma = accept_encoding.find(',');
+    const auto element = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+    const auto semicolon = element.find(';');
+    const auto name = trim_spaces(element.substr(0, semicolon));
+    const double q =
+        semicolon == std::string_view::npos ? 1.0 : quality(element.substr(semicolon + 1));
+    if (iequals(name, coding)) named = q;
+    if (name == "*") any = q;
+  }
+  return named ? *named > 0 : any && *any > 0;
+}
+
 // The request path as a path relative to root, or a 400 for anything that could step outside
 // it or that no file name can contain.
 fs::path relative_path(std::string_view path) {
@@ -89,26 +151,49 @@ std::optional<fs::path> find_file(const fs::path& root, const fs::path& relative
   return real;
 }
 
-Response serve_file(const fs::path& file, const char* cache_control) {
+// `file` as stored, or its precompressed copy (`encoding`, whose name the ETag carries so that
+// caches and If-None-Match tell the two apart). The Content-Type is always the original's.
+Response serve_file(const fs::path& file, const fs::path& stored, const Encoding* encoding,
+                    const char* cache_control) {
   std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  const auto modified = fs::last_write_time(file, ec);
-  std::ifstream in(file, std::ios::binary);
+  const auto size = fs::file_size(stored, ec);
+  const auto modified = fs::last_write_time(stored, ec);
+  std::ifstream in(stored, std::ios::binary);
   if (ec || !in) throw not_found("file");
   std::string body;
   body.reserve(size);
   body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(ErrorCode::internal, "cannot read " + file.string());
+  if (in.bad()) throw Error(ErrorCode::internal, "cannot read " + stored.string());
 
   Response response;
   response.set_header("Content-Type", content_type_for(file));
   response.set_header("Cache-Control", cache_control);
   response.set_header("X-Content-Type-Options", "nosniff");
-  response.etag = fmt::format("{:x}-{:x}", body.size(),
-                              static_cast<std::uint64_t>(modified.time_since_epoch().count()));
+  // Whatever this answer is, another Accept-Encoding may get other bytes for the same URL.
+  response.set_header("Vary", "Accept-Encoding");
+  if (encoding) response.set_header("Content-Encoding", std::string(encoding->name));
+  response.etag = fmt::format("{:x}-{:x}{}{}", body.size(),
+                              static_cast<std::uint64_t>(modified.time_since_epoch().count()),
+                              encoding ? "-" : "", encoding ? encoding->name : "");
   response.accept_ranges = true;
   response.body = std::move(body);
   return response;
+}
+
+// The smallest form of `file` that the request accepts: a precompressed copy beside it, when the
+// build made one and Accept-Encoding allows its coding, else the file itself.
+Response serve_best(const Request& request, const fs::path& root, const fs::path& file,
+                    const char* cache_control) {
+  const auto accept_encoding = request.header("accept-encoding").value_or("");
+  for (const auto& encoding : kEncodings) {
+    if (!accepts(accept_encoding, encoding.name)) continue;
+    auto name = file.filename();
+    name += fs::path(encoding.suffix);
+    if (const auto copy = find_file(root, file.lexically_relative(root).replace_filename(name))) {
+      return serve_file(file, *copy, &encoding, cache_control);
+    }
+  }
+  return serve_file(file, file, nullptr, cache_control);
 }
 
 }  // namespace
@@ -131,14 +216,15 @@ Handler static_files(fs::path root) {
     if (!relative.empty()) {
       if (const auto file = find_file(root, relative)) {
         const bool is_index = file->filename() == kIndexFile;
-        return serve_file(*file, path.starts_with(kAssetsPrefix) && !is_index ? kImmutableCache
-                                                                              : kRevalidateCache);
+        return serve_best(
+            request, root, *file,
+            path.starts_with(kAssetsPrefix) && !is_index ? kImmutableCache : kRevalidateCache);
       }
       if (relative.has_extension()) throw not_found("file");
     }
     const auto index = find_file(root, kIndexFile);
     if (!index) throw not_found("web app");
-    return serve_file(*index, kRevalidateCache);
+    return serve_best(request, root, *index, kRevalidateCache);
   };
 }
 

@@ -6,6 +6,9 @@
 //   whose real path (symlinks resolved) lies outside root are not served (404);
 // - Content-Type by extension; ETag (size and modification time) so that If-None-Match gives 304,
 //   and byte ranges;
+// - precompressed copies: when the build wrote `name.br` or `name.gz` beside a file and the
+//   request's Accept-Encoding allows that coding, the copy is sent (brotli first) with
+//   Content-Encoding and the original's Content-Type; every answer says Vary: Accept-Encoding;
 // - Cache-Control "public, max-age=31536000, immutable" under /assets/ (hashed file names),
 //   "no-cache" for everything else, index.html included;
 // - SPA fallback: a path whose last segment has no extension and names no file gets index.html;

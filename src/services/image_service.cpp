@@ -40,6 +40,10 @@ std::vector<Image> ImageService::list(const User& user, const ImageQuery& query)
   return store_.list_images(user.id, query);
 }
 
+std::int64_t ImageService::count(const User& user, const ImageQuery& query) {
+  return store_.count_matching_images(user.id, query);
+}
+
 Image ImageService::get(const User& user, const std::string& image_id) {
   auto image = store_.get_image(user.id, image_id);
   if (!image) throw not_found("image");

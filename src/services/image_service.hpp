@@ -21,6 +21,8 @@ class ImageService {
   ImageService(Store& store, BlobStore& blobs);
 
   std::vector<Image> list(const User& user, const ImageQuery& query);
+  // How many of the user's images pass the query's filters, whatever its page.
+  std::int64_t count(const User& user, const ImageQuery& query);
   // Throws not_found for another user's image.
   Image get(const User& user, const std::string& image_id);
   Image update(const User& user, const std::string& image_id, const ImagePatch& patch);

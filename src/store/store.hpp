@@ -179,6 +179,10 @@ class Store {
   virtual std::optional<Image> get_image(const std::string& user_id,
                                          const std::string& image_id) = 0;
   virtual std::vector<Image> list_images(const std::string& user_id, const ImageQuery& query) = 0;
+  // How many of the user's images pass the query's filters (its page is ignored): one COUNT over
+  // the conditions list_images uses, so that the total always matches what the pages hold.
+  virtual std::int64_t count_matching_images(const std::string& user_id,
+                                             const ImageQuery& query) = 0;
   virtual std::optional<Image> update_image(const std::string& user_id, const std::string& image_id,
                                             const ImagePatch& patch) = 0;
   // Deletes the row and returns it, so that the caller can delete its blobs.

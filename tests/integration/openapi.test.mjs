@@ -84,6 +84,7 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'GET /api/v1/keys', 'POST /api/v1/keys', 'DELETE /api/v1/keys/{id}', 'GET /api/v1/generations', 'POST /api/v1/generations',
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
       'GET /api/v1/images', 'POST /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
+      'GET /api/v1/images/count', 'GET /api/v1/images/{id}/infotext',
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
       'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/images/variations', 'GET /v1/models', 'GET /api/v1/admin/models', 'DELETE /api/v1/admin/models/{name}',
       'POST /api/v1/admin/models/pulls', 'GET /api/v1/admin/models/pulls/{id}', 'POST /api/v1/admin/models/pulls/{id}/cancel',
@@ -180,6 +181,11 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     ids.image = img.id;
     await call('GET', '/api/v1/images?limit=1&q=teapot&favorite=false&model=procedural&from=2000-01-01T00:00:00.000Z', { cookie });
     await call('GET', '/api/v1/images?limit=0', { cookie }); // 400
+    const count = await call('GET', '/api/v1/images/count?favorite=false&model=procedural', { cookie });
+    assert.equal(count.json?.count, 2, describeResponse(count));
+    await call('GET', '/api/v1/images/count?favorite=maybe', { cookie }); // 400
+    const infotext = await call('GET', `/api/v1/images/${img.id}/infotext`, { cookie });
+    assert.equal(infotext.status, 200, describeResponse(infotext));
     await call('GET', `/api/v1/images/${img.id}`, { cookie });
     await call('PATCH', `/api/v1/images/${img.id}`, { cookie, body: { favorite: true, title: 'Teapot', tags: ['spec'] } });
     await call('PATCH', `/api/v1/images/${img.id}`, { cookie, body: { favorite: 'very' } }); // 400

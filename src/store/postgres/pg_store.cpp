@@ -746,14 +746,14 @@ std::optional<Image> PgStore::get_image(const std::string& user_id, const std::s
   });
 }
 
-// Walks images_user (user_id, id) newest first, or the GIN index for a search, whichever the
-// planner finds cheaper. Each combination of filters is its own statement text, prepared once
-// per connection (at most 64 variants). The search text is a parameter, never spliced into the
-// SQL; a search whose words all tokenize to nothing matches no rows, as in SQLite.
-std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQuery& query) {
-  const std::string match = pg_tsquery(query.text);
-  std::vector<Param> params{to_param(user_id), to_param(page_limit(query.page))};
-  std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = $1";
+namespace {
+
+// The filters of an image query as SQL conditions after "WHERE user_id = $1", appending their
+// values to `params`. Each combination of filters is its own statement text, prepared once per
+// connection (at most 64 variants). The search text is a parameter, never spliced into the SQL;
+// a search whose words all tokenize to nothing matches no rows, as in SQLite.
+std::string image_conditions(const ImageQuery& query, std::vector<Param>& params) {
+  std::string sql;
   const auto add = [&](std::string_view condition, Param value) {
     params.push_back(std::move(value));
     sql += fmt::format(" AND {} ${}", condition, params.size());
@@ -763,12 +763,32 @@ std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQ
   if (query.favorite) add("favorite =", to_param(*query.favorite));
   if (query.created_from) add("created_at >=", to_param(*query.created_from));
   if (query.created_to) add("created_at <", to_param(*query.created_to));
-  if (!match.empty()) {
+  if (const std::string match = pg_tsquery(query.text); !match.empty()) {
     params.push_back(match);
     sql += fmt::format(" AND search @@ to_tsquery('{}', ${})", kSearchConfig, params.size());
   }
-  sql += " ORDER BY id DESC LIMIT $2";
+  return sql;
+}
+
+}  // namespace
+
+// Walks images_user (user_id, id) newest first, or the GIN index for a search, whichever the
+// planner finds cheaper.
+std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQuery& query) {
+  std::vector<Param> params{to_param(user_id), to_param(page_limit(query.page))};
+  const std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = $1" +
+                          image_conditions(query, params) + " ORDER BY id DESC LIMIT $2";
   return single([&](Connection& db) { return all_rows(db.query(sql, params), read_image); });
+}
+
+// The same conditions without the rows themselves.
+std::int64_t PgStore::count_matching_images(const std::string& user_id, const ImageQuery& query) {
+  ImageQuery filters = query;
+  filters.page = {};
+  std::vector<Param> params{to_param(user_id)};
+  const std::string sql =
+      "SELECT COUNT(*) FROM images WHERE user_id = $1" + image_conditions(filters, params);
+  return single([&](Connection& db) { return scalar(db.query(sql, params)); });
 }
 
 std::optional<Image> PgStore::update_image(const std::string& user_id, const std::string& image_id,

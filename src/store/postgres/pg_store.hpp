@@ -75,6 +75,7 @@ class PgStore : public Store {
 
   std::optional<Image> get_image(const std::string& user_id, const std::string& image_id) override;
   std::vector<Image> list_images(const std::string& user_id, const ImageQuery& query) override;
+  std::int64_t count_matching_images(const std::string& user_id, const ImageQuery& query) override;
   std::optional<Image> update_image(const std::string& user_id, const std::string& image_id,
                                     const ImagePatch& patch) override;
   std::optional<Image> delete_image(const std::string& user_id,

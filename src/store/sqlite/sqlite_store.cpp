@@ -684,34 +684,63 @@ std::optional<Image> SqliteStore::get_image(const std::string& user_id,
   });
 }
 
-// Walks images_user (user_id, id) newest first and stops after `limit` rows that pass the
-// filters. A search first collects the rowids of every matching image (the index spans all
-// users), so its cost follows the number of matches rather than the page size. Each combination
-// of filters is its own statement text, cached per connection (at most 64), so that every
-// variant keeps its own plan. The search text is bound, never spliced into the SQL.
-std::vector<Image> SqliteStore::list_images(const std::string& user_id, const ImageQuery& query) {
-  const std::string match = sqlite::fts5_query(query.text);
-  std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = ?1";
+namespace {
+
+// The filters of an image query as SQL conditions after "WHERE user_id = ?1", each with its own
+// parameter number (the cursor is ?2), so that every combination is its own statement text,
+// cached per connection (at most 64 variants), and keeps its own plan. A search first collects
+// the rowids of every matching image (the index spans all users), so its cost follows the
+// number of matches. The search text is bound, never spliced into the SQL.
+std::string image_conditions(const ImageQuery& query, const std::string& match) {
+  std::string sql;
   if (!query.page.after_id.empty()) sql += " AND id < ?2";
   if (!query.model.empty()) sql += " AND model = ?3";
   if (query.favorite) sql += " AND favorite = ?4";
   if (query.created_from) sql += " AND created_at >= ?5";
   if (query.created_to) sql += " AND created_at < ?6";
-  if (!match.empty()) {
-    sql += " AND seq IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?7)";
-  }
-  sql += " ORDER BY id DESC LIMIT ?8";
+  if (!match.empty()) sql += " AND seq IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?7)";
+  return sql;
+}
 
+void bind_image_conditions(Query& q, const std::string& user_id, const ImageQuery& query,
+                           const std::string& match) {
+  q.bind(1, user_id);
+  if (!query.page.after_id.empty()) q.bind(2, query.page.after_id);
+  if (!query.model.empty()) q.bind(3, query.model);
+  if (query.favorite) q.bind(4, *query.favorite);
+  if (query.created_from) q.bind(5, *query.created_from);
+  if (query.created_to) q.bind(6, *query.created_to);
+  if (!match.empty()) q.bind(7, match);
+}
+
+}  // namespace
+
+// Walks images_user (user_id, id) newest first and stops after `limit` rows that pass the
+// filters.
+std::vector<Image> SqliteStore::list_images(const std::string& user_id, const ImageQuery& query) {
+  const std::string match = sqlite::fts5_query(query.text);
+  const std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = ?1" +
+                          image_conditions(query, match) + " ORDER BY id DESC LIMIT ?8";
   return read([&](Database& db) {
     Query q = db.query(sql);
-    q.bind(1, user_id).bind(8, page_limit(query.page));
-    if (!query.page.after_id.empty()) q.bind(2, query.page.after_id);
-    if (!query.model.empty()) q.bind(3, query.model);
-    if (query.favorite) q.bind(4, *query.favorite);
-    if (query.created_from) q.bind(5, *query.created_from);
-    if (query.created_to) q.bind(6, *query.created_to);
-    if (!match.empty()) q.bind(7, match);
+    bind_image_conditions(q, user_id, query, match);
+    q.bind(8, page_limit(query.page));
     return all_rows(std::move(q), read_image);
+  });
+}
+
+// The same walk over images_user without the rows themselves.
+std::int64_t SqliteStore::count_matching_images(const std::string& user_id,
+                                                const ImageQuery& query) {
+  ImageQuery filters = query;
+  filters.page = {};
+  const std::string match = sqlite::fts5_query(filters.text);
+  const std::string sql =
+      "SELECT COUNT(*) FROM images WHERE user_id = ?1" + image_conditions(filters, match);
+  return read([&](Database& db) {
+    Query q = db.query(sql);
+    bind_image_conditions(q, user_id, filters, match);
+    return scalar(std::move(q));
   });
 }
 

@@ -148,6 +148,58 @@ TEST_F(StaticFilesTest, OnlyGetAndHead) {
   EXPECT_EQ(response.header("Allow"), "GET, HEAD");
 }
 
+// The build writes name.br and name.gz beside text files (web/vite.config.ts).
+class PrecompressedFilesTest : public StaticFilesTest {
+ protected:
+  void SetUp() override {
+    StaticFilesTest::SetUp();
+    write_file(root / "assets" / "index-3f2a.js.br", "brotli bytes");
+    write_file(root / "assets" / "index-3f2a.js.gz", "gzip bytes");
+    write_file(root / "index.html.gz", "gzip index");
+  }
+
+  Response get_with(const std::string& path, const std::string& accept_encoding) {
+    return request(Method::GET, path, {{"accept-encoding", accept_encoding}});
+  }
+};
+
+TEST_F(PrecompressedFilesTest, BrotliFirstThenGzipWithTheOriginalsType) {
+  const auto br = get_with("/assets/index-3f2a.js", "gzip, deflate, br, zstd");
+  EXPECT_EQ(br.body, "brotli bytes");
+  EXPECT_EQ(br.header("Content-Encoding"), "br");
+  EXPECT_EQ(br.header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(br.header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(br.header("Cache-Control"), "public, max-age=31536000, immutable");
+
+  const auto gz = get_with("/assets/index-3f2a.js", "gzip");
+  EXPECT_EQ(gz.body, "gzip bytes");
+  EXPECT_EQ(gz.header("Content-Encoding"), "gzip");
+  EXPECT_NE(gz.header("ETag"), br.header("ETag"));
+}
+
+TEST_F(PrecompressedFilesTest, TheFileItselfWhenNoCodingIsAccepted) {
+  for (const std::string accept :
+       {"", "identity", "br;q=0, gzip;q=0", "deflate", "*;q=0", "gzip;q=0.000, br;q=0"}) {
+    const auto plain = get_with("/assets/index-3f2a.js", accept);
+    EXPECT_EQ(plain.body, "console.log(1)") << accept;
+    EXPECT_FALSE(plain.header("Content-Encoding")) << accept;
+    EXPECT_EQ(plain.header("Vary"), "Accept-Encoding") << accept;
+  }
+  EXPECT_EQ(get_with("/assets/index-3f2a.js", "*").header("Content-Encoding"), "br");
+  EXPECT_EQ(get_with("/assets/index-3f2a.js", "BR;Q=0.5").header("Content-Encoding"), "br");
+  EXPECT_EQ(get_with("/assets/index-3f2a.js", "br;q=0, *").header("Content-Encoding"), "gzip");
+  // A file without a compressed copy is sent as it is.
+  EXPECT_FALSE(get_with("/assets/index-3f2a.css", "br, gzip").header("Content-Encoding"));
+}
+
+TEST_F(PrecompressedFilesTest, TheSpaFallbackAndIndexStayRevalidated) {
+  const auto index = get_with("/gallery", "br, gzip");
+  EXPECT_EQ(index.body, "gzip index");
+  EXPECT_EQ(index.header("Content-Encoding"), "gzip");
+  EXPECT_EQ(index.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index.header("Cache-Control"), "no-cache");
+}
+
 TEST_F(StaticFilesTest, MissingAppIs404) {
   fs::remove(root / "index.html");
   EXPECT_EQ(get("/").status, 404U);

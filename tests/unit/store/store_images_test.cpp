@@ -237,6 +237,33 @@ TEST_P(StoreImagesTest, FiltersByModelFavoriteAndDates) {
             (std::set<std::string>{old_images[0].id, old_images[1].id}));
 }
 
+TEST_P(StoreImagesTest, CountsWhatThePagesHoldWhateverThePage) {
+  const auto old_images = generate(alice_, "old fox", 2, kT0, "procedural");
+  generate(alice_, "new owl", 3, kT0 + 1000, "sdxl");
+  generate(bob_, "bob fox", 4, kT0 + 1000, "sdxl");
+  store_->update_image(alice_.id, old_images[0].id, ImagePatch{.favorite = true});
+
+  const auto count = [&](ImageQuery query) {
+    return store_->count_matching_images(alice_.id, query);
+  };
+  EXPECT_EQ(count({}), 5);
+  EXPECT_EQ(count({.page = {.after_id = old_images[1].id, .limit = 1}}), 5);
+  EXPECT_EQ(count({.text = "fox"}), 2);
+  EXPECT_EQ(count({.text = "giraffe"}), 0);
+  EXPECT_EQ(count({.model = "sdxl"}), 3);
+  EXPECT_EQ(count({.favorite = true}), 1);
+  EXPECT_EQ(count({.text = "fox", .favorite = false}), 1);
+  EXPECT_EQ(count({.created_from = kT0 + 1000}), 3);
+  EXPECT_EQ(count({.created_to = kT0 + 1000}), 2);
+  for (const ImageQuery& query : {ImageQuery{.text = "owl"}, ImageQuery{.model = "procedural"},
+                                  ImageQuery{.favorite = false}}) {
+    ImageQuery all = query;
+    all.page.limit = 1000;
+    EXPECT_EQ(count(query), static_cast<std::int64_t>(ids(alice_, all).size()));
+  }
+  EXPECT_EQ(store_->count_matching_images(bob_.id, {.text = "fox"}), 4);
+}
+
 TEST_P(StoreImagesTest, SearchFindsWordsPrefixesAndAccentlessForms) {
   generate(alice_, "A red fox in the snow", 1, kT0);
   generate(alice_, "Blue whale, deep sea", 1, kT0 + 1);

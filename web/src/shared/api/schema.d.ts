@@ -398,6 +398,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of the user's images pass the filters
+         * @description The number of images that the pages of `GET /api/v1/images` with the same filters hold
+         *     together: one count in the database, asked once per filter rather than once per page.
+         */
+        get: operations["countImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images/{id}": {
         parameters: {
             query?: never;
@@ -417,6 +438,31 @@ export interface paths {
         head?: never;
         /** Change favorite, title or tags */
         patch: operations["updateImage"];
+        trace?: never;
+    };
+    "/api/v1/images/{id}/infotext": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A generated image's parameters as AUTOMATIC1111 text
+         * @description The text of the PNG's `parameters` chunk (see `GET /api/v1/images/{id}/file`), made by the
+         *     same code: paste it into AUTOMATIC1111 (or any tool that reads its format) to make the
+         *     image again. The model is named as the generator named it, or by its id once the model is
+         *     gone. An uploaded picture has none (404).
+         */
+        get: operations["getImageInfotext"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/images/{id}/file": {
@@ -1032,6 +1078,8 @@ export interface components {
             mask_image_id?: string;
             /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
+            /** @description inpaint and outpaint only (default 4); how many pixels the mask's edge is blurred by where the result is laid over the source (AUTOMATIC1111's "Mask blur"), 0 for a hard edge. */
+            mask_blur?: number;
             /**
              * @description Local models: LoRAs to merge for this generation, besides those the prompt names with
              *     AUTOMATIC1111's `<lora:name:weight>` tags (which stay in the prompt as written). Each
@@ -1096,6 +1144,8 @@ export interface components {
             source_image_id: string | null;
             mask_image_id: string | null;
             strength: number;
+            /** @description Pixels of blur on the mask's edge (inpaint and outpaint; 0 otherwise). */
+            mask_blur: number;
             loras: components["schemas"]["LoraUse"][];
         };
         /** @description A LoRA merged for a generation, with its file's short hash (AUTOMATIC1111's "Lora hashes", also in the PNG parameters). */
@@ -1167,6 +1217,8 @@ export interface components {
             task: components["schemas"]["GenerationTask"];
             mask_image_id: string | null;
             strength: number;
+            /** @description Pixels of blur on the mask's edge (inpaint and outpaint; 0 otherwise). */
+            mask_blur: number;
             loras: components["schemas"]["LoraUse"][];
             prompt: string;
             negative_prompt: string;
@@ -1194,6 +1246,16 @@ export interface components {
         ImagePage: {
             items: components["schemas"]["Image"][];
             next_cursor: string | null;
+        };
+        ImageCount: {
+            count: number;
+        };
+        ImageInfotext: {
+            /**
+             * @description The prompt line(s), an optional `Negative prompt: ...` line, then `Steps: N, CFG scale:
+             *     X, Seed: S, Size: WxH, Model: ...` and the task's own fields.
+             */
+            infotext: string;
         };
         ImagePatch: {
             favorite?: boolean;
@@ -1559,6 +1621,14 @@ export interface components {
         Limit: number;
         /** @description Opaque; `next_cursor` of the previous page. A cursor the server did not make answers 400 with field `cursor`. */
         Cursor: string;
+        /** @description Full-text search over prompts. */
+        ImageSearch: string;
+        ImageModel: string;
+        ImageFavorite: boolean;
+        /** @description Only images created at or after this ISO-8601 date or date-time. */
+        ImageFrom: string;
+        /** @description Only images created before this ISO-8601 date or date-time. */
+        ImageTo: string;
     };
     requestBodies: never;
     headers: {
@@ -2180,13 +2250,13 @@ export interface operations {
                 /** @description Opaque; `next_cursor` of the previous page. A cursor the server did not make answers 400 with field `cursor`. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Full-text search over prompts. */
-                q?: string;
-                model?: string;
-                favorite?: boolean;
+                q?: components["parameters"]["ImageSearch"];
+                model?: components["parameters"]["ImageModel"];
+                favorite?: components["parameters"]["ImageFavorite"];
                 /** @description Only images created at or after this ISO-8601 date or date-time. */
-                from?: string;
+                from?: components["parameters"]["ImageFrom"];
                 /** @description Only images created before this ISO-8601 date or date-time. */
-                to?: string;
+                to?: components["parameters"]["ImageTo"];
             };
             header?: never;
             path?: never;
@@ -2285,6 +2355,41 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    countImages: {
+        parameters: {
+            query?: {
+                /** @description Full-text search over prompts. */
+                q?: components["parameters"]["ImageSearch"];
+                model?: components["parameters"]["ImageModel"];
+                favorite?: components["parameters"]["ImageFavorite"];
+                /** @description Only images created at or after this ISO-8601 date or date-time. */
+                from?: components["parameters"]["ImageFrom"];
+                /** @description Only images created before this ISO-8601 date or date-time. */
+                to?: components["parameters"]["ImageTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getImage: {
         parameters: {
             query?: never;
@@ -2371,6 +2476,34 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getImageInfotext: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The infotext. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageInfotext"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
