@@ -76,8 +76,11 @@ export async function startServer({ env: extraEnv = {} } = {}) {
   };
 }
 
-/** A fresh browser profile (its own user-data-dir), i.e. a separate person. */
-export async function newBrowser({ width = 1360, height = 900, colorScheme = 'light' } = {}) {
+/**
+ * A fresh browser profile (its own user-data-dir), i.e. a separate person. `phone`: a touch screen
+ * without hover, as a phone's browser reports it.
+ */
+export async function newBrowser({ width = 1360, height = 900, colorScheme = 'light', phone = false } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-web-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -86,6 +89,7 @@ export async function newBrowser({ width = 1360, height = 900, colorScheme = 'li
     viewport: { width, height },
     colorScheme,
     acceptDownloads: true,
+    ...(phone ? { hasTouch: true, isMobile: true } : {}),
   });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(15000);

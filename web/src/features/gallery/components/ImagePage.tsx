@@ -5,12 +5,15 @@ import type { Image } from '@/shared/api/types';
 import { copyText, formatBytes, formatDate, ratioLabel } from '@/shared/lib/format';
 import { createWith, type Prefill } from '@/shared/lib/prefill';
 import { useAsync } from '@/shared/lib/useAsync';
+import { announce } from '@/shared/ui/announcer';
 import { Alert, Button, Card, ConfirmButton, EmptyState, Spinner, cx } from '@/shared/ui/ui';
 import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
 import { useModels } from '@/shared/models/useModels';
 import { styleLabel } from '@/shared/models/lib';
 import { getImage } from '@/shared/images/api';
-import { deleteImage, updateImage } from '../api/images';
+import { deleteImage, getInfotext, updateImage } from '../api/images';
+import { useGalleryNeighbours } from '../hooks/useGalleryNeighbours';
+import { ImageLabels } from './ImageLabels';
 
 function prefillFrom(img: Image, sameSeed: boolean): Prefill {
   return {
@@ -27,10 +30,12 @@ const TASK_LABEL: Record<Image['task'], string> = {
 
 const describeImage = (img: Image) => img.title || img.prompt || (img.origin === 'uploaded' ? 'an uploaded picture' : 'an image');
 
+const stepLink = 'rounded-lg px-2.5 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-inset ring-slate-300 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-slate-200 dark:ring-slate-700 dark:hover:bg-slate-800';
+
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="flex justify-between gap-4 py-2.5 text-sm">
-      <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
+      <dt className="text-slate-600 dark:text-slate-400">{label}</dt>
       <dd className="text-right font-medium text-slate-900 [overflow-wrap:anywhere] dark:text-slate-100">{children}</dd>
     </div>
   );
@@ -44,18 +49,30 @@ export function ImagePage() {
   const sourceId = img.data?.source_image_id ?? null;
   // The source's title or prompt names the "Derived from" link; a deleted source leaves the id.
   const source = useAsync(() => (sourceId ? getImage(sourceId) : Promise.resolve(null)), [sourceId]);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'prompt' | 'parameters' | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const order = useGalleryNeighbours(id);
 
   if (img.loading && !img.data) return <Spinner label="Loading image" />;
   if (img.error) {
     if (img.error instanceof ApiError && img.error.status === 404) {
-      return <EmptyState title="Image not found" action={<Link to="/gallery" className="text-sm font-medium text-brand-600">Back to the gallery</Link>}>It may have been deleted.</EmptyState>;
+      return <EmptyState title="Image not found" action={<Link to="/gallery" className="rounded text-sm font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-300">Back to the gallery</Link>}>It may have been deleted.</EmptyState>;
     }
     return <Alert>{errorMessage(img.error)}</Alert>;
   }
   const image = img.data!;
   const model = models.data?.find((m) => m.id === image.model);
+
+  async function copy(what: 'prompt' | 'parameters') {
+    setActionError(null);
+    try {
+      const text = what === 'prompt' ? image.prompt : (await getInfotext(image.id)).infotext;
+      if (!(await copyText(text))) throw new Error('The browser did not allow copying to the clipboard.');
+      setCopied(what);
+      announce(what === 'prompt' ? 'Prompt copied to the clipboard' : 'Parameters copied to the clipboard');
+      setTimeout(() => setCopied(null), 2000);
+    } catch (e) { setActionError(errorMessage(e)); }
+  }
 
   async function toggleFavorite() {
     setActionError(null);
@@ -67,8 +84,18 @@ export function ImagePage() {
 
   return (
     <div>
-      <div className="mb-4 flex items-center justify-between gap-3">
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <Link to="/gallery" className="inline-flex items-center gap-1 rounded text-sm font-medium text-slate-600 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-slate-300 dark:hover:text-white">← Gallery</Link>
+        {order.inOrder ? (
+          <nav aria-label="Gallery order" className="flex items-center gap-2">
+            {order.previous ? <Link to={`/images/${order.previous}`} rel="prev" className={stepLink}>← Previous</Link> : null}
+            {order.next ? <Link to={`/images/${order.next}`} rel="next" className={stepLink}>Next →</Link> : order.canLoadNext ? (
+              <Button size="sm" onClick={async () => {
+                try { const next = await order.loadNext(); if (next) navigate(`/images/${next}`); } catch (e) { setActionError(errorMessage(e)); }
+              }}>Next →</Button>
+            ) : null}
+          </nav>
+        ) : null}
       </div>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="flex items-center justify-center self-start overflow-hidden rounded-2xl bg-slate-100 p-2 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800">
@@ -79,22 +106,25 @@ export function ImagePage() {
             <div className="flex items-start justify-between gap-3">
               <h1 className="text-lg font-semibold">{image.title || 'Image details'}</h1>
               <button type="button" onClick={toggleFavorite} aria-pressed={image.favorite} aria-label={image.favorite ? 'Remove from favorites' : 'Add to favorites'}
-                className={cx('rounded-lg p-1.5 text-2xl leading-none transition-colors focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500', image.favorite ? 'text-amber-400' : 'text-slate-300 hover:text-amber-400 dark:text-slate-600')}>
-                {image.favorite ? '★' : '☆'}
+                className={cx('rounded-lg p-1.5 text-2xl leading-none transition-colors focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500', image.favorite ? 'text-amber-600 dark:text-amber-300' : 'text-slate-500 hover:text-amber-600 dark:text-slate-400 dark:hover:text-amber-300')}>
+                <span aria-hidden="true">{image.favorite ? '★' : '☆'}</span>
               </button>
             </div>
-            <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+            <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Prompt</h2>
             <p className="mt-1 whitespace-pre-wrap text-sm" data-testid="image-prompt">{image.prompt}</p>
             {image.negative_prompt ? (
               <>
-                <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">Negative prompt</h2>
+                <h2 className="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Negative prompt</h2>
                 <p className="mt-1 whitespace-pre-wrap text-sm">{image.negative_prompt}</p>
               </>
             ) : null}
             <div className="mt-5 flex flex-wrap gap-2">
-              <Button size="sm" onClick={async () => { setCopied(await copyText(image.prompt)); setTimeout(() => setCopied(false), 2000); }}>
-                {copied ? '✓ Copied' : 'Copy prompt'}
-              </Button>
+              <Button size="sm" onClick={() => void copy('prompt')}>{copied === 'prompt' ? '✓ Copied' : 'Copy prompt'}</Button>
+              {image.origin === 'generated' ? (
+                <Button size="sm" onClick={() => void copy('parameters')} title="Every parameter, as AUTOMATIC1111 writes them">
+                  {copied === 'parameters' ? '✓ Copied' : 'Copy parameters'}
+                </Button>
+              ) : null}
               <a href={image.file_url} download={`rendermart-${image.id}.png`}
                 className="inline-flex items-center gap-2 rounded-lg bg-brand-600 px-2.5 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-brand-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500">
                 Download PNG
@@ -106,10 +136,12 @@ export function ImagePage() {
               <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, false)))}>Remix</Button>
               <Button size="sm" onClick={() => navigate('/', createWith(prefillFrom(image, true)))}>Same seed</Button>
             </div>
-            <span className="sr-only" aria-live="polite">{copied ? 'Prompt copied to the clipboard' : ''}</span>
           </Card>
           <Card>
-            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Parameters</h2>
+            <ImageLabels key={image.id} image={image} onSaved={(saved) => img.setData(() => saved)} />
+          </Card>
+          <Card>
+            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Parameters</h2>
             <dl className="mt-2 divide-y divide-slate-100 dark:divide-slate-800" data-testid="image-params">
               {image.origin === 'uploaded' ? <Row label="Origin">Uploaded</Row> : null}
               {image.source_image_id ? (

@@ -45,5 +45,5 @@ export function useInfiniteImages(filters: ImageFilters) {
   const remove = useCallback((ids: string[]) => setItems((prev) => prev.filter((i) => !ids.includes(i.id))), []);
   const replace = useCallback((img: Image) => setItems((prev) => prev.map((i) => (i.id === img.id ? img : i))), []);
 
-  return { items, loading, error, hasMore, loadMore, remove, replace, initialLoading: loading && items.length === 0 };
+  return { items, cursor, loading, error, hasMore, loadMore, remove, replace, initialLoading: loading && items.length === 0 };
 }
