@@ -1,5 +1,8 @@
 #include <atomic>
 #include <climits>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "api/authentication.hpp"
 #include "api/filed_sources.hpp"
@@ -91,15 +94,10 @@ struct ParsedGeneration {
 };
 
 ParsedGeneration parse_generation_request(const http::Request& request) {
-  const auto body = parse_object(request, {"prompt",          "negative_prompt", "model",
-                                           "style",           "width",           "height",
-                                           "steps",           "cfg_scale",       "seed",
-                                           "count",           "quality",         "task",
-                                           "source_image_id", "mask_image_id",   "strength",
-                                           "mask_blur",       "outpaint",        "mask",
-                                           "loras",           "background",      "moderation",
-                                           "search_prompt",   "style_image_id",  "creativity",
-                                           "control_strength"});
+  const auto body = parse_object(
+      request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
+                "cfg_scale", "seed", "count", "quality", "task", "source_image_id", "mask_image_id",
+                "strength", "mask_blur", "outpaint", "mask", "loras"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -113,9 +111,8 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
     out.task = generation_task_from_string(*task);
     if (!out.task) {
       throw invalid_argument("task",
-                             "task must be text_to_image, image_to_image, inpaint, outpaint, "
-                             "remove_background, upscale, erase, search_replace, search_recolor, "
-                             "sketch, structure, style_guide or style_transfer");
+                             "task must be text_to_image, image_to_image, inpaint, "
+                             "outpaint, remove_background or upscale");
     }
   }
   // remove_background takes no prompt; every other task needs one (checked by validation).
@@ -137,12 +134,6 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   out.strength = optional_number(body, "strength");
   out.mask_blur = integer("mask_blur");
   out.loras = parse_loras(body);
-  out.background = optional_string(body, "background");
-  out.moderation = optional_string(body, "moderation");
-  out.search_prompt = optional_string(body, "search_prompt");
-  out.style_image_id = optional_string(body, "style_image_id");
-  out.creativity = optional_number(body, "creativity");
-  out.control_strength = optional_number(body, "control_strength");
   return parsed;
 }
 
@@ -221,6 +212,99 @@ http::Response stream_events(ApiContext& context, const User& user, const Job& i
   return response;
 }
 
+// A stream's events before its snapshot wait for it; then they go out in the order they came.
+class StreamStart {
+ public:
+  explicit StreamStart(std::shared_ptr<http::SseChannel> channel) : channel_(std::move(channel)) {}
+
+  void push(http::SseEvent event) {
+    std::lock_guard lock(mutex_);
+    if (started_) {
+      channel_->push(std::move(event));
+    } else {
+      early_.push_back(std::move(event));
+    }
+  }
+  void start(http::SseEvent first) {
+    std::lock_guard lock(mutex_);
+    channel_->push(std::move(first));
+    for (auto& event : early_) channel_->push(std::move(event));
+    early_.clear();
+    started_ = true;
+  }
+
+ private:
+  std::shared_ptr<http::SseChannel> channel_;
+  std::mutex mutex_;
+  std::vector<http::SseEvent> early_;
+  bool started_ = false;
+};
+
+std::string render_unfinished(const UnfinishedJob& unfinished) {
+  JsonWriter w;
+  write_generation(w, unfinished.job, unfinished.queue_position);
+  return w.take();
+}
+
+std::string render_snapshot(const std::vector<UnfinishedJob>& jobs) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("jobs");
+  w.begin_array();
+  for (const auto& unfinished : jobs) {
+    write_generation(w, unfinished.job, unfinished.queue_position);
+  }
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+std::string render_positions(const std::vector<QueuePosition>& positions) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("positions");
+  w.begin_array();
+  for (const auto& position : positions) {
+    w.begin_object();
+    w.key("id");
+    w.value(position.job_id);
+    w.key("queue_position");
+    w.value(position.position);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+// Streams the events of all of the user's jobs until the client goes away: "snapshot" first
+// (every unfinished job as it is now; after a reconnection it replaces what the client knew of
+// them, and a job it knew that is missing has ended since), then "status" whenever a job is
+// queued or changes status, "progress" while one runs, and "queue" with the positions of all of
+// the user's queued jobs whenever they move.
+http::Response stream_user_events(ApiContext& context, const User& user) {
+  auto channel = std::make_shared<http::SseChannel>();
+  auto start = std::make_shared<StreamStart>(channel);
+  JobFeed::Follower follower{
+      .on_status =
+          [start](const UnfinishedJob& job) { start->push(sse("status", render_unfinished(job))); },
+      .on_progress =
+          [start](const JobEvent& event) { start->push(sse("progress", render_progress(event))); },
+      .on_positions =
+          [start](const std::vector<QueuePosition>& positions) {
+            start->push(sse("queue", render_positions(positions)));
+          },
+  };
+  auto followed = context.generations.feed().follow(user.id, std::move(follower));
+  channel->set_on_disconnect(
+      [subscription = std::move(followed.first)]() mutable { subscription.reset(); });
+  start->start(sse("snapshot", render_snapshot(followed.second)));
+
+  http::Response response;
+  response.events = channel;
+  return response;
+}
+
 }  // namespace
 
 void add_generation_routes(http::Router& router, ApiContext& context) {
@@ -258,6 +342,10 @@ void add_generation_routes(http::Router& router, ApiContext& context) {
     const Page page{cursor_param(request), limit_param(request)};
     const auto write = [&](JsonWriter& w, const Job& job) { write_job(w, generations, job); };
     return json_reply(200, render_page(generations.list(user, page), page.limit, write));
+  });
+
+  router.add(Method::GET, "/api/v1/generations/events", [&context](http::Request& request) {
+    return stream_user_events(context, require_user(context, request));
   });
 
   router.add(

@@ -3,13 +3,21 @@
 #include <vector>
 
 namespace rendermart {
+namespace {
+
+// Job ids are never empty: this key holds the listeners of every job.
+const std::string kEveryJob;
+
+}  // namespace
 
 void LocalJobEvents::deliver(const JobEvent& event) {
   std::vector<JobEvents::Listener> targets;
   {
     std::lock_guard lock(state_->mutex);
-    auto [begin, end] = state_->listeners.equal_range(event.job_id);
-    for (auto it = begin; it != end; ++it) targets.push_back(it->second.second);
+    for (const auto* key : {&event.job_id, &kEveryJob}) {
+      auto [begin, end] = state_->listeners.equal_range(*key);
+      for (auto it = begin; it != end; ++it) targets.push_back(it->second.second);
+    }
   }
   for (const auto& listener : targets) listener(event);
 }
@@ -36,6 +44,10 @@ JobEvents::Subscription LocalJobEvents::subscribe(const std::string& job_id,
       }
     }
   });
+}
+
+JobEvents::Subscription LocalJobEvents::subscribe_all(JobEvents::Listener listener) {
+  return subscribe(kEveryJob, std::move(listener));
 }
 
 void LocalJobEvents::wake_waiters() {

@@ -22,6 +22,8 @@ struct JobEvent {
   enum class Type { progress, status };
   Type type = Type::status;
   std::string job_id;
+  // The job's owner: what the stream of all of a user's jobs follows.
+  std::string user_id;
   double progress = 0;
   JobStatus status = JobStatus::queued;
   // Progress events only, when the provider made one: a small picture of the image as it forms,
@@ -45,6 +47,8 @@ class JobEvents {
   // thread (PostgreSQL): they must be quick and must not subscribe or unsubscribe.
   virtual void publish(const JobEvent& event) = 0;
   virtual Subscription subscribe(const std::string& job_id, Listener listener) = 0;
+  // Every job's events, of every user: the one listener behind the streams of users' jobs.
+  virtual Subscription subscribe_all(Listener listener) = 0;
 
   // Wakes a worker waiting in wait_for_job.
   virtual void notify_job_queued() = 0;
@@ -58,8 +62,9 @@ class JobEvents {
 class LocalJobEvents {
  public:
   JobEvents::Subscription subscribe(const std::string& job_id, JobEvents::Listener listener);
-  // Runs the job's listeners on the calling thread (outside the lock, so a listener may
-  // unsubscribe).
+  JobEvents::Subscription subscribe_all(JobEvents::Listener listener);
+  // Runs the job's listeners and those of every job on the calling thread (outside the lock, so a
+  // listener may unsubscribe).
   void deliver(const JobEvent& event);
   void wake_waiters();
   void wait(std::chrono::milliseconds timeout);
@@ -67,6 +72,7 @@ class LocalJobEvents {
  private:
   struct State {
     std::mutex mutex;
+    // Keyed by job id (never empty); the listeners of every job under the empty key.
     std::multimap<std::string, std::pair<std::uint64_t, JobEvents::Listener>> listeners;
     std::uint64_t next_id = 0;
   };
@@ -82,6 +88,9 @@ class InProcessJobEvents : public JobEvents {
   void publish(const JobEvent& event) override { local_.deliver(event); }
   Subscription subscribe(const std::string& job_id, Listener listener) override {
     return local_.subscribe(job_id, std::move(listener));
+  }
+  Subscription subscribe_all(Listener listener) override {
+    return local_.subscribe_all(std::move(listener));
   }
   void notify_job_queued() override { local_.wake_waiters(); }
   void wait_for_job(std::chrono::milliseconds timeout) override { local_.wait(timeout); }

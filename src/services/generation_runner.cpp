@@ -39,7 +39,7 @@ void GenerationRunner::run(ClaimedJob& claimed, const ProgressFn& on_progress) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("job {} claimed by {} (attempt {}, model {})", job.id, claimed.worker_id,
                job.attempts, job.params.model);
-  events_.publish(JobEvent{JobEvent::Type::status, job.id, 0, JobStatus::running});
+  events_.publish(JobEvent{JobEvent::Type::status, job.id, job.user_id, 0, JobStatus::running});
   for (int attempt = 1; attempt < job.attempts; ++attempt) delete_attempt_files(job, attempt);
 
   try {
@@ -65,10 +65,11 @@ void GenerationRunner::run(ClaimedJob& claimed, const ProgressFn& on_progress) {
       delete_attempt_files(job, job.attempts);
       if (claimed.shutting_down) {
         store_.release_job(job.id, claimed.worker_id);
-        events_.publish(JobEvent{JobEvent::Type::status, job.id, 0, JobStatus::queued});
-      } else if (store_.cancel_job(job.id, claimed.worker_id, now_millis())) {
         events_.publish(
-            JobEvent{JobEvent::Type::status, job.id, claimed.progress, JobStatus::canceled});
+            JobEvent{JobEvent::Type::status, job.id, job.user_id, 0, JobStatus::queued});
+      } else if (store_.cancel_job(job.id, claimed.worker_id, now_millis())) {
+        events_.publish(JobEvent{JobEvent::Type::status, job.id, job.user_id, claimed.progress,
+                                 JobStatus::canceled});
       }
       return;
     }
@@ -87,7 +88,8 @@ void GenerationRunner::run(ClaimedJob& claimed, const ProgressFn& on_progress) {
   }
   // The job either failed for good or went back to the queue; listeners learn which.
   if (auto after = store_.get_job(job.user_id, job.id)) {
-    events_.publish(JobEvent{JobEvent::Type::status, job.id, after->progress, after->status});
+    events_.publish(
+        JobEvent{JobEvent::Type::status, job.id, job.user_id, after->progress, after->status});
   }
 }
 
@@ -123,7 +125,7 @@ void GenerationRunner::store_and_complete(const ClaimedJob& claimed, const Model
     delete_attempt_files(job, job.attempts);
     return;
   }
-  events_.publish(JobEvent{JobEvent::Type::status, job.id, 1, JobStatus::succeeded});
+  events_.publish(JobEvent{JobEvent::Type::status, job.id, job.user_id, 1, JobStatus::succeeded});
 }
 
 GenerationInputs GenerationRunner::load_inputs(const Job& job) {
@@ -141,9 +143,6 @@ GenerationInputs GenerationRunner::load_inputs(const Job& job) {
   }
   if (!job.params.mask_image_id.empty()) {
     inputs.mask = load(job.params.mask_image_id, "mask_image_id");
-  }
-  if (!job.params.style_image_id.empty()) {
-    inputs.style = load(job.params.style_image_id, "style_image_id");
   }
   return inputs;
 }

@@ -13,7 +13,8 @@ GenerationService::GenerationService(Store& store, const ModelCatalog& catalog,
       preferences_(preferences),
       quotas_(quotas),
       events_(events),
-      default_model_(std::move(default_model)) {}
+      default_model_(std::move(default_model)),
+      feed_(store, events) {}
 
 Job GenerationService::create(const User& user, const GenerationRequest& request) {
   // The images a request names must be the user's own: another user's image is not found, like
@@ -24,8 +25,8 @@ Job GenerationService::create(const User& user, const GenerationRequest& request
     if (!image) throw not_found("image '" + *id + "'");
     return image;
   };
-  const RequestImages images{user_image(request.source_image_id), user_image(request.mask_image_id),
-                             user_image(request.style_image_id)};
+  const RequestImages images{user_image(request.source_image_id),
+                             user_image(request.mask_image_id)};
   Job job;
   job.params =
       resolve_generation(request, preferences_.get(user.id), catalog_, default_model_, images);
@@ -35,6 +36,8 @@ Job GenerationService::create(const User& user, const GenerationRequest& request
   job.created_at = now_millis();
   quotas_.enqueue(user, job);
   events_.notify_job_queued();
+  // The user's other tabs learn of the job, and queue positions move for everyone.
+  events_.publish(JobEvent{JobEvent::Type::status, job.id, job.user_id, 0, JobStatus::queued});
   return job;
 }
 
@@ -52,7 +55,8 @@ Job GenerationService::cancel(const User& user, const std::string& job_id) {
   auto job = store_.request_cancel(user.id, job_id, now_millis());
   if (!job) throw not_found("generation");
   if (job->status == JobStatus::canceled) {
-    events_.publish(JobEvent{JobEvent::Type::status, job->id, job->progress, job->status});
+    events_.publish(
+        JobEvent{JobEvent::Type::status, job->id, job->user_id, job->progress, job->status});
   }
   return *job;
 }

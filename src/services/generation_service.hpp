@@ -5,6 +5,7 @@
 
 #include "core/job_events.hpp"
 #include "services/generation_request.hpp"
+#include "services/job_feed.hpp"
 #include "services/model_catalog.hpp"
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
@@ -28,6 +29,8 @@ class GenerationService {
   std::optional<int> queue_position(const Job& job);
 
   JobEvents& events() { return events_; }
+  // The live view of each user's jobs, for the stream of all of a user's jobs.
+  JobFeed& feed() { return feed_; }
   const std::string& default_model() const { return default_model_; }
 
  private:
@@ -37,6 +40,7 @@ class GenerationService {
   QuotaService& quotas_;
   JobEvents& events_;
   std::string default_model_;
+  JobFeed feed_;
 };
 
 }  // namespace rendermart

@@ -154,8 +154,8 @@ void WorkerPool::renew(RunningJob& running) {
 
 void WorkerPool::report_progress(RunningJob& running, const ProgressUpdate& update) {
   running.claimed.progress = update.fraction;
-  JobEvent event{JobEvent::Type::progress, running.claimed.job.id, update.fraction,
-                 JobStatus::running};
+  JobEvent event{JobEvent::Type::progress, running.claimed.job.id, running.claimed.job.user_id,
+                 update.fraction, JobStatus::running};
   event.stage = update.stage;
   const auto now = std::chrono::steady_clock::now();
   if (update.preview &&

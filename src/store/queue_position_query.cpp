@@ -1,5 +1,7 @@
 #include "store/queue_position_query.hpp"
 
+#include <map>
+
 namespace rendermart {
 
 // A claim takes, among each user's oldest queued job, the one whose user has the fewest jobs
@@ -11,9 +13,11 @@ namespace rendermart {
 // start and then the user's oldest queued job. The queue thus runs in order of
 // (turn r + k, k, last start, oldest queued job), and a job's position is the number of queued jobs
 // before it in that order.
-std::string queue_position_query(std::string_view job_param, std::string_view now_param) {
-  const std::string job(job_param);
-  const std::string now(now_param);
+namespace {
+
+// The queued jobs ranked in the queue's order (turn, k, last start, head_created, head_id), with
+// their users: the CTE both queries below read.
+std::string ranked_queue(const std::string& now) {
   return "WITH"
          " running AS ("
          "  SELECT user_id, COUNT(*) AS n FROM jobs"
@@ -32,16 +36,40 @@ std::string queue_position_query(std::string_view job_param, std::string_view no
          "                              WHERE s.user_id = u.user_id), 0) AS last_start"
          "  FROM (SELECT DISTINCT user_id FROM queued) AS u),"
          " ranked AS ("
-         "  SELECT q.id, COALESCE(r.n, 0) + q.k AS turn, q.k, s.last_start, q.head_created,"
-         "   q.head_id"
+         "  SELECT q.id, q.user_id, COALESCE(r.n, 0) + q.k AS turn, q.k, s.last_start,"
+         "   q.head_created, q.head_id"
          "  FROM queued AS q JOIN served AS s ON s.user_id = q.user_id"
          "  LEFT JOIN running AS r ON r.user_id = q.user_id) "
-         "SELECT CAST(COUNT(a.id) AS BIGINT) FROM ranked AS j"
+         "SELECT j.id, CAST(COUNT(a.id) AS BIGINT) FROM ranked AS j"
          " LEFT JOIN ranked AS a"
          " ON (a.turn, a.k, a.last_start, a.head_created, a.head_id)"
-         "  < (j.turn, j.k, j.last_start, j.head_created, j.head_id) "
-         "WHERE j.id = " +
-         job + " GROUP BY j.id";
+         "  < (j.turn, j.k, j.last_start, j.head_created, j.head_id) ";
+}
+
+}  // namespace
+
+std::string queue_position_query(std::string_view job_param, std::string_view now_param) {
+  return ranked_queue(std::string(now_param)) + "WHERE j.id = " + std::string(job_param) +
+         " GROUP BY j.id";
+}
+
+std::string user_queue_positions_query(std::string_view user_param, std::string_view now_param) {
+  return ranked_queue(std::string(now_param)) + "WHERE j.user_id = " + std::string(user_param) +
+         " GROUP BY j.id";
+}
+
+std::vector<UnfinishedJob> with_queue_positions(std::vector<Job> jobs,
+                                                const std::vector<QueuePositionRow>& positions) {
+  std::map<std::string, int> by_job;
+  for (const auto& row : positions) by_job.emplace(row.job_id, row.position);
+  std::vector<UnfinishedJob> out;
+  out.reserve(jobs.size());
+  for (auto& job : jobs) {
+    const auto position = by_job.find(job.id);
+    out.push_back({std::move(job),
+                   position == by_job.end() ? std::nullopt : std::optional<int>(position->second)});
+  }
+  return out;
 }
 
 }  // namespace rendermart

@@ -23,6 +23,11 @@ struct Page {
   int limit = 50;
 };
 
+struct UnfinishedJob {
+  Job job;
+  std::optional<int> queue_position;  // queued jobs only
+};
+
 struct ImageQuery {
   Page page;
   std::string text;   // full-text search over prompts (and titles, tags); empty: all
@@ -138,6 +143,10 @@ class Store {
   // (src/store/queue_position_query.cpp). Jobs whose lease expired (their worker vanished) are
   // neither running nor counted ahead.
   virtual std::optional<int> queue_position(const std::string& job_id, Millis now) = 0;
+  // The user's queued and running jobs, oldest first, each queued one with its queue_position
+  // (read in one query for all of them): what a live view of the user's jobs starts from and
+  // refreshes its positions with.
+  virtual std::vector<UnfinishedJob> unfinished_jobs(const std::string& user_id, Millis now) = 0;
   // Queued jobs, all users.
   virtual int queue_depth() = 0;
   // A queued job becomes canceled at once; a running one gets cancel_requested, which its worker

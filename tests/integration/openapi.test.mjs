@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  BIN, DEFAULT_PASSWORD, collectEvents, describeResponse, expectStatus, makeTempDir, runBinary,
+  BIN, DEFAULT_PASSWORD, collectEvents, describeResponse, expectStatus, makeTempDir, openEvents, runBinary,
   sessionCookieFrom, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
@@ -83,6 +83,7 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
       'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/me/preferences', 'PUT /api/v1/me/preferences',
       'GET /api/v1/keys', 'POST /api/v1/keys', 'DELETE /api/v1/keys/{id}', 'GET /api/v1/generations', 'POST /api/v1/generations',
       'GET /api/v1/generations/{id}', 'POST /api/v1/generations/{id}/cancel', 'GET /api/v1/generations/{id}/events',
+      'GET /api/v1/generations/events',
       'GET /api/v1/images', 'POST /api/v1/images', 'GET /api/v1/images/{id}', 'PATCH /api/v1/images/{id}', 'DELETE /api/v1/images/{id}',
       'GET /api/v1/images/count', 'GET /api/v1/images/{id}/infotext',
       'GET /api/v1/images/{id}/file', 'HEAD /api/v1/images/{id}/file', 'GET /api/v1/images/{id}/thumbnail', 'GET /api/v1/models',
@@ -290,6 +291,20 @@ describe('openapi.yaml and the server agree', { timeout: 240_000 }, () => {
     assert.equal(overQuota.status, 429, describeResponse(overQuota));
     const overRate = await call('GET', '/api/v1/me/usage', { cookie: throttled });
     assert.equal(overRate.status, 429, describeResponse(overRate));
+
+    // The stream of all of the user's jobs stays open: its snapshot and one job's events, then
+    // the client leaves.
+    const all = await openEvents(server, cookie, '/api/v1/generations/events');
+    const streamed = await call('POST', '/api/v1/generations', { cookie, body: { prompt: 'a streamed teapot', width: 128, height: 128 } });
+    await all.next((ev) => ev.event === 'status' && ev.data.id === streamed.json.id && ev.data.status === 'succeeded', 60_000);
+    all.close();
+    record('GET', '/api/v1/generations/events', all);
+    const allSchemas = { snapshot: 'GenerationSnapshot', status: 'Generation', progress: 'ProgressEvent', queue: 'QueuePositions' };
+    for (const ev of all.events) {
+      const err = validator.validateSchema(allSchemas[ev.event], ev.data);
+      if (err) problems.push(`GET /api/v1/generations/events: event ${ev.event} data does not match ${allSchemas[ev.event]}: ${err}`);
+    }
+    record('GET', '/api/v1/generations/events', await openEvents(server, null, '/api/v1/generations/events')); // 401
 
     // Metrics, after some traffic.
     const metrics = await call('GET', '/metrics');

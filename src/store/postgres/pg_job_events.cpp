@@ -34,6 +34,7 @@ constexpr std::size_t kMaxPayloadBytes = 7'999;
 std::string encode(const JobEvent& event) {
   const double progress = std::isfinite(event.progress) ? event.progress : 0;
   nlohmann::json json = {{"job_id", event.job_id},
+                         {"user_id", event.user_id},
                          {"type", event.type == JobEvent::Type::progress ? "progress" : "status"},
                          {"progress", progress},
                          {"status", to_string(event.status)},
@@ -59,6 +60,10 @@ std::optional<JobEvent> decode(const std::string& payload) {
   if (!parsed_status || (type_text != "progress" && type_text != "status")) return std::nullopt;
   JobEvent event;
   event.job_id = job_id->get<std::string>();
+  // Absent from the events of processes older than the streams of users' jobs.
+  if (const auto user_id = json.find("user_id"); user_id != json.end() && user_id->is_string()) {
+    event.user_id = user_id->get<std::string>();
+  }
   event.type = type_text == "progress" ? JobEvent::Type::progress : JobEvent::Type::status;
   event.progress = progress->get<double>();
   event.status = *parsed_status;
@@ -114,6 +119,10 @@ void PostgresJobEvents::notify_job_queued() { notify(kQueueChannel, ""); }
 
 JobEvents::Subscription PostgresJobEvents::subscribe(const std::string& job_id, Listener listener) {
   return local_.subscribe(job_id, std::move(listener));
+}
+
+JobEvents::Subscription PostgresJobEvents::subscribe_all(Listener listener) {
+  return local_.subscribe_all(std::move(listener));
 }
 
 void PostgresJobEvents::wait_for_job(std::chrono::milliseconds timeout) { local_.wait(timeout); }

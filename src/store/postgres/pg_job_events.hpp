@@ -43,6 +43,7 @@ class PostgresJobEvents : public JobEvents {
   // durable state is in the Store and a job must not fail for want of a notification.
   void publish(const JobEvent& event) override;
   Subscription subscribe(const std::string& job_id, Listener listener) override;
+  Subscription subscribe_all(Listener listener) override;
   void notify_job_queued() override;
   void wait_for_job(std::chrono::milliseconds timeout) override;
 

@@ -136,6 +136,10 @@ const std::string kListJobs =
     "SELECT " + kJobColumns + " FROM jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2";
 const std::string kListJobsAfter =
     "SELECT " + kJobColumns + " FROM jobs WHERE user_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2";
+const std::string kListUnfinishedJobs =
+    "SELECT " + kJobColumns +
+    " FROM jobs WHERE user_id = $1"
+    " AND status IN ('queued', 'running') ORDER BY created_at, id";
 const std::string kSelectJobImages =
     "SELECT " + kImageColumns + " FROM images WHERE job_id = $1 ORDER BY idx";
 const std::string kCancelQueuedJob =
@@ -625,7 +629,18 @@ std::optional<int> PgStore::queue_position(const std::string& job_id, Millis now
   static const std::string query = queue_position_query("$1", "$2::bigint");
   return single([&](Connection& db) {
     return optional_row(db.query(query, job_id, now),
-                        [](const Row& row) { return row.integer(0); });
+                        [](const Row& row) { return row.integer(1); });
+  });
+}
+
+std::vector<UnfinishedJob> PgStore::unfinished_jobs(const std::string& user_id, Millis now) {
+  static const std::string positions_query = user_queue_positions_query("$1", "$2::bigint");
+  return read([&](Connection& db) {
+    auto positions = all_rows(db.query(positions_query, user_id, now), [](const Row& row) {
+      return QueuePositionRow{row.text(0), static_cast<int>(row.integer(1))};
+    });
+    return with_queue_positions(all_rows(db.query(kListUnfinishedJobs, user_id), read_job),
+                                positions);
   });
 }
 

@@ -57,6 +57,7 @@ class PgStore : public Store {
   std::optional<Job> get_job(const std::string& user_id, const std::string& job_id) override;
   std::vector<Job> list_jobs(const std::string& user_id, const Page& page) override;
   std::optional<int> queue_position(const std::string& job_id, Millis now) override;
+  std::vector<UnfinishedJob> unfinished_jobs(const std::string& user_id, Millis now) override;
   int queue_depth() override;
   std::optional<Job> request_cancel(const std::string& user_id, const std::string& job_id,
                                     Millis now) override;

@@ -136,6 +136,10 @@ const std::string kListJobs =
     "SELECT " + kJobColumns + " FROM jobs WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
 const std::string kListJobsAfter =
     "SELECT " + kJobColumns + " FROM jobs WHERE user_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2";
+const std::string kListUnfinishedJobs =
+    "SELECT " + kJobColumns +
+    " FROM jobs WHERE user_id = ?1"
+    " AND status IN ('queued', 'running') ORDER BY created_at, id";
 const std::string kSelectJobImages =
     "SELECT " + kImageColumns + " FROM images WHERE job_id = ?1 ORDER BY idx";
 const std::string kCancelQueuedJob =
@@ -570,7 +574,18 @@ std::vector<Job> SqliteStore::list_jobs(const std::string& user_id, const Page& 
 std::optional<int> SqliteStore::queue_position(const std::string& job_id, Millis now) {
   static const std::string query = queue_position_query("?1", "?2");
   return read([&](Database& db) {
-    return optional_row(db.query(query, job_id, now), [](const Query& q) { return q.integer(0); });
+    return optional_row(db.query(query, job_id, now), [](const Query& q) { return q.integer(1); });
+  });
+}
+
+std::vector<UnfinishedJob> SqliteStore::unfinished_jobs(const std::string& user_id, Millis now) {
+  static const std::string positions_query = user_queue_positions_query("?1", "?2");
+  return read([&](Database& db) {
+    auto positions = all_rows(db.query(positions_query, user_id, now), [](const Query& q) {
+      return QueuePositionRow{q.text(0), static_cast<int>(q.integer(1))};
+    });
+    return with_queue_positions(all_rows(db.query(kListUnfinishedJobs, user_id), read_job),
+                                positions);
   });
 }
 

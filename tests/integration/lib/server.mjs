@@ -574,6 +574,51 @@ export async function collectEvents(server, auth, urlPath, { timeoutMs = 90_000,
   }
 }
 
+// Opens GET urlPath as an event stream that stays open (the stream of all of a user's jobs).
+// `next(predicate, timeoutMs)` reads on until an event not yet returned satisfies
+// predicate(ev, events), and returns it; `close()` ends the connection. A non-200 answer comes
+// back with its body and no events. Returns { status, headers, events, json, text, next, close }.
+export async function openEvents(server, auth, urlPath) {
+  const controller = new AbortController();
+  const res = await fetch(server.baseUrl + urlPath, {
+    headers: { accept: 'text/event-stream', ...authHeaders(auth) }, signal: controller.signal,
+  });
+  const events = [];
+  let reading = null; // a read still in flight when a wait timed out
+  const close = () => { reading?.catch(() => undefined); controller.abort(); };
+  if (res.status !== 200) {
+    const text = await res.text();
+    let json;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, headers: res.headers, events, text, json, body: Buffer.from(text), what: `GET ${urlPath}`, close,
+      next: () => { throw new Error(`GET ${urlPath} answered ${res.status}`); } };
+  }
+  const iterator = parseEventStream(res.body)[Symbol.asyncIterator]();
+  let checked = 0;
+  async function next(predicate, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (checked < events.length) {
+        const ev = events[checked++];
+        if (predicate(ev, events)) return ev;
+      }
+      reading ??= iterator.next();
+      let timer;
+      const timeout = new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), 'timeout'); });
+      const step = await Promise.race([reading, timeout]);
+      clearTimeout(timer);
+      if (step === 'timeout') {
+        throw new Error(`GET ${urlPath}: no awaited event within ${timeoutMs} ms; events so far: ${
+          JSON.stringify(events.map((e) => [e.event, e.data?.status ?? e.data?.progress ?? e.raw.slice(0, 80)]))}`);
+      }
+      reading = null;
+      if (step.done) throw new Error(`GET ${urlPath}: the stream ended; events: ${JSON.stringify(events.map((e) => e.event))}`);
+      events.push(step.value);
+    }
+  }
+  return { status: res.status, headers: res.headers, events, what: `GET ${urlPath}`, body: Buffer.alloc(0), next, close };
+}
+
 export function generationEvents(server, auth, id, options) {
   return collectEvents(server, auth, `/api/v1/generations/${id}/events`, options);
 }

@@ -271,12 +271,16 @@ TEST(PgJobEvents, AnEventPublishedByOneInstanceReachesAnother) {
   const auto api_subscription = api->subscribe("job-1", api_log.listener());
   const auto worker_subscription = worker->subscribe("job-1", worker_log.listener());
   const auto other_subscription = api->subscribe("job-2", other_job_log.listener());
+  // The streams of users' jobs listen to every job.
+  EventLog every_job_log;
+  const auto every_subscription = api->subscribe_all(every_job_log.listener());
 
   auto loading = progress_event("job-1", 0.25);
   loading.stage = JobStage::loading_model;
   worker->publish(loading);
   worker->publish(JobEvent{.type = JobEvent::Type::status,
                            .job_id = "job-1",
+                           .user_id = "user-1",
                            .progress = 1,
                            .status = JobStatus::succeeded});
 
@@ -288,12 +292,14 @@ TEST(PgJobEvents, AnEventPublishedByOneInstanceReachesAnother) {
   EXPECT_EQ(received[0].stage, JobStage::loading_model);
   EXPECT_EQ(received[1].type, JobEvent::Type::status);
   EXPECT_EQ(received[1].status, JobStatus::succeeded);
+  EXPECT_EQ(received[1].user_id, "user-1");
   // The publishing instance's own subscribers get each event once, through the server.
   EXPECT_EQ(worker_log.wait_for(2).size(), 2U);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(worker_log.wait_for(2).size(), 2U);
   EXPECT_EQ(api_log.wait_for(2).size(), 2U);
   EXPECT_TRUE(other_job_log.wait_for(1, 0ms).empty());
+  EXPECT_EQ(every_job_log.wait_for(2).size(), 2U);
 }
 
 TEST(PgJobEvents, UnsubscribedListenersHearNothing) {

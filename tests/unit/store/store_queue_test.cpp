@@ -520,6 +520,38 @@ TEST_P(StoreQueueTest, QueuePositionFollowsTheFairOrder) {
   EXPECT_EQ(store_->queue_position(a3.id, kT0 + 5), 2);
 }
 
+// A user's unfinished jobs come oldest first, the queued ones with the positions queue_position
+// gives them one by one, read for all of them at once.
+TEST_P(StoreQueueTest, UnfinishedJobsCarryTheirQueuePositions) {
+  const Job a1 = enqueue(*store_, alice_.id, kT0);
+  const Job a2 = enqueue(*store_, alice_.id, kT0 + 1);
+  const Job b1 = enqueue(*store_, bob_.id, kT0 + 2);
+  const Job a3 = enqueue(*store_, alice_.id, kT0 + 3);
+  const Job a4 = enqueue(*store_, alice_.id, kT0 + 4);
+  store_->claim_job("w1", kT0 + 5, kPolicy);  // takes a1
+  ASSERT_TRUE(store_->request_cancel(alice_.id, a4.id, kT0 + 6));
+
+  const auto unfinished = store_->unfinished_jobs(alice_.id, kT0 + 7);
+  ASSERT_EQ(unfinished.size(), 3U);
+  EXPECT_EQ(unfinished[0].job.id, a1.id);
+  EXPECT_EQ(unfinished[0].job.status, JobStatus::running);
+  EXPECT_FALSE(unfinished[0].queue_position);
+  EXPECT_EQ(unfinished[1].job.id, a2.id);
+  EXPECT_EQ(unfinished[2].job.id, a3.id);
+  for (const auto& [job, position] : unfinished) {
+    if (job.status == JobStatus::queued) {
+      EXPECT_EQ(position, store_->queue_position(job.id, kT0 + 7)) << job.id;
+    }
+  }
+  EXPECT_EQ(unfinished[1].queue_position, 1);  // Bob's only job goes first: Alice has one running
+  EXPECT_EQ(unfinished[2].queue_position, 2);
+
+  const auto bobs = store_->unfinished_jobs(bob_.id, kT0 + 7);
+  ASSERT_EQ(bobs.size(), 1U);
+  EXPECT_EQ(bobs[0].job.id, b1.id);
+  EXPECT_EQ(bobs[0].queue_position, 0);
+}
+
 // With one worker nobody has a job running when the next is claimed: users then take turns,
 // the one served longest ago first, instead of the oldest job always winning.
 TEST_P(StoreQueueTest, WithOneWorkerUsersTakeTurns) {
