@@ -94,10 +94,15 @@ struct ParsedGeneration {
 };
 
 ParsedGeneration parse_generation_request(const http::Request& request) {
-  const auto body = parse_object(
-      request, {"prompt", "negative_prompt", "model", "style", "width", "height", "steps",
-                "cfg_scale", "seed", "count", "quality", "task", "source_image_id", "mask_image_id",
-                "strength", "mask_blur", "outpaint", "mask", "loras"});
+  const auto body = parse_object(request, {"prompt",          "negative_prompt", "model",
+                                           "style",           "width",           "height",
+                                           "steps",           "cfg_scale",       "seed",
+                                           "count",           "quality",         "task",
+                                           "source_image_id", "mask_image_id",   "strength",
+                                           "mask_blur",       "outpaint",        "mask",
+                                           "loras",           "background",      "moderation",
+                                           "search_prompt",   "style_image_id",  "creativity",
+                                           "control_strength"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -111,8 +116,9 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
     out.task = generation_task_from_string(*task);
     if (!out.task) {
       throw invalid_argument("task",
-                             "task must be text_to_image, image_to_image, inpaint, "
-                             "outpaint, remove_background or upscale");
+                             "task must be text_to_image, image_to_image, inpaint, outpaint, "
+                             "remove_background, upscale, erase, search_replace, search_recolor, "
+                             "sketch, structure, style_guide or style_transfer");
     }
   }
   // remove_background takes no prompt; every other task needs one (checked by validation).
@@ -134,6 +140,12 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   out.strength = optional_number(body, "strength");
   out.mask_blur = integer("mask_blur");
   out.loras = parse_loras(body);
+  out.background = optional_string(body, "background");
+  out.moderation = optional_string(body, "moderation");
+  out.search_prompt = optional_string(body, "search_prompt");
+  out.style_image_id = optional_string(body, "style_image_id");
+  out.creativity = optional_number(body, "creativity");
+  out.control_strength = optional_number(body, "control_strength");
   return parsed;
 }
 

@@ -6,8 +6,10 @@
 // job has finished. An edit's or variation's picture (and mask) are filed as the user's uploads
 // first, so that the results link to their source as every edit does.
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
+#include <set>
 
 #include "api/authentication.hpp"
 #include "api/filed_sources.hpp"
@@ -21,7 +23,10 @@
 #include "core/error.hpp"
 #include "http/media_type.hpp"
 #include "http/status.hpp"
+#include "imaging/jpeg.hpp"
+#include "imaging/png.hpp"
 #include "imaging/uploaded_image.hpp"
+#include "imaging/webp.hpp"
 
 namespace rendermart::api {
 namespace {
@@ -31,10 +36,22 @@ constexpr int kMaxImagesPerRequest = 10;
 
 enum class ResponseFormat { b64_json, url };
 
+// How the answer carries its images: base64 or URLs, and in which file format (the stored
+// PNG, or JPEG or WebP made from it at output_compression).
+struct AnswerFormat {
+  ResponseFormat response = ResponseFormat::b64_json;
+  std::string output = "png";
+  int compression = 100;
+};
+
 struct ImagesRequest {
   GenerationRequest generation;
-  ResponseFormat format = ResponseFormat::b64_json;
+  AnswerFormat format;
 };
+
+// The fields the three image routes take besides their own.
+const std::set<std::string> kNewerFields{"output_format", "output_compression", "background",
+                                         "moderation"};
 
 // {"error": {"code", "message", "param", "type"}}: OpenAI's shape, with RenderMart's stable
 // error codes as `code`.
@@ -104,19 +121,54 @@ ImagesRequest read_images_fields(const nlohmann::json& body) {
   }
   const auto format = optional_string(body, "response_format").value_or("b64_json");
   if (format == "url") {
-    out.format = ResponseFormat::url;
+    out.format.response = ResponseFormat::url;
   } else if (format != "b64_json") {
     throw invalid_argument("response_format", "response_format must be b64_json or url");
   }
+  out.format.output = optional_string(body, "output_format").value_or("png");
+  if (out.format.output != "png" && out.format.output != "jpeg" && out.format.output != "webp") {
+    throw invalid_argument("output_format", "output_format must be png, jpeg or webp");
+  }
+  if (out.format.output != "png" && out.format.response == ResponseFormat::url) {
+    throw invalid_argument(
+        "output_format",
+        "a URL serves the stored PNG: ask for b64_json to get " + out.format.output);
+  }
+  if (auto compression = optional_integer(body, "output_compression", 0, 100)) {
+    out.format.compression = static_cast<int>(*compression);
+  }
+  if (auto background = optional_string(body, "background")) {
+    if (*background != "auto" && *background != "opaque" && *background != "transparent") {
+      throw invalid_argument("background", "background must be auto, opaque or transparent");
+    }
+    if (*background == "transparent" && out.format.output == "jpeg") {
+      throw invalid_argument("background",
+                             "a transparent background needs output_format png or webp");
+    }
+    // auto leaves it to the model.
+    if (*background != "auto") generation.background = background;
+  }
+  generation.moderation = optional_string(body, "moderation");
   optional_string(body, "user");  // type-checked only
   return out;
+}
+
+// A model that takes no background makes opaque pictures: asking it for opaque asks for nothing
+// (and with no model named, the default model's own default applies).
+void drop_implied_background(const ApiContext& context, GenerationRequest& generation) {
+  if (generation.background != "opaque") return;
+  if (!generation.model || context.catalog.model(*generation.model).backgrounds.empty()) {
+    generation.background.reset();
+  }
 }
 
 ImagesRequest parse_images_request(const http::Request& request) {
   // negative_prompt and seed are RenderMart's extensions; user is accepted as OpenAI documents
   // it (an end-user id for abuse monitoring) and not stored.
-  const auto body = parse_object(request, {"prompt", "model", "n", "size", "quality", "style",
-                                           "response_format", "user", "negative_prompt", "seed"});
+  const auto body =
+      parse_object(request, {"prompt", "model", "n", "size", "quality", "style", "response_format",
+                             "user", "negative_prompt", "seed", "output_format",
+                             "output_compression", "background", "moderation"});
   auto out = read_images_fields(body);
   out.generation.prompt = required_string(body, "prompt");
   return out;
@@ -156,8 +208,9 @@ EditForm parse_edit_form(const http::Request& request, const std::set<std::strin
       const std::string text(part.data);
       std::int64_t number = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-      const bool integer = (part.name == "n" || part.name == "seed") && ec == std::errc() &&
-                           end == text.data() + text.size();
+      const bool integer =
+          (part.name == "n" || part.name == "seed" || part.name == "output_compression") &&
+          ec == std::errc() && end == text.data() + text.size();
       body[part.name] = integer ? nlohmann::json(number) : nlohmann::json(text);
     } else {
       throw invalid_argument(part.name, "unknown parameter '" + part.name + "'");
@@ -201,19 +254,42 @@ void attach_sources(ApiContext& context, const User& user, const EditForm& form,
   }
 }
 
-std::string render_images(ApiContext& context, const Job& job, ResponseFormat format,
+// An image's file in the answer's format: the stored PNG, or JPEG (over white, as JPEG has no
+// transparency) or WebP made from it.
+std::string encoded(ApiContext& context, const Image& image, const AnswerFormat& format) {
+  const std::string png = context.images.original(image);
+  if (format.output == "jpeg") return encode_jpeg(decode_png(png).image, format.compression);
+  if (format.output == "webp") {
+    return encode_webp(decode_png(png, PngAlpha::keep).image, format.compression);
+  }
+  return png;
+}
+
+// OpenAI's answer: created, data, and the settings it echoes (background, output_format,
+// quality, size). RenderMart counts no tokens, so there is no usage, and its models revise no
+// prompt.
+std::string render_images(ApiContext& context, const Job& job, const AnswerFormat& format,
                           const std::string& base) {
   JsonWriter w;
   w.begin_object();
+  w.key("background");
+  if (!job.params.background.empty()) {
+    w.value(job.params.background);
+  } else {
+    const bool transparent = std::any_of(job.images.begin(), job.images.end(), [](const Image& i) {
+      return i.params.task == GenerationTask::remove_background;
+    });
+    w.value(transparent ? "transparent" : "opaque");
+  }
   w.key("created");
   w.value(static_cast<std::int64_t>(job.created_at / 1000));
   w.key("data");
   w.begin_array();
   for (const auto& image : job.images) {
     w.begin_object();
-    if (format == ResponseFormat::b64_json) {
+    if (format.response == ResponseFormat::b64_json) {
       w.key("b64_json");
-      w.value(base64_encode(context.images.original(image)));
+      w.value(base64_encode(encoded(context, image, format)));
     } else {
       // The image's file in the API: fetch it with the same API key.
       w.key("url");
@@ -222,12 +298,19 @@ std::string render_images(ApiContext& context, const Job& job, ResponseFormat fo
     w.end_object();
   }
   w.end_array();
+  w.key("output_format");
+  w.value(format.output);
+  w.key("quality");
+  w.value(job.params.quality.empty() ? "auto" : job.params.quality);
+  w.key("size");
+  const auto& first = job.images.empty() ? job.params : job.images.front().params;
+  w.value(std::to_string(first.width) + "x" + std::to_string(first.height));
   w.end_object();
   return w.take();
 }
 
 // The answer for a job in a final state.
-http::Response finished(ApiContext& context, const Job& job, ResponseFormat format,
+http::Response finished(ApiContext& context, const Job& job, const AnswerFormat& format,
                         const std::string& base) {
   if (job.status == JobStatus::succeeded) {
     return json_reply(200, render_images(context, job, format, base));
@@ -271,7 +354,8 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
   router.add(Method::POST, "/v1/images/generations", [&context](http::Request& request) {
     try {
       const auto user = require_user(context, request);
-      const auto parsed = parse_images_request(request);
+      auto parsed = parse_images_request(request);
+      drop_implied_background(context, parsed.generation);
       require_time_to_generate(request);
       const auto job = context.generations.create(user, parsed.generation);
       return await_job_end(
@@ -290,12 +374,15 @@ void add_openai_routes(http::Router& router, ApiContext& context) {
     router.add(Method::POST, path, [&context, edit](http::Request& request) {
       try {
         const auto user = require_user(context, request);
-        const std::set<std::string> edit_fields{"prompt", "model",           "n",
-                                                "size",   "quality",         "response_format",
-                                                "user",   "negative_prompt", "seed"};
-        const std::set<std::string> variation_fields{"model",           "n",    "size",
-                                                     "response_format", "user", "seed"};
+        std::set<std::string> edit_fields{"prompt", "model",           "n",
+                                          "size",   "quality",         "response_format",
+                                          "user",   "negative_prompt", "seed"};
+        std::set<std::string> variation_fields{"model",           "n",    "size",
+                                               "response_format", "user", "seed"};
+        edit_fields.insert(kNewerFields.begin(), kNewerFields.end());
+        variation_fields.insert(kNewerFields.begin(), kNewerFields.end());
         auto form = parse_edit_form(request, edit ? edit_fields : variation_fields, edit);
+        drop_implied_background(context, form.fields.generation);
         if (edit && form.fields.generation.prompt.empty()) {
           throw invalid_argument("prompt", "prompt is required: say what the edit should make");
         }

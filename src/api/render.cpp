@@ -37,6 +37,28 @@ void write_loras(JsonWriter& w, const std::vector<LoraUse>& loras) {
   w.end_array();
 }
 
+// A model's range of a setting ({default, max, min}), or null when it takes none.
+void write_range(JsonWriter& w, const RealRange& range) {
+  if (range.max > 0) {
+    w.begin_object();
+    w.key("default");
+    w.value(range.default_value);
+    w.key("max");
+    w.value(range.max);
+    w.key("min");
+    w.value(range.min);
+    w.end_object();
+  } else {
+    w.null();
+  }
+}
+
+void write_choices(JsonWriter& w, const std::vector<std::string>& choices) {
+  w.begin_array();
+  for (const auto& choice : choices) w.value(choice);
+  w.end_array();
+}
+
 }  // namespace
 
 void write_optional_text(JsonWriter& w, const std::string& text) {
@@ -128,10 +150,16 @@ void write_preferences(JsonWriter& w, const Preferences& prefs) {
 
 void write_params(JsonWriter& w, const GenerationParams& params) {
   w.begin_object();
+  w.key("background");
+  write_optional_text(w, params.background);
   w.key("cfg_scale");
   w.value(params.cfg_scale);
+  w.key("control_strength");
+  w.value(params.control_strength);
   w.key("count");
   w.value(params.count);
+  w.key("creativity");
+  w.value(params.creativity);
   w.key("height");
   w.value(params.height);
   w.key("loras");
@@ -142,12 +170,16 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   write_optional_text(w, params.mask_image_id);
   w.key("model");
   w.value(params.model);
+  w.key("moderation");
+  write_optional_text(w, params.moderation);
   w.key("negative_prompt");
   w.value(params.negative_prompt);
   w.key("prompt");
   w.value(params.prompt);
   w.key("quality");
   w.value(params.quality);
+  w.key("search_prompt");
+  write_optional_text(w, params.search_prompt);
   w.key("seed");
   w.value(params.seed);
   w.key("source_image_id");
@@ -158,6 +190,8 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.value(params.strength);
   w.key("style");
   w.value(params.style);
+  w.key("style_image_id");
+  write_optional_text(w, params.style_image_id);
   w.key("task");
   w.value(to_string(params.task));
   w.key("width");
@@ -210,10 +244,16 @@ void write_image(JsonWriter& w, const Image& image) {
   w.begin_object();
   w.key("bytes");
   w.value(image.bytes);
+  w.key("background");
+  write_optional_text(w, image.params.background);
   w.key("cfg_scale");
   w.value(image.params.cfg_scale);
+  w.key("control_strength");
+  w.value(image.params.control_strength);
   w.key("created_at");
   w.value(format_iso8601(image.created_at));
+  w.key("creativity");
+  w.value(image.params.creativity);
   w.key("favorite");
   w.value(image.favorite);
   w.key("file_url");
@@ -234,6 +274,8 @@ void write_image(JsonWriter& w, const Image& image) {
   write_optional_text(w, image.params.mask_image_id);
   w.key("model");
   w.value(image.params.model);
+  w.key("moderation");
+  write_optional_text(w, image.params.moderation);
   w.key("negative_prompt");
   w.value(image.params.negative_prompt);
   w.key("origin");
@@ -242,6 +284,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.params.prompt);
   w.key("quality");
   w.value(image.params.quality);
+  w.key("search_prompt");
+  write_optional_text(w, image.params.search_prompt);
   w.key("seed");
   w.value(image.params.seed);
   w.key("source_image_id");
@@ -252,6 +296,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.params.strength);
   w.key("style");
   w.value(image.params.style);
+  w.key("style_image_id");
+  write_optional_text(w, image.params.style_image_id);
   w.key("tags");
   w.begin_array();
   for (const auto& tag : image.tags) w.value(tag);
@@ -269,19 +315,14 @@ void write_image(JsonWriter& w, const Image& image) {
 
 void write_model(JsonWriter& w, const ModelInfo& model) {
   w.begin_object();
+  w.key("backgrounds");
+  write_choices(w, model.backgrounds);
   w.key("cfg_scale");
-  if (model.cfg_scale.max > 0) {
-    w.begin_object();
-    w.key("default");
-    w.value(model.cfg_scale.default_value);
-    w.key("max");
-    w.value(model.cfg_scale.max);
-    w.key("min");
-    w.value(model.cfg_scale.min);
-    w.end_object();
-  } else {
-    w.null();
-  }
+  write_range(w, model.cfg_scale);
+  w.key("control_strength");
+  write_range(w, model.control_strength);
+  w.key("creativity");
+  write_range(w, model.creativity);
   w.key("default_size");
   write_size(w, model.default_size);
   w.key("description");
@@ -331,6 +372,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   }
   w.key("max_prompt_length");
   w.value(model.max_prompt_length);
+  w.key("moderations");
+  write_choices(w, model.moderations);
   w.key("name");
   w.value(model.name);
   w.key("negative_prompt");

@@ -29,6 +29,13 @@ const char* to_string(GenerationTask task) {
     case GenerationTask::outpaint: return "outpaint";
     case GenerationTask::remove_background: return "remove_background";
     case GenerationTask::upscale: return "upscale";
+    case GenerationTask::erase: return "erase";
+    case GenerationTask::search_replace: return "search_replace";
+    case GenerationTask::search_recolor: return "search_recolor";
+    case GenerationTask::sketch: return "sketch";
+    case GenerationTask::structure: return "structure";
+    case GenerationTask::style_guide: return "style_guide";
+    case GenerationTask::style_transfer: return "style_transfer";
     case GenerationTask::upload: return "upload";
   }
   return "text_to_image";
@@ -38,7 +45,9 @@ std::optional<GenerationTask> generation_task_from_string(const std::string& tex
   for (auto t :
        {GenerationTask::text_to_image, GenerationTask::image_to_image, GenerationTask::inpaint,
         GenerationTask::outpaint, GenerationTask::remove_background, GenerationTask::upscale,
-        GenerationTask::upload}) {
+        GenerationTask::erase, GenerationTask::search_replace, GenerationTask::search_recolor,
+        GenerationTask::sketch, GenerationTask::structure, GenerationTask::style_guide,
+        GenerationTask::style_transfer, GenerationTask::upload}) {
     if (text == to_string(t)) return t;
   }
   return std::nullopt;
@@ -49,12 +58,13 @@ bool task_uses_source(GenerationTask task) {
 }
 
 bool task_uses_mask(GenerationTask task) {
-  return task == GenerationTask::inpaint || task == GenerationTask::outpaint;
+  return task == GenerationTask::inpaint || task == GenerationTask::outpaint ||
+         task == GenerationTask::erase;
 }
 
 bool task_uses_prompt(GenerationTask task) {
   return task != GenerationTask::remove_background && task != GenerationTask::upscale &&
-         task != GenerationTask::upload;
+         task != GenerationTask::erase && task != GenerationTask::upload;
 }
 
 bool task_is_requestable(GenerationTask task) { return task != GenerationTask::upload; }

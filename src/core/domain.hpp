@@ -81,7 +81,17 @@ enum class GenerationTask {
   inpaint,            // repaints the masked part of the source image after the prompt
   outpaint,           // repaints the unmasked part (extends or replaces what surrounds the mask)
   remove_background,  // the source image with its background made transparent; no prompt
-  upscale,            // the source image at twice its width and height; no prompt
+  upscale,            // the source image at twice its width and height; no prompt (a model
+                      // that re-imagines details while upscaling, whose creativity is declared,
+                      // needs one; cloud upscalers make the size their service makes)
+  // Tasks of Stability AI's image services (Amazon Bedrock); each keeps its source's size.
+  erase,           // removes what the mask covers, filling it from its surroundings; no prompt
+  search_replace,  // replaces what search_prompt describes with what the prompt describes
+  search_recolor,  // recolors what search_prompt describes as the prompt says
+  sketch,          // a picture after the prompt, drawn on the lines of the source sketch
+  structure,       // a picture after the prompt that keeps the source's structure
+  style_guide,     // a new picture after the prompt in the style of the source
+  style_transfer,  // the source redrawn in the style of style_image_id; the prompt is optional
   // Not a generation: the job that files a picture the user uploaded. Images reference the job
   // that made them (job_id NOT NULL, one image per index of a job), so an upload is recorded as
   // a job that succeeded when it was filed, holding that one image: the gallery, its search,
@@ -123,6 +133,20 @@ struct GenerationParams {
   std::uint32_t seed = 0;  // always set before queueing: random when the request has none
   int count = 1;
   std::string quality;  // one of the model's qualities; empty: the model has none
+  // OpenAI's GPT image models: the background asked for (auto, opaque or transparent) and how
+  // strictly the service moderates (auto or low); empty for models without them.
+  std::string background;
+  std::string moderation;
+  // search_replace: what to replace; search_recolor: what to recolor. Empty for other tasks.
+  std::string search_prompt;
+  // style_transfer: the user's image whose style is applied to the source; empty otherwise.
+  std::string style_image_id;
+  // Settings of the models that declare them (ModelInfo), 0..1, the model's default when the
+  // request has none, 0 where the task or model takes none: creativity (upscale, outpaint): how
+  // much may be invented; control_strength (sketch, structure, style_guide, style_transfer): how
+  // much the guiding image shapes the result.
+  double creativity = 0;
+  double control_strength = 0;
   GenerationTask task = GenerationTask::text_to_image;
   std::string source_image_id;  // the user's image a task works on; empty for text_to_image
   // The user's image that masks the source (same size; white = repaint, black = keep); inpaint

@@ -74,6 +74,13 @@ struct ModelInfo {
   std::vector<std::string> styles;  // empty: no styles
   std::vector<std::string>
       qualities;  // empty: no quality setting; otherwise the first is the default
+  // OpenAI's GPT image models: the backgrounds and moderation levels it takes, the default
+  // first; empty: it takes none.
+  std::vector<std::string> backgrounds;
+  std::vector<std::string> moderations;
+  // GenerationParams::creativity and control_strength as the model takes them; max 0: not at all.
+  RealRange creativity;
+  RealRange control_strength;
   bool negative_prompt = true;
   int max_prompt_length = 2000;  // in characters (Unicode code points)
   std::uint32_t max_seed = 4294967295u;

@@ -214,6 +214,15 @@ std::string params_json(const GenerationParams& params) {
   for (const auto& lora : params.loras) {
     object["loras"].push_back({{"name", lora.name}, {"weight", lora.weight}, {"hash", lora.hash}});
   }
+  // The settings only some models take, where the generation has them.
+  for (const auto& [key, value] :
+       {std::pair{"background", params.background}, std::pair{"moderation", params.moderation},
+        std::pair{"search_prompt", params.search_prompt},
+        std::pair{"style_image_id", params.style_image_id}}) {
+    if (!value.empty()) object[key] = value;
+  }
+  if (params.creativity != 0) object["creativity"] = params.creativity;
+  if (params.control_strength != 0) object["control_strength"] = params.control_strength;
   // Replace rather than throw on invalid UTF-8: the parameters were validated upstream, and an
   // image must never fail to save over its metadata.
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -7,9 +7,11 @@
 #include <jpeglib.h>
 
 #include <csetjmp>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "core/error.hpp"
 #include "imaging/pixel_limit.hpp"
 
 namespace rendermart {
@@ -82,7 +84,55 @@ bool run_decode(jpeg_decompress_struct& cinfo, ErrorSink& sink, std::string_view
   return true;
 }
 
+// What run_encode makes: libjpeg's own buffer (malloc'ed; the caller frees it).
+struct EncodeTarget {
+  unsigned char* bytes = nullptr;
+  unsigned long size = 0;
+};
+
+bool run_encode(jpeg_compress_struct& cinfo, ErrorSink& sink, const RawImage& image, int quality,
+                EncodeTarget& target) {
+  if (setjmp(sink.jump)) return false;
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, &target.bytes, &target.size);
+  cinfo.image_width = static_cast<JDIMENSION>(image.width);
+  cinfo.image_height = static_cast<JDIMENSION>(image.height);
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  const std::size_t stride = static_cast<std::size_t>(image.width) * 3;
+  while (cinfo.next_scanline < cinfo.image_height) {
+    // libjpeg takes rows as non-const pointers but does not write to them.
+    auto* row = const_cast<JSAMPLE*>(image.rgb.data() + stride * cinfo.next_scanline);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  return true;
+}
+
 }  // namespace
+
+std::string encode_jpeg(const RawImage& image, int quality) {
+  if (quality < 0 || quality > 100) throw invalid_argument("quality", "quality must be 0..100");
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3) {
+    throw Error(ErrorCode::internal, "not an RGB image");
+  }
+  jpeg_compress_struct cinfo{};
+  ErrorSink sink;
+  cinfo.err = jpeg_std_error(&sink.manager);
+  sink.manager.error_exit = on_jpeg_error;
+  EncodeTarget target;
+  const bool ok = run_encode(cinfo, sink, image, quality, target);
+  jpeg_destroy_compress(&cinfo);
+  std::string out;
+  if (ok) out.assign(reinterpret_cast<const char*>(target.bytes), target.size);
+  std::free(target.bytes);
+  if (!ok) throw Error(ErrorCode::internal, std::string("JPEG encoding failed: ") + sink.message);
+  return out;
+}
 
 DecodedJpeg decode_jpeg(std::string_view bytes, std::int64_t max_pixels) {
   jpeg_decompress_struct cinfo{};

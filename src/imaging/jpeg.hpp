@@ -1,6 +1,7 @@
 #pragma once
 
-// JPEG input: photos that users upload. Never written: every stored image is a PNG.
+// JPEG input: photos that users upload; and output for clients that ask for JPEG (the
+// OpenAI-compatible API's output_format). Every stored image is a PNG.
 
 #include <cstdint>
 #include <string>
@@ -20,5 +21,9 @@ struct DecodedJpeg {
 // Error(payload_too_large) before any pixel is allocated. Throws Error(invalid_argument, field
 // "file") for anything that is not a whole, valid JPEG.
 DecodedJpeg decode_jpeg(std::string_view bytes, std::int64_t max_pixels);
+
+// Baseline JPEG of an RGB8 image (any alpha is ignored) at `quality` 0..100. Throws
+// Error(invalid_argument, field "quality") for a quality outside it.
+std::string encode_jpeg(const RawImage& image, int quality);
 
 }  // namespace rendermart

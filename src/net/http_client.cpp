@@ -35,8 +35,16 @@ int on_transfer_info(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
   return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
 }
 
+// Where a body goes: the response, and the request's on_body_piece when it has one.
+struct BodySink {
+  std::string& body;
+  const std::function<void(std::string_view)>& piece;
+};
+
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* sink = static_cast<BodySink*>(user);
+  sink->body.append(data, size * count);
+  if (sink->piece) sink->piece(std::string_view(data, size * count));
   return size * count;
 }
 
@@ -84,7 +92,8 @@ HttpResponse send(const HttpRequest& request) {
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{response.body, request.on_body_piece};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   if (request.method == "HEAD") {

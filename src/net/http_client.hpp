@@ -32,6 +32,9 @@ struct HttpRequest {
   // When another thread sets it, the exchange is abandoned within about a second (a canceled
   // job must not wait for a slow service to answer).
   const std::atomic<bool>* cancel = nullptr;
+  // When set, called with each piece of the answer's body as it arrives (server-sent events),
+  // on the sending thread; the body still collects it all. It must not throw.
+  std::function<void(std::string_view)> on_body_piece;
 };
 
 struct HttpResponse {

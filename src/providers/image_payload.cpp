@@ -10,6 +10,12 @@ namespace rendermart {
 
 std::string png_base64(const RawImage& image) { return base64_encode(encode_png(image, {})); }
 
+const RawImage& required_input(const std::optional<RawImage>& image, const char* what) {
+  if (!image)
+    throw Error(ErrorCode::internal, std::string("the ") + what + " image was not loaded");
+  return *image;
+}
+
 RawImage image_from_png(const std::string& bytes, const std::string& source) {
   RawImage image;
   try {

@@ -3,6 +3,7 @@
 // Images as JSON image APIs (Bedrock, OpenAI) carry them: base64 PNG.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,10 @@ namespace rendermart {
 
 // The image as base64 of a PNG without metadata.
 std::string png_base64(const RawImage& image);
+
+// An input the task needs (`what`: "source", "mask", "style"), which the worker has loaded;
+// throws Error(internal) when it has not.
+const RawImage& required_input(const std::optional<RawImage>& image, const char* what);
 
 // Decodes a PNG that a provider returned, keeping transparency (an alpha plane that is opaque
 // everywhere is dropped). Throws Error(provider_error) naming `source` for anything else.

@@ -23,6 +23,7 @@ struct GenerationInputs {
   std::optional<RawImage> image;  // the source image: variation, image-to-image, inpainting,
                                   // outpainting, background removal
   std::optional<RawImage> mask;   // same size as image; white = repaint, black = keep
+  std::optional<RawImage> style;  // style_transfer: the picture whose style is applied
 };
 
 // How far a generation is: fraction in [0, 1], and, when the provider can make one cheaply, a

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/lora_tags.hpp"
+#include "services/generation_request_settings.hpp"
 #include "services/model_catalog.hpp"
 
 namespace rendermart {
@@ -203,7 +204,7 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
   }
 
   // Preferences describe new pictures: a task that only edits its source takes none of them.
-  const bool uses_prompt = task_uses_prompt(params.task);
+  const bool uses_prompt = takes_prompt(params.task, model);
   params.negative_prompt = request.negative_prompt.value_or(
       uses_prompt && model.negative_prompt ? prefs.negative_prompt : "");
   params.style =
@@ -242,6 +243,7 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
     params.width = request.width.value_or(fallback.width);
     params.height = request.height.value_or(fallback.height);
   }
+  resolve_task_settings(params, request, model, images);
 
   validate_generation(params, model);
   return params;
@@ -252,7 +254,7 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   if (!supports(model, params.task)) {
     throw invalid_argument("task", "model '" + model.id + "' cannot do " + task);
   }
-  if (!task_uses_prompt(params.task)) {
+  if (!takes_prompt(params.task, model)) {
     if (!params.prompt.empty() || !params.negative_prompt.empty() || !params.style.empty()) {
       const char* field = !params.prompt.empty()            ? "prompt"
                           : !params.negative_prompt.empty() ? "negative_prompt"
@@ -260,9 +262,9 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
       throw invalid_argument(field, task + " takes no prompt, negative prompt or style");
     }
     if (params.count != 1) throw invalid_argument("count", task + " makes one image");
-  } else if (params.prompt.empty() && params.task == GenerationTask::image_to_image) {
-    // A variation: the picture itself says what to make (OpenAI's /v1/images/variations has
-    // no prompt at all).
+  } else if (params.prompt.empty() && prompt_optional(params.task)) {
+    // A variation or a style transfer: the pictures say what to make (OpenAI's
+    // /v1/images/variations has no prompt at all).
   } else if (is_blank(params.prompt)) {
     throw invalid_argument("prompt", "prompt must not be empty");
   }
@@ -358,6 +360,7 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
         "seed", "seed must be at most " + std::to_string(model.max_seed - (params.count - 1)) +
                     " for " + std::to_string(params.count) + " images (image i uses seed + i)");
   }
+  validate_task_settings(params, model);
 }
 
 }  // namespace rendermart

@@ -21,6 +21,12 @@ struct GenerationRequest {
   std::optional<std::string> negative_prompt;
   std::optional<std::string> model;
   std::optional<std::string> style;
+  std::optional<std::string> background;
+  std::optional<std::string> moderation;
+  std::optional<std::string> search_prompt;
+  std::optional<std::string> style_image_id;
+  std::optional<double> creativity;
+  std::optional<double> control_strength;
   std::optional<int> width;
   std::optional<int> height;
   std::optional<int> steps;
@@ -52,6 +58,7 @@ inline constexpr int kMaxMaskBlur = 64;
 struct RequestImages {
   std::optional<Image> source;
   std::optional<Image> mask;
+  std::optional<Image> style;
 };
 
 // Fills every field (a random seed when none is given) and validates. Throws

@@ -144,6 +144,9 @@ GenerationInputs GenerationRunner::load_inputs(const Job& job) {
   if (!job.params.mask_image_id.empty()) {
     inputs.mask = load(job.params.mask_image_id, "mask_image_id");
   }
+  if (!job.params.style_image_id.empty()) {
+    inputs.style = load(job.params.style_image_id, "style_image_id");
+  }
   return inputs;
 }
 

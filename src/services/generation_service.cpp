@@ -25,8 +25,8 @@ Job GenerationService::create(const User& user, const GenerationRequest& request
     if (!image) throw not_found("image '" + *id + "'");
     return image;
   };
-  const RequestImages images{user_image(request.source_image_id),
-                             user_image(request.mask_image_id)};
+  const RequestImages images{user_image(request.source_image_id), user_image(request.mask_image_id),
+                             user_image(request.style_image_id)};
   Job job;
   job.params =
       resolve_generation(request, preferences_.get(user.id), catalog_, default_model_, images);

@@ -401,6 +401,24 @@ ALTER TABLE jobs ADD COLUMN mask_blur INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE images ADD COLUMN mask_blur INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The settings of OpenAI's GPT image models (background, moderation) and of Stability AI's
+// image services on Bedrock (search_prompt, style_image_id, creativity, control_strength);
+// earlier rows have none: empty text and 0, the model's default.
+constexpr std::string_view kCloudTaskSettings = R"sql(
+ALTER TABLE jobs ADD COLUMN background TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN moderation TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN search_prompt TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN style_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN creativity DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN control_strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN background TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN moderation TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN search_prompt TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN style_image_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN creativity DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN control_strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
     Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
@@ -410,6 +428,7 @@ constexpr std::array kMigrations{
     Migration{6, "request rates", kRequestRatesSqlite, kRequestRatesPostgres},
     Migration{7, "loras", kLoras, kLoras},
     Migration{8, "mask blur", kMaskBlur, kMaskBlur},
+    Migration{9, "cloud task settings", kCloudTaskSettings, kCloudTaskSettings},
 };
 
 }  // namespace

@@ -39,6 +39,12 @@ void visit_columns(Visit& visit, P& params) {
   visit("negative_prompt", params.negative_prompt);
   visit("model", params.model);
   visit("style", params.style);
+  visit("background", params.background);
+  visit("moderation", params.moderation);
+  visit("search_prompt", params.search_prompt);
+  visit("style_image_id", params.style_image_id);
+  visit("creativity", params.creativity);
+  visit("control_strength", params.control_strength);
   visit("width", params.width);
   visit("height", params.height);
   visit("steps", params.steps);

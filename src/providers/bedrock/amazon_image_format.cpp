@@ -12,17 +12,11 @@ using nlohmann::json;
 
 constexpr double kMinSimilarity = 0.2;
 
-const RawImage& required(const std::optional<RawImage>& image, const char* what) {
-  if (!image)
-    throw Error(ErrorCode::internal, std::string("the ") + what + " image was not loaded");
-  return *image;
-}
-
 // The mask in Titan's and Nova's convention: black (0, 0, 0) is inside the mask, white outside.
 // Inpainting repaints the inside, outpainting the outside, so RenderMart's "white = repaint"
 // mask is inverted for inpainting and sent as it is for outpainting.
 std::string mask_for(const GenerationParams& params, const GenerationInputs& inputs) {
-  const RawImage& mask = required(inputs.mask, "mask");
+  const RawImage& mask = required_input(inputs.mask, "mask");
   return params.task == GenerationTask::inpaint ? png_base64(binary_mask(mask, 0, 255))
                                                 : png_base64(binary_mask(mask, 255, 0));
 }
@@ -54,7 +48,7 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
     }
     case GenerationTask::image_to_image: {
       json variation = prompt_fields(params);
-      variation["images"] = json::array({png_base64(required(inputs.image, "source"))});
+      variation["images"] = json::array({png_base64(required_input(inputs.image, "source"))});
       variation["similarityStrength"] = similarity_strength(params.strength);
       body = {{"taskType", "IMAGE_VARIATION"}, {"imageVariationParams", variation}};
       config["width"] = params.width;
@@ -64,7 +58,7 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
     case GenerationTask::inpaint:
     case GenerationTask::outpaint: {
       json edit = prompt_fields(params);
-      edit["image"] = png_base64(required(inputs.image, "source"));
+      edit["image"] = png_base64(required_input(inputs.image, "source"));
       edit["maskImage"] = mask_for(params, inputs);
       const bool inpaint = params.task == GenerationTask::inpaint;
       body = {{"taskType", inpaint ? "INPAINTING" : "OUTPAINTING"},
@@ -73,11 +67,18 @@ std::string amazon_image_request(const GenerationParams& params, const Generatio
     }
     case GenerationTask::remove_background:
       // The only task without imageGenerationConfig: there is nothing to configure.
-      return json{
-          {"taskType", "BACKGROUND_REMOVAL"},
-          {"backgroundRemovalParams", {{"image", png_base64(required(inputs.image, "source"))}}}}
+      return json{{"taskType", "BACKGROUND_REMOVAL"},
+                  {"backgroundRemovalParams",
+                   {{"image", png_base64(required_input(inputs.image, "source"))}}}}
           .dump();
     case GenerationTask::upscale:
+    case GenerationTask::erase:
+    case GenerationTask::search_replace:
+    case GenerationTask::search_recolor:
+    case GenerationTask::sketch:
+    case GenerationTask::structure:
+    case GenerationTask::style_guide:
+    case GenerationTask::style_transfer:
     case GenerationTask::upload:
       // No Amazon model lists them: validation refuses them before anything is queued.
       throw invalid_argument(

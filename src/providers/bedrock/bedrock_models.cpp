@@ -93,26 +93,139 @@ BedrockModel stability(const char* id, const char* name, const char* description
   return {info, BedrockFormat::stability};
 }
 
+// Stability AI's image services: one task each, on a source image whose sides are at least 64
+// pixels, of at most 9,437,184 pixels and an aspect ratio within 1:2.5 and 2.5:1 (the longer
+// side is then at most 4,857 pixels); one image per call (RenderMart makes one call per image),
+// seed 0-4,294,967,294, prompts up to 10,000 characters.
+BedrockModel service(const char* id, const char* name, const char* description,
+                     GenerationTask task) {
+  auto info = cloud_model(id, name, description);
+  info.tasks = {task};
+  info.min_side = 64;
+  info.max_side = 4857;
+  info.size_multiple = 1;
+  info.max_pixels = 9437184;
+  info.max_aspect_ratio = 2.5;
+  info.default_size = {1024, 1024};
+  info.max_count = task_uses_prompt(task) ? 4 : 1;
+  info.negative_prompt = task_uses_prompt(task) && task != GenerationTask::outpaint;
+  info.max_prompt_length = 10000;
+  info.max_seed = 4294967294u;
+  return {info, BedrockFormat::stability_service};
+}
+
+// An upscaler: RenderMart checks the size of a task's result against the model, and counts an
+// upscale as twice its source's sides; the service makes the size it makes (about 4
+// megapixels for the creative and conservative ones, 4 times the sides for the fast one), and
+// the image records it.
+BedrockModel upscaler(const char* id, const char* name, const char* description,
+                      std::int64_t max_source_pixels, int min_source_side, int max_source_side,
+                      RealRange creativity) {
+  auto model = service(id, name, description, GenerationTask::upscale);
+  model.info.min_side = 2 * min_source_side;
+  model.info.max_side = 2 * max_source_side;
+  model.info.max_pixels = 4 * max_source_pixels;
+  model.info.creativity = creativity;
+  model.info.negative_prompt = creativity.max > 0;
+  model.info.max_count = creativity.max > 0 ? 4 : 1;
+  return model;
+}
+
+BedrockModel with_control(BedrockModel model, RealRange control_strength) {
+  model.info.control_strength = control_strength;
+  return model;
+}
+
+BedrockModel with_creativity(BedrockModel model, RealRange creativity) {
+  model.info.creativity = creativity;
+  return model;
+}
+
+std::vector<BedrockModel> stability_services() {
+  using T = GenerationTask;
+  return {
+      upscaler("stability.stable-creative-upscale-v1:0", "Stable Image Creative Upscale",
+               "Stability AI's upscaler for degraded pictures of up to 1 megapixel: re-imagines "
+               "details after the prompt and makes about 4 megapixels.",
+               1048576, 64, 1024, {0.1, 0.5, 0.3}),
+      upscaler("stability.stable-conservative-upscale-v1:0", "Stable Image Conservative Upscale",
+               "Stability AI's upscaler that keeps the picture as it is, after the prompt, and "
+               "makes about 4 megapixels.",
+               9437184, 64, 4857, {0.2, 0.5, 0.35}),
+      upscaler("stability.stable-fast-upscale-v1:0", "Stable Image Fast Upscale",
+               "Stability AI's quick upscaler: four times the width and height, no prompt.",
+               1048576, 32, 1536, {}),
+      service("stability.stable-image-inpaint-v1:0", "Stable Image Inpaint",
+              "Stability AI's inpainting: repaints the masked part after the prompt.", T::inpaint),
+      with_creativity(
+          service("stability.stable-outpaint-v1:0", "Stable Image Outpaint",
+                  "Stability AI's outpainting: extends the picture on its sides (up to 2000 "
+                  "pixels a side) after the prompt.",
+                  T::outpaint),
+          {0, 1, 0.5}),
+      service("stability.stable-image-erase-object-v1:0", "Stable Image Erase Object",
+              "Stability AI's eraser: removes what the mask covers and fills it from around it.",
+              T::erase),
+      service("stability.stable-image-search-replace-v1:0", "Stable Image Search and Replace",
+              "Stability AI's search and replace: finds what search_prompt names and replaces it "
+              "after the prompt.",
+              T::search_replace),
+      service("stability.stable-image-search-recolor-v1:0", "Stable Image Search and Recolor",
+              "Stability AI's search and recolor: finds what search_prompt names and recolors it "
+              "after the prompt.",
+              T::search_recolor),
+      service("stability.stable-image-remove-background-v1:0", "Stable Image Remove Background",
+              "Stability AI's background removal: the subject on a transparent background.",
+              T::remove_background),
+      with_control(
+          service("stability.stable-image-control-sketch-v1:0", "Stable Image Control Sketch",
+                  "Stability AI's sketch control: a picture after the prompt on the "
+                  "lines of the source sketch.",
+                  T::sketch),
+          {0, 1, 0.7}),
+      with_control(
+          service("stability.stable-image-control-structure-v1:0", "Stable Image Control Structure",
+                  "Stability AI's structure control: a picture after the prompt that "
+                  "keeps the source's structure.",
+                  T::structure),
+          {0, 1, 0.7}),
+      with_control(service("stability.stable-image-style-guide-v1:0", "Stable Image Style Guide",
+                           "Stability AI's style guide: a new picture after the prompt in the "
+                           "style of the source (its fidelity is control_strength).",
+                           T::style_guide),
+                   {0, 1, 0.5}),
+      with_control(service("stability.stable-style-transfer-v1:0", "Stable Image Style Transfer",
+                           "Stability AI's style transfer: the source redrawn in the style of "
+                           "style_image_id (its style strength is control_strength).",
+                           T::style_transfer),
+                   {0, 1, 1}),
+  };
+}
+
 }  // namespace
 
 const std::vector<BedrockModel>& known_bedrock_models() {
-  static const std::vector<BedrockModel> models = {
-      stability(kSd35Large, "Stable Diffusion 3.5 Large",
-                "Stability AI's 8-billion-parameter model on Bedrock: text to image and image "
-                "to image. Sizes stand for aspect ratios; the image has the size the model "
-                "makes for its ratio.",
-                true),
-      stability(kImageCore, "Stable Image Core",
-                "Stability AI's fast, affordable model on Bedrock: text to image. Sizes stand "
-                "for aspect ratios; the image has the size the model makes for its ratio.",
-                false),
-      stability(kImageUltra, "Stable Image Ultra",
-                "Stability AI's highest-quality model on Bedrock: text to image. Sizes stand "
-                "for aspect ratios; the image has the size the model makes for its ratio.",
-                false),
-      nova(),
-      titan(),
-  };
+  static const std::vector<BedrockModel> models = [] {
+    std::vector<BedrockModel> out = {
+        stability(kSd35Large, "Stable Diffusion 3.5 Large",
+                  "Stability AI's 8-billion-parameter model on Bedrock: text to image and image "
+                  "to image. Sizes stand for aspect ratios; the image has the size the model "
+                  "makes for its ratio.",
+                  true),
+        stability(kImageCore, "Stable Image Core",
+                  "Stability AI's fast, affordable model on Bedrock: text to image. Sizes stand "
+                  "for aspect ratios; the image has the size the model makes for its ratio.",
+                  false),
+        stability(kImageUltra, "Stable Image Ultra",
+                  "Stability AI's highest-quality model on Bedrock: text to image. Sizes stand "
+                  "for aspect ratios; the image has the size the model makes for its ratio.",
+                  false),
+        nova(),
+        titan(),
+    };
+    for (auto& model : stability_services()) out.push_back(std::move(model));
+    return out;
+  }();
   return models;
 }
 

@@ -12,8 +12,9 @@
 namespace rendermart {
 
 enum class BedrockFormat {
-  amazon_image,  // Titan Image Generator v2, Nova Canvas (amazon_image_format.hpp)
-  stability,     // Stability AI (stability_format.hpp)
+  amazon_image,       // Titan Image Generator v2, Nova Canvas (amazon_image_format.hpp)
+  stability,          // Stability AI's generation models (stability_format.hpp)
+  stability_service,  // Stability AI's image services, one task each (stability_services.hpp)
 };
 
 struct BedrockModel {
@@ -28,7 +29,8 @@ struct BedrockModel {
 const std::vector<BedrockModel>& known_bedrock_models();
 // Nothing for an id RenderMart does not know.
 const BedrockModel* find_bedrock_model(const std::string& model_id);
-// The models offered when the configuration names none: Stability AI's current ones. Titan
+// The models offered when the configuration names none: Stability AI's current generation
+// models (its image services are offered when named: each is one editing tool). Titan
 // Image Generator v2 and Nova Canvas are Legacy on Bedrock (end of life 2026-06-30 and
 // 2026-09-30, docs/cloud-models.md), so they are offered only when named, and only while the
 // region's listing puts their end of life in the future.

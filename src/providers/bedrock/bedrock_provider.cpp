@@ -8,6 +8,7 @@
 #include "providers/bedrock/amazon_image_format.hpp"
 #include "providers/bedrock/bedrock_listing.hpp"
 #include "providers/bedrock/stability_format.hpp"
+#include "providers/bedrock/stability_services.hpp"
 
 namespace rendermart {
 
@@ -108,7 +109,9 @@ std::vector<RawImage> BedrockProvider::generate(const GenerationParams& params,
       images.push_back(
           amazon_image_response(client_->invoke_model(params.model, body, &cancel), params.model));
     } else {
-      const auto body = stability_request(params, inputs, seed);
+      const auto body = model->format == BedrockFormat::stability
+                            ? stability_request(params, inputs, seed)
+                            : stability_service_request(params, inputs, seed);
       images.push_back(
           stability_response(client_->invoke_model(params.model, body, &cancel), params.model));
     }

@@ -15,23 +15,32 @@ using nlohmann::json;
 // longer side at most 3840 and at most three times the shorter, 655,360 to 8,294,400 pixels;
 // RenderMart has no pixel minimum, so its smallest side is 816 (816 x 816 = 665,856), which
 // keeps every size it accepts within OpenAI's. Up to 10 images per request, prompts up to 32,000
-// characters; the images come back as base64 and the API refuses response_format.
+// characters; the images come back as base64 and the API refuses response_format. background
+// auto or opaque (OpenAI's reference: gpt-image-2 refuses transparent; no source says the later
+// models take it), moderation auto or low, up to 3 partial images when streaming (RenderMart asks
+// for 2: each costs output tokens), edits with a mask.
 constexpr const char* kBuiltinFamilies = R"({"families": [
   {"name": "gpt-image-2", "match": "^gpt-image-2(-\\d{4}-\\d{2}-\\d{2})?$",
    "free_sizes": {"min": 816, "max": 3840, "multiple": 16, "max_pixels": 8294400,
                   "max_aspect_ratio": 3, "default": "1024x1024"},
    "max_images": 10, "max_prompt_length": 32000,
-   "qualities": ["auto", "low", "medium", "high"], "response_format": false},
+   "qualities": ["auto", "low", "medium", "high"], "response_format": false,
+   "backgrounds": ["auto", "opaque"], "moderations": ["auto", "low"], "partial_images": 2,
+   "edits": true},
   {"name": "gpt-image-2.5", "match": "^gpt-image-2\\.5-(flare|sunburst)(-\\d{4}-\\d{2}-\\d{2})?$",
    "free_sizes": {"min": 816, "max": 3840, "multiple": 16, "max_pixels": 8294400,
                   "max_aspect_ratio": 3, "default": "1024x1024"},
    "max_images": 10, "max_prompt_length": 32000,
-   "qualities": ["auto", "low", "medium", "high", "xhigh", "max"], "response_format": false},
+   "qualities": ["auto", "low", "medium", "high", "xhigh", "max"], "response_format": false,
+   "backgrounds": ["auto", "opaque"], "moderations": ["auto", "low"], "partial_images": 2,
+   "edits": true},
   {"name": "gpt-image-2.6", "match": "^gpt-image-2\\.6-(flare|sunburst)(-\\d{4}-\\d{2}-\\d{2})?$",
    "free_sizes": {"min": 816, "max": 3840, "multiple": 16, "max_pixels": 8294400,
                   "max_aspect_ratio": 3, "default": "1024x1024"},
    "max_images": 10, "max_prompt_length": 32000,
-   "qualities": ["auto", "low", "medium", "high", "xhigh", "max"], "response_format": false}
+   "qualities": ["auto", "low", "medium", "high", "xhigh", "max"], "response_format": false,
+   "backgrounds": ["auto", "opaque"], "moderations": ["auto", "low"], "partial_images": 2,
+   "edits": true}
 ]})";
 
 Error bad_families(const std::string& source, const std::string& why) {
@@ -118,6 +127,19 @@ OpenAiFamily parse_family(const json& item, const std::string& source) {
   caps.max_prompt_length = positive(item, "max_prompt_length", 4000, where);
   caps.qualities = strings(item, "qualities", where);
   caps.styles = strings(item, "styles", where);
+  caps.backgrounds = strings(item, "backgrounds", where);
+  caps.moderations = strings(item, "moderations", where);
+  if (item.contains("partial_images")) {
+    const auto& value = item["partial_images"];
+    if (!value.is_number_integer() || value.get<int>() < 0 || value.get<int>() > 3) {
+      throw bad_families(where, "'partial_images' must be a whole number from 0 to 3");
+    }
+    caps.partial_images = value.get<int>();
+  }
+  if (item.contains("edits")) {
+    if (!item["edits"].is_boolean()) throw bad_families(where, "'edits' must be true or false");
+    caps.edits = item["edits"].get<bool>();
+  }
   if (item.contains("response_format")) {
     if (!item["response_format"].is_boolean()) {
       throw bad_families(where, "'response_format' must be true or false");

@@ -17,7 +17,11 @@
 //                    "max_aspect_ratio": 3, "default": "1024x1024"},
 //     "max_images": 10, "max_prompt_length": 32000,
 //     "qualities": ["auto", "low"], "styles": [],
-//     "response_format": false                // whether the API takes response_format
+//     "response_format": false,               // whether the API takes response_format
+//     "backgrounds": ["auto", "opaque"],      // "background" values, the default first
+//     "moderations": ["auto", "low"],         // "moderation" values, the default first
+//     "partial_images": 2,                    // previews to stream (0-3); 0: no streaming
+//     "edits": true                           // inpaint through /v1/images/edits
 //   }]}
 
 #include <regex>
@@ -44,6 +48,12 @@ struct OpenAiCapabilities {
   std::vector<std::string> styles;
   // dall-e models took response_format; gpt-image models always answer base64 and refuse it.
   bool response_format = true;
+  std::vector<std::string> backgrounds;  // "background" values, the default first; empty: none
+  std::vector<std::string> moderations;  // "moderation" values, the default first; empty: none
+  // Partial images asked for while streaming (stream: true), shown as previews; 0: no stream.
+  int partial_images = 0;
+  // Inpainting through /v1/images/edits, with a mask whose transparent pixels mark the area.
+  bool edits = false;
 };
 
 struct OpenAiFamily {

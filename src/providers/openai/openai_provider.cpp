@@ -1,5 +1,6 @@
 #include "providers/openai/openai_provider.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,8 @@
 #include "core/list_setting.hpp"
 #include "providers/cloud_call.hpp"
 #include "providers/image_payload.hpp"
+#include "providers/openai/openai_request.hpp"
+#include "providers/openai/openai_stream.hpp"
 
 namespace rendermart {
 namespace {
@@ -122,10 +125,6 @@ OpenAiProvider::OpenAiProvider(OpenAiOptions options) : options_(std::move(optio
   while (options_.base_url.ends_with('/')) options_.base_url.pop_back();
 }
 
-std::string OpenAiProvider::endpoint() const {
-  return options_.base_url + "/v1/images/generations";
-}
-
 OpenAiProvider::Listing OpenAiProvider::list() const {
   net::HttpRequest request;
   request.url = options_.base_url + "/v1/models";
@@ -203,6 +202,9 @@ ModelInfo OpenAiProvider::info_for(const OpenAiModel& model, const Lifecycle& li
   info.max_prompt_length = caps.max_prompt_length;
   info.qualities = caps.qualities;
   info.styles = caps.styles;
+  info.backgrounds = caps.backgrounds;
+  info.moderations = caps.moderations;
+  if (caps.edits) info.tasks.push_back(GenerationTask::inpaint);
   return info;
 }
 
@@ -312,34 +314,59 @@ OpenAiModel OpenAiProvider::model_for(const std::string& model_id) const {
 }
 
 std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
-                                               const GenerationInputs&, const ProgressFn& progress,
+                                               const GenerationInputs& inputs,
+                                               const ProgressFn& progress,
                                                const CancelFlag& cancel) {
   const OpenAiModel model = model_for(params.model);
   const std::string where = "the OpenAI-compatible API at " + options_.base_url;
   if (cancel) throw Error(ErrorCode::canceled, "generation canceled");
 
-  json body = {{"model", model.name},
-               {"prompt", params.prompt},
-               {"n", params.count},
-               {"size", std::to_string(params.width) + "x" + std::to_string(params.height)}};
-  if (!params.quality.empty()) body["quality"] = params.quality;
-  if (!params.style.empty()) body["style"] = params.style;
-  if (model.capabilities.response_format) body["response_format"] = "b64_json";
+  const bool edit = params.task == GenerationTask::inpaint;
+  const bool stream = openai_streams(model.capabilities, static_cast<bool>(progress));
+  const OpenAiBody body =
+      edit ? openai_edit_body(params, model.name, model.capabilities, inputs, stream)
+           : openai_generation_body(params, model.name, model.capabilities, stream);
 
   net::HttpRequest request;
   request.method = "POST";
-  request.url = endpoint();
-  request.headers = {{"Content-Type", "application/json"}};
+  request.url = options_.base_url + (edit ? "/v1/images/edits" : "/v1/images/generations");
+  request.headers = {{"Content-Type", body.content_type}};
   if (!options_.api_key.empty())
     request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
-  request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  request.body = body.body;
   request.timeout = options_.timeout;
   request.cancel = &cancel;
 
-  const net::HttpResponse response = call_with_retries(
-      options_.retry, [&] { return net::send(request); }, where);
+  // A streamed answer: each partial image is a preview of the job as it forms.
+  std::optional<OpenAiImageStream> events;
+  const int expected_partials = model.capabilities.partial_images * params.count;
+  const auto attempt = [&] {
+    if (stream) {
+      events.emplace(where, [&, seen = 0](RawImage partial) mutable {
+        ++seen;
+        progress({std::min(0.95, static_cast<double>(seen) / (expected_partials + 1)),
+                  std::move(partial)});
+      });
+      request.on_body_piece = [&](std::string_view piece) { events->feed(piece); };
+    }
+    return net::send(request);
+  };
+  const net::HttpResponse response = call_with_retries(options_.retry, attempt, where);
   if (response.status != 200) throw answer_error(response, where);
+  std::vector<RawImage> images =
+      stream ? events->finish() : answered_images(response, where, cancel);
+  if (static_cast<int>(images.size()) != params.count) {
+    throw Error(ErrorCode::provider_error, where + " answered " + std::to_string(images.size()) +
+                                               " images instead of " +
+                                               std::to_string(params.count));
+  }
+  if (progress) progress({1.0, std::nullopt});
+  return images;
+}
 
+std::vector<RawImage> OpenAiProvider::answered_images(const net::HttpResponse& response,
+                                                      const std::string& where,
+                                                      const CancelFlag& cancel) const {
   const auto answer = json_answer(response.body, where);
   if (!answer.contains("data") || !answer["data"].is_array()) {
     throw Error(ErrorCode::provider_error, where + " answered without a data array");
@@ -363,12 +390,6 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
     } else {
       throw Error(ErrorCode::provider_error, where + " answered an image without b64_json or url");
     }
-    if (progress) progress({static_cast<double>(images.size()) / params.count, std::nullopt});
-  }
-  if (static_cast<int>(images.size()) != params.count) {
-    throw Error(ErrorCode::provider_error, where + " answered " + std::to_string(images.size()) +
-                                               " images instead of " +
-                                               std::to_string(params.count));
   }
   return images;
 }

@@ -62,7 +62,9 @@ class OpenAiProvider : public Provider {
   // listing that fails keeps what was offered before (nothing at start) and logs why; the next
   // refresh tries again.
   void refresh() override;
-  // One request for all params.count images; 429 and 5xx are retried with jittered backoff.
+  // One request for all params.count images (inpaint: an edit with the mask); 429 and 5xx are
+  // retried with jittered backoff. When the family streams and progress is watched, the answer
+  // is a stream of events whose partial images reach `progress` as previews.
   std::vector<RawImage> generate(const GenerationParams& params, const GenerationInputs& inputs,
                                  const ProgressFn& progress, const CancelFlag& cancel) override;
 
@@ -89,7 +91,9 @@ class OpenAiProvider : public Provider {
   std::vector<Candidate> candidates(const Listing& listing, const std::string& today) const;
   ModelInfo info_for(const OpenAiModel& model, const Lifecycle& lifecycle) const;
   OpenAiModel model_for(const std::string& model_id) const;
-  std::string endpoint() const;
+  // The images of a JSON answer: base64, or URLs that are downloaded.
+  std::vector<RawImage> answered_images(const net::HttpResponse& response, const std::string& where,
+                                        const CancelFlag& cancel) const;
 
   OpenAiOptions options_;
   mutable std::mutex mutex_;  // guards offered_

@@ -96,6 +96,16 @@ std::vector<RawImage> ProceduralProvider::generate(const GenerationParams& param
     case GenerationTask::remove_background: return {procedural::remove_background(*inputs.image)};
     case GenerationTask::upscale: return {enlarge(*inputs.image, task_scale(params.task))};
     case GenerationTask::upload: throw invalid_argument("task", "an upload is not a generation");
+    case GenerationTask::erase:
+    case GenerationTask::search_replace:
+    case GenerationTask::search_recolor:
+    case GenerationTask::sketch:
+    case GenerationTask::structure:
+    case GenerationTask::style_guide:
+    case GenerationTask::style_transfer:
+      // Not among its model's tasks: validation refuses them before anything is queued.
+      throw invalid_argument(
+          "task", std::string("the built-in generator cannot do ") + to_string(params.task));
     case GenerationTask::text_to_image:
     case GenerationTask::image_to_image:
     case GenerationTask::inpaint:

@@ -4,6 +4,8 @@
 //   Nova Canvas: docs.aws.amazon.com/nova/latest/userguide/image-gen-req-resp-structure.html
 //   Stability AI: docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-3-5-large.html
 //                 (and the Stable Image Core / Ultra pages)
+//   Stability AI Image Services: docs.aws.amazon.com/bedrock/latest/userguide/stable-image-services.html
+//                 (the fields and ranges as Stability AI's API reference gives them)
 
 import { createHash } from 'node:crypto';
 
@@ -48,7 +50,60 @@ const stability = (name, imageToImage) => ({
   family: 'stability', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, imageToImage,
 });
 
+// Stability AI's image services: each one's fields (required, optional, numeric ranges) and the
+// size of what it answers given its source.
+const PROMPT = { prompt: 'text', negative_prompt: 'text', seed: 'seed', output_format: 'format', style_preset: 'text' };
+const service = (name, { required, optional = {}, answer = (source) => [source.width, source.height] }) => ({
+  family: 'service', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, required, optional, answer,
+});
+const SERVICES = {
+  'stability.stable-creative-upscale-v1:0': service('Stable Image Creative Upscale', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, creativity: [0.1, 0.5] },
+    answer: (s) => { const k = Math.sqrt(4194304 / (s.width * s.height)); return [Math.round(s.width * k), Math.round(s.height * k)]; },
+  }),
+  'stability.stable-conservative-upscale-v1:0': service('Stable Image Conservative Upscale', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, creativity: [0.2, 0.5] },
+    answer: (s) => { const k = Math.sqrt(4194304 / (s.width * s.height)); return [Math.round(s.width * k), Math.round(s.height * k)]; },
+  }),
+  'stability.stable-fast-upscale-v1:0': service('Stable Image Fast Upscale', {
+    required: ['image'], optional: { output_format: 'format' }, answer: (s) => [s.width * 4, s.height * 4],
+  }),
+  'stability.stable-image-inpaint-v1:0': service('Stable Image Inpaint', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, mask: 'image', grow_mask: [0, 100] },
+  }),
+  'stability.stable-outpaint-v1:0': service('Stable Image Outpaint', {
+    required: ['image'], optional: { prompt: 'text', seed: 'seed', output_format: 'format', style_preset: 'text', creativity: [0, 1], left: [0, 2000], right: [0, 2000], up: [0, 2000], down: [0, 2000] },
+    answer: (s, body) => [s.width + (body.left ?? 0) + (body.right ?? 0), s.height + (body.up ?? 0) + (body.down ?? 0)],
+  }),
+  'stability.stable-image-erase-object-v1:0': service('Stable Image Erase Object', {
+    required: ['image'], optional: { mask: 'image', grow_mask: [0, 20], seed: 'seed', output_format: 'format' },
+  }),
+  'stability.stable-image-search-replace-v1:0': service('Stable Image Search and Replace', {
+    required: ['image', 'prompt', 'search_prompt'], optional: { ...PROMPT, search_prompt: 'text', grow_mask: [0, 20] },
+  }),
+  'stability.stable-image-search-recolor-v1:0': service('Stable Image Search and Recolor', {
+    required: ['image', 'prompt', 'select_prompt'], optional: { ...PROMPT, select_prompt: 'text', grow_mask: [0, 20] },
+  }),
+  'stability.stable-image-remove-background-v1:0': service('Stable Image Remove Background', {
+    required: ['image'], optional: { output_format: 'format' },
+  }),
+  'stability.stable-image-control-sketch-v1:0': service('Stable Image Control Sketch', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, control_strength: [0, 1] },
+  }),
+  'stability.stable-image-control-structure-v1:0': service('Stable Image Control Structure', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, control_strength: [0, 1] },
+  }),
+  'stability.stable-image-style-guide-v1:0': service('Stable Image Style Guide', {
+    required: ['image', 'prompt'], optional: { ...PROMPT, fidelity: [0, 1], aspect_ratio: 'ratio' },
+    answer: (s, body) => STABILITY_RATIOS[body.aspect_ratio ?? '1:1'],
+  }),
+  'stability.stable-style-transfer-v1:0': service('Stable Image Style Transfer', {
+    required: ['init_image', 'style_image'], optional: { ...PROMPT, style_image: 'image', composition_fidelity: [0, 1], style_strength: [0, 1], change_strength: [0.1, 1] },
+  }),
+};
+
 export const MODELS = {
+  ...SERVICES,
   'amazon.titan-image-generator-v2:0': titan,
   'amazon.nova-canvas-v1:0': nova,
   'stability.sd3-5-large-v1:0': stability('Stable Diffusion 3.5 Large', true),
@@ -236,10 +291,43 @@ function validateStability(model, body) {
   return problems.find(Boolean) ?? null;
 }
 
+function validateService(model, body) {
+  const allowed = [...model.required, ...Object.keys(model.optional)];
+  const problems = [extraneous(body, allowed, '#')];
+  for (const key of model.required) if (body[key] === undefined) problems.push(`#/${key}: required key not found`);
+  let source = null;
+  for (const [key, value] of Object.entries(body)) {
+    const rule = key === 'image' || key === 'init_image' ? 'image' : model.optional[key] ?? (key === 'prompt' ? 'text' : null);
+    if (Array.isArray(rule)) problems.push(number(value, `#/${key}`, rule[0], rule[1], { integer: Number.isInteger(rule[0]) && rule[1] > 1 }));
+    else if (rule === 'text') problems.push(text(value, `#/${key}`, 10000));
+    else if (rule === 'seed') problems.push(number(value, `#/${key}`, 0, 4294967294, { integer: true }));
+    else if (rule === 'format') problems.push(['png', 'jpeg', 'webp'].includes(value) ? null : `#/${key}: ${value} is not a valid enum value`);
+    else if (rule === 'ratio') problems.push(STABILITY_RATIOS[value] ? null : `#/${key}: ${value} is not a valid enum value`);
+    else if (rule === 'image') {
+      const decoded = image(value, `#/${key}`);
+      problems.push(decoded.problem ?? null);
+      if (decoded.png) {
+        if (decoded.png.width < 64 || decoded.png.height < 64) problems.push(`#/${key}: every side must be at least 64 pixels`);
+        if (key === 'image' || key === 'init_image') source = decoded.png;
+        if (key === 'mask' && !maskStats(decoded.png).binary) problems.push('#/mask: the mask must be black and white');
+      }
+    }
+  }
+  if (model.optional.left && !['left', 'right', 'up', 'down'].some((side) => body[side] > 0)) {
+    problems.push('#: at least one of left, right, up and down must be above 0');
+  }
+  if (body.mask && source) {
+    const mask = decodePng(Buffer.from(body.mask, 'base64'));
+    if (mask.width !== source.width || mask.height !== source.height) problems.push('#/mask: the mask must have the size of the image');
+  }
+  return problems.find(Boolean) ?? null;
+}
+
 // A problem with the body for that model (AWS answers it as a ValidationException), or null.
 export function validateBody(modelId, body) {
   const model = MODELS[modelId];
   if (!isObject(body)) return '#: expected type: JSONObject';
+  if (model.family === 'service') return validateService(model, body);
   return model.family === 'amazon' ? validateAmazon(model, body) : validateStability(model, body);
 }
 
@@ -253,7 +341,9 @@ export function describeBody(body) {
   const walk = (value, key) => {
     if (Array.isArray(value)) return value.map((item) => walk(item, key));
     if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
-    if (typeof value === 'string' && ['image', 'images', 'maskImage', 'conditionImage'].includes(key)) return shape(value, key === 'maskImage');
+    if (typeof value === 'string' && ['image', 'images', 'maskImage', 'conditionImage', 'mask', 'init_image', 'style_image'].includes(key)) {
+      return shape(value, key === 'maskImage' || key === 'mask');
+    }
     return value;
   };
   return walk(body);
@@ -325,7 +415,27 @@ function answerStability(body) {
   return { body: { seeds: [seed], finish_reasons: [null], images: [solid(width, height, colourFor(seed, body.prompt))] } };
 }
 
+// A service answers a picture of the size it makes, transparent on its left half for background
+// removal.
+function answerService(model, body) {
+  const seed = body.seed ?? 0;
+  if (/forbidden/i.test(body.prompt ?? '')) return { body: { seeds: [seed], finish_reasons: ['Filter reason: prompt'], images: [] } };
+  const source = decodePng(Buffer.from(body.image ?? body.init_image, 'base64'));
+  const [width, height] = model.answer(source, body);
+  if (model.name !== 'Stable Image Remove Background') {
+    return { body: { seeds: [seed], finish_reasons: [null], images: [solid(width, height, colourFor(seed, body.prompt))] } };
+  }
+  const data = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    data.set(colourFor(seed, 'subject'), i * 4);
+    data[i * 4 + 3] = i % width < width / 2 ? 0 : 255;
+  }
+  return { body: { seeds: [seed], finish_reasons: [null], images: [encodePng(width, height, 4, data).toString('base64')] } };
+}
+
 // { body } to answer 200 with, or { error: { status, type, message } }.
 export function answerFor(modelId, body) {
-  return MODELS[modelId].family === 'amazon' ? answerAmazon(body) : answerStability(body);
+  const model = MODELS[modelId];
+  if (model.family === 'service') return answerService(model, body);
+  return model.family === 'amazon' ? answerAmazon(body) : answerStability(body);
 }

@@ -12,19 +12,14 @@
 #include "providers/bedrock/bedrock_client.hpp"
 #include "providers/bedrock/bedrock_models.hpp"
 #include "providers/bedrock/stability_format.hpp"
+#include "raw_images.hpp"
 
 namespace rendermart {
 namespace {
 
 using nlohmann::json;
 
-RawImage solid(int width, int height, std::uint8_t value) {
-  RawImage image;
-  image.width = width;
-  image.height = height;
-  image.rgb.assign(static_cast<std::size_t>(width * height * 3), value);
-  return image;
-}
+using test::solid;
 
 // A mask whose left half is white (repaint) and right half black.
 RawImage half_mask(int width, int height) {
