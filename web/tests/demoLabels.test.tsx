@@ -12,7 +12,7 @@ const image = (id: string, model: string, prompt: string): Image => ({
   id, generation_id: 'g1', index: 0, prompt, negative_prompt: '', model, style: '', width: 512, height: 512,
   steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
   file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
-  quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, origin: 'generated', loras: [],
+  quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, mask_blur: 0, origin: 'generated', loras: [],
 });
 
 function signedIn(extra: Record<string, unknown> = {}) {

@@ -7,6 +7,7 @@ export const freeModel: Model = {
   steps: { min: 1, max: 50, default: 20 }, cfg_scale: { min: 1, max: 20, default: 7 },
   styles: ['photographic', 'watercolor', 'neon'], negative_prompt: true, max_prompt_length: 2000,
   tasks: ['text_to_image'], qualities: [], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null, loras: [],
+  backgrounds: [], moderations: [], creativity: null, control_strength: null,
 };
 
 export const fixedModel: Model = {
@@ -15,6 +16,7 @@ export const fixedModel: Model = {
   sizes: null, fixed_sizes: [{ width: 1024, height: 1024 }, { width: 1152, height: 896 }, { width: 896, height: 1152 }],
   default_size: { width: 1024, height: 1024 }, max_count: 2, steps: null, cfg_scale: null, styles: [], negative_prompt: false, max_prompt_length: 500,
   tasks: ['text_to_image'], qualities: ['standard', 'premium'], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null, loras: [],
+  backgrounds: [], moderations: [], creativity: null, control_strength: null,
 };
 
 export const localModel: Model = {
@@ -28,7 +30,7 @@ export function generation(over: Partial<Generation> = {}): Generation {
   return {
     id: 'g1', status: 'queued', progress: 0, queue_position: 2, error: null,
     params: { prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512, steps: 20, cfg_scale: 7, seed: 42, count: 1,
-      quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, loras: [] },
+      quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, mask_blur: 0, loras: [] },
     images: [], created_at: '2026-11-25T20:00:00.000Z', started_at: null, finished_at: null,
     ...over,
   };
@@ -39,7 +41,7 @@ export function image(id: string, over: Partial<Image> = {}): Image {
     id, generation_id: 'g1', index: 0, prompt: 'a fox', negative_prompt: '', model: 'procedural', style: '', width: 512, height: 512,
     steps: 20, cfg_scale: 7, seed: 42, title: '', tags: [], favorite: false, bytes: 1000, created_at: '2026-11-25T20:00:01.000Z',
     file_url: `/api/v1/images/${id}/file`, thumbnail_url: `/api/v1/images/${id}/thumbnail?size=256`,
-    quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, origin: 'generated', loras: [],
+    quality: '', task: 'text_to_image', source_image_id: null, mask_image_id: null, strength: 0, mask_blur: 0, origin: 'generated', loras: [],
     ...over,
   };
 }
@@ -59,7 +61,7 @@ export const broken: InstalledModel = {
 
 export function pull(over: Partial<ModelPull> = {}): ModelPull {
   return {
-    id: 'p1', source: 'stabilityai/sd-turbo', name: 'sd-turbo', lora: false, status: 'queued', bytes_done: 0, bytes_total: null,
+    id: 'p1', source: 'stabilityai/sd-turbo', name: 'sd-turbo', status: 'queued', bytes_done: 0, bytes_total: null,
     files_done: 0, files_total: null, current_file: null, error: null, created_at: '2026-11-25T20:00:00.000Z', finished_at: null,
     ...over,
   };

@@ -300,6 +300,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/generations/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events for all of the user's generations
+         * @description `text/event-stream` that stays open: one connection per browser tab follows every job of
+         *     the user (another user's jobs never appear), however many there are. Events, each naming
+         *     its generation:
+         *
+         *     - `snapshot` first, on every connection: a GenerationSnapshot with every queued or running
+         *       generation as it is now. After a reconnection it replaces what the client knew of its
+         *       unfinished generations; one the client knew that is missing has ended meanwhile (read
+         *       it with GET /api/v1/generations/{id}). `Last-Event-ID` is not used: the snapshot is the
+         *       resynchronization.
+         *     - `status`: a Generation, whenever one is queued (from any client) or changes status; a
+         *       finished one comes with its images or its error.
+         *     - `progress`: a ProgressEvent while one runs (stage, progress, preview).
+         *     - `queue`: QueuePositions, the positions of all of the user's queued generations, sent
+         *       when they move (a job ahead started, ended or was canceled, or another user's job was
+         *       queued ahead under fair scheduling); read at most four times a second.
+         *
+         *     Comment lines keep the connection alive while nothing happens. A user holds at most 10
+         *     such streams per API process; one more is refused with 429 `quota_exceeded`. Per-job
+         *     streams (GET /api/v1/generations/{id}/events) remain for programs that follow one job.
+         */
+        get: operations["userGenerationEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generations/{id}": {
         parameters: {
             query?: never;
@@ -589,8 +627,7 @@ export interface paths {
          *     `.safetensors` checkpoint. Only what the pipeline needs is downloaded, `.safetensors` only;
          *     large files are checked against the sizes and sha256 the Hub states; the model appears
          *     when every file is in place. Pulling a source that is already being pulled answers that
-         *     pull (200). With `lora`, one LoRA file of a Hub repository of LoRAs goes into the models
-         *     folder's `loras/` (checked the same way, and that it is a kohya LoRA).
+         *     pull (200).
          */
         post: operations["startModelPull"];
         delete?: never;
@@ -781,7 +818,12 @@ export interface paths {
          *     user's gallery. `response_format` `b64_json` (the default) carries the PNGs; `url` gives
          *     each image's `/api/v1/images/{id}/file` URL, fetched with the same API key. `user` is
          *     accepted as OpenAI documents it and not stored. `negative_prompt` and `seed` are
-         *     RenderMart's extensions. A generation that fails answers the status of its error code.
+         *     RenderMart's extensions. The newer fields work for every model: `output_format` (png, the
+         *     stored file; jpeg or webp made from it at `output_compression`, b64_json only),
+         *     `background` (auto; opaque; transparent only where the model makes it, not with jpeg),
+         *     `moderation` (one of the model's levels). The answer echoes the `background`,
+         *     `output_format`, `quality` and `size` used. A generation that fails answers the status of
+         *     its error code.
          */
         post: operations["openaiCreateImages"];
         delete?: never;
@@ -1072,6 +1114,18 @@ export interface components {
             count?: number;
             /** @description One of the model's qualities; the first one when omitted. */
             quality?: string;
+            /** @description One of the model's backgrounds (OpenAI's GPT image models - auto, opaque); the first one when omitted. */
+            background?: string;
+            /** @description One of the model's moderation levels (OpenAI's GPT image models - auto, low); the first one when omitted. */
+            moderation?: string;
+            /** @description search_replace - what to replace; search_recolor - what to recolor. Required by both, refused elsewhere; at most max_prompt_length characters. */
+            search_prompt?: string;
+            /** @description style_transfer only (required) - the user's image whose style is applied to the source; another user's image answers 404. */
+            style_image_id?: string;
+            /** @description upscale and outpaint on models with a creativity range (Model.creativity) - how much may be invented; the model's default when omitted. */
+            creativity?: number;
+            /** @description sketch, structure, style_guide (its fidelity) and style_transfer (its style strength) on models with a range (Model.control_strength) - how much the guiding picture shapes the result; the model's default when omitted. */
+            control_strength?: number;
             task?: components["schemas"]["GenerationTask"];
             /** @description The user's image that the task works on (every task but text_to_image); another user's image answers 404. It must have a size the model takes, and the result keeps it. */
             source_image_id?: string;
@@ -1118,14 +1172,21 @@ export interface components {
          *     and the prompt (variations). inpaint: repaints the masked part of the source. outpaint:
          *     repaints the rest (extends or replaces what surrounds the mask). remove_background: the
          *     source with a transparent background; it takes no prompt and makes one image. upscale:
-         *     the source at twice its width and height (no prompt, one image). Each model lists the
-         *     tasks it does (Model.tasks); the built-in model does them all, as plain pixel arithmetic.
+         *     the source at twice its width and height (no prompt, one image; a model with a creativity
+         *     range re-imagines details after a prompt, and a cloud upscaler makes the size its service
+         *     makes, which the image records). The tasks of Stability AI's image services, each keeping
+         *     its source's size: erase (removes what the mask covers; no prompt), search_replace and
+         *     search_recolor (what search_prompt names, replaced or recolored after the prompt), sketch
+         *     and structure (a picture after the prompt on the source's lines or structure), style_guide
+         *     (a new picture in the source's style), style_transfer (the source in the style of
+         *     style_image_id; the prompt is optional). Each model lists the tasks it does (Model.tasks);
+         *     the built-in model does text_to_image to upscale, as plain pixel arithmetic.
          *     upload:
          *     not a generation but the record of an uploaded picture (POST /api/v1/images); a request
          *     cannot name it.
          * @enum {string}
          */
-        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background" | "upscale" | "upload";
+        GenerationTask: "text_to_image" | "image_to_image" | "inpaint" | "outpaint" | "remove_background" | "upscale" | "erase" | "search_replace" | "search_recolor" | "sketch" | "structure" | "style_guide" | "style_transfer" | "upload";
         /** @description The effective parameters (request, then preferences, then model defaults). */
         GenerationParams: {
             prompt: string;
@@ -1141,6 +1202,18 @@ export interface components {
             count: number;
             /** @description Empty when the model has no quality setting. */
             quality: string;
+            /** @description The background asked for (OpenAI's GPT image models); null for models without. */
+            background?: string | null;
+            /** @description The moderation level (OpenAI's GPT image models); null for models without. */
+            moderation?: string | null;
+            /** @description What search_replace replaced or search_recolor recolored. */
+            search_prompt?: string | null;
+            /** @description The image whose style style_transfer applied. */
+            style_image_id?: string | null;
+            /** @description 0 where the task or model takes none. */
+            creativity?: number;
+            /** @description 0 where the task or model takes none. */
+            control_strength?: number;
             task: components["schemas"]["GenerationTask"];
             source_image_id: string | null;
             mask_image_id: string | null;
@@ -1180,7 +1253,7 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
         };
-        /** @description Data of an `event: progress` on GET /api/v1/generations/{id}/events. */
+        /** @description Data of an `event: progress` on GET /api/v1/generations/{id}/events and GET /api/v1/generations/events. */
         ProgressEvent: {
             id: string;
             progress: number;
@@ -1197,6 +1270,19 @@ export interface components {
              *     at most about four times a second; absent otherwise.
              */
             preview?: string;
+        };
+        /** @description Data of an `event: snapshot` on GET /api/v1/generations/events. */
+        GenerationSnapshot: {
+            /** @description The user's queued and running generations, oldest first. */
+            jobs: components["schemas"]["Generation"][];
+        };
+        /** @description Data of an `event: queue` on GET /api/v1/generations/events. */
+        QueuePositions: {
+            /** @description Every queued generation of the user with its queue_position (0 is next). */
+            positions: {
+                id: string;
+                queue_position: number;
+            }[];
         };
         GenerationPage: {
             items: components["schemas"]["Generation"][];
@@ -1215,6 +1301,12 @@ export interface components {
             source_image_id: string | null;
             index: number;
             quality: string;
+            background?: string | null;
+            moderation?: string | null;
+            search_prompt?: string | null;
+            style_image_id?: string | null;
+            creativity?: number;
+            control_strength?: number;
             task: components["schemas"]["GenerationTask"];
             mask_image_id: string | null;
             strength: number;
@@ -1327,7 +1419,19 @@ export interface components {
             /** @description Whether the model honours a negative prompt. */
             negative_prompt: boolean;
             max_prompt_length: number;
+            /** @description The values of a generation's `background` the model takes, the default first; empty for models without. */
+            backgrounds: string[];
+            /** @description The values of a generation's `moderation` the model takes, the default first; empty for models without. */
+            moderations: string[];
+            creativity: components["schemas"]["SettingRange"];
+            control_strength: components["schemas"]["SettingRange"];
         };
+        /** @description The range and default of a generation's setting of that name; null where the model takes none. */
+        SettingRange: {
+            min: number;
+            max: number;
+            default: number;
+        } | null;
         ModelPullRequest: {
             /** @description A Hub repository `OWNER/NAME` or `OWNER/NAME@REVISION`, or an https URL of a `.safetensors` checkpoint. */
             source: string;
@@ -1338,18 +1442,12 @@ export interface components {
              * @enum {string}
              */
             variant?: "auto" | "fp16" | "full";
-            /** @description Pull a LoRA (kohya / AUTOMATIC1111 format) from a Hub repository of LoRAs into the models folder's `loras/`, where the models of its family offer it as soon as it is there. Default false. */
-            lora?: boolean;
-            /** @description With `lora` - the repository's `.safetensors` file to take (needed when it holds several). The LoRA's name defaults to this file's name without `.safetensors`, else the repository's name. */
-            file?: string;
         };
         ModelPull: {
             id: string;
             source: string;
-            /** @description Where the model is installed (its name in the library), or the LoRA's name. */
+            /** @description Where the model is installed (its name in the library). */
             name: string;
-            /** @description A LoRA pull (into the models folder's `loras/`). */
-            lora: boolean;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "canceled";
             bytes_done: number;
@@ -1418,12 +1516,41 @@ export interface components {
             negative_prompt?: string;
             /** Format: int64 */
             seed?: number;
+            /**
+             * @description The answer's image format - the stored PNG, or JPEG or WebP made from it (b64_json only).
+             * @default png
+             * @enum {string}
+             */
+            output_format: "png" | "jpeg" | "webp";
+            /**
+             * @description The JPEG or WebP quality.
+             * @default 100
+             */
+            output_compression: number;
+            /**
+             * @description auto leaves it to the model; opaque asks nothing more of a model without backgrounds; transparent needs a model that makes it, and png or webp.
+             * @enum {string}
+             */
+            background?: "auto" | "opaque" | "transparent";
+            /** @description One of the model's moderation levels (auto, low for the GPT image models). */
+            moderation?: string;
         };
         OpenAIImagesResponse: {
             /** @description When the generation was queued (Unix seconds). */
             created: number;
+            /**
+             * @description The background asked for
+             * @enum {string}
+             */
+            background: "auto" | "opaque" | "transparent";
+            /** @enum {string} */
+            output_format: "png" | "jpeg" | "webp";
+            /** @description The quality used (auto for models without qualities). */
+            quality: string;
+            /** @description WIDTHxHEIGHT of the (first) image made. */
+            size: string;
             data: {
-                /** @description The PNG */
+                /** @description The image in output_format, base64. */
                 b64_json?: string;
                 /** @description The image's file in the API: fetch it with the same key. */
                 url?: string;
@@ -2159,6 +2286,31 @@ export interface operations {
             403: components["responses"]["CrossSiteRequest"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    userGenerationEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -3155,6 +3307,12 @@ export interface operations {
                     user?: string;
                     negative_prompt?: string;
                     seed?: number;
+                    /** @enum {string} */
+                    output_format?: "png" | "jpeg" | "webp";
+                    output_compression?: number;
+                    /** @enum {string} */
+                    background?: "auto" | "opaque" | "transparent";
+                    moderation?: string;
                 };
             };
         };
@@ -3202,6 +3360,12 @@ export interface operations {
                     response_format?: "b64_json" | "url";
                     user?: string;
                     seed?: number;
+                    /** @enum {string} */
+                    output_format?: "png" | "jpeg" | "webp";
+                    output_compression?: number;
+                    /** @enum {string} */
+                    background?: "auto" | "opaque" | "transparent";
+                    moderation?: string;
                 };
             };
         };

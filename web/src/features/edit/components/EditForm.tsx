@@ -7,7 +7,8 @@ import { Alert, Button, Field, Select, Textarea, cx } from '@/shared/ui/ui';
 import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { MaskModel } from '../lib/mask';
 import {
-  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesPrompt, usesStrength, withChoice,
+  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesMask, usesPrompt, usesSearchPrompt,
+  usesStrength, withChoice,
   type EditChoice, type EditValues, type Side,
 } from '../lib/tasks';
 import { MaskEditor } from './MaskEditor';
@@ -15,6 +16,7 @@ import { MaskEditor } from './MaskEditor';
 const PIXEL_CHOICES = [64, 128, 192, 256, 384, 512];
 const PROMPT_HINT: Partial<Record<EditChoice, string>> = {
   inpaint: 'What goes where you painted.', outpaint: 'What the new area shows.', variation: 'Optional: the picture alone guides variations.',
+  search_replace: 'What replaces it.', search_recolor: 'Its new colours.', style_transfer: 'Optional: what the result shows.',
 };
 const SIDE_LABEL: Record<Side, string> = { top: 'Top', right: 'Right', bottom: 'Bottom', left: 'Left' };
 
@@ -45,8 +47,10 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   const alt = source.title || source.prompt || 'The picture to edit';
 
   function problem(): string | null {
-    if (needsPrompt(v.choice) && !v.prompt.trim()) return 'Describe what the picture should show.';
-    if (v.choice === 'inpaint' && mask.isEmpty()) return 'Paint over the part of the picture to repaint first.';
+    if (needsPrompt(v.choice, model) && !v.prompt.trim()) return 'Describe what the picture should show.';
+    if (usesMask(v.choice) && mask.isEmpty()) return 'Paint over the part of the picture to change first.';
+    if (usesSearchPrompt(v.choice) && !v.searchPrompt.trim()) return 'Name what to find in the picture.';
+    if (v.choice === 'style_transfer' && !v.styleImageId.trim()) return 'Give the id of the picture whose style to apply.';
     if (v.choice === 'outpaint' && !SIDES.some((s) => v.sides[s])) return 'Choose at least one side to extend.';
     return null;
   }
@@ -73,7 +77,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Edit image" className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
       <div className="self-start">
-        {v.choice === 'inpaint' ? (
+        {usesMask(v.choice) ? (
           <MaskEditor mask={mask} src={source.file_url} alt={alt} onChange={maskChanged} />
         ) : v.choice === 'outpaint' ? (
           <OutpaintFrame source={source} alt={alt} v={v} />
@@ -113,7 +117,24 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
           {model ? <ModelDescription model={model} id={descriptionId} /> : null}
         </div>
 
-        {usesPrompt(v.choice) ? (
+        {usesSearchPrompt(v.choice) ? (
+          <Field label="Find" hint="A few words naming the thing in the picture.">
+            {({ id, describedBy }) => (
+              <Textarea id={id} name="search_prompt" rows={1} value={v.searchPrompt} aria-describedby={describedBy} onChange={(e) => set('searchPrompt', e.target.value)} />
+            )}
+          </Field>
+        ) : null}
+
+        {v.choice === 'style_transfer' ? (
+          <Field label="Style picture" hint="The id of one of your pictures (on its page), whose style is applied.">
+            {({ id, describedBy }) => (
+              <input id={id} name="style_image_id" value={v.styleImageId} aria-describedby={describedBy} onChange={(e) => set('styleImageId', e.target.value)}
+                className="w-full rounded-lg px-3 py-2 text-sm ring-1 ring-inset ring-slate-300 dark:bg-slate-900 dark:ring-slate-700" />
+            )}
+          </Field>
+        ) : null}
+
+        {usesPrompt(v.choice, model) ? (
           <Field label="Prompt" hint={PROMPT_HINT[v.choice]}>
             {({ id, describedBy }) => (
               <Textarea id={id} name="prompt" rows={3} value={v.prompt} aria-describedby={describedBy} onChange={(e) => set('prompt', e.target.value)} />

@@ -1,7 +1,9 @@
 // What the edit view offers, and how each choice becomes a generation request on the source image.
 import type { GenerationRequest, GenerationTask, Image, Model } from '@/shared/api/types';
 
-export type EditChoice = 'image_to_image' | 'variation' | 'inpaint' | 'outpaint' | 'remove_background' | 'upscale';
+export type EditChoice =
+  | 'image_to_image' | 'variation' | 'inpaint' | 'outpaint' | 'remove_background' | 'upscale'
+  | 'erase' | 'search_replace' | 'search_recolor' | 'sketch' | 'structure' | 'style_guide' | 'style_transfer';
 
 export interface ChoiceInfo {
   id: EditChoice;
@@ -17,7 +19,14 @@ export const CHOICES: ChoiceInfo[] = [
   { id: 'inpaint', task: 'inpaint', label: 'Inpaint', hint: 'Paint over what to repaint, then say what goes there.' },
   { id: 'outpaint', task: 'outpaint', label: 'Outpaint', hint: 'Extend the picture on the sides you choose.' },
   { id: 'remove_background', task: 'remove_background', label: 'Remove background', hint: 'Make the backdrop transparent.' },
-  { id: 'upscale', task: 'upscale', label: 'Upscale 2×', hint: 'Twice the width and height.' },
+  { id: 'upscale', task: 'upscale', label: 'Upscale 2×', hint: 'Twice the width and height (a cloud upscaler: the size its service makes).' },
+  { id: 'erase', task: 'erase', label: 'Erase', hint: 'Paint over what to remove; its surroundings fill the gap.' },
+  { id: 'search_replace', task: 'search_replace', label: 'Search and replace', hint: 'Name a thing in the picture and what replaces it.' },
+  { id: 'search_recolor', task: 'search_recolor', label: 'Search and recolor', hint: 'Name a thing in the picture and its new colours.' },
+  { id: 'sketch', task: 'sketch', label: 'From a sketch', hint: 'A picture drawn on this sketch\'s lines.' },
+  { id: 'structure', task: 'structure', label: 'Keep the structure', hint: 'A new picture with this one\'s layout.' },
+  { id: 'style_guide', task: 'style_guide', label: 'In this style', hint: 'A new picture in this picture\'s style.' },
+  { id: 'style_transfer', task: 'style_transfer', label: 'Style transfer', hint: 'This picture in the style of another of yours.' },
 ];
 
 export const choiceInfo = (id: EditChoice): ChoiceInfo => CHOICES.find((c) => c.id === id)!;
@@ -28,9 +37,14 @@ export const modelsFor = (choice: EditChoice, models: Model[]) => models.filter(
 /** The choices at least one model can do, in the order above. */
 export const choicesFor = (models: Model[]) => CHOICES.filter((c) => modelsFor(c.id, models).length > 0);
 
-export const usesPrompt = (c: EditChoice) => c !== 'remove_background' && c !== 'upscale';
-/** Variations may go without a prompt: the source alone guides them. */
-export const needsPrompt = (c: EditChoice) => usesPrompt(c) && c !== 'variation';
+/** Upscalers that re-imagine details (a creativity range) take a prompt; the others none. */
+export const usesPrompt = (c: EditChoice, model?: Model) =>
+  c === 'upscale' ? Boolean(model?.creativity) : c !== 'remove_background' && c !== 'erase';
+/** Variations and style transfers may go without a prompt: the pictures alone guide them. */
+export const needsPrompt = (c: EditChoice, model?: Model) => usesPrompt(c, model) && c !== 'variation' && c !== 'style_transfer';
+/** The choices painted on with the mask brush. */
+export const usesMask = (c: EditChoice) => c === 'inpaint' || c === 'erase';
+export const usesSearchPrompt = (c: EditChoice) => c === 'search_replace' || c === 'search_recolor';
 export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
 
 export type Side = 'top' | 'right' | 'bottom' | 'left';
@@ -46,6 +60,10 @@ export interface EditValues {
   /** outpaint: the sides the picture grows on, and by how many pixels. */
   sides: Record<Side, boolean>;
   pixels: number;
+  /** search_replace and search_recolor: what to find in the picture. */
+  searchPrompt: string;
+  /** style_transfer: the id of the user's picture whose style is applied. */
+  styleImageId: string;
 }
 
 /** The form's start: the first choice any model offers, the source's prompt to work from. */
@@ -54,7 +72,7 @@ export function initialEditValues(models: Model[], source: Image): EditValues {
   const model = modelsFor(choice, models).find((m) => m.id === source.model) ?? modelsFor(choice, models)[0];
   return {
     choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, count: 1,
-    sides: { top: false, right: true, bottom: false, left: false }, pixels: 128,
+    sides: { top: false, right: true, bottom: false, left: false }, pixels: 128, searchPrompt: '', styleImageId: '',
   };
 }
 
@@ -77,7 +95,9 @@ export function outpaintMargins(v: EditValues): Record<Side, number> {
  */
 export function toEditRequest(v: EditValues, model: Model, sourceId: string, mask?: string): GenerationRequest {
   const r: GenerationRequest = { task: choiceInfo(v.choice).task, model: model.id, source_image_id: sourceId, count: v.count };
-  if (usesPrompt(v.choice) && (needsPrompt(v.choice) || v.prompt.trim())) r.prompt = v.prompt;
+  if (usesPrompt(v.choice, model) && (needsPrompt(v.choice, model) || v.prompt.trim())) r.prompt = v.prompt;
+  if (usesSearchPrompt(v.choice)) r.search_prompt = v.searchPrompt;
+  if (v.choice === 'style_transfer') r.style_image_id = v.styleImageId.trim();
   if (usesStrength(v.choice)) r.strength = v.strength;
   if (mask) r.mask = mask;
   if (v.choice === 'outpaint') {

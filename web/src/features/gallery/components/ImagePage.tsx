@@ -25,7 +25,9 @@ function prefillFrom(img: Image, sameSeed: boolean): Prefill {
 
 const TASK_LABEL: Record<Image['task'], string> = {
   text_to_image: 'Text to image', image_to_image: 'Image to image', inpaint: 'Inpaint', outpaint: 'Outpaint',
-  remove_background: 'Remove background', upscale: 'Upscale 2×', upload: 'Upload',
+  remove_background: 'Remove background', upscale: 'Upscale 2×', upload: 'Upload', erase: 'Erase',
+  search_replace: 'Search and replace', search_recolor: 'Search and recolor', sketch: 'From a sketch',
+  structure: 'Keep the structure', style_guide: 'In this style', style_transfer: 'Style transfer',
 };
 
 const describeImage = (img: Image) => img.title || img.prompt || (img.origin === 'uploaded' ? 'an uploaded picture' : 'an image');
