@@ -64,6 +64,8 @@ void write_pull(JsonWriter& w, const library::Pull& pull) {
     w.null();
   w.key("id");
   w.value(pull.id);
+  w.key("lora");
+  w.value(pull.lora);
   w.key("name");
   w.value(pull.name);
   w.key("source");
@@ -137,10 +139,15 @@ std::string render_library(ApiContext& context, library::PullManager& pulls) {
 }
 
 library::PullOptions parse_pull_request(const http::Request& request) {
-  const auto body = parse_object(request, {"source", "name", "variant"});
+  const auto body = parse_object(request, {"source", "name", "variant", "lora", "file"});
   library::PullOptions options;
   options.source = required_string(body, "source");
   options.name = optional_string(body, "name").value_or("");
+  options.lora = optional_bool(body, "lora").value_or(false);
+  options.file = optional_string(body, "file").value_or("");
+  if (!options.file.empty() && !options.lora) {
+    throw invalid_argument("file", "file names the LoRA of a LoRA pull: set lora to true");
+  }
   if (const auto variant = optional_string(body, "variant")) {
     const auto parsed = library::variant_from_string(*variant);
     if (!parsed) throw invalid_argument("variant", "variant must be auto, fp16 or full");

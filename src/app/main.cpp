@@ -101,6 +101,15 @@ int main(int argc, char** argv) {
       ->add_option("--variant", pull_options.variant,
                    "Weights: auto (fp16 when the repository has them), fp16 or full")
       ->capture_default_str();
+  models_pull->add_flag("--lora", pull_options.lora,
+                        "Download a LoRA (kohya / AUTOMATIC1111 format) of a Hub repository of "
+                        "LoRAs into the models folder's loras/ (named --name, else by its "
+                        "file, else by the repository)");
+  models_pull
+      ->add_option("--file", pull_options.file,
+                   "With --lora: the repository's .safetensors file to take (needed when it "
+                   "holds several)")
+      ->needs("--lora");
   std::string add_path;
   std::string model_name;
   auto* models_add = models->add_subcommand(

@@ -108,7 +108,8 @@ int run_models_pull(const Config& config, const ModelsPullOptions& options) {
   library::InstallResult result;
   try {
     result =
-        installer(config).pull({options.source, options.name, *variant}, events, never_canceled);
+        installer(config).pull({options.source, options.name, *variant, options.lora, options.file},
+                               events, never_canceled);
   } catch (...) {
     printer.end_bar();
     throw;

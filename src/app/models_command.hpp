@@ -14,6 +14,8 @@ struct ModelsPullOptions {
   std::string source;  // OWNER/NAME[@REVISION] or an https URL
   std::string name;    // empty: the source's
   std::string variant = "auto";
+  bool lora = false;  // a LoRA of a repository of LoRAs, into the models folder's loras/
+  std::string file;   // which of its .safetensors files (empty: its only one)
 };
 
 // Each returns the process exit code.

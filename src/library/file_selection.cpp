@@ -1,5 +1,7 @@
 #include "library/file_selection.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -151,6 +153,37 @@ std::vector<RepoFile> select_decoder_files(const RepoListing& listing, std::stri
   selection.take("config.json");
   selection.take_weights("", "diffusion_pytorch_model", variant);
   return selection.take_all();
+}
+
+RepoFile select_lora_file(const RepoListing& listing, const std::string& file,
+                          const std::string& origin) {
+  std::vector<const RepoFile*> candidates;
+  for (const auto& f : listing.files) {
+    if (f.path.ends_with(".safetensors")) candidates.push_back(&f);
+  }
+  if (!file.empty()) {
+    for (const auto* f : candidates) {
+      if (f->path == file) return *f;
+    }
+    throw invalid_argument("file", origin + " has no .safetensors file " + file +
+                                       ": name one of its files as the repository lists it");
+  }
+  if (candidates.empty()) {
+    throw Error(ErrorCode::model_error,
+                origin + " has no .safetensors file, so it holds no LoRA the engine reads");
+  }
+  if (candidates.size() > 1) {
+    std::vector<std::string> paths;
+    for (const auto* f : candidates) paths.push_back(f->path);
+    std::sort(paths.begin(), paths.end());
+    std::string names;
+    for (const auto& path : paths) names += (names.empty() ? "" : ", ") + path;
+    throw invalid_argument("file", origin +
+                                       " holds several .safetensors files: name the LoRA "
+                                       "to pull (file, or --file): " +
+                                       names);
+  }
+  return *candidates.front();
 }
 
 }  // namespace rendermart::library

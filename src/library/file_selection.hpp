@@ -6,7 +6,7 @@
 // (madebyollin/taesd, taesdxl: no pipeline, an AutoencoderTiny at the root), its config.json and
 // weights. Safety checkers, feature extractors, image encoders, pickled weights (.bin, .ckpt,
 // .pth), other formats (ONNX, OpenVINO, Flax), single-file checkpoints and LoRAs beside the
-// pipeline are never downloaded.
+// pipeline are never downloaded. A LoRA pull takes one .safetensors file of a repository of LoRAs.
 
 #include <optional>
 #include <string>
@@ -38,5 +38,12 @@ std::vector<RepoFile> select_files(const RepoListing& listing, std::string_view 
 // weights are missing as for select_files.
 std::vector<RepoFile> select_decoder_files(const RepoListing& listing, std::string_view config_text,
                                            Variant variant, const std::string& origin);
+
+// The LoRA file a LoRA pull downloads: `file` (a path in the repository), or when it is empty the
+// repository's only .safetensors file. Throws Error(invalid_argument, field "file") when `file`
+// is not a .safetensors file of the repository, or none is named and there are several (the
+// message lists them); Error(model_error) when the repository has no .safetensors file.
+RepoFile select_lora_file(const RepoListing& listing, const std::string& file,
+                          const std::string& origin);
 
 }  // namespace rendermart::library

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 #include "library/file_download.hpp"
 #include "library/file_writer.hpp"
@@ -108,14 +110,20 @@ void move_into_place(const ModelsFolder& folder, const std::string& name, const 
   fs::remove(folder.partial_source(name), ignored);
 }
 
-// Catches what a URL gives instead of a checkpoint (an HTML page, a pickled file) before it is
-// installed: a safetensors file starts with the length of its JSON header, then '{'.
-void check_safetensors(const std::string& path, const std::string& origin) {
-  std::ifstream in(path, std::ios::binary);
+// The length of a safetensors file's JSON header: its first 8 bytes, little-endian.
+std::uint64_t header_length(std::ifstream& in) {
   unsigned char length_bytes[8] = {};
   in.read(reinterpret_cast<char*>(length_bytes), sizeof length_bytes);
   std::uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | length_bytes[i];
+  return length;
+}
+
+// Catches what a URL gives instead of a checkpoint (an HTML page, a pickled file) before it is
+// installed: a safetensors file starts with the length of its JSON header, then '{'.
+void check_safetensors(const std::string& path, const std::string& origin) {
+  std::ifstream in(path, std::ios::binary);
+  const auto length = header_length(in);
   const auto size = static_cast<std::uint64_t>(fs::file_size(path));
   char first = 0;
   in.get(first);
@@ -125,6 +133,28 @@ void check_safetensors(const std::string& path, const std::string& origin) {
                                             " is not a .safetensors file (the download was "
                                             "deleted): check the URL");
   }
+}
+
+// A LoRA pull installs what the engine merges: a safetensors file with kohya's LoRA modules
+// (<lora_unet_... | lora_te...>.lora_down.weight); the engine checks the rest when it reads it.
+void check_lora(const std::string& path, const std::string& origin) {
+  check_safetensors(path, origin);
+  std::ifstream in(path, std::ios::binary);
+  const auto length = header_length(in);
+  std::string header(length, '\0');
+  in.read(header.data(), static_cast<std::streamsize>(length));
+  const auto tensors = nlohmann::json::parse(header, nullptr, false);
+  if (tensors.is_object()) {
+    for (const auto& [name, tensor] : tensors.items()) {
+      if (name.starts_with("lora_") && name.ends_with(".lora_down.weight")) return;
+    }
+  }
+  fs::remove(path);
+  throw Error(ErrorCode::model_error,
+              origin +
+                  " is not a LoRA in the kohya / AUTOMATIC1111 format (no "
+                  "lora_unet_* or lora_te*_* .lora_down.weight tensors; the download was "
+                  "deleted)");
 }
 
 Error url_answer_error(const FetchResponse& response, const std::string& url) {
@@ -164,15 +194,95 @@ std::string install_name(const std::string& source, const std::string& name) {
   return name;
 }
 
+std::string pull_name(const PullOptions& options) {
+  if (!options.lora || !options.name.empty() || options.file.empty()) {
+    return install_name(options.source, options.name);
+  }
+  parse_source(options.source);
+  auto name = fs::path(options.file).filename().string();
+  if (name.ends_with(kSafetensors)) name.resize(name.size() - kSafetensors.size());
+  check_model_name(name);
+  return name;
+}
+
 ModelInstaller::ModelInstaller(ModelsFolder folder, HubSettings hub, ModelChecker checker)
     : folder_(std::move(folder)), hub_(std::move(hub)), checker_(std::move(checker)) {}
 
 InstallResult ModelInstaller::pull(const PullOptions& options, const InstallEvents& events,
                                    const std::atomic<bool>& cancel) const {
   const auto source = parse_source(options.source);
-  const auto name = install_name(options.source, options.name);
+  const auto name = pull_name(options);
+  if (options.lora) {
+    if (source.kind == ModelSource::Kind::url) {
+      throw invalid_argument("source",
+                             "a LoRA is pulled from a Hugging Face repository "
+                             "(OWNER/NAME): download a LoRA at a URL into " +
+                                 folder_.loras() + " instead");
+    }
+    return pull_lora(options, name, events, cancel);
+  }
   if (source.kind == ModelSource::Kind::url) return pull_url(source.url, name, events, cancel);
   return pull_repo(options, name, events, cancel);
+}
+
+InstallResult ModelInstaller::pull_lora(const PullOptions& options, const std::string& name,
+                                        const InstallEvents& events,
+                                        const std::atomic<bool>& cancel) const {
+  const auto repo = parse_source(options.source).repo;
+  const auto target = folder_.lora(name);
+  const auto key = ModelsFolder::lora_partial(name);
+  const auto taken = [&] {
+    return Error(ErrorCode::conflict, "a LoRA named " + name + " is already in " + folder_.loras() +
+                                          ": remove it first or pull under another name");
+  };
+  if (fs::exists(target)) throw taken();
+  fs::create_directories(fs::path(folder_.lock(key)).parent_path());
+  const auto lock = InstallLock::acquire(folder_.lock(key), cancel, [&] {
+    notify(events, "waiting: another process is installing the LoRA " + name);
+  });
+  if (fs::exists(target)) throw taken();
+  try {
+    const HubClient hub(hub_);
+    HttpFetcher fetcher;
+    const auto listing = hub.listing(fetcher, repo);
+    const auto file = select_lora_file(listing, options.file, repo.id);
+    const auto recorded = "hf:" + repo.id + "@" + listing.commit + "/" + file.path;
+    const auto dir = prepare_partial(folder_, key, recorded, events);
+    FileDownload job;
+    job.request = hub.file_request(repo.id, listing.commit, file.path);
+    job.request.cancel = &cancel;
+    job.path = dir + "/" + name + std::string(kSafetensors);
+    job.name = file.path;
+    job.size = file.size;
+    job.sha256 = file.lfs_sha256;
+    const DownloadErrors errors{[&](const FetchResponse& response) {
+                                  return hub.answer_error(response, repo.id, "a file");
+                                },
+                                [&](const TransferError& error) { return hub.unreachable(error); }};
+    PullProgress progress;
+    progress.files_total = 1;
+    progress.bytes_total = file.size;
+    progress.current_file = file.path;
+    if (events.progress) events.progress(progress);
+    InstallResult result{name, ModelFormat::single_file, target, recorded, listing.license, 0,
+                         false};
+    result.bytes_downloaded =
+        download_file(fetcher, job, errors, [&](std::int64_t bytes, std::int64_t) {
+          progress.bytes_done = bytes;
+          if (events.progress) events.progress(progress);
+        });
+    progress.files_done = 1;
+    progress.bytes_done = bytes_on_disk(job.path);
+    progress.current_file.clear();
+    if (events.progress) events.progress(progress);
+    check_lora(job.path, repo.id + "/" + file.path);
+    fs::create_directories(folder_.loras());
+    move_into_place(folder_, key, job.path, target);
+    return result;
+  } catch (const Error& e) {
+    discard_if_refused(folder_, key, e);
+    throw;
+  }
 }
 
 InstallResult ModelInstaller::pull_repo(const PullOptions& options, const std::string& name,

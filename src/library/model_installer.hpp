@@ -2,9 +2,10 @@
 
 // Installs models into the models folder: pulled from the Hugging Face Hub (a diffusers
 // repository), pulled from a URL (one .safetensors checkpoint), or added from a file or folder on
-// this machine. Every install is assembled in .partial/<name>/ and renamed into place when
-// complete, so that the folder never shows half a model; a pull that stops (killed, network cut,
-// canceled) leaves its partial folder, and the next pull of the same source resumes it.
+// this machine; and LoRAs, pulled from a Hub repository into its loras/ folder. Every install is
+// assembled in .partial/<name>/ and renamed into place when complete, so that the folder never
+// shows half a model; a pull that stops (killed, network cut, canceled) leaves its partial folder,
+// and the next pull of the same source resumes it.
 
 #include <atomic>
 #include <cstdint>
@@ -21,8 +22,12 @@ namespace rendermart::library {
 
 struct PullOptions {
   std::string source;  // OWNER/NAME[@REVISION] or an https URL, as the user writes it
-  std::string name;    // empty: default_name() of the source
+  std::string name;    // empty: pull_name()
   Variant variant = Variant::automatic;
+  // A LoRA from a Hub repository of LoRAs, into the models folder's loras/: `file`, the
+  // repository's .safetensors file to take (empty: its only one).
+  bool lora = false;
+  std::string file;
 };
 
 // Where a pull stands. Totals are unknown (nothing) until the files are listed.
@@ -55,6 +60,10 @@ struct InstallResult {
 // The name an install of `source` uses (`name`, else the source's default) after checking both.
 // Throws Error(invalid_argument) with field "source" or "name".
 std::string install_name(const std::string& source, const std::string& name);
+// The name a pull installs under: install_name(), except for a LoRA named by its file when no
+// name is given (the file's name without .safetensors: what <lora:name> says). Throws as
+// install_name.
+std::string pull_name(const PullOptions& options);
 
 class ModelInstaller {
  public:
@@ -64,9 +73,11 @@ class ModelInstaller {
   const ModelsFolder& folder() const { return folder_; }
   const ModelChecker& checker() const { return checker_; }
 
-  // Pulls a Hub repository or a URL. Thread-safe; blocks until done. Throws Error: those of
-  // HubClient::listing and download_file, model_error (not a pipeline the engine runs; a URL
-  // that is no safetensors file), conflict (the name is taken by another model), canceled.
+  // Pulls a Hub repository or a URL, or a LoRA file of a Hub repository. Thread-safe; blocks
+  // until done. Throws Error: those of HubClient::listing and download_file, model_error (not a
+  // pipeline the engine runs; a URL that is no safetensors file; a LoRA file that is no kohya
+  // LoRA), invalid_argument (a LoRA pull's file, or a LoRA from a URL), conflict (the name is
+  // taken by another model or LoRA), canceled.
   InstallResult pull(const PullOptions& options, const InstallEvents& events,
                      const std::atomic<bool>& cancel) const;
 
@@ -87,6 +98,8 @@ class ModelInstaller {
                             const InstallEvents& events, const std::atomic<bool>& cancel) const;
   InstallResult pull_url_locked(const std::string& url, const std::string& name,
                                 const InstallEvents& events, const std::atomic<bool>& cancel) const;
+  InstallResult pull_lora(const PullOptions& options, const std::string& name,
+                          const InstallEvents& events, const std::atomic<bool>& cancel) const;
 
   ModelsFolder folder_;
   HubSettings hub_;

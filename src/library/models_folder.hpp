@@ -7,6 +7,7 @@
 //   <dir>/.partial/<name>/             a pull or copy in progress (resumed by the next pull)
 //   <dir>/.partial/<name>.source       what that partial download is of
 //   <dir>/.partial/<name>.lock         held while a process installs or removes <name>
+//   <dir>/loras/<name>.safetensors     a LoRA (its pull in progress: .partial/loras/<name>/...)
 // Entries whose names start with '.' are never models.
 
 #include <optional>
@@ -33,6 +34,11 @@ class ModelsFolder {
   std::string partial(const std::string& name) const { return partial_root() + "/" + name; }
   std::string partial_source(const std::string& name) const { return partial(name) + ".source"; }
   std::string lock(const std::string& name) const { return partial(name) + ".lock"; }
+  std::string loras() const { return dir_ + "/loras"; }
+  std::string lora(const std::string& name) const { return loras() + "/" + name + ".safetensors"; }
+  // The name a LoRA's pull has among the partial downloads (partial(), lock()): apart from the
+  // models'.
+  static std::string lora_partial(const std::string& name) { return "loras/" + name; }
 
   // The format of the model installed under `name`, or nothing.
   std::optional<ModelFormat> installed(const std::string& name) const;

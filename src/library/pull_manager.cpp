@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "core/ids.hpp"
 #include "library/model_source.hpp"
 
@@ -42,20 +44,26 @@ PullManager::~PullManager() {
 }
 
 PullManager::Started PullManager::start(const PullOptions& options) {
-  const auto name = install_name(options.source, options.name);
+  const auto name = pull_name(options);
   const auto source = describe_source(parse_source(options.source));
+  const auto kind = options.lora ? "LoRA" : "model";
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard lock(mutex_);
     for (const auto& other : entries_) {
-      if (other->pull.final() || other->pull.name != name) continue;
-      if (describe_source(parse_source(other->pull.source)) == source) return {other->pull, true};
-      throw Error(ErrorCode::conflict, "a pull of " + other->pull.source + " is installing " +
-                                           name +
+      if (other->pull.final() || other->pull.name != name || other->pull.lora != options.lora)
+        continue;
+      if (describe_source(parse_source(other->pull.source)) == source &&
+          other->options.file == options.file)
+        return {other->pull, true};
+      throw Error(ErrorCode::conflict, "a pull of " + other->pull.source + " is installing the " +
+                                           kind + " " + name +
                                            ": cancel it first, or install under another name");
     }
-    if (installer_.folder().installed(name)) {
-      throw Error(ErrorCode::conflict, "a model named " + name +
+    const auto& folder = installer_.folder();
+    if (options.lora ? std::filesystem::exists(folder.lora(name))
+                     : folder.installed(name).has_value()) {
+      throw Error(ErrorCode::conflict, std::string("a ") + kind + " named " + name +
                                            " is already installed: remove it "
                                            "first, or install under another name");
     }
@@ -65,6 +73,7 @@ PullManager::Started PullManager::start(const PullOptions& options) {
     entry->pull.id = random_hex(kIdBytes);
     entry->pull.source = options.source;
     entry->pull.name = name;
+    entry->pull.lora = options.lora;
     entry->pull.created_at = now_millis();
     entries_.push_back(entry);
     queue_.push_back(entry);

@@ -30,6 +30,7 @@ struct Pull {
   std::string id;
   std::string source;  // as requested
   std::string name;    // where it installs
+  bool lora = false;   // a LoRA, into the models folder's loras/
   PullStatus status = PullStatus::queued;
   PullProgress progress;
   std::optional<Error> error;  // failed (and canceled: why)

@@ -12,20 +12,15 @@ import {
   BIN, REPO_ROOT, createGeneration, expectError, expectStatus, generationEvents, makeTempDir,
   register, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
-import { isWebp, parsePng, pngPixels, sha256 } from './lib/media.mjs';
+import { isWebp, loraHash, parsePng, pngPixels, sha256 } from './lib/media.mjs';
 import { SpecValidator } from './lib/openapi.mjs';
 
 const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
 
-// A kohya LoRA for tiny-sd1 (its metadata says sd_v1), and AUTOMATIC1111's short hash of it: the
-// SHA-256 of everything after the safetensors header, 12 hex digits.
+// A kohya LoRA for tiny-sd1 (its metadata says sd_v1).
 const LORA = path.join(FIXTURES, 'diffusion-xl', 'tiny-sd1-lora', 'tiny-sd1-lora.safetensors');
-function loraHash(file) {
-  const bytes = fs.readFileSync(file);
-  return sha256(bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)))).slice(0, 12);
-}
 
 // A models folder: the two tiny models, tiny-sd1 once more as a single-file checkpoint, a shared
 // TAESD decoder, a LoRA, and a broken model.

@@ -5,7 +5,8 @@
 // TAESDXL repository laid out like madebyollin/taesdxl, served by the Hub stand-in
 // (lib/hub_server.mjs); the pulled folders are found as sdxl models, and a server on that models
 // folder generates with one over HTTP (loading the pulled TAESDXL with it), its PNG parameters
-// included. Skipped when the binary was built without libtorch.
+// included, and with an SDXL LoRA in kohya's naming (its hash in the PNG's "Lora hashes"). Skipped
+// when the binary was built without libtorch.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,10 +17,13 @@ import {
   BIN, createGeneration, expectStatus, makeTempDir, register, runBinary, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { FIXTURES, TEST_OWNER, filesBelow, folderFiles, startHub } from './lib/hub_server.mjs';
-import { parsePng } from './lib/media.mjs';
+import { loraHash, parsePng, pngPixels, sha256 } from './lib/media.mjs';
 
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
+
+// A LoRA for tiny-sdxl as kohya's trainer saves an SDXL one (original-layout UNet names, te1/te2).
+const SDXL_LORA = path.join(FIXTURES, 'diffusion-xl', 'tiny-sdxl-lora', 'tiny-sdxl-lora.safetensors');
 
 const BASE = `${TEST_OWNER}/sdxl-base`;
 const TURBO = `${TEST_OWNER}/sdxl-turbo`;
@@ -157,7 +161,11 @@ describe('SDXL pulled from the Hub and generated with', { skip: !hasEngine && 'b
     assert.match(list.out, /sdxl-turbo\s+diffusers\s+sdxl\s+.*usable/);
   });
 
-  test('a server on the pulled models generates an SDXL picture with its parameters', { timeout: 300_000 }, async () => {
+  test('a server on the pulled models generates an SDXL picture with its parameters, and with an SDXL LoRA', { timeout: 300_000 }, async () => {
+    // kohya's SDXL naming (tests/fixtures/diffusion-xl/tiny-sdxl-lora), in the models folder's loras/.
+    fs.mkdirSync(path.join(data, 'models', 'loras'), { recursive: true });
+    fs.copyFileSync(SDXL_LORA, path.join(data, 'models', 'loras', 'tiny-sdxl-lora.safetensors'));
+    const hash = loraHash(SDXL_LORA);
     const server = await startServer({
       name: 'local-sdxl', dataDir: data, args: ['--workers', '1'], env: { RENDERMART_DIFFUSION_THREADS: '2' },
     });
@@ -167,19 +175,27 @@ describe('SDXL pulled from the Hub and generated with', { skip: !hasEngine && 'b
       const model = list.find((m) => m.id === 'sdxl-turbo');
       assert.ok(model, `listed: ${list.map((m) => m.id)}`);
       assert.deepEqual([model.kind, model.family], ['local', 'sdxl']);
-      const gen = await createGeneration(server, cookie, {
-        model: 'sdxl-turbo', prompt: 'a red fox in snow', negative_prompt: 'blurry', seed: 7,
-        width: 64, height: 64, steps: 2, cfg_scale: 4,
-      });
-      const done = await waitFor(server, cookie, gen.id, 'succeeded', { timeoutMs: 250_000 });
-      const file = expectStatus(await server.api('GET', `/api/v1/images/${done.images[0].id}/file`, { cookie }), 200);
-      const png = parsePng(file.body);
+      assert.deepEqual(model.loras, [{ name: 'tiny-sdxl-lora', hash }], 'the SDXL LoRA is offered to SDXL models');
+      const make = async (body) => {
+        const gen = await createGeneration(server, cookie, {
+          model: 'sdxl-turbo', prompt: 'a red fox in snow', negative_prompt: 'blurry', seed: 7,
+          width: 64, height: 64, steps: 2, cfg_scale: 4, ...body,
+        });
+        const done = await waitFor(server, cookie, gen.id, 'succeeded', { timeoutMs: 250_000 });
+        const file = expectStatus(await server.api('GET', `/api/v1/images/${done.images[0].id}/file`, { cookie }), 200);
+        return { png: parsePng(file.body), pixels: sha256(pngPixels(file.body)) };
+      };
+      const { png, pixels } = await make({});
       assert.deepEqual([png.width, png.height], [64, 64]);
       const parameters = png.text.parameters;
       assert.match(parameters, /^a red fox in snow\nNegative prompt: blurry\n/);
       for (const field of [/Steps: 2/, /CFG scale: 4/, /Seed: 7/, /Size: 64x64/, /Model: sdxl-turbo/]) {
         assert.match(parameters, field);
       }
+
+      const withLora = await make({ loras: [{ name: 'tiny-sdxl-lora', weight: 0.8 }] });
+      assert.notEqual(withLora.pixels, pixels, 'the LoRA changes the picture');
+      assert.match(withLora.png.text.parameters, new RegExp(`Lora hashes: "tiny-sdxl-lora: ${hash}"`));
     } finally {
       await server.stop();
     }

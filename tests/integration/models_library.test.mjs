@@ -17,12 +17,14 @@ import {
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
 import { FIXTURES, TEST_OWNER, filesBelow, startHub } from './lib/hub_server.mjs';
+import { loraHash } from './lib/media.mjs';
 
 const hasEngine = fs.existsSync(BIN) &&
   /local diffusion engine: libtorch/.test(spawnSync(BIN, ['version'], { encoding: 'utf8' }).stdout);
 
 const SD1 = `${TEST_OWNER}/tiny-sd1`;
 const SD2 = `${TEST_OWNER}/tiny-sd2`;
+const LORAS = `${TEST_OWNER}/loras`;
 
 // What a pull of tiny-sd1 installs: the pipeline's files, the fp16 UNet, and rendermart.json.
 const SD1_FILES = [
@@ -259,6 +261,21 @@ describe('rendermart models (CLI)', { timeout: 300_000 }, () => {
     assert.equal(hub.requests.length, before);
   });
 
+  test('pull --lora puts a LoRA of a repository into the models folder\'s loras/', async () => {
+    const data = makeTempDir('lora');
+    const run = await models(data, ['pull', `${TEST_OWNER}/one-lora`, '--lora'], env());
+    assert.equal(run.code, 0, run.out);
+    assert.equal(sha256(path.join(data, 'models', 'loras', 'one-lora.safetensors')),
+      lfsHash(hub, `${TEST_OWNER}/one-lora`, 'tiny-sd1-lora.safetensors'));
+    const named = await models(data, ['pull', LORAS, '--lora', '--file', 'styles/tiny-sdxl-lora.safetensors'], env());
+    assert.equal(named.code, 0, named.out);
+    assert.deepEqual(filesBelow(path.join(data, 'models', 'loras')), ['one-lora.safetensors', 'tiny-sdxl-lora.safetensors']);
+    const several = await models(data, ['pull', LORAS, '--lora', '--name', 'x'], env());
+    assert.equal(several.code, 1);
+    assert.match(several.out, /several \.safetensors files/);
+    assert.notEqual((await models(data, ['pull', LORAS, '--file', 'x.safetensors'], env())).code, 0, '--file needs --lora');
+  });
+
   test('pull URL installs one checkpoint beside its settings; add copies a folder or a file', { skip: !hasEngine && 'built without libtorch' }, async () => {
     const data = makeTempDir('url');
     const checkpoint = path.join(FIXTURES, 'single-file', 'tiny-sd1.safetensors');
@@ -434,6 +451,67 @@ describe('the model library API', { skip: !hasEngine && 'built without libtorch'
     assert.notEqual(again.id, canceled.id);
     assert.equal((await pullUntilFinal(again.id)).status, 'succeeded');
     assert.deepEqual(hub.requests.slice(before).filter((r) => r.path === `/cdn/${hash}`).map((r) => r.range), ['bytes=500000-']);
+  });
+
+  test('an administrator pulls a LoRA of a repository of LoRAs: checked, with progress and cancel, offered at once', async () => {
+    const file = 'tiny-sd1-lora.safetensors';
+    const pull = (body) => server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: LORAS, lora: true, ...body } });
+    // Several files and none named: the pull fails, listing them.
+    const unnamed = await pullUntilFinal(expectStatus(await pull({}), 202).json.id);
+    assert.equal(unnamed.status, 'failed');
+    assert.equal(unnamed.error.code, 'invalid_argument');
+    assert.match(unnamed.error.message, /several \.safetensors files.*not-a-lora\.safetensors, styles\/tiny-sdxl-lora\.safetensors, tiny-sd1-lora\.safetensors/);
+    expectError(await server.api('POST', '/api/v1/admin/models/pulls', { cookie: admin, body: { source: LORAS, file } }), 400, 'invalid_argument', 'file');
+
+    // Canceled mid-file, then resumed by the next pull.
+    hub.stallAfter(40_000);
+    let canceled;
+    try {
+      const started = expectStatus(await pull({ file }), 202).json;
+      assert.deepEqual([started.name, started.lora], ['tiny-sd1-lora', true]);
+      await until(() => hub.stalledCount() > 0, 'the LoRA pull to be downloading');
+      expectStatus(await server.api('POST', `/api/v1/admin/models/pulls/${started.id}/cancel`, { cookie: admin }), 200);
+      canceled = await pullUntilFinal(started.id);
+    } finally {
+      hub.release();
+    }
+    assert.equal(canceled.status, 'canceled');
+    const partial = path.join(dataDir, 'models', '.partial', 'loras', 'tiny-sd1-lora');
+    assert.ok(fs.existsSync(path.join(partial, `${file}.incomplete`)), filesBelow(partial).join());
+    const before = hub.requests.length;
+    const again = expectStatus(await pull({ file }), 202).json;
+    const done = await pullUntilFinal(again.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.deepEqual([done.files_done, done.files_total, done.bytes_done], [1, 1, done.bytes_total]);
+    const hash = lfsHash(hub, LORAS, file);
+    assert.deepEqual(hub.requests.slice(before).filter((r) => r.path === `/cdn/${hash}`).map((r) => r.range), ['bytes=40000-']);
+    const installed = path.join(dataDir, 'models', 'loras', file);
+    assert.equal(sha256(installed), hash);
+    assert.ok(!fs.existsSync(partial));
+
+    // Offered at once by the models of its family, under its AUTOMATIC1111 hash.
+    const models = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
+    assert.deepEqual(models.find((m) => m.id === 'tiny-sd1').loras, [{ name: 'tiny-sd1-lora', hash: loraHash(installed) }]);
+    assert.deepEqual(models.find((m) => m.id === 'tiny-sd2').loras, []);
+    expectError(await pull({ file }), 409, 'conflict');
+
+    // Checked against the Hub's sha256, and refused when it is no LoRA.
+    hub.corrupt(LORAS, 'styles/tiny-sdxl-lora.safetensors');
+    let corrupt;
+    try {
+      corrupt = await pullUntilFinal(expectStatus(await pull({ file: 'styles/tiny-sdxl-lora.safetensors' }), 202).json.id);
+    } finally {
+      hub.corrupt(LORAS, 'styles/tiny-sdxl-lora.safetensors', false);
+    }
+    assert.equal(corrupt.status, 'failed');
+    assert.match(corrupt.error.message, /checksum mismatch/);
+    const notLora = await pullUntilFinal(expectStatus(await pull({ file: 'not-a-lora.safetensors' }), 202).json.id);
+    assert.equal(notLora.status, 'failed');
+    assert.equal(notLora.error.code, 'model_error');
+    assert.match(notLora.error.message, /not a LoRA/);
+    assert.ok(!fs.existsSync(path.join(dataDir, 'models', 'loras', 'not-a-lora.safetensors')));
+    const missing = await pullUntilFinal(expectStatus(await pull({ file: 'nope.safetensors' }), 202).json.id);
+    assert.equal(missing.error.code, 'invalid_argument');
   });
 
   test('refusals: a bad source is a 400, another pipeline a failed pull with model_error', async () => {

@@ -61,7 +61,7 @@ export const broken: InstalledModel = {
 
 export function pull(over: Partial<ModelPull> = {}): ModelPull {
   return {
-    id: 'p1', source: 'stabilityai/sd-turbo', name: 'sd-turbo', status: 'queued', bytes_done: 0, bytes_total: null,
+    id: 'p1', source: 'stabilityai/sd-turbo', name: 'sd-turbo', lora: false, status: 'queued', bytes_done: 0, bytes_total: null,
     files_done: 0, files_total: null, current_file: null, error: null, created_at: '2026-11-25T20:00:00.000Z', finished_at: null,
     ...over,
   };

@@ -73,7 +73,9 @@ export function filesBelow(dir) {
 //             dtype from the header) and files a pull must leave alone (pickled weights, ONNX,
 //             Flax, a safety checker);
 //   tiny-sd2: the plain fixture; gated-sd1: tiny-sd1 behind a license (gated: "manual");
-//   flux: a pipeline the engine does not run; sharded: a UNet split in shards.
+//   flux: a pipeline the engine does not run; sharded: a UNet split in shards;
+//   loras: a repository of LoRAs (the tiny-sd1 and tiny-sdxl ones, and a .safetensors file that
+//          is no LoRA); one-lora: a repository of one LoRA.
 export function defaultRepos() {
   const sd1 = folderFiles(path.join(FIXTURES, 'diffusion', 'tiny-sd1'));
   const sd2 = folderFiles(path.join(FIXTURES, 'diffusion', 'tiny-sd2'));
@@ -96,7 +98,16 @@ export function defaultRepos() {
   delete sharded['unet/diffusion_pytorch_model.safetensors'];
   sharded['unet/diffusion_pytorch_model.safetensors.index.json'] = Buffer.from('{"weight_map":{}}');
   sharded['unet/diffusion_pytorch_model-00001-of-00002.safetensors'] = sd2['unet/diffusion_pytorch_model.safetensors'];
+  const sd1Lora = fs.readFileSync(path.join(FIXTURES, 'diffusion-xl', 'tiny-sd1-lora', 'tiny-sd1-lora.safetensors'));
+  const loras = {
+    'tiny-sd1-lora.safetensors': sd1Lora,
+    'styles/tiny-sdxl-lora.safetensors': fs.readFileSync(path.join(FIXTURES, 'diffusion-xl', 'tiny-sdxl-lora', 'tiny-sdxl-lora.safetensors')),
+    'not-a-lora.safetensors': sd2['text_encoder/model.safetensors'],
+    'README.md': Buffer.from('---\nlicense: mit\n---\n# loras\n'),
+  };
   return {
+    [`${TEST_OWNER}/loras`]: { files: loras, license: 'mit' },
+    [`${TEST_OWNER}/one-lora`]: { files: { 'tiny-sd1-lora.safetensors': sd1Lora }, license: 'mit' },
     [`${TEST_OWNER}/tiny-sd1`]: { files: withExtras, license: 'creativeml-openrail-m' },
     [`${TEST_OWNER}/tiny-sd2`]: { files: sd2, license: 'openrail++' },
     [`${TEST_OWNER}/gated-sd1`]: { files: sd1, license: 'other', licenseName: 'tiny-community-license', gated: 'manual' },

@@ -2,12 +2,20 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import zlib from 'node:zlib';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function sha256(buf) {
   return crypto.createHash('sha256').update(buf).digest('hex');
+}
+
+// AUTOMATIC1111's short hash of a LoRA file ("Lora hashes"): the SHA-256 of everything after the
+// safetensors header, 12 hex digits.
+export function loraHash(file) {
+  const bytes = fs.readFileSync(file);
+  return sha256(bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)))).slice(0, 12);
 }
 
 export function isPng(buf) {

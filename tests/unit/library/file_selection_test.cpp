@@ -311,5 +311,37 @@ TEST(FileSelection, VariantNames) {
   EXPECT_EQ(variant_from_string("bf16"), std::nullopt);
 }
 
+// A repository of LoRAs: the only .safetensors file, or the one named; several unnamed or a
+// name it lacks are the user's to fix (field "file"), none at all is no LoRA repository.
+TEST(FileSelection, LoraFiles) {
+  RepoListing listing;
+  listing.commit = "abc";
+  listing.files = {{"README.md", 10, ""}, {"style.safetensors", 100, "ab"}};
+  EXPECT_EQ(select_lora_file(listing, "", "me/loras").path, "style.safetensors");
+  listing.files.push_back({"v2/style-v2.safetensors", 200, "cd"});
+  EXPECT_EQ(select_lora_file(listing, "v2/style-v2.safetensors", "me/loras").lfs_sha256, "cd");
+  for (const auto* file : {"", "other.safetensors", "README.md"}) {
+    try {
+      select_lora_file(listing, file, "me/loras");
+      ADD_FAILURE() << file << ": no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << file;
+      EXPECT_EQ(e.field(), "file") << file;
+      if (std::string(file).empty()) {
+        EXPECT_NE(std::string(e.what()).find("style.safetensors, v2/style-v2.safetensors"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+  }
+  listing.files = {{"README.md", 10, ""}};
+  try {
+    select_lora_file(listing, "", "me/loras");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::model_error);
+  }
+}
+
 }  // namespace
 }  // namespace rendermart::library

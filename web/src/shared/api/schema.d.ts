@@ -627,7 +627,8 @@ export interface paths {
          *     `.safetensors` checkpoint. Only what the pipeline needs is downloaded, `.safetensors` only;
          *     large files are checked against the sizes and sha256 the Hub states; the model appears
          *     when every file is in place. Pulling a source that is already being pulled answers that
-         *     pull (200).
+         *     pull (200). With `lora`, one LoRA file of a Hub repository of LoRAs goes into the models
+         *     folder's `loras/` (checked the same way, and that it is a kohya LoRA).
          */
         post: operations["startModelPull"];
         delete?: never;
@@ -1442,12 +1443,18 @@ export interface components {
              * @enum {string}
              */
             variant?: "auto" | "fp16" | "full";
+            /** @description Pull a LoRA (kohya / AUTOMATIC1111 format) from a Hub repository of LoRAs into the models folder's `loras/`, where the models of its family offer it as soon as it is there. Default false. */
+            lora?: boolean;
+            /** @description With `lora` - the repository's `.safetensors` file to take (needed when it holds several). The LoRA's name defaults to this file's name without `.safetensors`, else the repository's name. */
+            file?: string;
         };
         ModelPull: {
             id: string;
             source: string;
-            /** @description Where the model is installed (its name in the library). */
+            /** @description Where the model is installed (its name in the library), or the LoRA's name. */
             name: string;
+            /** @description A LoRA pull (into the models folder's `loras/`). */
+            lora: boolean;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "canceled";
             bytes_done: number;
