@@ -1,5 +1,5 @@
 // End to end: the gallery on a phone (each tile's checkbox and favourite shown without hover and
-// used by touch) and its count; the image page's title and tags, previous and next in the
+// used by touch) and its count; a tile's keyboard focus ring; the image page's title and tags, previous and next in the
 // gallery's order and filter, and "Copy parameters"; the built app served compressed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,13 +81,30 @@ test('on a phone, a tile\'s checkbox and favourite show without hover and work b
   }
 });
 
-test('the image page edits title and tags, steps through the gallery\'s order and filter, and copies every parameter', async () => {
+test('a tile shows its whole focus ring; the image page edits title and tags, steps through the gallery\'s order and filter, and copies every parameter', async () => {
   const browser = await newBrowser();
   const { page, context } = browser;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   try {
     await signIn(page, server.url, email);
     await page.getByRole('link', { name: 'Gallery', exact: true }).click();
+    // The keyboard reaches the first tile with a whole focus ring: no box around it clips it.
+    await page.getByTestId('gallery-count').waitFor();
+    for (let i = 0; i < 40 && !(await page.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="gallery-item"]')))); i++) {
+      await page.keyboard.press('Tab');
+    }
+    const ring = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const clippedBy = [];
+      for (let a = el.parentElement; a && a.tagName !== 'MAIN'; a = a.parentElement) {
+        if (getComputedStyle(a).overflow !== 'visible') clippedBy.push(a.tagName);
+      }
+      return { label: el.getAttribute('aria-label') ?? el.textContent, focusVisible: el.matches(':focus-visible'), outline: `${style.outlineStyle} ${style.outlineWidth}`, clippedBy };
+    });
+    assert.equal(ring.focusVisible, true, JSON.stringify(ring));
+    assert.match(ring.outline, /^solid [2-9]/, JSON.stringify(ring));
+    assert.deepEqual(ring.clippedBy, [], JSON.stringify(ring));
     await page.getByRole('link', { name: PROMPTS[2], exact: true }).click();
     const prompt = page.getByTestId('image-prompt');
     await prompt.getByText(PROMPTS[2]).waitFor();
