@@ -40,7 +40,7 @@ const std::vector<Setting>& settings() {
       {"RENDERMART_PORT", "--port", ConfigGroup::server, "TCP port of the HTTP server",
        field(&Config::port)},
       {"RENDERMART_HTTP_THREADS", "--http-threads", ConfigGroup::server,
-       "HTTP threads (0: one per CPU core)", field(&Config::http_threads)},
+       "HTTP threads (0: four per CPU core)", field(&Config::http_threads)},
       {"RENDERMART_MAX_BODY_BYTES", "--max-body-bytes", ConfigGroup::server,
        "Largest request body accepted (413 above)", field(&Config::max_body_bytes)},
       {"RENDERMART_MAX_UPLOAD_BYTES", "--max-upload-bytes", ConfigGroup::server,

@@ -23,7 +23,7 @@ struct Config {
   std::string database_url;  // default: sqlite://<data_dir>/rendermart.db
   std::string storage_url;   // default: file://<data_dir>/blobs
   std::string web_dir;       // default: the first of ./web/dist, <binary>/../share/rendermart/web
-  int http_threads = 0;      // 0: one per CPU core
+  int http_threads = 0;      // 0: four per CPU core
   int workers = 2;
   std::string registration = "open";  // open | closed | invite
   int password_threads = 0;           // 0: half the CPU cores, at least one

@@ -207,9 +207,7 @@ void AccountService::revoke_invitation(const std::string& invitation_id) {
 }
 
 std::optional<User> AccountService::user_for_session(const std::string& session_token) {
-  const auto session = store_.find_session(sha256_hex(session_token), now_millis());
-  if (!session) return std::nullopt;
-  return store_.find_user(session->user_id);
+  return store_.find_session_user(sha256_hex(session_token), now_millis());
 }
 
 std::optional<User> AccountService::user_for_api_key(const std::string& secret) {

@@ -72,11 +72,6 @@ struct RateState {
   std::int64_t full_at_us = 0;
 };
 
-struct Session {
-  std::string user_id;
-  Millis expires_at = 0;
-};
-
 class Store {
  public:
   virtual ~Store() = default;
@@ -106,8 +101,9 @@ class Store {
   // Sessions, keyed by the SHA-256 of the cookie token (the token itself is never stored).
   virtual void create_session(const std::string& token_hash, const std::string& user_id,
                               Millis expires_at) = 0;
-  // Returns nothing for an unknown or expired session.
-  virtual std::optional<Session> find_session(const std::string& token_hash, Millis now) = 0;
+  // The user of the session: nothing for an unknown or expired session. One query, since every
+  // request signed in with a cookie asks it.
+  virtual std::optional<User> find_session_user(const std::string& token_hash, Millis now) = 0;
   virtual void delete_session(const std::string& token_hash) = 0;
   // Ends every session of the user.
   virtual void delete_user_sessions(const std::string& user_id) = 0;

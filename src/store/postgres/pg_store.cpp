@@ -103,6 +103,9 @@ const std::string kInsertUser =
 const std::string kSelectUserByEmail =
     "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = $1";
+const std::string kSelectSessionUser = "SELECT " + kUserColumns +
+                                       " FROM users WHERE id = (SELECT user_id FROM sessions WHERE "
+                                       "token_hash = $1 AND expires_at > $2)";
 
 const std::string kInsertInvitation =
     "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
@@ -510,14 +513,9 @@ void PgStore::create_session(const std::string& token_hash, const std::string& u
   });
 }
 
-std::optional<Session> PgStore::find_session(const std::string& token_hash, Millis now) {
+std::optional<User> PgStore::find_session_user(const std::string& token_hash, Millis now) {
   return single([&](Connection& db) {
-    return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
-                                 "WHERE token_hash = $1 AND expires_at > $2",
-                                 token_hash, now),
-                        [](const Row& row) {
-                          return Session{row.text(0), row.int64(1)};
-                        });
+    return optional_row(db.query(kSelectSessionUser, token_hash, now), read_user);
   });
 }
 

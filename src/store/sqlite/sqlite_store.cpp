@@ -99,6 +99,9 @@ const std::string kInsertUser =
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
+const std::string kSelectSessionUser = "SELECT " + kUserColumns +
+                                       " FROM users WHERE id = (SELECT user_id FROM sessions WHERE "
+                                       "token_hash = ?1 AND expires_at > ?2)";
 
 const std::string kInsertInvitation =
     "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
@@ -453,14 +456,9 @@ void SqliteStore::create_session(const std::string& token_hash, const std::strin
   });
 }
 
-std::optional<Session> SqliteStore::find_session(const std::string& token_hash, Millis now) {
+std::optional<User> SqliteStore::find_session_user(const std::string& token_hash, Millis now) {
   return read([&](Database& db) {
-    return optional_row(db.query("SELECT user_id, expires_at FROM sessions "
-                                 "WHERE token_hash = ?1 AND expires_at > ?2",
-                                 token_hash, now),
-                        [](const Query& q) {
-                          return Session{q.text(0), q.int64(1)};
-                        });
+    return optional_row(db.query(kSelectSessionUser, token_hash, now), read_user);
   });
 }
 

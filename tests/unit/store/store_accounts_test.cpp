@@ -123,15 +123,15 @@ TEST_P(StoreAccountsTest, SessionsExpire) {
   const std::string hash = sha256_hex("token");
   store_->create_session(hash, user.id, kT0 + 1000);
 
-  const auto found = store_->find_session(hash, kT0 + 999);
+  const auto found = store_->find_session_user(hash, kT0 + 999);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->user_id, user.id);
-  EXPECT_EQ(found->expires_at, kT0 + 1000);
-  EXPECT_FALSE(store_->find_session(hash, kT0 + 1000));
-  EXPECT_FALSE(store_->find_session(sha256_hex("other"), kT0));
+  EXPECT_EQ(found->id, user.id);
+  EXPECT_EQ(found->email, user.email);
+  EXPECT_FALSE(store_->find_session_user(hash, kT0 + 1000));
+  EXPECT_FALSE(store_->find_session_user(sha256_hex("other"), kT0));
 
   store_->delete_session(hash);
-  EXPECT_FALSE(store_->find_session(hash, kT0));
+  EXPECT_FALSE(store_->find_session_user(hash, kT0));
   store_->delete_session(hash);  // deleting twice is harmless
 }
 
@@ -321,14 +321,14 @@ TEST_P(StoreAccountsTest, ChangingThePasswordEndsTheOtherSessionsOnly) {
 
   store_->change_password(alice.id, "$argon2id$new", sha256_hex("alice-here"));
   EXPECT_EQ(store_->find_user(alice.id)->password_hash, "$argon2id$new");
-  EXPECT_TRUE(store_->find_session(sha256_hex("alice-here"), kT0));
-  EXPECT_FALSE(store_->find_session(sha256_hex("alice-elsewhere"), kT0));
-  EXPECT_TRUE(store_->find_session(sha256_hex("bob"), kT0));
+  EXPECT_TRUE(store_->find_session_user(sha256_hex("alice-here"), kT0));
+  EXPECT_FALSE(store_->find_session_user(sha256_hex("alice-elsewhere"), kT0));
+  EXPECT_TRUE(store_->find_session_user(sha256_hex("bob"), kT0));
   EXPECT_THROW(store_->change_password("no-such-user", "x", ""), Error);
 
   store_->delete_user_sessions(alice.id);
-  EXPECT_FALSE(store_->find_session(sha256_hex("alice-here"), kT0));
-  EXPECT_TRUE(store_->find_session(sha256_hex("bob"), kT0));
+  EXPECT_FALSE(store_->find_session_user(sha256_hex("alice-here"), kT0));
+  EXPECT_TRUE(store_->find_session_user(sha256_hex("bob"), kT0));
 }
 
 TEST_P(StoreAccountsTest, ExpiredSessionsAreDeleted) {
@@ -338,7 +338,7 @@ TEST_P(StoreAccountsTest, ExpiredSessionsAreDeleted) {
   store_->create_session(sha256_hex("new"), alice.id, kT0 + 1000);
   EXPECT_EQ(store_->delete_expired_sessions(kT0 + 1), 1);
   EXPECT_EQ(store_->delete_expired_sessions(kT0 + 1), 0);
-  EXPECT_TRUE(store_->find_session(sha256_hex("new"), kT0 + 1));
+  EXPECT_TRUE(store_->find_session_user(sha256_hex("new"), kT0 + 1));
 }
 
 TEST_P(StoreAccountsTest, DeletingAUserTakesTheirRecordsAndKeepsOthers) {
@@ -359,7 +359,7 @@ TEST_P(StoreAccountsTest, DeletingAUserTakesTheirRecordsAndKeepsOthers) {
   ASSERT_TRUE(blob_keys);
   EXPECT_TRUE(blob_keys->empty()) << "no images";
   EXPECT_FALSE(store_->find_user(admin.id));
-  EXPECT_FALSE(store_->find_session(sha256_hex("admin"), kT0));
+  EXPECT_FALSE(store_->find_session_user(sha256_hex("admin"), kT0));
   EXPECT_TRUE(store_->list_api_keys(admin.id).empty());
   EXPECT_FALSE(store_->get_preferences(admin.id));
   const auto left = store_->list_invitations();
