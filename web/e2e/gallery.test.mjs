@@ -1,6 +1,7 @@
 // End to end: the gallery on a phone (each tile's checkbox and favourite shown without hover and
-// used by touch) and its count; a tile's keyboard focus ring; the image page's title and tags, previous and next in the
-// gallery's order and filter, and "Copy parameters"; the built app served compressed.
+// used by touch) and its count; a tile's keyboard focus ring; the image page's title and tags,
+// previous and next in the gallery's order and filter, and "Copy parameters"; the built app
+// served compressed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
