@@ -142,9 +142,9 @@ describe('The edit view in the app', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Image to image' }));
     await waitFor(() => expect(api.count('POST', '/generations')).toBe(1));
     expect(api.calls.find((c) => c.path === '/generations')!.body).toMatchObject({ task: 'image_to_image', source_image_id: 'src', strength: 0.5 });
-    const es = await stream('/generations/g9/events');
+    const es = await stream('/generations/events');
     const result = image('out', { source_image_id: 'src', task: 'image_to_image', width: 64, height: 48 });
-    es.emit('done', generation({ id: 'g9', status: 'succeeded', progress: 1, queue_position: null, images: [result],
+    es.emit('status', generation({ id: 'g9', status: 'succeeded', progress: 1, queue_position: null, images: [result],
       params: { ...generation().params, task: 'image_to_image', source_image_id: 'src', strength: 0.5 } }));
     const compare = await screen.findByTestId('before-after');
     expect(within(compare).getByAltText('The source picture').getAttribute('src')).toBe('/api/v1/images/src/file');

@@ -49,6 +49,7 @@ describe('the demo generator is called what it is', () => {
   });
 
   it('on a result card', () => {
+    fakeApi({}); // the card's job is followed on the tab's stream of jobs
     const done = generation({ status: 'succeeded', progress: 1, queue_position: null });
     render(<MemoryRouter future={router}><ResultCard generation={done} model={freeModel} /></MemoryRouter>);
     expect(screen.getByTestId('result-model').textContent).toBe('Procedural (built-in)Demo · not AI');

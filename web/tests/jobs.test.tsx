@@ -1,9 +1,10 @@
+import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { JobProgress, JobView } from '@/shared/jobs/JobView';
 import { initialJobState, jobReducer, type JobEvent } from '@/shared/jobs/jobReducer';
-import { fakeApi, stream } from './fakeApi';
+import { FakeEventSource, fakeApi, stream } from './fakeApi';
 import { generation, image } from './fixtures';
 
 const fold = (events: JobEvent[]) => events.reduce(jobReducer, initialJobState);
@@ -56,7 +57,7 @@ describe('JobProgress', () => {
   it('fills the bar from progress events', () => {
     view([{ type: 'status', data: generation() }, { type: 'progress', data: { id: 'g1', progress: 0.55, stage: 'generating' } }]);
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('55');
-    expect(screen.getByText('Generating')).toBeTruthy();
+    expect(screen.getByText('Generating · step 12 of 20')).toBeTruthy();
   });
 
   it('says when a model is loading and when files are saved', () => {
@@ -95,27 +96,50 @@ describe('JobProgress', () => {
   });
 });
 
-describe('JobView follows the generation\'s event stream', () => {
-  const live = () => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}><JobView generation={generation()} /></MemoryRouter>);
+describe('JobView follows its job on the one stream of the user\'s jobs', () => {
+  const router = (children: ReactNode) => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{children}</MemoryRouter>);
+  const live = () => router(<JobView generation={generation()} />);
+  const userStreams = () => FakeEventSource.opened.filter((s) => !s.closed && s.url.endsWith('/generations/events'));
 
-  it('to the end, then closes it', async () => {
+  it('to the end; the stream stays open for the other jobs', async () => {
     fakeApi({});
     live();
-    const events = await stream('/generations/g1/events');
+    const events = await stream('/generations/events');
+    events.emit('snapshot', { jobs: [generation()] });
     events.emit('progress', { id: 'g1', progress: 0.5, stage: 'generating' });
+    events.emit('progress', { id: 'g2', progress: 0.9, stage: 'generating' });
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
-    events.emit('done', generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }));
-    expect(events.closed).toBe(true);
+    events.emit('status', generation({ status: 'succeeded', progress: 1, queue_position: null, images: [image('i1')] }));
     expect(screen.getByRole('link').getAttribute('href')).toBe('/images/i1');
+    expect(events.closed).toBe(false);
   });
 
-  it('asks once when the stream drops, and stops when the job already ended', async () => {
-    fakeApi({ 'GET /generations/g1': generation({ status: 'canceled', queue_position: null }) });
+  it('moves in the queue as the stream says', async () => {
+    fakeApi({});
     live();
-    const events = await stream('/generations/g1/events');
+    expect(screen.getByTestId('queue-position').textContent).toBe('Position in queue: 3');
+    (await stream('/generations/events')).emit('queue', { positions: [{ id: 'g1', queue_position: 0 }] });
+    expect(screen.getByTestId('queue-position').textContent).toBe('Next in line');
+  });
+
+  it('after a reconnection, asks once for a job the snapshot no longer lists', async () => {
+    const api = fakeApi({ 'GET /generations/g1': generation({ status: 'canceled', queue_position: null }) });
+    live();
+    const events = await stream('/generations/events');
     events.drop();
     expect(screen.getByText('Reconnecting…')).toBeTruthy();
+    events.emit('snapshot', { jobs: [] });
     expect(await screen.findByText('This generation was canceled.')).toBeTruthy();
-    expect(events.closed).toBe(true);
+    expect(api.count('GET', '/generations/g1')).toBe(1);
+  });
+
+  it('many jobs share one connection, and none opens its own', async () => {
+    fakeApi({});
+    router(<>{['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8'].map((id) => <JobView key={id} generation={generation({ id })} />)}</>);
+    const events = await stream('/generations/events');
+    events.emit('progress', { id: 'g7', progress: 0.25, stage: 'generating' });
+    expect(screen.getAllByRole('progressbar').map((b) => b.getAttribute('aria-valuenow'))).toEqual(['0', '0', '0', '0', '0', '0', '25', '0']);
+    expect(userStreams()).toHaveLength(1);
+    expect(FakeEventSource.opened.filter((s) => /\/generations\/g\d\/events$/.test(s.url))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { EditPage } from '@/features/edit/components/EditPage';
 import { UploadPage } from '@/features/edit/components/UploadPage';
 import { GalleryPage } from '@/features/gallery/components/GalleryPage';
 import { ImagePage } from '@/features/gallery/components/ImagePage';
+import { JobsPage } from '@/features/jobs/components/JobsPage';
 import { ModelsPage } from '@/features/models/components/ModelsPage';
 import { NoAiModelNote } from '@/features/models/components/NoAiModelNote';
 import { UsersPage } from '@/features/users/components/UsersPage';
@@ -41,6 +42,7 @@ export function App() {
             <Route path="images/:id" element={<ImagePage />} />
             <Route path="edit" element={<UploadPage />} />
             <Route path="edit/:id" element={<EditPage />} />
+            <Route path="jobs" element={<JobsPage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="users" element={<UsersPage />} />

@@ -5,6 +5,7 @@ import { applyTheme, storedTheme } from '@/shared/lib/theme';
 import { useAuth } from '@/shared/session/useAuth';
 import { getPreferences } from '@/shared/preferences/api';
 import { Logo } from '@/shared/ui/Logo';
+import { JobsTray } from '@/features/jobs/components/JobsTray';
 import { LiveRegion } from '@/shared/ui/announcer';
 
 const links = [
@@ -49,6 +50,7 @@ export function Layout() {
             {links.filter((l) => !l.admin || user?.is_admin).map((l) => <NavLink key={l.to} to={l.to} end={l.end} className={navClass}>{l.label}</NavLink>)}
           </nav>
           <div className="ml-auto flex items-center gap-3">
+            <JobsTray />
             <span className="hidden max-w-[16rem] truncate text-sm text-slate-500 dark:text-slate-400 md:inline" data-testid="user-email">{user?.email}</span>
             <button type="button" onClick={async () => { await logout(); navigate('/login'); }}
               className="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 ring-1 ring-inset ring-slate-300 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-500 dark:text-slate-300 dark:ring-slate-700 dark:hover:bg-slate-800">

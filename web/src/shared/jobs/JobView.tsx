@@ -4,8 +4,7 @@ import { errorMessage } from '@/shared/api/client';
 import type { Generation } from '@/shared/api/types';
 import { Alert, Button, cx } from '@/shared/ui/ui';
 import { announce } from '@/shared/ui/announcer';
-import { cancelGeneration } from './api';
-import { useGenerationEvents } from './useGenerationEvents';
+import { jobStore, useJob } from './jobStore';
 import { isFinal, type JobState } from './jobReducer';
 
 const statusText: Record<JobState['status'], string> = {
@@ -15,7 +14,25 @@ const statusText: Record<JobState['status'], string> = {
 const runningText: Record<JobState['stage'], string> = {
   loading_model: 'Loading model…', generating: 'Generating', saving: 'Saving…',
 };
-const badge: Record<JobState['status'], string> = {
+/**
+ * The step a running job is at, from its progress: the steps of all its images in turn (a model
+ * without steps has none to tell).
+ */
+function stepOf(state: JobState): { step: number; steps: number } | null {
+  const params = state.generation?.params;
+  if (!params || params.steps <= 0 || state.status !== 'running' || state.stage !== 'generating') return null;
+  const done = Math.min(params.steps * params.count - 1, Math.floor(state.progress * params.steps * params.count));
+  return { step: (done % params.steps) + 1, steps: params.steps };
+}
+
+/** What a job is doing, in words: its status, or for a running job its stage and step. */
+export function statusLabel(state: JobState): string {
+  if (state.status !== 'running') return statusText[state.status];
+  const step = stepOf(state);
+  return step ? `Generating · step ${step.step} of ${step.steps}` : runningText[state.stage];
+}
+
+export const badge: Record<JobState['status'], string> = {
   connecting: 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
   queued: 'bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-200',
   running: 'bg-brand-100 text-brand-800 dark:bg-brand-900/50 dark:text-brand-200',
@@ -34,7 +51,7 @@ export function JobProgress({ state, onCancel, canceling, showImages = true }: {
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex items-center gap-3">
           <span className={cx('rounded-full px-2.5 py-0.5 text-xs font-semibold', badge[state.status])}>
-            {state.status === 'running' ? runningText[state.stage] : statusText[state.status]}
+            {statusLabel(state)}
           </span>
           {state.status === 'queued' && state.queuePosition !== null ? (
             <span className="text-sm text-slate-600 dark:text-slate-300" data-testid="queue-position">
@@ -99,12 +116,30 @@ export function announceOutcome(status: Generation['status'], prompt: string): v
   else if (status === 'canceled') announce(`Generation canceled: ${what}.`);
 }
 
+/** Cancels one job: whether it is under way, and why it failed if it did. */
+export function useCancel(id: string) {
+  const [canceling, setCanceling] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const cancel = async () => {
+    setCanceling(true);
+    setError(null);
+    try {
+      await jobStore.cancel(id);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setCanceling(false);
+    }
+  };
+  return { canceling, error, cancel };
+}
+
 /**
- * A live job: subscribes to its events and offers cancel; `onFinished` is told of its end (again
- * if it changes). `showImages: false` leaves the finished images to the caller.
+ * A live job, from the tab's one stream of the user's jobs, with cancel; `onFinished` is told of
+ * its end (again if it changes). `showImages: false` leaves the finished images to the caller.
  */
 export function JobView({ generation, onFinished, showImages }: { generation: Generation; onFinished?: (g: Generation) => void; showImages?: boolean }) {
-  const [state, dispatch] = useGenerationEvents(generation.id, generation);
+  const state = useJob(generation);
   const finished = state.done ? state.generation : null;
   useEffect(() => { if (finished) onFinished?.(finished); }, [finished, onFinished]);
   // Told once, when a job seen running ends (not for one that had ended before it was shown).
@@ -115,28 +150,11 @@ export function JobView({ generation, onFinished, showImages }: { generation: Ge
     endedBeforeShown.current = true;
     announceOutcome(outcome, generation.params.prompt);
   }, [outcome, generation.params.prompt]);
-  const [canceling, setCanceling] = useState(false);
-  const [cancelError, setCancelError] = useState<string | null>(null);
+  const { canceling, error, cancel } = useCancel(generation.id);
   return (
     <>
-      <JobProgress
-        state={state}
-        canceling={canceling}
-        showImages={showImages}
-        onCancel={async () => {
-          setCanceling(true);
-          setCancelError(null);
-          try {
-            const g = await cancelGeneration(generation.id);
-            dispatch({ type: g.status === 'queued' || g.status === 'running' ? 'status' : 'done', data: g });
-          } catch (e) {
-            setCancelError(errorMessage(e));
-          } finally {
-            setCanceling(false);
-          }
-        }}
-      />
-      {cancelError ? <div className="mt-3"><Alert>{cancelError}</Alert></div> : null}
+      <JobProgress state={state} canceling={canceling} showImages={showImages} onCancel={cancel} />
+      {error ? <div className="mt-3"><Alert>{error}</Alert></div> : null}
     </>
   );
 }

@@ -4,5 +4,6 @@ import type { GenerationRequest } from '@/shared/api/types';
 export const createGeneration = (body: GenerationRequest) => api.post('/generations', { body });
 export const getGeneration = (id: string) => api.get('/generations/{id}', { path: { id } });
 export const cancelGeneration = (id: string) => api.post('/generations/{id}/cancel', { path: { id } });
-/** An EventSource URL: the stream is read by shared/lib/eventStream.ts, not by the JSON client. */
-export const generationEventsUrl = (id: string) => `/api/v1/generations/${encodeURIComponent(id)}/events`;
+export const listGenerations = (cursor?: string) => api.get('/generations', { query: { limit: 50, cursor } });
+/** An EventSource URL: the stream of all of the user's jobs, read by jobStore.ts. */
+export const userGenerationEventsUrl = '/api/v1/generations/events';

@@ -1,10 +1,12 @@
-// Folds the SSE events of one generation (status, progress, done) into what the job view shows.
+// Folds the SSE events of one generation (status, progress, done, a new queue position) into what
+// the job view shows.
 import type { Generation, GenerationStatus, ProgressEvent } from '@/shared/api/types';
 
 export type JobEvent =
   | { type: 'status'; data: Generation }
   | { type: 'progress'; data: ProgressEvent }
   | { type: 'done'; data: Generation }
+  | { type: 'position'; position: number }
   | { type: 'connection-lost' };
 
 export interface JobState {
@@ -64,6 +66,8 @@ export function jobReducer(state: JobState, ev: JobEvent): JobState {
       };
     case 'done':
       return { ...fromGeneration(state, ev.data), done: true };
+    case 'position':
+      return state.status === 'queued' ? { ...state, queuePosition: ev.position } : state;
     case 'connection-lost':
       return { ...state, reconnecting: true };
   }

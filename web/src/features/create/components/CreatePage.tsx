@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useLocation } from 'react-router-dom';
 import { errorMessage } from '@/shared/api/client';
 import type { Generation, ModelPull } from '@/shared/api/types';
@@ -9,9 +9,13 @@ import { invalidateModels, useModels } from '@/shared/models/useModels';
 import { getPreferences } from '@/shared/preferences/api';
 import { Alert, Card, PageHeader, Spinner } from '@/shared/ui/ui';
 import { createGeneration } from '@/shared/jobs/api';
+import { jobStore, useJobs } from '@/shared/jobs/jobStore';
 import { lastSeed as readLastSeed, rememberSeed } from '../lib';
 import { CreateForm } from './CreateForm';
 import { ResultCard } from './ResultCard';
+
+// The latest generations shown beside the form; the Jobs page has them all.
+const RESULTS_SHOWN = 10;
 
 interface Props {
   /**
@@ -26,7 +30,10 @@ export function CreatePage({ noAiModelNote }: Props) {
   const prefill = prefillOf(location.state);
   const models = useModels();
   const prefs = useAsync(getPreferences, []);
-  const [jobs, setJobs] = useState<Generation[]>([]);
+  // The user's latest generations, from the tab's one store of jobs: they outlive this page.
+  const { ids, byId } = useJobs();
+  useEffect(() => { jobStore.list().catch(() => undefined); }, []);
+  const results = ids.map((id) => byId[id].generation).filter((g): g is Generation => g !== null && g.params.task !== 'upload').slice(0, RESULTS_SHOWN);
   const [seed, setSeed] = useState<number | null>(() => readLastSeed());
   const [installed, setInstalled] = useState<ModelPull | null>(null);
 
@@ -49,12 +56,12 @@ export function CreatePage({ noAiModelNote }: Props) {
               prefill={prefill}
               lastSeed={seed}
               submit={createGeneration}
-              onCreated={(g) => { rememberSeed(g.params.seed); setSeed(g.params.seed); setJobs((j) => [g, ...j].slice(0, 10)); }}
+              onCreated={(g) => { rememberSeed(g.params.seed); setSeed(g.params.seed); jobStore.add(g); }}
             />
           ) : <Alert>No models are available on this server.</Alert>}
         </Card>
         <section aria-label="Results" className="space-y-4 self-start">
-          {jobs.length === 0 ? (
+          {results.length === 0 ? (
             <div className="flex min-h-[16rem] flex-col lg:min-h-[28rem] items-center justify-center rounded-2xl border-2 border-dashed border-slate-300 p-8 text-center dark:border-slate-700">
               <div className="mb-3 rounded-full bg-gradient-to-br from-brand-500 to-fuchsia-500 p-3 text-white shadow-lg" aria-hidden="true">
                 <svg className="h-6 w-6" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2"><path d="M12 3l1.9 5.8L20 10l-5 3.9L16.5 20 12 16.6 7.5 20 9 13.9 4 10l6.1-1.2z" /></svg>
@@ -63,7 +70,7 @@ export function CreatePage({ noAiModelNote }: Props) {
               <p className="mt-1 max-w-xs text-sm text-slate-500 dark:text-slate-400">Live progress streams in while the model works. You can cancel at any time.</p>
             </div>
           ) : (
-            jobs.map((g) => <ResultCard key={g.id} generation={g} model={models.data?.find((m) => m.id === g.params.model)} />)
+            results.map((g) => <ResultCard key={g.id} generation={g} model={models.data?.find((m) => m.id === g.params.model)} />)
           )}
         </section>
       </div>
