@@ -104,6 +104,7 @@ test('a form error shows beside Generate below the sticky header; the first inva
     assert.ok(geometry.bottom <= geometry.height, `the error's bottom ${geometry.bottom} is below the window (${geometry.height})`);
     assert.match(geometry.next, /Generate/, 'the error is right before the Generate button');
     await shot(page, '40-create-form-error');
+    assert.deepEqual(await violations(page), [], 'the error beside Generate is legible');
     await page.unroute('**/api/v1/generations', unavailable);
 
     await prompt.fill('x'.repeat(2001));
@@ -111,6 +112,7 @@ test('a form error shows beside Generate below the sticky header; the first inva
     const reason = page.getByTestId('generate-blocked');
     assert.match(await reason.textContent(), /longer than the 2000 characters/);
     assert.equal(await generate.getAttribute('aria-describedby'), await reason.getAttribute('id'));
+    assert.deepEqual(await violations(page), [], 'the reason and the field\'s error are legible');
     await prompt.fill('a lighthouse');
     assert.equal(await generate.isDisabled(), false);
 
