@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 
 import { startChildServer } from './lib/child_server.mjs';
-import { decodePng, isPng, isWebp } from './lib/media.mjs';
+import { decodePng, isPng, isWebp, solidPng } from './lib/media.mjs';
 import {
   Server, createGeneration, expectError, expectStatus, generationEvents, register, uniqueEmail, waitFor,
 } from './lib/server.mjs';
@@ -141,6 +141,17 @@ describe('gpt-image-2 family', { timeout: 300_000 }, () => {
       const [sent] = await take();
       assert.equal(sent.background, 'opaque');
       assert.equal(sent.moderation, 'low');
+    });
+
+    test('edits and variations take the newer fields too', async () => {
+      const picture = () => toFile(solidPng(128, 96, [200, 30, 30]), 'red.png', { type: 'image/png' });
+      const variation = await client().images.createVariation({ model: 'procedural', image: await picture(), output_format: 'webp', output_compression: 60 });
+      assert.ok(isWebp(Buffer.from(variation.data[0].b64_json, 'base64')), 'a WebP');
+      assert.equal(variation.output_format, 'webp');
+      assert.equal(variation.size, '128x96');
+      const edit = await client().images.edit({ model: 'procedural', image: await picture(), prompt: 'a blue sky', output_format: 'jpeg', background: 'opaque' });
+      assert.deepEqual([...Buffer.from(edit.data[0].b64_json, 'base64').subarray(0, 2)], [0xff, 0xd8]);
+      assert.equal(edit.background, 'opaque');
     });
 
     test('impossible combinations are refused in OpenAI\'s error shape', async () => {
