@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { PASSWORD, newBrowser, shot, signIn, startServer } from './harness.mjs';
+import { PASSWORD, generateThroughApi, newBrowser, shot, signIn, startServer } from './harness.mjs';
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const adminEmail = `a11y-${Date.now()}@example.com`;
@@ -32,19 +32,7 @@ async function violations(page) {
 }
 
 /** A generated image of the signed-in user, made through the API as the app would. */
-async function generatedImage(context) {
-  const origin = { origin: server.url };
-  const created = await (await context.request.post(`${server.url}/api/v1/generations`, {
-    data: { prompt: 'a lighthouse on a cliff at dusk', width: 64, height: 64, count: 1, steps: 1 }, headers: origin,
-  })).json();
-  for (let t = 0; t < 300; t++) {
-    const g = await (await context.request.get(`${server.url}/api/v1/generations/${created.id}`)).json();
-    if (g.status === 'succeeded') return g.images[0].id;
-    assert.ok(['queued', 'running'].includes(g.status), `generation ${created.id}: ${g.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the generation did not finish');
-}
+const generatedImage = async (context) => (await generateThroughApi(context, server.url, { prompt: 'a lighthouse on a cliff at dusk', width: 64, height: 64, count: 1, steps: 1 })).images[0].id;
 
 for (const colorScheme of ['light', 'dark']) {
   test(`every main screen has no serious or critical accessibility violations (${colorScheme} theme)`, async () => {

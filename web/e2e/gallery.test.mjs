@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { newBrowser, shot, signIn, signUp, startServer } from './harness.mjs';
+import { generateThroughApi, newBrowser, shot, signIn, signUp, startServer } from './harness.mjs';
 
 const email = `gallery-${Date.now()}@example.com`;
 // Made in this order: the gallery shows them newest first.
@@ -19,17 +19,8 @@ before(async () => {
   const browser = await newBrowser();
   try {
     await signUp(browser.page, server.url, email);
-    const req = browser.context.request;
-    for (const prompt of PROMPTS) {
-      const created = await (await req.post(`${server.url}/api/v1/generations`, { data: { prompt, width: 64, height: 64, count: 1 }, headers: { origin: server.url } })).json();
-      for (let t = 0; ; t++) {
-        const g = await (await req.get(`${server.url}/api/v1/generations/${created.id}`)).json();
-        if (g.status === 'succeeded') break;
-        assert.ok(['queued', 'running'].includes(g.status) && t < 300, `generation ${created.id}: ${g.status}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    ids = (await (await req.get(`${server.url}/api/v1/images`)).json()).items.map((i) => i.id);
+    for (const prompt of PROMPTS) await generateThroughApi(browser.context, server.url, { prompt, width: 64, height: 64, count: 1 });
+    ids = (await (await browser.context.request.get(`${server.url}/api/v1/images`)).json()).items.map((i) => i.id);
     assert.equal(ids.length, 3);
   } finally {
     await browser.close();

@@ -105,6 +105,23 @@ export async function newBrowser({ width = 1360, height = 900, colorScheme = 'li
 
 export const PASSWORD = 'correct horse battery';
 
+/**
+ * A generation made through the API as the signed-in browser `context` (the app's own Origin, which
+ * the server asks of cookie-authenticated changes); resolves with it once it succeeded.
+ */
+export async function generateThroughApi(context, url, params) {
+  const created = await context.request.post(`${url}/api/v1/generations`, { data: params, headers: { origin: url } });
+  if (created.status() !== 202) throw new Error(`POST /api/v1/generations: ${created.status()} ${await created.text()}`);
+  const { id } = await created.json();
+  for (let t = 0; t < 600; t++) {
+    const g = await (await context.request.get(`${url}/api/v1/generations/${id}`)).json();
+    if (g.status === 'succeeded') return g;
+    if (!['queued', 'running'].includes(g.status)) throw new Error(`generation ${id}: ${g.status} ${JSON.stringify(g.error)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`generation ${id} did not finish within a minute`);
+}
+
 /** Fills the sign-in or register form and waits for Create, where a signed-in user lands. */
 async function submitAuthForm(page, url, path, email, button) {
   await page.goto(`${url}/${path}`);
