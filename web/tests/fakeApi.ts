@@ -42,8 +42,10 @@ export function fakeApi(routes: Record<string, Answer>) {
 
 export class FakeEventSource {
   static opened: FakeEventSource[] = [];
+  static readonly CLOSED = 2;
   readonly url: string;
   closed = false;
+  readyState = 1;
   onerror: (() => void) | null = null;
   private readonly listeners = new Map<string, Array<(m: MessageEvent) => void>>();
 
@@ -63,8 +65,9 @@ export class FakeEventSource {
     act(() => { for (const fn of this.listeners.get(name) ?? []) fn(new MessageEvent(name, { data: JSON.stringify(data) })); });
   }
 
-  /** The connection drops (EventSource would now reconnect by itself). */
-  drop() {
+  /** The connection drops (EventSource would now reconnect by itself, unless `givenUp`). */
+  drop(givenUp = false) {
+    if (givenUp) this.readyState = FakeEventSource.CLOSED;
     act(() => { this.onerror?.(); });
   }
 }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import { describe, expect, it } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { act, render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { JobProgress, JobView } from '@/shared/jobs/JobView';
 import { initialJobState, jobReducer, type JobEvent } from '@/shared/jobs/jobReducer';
@@ -131,6 +131,22 @@ describe('JobView follows its job on the one stream of the user\'s jobs', () => 
     events.emit('snapshot', { jobs: [] });
     expect(await screen.findByText('This generation was canceled.')).toBeTruthy();
     expect(api.count('GET', '/generations/g1')).toBe(1);
+  });
+
+  it('asks for the stream again when the server refused it (the browser would not)', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      fakeApi({});
+      live();
+      const refused = await stream('/generations/events');
+      refused.drop(true);
+      expect(refused.closed).toBe(true);
+      expect(userStreams()).toHaveLength(0);
+      act(() => { vi.advanceTimersByTime(5000); });
+      expect(userStreams()).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('many jobs share one connection, and none opens its own', async () => {

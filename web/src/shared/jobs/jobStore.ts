@@ -27,6 +27,9 @@ let jobs: Jobs = empty();
 const listeners = new Set<() => void>();
 let holders = 0;
 let stopStream: (() => void) | null = null;
+let retry: ReturnType<typeof setTimeout> | null = null;
+// How long before a refused stream is asked for again (the server's Retry-After for it).
+const REOPEN_MS = 5000;
 let listing: Promise<void> | null = null;
 
 function publish(next: Jobs) {
@@ -70,7 +73,12 @@ function openStream() {
     status: (d) => { const g = d as Generation; apply([[g.id, fromServer(g)]]); },
     progress: (d) => { const p = d as ProgressEvent; apply([[p.id, { type: 'progress', data: p }]]); },
     queue: (d) => apply((d as QueuePositions).positions.map((p): Update => [p.id, { type: 'position', position: p.queue_position }])),
-  }, () => {
+  }, (stop, givenUp) => {
+    // Refused (too many tabs hold streams, say): the browser does not retry, so this does.
+    if (givenUp) {
+      stop();
+      retry = setTimeout(() => { retry = null; if (holders > 0) openStream(); }, REOPEN_MS);
+    }
     if (jobs.reconnecting) return;
     apply(jobs.ids.filter((id) => !jobs.byId[id].done).map((id): Update => [id, { type: 'connection-lost' }]));
     publish({ ...jobs, reconnecting: true });
@@ -118,6 +126,8 @@ export function useJobs(): Jobs {
       if (--holders > 0) return;
       stopStream?.();
       stopStream = null;
+      if (retry) clearTimeout(retry);
+      retry = null;
       publish(empty());
     };
   }, []);

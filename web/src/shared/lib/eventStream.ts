@@ -6,9 +6,10 @@ export type EventHandlers = Record<string, (data: unknown) => void>;
 /**
  * Opens `url` and hands each named event's parsed data to its handler; `done` also closes the
  * stream. EventSource reconnects by itself when the stream drops; `onDrop` runs each time (to ask
- * once whether the work already ended) and may call `stop`. Returns `stop`.
+ * once whether the work already ended) and may call `stop`. `givenUp` is true when the browser
+ * will not reconnect (the server answered with an error instead of a stream). Returns `stop`.
  */
-export function followEventStream(url: string, handlers: EventHandlers, onDrop: (stop: () => void) => void): () => void {
+export function followEventStream(url: string, handlers: EventHandlers, onDrop: (stop: () => void, givenUp: boolean) => void): () => void {
   const es = new EventSource(url, { withCredentials: true });
   let stopped = false;
   const stop = () => { stopped = true; es.close(); };
@@ -20,6 +21,6 @@ export function followEventStream(url: string, handlers: EventHandlers, onDrop: 
       handle(data);
     });
   }
-  es.onerror = () => { if (!stopped) onDrop(stop); };
+  es.onerror = () => { if (!stopped) onDrop(stop, es.readyState === EventSource.CLOSED); };
   return stop;
 }
