@@ -153,7 +153,7 @@ struct GenerationParams {
   // and outpaint only.
   std::string mask_image_id;
   // How much the result may depart from the source, 0 (not at all) .. 1 (entirely):
-  // image_to_image only, 0 for other tasks.
+  // image_to_image, and inpaint and outpaint in the area they repaint; 0 for other tasks.
   double strength = 0;
   // How many pixels the mask's edge is blurred by where the result is laid over the source
   // (AUTOMATIC1111's "Mask blur"), 0..64: inpaint and outpaint only, 0 for other tasks.

@@ -36,6 +36,12 @@ at::Tensor image_tensor(const RawImage& image, int width, int height) {
   return pixels.clamp(0, 1).contiguous();
 }
 
+// A mask's brightness (the mean of its channels) -> float32 [1, 1, height, width] in [0, 1],
+// resized (bilinear) when needed.
+at::Tensor mask_tensor(const RawImage& mask, int width, int height) {
+  return image_tensor(mask, width, height).mean(1, true);
+}
+
 RawImage to_raw_image(const at::Tensor& image) {
   // [1, 3, H, W] in [0, 1] -> RGB bytes, rounded as diffusers' numpy_to_pil does (x * 255, round).
   const auto bytes =
@@ -94,6 +100,22 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   if (request.init_image && !(request.strength > 0 && request.strength <= 1)) {
     throw invalid_argument("strength", "strength must be in (0, 1]");
   }
+  if (request.mask && !request.init_image) {
+    throw invalid_argument("mask_image_id", "a mask needs the picture it masks");
+  }
+  if (folder.inpainting() && !request.mask) {
+    throw invalid_argument("task", "model " + folder.id +
+                                       " is an inpainting model: it needs a source image and a "
+                                       "mask (inpaint or outpaint)");
+  }
+  const int scale = request.latent_scale;
+  if (scale < 1 || (scale > 1 && (!request.init_image || request.mask)) ||
+      request.width % (factor * scale) != 0 || request.height % (factor * scale) != 0) {
+    throw invalid_argument("width",
+                           "an enlargement in latent space needs a source image and a "
+                           "size that is a multiple of " +
+                               std::to_string(factor * scale));
+  }
   const double strength = request.init_image ? request.strength : 1.0;
   auto scheduler = make_scheduler(request.scheduler, folder.scheduler, request.steps, strength);
   // img2img skips the noisiest steps (diffusers' get_timesteps); LCM did so in its schedule.
@@ -113,19 +135,18 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
                                               request.height, request.width);
   check_canceled(canceled);
 
-  auto generator = noise_generator(request.seed);
-  const std::vector<int64_t> shape{1, folder.unet.in_channels, request.height / factor,
-                                   request.width / factor};
-  at::Tensor latents;
+  std::optional<SourceImage> source;
   if (request.init_image) {
-    const auto clean =
-        model_->encode(image_tensor(*request.init_image, request.width, request.height));
-    const auto noise = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
-    latents = scheduler->add_noise(clean, noise, scheduler->first_step());
-  } else {
-    latents = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat)) *
-              scheduler->init_noise_sigma();
+    source = SourceImage{
+        image_tensor(*request.init_image, request.width / scale, request.height / scale),
+        {},
+        scale};
+    if (request.mask) source->mask = mask_tensor(*request.mask, request.width, request.height);
   }
+  auto generator = noise_generator(request.seed);
+  auto start = model_->start(source ? &*source : nullptr, strength, request.height, request.width,
+                             *scheduler, generator);
+  check_canceled(canceled);
 
   const int first = scheduler->first_step();
   const int total = static_cast<int>(scheduler->timesteps().size()) - first;
@@ -134,8 +155,9 @@ RawImage DiffusionModel::generate(const ImageRequest& request,
   callbacks.on_step = [&](const StepRecord& record) {
     if (on_step) on_step({record.step - first + 1, total, latent_preview(record.pred_original)});
   };
-  latents = model_->denoise(latents, conditioning, request.guidance_scale, *scheduler, generator,
-                            callbacks);
+  const auto latents =
+      model_->denoise(start.latents, conditioning, request.guidance_scale, *scheduler, generator,
+                      callbacks, start.inpainting ? &*start.inpainting : nullptr);
   check_canceled(canceled);
   return to_raw_image(model_->decode(latents, request.taesd));
 }

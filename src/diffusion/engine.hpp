@@ -52,6 +52,15 @@ struct ImageRequest {
   // img2img: start from this picture (resized to width x height), keeping (1 - strength) of it.
   std::optional<RawImage> init_image;
   double strength = 0.75;
+  // Inpainting: where init_image is repainted, white (a brightness of at least half) for repaint,
+  // black for keep; resized as init_image is. As diffusers' StableDiffusionInpaintPipeline does
+  // it (an inpainting model's extra channels, else latent blending): the whole picture is
+  // decoded, the kept area too, and laying it over the source is the caller's.
+  std::optional<RawImage> mask;
+  // img2img: the result is this many times init_image's size (width and height are the result's):
+  // the source's latents are enlarged (bilinear) and denoised at strength, AUTOMATIC1111's
+  // hires fix with its "Latent" upscaler.
+  int latent_scale = 1;
   // Merged into the model for this generation (and kept merged while the next asks for the same).
   std::vector<LoraRequest> loras;
 };

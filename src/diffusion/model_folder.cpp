@@ -129,11 +129,13 @@ ModelFolder read_model_folder(const std::string& path, const SharedTaesd& shared
   const auto pipeline = index.value("_class_name", std::string());
   const bool sdxl = pipeline == "StableDiffusionXLPipeline";
   if (!sdxl && pipeline != "StableDiffusionPipeline" &&
-      pipeline != "StableDiffusionImg2ImgPipeline") {
+      pipeline != "StableDiffusionImg2ImgPipeline" &&
+      pipeline != "StableDiffusionInpaintPipeline") {
     throw Error(ErrorCode::model_error,
                 path + "/model_index.json: pipeline " + (pipeline.empty() ? "(none)" : pipeline) +
-                    " is not supported by the local engine (it runs StableDiffusionPipeline and "
-                    "StableDiffusionXLPipeline models: Stable Diffusion 1.x, 2.x and SDXL)");
+                    " is not supported by the local engine (it runs StableDiffusionPipeline, "
+                    "StableDiffusionInpaintPipeline and StableDiffusionXLPipeline models: Stable "
+                    "Diffusion 1.x, 2.x, their inpainting models and SDXL)");
   }
   const auto check_tokenizer = [&](const std::string& key) {
     const auto it = index.find(key);
@@ -184,10 +186,13 @@ ModelFolder read_model_folder(const std::string& path, const SharedTaesd& shared
                     "/unet/config.json: text_time embeddings need an SDXL pipeline "
                     "(StableDiffusionXLPipeline in model_index.json)");
   }
-  if (model.unet.in_channels != model.vae.latent_channels) {
+  // An inpainting UNet also takes the mask and the masked source's latents.
+  const int latent = model.vae.latent_channels;
+  if (model.unet.in_channels != latent && model.unet.in_channels != 2 * latent + 1) {
     throw Error(ErrorCode::model_error,
                 path + ": the UNet takes " + std::to_string(model.unet.in_channels) +
-                    " channels, the VAE makes " + std::to_string(model.vae.latent_channels));
+                    " channels, the VAE makes " + std::to_string(latent) +
+                    " (an inpainting UNet takes " + std::to_string(2 * latent + 1) + ")");
   }
   model.settings = read_settings(path + "/rendermart.json");
   if (model.settings.name.empty()) model.settings.name = model.id;

@@ -64,6 +64,9 @@ struct ModelFolder {
   std::string text_encoder_2_path() const { return path + "/text_encoder_2"; }
   std::string tokenizer_2_path() const { return path + "/tokenizer_2"; }
   bool sdxl() const { return text_encoder_2.has_value(); }
+  // An inpainting model (runwayml/stable-diffusion-inpainting and its kind): its UNet takes the
+  // latents, the mask and the masked source's latents side by side (2 * latent + 1 channels).
+  bool inpainting() const { return unet.in_channels == 2 * vae.latent_channels + 1; }
   std::string unet_path() const { return path + "/unet"; }
   std::string vae_path() const { return path + "/vae"; }
   int vae_scale_factor() const { return vae.scale_factor(); }

@@ -193,9 +193,59 @@ Conditioning StableDiffusion::condition(const std::string& prompt, const std::st
   return out;
 }
 
+StartLatents StableDiffusion::start(const SourceImage* source, double strength, int height,
+                                    int width, const Scheduler& scheduler,
+                                    at::Generator& generator) const {
+  const int factor = folder_.vae_scale_factor();
+  const std::vector<int64_t> shape{1, folder_.vae.latent_channels, height / factor, width / factor};
+  const auto draw = [&] {
+    return at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+  };
+  if (!source) return {draw() * scheduler.init_noise_sigma(), std::nullopt};
+  const auto pixels = source->image * 2 - 1;
+  const bool inpainting = source->mask.defined();
+  // diffusers' inpainting starts from the noise alone at strength 1, and then encodes the source
+  // only for an ordinary UNet, which blends it back after every step.
+  const bool from_noise = inpainting && strength >= 1;
+  at::Tensor image_latents;
+  if (!from_noise || !folder_.inpainting()) {
+    image_latents = encode(pixels, generator);
+    if (source->latent_scale != 1) {
+      image_latents = at::upsample_bilinear2d(image_latents, {shape[2], shape[3]}, false);
+    }
+  }
+  const auto noise = draw();
+  StartLatents out{from_noise ? noise * scheduler.init_noise_sigma()
+                              : scheduler.add_noise(image_latents, noise, scheduler.first_step()),
+                   std::nullopt};
+  if (!inpainting) return out;
+  // VaeImageProcessor's binarization, then F.interpolate's default (nearest) to the latents' size.
+  const auto mask = source->mask.ge(0.5).to(at::kFloat);
+  Inpainting in;
+  in.mask = at::upsample_nearest2d(mask, {shape[2], shape[3]});
+  if (folder_.inpainting()) {
+    in.masked_image_latents = encode(pixels * mask.lt(0.5), generator);
+  } else {
+    // diffusers encodes the masked source for every UNet; an ordinary one does not use it, but
+    // its sample's draw comes before the schedulers' own.
+    draw();
+    in.image_latents = image_latents;
+    in.noise = noise;
+  }
+  out.inpainting = std::move(in);
+  return out;
+}
+
 at::Tensor StableDiffusion::denoise(at::Tensor latents, const Conditioning& conditioning,
                                     double guidance_scale, Scheduler& scheduler,
-                                    at::Generator& noise, const DenoiseCallbacks& callbacks) const {
+                                    at::Generator& noise, const DenoiseCallbacks& callbacks,
+                                    const Inpainting* inpainting) const {
+  if (folder_.inpainting() && !inpainting) {
+    throw invalid_argument("task",
+                           "an inpainting model only inpaints: it needs a source and a mask");
+  }
+  const bool extra_channels = inpainting && folder_.inpainting();
+  const bool blending = inpainting && !folder_.inpainting();
   const bool guidance = guidance_on(guidance_scale);
   // LCM-distilled UNets take the guidance scale as an embedding (and then run without CFG).
   at::Tensor guidance_embedding;
@@ -213,6 +263,10 @@ at::Tensor StableDiffusion::denoise(at::Tensor latents, const Conditioning& cond
     record.step = i;
     record.timestep = timesteps[static_cast<std::size_t>(i)];
     record.unet_in = scheduler.scale_model_input(latents, i);
+    if (extra_channels) {
+      record.unet_in =
+          at::cat({record.unet_in, inpainting->mask, inpainting->masked_image_latents}, 1);
+    }
     const auto input = guidance ? at::cat({record.unet_in, record.unet_in}, 0) : record.unet_in;
     const auto t =
         at::full({input.size(0)}, record.timestep, at::TensorOptions().dtype(at::kFloat));
@@ -228,6 +282,16 @@ at::Tensor StableDiffusion::denoise(at::Tensor latents, const Conditioning& cond
     auto step = scheduler.step(record.guided, i, latents, noise);
     latents = step.prev_sample;
     record.latents_out = latents;
+    if (blending) {
+      // The kept area is the source's, noised to the next step's level (clean after the last).
+      const auto next = static_cast<std::size_t>(i) + 1;
+      const auto kept = next < timesteps.size()
+                            ? scheduler.add_noise(inpainting->image_latents, inpainting->noise,
+                                                  static_cast<int>(next))
+                            : inpainting->image_latents;
+      latents = (1 - inpainting->mask) * kept + inpainting->mask * latents;
+      record.latents_blended = latents;
+    }
     record.pred_original = step.pred_original;
     if (callbacks.on_step) callbacks.on_step(record);
   }
@@ -240,11 +304,13 @@ at::Tensor StableDiffusion::decode(const at::Tensor& latents, bool taesd) const 
   return (image / 2 + 0.5).clamp(0, 1);
 }
 
-at::Tensor StableDiffusion::encode(const at::Tensor& image) const {
+at::Tensor StableDiffusion::encode(const at::Tensor& pixels, at::Generator& generator) const {
   if (!vae_->has_encoder()) {
     throw Error(ErrorCode::internal, "the model was loaded without its VAE encoder");
   }
-  return vae_->encode(image * 2 - 1).mean * folder_.vae.scaling_factor;
+  const auto latent = vae_->encode(pixels);
+  const auto eps = at::randn(latent.mean.sizes(), generator, at::TensorOptions().dtype(at::kFloat));
+  return (latent.mean + at::exp(latent.logvar * 0.5) * eps) * folder_.vae.scaling_factor;
 }
 
 }  // namespace rendermart::diffusion

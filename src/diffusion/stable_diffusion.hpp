@@ -29,10 +29,13 @@ namespace rendermart::diffusion {
 struct StepRecord {
   int step = 0;
   double timestep = 0;
-  at::Tensor unet_in;   // the scaled latents, one copy
-  at::Tensor unet_out;  // [2 or 1, ...]: [uncond, cond] with guidance
-  at::Tensor guided;    // the model output handed to the scheduler
-  at::Tensor latents_out;
+  at::Tensor unet_in;      // the scaled latents, one copy
+  at::Tensor unet_out;     // [2 or 1, ...]: [uncond, cond] with guidance
+  at::Tensor guided;       // the model output handed to the scheduler
+  at::Tensor latents_out;  // the scheduler's step
+  // Inpainting with a 4-channel UNet: latents_out with the kept area the source's latents, noised
+  // to the next step's level (the latents the next step starts from). Undefined otherwise.
+  at::Tensor latents_blended;
   at::Tensor pred_original;
 };
 
@@ -72,6 +75,33 @@ struct Conditioning {
   TextTimeConditions added;  // SDXL: text_embeds [B, projection_dim], time_ids [B, 6]
 };
 
+// Inpainting as diffusers' StableDiffusionInpaintPipeline does it: where the latents are
+// repainted, and what of the source an inpainting UNet sees (its extra input channels) or an
+// ordinary UNet gets back after every step (latent blending).
+struct Inpainting {
+  at::Tensor mask;                  // [1, 1, h, w]: 1 repaint, 0 keep
+  at::Tensor masked_image_latents;  // inpainting UNets: the source with the repainted area grey
+  at::Tensor image_latents;         // ordinary UNets: the source's latents
+  at::Tensor noise;                 // ordinary UNets: the initial noise, to noise the source with
+};
+
+// What a generation starts from besides the prompt: a source picture (image-to-image), and a
+// mask of it (inpainting), at the generation's size.
+struct SourceImage {
+  at::Tensor image;  // [1, 3, H, W] in [0, 1]
+  at::Tensor mask;   // inpainting: [1, 1, H, W] in [0, 1], repainted where >= 0.5; else undefined
+  // The source's latents are enlarged this many times (bilinear) before they are noised, and the
+  // image is that many times smaller than the generation (AUTOMATIC1111's hires fix with its
+  // "Latent" upscaler).
+  int latent_scale = 1;
+};
+
+// The latents of the first step, and the inpainting that goes with them.
+struct StartLatents {
+  at::Tensor latents;
+  std::optional<Inpainting> inpainting;
+};
+
 struct DenoiseCallbacks {
   // After each step; may throw (e.g. Error(canceled)) to stop between steps.
   std::function<void(const StepRecord&)> on_step;
@@ -101,17 +131,28 @@ class StableDiffusion {
   // length").
   Conditioning condition(const std::string& prompt, const std::string& negative, bool guidance,
                          int height, int width) const;
+  // The latents a generation of height x width pixels starts from, drawn from `generator` in the
+  // order of diffusers' pipelines, so that a seed gives their picture. Text-to-image (no source):
+  // noise times the scheduler's initial sigma. Image-to-image: the source's encoding sampled
+  // with the first draw, then noised with the second to the scheduler's first step.
+  // Inpainting: the same (at strength 1 the noise alone, and an inpainting UNet's source is not
+  // encoded then), then the masked source's encoding with the next draw; the mask binarized and
+  // taken to the latents' size by nearest neighbour. Needs the VAE encoder for a source.
+  StartLatents start(const SourceImage* source, double strength, int height, int width,
+                     const Scheduler& scheduler, at::Generator& generator) const;
   // Runs the scheduler's steps from `latents` (already at the first step's noise level). Guidance
-  // is on when `guidance_scale` > 1 and the UNet has no guidance embedding. Returns the final
-  // latents.
+  // is on when `guidance_scale` > 1 and the UNet has no guidance embedding. With `inpainting`,
+  // an inpainting UNet takes its channels beside the latents, and an ordinary one's latents get
+  // the kept area back from the source after every step. Returns the final latents.
   at::Tensor denoise(at::Tensor latents, const Conditioning& conditioning, double guidance_scale,
-                     Scheduler& scheduler, at::Generator& noise,
-                     const DenoiseCallbacks& callbacks) const;
+                     Scheduler& scheduler, at::Generator& noise, const DenoiseCallbacks& callbacks,
+                     const Inpainting* inpainting = nullptr) const;
   // Latents (as the UNet makes them) -> image float32 [B, 3, H, W] in [0, 1].
   at::Tensor decode(const at::Tensor& latents, bool taesd) const;
-  // Image float32 [B, 3, H, W] in [0, 1] -> latents (the distribution's mean, scaled). Needs the
+  // Image float32 [B, 3, H, W] in [-1, 1] -> latents: a sample of the VAE's latent distribution
+  // (mean + std * a draw of `generator`, as diffusers' latent_dist.sample), scaled. Needs the
   // model loaded for img2img.
-  at::Tensor encode(const at::Tensor& image) const;
+  at::Tensor encode(const at::Tensor& pixels, at::Generator& generator) const;
 
   bool guidance_on(double guidance_scale) const {
     return guidance_scale > 1 && folder_.unet.time_cond_proj_dim == 0;

@@ -114,7 +114,7 @@ std::string a1111_parameters(const GenerationParams& params, const std::string& 
   fields.push_back(fmt::format("Size: {}x{}", params.width, params.height));
   fields.push_back("Model: " + quote(model_name));
   if (!params.style.empty()) fields.push_back("Style: " + quote(params.style));
-  if (params.task == GenerationTask::image_to_image) {
+  if (params.task == GenerationTask::image_to_image || task_uses_mask(params.task)) {
     fields.push_back(fmt::format("Denoising strength: {}", params.strength));
   }
   if (task_uses_mask(params.task)) fields.push_back(fmt::format("Mask blur: {}", params.mask_blur));

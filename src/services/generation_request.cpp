@@ -219,8 +219,10 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
                          static_cast<std::uint64_t>(std::clamp(params.count, 1, model.max_count));
   params.seed =
       request.seed ? *request.seed : static_cast<std::uint32_t>(random_seed() % seed_span);
-  params.strength = request.strength.value_or(
-      params.task == GenerationTask::image_to_image ? kDefaultStrength : 0);
+  const double default_strength = params.task == GenerationTask::image_to_image ? kDefaultStrength
+                                  : task_uses_mask(params.task) ? kDefaultMaskStrength
+                                                                : 0;
+  params.strength = request.strength.value_or(default_strength);
   params.mask_blur = request.mask_blur.value_or(task_uses_mask(params.task) ? kDefaultMaskBlur : 0);
   params.source_image_id = request.source_image_id.value_or("");
   params.mask_image_id = request.mask_image_id.value_or("");
@@ -278,8 +280,9 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
                                                 ? task + " needs mask_image_id"
                                                 : task + " takes no mask");
   }
-  if (params.task != GenerationTask::image_to_image && params.strength != 0) {
-    throw invalid_argument("strength", "strength applies to image_to_image only");
+  if (params.task != GenerationTask::image_to_image && !task_uses_mask(params.task) &&
+      params.strength != 0) {
+    throw invalid_argument("strength", "strength applies to image_to_image, inpaint and outpaint");
   }
   if (!(params.strength >= 0 && params.strength <= 1)) {
     throw invalid_argument("strength", "strength must be between 0 and 1");

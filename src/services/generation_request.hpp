@@ -48,6 +48,8 @@ inline constexpr double kMaxLoraWeight = 4;
 
 // image_to_image without a strength: halfway between the source and a new picture.
 inline constexpr double kDefaultStrength = 0.5;
+// inpaint and outpaint without a strength: the repainted area is made anew (diffusers' default).
+inline constexpr double kDefaultMaskStrength = 1;
 
 // inpaint and outpaint without a mask_blur: AUTOMATIC1111's default, 4 pixels; at most 64.
 inline constexpr int kDefaultMaskBlur = 4;

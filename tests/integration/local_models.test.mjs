@@ -1,7 +1,9 @@
 // The local diffusion engine through the real binary: tiny random-weight Stable Diffusion models
-// (tests/fixtures/diffusion) listed as `local` models, generated through the API with progress
-// events that carry previews, canceled between steps, decoded with TAESD, made by `rendermart
-// generate`, and capped at an instruction set. Skipped when the binary was built without libtorch.
+// (tests/fixtures/diffusion, and tiny-sd1 with a 9-channel inpainting UNet from
+// tests/fixtures/diffusion-xl) listed as `local` models, generated through the API with progress
+// events that carry previews, canceled between steps, decoded with TAESD, inpainting with either
+// kind of model, made by `rendermart generate`, and capped at an instruction set. Skipped when the
+// binary was built without libtorch.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import {
   BIN, REPO_ROOT, createGeneration, expectError, expectStatus, generationEvents, makeTempDir,
   register, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
-import { isWebp, loraHash, parsePng, pngPixels, sha256 } from './lib/media.mjs';
+import { decodePng, encodePng, isWebp, loraHash, parsePng, pngPixels, sha256 } from './lib/media.mjs';
 import { SpecValidator } from './lib/openapi.mjs';
 
 const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures');
@@ -22,14 +24,15 @@ const hasEngine = fs.existsSync(BIN) &&
 // A kohya LoRA for tiny-sd1 (its metadata says sd_v1).
 const LORA = path.join(FIXTURES, 'diffusion-xl', 'tiny-sd1-lora', 'tiny-sd1-lora.safetensors');
 
-// A models folder: the two tiny models, tiny-sd1 once more as a single-file checkpoint, a shared
-// TAESD decoder, a LoRA, and a broken model.
+// A models folder: the two tiny models, an inpainting one, tiny-sd1 once more as a single-file
+// checkpoint, a shared TAESD decoder, a LoRA, and a broken model.
 const CHECKPOINT_SOURCE = 'https://example.com/tiny-sd1.safetensors';
 function modelsDir() {
   const dir = makeTempDir('models');
   for (const model of ['tiny-sd1', 'tiny-sd2']) {
     fs.symlinkSync(path.join(FIXTURES, 'diffusion', model), path.join(dir, model));
   }
+  fs.symlinkSync(path.join(FIXTURES, 'diffusion-xl', 'tiny-sd1-inpaint'), path.join(dir, 'tiny-sd1-inpaint'));
   fs.symlinkSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.safetensors'), path.join(dir, 'tiny-sd1-checkpoint.safetensors'));
   const settings = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'single-file', 'tiny-sd1.rendermart.json'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'tiny-sd1-checkpoint.rendermart.json'),
@@ -175,14 +178,66 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     assert.deepEqual([parsePng(files[1]).width, parsePng(files[1]).height], [96, 64]);
     assert.notEqual(sha256(pngPixels(files[1])), sha256(pngPixels(files[0])));
 
-    // Another user cannot start from it, and inpainting is not a local model's task.
+    // Another user cannot start from it.
     const other = await register(server, uniqueEmail('local-other'));
     expectError(await server.api('POST', '/api/v1/generations', {
       cookie: other, body: { ...base, task: 'image_to_image', source_image_id: source.id },
     }), 404, 'not_found');
+  });
+
+  test('inpaint with a 4-channel model and with a 9-channel inpainting model keeps the source beyond the blurred mask', { timeout: 300_000 }, async () => {
+    const list = expectStatus(await server.api('GET', '/api/v1/models'), 200).json.items;
+    const tasks = Object.fromEntries(list.map((m) => [m.id, m.tasks]));
+    assert.deepEqual(tasks['tiny-sd1-inpaint'], ['inpaint', 'outpaint']);
+    assert.deepEqual(tasks['tiny-sd1'], ['text_to_image', 'image_to_image', 'inpaint', 'outpaint', 'upscale']);
+
+    const base = { prompt: 'a bowl of ripe peaches', seed: 11, steps: 4, cfg_scale: 5 };
+    const source = (await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      ...base, model: 'tiny-sd1', width: 64, height: 64,
+    })).id, 'succeeded', { timeoutMs: 200_000 })).images[0];
+    const fileOf = async (image) => decodePng(
+      expectStatus(await server.api('GET', `/api/v1/images/${image.id}/file`, { cookie }), 200).body);
+    const original = await fileOf(source);
+    // White (repaint) on the left half.
+    const maskPixels = Buffer.alloc(64 * 64 * 3);
+    for (let y = 0; y < 64; y++) maskPixels.fill(255, y * 64 * 3, (y * 64 + 32) * 3);
+    const mask = `data:image/png;base64,${encodePng(64, 64, 3, maskPixels).toString('base64')}`;
+    // Whether every pixel of columns [from, to) of two decoded pictures is the same.
+    const sameColumns = (a, b, from, to) => {
+      for (let y = 0; y < 64; y++) {
+        for (let x = from; x < to; x++) {
+          for (let c = 0; c < 3; c++) {
+            if (a.data[(y * 64 + x) * a.channels + c] !== b.data[(y * 64 + x) * b.channels + c]) return false;
+          }
+        }
+      }
+      return true;
+    };
+    for (const model of ['tiny-sd1', 'tiny-sd1-inpaint']) {
+      const done = await waitFor(server, cookie, (await createGeneration(server, cookie, {
+        ...base, model, task: 'inpaint', source_image_id: source.id, mask, mask_blur: 6, strength: 0.75,
+      })).id, 'succeeded', { timeoutMs: 200_000 });
+      assert.equal(new SpecValidator().validateSchema('Generation', done), null, 'matches the OpenAPI file');
+      const image = done.images[0];
+      assert.equal(image.task, 'inpaint');
+      assert.equal(image.source_image_id, source.id);
+      assert.equal(image.mask_blur, 6);
+      assert.equal(image.strength, 0.75);
+      const file = expectStatus(await server.api('GET', `/api/v1/images/${image.id}/file`, { cookie }), 200).body;
+      const parameters = parsePng(file).text.parameters;
+      assert.match(parameters, /Mask blur: 6/, model);
+      assert.match(parameters, /Denoising strength: 0\.75/, model);
+      const result = decodePng(file);
+      // A blur of 6 pixels reaches int(2.5 * 6 + 0.5) = 15 pixels past the mask's edge.
+      assert.ok(sameColumns(result, original, 32 + 15, 64), `${model} keeps the source right of the mask`);
+      assert.ok(!sameColumns(result, original, 0, 32 - 15), `${model} repaints the left half`);
+    }
     expectError(await server.api('POST', '/api/v1/generations', {
-      cookie, body: { ...base, task: 'inpaint', source_image_id: source.id, mask_image_id: source.id },
+      cookie, body: { ...base, model: 'tiny-sd1-inpaint' },
     }), 400, 'invalid_argument', 'task');
+    expectError(await server.api('POST', '/api/v1/generations', {
+      cookie, body: { ...base, model: 'tiny-sd1', task: 'image_to_image', source_image_id: source.id, mask_blur: 4 },
+    }), 400, 'invalid_argument', 'mask_blur');
   });
 
   test('a running local generation is canceled between steps', { timeout: 300_000 }, async () => {

@@ -11,6 +11,7 @@
 #include "core/lora_tags.hpp"
 #include "diffusion/caching_allocator.hpp"
 #include "diffusion/runtime.hpp"
+#include "imaging/mask_blend.hpp"
 
 namespace rendermart {
 namespace {
@@ -24,6 +25,10 @@ constexpr int kTurboMaxSteps = 4;
 constexpr int kMaxSteps = 100;
 constexpr double kDefaultCfgScale = 7.5;
 constexpr int kMaxCount = 4;
+// Upscaling denoises the enlarged latents at this strength: AUTOMATIC1111's hires fix with a
+// latent upscaler needs more than about half (its documentation: below that the bilinear
+// enlargement stays blurred), and much more re-imagines the picture instead of adding detail.
+constexpr double kUpscaleStrength = 0.55;
 
 std::string architecture(const diffusion::ModelFolder& folder) {
   if (folder.sdxl()) return "Stable Diffusion XL";
@@ -91,7 +96,14 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.steps = {1, max_steps, std::min(max_steps, s.steps.value_or(steps))};
   info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : turbo ? 0.0 : kDefaultCfgScale)};
   info.negative_prompt = true;
-  info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image};
+  // An inpainting model's UNet needs a mask and the masked source; an ordinary model inpaints
+  // by blending the source's latents back after every step.
+  if (folder.inpainting()) {
+    info.tasks = {GenerationTask::inpaint, GenerationTask::outpaint};
+  } else {
+    info.tasks = {GenerationTask::text_to_image, GenerationTask::image_to_image,
+                  GenerationTask::inpaint, GenerationTask::outpaint, GenerationTask::upscale};
+  }
   for (const auto& lora : loras) {
     if (lora.family.empty() || lora.family == info.family)
       info.loras.push_back({lora.name, lora.hash});
@@ -105,6 +117,12 @@ std::string model_identity(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return {};
   return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino);
+}
+
+// The mask with black and white exchanged.
+RawImage inverted(RawImage mask) {
+  for (auto& value : mask.rgb) value = static_cast<std::uint8_t>(255 - value);
+  return mask;
 }
 
 std::vector<diffusion::ModelFolder> scan(const std::string& models_dir) {
@@ -310,25 +328,61 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
   request.guidance_scale = params.cfg_scale;
   request.scheduler = folder.scheduler_kind;
   request.taesd = options_.decoder == "taesd";
-  if (params.task == GenerationTask::image_to_image) {
-    if (!inputs.image)
-      throw invalid_argument("source_image_id", "image_to_image needs a source image");
+  if (task_uses_source(params.task)) {
+    if (!inputs.image) {
+      throw invalid_argument("source_image_id",
+                             std::string(to_string(params.task)) + " needs a source image");
+    }
     request.init_image = *inputs.image;
-    request.strength = params.strength;
+  }
+  // Inpaint and outpaint with a mask blur: how far each pixel of the result is the engine's.
+  std::vector<float> repaint;
+  switch (params.task) {
+    case GenerationTask::image_to_image: request.strength = params.strength; break;
+    case GenerationTask::inpaint:
+    case GenerationTask::outpaint: {
+      if (!inputs.mask) {
+        throw invalid_argument("mask_image_id",
+                               std::string(to_string(params.task)) + " needs a mask");
+      }
+      const bool inpaint = params.task == GenerationTask::inpaint;
+      // Outpainting repaints what the mask leaves black: the engine's mask is white there.
+      request.mask = inpaint ? *inputs.mask : inverted(*inputs.mask);
+      request.strength = params.strength;
+      if (params.mask_blur > 0) repaint = mask_weights(*inputs.mask, params.mask_blur, inpaint);
+      break;
+    }
+    case GenerationTask::upscale:
+      // Upscaling has no prompt: the empty one, without guidance (which would compare it with
+      // itself), adds detail the enlarged latents suggest rather than a subject of its own.
+      request.latent_scale = task_scale(params.task);
+      request.strength = kUpscaleStrength;
+      request.guidance_scale = 1;
+      break;
+    case GenerationTask::text_to_image: break;
+    default:
+      throw invalid_argument("task",
+                             "the local engine cannot do " + std::string(to_string(params.task)));
   }
 
   std::vector<RawImage> images;
   const int count = params.count;
   for (int i = 0; i < count; ++i) {
     request.seed = params.seed + static_cast<std::uint32_t>(i);  // wraps, as documented
-    images.push_back(model.generate(
+    auto image = model.generate(
         request,
         [&](const diffusion::StepProgress& step) {
           if (!progress) return;
           const double fraction = (i + static_cast<double>(step.step) / step.steps) / count;
           progress({fraction, step.preview});
         },
-        canceled));
+        canceled);
+    // The engine decodes the whole picture, whose kept area the VAE only approximates: with a
+    // mask blur, the source's own pixels stay there and the repainted area blends into them
+    // over the blurred edge (AUTOMATIC1111, and diffusers' apply_overlay); without one, the
+    // picture is diffusers' as it is.
+    if (!repaint.empty()) image = blend_masked(*inputs.image, image, repaint);
+    images.push_back(std::move(image));
   }
   return images;
 }

@@ -28,39 +28,6 @@ std::uint8_t mix(std::uint8_t from, std::uint8_t to, double weight) {
   return static_cast<std::uint8_t>(std::lround(from + (to - from) * weight));
 }
 
-// The mask's brightness (mean of its channels) as 0..1, blurred by a box of 2 * radius + 1
-// pixels, horizontally then vertically.
-std::vector<double> mask_weights(const RawImage& mask, int radius) {
-  const int w = mask.width;
-  const int h = mask.height;
-  std::vector<double> plane(static_cast<std::size_t>(w) * h);
-  for (std::size_t i = 0; i < plane.size(); ++i) {
-    plane[i] = (mask.rgb[i * 3] + mask.rgb[i * 3 + 1] + mask.rgb[i * 3 + 2]) / (3.0 * 255);
-  }
-  if (radius <= 0) return plane;
-  const auto blur = [&](bool along_rows) {
-    std::vector<double> out(plane.size());
-    const int length = along_rows ? w : h;
-    const int lines = along_rows ? h : w;
-    for (int line = 0; line < lines; ++line) {
-      for (int i = 0; i < length; ++i) {
-        double sum = 0;
-        for (int k = -radius; k <= radius; ++k) {
-          const int j = std::clamp(i + k, 0, length - 1);
-          sum += plane[along_rows ? static_cast<std::size_t>(line) * w + j
-                                  : static_cast<std::size_t>(j) * w + line];
-        }
-        out[along_rows ? static_cast<std::size_t>(line) * w + i
-                       : static_cast<std::size_t>(i) * w + line] = sum / (2 * radius + 1);
-      }
-    }
-    plane = std::move(out);
-  };
-  blur(true);
-  blur(false);
-  return plane;
-}
-
 int distance(const std::uint8_t* a, const std::array<int, 3>& b) {
   const int dr = a[0] - b[0];
   const int dg = a[1] - b[1];
@@ -102,23 +69,6 @@ RawImage blend(const RawImage& source, const RawImage& rendering, double strengt
   RawImage out = source;
   for (std::size_t i = 0; i < out.rgb.size(); ++i) {
     out.rgb[i] = mix(source.rgb[i], rendering.rgb[i], strength);
-  }
-  return out;
-}
-
-RawImage fill_masked(const RawImage& source, const RawImage& rendering, const RawImage& mask,
-                     bool repaint_white, int blur) {
-  check_same_size(source, rendering, "the rendering");
-  check_same_size(source, mask, "the mask");
-  const auto weights = mask_weights(mask, blur);
-  RawImage out = source;
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    const double weight = repaint_white ? weights[i] : 1 - weights[i];
-    for (int c = 0; c < 3; ++c) {
-      out.rgb[i * 3 + c] = mix(source.rgb[i * 3 + c], rendering.rgb[i * 3 + c], weight);
-    }
-    // Repainted pixels are opaque: the fill has no transparency of its own.
-    if (!out.alpha.empty()) out.alpha[i] = mix(source.alpha[i], 255, weight);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "imaging/mask_blend.hpp"
 #include "imaging/resize.hpp"
 #include "providers/procedural/compose.hpp"
 #include "providers/procedural/edits.hpp"
@@ -15,9 +16,6 @@ namespace {
 
 constexpr int default_steps = 20;
 constexpr double default_cfg_scale = 7;
-// Pixels of softening at a mask's edge (AUTOMATIC1111's default mask blur), so fills have no
-// seam.
-constexpr int kMaskBlur = 4;
 
 void check_cancel(const CancelFlag& cancel) {
   if (cancel.load(std::memory_order_relaxed)) {
@@ -32,8 +30,10 @@ RawImage edit(const GenerationParams& params, const GenerationInputs& inputs, Ra
       return procedural::blend(*inputs.image, rendering, params.strength);
     case GenerationTask::inpaint:
     case GenerationTask::outpaint:
-      return procedural::fill_masked(*inputs.image, rendering, *inputs.mask,
-                                     params.task == GenerationTask::inpaint, kMaskBlur);
+      // The rendering fills the repainted part, its edge blurred by the mask blur.
+      return blend_masked(
+          *inputs.image, rendering,
+          mask_weights(*inputs.mask, params.mask_blur, params.task == GenerationTask::inpaint));
     default: return rendering;
   }
 }

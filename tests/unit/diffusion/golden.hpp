@@ -36,6 +36,7 @@ inline std::map<std::string, at::Tensor> load_golden(const std::string& path) {
     switch (tensor.type) {
       case StoredType::f64: type = at::kDouble; break;
       case StoredType::i64: type = at::kLong; break;
+      case StoredType::u8: type = at::kByte; break;
       case StoredType::f32: type = at::kFloat; break;
       default: ADD_FAILURE() << "unexpected dtype in " << path;
     }

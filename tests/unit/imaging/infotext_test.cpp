@@ -108,6 +108,7 @@ TEST(Infotext, JsonHoldsEveryParameter) {
   p.task = GenerationTask::inpaint;
   p.mask_blur = 6;
   EXPECT_NE(a1111_parameters(p, "Procedural").find("Mask blur: 6"), std::string::npos);
+  EXPECT_NE(a1111_parameters(p, "Procedural").find("Denoising strength: 0.25"), std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(params_json(p))["mask_blur"], 6);
   p.task = GenerationTask::image_to_image;
   p.mask_blur = 0;

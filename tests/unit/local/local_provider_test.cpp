@@ -1,5 +1,6 @@
-// The `local` provider on the tiny fixture models: what it offers, and the Provider contract
-// (count, seeds, progress with previews, cancellation).
+// The `local` provider on the tiny fixture models: what it offers, the Provider contract
+// (count, seeds, progress with previews, cancellation), and the edits: image-to-image,
+// inpainting and outpainting (laid over the source through the blurred mask), upscaling.
 
 #include "providers/local/local_provider.hpp"
 
@@ -112,11 +113,120 @@ TEST(LocalProvider, ImageToImageStartsFromTheSourceImage) {
   EXPECT_NE(provider().generate(p, {}, nullptr, cancel)[0].rgb, from_red[0].rgb);
 }
 
-TEST(LocalProvider, OffersImageToImage) {
+TEST(LocalProvider, AnOrdinaryModelOffersEveryEditButBackgroundRemoval) {
   for (const auto& m : provider().models()) {
-    EXPECT_TRUE(supports(m, GenerationTask::image_to_image));
-    EXPECT_FALSE(supports(m, GenerationTask::inpaint));
+    EXPECT_EQ(m.tasks,
+              (std::vector<GenerationTask>{GenerationTask::text_to_image,
+                                           GenerationTask::image_to_image, GenerationTask::inpaint,
+                                           GenerationTask::outpaint, GenerationTask::upscale}));
   }
+}
+
+// A 64 x 64 picture of horizontal stripes, and a mask whose left half is white.
+RawImage stripes() {
+  RawImage image{64, 64, std::vector<std::uint8_t>(64 * 64 * 3)};
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 64; ++x) {
+      for (int c = 0; c < 3; ++c) image.rgb[(y * 64 + x) * 3 + c] = (y / 8) % 2 ? 200 : 40;
+    }
+  }
+  return image;
+}
+RawImage left_half_mask() {
+  RawImage mask{64, 64, std::vector<std::uint8_t>(64 * 64 * 3, 0)};
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 32; ++x) {
+      for (int c = 0; c < 3; ++c) mask.rgb[(y * 64 + x) * 3 + c] = 255;
+    }
+  }
+  return mask;
+}
+
+// Whether every pixel of columns [from, to) is the same in both pictures.
+bool same_columns(const RawImage& a, const RawImage& b, int from, int to) {
+  for (int y = 0; y < a.height; ++y) {
+    for (int x = from; x < to; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        const auto i = static_cast<std::size_t>((y * a.width + x) * 3 + c);
+        if (a.rgb[i] != b.rgb[i]) return false;
+      }
+    }
+  }
+  return true;
+}
+
+TEST(LocalProvider, InpaintingKeepsTheSourceBeyondTheBlurredEdgeAndOutpaintingTheOtherSide) {
+  const CancelFlag cancel{false};
+  const auto source = stripes();
+  auto p = params(1, 9);
+  p.task = GenerationTask::inpaint;
+  p.strength = 1;
+  p.mask_blur = 4;  // a Gaussian of 2 * int(2.5 * 4 + 0.5) + 1 = 21 taps: 10 pixels each side
+  const auto inpainted = provider().generate(p, {source, left_half_mask()}, nullptr, cancel);
+  ASSERT_EQ(inpainted.size(), 1u);
+  EXPECT_TRUE(same_columns(inpainted[0], source, 32 + 10, 64));
+  EXPECT_FALSE(same_columns(inpainted[0], source, 0, 32 - 10));
+
+  p.task = GenerationTask::outpaint;
+  const auto outpainted = provider().generate(p, {source, left_half_mask()}, nullptr, cancel);
+  EXPECT_TRUE(same_columns(outpainted[0], source, 0, 32 - 10));
+  EXPECT_FALSE(same_columns(outpainted[0], source, 32 + 10, 64));
+
+  // Without a blur the picture is the engine's (diffusers'), decoded kept area included.
+  p.task = GenerationTask::inpaint;
+  p.mask_blur = 0;
+  const auto unblended = provider().generate(p, {source, left_half_mask()}, nullptr, cancel);
+  EXPECT_FALSE(same_columns(unblended[0], source, 32 + 10, 64));
+  EXPECT_TRUE(same_columns(unblended[0], inpainted[0], 0, 32 - 10));
+}
+
+TEST(LocalProvider, UpscalingDoublesTheSourceThroughItsLatents) {
+  const CancelFlag cancel{false};
+  RawImage source{32, 32, std::vector<std::uint8_t>(32 * 32 * 3, 90)};
+  auto p = params(1, 4);
+  p.prompt.clear();
+  p.task = GenerationTask::upscale;
+  p.width = p.height = 64;
+  p.steps = 4;  // int(4 * 0.55) = 2 steps
+  int steps = 0;
+  const auto images = provider().generate(
+      p, {source, std::nullopt},
+      [&](const ProgressUpdate& u) {
+        if (u.stage == JobStage::generating) ++steps;
+      },
+      cancel);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].width, 64);
+  EXPECT_EQ(images[0].height, 64);
+  EXPECT_EQ(steps, 2);
+}
+
+TEST(LocalProvider, AnInpaintingModelOffersInpaintAndOutpaintOnly) {
+  // tests/fixtures/diffusion-xl/tiny-sd1-inpaint: tiny-sd1 with a 9-channel UNet.
+  LocalProvider local(LocalProviderOptions{
+      std::string(RENDERMART_SOURCE_DIR) + "/tests/fixtures/diffusion-xl", "float32", 2, "vae"});
+  const auto models = local.models();
+  const auto found = std::find_if(models.begin(), models.end(),
+                                  [](const ModelInfo& m) { return m.id == "tiny-sd1-inpaint"; });
+  ASSERT_NE(found, models.end());
+  EXPECT_EQ(found->family, "sd1");
+  EXPECT_EQ(found->tasks,
+            (std::vector<GenerationTask>{GenerationTask::inpaint, GenerationTask::outpaint}));
+
+  const CancelFlag cancel{false};
+  const auto source = stripes();
+  auto p = params(1, 9);
+  p.model = "tiny-sd1-inpaint";
+  p.task = GenerationTask::inpaint;
+  p.strength = 1;
+  p.mask_blur = 4;
+  const auto images = local.generate(p, {source, left_half_mask()}, nullptr, cancel);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_TRUE(same_columns(images[0], source, 32 + 10, 64));
+  EXPECT_FALSE(same_columns(images[0], source, 0, 32 - 10));
+  p.task = GenerationTask::text_to_image;
+  p.mask_blur = 0;
+  EXPECT_THROW(local.generate(p, {}, nullptr, cancel), Error);
 }
 
 // What one generation reported as its stages, in order, without repeats.

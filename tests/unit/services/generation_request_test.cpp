@@ -220,7 +220,7 @@ TEST(ResolveGeneration, TasksOnASourceKeepItsSizeAndTakeTheirOwnFields) {
   r.mask_image_id = "mask";
   const auto inpaint = resolve_generation(r, {}, catalog(), "editing", images);
   EXPECT_EQ(inpaint.mask_image_id, "mask");
-  EXPECT_EQ(inpaint.strength, 0);
+  EXPECT_EQ(inpaint.strength, kDefaultMaskStrength);
   EXPECT_EQ(inpaint.mask_blur, kDefaultMaskBlur);
   EXPECT_EQ(variation.mask_blur, 0);
 
@@ -296,6 +296,8 @@ TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
                 r, RequestImages{user_image("src", 200, 200), user_image("mask", 200, 200)}),
             "source_image_id");
   r.strength = 0.5;
+  EXPECT_EQ(rejected_task_field(r, with_mask), "");
+  r.strength = 1.5;
   EXPECT_EQ(rejected_task_field(r, with_mask), "strength");
   r.strength.reset();
   r.mask_blur = kMaxMaskBlur + 1;

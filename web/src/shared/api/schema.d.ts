@@ -1132,7 +1132,7 @@ export interface components {
             source_image_id?: string;
             /** @description inpaint and outpaint; the user's image of the source's size that masks it (white, or any pixel at least half bright, is repainted; the rest is kept). */
             mask_image_id?: string;
-            /** @description image_to_image only (default 0.5); how far the result may depart from the source, 0 not at all, 1 entirely. */
+            /** @description image_to_image (default 0.5), inpaint and outpaint (default 1, in the area they repaint; cloud models repaint it entirely); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
             /** @description inpaint and outpaint only (default 4); how many pixels the mask's edge is blurred by where the result is laid over the source (AUTOMATIC1111's "Mask blur"), 0 for a hard edge. */
             mask_blur?: number;
