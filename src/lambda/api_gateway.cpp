@@ -157,6 +157,11 @@ http::Request request_v1(const json& event, PayloadVersion version) {
 }
 
 bool is_textual(const http::Response& response) {
+  // A compressed body (a precompressed file of the web app) is bytes, whatever its type says.
+  if (const auto encoding = response.header("content-encoding");
+      encoding && lower(*encoding) != "identity") {
+    return false;
+  }
   const auto type = lower(response.header("content-type").value_or(""));
   return type.empty() || type.rfind("text/", 0) == 0 || type.find("json") != std::string::npos ||
          type.find("xml") != std::string::npos || type.find("javascript") != std::string::npos;

@@ -136,5 +136,15 @@ TEST(ApiGateway, RendersPayload1ResponsesWithMultiValueHeadersAndBase64Bodies) {
   EXPECT_EQ(out["multiValueHeaders"]["Content-Type"], json::array({"image/png"}));
 }
 
+TEST(ApiGateway, CompressedTextGoesAsBase64) {
+  const std::string brotli("\x1b\x0d\x00\xf8\xff", 5);
+  auto response = sample_response("text/javascript; charset=utf-8", brotli);
+  response.set_header("Content-Encoding", "br");
+  const auto out = to_gateway_response(response, PayloadVersion::http_v2);
+  EXPECT_EQ(out["isBase64Encoded"], true);
+  EXPECT_EQ(out["body"], "Gw0A+P8=");
+  EXPECT_EQ(out["headers"]["Content-Encoding"], "br");
+}
+
 }  // namespace
 }  // namespace rendermart::lambda
