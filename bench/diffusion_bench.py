@@ -17,6 +17,7 @@ The reference needs the sources of huggingface/diffusers (tag v0.27.2) and huggi
   git clone -b v0.21.4 https://github.com/huggingface/huggingface_hub /tmp/huggingface_hub
   python3 bench/diffusion_bench.py --diffusers /tmp/diffusers --hub /tmp/huggingface_hub
 (or set DIFFUSERS_SRC / HF_HUB_SRC). Without them only the engine is timed (--no-reference).
+--lora-ranks 32,128 times LoRAs instead (engine only): merging, switching, and their cost per step.
 Both sides run with the same threads and with libtorch's traps handled (see docs/benchmarks.md).
 """
 import argparse
@@ -222,6 +223,10 @@ def main():
     ap.add_argument("--engine-only", default="",
                     help="MODEL:SIZE:DTYPE entries, comma-separated, for which the reference is not run "
                          "(e.g. SDXL:1024:float32 where its memory does not fit)")
+    ap.add_argument("--lora-ranks", default="",
+                    help="e.g. 32,128: time LoRAs instead (engine only): two random kohya LoRAs of each "
+                         "rank over every attention and feed-forward Linear of the UNet; merge, switch, "
+                         "and a UNet evaluation with and without one merged")
     ap.add_argument("--cpu-isa", default="auto", help="auto, avx512_bf16, avx512, avx2 or portable: "
                     "caps the engine's instruction set, and ATen's, oneDNN's and OpenBLAS's on both sides")
     args = ap.parse_args()
@@ -238,6 +243,9 @@ def main():
     if reference and not (args.diffusers and args.hub):
         sys.exit("the reference needs --diffusers and --hub (or DIFFUSERS_SRC / HF_HUB_SRC): see --help")
 
+    if args.lora_ranks:
+        lora_benchmark(args, dtypes, sizes, level, cpu)
+        return
     root = tempfile.mkdtemp(prefix="rendermart-diffusion-bench-")
     cases = []
     try:
@@ -270,6 +278,45 @@ def main():
                      median_of_rounds(ref_runs) if ref_runs else None))
 
     print_tables(rows, peaks, level, cpu, args)
+
+
+def lora_benchmark(args, dtypes, sizes, level, cpu):
+    """The LoRA timings of diffusion_bench --lora-rank per model, size, dtype and rank; prints Markdown."""
+    root = tempfile.mkdtemp(prefix="rendermart-lora-bench-")
+    rows = []
+    try:
+        for name in args.models.split(","):
+            model = make_model(root, name, MODELS[name])
+            for size in sizes:
+                for dtype in dtypes:
+                    for rank in [int(r) for r in args.lora_ranks.split(",")]:
+                        rounds = []
+                        for round_ in range(args.rounds):
+                            result = run_json([args.bench, model, "--dtype", dtype, "--threads", str(args.threads),
+                                               "--runs", str(args.runs), "--cfg", str(MODELS[name]["cfg"]),
+                                               "--size", str(size), "--cpu-isa", level, "--lora-rank", str(rank)],
+                                              level_env(level, cpu))
+                            print(f"# round {round_ + 1}, {name} {size} {dtype} rank {rank}: {json.dumps(result)}",
+                                  file=sys.stderr)
+                            rounds.append(result)
+                        rows.append((name, size, dtype, rank, rounds))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"Threads: {args.threads}; instruction set {level} (CPU: {cpu}); medians of {args.rounds} round(s) of "
+          f"{args.runs} runs after a warm-up; random weights, random LoRAs over every attention and feed-forward "
+          "Linear of the UNet (the text encoders untouched).\n")
+    print("| model | size | dtype | rank | modules (LoRA size) | first merge | merge (restore + merge) "
+          "| switch (one LoRA to another) | UNet eval, base | UNet eval, LoRA merged | peak RSS (weights) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, size, dtype, rank, rounds in rows:
+        lora = [r["lora"] for r in rounds]
+        med = lambda key: statistics.median(l[key]["median"] for l in lora)
+        first = statistics.median(l["first_merge_seconds"] for l in lora)
+        last = rounds[-1]
+        print(f"| {name} | {size}x{size} | {dtype} | {rank} | {lora[-1]['modules']} ({lora[-1]['lora_bytes'] / 2**20:.0f} MiB) "
+              f"| {first:.2f} s | {med('merge'):.2f} s | {med('switch'):.2f} s | {med('unet_base'):.2f} s "
+              f"| {med('unet_merged'):.2f} s "
+              f"| {max(r['peak_resident_bytes'] for r in rounds) / 2**30:.1f} GiB ({last['weight_bytes'] / 2**30:.1f} GiB) |")
 
 
 def print_tables(rows, peaks, level, cpu, args):
