@@ -24,6 +24,8 @@ struct GenerationInputs {
                                   // outpainting, background removal
   std::optional<RawImage> mask;   // same size as image; white = repaint, black = keep
   std::optional<RawImage> style;  // style_transfer: the picture whose style is applied
+  // The source image's own prompt (empty for an upload): what guides a local upscale's pass.
+  std::string source_prompt;
 };
 
 // How far a generation is: fraction in [0, 1], and, when the provider can make one cheaply, a

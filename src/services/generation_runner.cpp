@@ -129,17 +129,19 @@ void GenerationRunner::store_and_complete(const ClaimedJob& claimed, const Model
 }
 
 GenerationInputs GenerationRunner::load_inputs(const Job& job) {
-  const auto load = [&](const std::string& image_id, const char* field) {
+  const auto load = [&](const std::string& image_id, const char* field,
+                        std::string* prompt = nullptr) {
     const auto image = store_.get_image(job.user_id, image_id);
     if (!image) {
       throw invalid_argument(field,
                              "image " + image_id + " was deleted after the generation was queued");
     }
+    if (prompt) *prompt = image->params.prompt;
     return decode_png(blobs_.get(image->blob_key)).image;
   };
   GenerationInputs inputs;
   if (!job.params.source_image_id.empty()) {
-    inputs.image = load(job.params.source_image_id, "source_image_id");
+    inputs.image = load(job.params.source_image_id, "source_image_id", &inputs.source_prompt);
   }
   if (!job.params.mask_image_id.empty()) {
     inputs.mask = load(job.params.mask_image_id, "mask_image_id");

@@ -353,11 +353,14 @@ std::vector<RawImage> LocalProvider::generate(const GenerationParams& params,
       break;
     }
     case GenerationTask::upscale:
-      // Upscaling has no prompt: the empty one, without guidance (which would compare it with
-      // itself), adds detail the enlarged latents suggest rather than a subject of its own.
+      // Upscaling takes no prompt: the source's own guides the pass (AUTOMATIC1111's hires fix
+      // runs with its generation's), so that the new detail is of the same subject. An upload
+      // has none: the empty prompt, without guidance (which would compare it with itself), adds
+      // the detail the enlarged latents suggest.
       request.latent_scale = task_scale(params.task);
       request.strength = kUpscaleStrength;
-      request.guidance_scale = 1;
+      request.prompt = extract_lora_tags(inputs.source_prompt).prompt;
+      if (request.prompt.empty()) request.guidance_scale = 1;
       break;
     case GenerationTask::text_to_image: break;
     default:

@@ -199,6 +199,10 @@ TEST(LocalProvider, UpscalingDoublesTheSourceThroughItsLatents) {
   EXPECT_EQ(images[0].width, 64);
   EXPECT_EQ(images[0].height, 64);
   EXPECT_EQ(steps, 2);
+  // A generated source's prompt guides the pass.
+  GenerationInputs generated{source, std::nullopt};
+  generated.source_prompt = "a red fox";
+  EXPECT_NE(provider().generate(p, generated, nullptr, cancel)[0].rgb, images[0].rgb);
 }
 
 TEST(LocalProvider, AnInpaintingModelOffersInpaintAndOutpaintOnly) {
