@@ -91,11 +91,12 @@ describe('EditForm', () => {
     fireEvent.keyDown(canvas, { key: 'e' });
     expect(screen.getByRole('button', { name: 'Eraser' }).getAttribute('aria-pressed')).toBe('true');
 
+    fireEvent.change(screen.getByLabelText('Mask blur (4 px)'), { target: { value: '10' } });
     await user.click(screen.getByRole('button', { name: 'Inpaint' }));
     const mask = submit.mock.calls[0][3];
     expect([mask.width, mask.height]).toEqual([64, 48]);
     expect(mask.pixels[10 * 64 + 20]).toBe(1);
-    expect(toEditRequest(submit.mock.calls[0][0], submit.mock.calls[0][1], 'src', 'data:image/png;base64,AAAA')).toMatchObject({ task: 'inpaint', mask: 'data:image/png;base64,AAAA', prompt: 'a red fox' });
+    expect(toEditRequest(submit.mock.calls[0][0], submit.mock.calls[0][1], 'src', 'data:image/png;base64,AAAA')).toMatchObject({ task: 'inpaint', mask: 'data:image/png;base64,AAAA', prompt: 'a red fox', mask_blur: 10 });
   });
 
   it('remove background and upscale take no prompt', async () => {
@@ -122,7 +123,7 @@ describe('EditForm', () => {
     await user.click(screen.getByRole('checkbox', { name: 'Top' }));
     await user.click(screen.getByRole('button', { name: 'Outpaint' }));
     const [v, model] = submit.mock.calls[0];
-    expect(toEditRequest(v, model, source.id)).toEqual({ task: 'outpaint', model: 'procedural', source_image_id: 'src', count: 1, prompt: 'a red fox', outpaint: { top: 64 } });
+    expect(toEditRequest(v, model, source.id)).toEqual({ task: 'outpaint', model: 'procedural', source_image_id: 'src', count: 1, prompt: 'a red fox', mask_blur: 4, outpaint: { top: 64 } });
   });
 });
 

@@ -8,7 +8,7 @@ import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { MaskModel } from '../lib/mask';
 import {
   SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesMask, usesPrompt, usesSearchPrompt,
-  usesStrength, withChoice,
+  usesMaskBlur, usesStrength, withChoice,
   type EditChoice, type EditValues, type Side,
 } from '../lib/tasks';
 import { MaskEditor } from './MaskEditor';
@@ -147,6 +147,15 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
             {({ id, describedBy }) => (
               <input id={id} name="strength" type="range" min={0} max={1} step={0.05} value={v.strength} aria-describedby={describedBy}
                 onChange={(e) => set('strength', Number(e.target.value))} className="w-full accent-brand-600" />
+            )}
+          </Field>
+        ) : null}
+
+        {usesMaskBlur(v.choice) ? (
+          <Field label={`Mask blur (${v.maskBlur} px)`} hint="How softly the repainted part meets the rest of the picture; 0 for a hard edge.">
+            {({ id, describedBy }) => (
+              <input id={id} name="mask_blur" type="range" min={0} max={64} step={1} value={v.maskBlur} aria-describedby={describedBy}
+                onChange={(e) => set('maskBlur', Number(e.target.value))} className="w-full accent-brand-600" />
             )}
           </Field>
         ) : null}

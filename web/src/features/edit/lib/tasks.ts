@@ -46,6 +46,7 @@ export const needsPrompt = (c: EditChoice, model?: Model) => usesPrompt(c, model
 export const usesMask = (c: EditChoice) => c === 'inpaint' || c === 'erase';
 export const usesSearchPrompt = (c: EditChoice) => c === 'search_replace' || c === 'search_recolor';
 export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
+export const usesMaskBlur = (c: EditChoice) => c === 'inpaint' || c === 'outpaint';
 
 export type Side = 'top' | 'right' | 'bottom' | 'left';
 export const SIDES: Side[] = ['top', 'right', 'bottom', 'left'];
@@ -56,6 +57,8 @@ export interface EditValues {
   prompt: string;
   /** image_to_image: how far the result may depart from the source, 0..1. */
   strength: number;
+  /** inpaint and outpaint: pixels of blur where the repainted part meets the rest (AUTOMATIC1111's "Mask blur"). */
+  maskBlur: number;
   count: number;
   /** outpaint: the sides the picture grows on, and by how many pixels. */
   sides: Record<Side, boolean>;
@@ -71,7 +74,7 @@ export function initialEditValues(models: Model[], source: Image): EditValues {
   const choice = choicesFor(models)[0]?.id ?? 'image_to_image';
   const model = modelsFor(choice, models).find((m) => m.id === source.model) ?? modelsFor(choice, models)[0];
   return {
-    choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, count: 1,
+    choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, maskBlur: 4, count: 1,
     sides: { top: false, right: true, bottom: false, left: false }, pixels: 128, searchPrompt: '', styleImageId: '',
   };
 }
@@ -99,6 +102,7 @@ export function toEditRequest(v: EditValues, model: Model, sourceId: string, mas
   if (usesSearchPrompt(v.choice)) r.search_prompt = v.searchPrompt;
   if (v.choice === 'style_transfer') r.style_image_id = v.styleImageId.trim();
   if (usesStrength(v.choice)) r.strength = v.strength;
+  if (usesMaskBlur(v.choice)) r.mask_blur = v.maskBlur;
   if (mask) r.mask = mask;
   if (v.choice === 'outpaint') {
     const m = outpaintMargins(v);
