@@ -85,6 +85,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--api-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the api process (e.g. RENDERMART_HTTP_THREADS=8), to measure a lever")
     args = parser.parse_args()
 
     cluster = subprocess.Popen(["node", os.path.join(ROOT, "bench", "pg_cluster.mjs")], stdin=subprocess.PIPE,
@@ -99,7 +101,8 @@ def main():
         accounts = seed(args.binary, data_dir, database_url, args.images, args.users)
 
         api_port, baseline_port = free_port(), free_port()
-        api, _ = start(args.binary, "api", api_port, data_dir, database_url, {})
+        api_env = dict(setting.split("=", 1) for setting in args.api_env)
+        api, _ = start(args.binary, "api", api_port, data_dir, database_url, api_env)
         baseline = start_baseline(baseline_port, data_dir, database_url)
         servers = {"rendermart api": (api, api_port), "Express + pg": (baseline, baseline_port)}
         # The reads are the last user's own; the others' rows make the tables their real size.
@@ -141,7 +144,8 @@ def main():
                              capture_output=True, text=True).stdout.strip()
         print(f"{args.users} users x {args.images:,} images on PostgreSQL 15 (one cluster, local files); "
               f"wrk -t2 -c{args.connections} -d{args.seconds}s per run; medians of {args.rounds} rounds "
-              f"(each round in brackets); CPU: {cpu}, {os.cpu_count()} vCPUs.\n")
+              f"(each round in brackets); CPU: {cpu}, {os.cpu_count()} vCPUs; api settings: "
+              f"{' '.join(args.api_env) or 'defaults'}.\n")
         print("| endpoint | server | req/s | ratio | p50 ms | p99 ms | server CPU us/req | PostgreSQL CPU us/req |")
         print("|---|---|---|---|---|---|---|---|")
         for endpoint in endpoints:

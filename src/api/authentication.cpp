@@ -51,8 +51,9 @@ User authenticated_user(ApiContext& context, const http::Request& request) {
 
 User require_user(ApiContext& context, const http::Request& request) {
   auto user = authenticated_user(context, request);
-  // Every request reads the user anew, so disabling an account stops its sessions and keys at
-  // once.
+  // Every request reads the user anew, or a session's user remembered until the account changes
+  // (services/session_cache), so disabling an account stops its sessions and keys at once (in
+  // other API processes when the database's notification arrives, milliseconds later).
   if (user.disabled) {
     throw Error(ErrorCode::unauthenticated,
                 "this account is disabled: ask an administrator of this server to enable it");

@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "providers/bedrock/bedrock_check.hpp"
 #include "services/image_files.hpp"
+#include "services/session_cache.hpp"
 
 namespace rendermart {
 namespace {
@@ -211,7 +212,8 @@ int run_user_create(const Config& config, const std::string& email, std::string 
   }
   auto store = open_store(config.database_url);
   store->migrate();
-  AccountService accounts(*store, AccountOptions{});
+  SessionCache sessions;  // stays off: a command serves no signed-in requests
+  AccountService accounts(*store, sessions, AccountOptions{});
   const auto user = accounts.create_user(email, password, admin);
   std::cout << "created " << (admin ? "administrator " : "user ") << user.email << " (" << user.id
             << ")\n";
@@ -227,7 +229,8 @@ int run_invite_create(const Config& config, const std::string& admin_email) {
                                         " is not an administrator: name one, or create "
                                         "one with `rendermart user create --admin`");
   }
-  AccountService accounts(*store, AccountOptions{});
+  SessionCache sessions;  // stays off: a command serves no signed-in requests
+  AccountService accounts(*store, sessions, AccountOptions{});
   const auto created = accounts.create_invitation(*admin);
   std::cout << "invitation code " << created.code << " (single use, until "
             << format_iso8601(created.invitation.expires_at) << ")\n";

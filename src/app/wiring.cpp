@@ -132,16 +132,22 @@ Platform::Platform(const Config& config_in) : config(config_in) {
         std::chrono::seconds(config.cloud_refresh_seconds), [this] { catalog->refresh(); });
   }
   events = open_job_events(config.database_url);
+  account_changes = watch_account_changes(
+      config.database_url,
+      {.changed = [this](const std::string& user_id) { sessions.forget_user(user_id); },
+       .listening = [this] { sessions.set_on(true); },
+       .lost = [this] { sessions.set_on(false); }});
   accounts = std::make_unique<AccountService>(
-      *store, AccountOptions{.registration = registration_of(config),
-                             .session_ttl = std::chrono::hours(config.session_ttl_hours),
-                             .login_throttle = {.free_failures = config.login_failures_allowed},
-                             .signup_throttle = {.free_failures = config.signups_allowed}});
+      *store, sessions,
+      AccountOptions{.registration = registration_of(config),
+                     .session_ttl = std::chrono::hours(config.session_ttl_hours),
+                     .login_throttle = {.free_failures = config.login_failures_allowed},
+                     .signup_throttle = {.free_failures = config.signups_allowed}});
   preferences = std::make_unique<PreferenceService>(*store, *catalog);
   quotas = std::make_unique<QuotaService>(
       *store, Limits{config.max_jobs_in_flight, config.max_images_per_day, config.max_stored_bytes,
                      config.requests_per_minute, config.request_burst});
-  users = std::make_unique<UserAdminService>(*store, *quotas);
+  users = std::make_unique<UserAdminService>(*store, *quotas, sessions);
   generations = std::make_unique<GenerationService>(*store, *catalog, *preferences, *quotas,
                                                     *events, config.default_model);
   images = std::make_unique<ImageService>(*store, *blobs);

@@ -23,9 +23,11 @@
 #include "services/preference_service.hpp"
 #include "services/quota_service.hpp"
 #include "services/readiness.hpp"
+#include "services/session_cache.hpp"
 #include "services/upload_service.hpp"
 #include "services/user_admin_service.hpp"
 #include "services/worker_pool.hpp"
+#include "store/account_changes.hpp"
 #include "store/store.hpp"
 
 namespace rendermart {
@@ -58,6 +60,10 @@ struct Platform {
   // (new models appear, retired ones go); each listing refreshes the catalog.
   std::unique_ptr<PeriodicTask> cloud_refresh;
   std::unique_ptr<JobEvents> events;
+  // Signed-in users remembered between requests while the database's account changes are heard
+  // (PostgreSQL); the watcher is declared after the cache it tells, so destroyed before it.
+  SessionCache sessions;
+  std::unique_ptr<AccountChanges> account_changes;
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<PreferenceService> preferences;
   std::unique_ptr<QuotaService> quotas;

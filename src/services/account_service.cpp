@@ -56,8 +56,9 @@ void throw_if_waiting(std::chrono::seconds wait, const std::string& what) {
 
 }  // namespace
 
-AccountService::AccountService(Store& store, AccountOptions options)
+AccountService::AccountService(Store& store, SessionCache& sessions, AccountOptions options)
     : store_(store),
+      sessions_(sessions),
       options_(options),
       login_failures_(options.login_throttle),
       signup_attempts_(options.signup_throttle),
@@ -149,8 +150,11 @@ SignedIn AccountService::start_session(User user) {
   return result;
 }
 
+// Each change is forgotten here at once, and in other processes when they hear of it.
 void AccountService::logout(const std::string& session_token) {
-  store_.delete_session(sha256_hex(session_token));
+  const auto token_hash = sha256_hex(session_token);
+  store_.delete_session(token_hash);
+  sessions_.forget_session(token_hash);
 }
 
 void AccountService::require_password(const User& user, const std::string& password,
@@ -174,14 +178,19 @@ void AccountService::change_password(const User& user, const std::string& sessio
   require_password(user, current_password, "current_password");
   store_.change_password(user.id, hash_password(new_password),
                          session_token.empty() ? std::string() : sha256_hex(session_token));
+  sessions_.forget_user(user.id);
 }
 
-void AccountService::sign_out_everywhere(const User& user) { store_.delete_user_sessions(user.id); }
+void AccountService::sign_out_everywhere(const User& user) {
+  store_.delete_user_sessions(user.id);
+  sessions_.forget_user(user.id);
+}
 
 std::vector<std::string> AccountService::delete_account(const User& user,
                                                         const std::string& password) {
   require_password(user, password, "password");
   auto blob_keys = store_.delete_user(user.id);
+  sessions_.forget_user(user.id);
   if (!blob_keys) throw not_found("user");
   return std::move(*blob_keys);
 }
@@ -207,7 +216,14 @@ void AccountService::revoke_invitation(const std::string& invitation_id) {
 }
 
 std::optional<User> AccountService::user_for_session(const std::string& session_token) {
-  return store_.find_session_user(sha256_hex(session_token), now_millis());
+  const auto token_hash = sha256_hex(session_token);
+  const auto now = now_millis();
+  if (auto user = sessions_.find(token_hash, now)) return user;
+  const auto ticket = sessions_.ticket();
+  auto found = store_.find_session_user(token_hash, now);
+  if (!found) return std::nullopt;
+  sessions_.put(ticket, token_hash, found->user, found->expires_at, now);
+  return std::move(found->user);
 }
 
 std::optional<User> AccountService::user_for_api_key(const std::string& secret) {

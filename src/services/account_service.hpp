@@ -9,6 +9,7 @@
 
 #include "core/domain.hpp"
 #include "services/failure_throttle.hpp"
+#include "services/session_cache.hpp"
 #include "store/store.hpp"
 
 namespace rendermart {
@@ -42,7 +43,8 @@ struct CreatedKey {
 
 class AccountService {
  public:
-  AccountService(Store& store, AccountOptions options);
+  // Signed-in users are remembered in `sessions` while it is on.
+  AccountService(Store& store, SessionCache& sessions, AccountOptions options);
 
   // The cheap checks that come before any password work, for the caller to run before handing
   // that work to the PasswordPool: throw rate_limited (with retry_after) while the client
@@ -102,6 +104,7 @@ class AccountService {
   void require_password(const User& user, const std::string& password, const std::string& field);
 
   Store& store_;
+  SessionCache& sessions_;
   AccountOptions options_;
   FailureThrottle login_failures_;   // keys "account:<email>" and "address:<address>"
   FailureThrottle signup_attempts_;  // keyed by client address

@@ -18,8 +18,8 @@ UserLimits patched(UserLimits limits, const UserLimitsPatch& patch) {
 
 }  // namespace
 
-UserAdminService::UserAdminService(Store& store, QuotaService& quotas)
-    : store_(store), quotas_(quotas) {}
+UserAdminService::UserAdminService(Store& store, QuotaService& quotas, SessionCache& sessions)
+    : store_(store), quotas_(quotas), sessions_(sessions) {}
 
 UserAccount UserAdminService::account(User user) {
   const auto usage = quotas_.usage(user);
@@ -47,6 +47,7 @@ UserAccount UserAdminService::update(const User& admin, const std::string& user_
   if (!user) throw not_found("user");
   user = store_.set_user_limits(user_id, patched(user->limits, patch.limits));
   if (user && patch.disabled) user = store_.set_user_disabled(user_id, *patch.disabled);
+  sessions_.forget_user(user_id);
   if (!user) throw not_found("user");
   return account(std::move(*user));
 }

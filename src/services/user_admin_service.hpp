@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "services/quota_service.hpp"
+#include "services/session_cache.hpp"
 #include "store/store.hpp"
 
 namespace rendermart {
@@ -38,7 +39,8 @@ struct UserPatch {
 
 class UserAdminService {
  public:
-  UserAdminService(Store& store, QuotaService& quotas);
+  // What changes a user is forgotten in `sessions` at once.
+  UserAdminService(Store& store, QuotaService& quotas, SessionCache& sessions);
 
   // Newest first.
   std::vector<UserAccount> list(const Page& page);
@@ -54,6 +56,7 @@ class UserAdminService {
 
   Store& store_;
   QuotaService& quotas_;
+  SessionCache& sessions_;
 };
 
 }  // namespace rendermart

@@ -419,6 +419,30 @@ ALTER TABLE images ADD COLUMN creativity DOUBLE PRECISION NOT NULL DEFAULT 0;
 ALTER TABLE images ADD COLUMN control_strength DOUBLE PRECISION NOT NULL DEFAULT 0;
 )sql";
 
+// Every change to a user or to their sessions is announced on the rendermart_accounts channel
+// (the user's id), whichever process or statement made it: the API processes keep signed-in
+// users between requests (store/account_changes) and forget them on these notifications. Sent on
+// commit, never for a change rolled back. SQLite keeps no such memory.
+constexpr std::string_view kAccountChangesSqlite = "-- nothing to announce";
+constexpr std::string_view kAccountChangesPostgres = R"sql(
+CREATE FUNCTION rendermart_user_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('rendermart_accounts', OLD.id);
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION rendermart_session_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('rendermart_accounts', OLD.user_id);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users
+  FOR EACH ROW EXECUTE FUNCTION rendermart_user_changed();
+CREATE TRIGGER sessions_changed AFTER UPDATE OR DELETE ON sessions
+  FOR EACH ROW EXECUTE FUNCTION rendermart_session_changed();
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
     Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
@@ -429,6 +453,7 @@ constexpr std::array kMigrations{
     Migration{7, "loras", kLoras, kLoras},
     Migration{8, "mask blur", kMaskBlur, kMaskBlur},
     Migration{9, "cloud task settings", kCloudTaskSettings, kCloudTaskSettings},
+    Migration{10, "account changes", kAccountChangesSqlite, kAccountChangesPostgres},
 };
 
 }  // namespace

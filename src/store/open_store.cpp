@@ -6,6 +6,8 @@
 
 #include "core/error.hpp"
 #include "core/private_files.hpp"
+#include "store/account_changes.hpp"
+#include "store/postgres/pg_account_changes.hpp"
 #include "store/postgres/pg_job_events.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -66,6 +68,12 @@ std::unique_ptr<Store> open_store(const std::string& url) {
 std::unique_ptr<JobEvents> open_job_events(const std::string& url) {
   if (is_postgres(url)) return std::make_unique<PostgresJobEvents>(url);
   return std::make_unique<InProcessJobEvents>();
+}
+
+std::unique_ptr<AccountChanges> watch_account_changes(const std::string& database_url,
+                                                      AccountChangeHandlers handlers) {
+  if (!is_postgres(database_url)) return nullptr;
+  return std::make_unique<PostgresAccountChanges>(database_url, handlers);
 }
 
 }  // namespace rendermart

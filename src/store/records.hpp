@@ -16,6 +16,7 @@
 //
 // A new column of images or jobs: its field in core/domain.hpp and one line below.
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -259,6 +260,9 @@ void bind_new_image(Binder& out, Image image, const std::string& user_id,
 }
 
 inline const std::string kUserColumns = column_names<User>();
+// The index of the first column after a user's in a row that selects more.
+inline const int kUserColumnCount =
+    static_cast<int>(std::count(kUserColumns.begin(), kUserColumns.end(), ',')) + 1;
 inline const std::string kApiKeyColumns = column_names<ApiKey>();
 inline const std::string kInvitationColumns = column_names<Invitation>();
 inline const std::string kPreferenceColumns = column_names<Preferences>();

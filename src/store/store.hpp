@@ -67,6 +67,11 @@ struct RateCharge {
 };
 
 // When a user's allowance of requests is whole again, in microseconds since the Unix epoch.
+struct SessionUser {
+  User user;
+  Millis expires_at = 0;
+};
+
 struct RateState {
   std::string user_id;
   std::int64_t full_at_us = 0;
@@ -101,9 +106,10 @@ class Store {
   // Sessions, keyed by the SHA-256 of the cookie token (the token itself is never stored).
   virtual void create_session(const std::string& token_hash, const std::string& user_id,
                               Millis expires_at) = 0;
-  // The user of the session: nothing for an unknown or expired session. One query, since every
-  // request signed in with a cookie asks it.
-  virtual std::optional<User> find_session_user(const std::string& token_hash, Millis now) = 0;
+  // The user of the session and when it expires: nothing for an unknown or expired session. One
+  // query, since every request signed in with a cookie that is not remembered asks it.
+  virtual std::optional<SessionUser> find_session_user(const std::string& token_hash,
+                                                       Millis now) = 0;
   virtual void delete_session(const std::string& token_hash) = 0;
   // Ends every session of the user.
   virtual void delete_user_sessions(const std::string& user_id) = 0;

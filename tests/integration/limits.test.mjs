@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  DEFAULT_PASSWORD, Server, createGeneration, expectError, expectStatus, listAll, makeTempDir,
-  register, removeTempDir, runBinary, sessionCookieFrom, sleep, uniqueEmail, waitFor,
+  DEFAULT_PASSWORD, Server, createAdmin, createGeneration, expectError, expectStatus, listAll, makeTempDir,
+  register, removeTempDir, sessionCookieFrom, sleep, uniqueEmail, waitFor,
 } from './lib/server.mjs';
-import { backendEnv } from './lib/backends.mjs';
 
 const SMALL = { prompt: 'a quiet lake at dawn', width: 64, height: 64, steps: 1 };
 // The server's own defaults (the test harness raises them for the other tests).
@@ -21,15 +20,6 @@ const DEFAULT_LIMITS = {
   RENDERMART_MAX_JOBS_IN_FLIGHT: undefined, RENDERMART_MAX_IMAGES_PER_DAY: undefined,
   RENDERMART_REQUESTS_PER_MINUTE: undefined, RENDERMART_REQUEST_BURST: undefined,
 };
-
-// Creates an administrator in the data directory before any server runs there.
-async function createAdmin(dataDir) {
-  const email = uniqueEmail('admin');
-  const created = await runBinary(['user', 'create', '--email', email, '--password', DEFAULT_PASSWORD, '--admin',
-    '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
-  assert.equal(created.code, 0, created.out);
-  return email;
-}
 
 async function login(server, email, password = DEFAULT_PASSWORD) {
   return server.api('POST', '/api/v1/auth/login', { body: { email, password } });

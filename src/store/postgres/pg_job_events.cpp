@@ -1,13 +1,7 @@
 #include "store/postgres/pg_job_events.hpp"
 
-#include <poll.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <vector>
 
-#include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -16,13 +10,6 @@
 namespace rendermart {
 namespace {
 
-// How often the listening thread checks for a stop request while no notification arrives: the
-// bound on how long destruction waits.
-constexpr int kPollIntervalMs = 100;
-// Reconnection backoff after the listening connection drops: doubling from the first to the
-// last value.
-constexpr std::chrono::milliseconds kFirstReconnectDelay{100};
-constexpr std::chrono::milliseconds kMaxReconnectDelay{5'000};
 // Publishing uses few connections: each NOTIFY is one short statement.
 constexpr std::size_t kPublisherPoolSize = 2;
 // PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. An event is a job id, a few numbers
@@ -80,21 +67,13 @@ std::optional<JobEvent> decode(const std::string& payload) {
 }  // namespace
 
 PostgresJobEvents::PostgresJobEvents(std::string url)
-    : url_(std::move(url)), publisher_(url_, kPublisherPoolSize) {
-  thread_ = std::thread([this] { run(); });
-  std::unique_lock lock(run_mutex_);
-  run_cv_.wait_for(lock, std::chrono::seconds(pg::kConnectTimeoutSeconds),
-                   [this] { return listening_.load(); });
-}
-
-PostgresJobEvents::~PostgresJobEvents() {
-  {
-    std::lock_guard lock(run_mutex_);
-    stop_ = true;
-  }
-  run_cv_.notify_all();
-  thread_.join();
-}
+    : publisher_(url, kPublisherPoolSize),
+      listener_(url, {kEventChannel, kQueueChannel}, "job notifications",
+                {.notification = [this](const std::string& channel,
+                                        const std::string& payload) { dispatch(channel, payload); },
+                 .lost = [] {},
+                 // Notifications sent while disconnected are lost: waiting workers poll now.
+                 .listening = [this] { local_.wake_waiters(); }}) {}
 
 void PostgresJobEvents::notify(const char* channel, const std::string& payload) {
   try {
@@ -138,64 +117,6 @@ void PostgresJobEvents::dispatch(const std::string& channel, const std::string& 
     return;
   }
   local_.deliver(*event);
-}
-
-void PostgresJobEvents::listen_on(pg::Connection& connection) {
-  connection.exec(fmt::format("LISTEN {}; LISTEN {}", kEventChannel, kQueueChannel));
-  {
-    std::lock_guard lock(run_mutex_);
-    listening_ = true;
-  }
-  run_cv_.notify_all();
-  PGconn* conn = connection.native();
-  for (;;) {
-    {
-      std::lock_guard lock(run_mutex_);
-      if (stop_) return;
-    }
-    pollfd fd{.fd = PQsocket(conn), .events = POLLIN, .revents = 0};
-    if (fd.fd < 0) return;
-    if (poll(&fd, 1, kPollIntervalMs) < 0 && errno != EINTR) return;
-    if (PQconsumeInput(conn) == 0) return;  // the connection dropped
-    while (PGnotify* notification = PQnotifies(conn)) {
-      const std::string channel = notification->relname;
-      const std::string payload = notification->extra;
-      PQfreemem(notification);
-      dispatch(channel, payload);
-    }
-    if (!connection.healthy()) return;
-  }
-}
-
-void PostgresJobEvents::run() {
-  auto delay = kFirstReconnectDelay;
-  bool reconnecting = false;
-  for (;;) {
-    try {
-      pg::Connection connection(url_);
-      if (reconnecting) {
-        spdlog::info("job notifications: reconnected to PostgreSQL");
-        // Notifications sent while disconnected are lost: let waiting workers poll now.
-        local_.wake_waiters();
-      }
-      delay = kFirstReconnectDelay;
-      listen_on(connection);
-      listening_ = false;
-      {
-        std::lock_guard lock(run_mutex_);
-        if (stop_) return;
-      }
-      spdlog::warn("job notifications: lost the connection to PostgreSQL; reconnecting");
-    } catch (const Error& error) {
-      listening_ = false;
-      spdlog::warn("job notifications: cannot listen on PostgreSQL ({}); retrying in {} ms",
-                   error.what(), delay.count());
-    }
-    reconnecting = true;
-    std::unique_lock lock(run_mutex_);
-    if (run_cv_.wait_for(lock, delay, [this] { return stop_; })) return;
-    delay = std::min(delay * 2, kMaxReconnectDelay);
-  }
 }
 
 }  // namespace rendermart

@@ -4,25 +4,19 @@
 //
 // publish() sends NOTIFY rendermart_job_events with the event as compact JSON; notify_job_queued()
 // sends NOTIFY rendermart_queue. A background thread holds its own connection, LISTENs on both
-// channels, and hands each notification to this process's subscribers (the semantics of
-// InProcessJobEvents, except that listeners run on that thread, not the publisher's) or wakes
-// wait_for_job. An event published here reaches local subscribers
-// the same way as everyone else's, through the server, and so exactly once. When the listening
-// connection drops (a PostgreSQL restart), the thread reconnects with backoff; notifications sent
-// meanwhile are lost, so waiting workers are woken on reconnection to poll the queue themselves.
+// channels (pg::Listener), and hands each notification to this process's subscribers (the
+// semantics of InProcessJobEvents, except that listeners run on that thread, not the publisher's)
+// or wakes wait_for_job. An event published here reaches local subscribers the same way as
+// everyone else's, through the server, and so exactly once. Notifications sent while the
+// listening connection is down are lost, so waiting workers are woken on reconnection to poll the
+// queue themselves.
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/job_events.hpp"
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_listener.hpp"
 
 namespace rendermart {
 
@@ -31,11 +25,8 @@ class PostgresJobEvents : public JobEvents {
   inline static constexpr const char* kEventChannel = "rendermart_job_events";
   inline static constexpr const char* kQueueChannel = "rendermart_queue";
 
-  // Starts the listening thread and waits (up to the connect timeout) until it listens, so that
-  // events published after construction are not missed. If PostgreSQL is unreachable, the thread
-  // keeps retrying in the background and the constructor returns anyway.
+  // Listens before returning, as pg::Listener does.
   explicit PostgresJobEvents(std::string url);
-  ~PostgresJobEvents() override;
   PostgresJobEvents(const PostgresJobEvents&) = delete;
   PostgresJobEvents& operator=(const PostgresJobEvents&) = delete;
 
@@ -48,24 +39,16 @@ class PostgresJobEvents : public JobEvents {
   void wait_for_job(std::chrono::milliseconds timeout) override;
 
   // True while the listening connection is up (for tests and health reporting).
-  bool listening() const { return listening_; }
+  bool listening() const { return listener_.listening(); }
 
  private:
-  void run();
-  // Listens on one connection until it drops or stop is requested.
-  void listen_on(pg::Connection& connection);
   void dispatch(const std::string& channel, const std::string& payload);
   void notify(const char* channel, const std::string& payload);
 
-  const std::string url_;
   pg::Pool publisher_;
   LocalJobEvents local_;  // this process's listeners and waiting workers
-
-  std::mutex run_mutex_;
-  std::condition_variable run_cv_;  // stop requested, or listening started
-  bool stop_ = false;
-  std::atomic<bool> listening_ = false;
-  std::thread thread_;
+  // Last: its thread delivers to local_ from construction until it is destroyed, first.
+  pg::Listener listener_;
 };
 
 }  // namespace rendermart

@@ -36,7 +36,7 @@ class PgStore : public Store {
 
   void create_session(const std::string& token_hash, const std::string& user_id,
                       Millis expires_at) override;
-  std::optional<User> find_session_user(const std::string& token_hash, Millis now) override;
+  std::optional<SessionUser> find_session_user(const std::string& token_hash, Millis now) override;
   void delete_session(const std::string& token_hash) override;
   void delete_user_sessions(const std::string& user_id) override;
   int delete_expired_sessions(Millis now) override;

@@ -99,9 +99,11 @@ const std::string kInsertUser =
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 const std::string kSelectUserByEmail = "SELECT " + kUserColumns + " FROM users WHERE email = ?1";
 const std::string kSelectUser = "SELECT " + kUserColumns + " FROM users WHERE id = ?1";
-const std::string kSelectSessionUser = "SELECT " + kUserColumns +
-                                       " FROM users WHERE id = (SELECT user_id FROM sessions WHERE "
-                                       "token_hash = ?1 AND expires_at > ?2)";
+// The session's expiry after the user's columns (column kUserColumnCount).
+const std::string kSelectSessionUser =
+    "SELECT " + kUserColumns +
+    ", sessions.expires_at FROM sessions JOIN users ON users.id = sessions.user_id "
+    "WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2";
 
 const std::string kInsertInvitation =
     "INSERT INTO invitations (id, code_hash, created_by, created_at, expires_at) "
@@ -456,9 +458,12 @@ void SqliteStore::create_session(const std::string& token_hash, const std::strin
   });
 }
 
-std::optional<User> SqliteStore::find_session_user(const std::string& token_hash, Millis now) {
+std::optional<SessionUser> SqliteStore::find_session_user(const std::string& token_hash,
+                                                          Millis now) {
   return read([&](Database& db) {
-    return optional_row(db.query(kSelectSessionUser, token_hash, now), read_user);
+    return optional_row(db.query(kSelectSessionUser, token_hash, now), [](const Query& q) {
+      return SessionUser{read_user(q), q.int64(records::kUserColumnCount)};
+    });
   });
 }
 

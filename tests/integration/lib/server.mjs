@@ -303,6 +303,16 @@ export function runBinary(args, env) {
   });
 }
 
+// Creates an administrator in the data directory before any server runs there; returns the e-mail
+// (the password is DEFAULT_PASSWORD).
+export async function createAdmin(dataDir) {
+  const email = uniqueEmail('admin');
+  const created = await runBinary(['user', 'create', '--email', email, '--password', DEFAULT_PASSWORD, '--admin',
+    '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
+  assert.equal(created.code, 0, created.out);
+  return email;
+}
+
 // Starts a server; returns it.
 export async function startServer(options = {}) {
   const server = new Server(options);

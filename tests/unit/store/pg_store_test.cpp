@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/account_changes.hpp"
 #include "store/postgres/pg_job_events.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/store.hpp"
@@ -355,6 +357,96 @@ TEST(PgJobEvents, EventsResumeAfterTheServerRestarts) {
   }
   EXPECT_GE(log.wait_for(2, 0ms).size(), 2U);
   EXPECT_TRUE(api->listening());
+}
+
+// Collects what an account-changes watcher tells, and waits for it.
+class AccountChangeLog {
+ public:
+  AccountChangeHandlers handlers() {
+    return {.changed = [this](const std::string& user_id) { add("changed " + user_id); },
+            .listening = [this] { add("listening"); },
+            .lost = [this] { add("lost"); }};
+  }
+
+  // Waits until `entry` arrived `count` times (bounded); true if it did.
+  bool wait_for(const std::string& entry, int count = 1) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kEventTimeout, [&] {
+      return std::count(entries_.begin(), entries_.end(), entry) >= count;
+    });
+  }
+
+  std::vector<std::string> entries() {
+    std::lock_guard lock(mutex_);
+    return entries_;
+  }
+
+ private:
+  void add(std::string entry) {
+    {
+      std::lock_guard lock(mutex_);
+      entries_.push_back(std::move(entry));
+    }
+    changed_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> entries_;
+};
+
+TEST(PgAccountChanges, EveryChangeToAUserOrTheirSessionsIsHeardByAnotherConnection) {
+  const std::string url = testing::pg_test_server().create_database();
+  auto store = open_store(url);
+  store->migrate();
+  AccountChangeLog log;
+  const auto watcher = watch_account_changes(url, log.handlers());
+  ASSERT_NE(watcher, nullptr);
+  ASSERT_TRUE(log.wait_for("listening"));
+
+  const User alice = make_user(*store, "alice@example.com");
+  const User bob = make_user(*store, "bob@example.com");
+  store->create_session("a1", alice.id, kT0 + 1000);
+  store->create_session("a2", alice.id, kT0 + 1000);
+  store->create_session("b1", bob.id, kT0 + 1000);
+
+  store->delete_session("a1");
+  EXPECT_TRUE(log.wait_for("changed " + alice.id, 1));
+  store->set_user_disabled(bob.id, true);
+  EXPECT_TRUE(log.wait_for("changed " + bob.id, 1));
+  store->change_password(alice.id, "new hash", "");
+  EXPECT_TRUE(log.wait_for("changed " + alice.id, 2));
+  store->set_user_limits(bob.id, UserLimits{});
+  EXPECT_TRUE(log.wait_for("changed " + bob.id, 2));
+  store->delete_user(bob.id);
+  EXPECT_TRUE(log.wait_for("changed " + bob.id, 3));
+  // Creating users and sessions changes nothing anyone remembers.
+  const auto entries = log.entries();
+  EXPECT_EQ(std::count(entries.begin(), entries.end(), "listening"), 1);
+  EXPECT_EQ(std::count(entries.begin(), entries.end(), "lost"), 0);
+}
+
+TEST(PgAccountChanges, ALostConnectionIsToldThenListeningAgain) {
+  auto& server = testing::pg_test_server();
+  const std::string url = server.create_database();
+  auto store = open_store(url);
+  store->migrate();
+  AccountChangeLog log;
+  const auto watcher = watch_account_changes(url, log.handlers());
+  ASSERT_TRUE(log.wait_for("listening"));
+
+  server.restart();
+
+  EXPECT_TRUE(log.wait_for("lost"));
+  EXPECT_TRUE(log.wait_for("listening", 2));
+  User alice;
+  retry_unavailable([&] { alice = make_user(*store, "alice@example.com"); });
+  store->set_user_disabled(alice.id, true);
+  EXPECT_TRUE(log.wait_for("changed " + alice.id));
+}
+
+TEST(PgAccountChanges, SqliteAnnouncesNothing) {
+  EXPECT_EQ(watch_account_changes("sqlite::memory:", {}), nullptr);
 }
 
 TEST(PgTsquery, QuotesEachWordAsAPrefixTermAndAndsThem) {

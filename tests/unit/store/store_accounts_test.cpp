@@ -125,8 +125,9 @@ TEST_P(StoreAccountsTest, SessionsExpire) {
 
   const auto found = store_->find_session_user(hash, kT0 + 999);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->id, user.id);
-  EXPECT_EQ(found->email, user.email);
+  EXPECT_EQ(found->user.id, user.id);
+  EXPECT_EQ(found->user.email, user.email);
+  EXPECT_EQ(found->expires_at, kT0 + 1000);
   EXPECT_FALSE(store_->find_session_user(hash, kT0 + 1000));
   EXPECT_FALSE(store_->find_session_user(sha256_hex("other"), kT0));
 
