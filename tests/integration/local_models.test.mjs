@@ -240,6 +240,20 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     }), 400, 'invalid_argument', 'mask_blur');
   });
 
+  test('upscale doubles a picture through its latents', { timeout: 300_000 }, async () => {
+    const source = (await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      model: 'tiny-sd1', prompt: 'a lighthouse at dusk', seed: 8, steps: 4, cfg_scale: 5, width: 64, height: 64,
+    })).id, 'succeeded', { timeoutMs: 200_000 })).images[0];
+    const done = await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      model: 'tiny-sd1', task: 'upscale', source_image_id: source.id, steps: 4,
+    })).id, 'succeeded', { timeoutMs: 200_000 });
+    const image = done.images[0];
+    assert.equal(image.task, 'upscale');
+    assert.equal(image.source_image_id, source.id);
+    const png = parsePng(expectStatus(await server.api('GET', `/api/v1/images/${image.id}/file`, { cookie }), 200).body);
+    assert.deepEqual([png.width, png.height], [128, 128]);
+  });
+
   test('a running local generation is canceled between steps', { timeout: 300_000 }, async () => {
     const gen = await createGeneration(server, cookie, {
       model: 'tiny-sd1', prompt: 'a long job', seed: 1, width: 128, height: 128, steps: 100, count: 4,
