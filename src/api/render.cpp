@@ -37,8 +37,10 @@ void write_loras(JsonWriter& w, const std::vector<LoraUse>& loras) {
   w.end_array();
 }
 
-// A model's range of a setting ({default, max, min}), or null when it takes none.
-void write_range(JsonWriter& w, const RealRange& range) {
+// A model's range of a setting ({default, max, min}: IntRange or RealRange), or null when it
+// takes none.
+template <typename Range>
+void write_range(JsonWriter& w, const Range& range) {
   if (range.max > 0) {
     w.begin_object();
     w.key("default");
@@ -381,9 +383,7 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.key("provider");
   w.value(model.provider);
   w.key("qualities");
-  w.begin_array();
-  for (const auto& quality : model.qualities) w.value(quality);
-  w.end_array();
+  write_choices(w, model.qualities);
   w.key("shutdown_date");
   write_optional_text(w, model.shutdown_date);
   w.key("size_bytes");
@@ -408,22 +408,9 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.key("source");
   write_optional_text(w, model.source);
   w.key("steps");
-  if (model.steps.max > 0) {
-    w.begin_object();
-    w.key("default");
-    w.value(model.steps.default_value);
-    w.key("max");
-    w.value(model.steps.max);
-    w.key("min");
-    w.value(model.steps.min);
-    w.end_object();
-  } else {
-    w.null();
-  }
+  write_range(w, model.steps);
   w.key("styles");
-  w.begin_array();
-  for (const auto& style : model.styles) w.value(style);
-  w.end_array();
+  write_choices(w, model.styles);
   w.key("tasks");
   w.begin_array();
   for (const auto task : model.tasks) w.value(to_string(task));
