@@ -31,6 +31,6 @@ class AccountChanges {
 // Watches the database at `database_url` until the result is destroyed; nothing for a database
 // that announces no changes (SQLite). Listens before returning when the database answers.
 std::unique_ptr<AccountChanges> watch_account_changes(const std::string& database_url,
-                                                      AccountChangeHandlers handlers);
+                                                      const AccountChangeHandlers& handlers);
 
 }  // namespace rendermart

@@ -71,7 +71,7 @@ std::unique_ptr<JobEvents> open_job_events(const std::string& url) {
 }
 
 std::unique_ptr<AccountChanges> watch_account_changes(const std::string& database_url,
-                                                      AccountChangeHandlers handlers) {
+                                                      const AccountChangeHandlers& handlers) {
   if (!is_postgres(database_url)) return nullptr;
   return std::make_unique<PostgresAccountChanges>(database_url, handlers);
 }

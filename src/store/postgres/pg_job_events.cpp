@@ -66,7 +66,7 @@ std::optional<JobEvent> decode(const std::string& payload) {
 
 }  // namespace
 
-PostgresJobEvents::PostgresJobEvents(std::string url)
+PostgresJobEvents::PostgresJobEvents(const std::string& url)
     : publisher_(url, kPublisherPoolSize),
       listener_(url, {kEventChannel, kQueueChannel}, "job notifications",
                 {.notification = [this](const std::string& channel,

@@ -26,7 +26,7 @@ class PostgresJobEvents : public JobEvents {
   inline static constexpr const char* kQueueChannel = "rendermart_queue";
 
   // Listens before returning, as pg::Listener does.
-  explicit PostgresJobEvents(std::string url);
+  explicit PostgresJobEvents(const std::string& url);
   PostgresJobEvents(const PostgresJobEvents&) = delete;
   PostgresJobEvents& operator=(const PostgresJobEvents&) = delete;
 
