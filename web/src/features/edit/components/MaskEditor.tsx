@@ -52,7 +52,9 @@ export function MaskEditor({ mask, src, alt, onChange }: Props) {
     if (e.button !== 0) return;
     e.preventDefault();
     e.currentTarget.setPointerCapture?.(e.pointerId);
-    e.currentTarget.focus();
+    // Focused for the keyboard shortcuts, without scrolling: the page must not move under a stroke
+    // that starts on a partly visible canvas.
+    e.currentTarget.focus({ preventScroll: true });
     changed(mask.beginStroke(toImage(e), brush / 2, erase));
   };
   const onPointerMove = (e: PointerEvent<HTMLCanvasElement>) => {
