@@ -57,6 +57,7 @@ for (const colorScheme of ['light', 'dark']) {
       await check('Upload', '/edit', heading('Edit a picture'));
       await check('Gallery', '/gallery', () => page.getByTestId('gallery-count').waitFor());
       await check('image page', `/images/${imageId}`, () => page.getByTestId('image-prompt').waitFor());
+      await check('Jobs', '/jobs', heading('Jobs'));
       await check('Models', '/models', heading('Models'));
       await check('Settings (keys, preferences)', '/settings', () => page.getByRole('form', { name: 'Preferences' }).waitFor());
       await check('Users', '/users', heading('Users'));
@@ -131,6 +132,14 @@ test('the live region says when a job finishes (politely) and when one fails (at
     await page.getByRole('button', { name: /Generate/ }).click();
     await page.locator('main [data-testid="job-view"][data-status="succeeded"]').first().waitFor({ timeout: 30000 });
     await page.waitForFunction((el) => /Generation finished: “a paper boat on a pond”/.test(el.textContent), await polite.elementHandle());
+
+    // On any page: a job started elsewhere (here through the API) is told of when it ends.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gallery' }).click();
+    await page.getByTestId('gallery-count').waitFor();
+    const elsewhere = await browser.context.request.post(`${server.url}/api/v1/generations`,
+      { data: { prompt: 'a kite over a beach', width: 1024, height: 1024 }, headers: { origin: server.url } });
+    assert.equal(elsewhere.status(), 202);
+    await page.waitForFunction((el) => /Generation finished: “a kite over a beach”/.test(el.textContent), await polite.elementHandle(), { timeout: 30000 });
 
     // A job fails for real: an edit whose source is deleted while the edit waits behind big jobs.
     const origin = { origin: server.url };

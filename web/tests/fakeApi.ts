@@ -1,7 +1,7 @@
 // A stand-in for the server behind the app's one fetch layer and its EventSource streams, so that
 // whole pages run as they do in the browser: routes answer JSON, streams emit named events.
 import { createElement } from 'react';
-import { act, render, waitFor } from '@testing-library/react';
+import { act, cleanup, render, waitFor } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import { App } from '@/app/App';
 import { invalidateModels } from '@/shared/models/useModels';
@@ -91,6 +91,8 @@ export function openApp(path: string) {
 }
 
 afterEach(() => {
+  // Unmounted first: a page still mounted could open the job stream after EventSource is gone.
+  cleanup();
   vi.unstubAllGlobals();
   FakeEventSource.opened = [];
   invalidateModels(); // the model list is cached per page load; each test is a new page

@@ -1,11 +1,11 @@
 import { Link } from 'react-router-dom';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { errorMessage } from '@/shared/api/client';
 import type { Generation } from '@/shared/api/types';
 import { Alert, Button, cx } from '@/shared/ui/ui';
 import { announce } from '@/shared/ui/announcer';
 import { jobStore, useJob } from './jobStore';
-import { isFinal, type JobState } from './jobReducer';
+import { type JobState } from './jobReducer';
 
 const statusText: Record<JobState['status'], string> = {
   connecting: 'Connecting…', queued: 'Queued', running: 'Generating', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled',
@@ -142,14 +142,6 @@ export function JobView({ generation, onFinished, showImages }: { generation: Ge
   const state = useJob(generation);
   const finished = state.done ? state.generation : null;
   useEffect(() => { if (finished) onFinished?.(finished); }, [finished, onFinished]);
-  // Told once, when a job seen running ends (not for one that had ended before it was shown).
-  const endedBeforeShown = useRef(isFinal(generation.status));
-  const outcome = finished?.status;
-  useEffect(() => {
-    if (!outcome || endedBeforeShown.current) return;
-    endedBeforeShown.current = true;
-    announceOutcome(outcome, generation.params.prompt);
-  }, [outcome, generation.params.prompt]);
   const { canceling, error, cancel } = useCancel(generation.id);
   return (
     <>

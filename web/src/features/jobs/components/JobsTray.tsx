@@ -1,13 +1,24 @@
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router-dom';
+import { announceOutcome } from '@/shared/jobs/JobView';
 import { useJobs } from '@/shared/jobs/jobStore';
 import { cx } from '@/shared/ui/ui';
 
 /**
  * On every page: how many of the user's jobs are queued or running and how far along they are
- * together; opens the Jobs view. It holds the tab's one stream of the user's jobs open.
+ * together; opens the Jobs view. It holds the tab's one stream of the user's jobs open, and
+ * announces each job seen under way when it ends, whichever page is open.
  */
 export function JobsTray() {
   const { ids, byId } = useJobs();
+  const underWay = useRef(new Set<string>());
+  useEffect(() => {
+    for (const id of ids) {
+      const job = byId[id];
+      if (!job.done) underWay.current.add(id);
+      else if (underWay.current.delete(id) && job.generation) announceOutcome(job.generation.status, job.generation.params.prompt);
+    }
+  }, [ids, byId]);
   const active = ids.map((id) => byId[id]).filter((s) => !s.done);
   const running = active.filter((s) => s.status === 'running').length;
   const queued = active.length - running;
