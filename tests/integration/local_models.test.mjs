@@ -1,7 +1,7 @@
 // The local diffusion engine through the real binary: tiny random-weight Stable Diffusion models
 // (tests/fixtures/diffusion, and tiny-sd1 with a 9-channel inpainting UNet from
 // tests/fixtures/diffusion-xl) listed as `local` models, generated through the API with progress
-// events that carry previews, canceled between steps, decoded with TAESD, inpainting with either
+// events that carry previews, canceled between steps, decoded with TAESD, inpainting and outpainting with either
 // kind of model, made by `rendermart generate`, and capped at an instruction set. Skipped when the
 // binary was built without libtorch.
 
@@ -238,6 +238,43 @@ describe('local diffusion models', { skip: !hasEngine && 'built without libtorch
     expectError(await server.api('POST', '/api/v1/generations', {
       cookie, body: { ...base, model: 'tiny-sd1', task: 'image_to_image', source_image_id: source.id, mask_blur: 4 },
     }), 400, 'invalid_argument', 'mask_blur');
+  });
+
+  test('outpaint extends a picture through inpainting, with a 4-channel and a 9-channel model', { timeout: 300_000 }, async () => {
+    const base = { prompt: 'a bowl of ripe peaches', seed: 12, steps: 4, cfg_scale: 5 };
+    const source = (await waitFor(server, cookie, (await createGeneration(server, cookie, {
+      ...base, model: 'tiny-sd1', width: 64, height: 64,
+    })).id, 'succeeded', { timeoutMs: 200_000 })).images[0];
+    const fileOf = async (id) => decodePng(expectStatus(await server.api('GET', `/api/v1/images/${id}/file`, { cookie }), 200).body);
+    const original = await fileOf(source.id);
+    for (const model of ['tiny-sd1', 'tiny-sd1-inpaint']) {
+      const done = await waitFor(server, cookie, (await createGeneration(server, cookie, {
+        ...base, model, task: 'outpaint', source_image_id: source.id, outpaint: { right: 32 },
+      })).id, 'succeeded', { timeoutMs: 200_000 });
+      const image = done.images[0];
+      assert.equal(image.task, 'outpaint');
+      assert.deepEqual([image.width, image.height], [96, 64], model);
+      assert.equal(image.mask_blur, 4, 'the default blur');
+      const result = await fileOf(image.id);
+      const canvas = await fileOf(image.source_image_id);
+      assert.deepEqual([canvas.width, canvas.height], [96, 64], 'derived from the larger canvas');
+      // The source's columns, but for the blur's reach (int(2.5 * 4 + 0.5) = 10 pixels) from the
+      // new side, are kept; the added columns are painted, not the canvas's stretched edge.
+      let kept = true;
+      let painted = false;
+      for (let y = 0; y < 64; y++) {
+        for (let c = 0; c < 3; c++) {
+          for (let x = 0; x < 64 - 10; x++) {
+            if (result.data[(y * 96 + x) * result.channels + c] !== original.data[(y * 64 + x) * original.channels + c]) kept = false;
+          }
+          for (let x = 64; x < 96; x++) {
+            if (result.data[(y * 96 + x) * result.channels + c] !== canvas.data[(y * 96 + x) * canvas.channels + c]) painted = true;
+          }
+        }
+      }
+      assert.ok(kept, `${model} keeps the source`);
+      assert.ok(painted, `${model} paints the new columns`);
+    }
   });
 
   test('upscale doubles a picture through its latents', { timeout: 300_000 }, async () => {
