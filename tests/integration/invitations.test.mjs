@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  DEFAULT_PASSWORD, Server, expectError, expectStatus, makeTempDir, runBinary, sessionCookieFrom,
-  uniqueEmail,
+  DEFAULT_PASSWORD, Server, createAdmin, expectError, expectStatus, makeTempDir, runBinary,
+  sessionCookieFrom, uniqueEmail,
 } from './lib/server.mjs';
 import { backendEnv, sqlRows } from './lib/backends.mjs';
 
@@ -20,10 +20,7 @@ describe('invitations', { timeout: 180_000 }, () => {
 
   before(async () => {
     dataDir = makeTempDir('invite');
-    const email = uniqueEmail('admin');
-    const created = await runBinary(['user', 'create', '--email', email, '--password', DEFAULT_PASSWORD, '--admin',
-      '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
-    assert.equal(created.code, 0, created.out);
+    const email = await createAdmin(dataDir);
     server = new Server({ name: 'invite', dataDir, env: { RENDERMART_REGISTRATION: 'invite', RENDERMART_PASSWORD_THREADS: '4' } });
     await server.start();
     const res = expectStatus(await server.api('POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }), 200);

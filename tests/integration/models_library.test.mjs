@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  BIN, DEFAULT_PASSWORD, collectEvents, createGeneration, expectError, expectStatus, freePort,
+  BIN, DEFAULT_PASSWORD, collectEvents, createAdmin, createGeneration, expectError, expectStatus, freePort,
   makeTempDir, register, runBinary, sessionCookieFrom, sleep, startServer, uniqueEmail, waitFor,
 } from './lib/server.mjs';
 import { backendEnv } from './lib/backends.mjs';
@@ -322,10 +322,7 @@ describe('the model library API', { skip: !hasEngine && 'built without libtorch'
   before(async () => {
     hub = await startHub();
     dataDir = makeTempDir('library-api');
-    const email = uniqueEmail('admin');
-    const created = await runBinary(['user', 'create', '--email', email, '--password', DEFAULT_PASSWORD, '--admin',
-      '--data-dir', dataDir, '--log-format', 'text'], await backendEnv(dataDir));
-    assert.equal(created.code, 0, created.out);
+    const email = await createAdmin(dataDir);
     server = await startServer({
       name: 'library-api',
       dataDir,
