@@ -1,5 +1,7 @@
 #include "providers/bedrock/bedrock_models.hpp"
 
+#include <cmath>
+
 #include "providers/bedrock/stability_format.hpp"
 
 namespace rendermart {
@@ -141,6 +143,14 @@ BedrockModel with_creativity(BedrockModel model, RealRange creativity) {
   return model;
 }
 
+// A service whose sources may have fewer pixels than the others' (still within 1:2.5 and 2.5:1,
+// so the longer side is at most sqrt(2.5 * max_pixels)).
+BedrockModel with_max_pixels(BedrockModel model, std::int64_t max_pixels) {
+  model.info.max_pixels = max_pixels;
+  model.info.max_side = static_cast<int>(std::sqrt(2.5 * static_cast<double>(max_pixels)));
+  return model;
+}
+
 std::vector<BedrockModel> stability_services() {
   using T = GenerationTask;
   return {
@@ -174,9 +184,11 @@ std::vector<BedrockModel> stability_services() {
               "Stability AI's search and recolor: finds what search_prompt names and recolors it "
               "after the prompt.",
               T::search_recolor),
-      service("stability.stable-image-remove-background-v1:0", "Stable Image Remove Background",
-              "Stability AI's background removal: the subject on a transparent background.",
-              T::remove_background),
+      with_max_pixels(
+          service("stability.stable-image-remove-background-v1:0", "Stable Image Remove Background",
+                  "Stability AI's background removal: the subject on a transparent background.",
+                  T::remove_background),
+          4194304),
       with_control(
           service("stability.stable-image-control-sketch-v1:0", "Stable Image Control Sketch",
                   "Stability AI's sketch control: a picture after the prompt on the "

@@ -5,7 +5,9 @@
 //   Stability AI: docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-3-5-large.html
 //                 (and the Stable Image Core / Ultra pages)
 //   Stability AI Image Services: docs.aws.amazon.com/bedrock/latest/userguide/stable-image-services.html
-//                 (the fields and ranges as Stability AI's API reference gives them)
+//                 (the fields, ranges and limits as Stability AI's own API reference gives them for
+//                 its v2beta endpoints: its OpenAPI description, api.stability.ai/v2alpha/openapi;
+//                 docs/cloud-models.md says where each comes from)
 
 import { createHash } from 'node:crypto';
 
@@ -50,15 +52,20 @@ const stability = (name, imageToImage) => ({
   family: 'stability', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, imageToImage,
 });
 
-// Stability AI's image services: each one's fields (required, optional, numeric ranges) and the
-// size of what it answers given its source.
-const PROMPT = { prompt: 'text', negative_prompt: 'text', seed: 'seed', output_format: 'format', style_preset: 'text' };
-const service = (name, { required, optional = {}, answer = (source) => [source.width, source.height] }) => ({
-  family: 'service', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, required, optional, answer,
+// Stability AI's image services: each one's fields (required, optional: a type or a numeric
+// range), the most pixels its source may have, and the size of what it answers given its source.
+// style_preset is one of STYLE_PRESETS, and only where Stability's reference lists it.
+const STYLE_PRESETS = ['3d-model', 'analog-film', 'anime', 'cinematic', 'comic-book', 'digital-art', 'enhance',
+  'fantasy-art', 'isometric', 'line-art', 'low-poly', 'modeling-compound', 'neon-punk', 'origami', 'photographic',
+  'pixel-art', 'tile-texture'];
+const PROMPT = { prompt: 'text', negative_prompt: 'text', seed: 'seed', output_format: 'format' };
+const PRESET = { style_preset: 'preset' };
+const service = (name, { required, optional = {}, maxPixels = 9437184, answer = (source) => [source.width, source.height] }) => ({
+  family: 'service', name, provider: 'Stability AI', lifecycle: { status: 'ACTIVE' }, required, optional, maxPixels, answer,
 });
 const SERVICES = {
   'stability.stable-creative-upscale-v1:0': service('Stable Image Creative Upscale', {
-    required: ['image', 'prompt'], optional: { ...PROMPT, creativity: [0.1, 0.5] },
+    required: ['image', 'prompt'], optional: { ...PROMPT, ...PRESET, creativity: [0.1, 0.5] }, maxPixels: 1048576,
     answer: (s) => { const k = Math.sqrt(4194304 / (s.width * s.height)); return [Math.round(s.width * k), Math.round(s.height * k)]; },
   }),
   'stability.stable-conservative-upscale-v1:0': service('Stable Image Conservative Upscale', {
@@ -66,35 +73,35 @@ const SERVICES = {
     answer: (s) => { const k = Math.sqrt(4194304 / (s.width * s.height)); return [Math.round(s.width * k), Math.round(s.height * k)]; },
   }),
   'stability.stable-fast-upscale-v1:0': service('Stable Image Fast Upscale', {
-    required: ['image'], optional: { output_format: 'format' }, answer: (s) => [s.width * 4, s.height * 4],
+    required: ['image'], optional: { output_format: 'format' }, maxPixels: 1048576, answer: (s) => [s.width * 4, s.height * 4],
   }),
   'stability.stable-image-inpaint-v1:0': service('Stable Image Inpaint', {
-    required: ['image', 'prompt'], optional: { ...PROMPT, mask: 'image', grow_mask: [0, 100] },
+    required: ['image', 'prompt'], optional: { ...PROMPT, ...PRESET, mask: 'image', grow_mask: [0, 100] },
   }),
   'stability.stable-outpaint-v1:0': service('Stable Image Outpaint', {
-    required: ['image'], optional: { prompt: 'text', seed: 'seed', output_format: 'format', style_preset: 'text', creativity: [0, 1], left: [0, 2000], right: [0, 2000], up: [0, 2000], down: [0, 2000] },
+    required: ['image'], optional: { prompt: 'text', seed: 'seed', output_format: 'format', ...PRESET, creativity: [0, 1], left: [0, 2000], right: [0, 2000], up: [0, 2000], down: [0, 2000] },
     answer: (s, body) => [s.width + (body.left ?? 0) + (body.right ?? 0), s.height + (body.up ?? 0) + (body.down ?? 0)],
   }),
   'stability.stable-image-erase-object-v1:0': service('Stable Image Erase Object', {
     required: ['image'], optional: { mask: 'image', grow_mask: [0, 20], seed: 'seed', output_format: 'format' },
   }),
   'stability.stable-image-search-replace-v1:0': service('Stable Image Search and Replace', {
-    required: ['image', 'prompt', 'search_prompt'], optional: { ...PROMPT, search_prompt: 'text', grow_mask: [0, 20] },
+    required: ['image', 'prompt', 'search_prompt'], optional: { ...PROMPT, ...PRESET, search_prompt: 'text', grow_mask: [0, 20] },
   }),
   'stability.stable-image-search-recolor-v1:0': service('Stable Image Search and Recolor', {
-    required: ['image', 'prompt', 'select_prompt'], optional: { ...PROMPT, select_prompt: 'text', grow_mask: [0, 20] },
+    required: ['image', 'prompt', 'select_prompt'], optional: { ...PROMPT, ...PRESET, select_prompt: 'text', grow_mask: [0, 20] },
   }),
   'stability.stable-image-remove-background-v1:0': service('Stable Image Remove Background', {
-    required: ['image'], optional: { output_format: 'format' },
+    required: ['image'], optional: { output_format: 'format' }, maxPixels: 4194304,
   }),
   'stability.stable-image-control-sketch-v1:0': service('Stable Image Control Sketch', {
-    required: ['image', 'prompt'], optional: { ...PROMPT, control_strength: [0, 1] },
+    required: ['image', 'prompt'], optional: { ...PROMPT, ...PRESET, control_strength: [0, 1] },
   }),
   'stability.stable-image-control-structure-v1:0': service('Stable Image Control Structure', {
-    required: ['image', 'prompt'], optional: { ...PROMPT, control_strength: [0, 1] },
+    required: ['image', 'prompt'], optional: { ...PROMPT, ...PRESET, control_strength: [0, 1] },
   }),
   'stability.stable-image-style-guide-v1:0': service('Stable Image Style Guide', {
-    required: ['image', 'prompt'], optional: { ...PROMPT, fidelity: [0, 1], aspect_ratio: 'ratio' },
+    required: ['image', 'prompt'], optional: { ...PROMPT, ...PRESET, fidelity: [0, 1], aspect_ratio: 'ratio' },
     answer: (s, body) => STABILITY_RATIOS[body.aspect_ratio ?? '1:1'],
   }),
   'stability.stable-style-transfer-v1:0': service('Stable Image Style Transfer', {
@@ -303,11 +310,13 @@ function validateService(model, body) {
     else if (rule === 'seed') problems.push(number(value, `#/${key}`, 0, 4294967294, { integer: true }));
     else if (rule === 'format') problems.push(['png', 'jpeg', 'webp'].includes(value) ? null : `#/${key}: ${value} is not a valid enum value`);
     else if (rule === 'ratio') problems.push(STABILITY_RATIOS[value] ? null : `#/${key}: ${value} is not a valid enum value`);
+    else if (rule === 'preset') problems.push(STYLE_PRESETS.includes(value) ? null : `#/${key}: ${value} is not a valid enum value`);
     else if (rule === 'image') {
       const decoded = image(value, `#/${key}`);
       problems.push(decoded.problem ?? null);
       if (decoded.png) {
         if (decoded.png.width < 64 || decoded.png.height < 64) problems.push(`#/${key}: every side must be at least 64 pixels`);
+        if (decoded.png.width * decoded.png.height > model.maxPixels) problems.push(`#/${key}: at most ${model.maxPixels} pixels`);
         if (key === 'image' || key === 'init_image') source = decoded.png;
         if (key === 'mask' && !maskStats(decoded.png).binary) problems.push('#/mask: the mask must be black and white');
       }

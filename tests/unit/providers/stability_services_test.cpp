@@ -198,6 +198,12 @@ TEST(StabilityServices, EachServiceIsAModelWithOneTask) {
   }
   EXPECT_GT(find_bedrock_model("stability.stable-creative-upscale-v1:0")->info.creativity.max, 0);
   EXPECT_EQ(find_bedrock_model("stability.stable-fast-upscale-v1:0")->info.creativity.max, 0);
+  // Background removal takes sources of at most 4,194,304 pixels; the other edits 9,437,184.
+  const auto& cutout = find_bedrock_model("stability.stable-image-remove-background-v1:0")->info;
+  EXPECT_EQ(cutout.max_pixels, 4194304);
+  EXPECT_EQ(cutout.max_side, 3238);
+  EXPECT_EQ(find_bedrock_model("stability.stable-image-erase-object-v1:0")->info.max_pixels,
+            9437184);
 }
 
 }  // namespace
