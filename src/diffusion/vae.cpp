@@ -1,5 +1,6 @@
 #include "diffusion/vae.hpp"
 
+#include "diffusion/banded_convolution.hpp"
 #include "diffusion/kernels/attention.hpp"
 
 namespace rendermart::diffusion {
@@ -107,25 +108,24 @@ at::Tensor Vae::MidBlock::operator()(const at::Tensor& x) const {
 }
 
 at::Tensor Vae::decode(const at::Tensor& latents) const {
-  const at::Tensor none;
   auto h = to_engine_layout(latents, dtype_);
   if (post_quant_conv_) h = (*post_quant_conv_)(h);
   h = conv_in_(h);
   h = mid_(h);
+  // In bands from here on: the levels above the latents' size hold the largest activations.
   for (std::size_t b = 0; b < up_blocks_.size(); ++b) {
-    for (const auto& resnet : up_blocks_[b]) h = resnet(h, none);
-    if (upsamplers_[b]) h = (*upsamplers_[b])(h, std::nullopt);
+    for (const auto& resnet : up_blocks_[b]) h = resnet_in_bands(resnet, std::move(h));
+    if (upsamplers_[b]) h = upsample_conv_in_bands(upsamplers_[b]->conv, h);
   }
-  h = conv_out_(norm_out_(h, true));
+  h = norm_silu_conv_in_bands(norm_out_, conv_out_, h);
   return h.to(at::kFloat).contiguous();
 }
 
 Vae::Distribution Vae::encode(const at::Tensor& image) const {
-  const at::Tensor none;
   const auto& e = *encoder_;
   auto h = e.conv_in(to_engine_layout(image, dtype_));
   for (std::size_t b = 0; b < e.blocks.size(); ++b) {
-    for (const auto& resnet : e.blocks[b]) h = resnet(h, none);
+    for (const auto& resnet : e.blocks[b]) h = resnet_in_bands(resnet, std::move(h));
     if (e.downsamplers[b]) {
       h = (*e.downsamplers[b])(
           at::constant_pad_nd(h, {0, 1, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast));

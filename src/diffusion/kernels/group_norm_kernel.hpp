@@ -153,8 +153,10 @@ void normalize_rows_nhwc(const T* x, T* y, std::int64_t rows, std::int64_t chann
   }
 }
 
-template <typename S, typename T, bool kSilu>
-void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
+// The affine map of each image and channel of a channels-last GroupNorm (center, scale and shift,
+// [batch][channels] each): its statistics, without normalizing anything.
+template <typename S, typename T>
+void group_norm_affine(const T* x, const GroupNormProblem& p, const ChannelAffineMap& out) {
   const std::int64_t C = p.channels;
   const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, kNhwcChunk / C);
   const std::int64_t chunks = (p.pixels + rows_per_chunk - 1) / rows_per_chunk;
@@ -168,10 +170,6 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
     }
   });
 
-  // Per image and channel: center, scale and shift of its ChannelAffine.
-  std::vector<float> center(static_cast<std::size_t>(p.batch * C));
-  std::vector<float> scale(center.size());
-  std::vector<float> shift(center.size());
   const std::int64_t per_group = C / p.groups;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     for (std::int64_t g = 0; g < p.groups; ++g) {
@@ -182,25 +180,44 @@ void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
       for (std::int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
         const auto at = static_cast<std::size_t>(n * C + c);
         const ChannelAffine affine = channel_affine(moments, p.eps, p.weight[c], p.bias[c]);
-        center[at] = affine.center;
-        scale[at] = affine.scale;
-        shift[at] = affine.shift;
+        out.center[at] = affine.center;
+        out.scale[at] = affine.scale;
+        out.shift[at] = affine.shift;
       }
     }
   }
+}
 
-  at::parallel_for(0, p.batch * p.pixels, rows_per_chunk,
-                   [&](std::int64_t first, std::int64_t last) {
-                     // Row ranges may cross from one image into the next.
-                     for (std::int64_t row = first; row < last;) {
-                       const std::int64_t n = row / p.pixels;
-                       const std::int64_t end = std::min(last, (n + 1) * p.pixels);
-                       normalize_rows_nhwc<S, T, kSilu>(x + row * C, y + row * C, end - row, C,
-                                                        center.data() + n * C, scale.data() + n * C,
-                                                        shift.data() + n * C);
-                       row = end;
-                     }
-                   });
+// Rows of one image normalized by its affine map, in parallel.
+template <typename S, typename T, bool kSilu>
+void normalize_rows_parallel(const T* x, T* y, const RowNormProblem& p) {
+  const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, kNhwcChunk / p.channels);
+  at::parallel_for(0, p.rows, rows_per_chunk, [&](std::int64_t first, std::int64_t last) {
+    normalize_rows_nhwc<S, T, kSilu>(x + first * p.channels, y + first * p.channels, last - first,
+                                     p.channels, p.affine.center, p.affine.scale, p.affine.shift);
+  });
+}
+
+template <typename S, typename T>
+void normalize_rows(const T* x, T* y, const RowNormProblem& p) {
+  if (p.rows * p.channels == 0) return;
+  p.silu ? normalize_rows_parallel<S, T, true>(x, y, p)
+         : normalize_rows_parallel<S, T, false>(x, y, p);
+}
+
+template <typename S, typename T, bool kSilu>
+void group_norm_nhwc(const T* x, T* y, const GroupNormProblem& p) {
+  const std::int64_t C = p.channels;
+  std::vector<float> affine(static_cast<std::size_t>(3 * p.batch * C));
+  const ChannelAffineMap map{affine.data(), affine.data() + p.batch * C,
+                             affine.data() + 2 * p.batch * C};
+  group_norm_affine<S>(x, p, map);
+  for (std::int64_t n = 0; n < p.batch; ++n) {
+    const std::int64_t offset = n * p.pixels * C;
+    normalize_rows_parallel<S, T, kSilu>(
+        x + offset, y + offset,
+        {p.pixels, C, kSilu, {map.center + n * C, map.scale + n * C, map.shift + n * C}});
+  }
 }
 
 template <typename S, typename T>

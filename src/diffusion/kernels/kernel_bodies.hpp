@@ -18,9 +18,10 @@ namespace {
 // CPU check.
 template <typename S>
 constexpr KernelTable kernel_table_of() {
-  return {{&attention_f32<S>, &group_norm<S, float>, &layer_norm<S, float>, &gelu<S, float>,
-           &geglu<S, float>},
-          {nullptr, &group_norm<S, std::uint16_t>, &layer_norm<S, std::uint16_t>,
+  return {{&attention_f32<S>, &group_norm<S, float>, &group_norm_affine<S, float>,
+           &normalize_rows<S, float>, &layer_norm<S, float>, &gelu<S, float>, &geglu<S, float>},
+          {nullptr, &group_norm<S, std::uint16_t>, &group_norm_affine<S, std::uint16_t>,
+           &normalize_rows<S, std::uint16_t>, &layer_norm<S, std::uint16_t>,
            &gelu<S, std::uint16_t>, &geglu<S, std::uint16_t>}};
 }
 

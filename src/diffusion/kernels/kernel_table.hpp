@@ -46,6 +46,21 @@ struct GroupNormProblem {
   const float* bias;    // [channels]
 };
 
+// Per-channel center, scale and shift: y = (x - center[c]) * scale[c] + shift[c] is the GroupNorm.
+struct ChannelAffineMap {
+  float* center;
+  float* scale;
+  float* shift;
+};
+
+// `rows` dense channels-last rows of one image normalized by its ChannelAffineMap ([channels]
+// each), then SiLU when `silu`.
+struct RowNormProblem {
+  std::int64_t rows, channels;
+  bool silu;
+  ChannelAffineMap affine;
+};
+
 // LayerNorm of `rows` rows of `channels` values: rows of x start `x_stride` elements apart, rows
 // of y are dense. Mean and variance in float32 from two passes over the row while it is in L1,
 // the reciprocal square root in float64.
@@ -71,6 +86,11 @@ struct TypedKernels {
   // none for T (bfloat16 needs AVX512-BF16 and an even head_dim; callers convert otherwise).
   void (*attention)(const AttentionProblem<T>& problem);
   void (*group_norm)(const T* x, T* y, const GroupNormProblem& problem);
+  // A channels-last GroupNorm in two parts, for callers that normalize a few rows at a time: the
+  // affine map of every image ([batch][channels] each), then rows of one image through it.
+  void (*group_norm_affine)(const T* x, const GroupNormProblem& problem,
+                            const ChannelAffineMap& out);
+  void (*normalize_rows)(const T* x, T* y, const RowNormProblem& problem);
   void (*layer_norm)(const T* x, T* y, const LayerNormProblem& problem);
   // The exact (erf) GELU of `count` dense values.
   void (*gelu)(const T* x, T* y, std::int64_t count);
