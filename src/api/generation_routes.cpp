@@ -94,15 +94,35 @@ struct ParsedGeneration {
 };
 
 ParsedGeneration parse_generation_request(const http::Request& request) {
-  const auto body = parse_object(request, {"prompt",          "negative_prompt", "model",
-                                           "style",           "width",           "height",
-                                           "steps",           "cfg_scale",       "seed",
-                                           "count",           "quality",         "task",
-                                           "source_image_id", "mask_image_id",   "strength",
-                                           "mask_blur",       "outpaint",        "mask",
-                                           "loras",           "background",      "moderation",
-                                           "search_prompt",   "style_image_id",  "creativity",
-                                           "control_strength"});
+  const auto body = parse_object(request, {"prompt",
+                                           "negative_prompt",
+                                           "model",
+                                           "style",
+                                           "width",
+                                           "height",
+                                           "steps",
+                                           "cfg_scale",
+                                           "seed",
+                                           "count",
+                                           "quality",
+                                           "task",
+                                           "source_image_id",
+                                           "mask_image_id",
+                                           "strength",
+                                           "mask_blur",
+                                           "outpaint",
+                                           "mask",
+                                           "loras",
+                                           "background",
+                                           "moderation",
+                                           "search_prompt",
+                                           "style_image_id",
+                                           "creativity",
+                                           "control_strength",
+                                           "style_preset",
+                                           "grow_mask",
+                                           "composition_fidelity",
+                                           "change_strength"});
   const auto integer = [&](const char* field) -> std::optional<int> {
     // Wide bounds here catch type errors; the model's own limits are checked by validation.
     if (auto v = optional_integer(body, field, INT_MIN, INT_MAX)) return static_cast<int>(*v);
@@ -146,6 +166,10 @@ ParsedGeneration parse_generation_request(const http::Request& request) {
   out.style_image_id = optional_string(body, "style_image_id");
   out.creativity = optional_number(body, "creativity");
   out.control_strength = optional_number(body, "control_strength");
+  out.style_preset = optional_string(body, "style_preset");
+  out.grow_mask = integer("grow_mask");
+  out.composition_fidelity = optional_number(body, "composition_fidelity");
+  out.change_strength = optional_number(body, "change_strength");
   return parsed;
 }
 

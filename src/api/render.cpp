@@ -156,12 +156,18 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   write_optional_text(w, params.background);
   w.key("cfg_scale");
   w.value(params.cfg_scale);
+  w.key("change_strength");
+  w.value(params.change_strength);
+  w.key("composition_fidelity");
+  w.value(params.composition_fidelity);
   w.key("control_strength");
   w.value(params.control_strength);
   w.key("count");
   w.value(params.count);
   w.key("creativity");
   w.value(params.creativity);
+  w.key("grow_mask");
+  w.value(params.grow_mask);
   w.key("height");
   w.value(params.height);
   w.key("loras");
@@ -194,6 +200,8 @@ void write_params(JsonWriter& w, const GenerationParams& params) {
   w.value(params.style);
   w.key("style_image_id");
   write_optional_text(w, params.style_image_id);
+  w.key("style_preset");
+  write_optional_text(w, params.style_preset);
   w.key("task");
   w.value(to_string(params.task));
   w.key("width");
@@ -250,6 +258,10 @@ void write_image(JsonWriter& w, const Image& image) {
   write_optional_text(w, image.params.background);
   w.key("cfg_scale");
   w.value(image.params.cfg_scale);
+  w.key("change_strength");
+  w.value(image.params.change_strength);
+  w.key("composition_fidelity");
+  w.value(image.params.composition_fidelity);
   w.key("control_strength");
   w.value(image.params.control_strength);
   w.key("created_at");
@@ -262,6 +274,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(base + "/file");
   w.key("generation_id");
   w.value(image.job_id);
+  w.key("grow_mask");
+  w.value(image.params.grow_mask);
   w.key("height");
   w.value(image.params.height);
   w.key("id");
@@ -300,6 +314,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.value(image.params.style);
   w.key("style_image_id");
   write_optional_text(w, image.params.style_image_id);
+  w.key("style_preset");
+  write_optional_text(w, image.params.style_preset);
   w.key("tags");
   w.begin_array();
   for (const auto& tag : image.tags) w.value(tag);
@@ -321,6 +337,10 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   write_choices(w, model.backgrounds);
   w.key("cfg_scale");
   write_range(w, model.cfg_scale);
+  w.key("change_strength");
+  write_range(w, model.change_strength);
+  w.key("composition_fidelity");
+  write_range(w, model.composition_fidelity);
   w.key("control_strength");
   write_range(w, model.control_strength);
   w.key("creativity");
@@ -335,6 +355,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   w.begin_array();
   for (const auto& size : model.fixed_sizes) write_size(w, size);
   w.end_array();
+  w.key("grow_mask");
+  write_range(w, model.grow_mask);
   w.key("id");
   w.value(model.id);
   w.key("kind");
@@ -358,6 +380,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
     w.end_object();
   }
   w.end_array();
+  w.key("mask_blur");
+  write_range(w, model.mask_blur);
   w.key("max_aspect_ratio");
   if (model.max_aspect_ratio > 0) {
     w.value(model.max_aspect_ratio);
@@ -409,6 +433,8 @@ void write_model(JsonWriter& w, const ModelInfo& model) {
   write_optional_text(w, model.source);
   w.key("steps");
   write_range(w, model.steps);
+  w.key("style_presets");
+  write_choices(w, model.style_presets);
   w.key("styles");
   write_choices(w, model.styles);
   w.key("tasks");

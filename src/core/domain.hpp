@@ -147,6 +147,15 @@ struct GenerationParams {
   // much the guiding image shapes the result.
   double creativity = 0;
   double control_strength = 0;
+  // Stability AI's image services that take them (ModelInfo declares which): the style preset
+  // (empty: none); how many pixels the mask grows by, its grown edge blurred (inpaint, erase,
+  // search_replace, search_recolor); style_transfer's composition_fidelity (how closely the
+  // result keeps the source's composition) and change_strength (how much the source may change).
+  // 0 where the task or model takes none.
+  std::string style_preset;
+  int grow_mask = 0;
+  double composition_fidelity = 0;
+  double change_strength = 0;
   GenerationTask task = GenerationTask::text_to_image;
   std::string source_image_id;  // the user's image a task works on; empty for text_to_image
   // The user's image that masks the source (same size; white = repaint, black = keep); inpaint
@@ -156,7 +165,8 @@ struct GenerationParams {
   // image_to_image, and inpaint and outpaint in the area they repaint; 0 for other tasks.
   double strength = 0;
   // How many pixels the mask's edge is blurred by where the result is laid over the source
-  // (AUTOMATIC1111's "Mask blur"), 0..64: inpaint and outpaint only, 0 for other tasks.
+  // (AUTOMATIC1111's "Mask blur"), 0..64: inpaint and outpaint with the models that lay their
+  // result over the source (ModelInfo::mask_blur), 0 otherwise.
   int mask_blur = 0;
   // Local models: the LoRAs merged for this generation, those of the request's `loras` field and
   // of <lora:name:weight> in its prompt (which keeps them as written).

@@ -81,10 +81,24 @@ struct ModelInfo {
   // GenerationParams::creativity and control_strength as the model takes them; max 0: not at all.
   RealRange creativity;
   RealRange control_strength;
+  // Stability AI's image services: the style presets the model takes (empty: none), how many
+  // pixels it may grow a mask by (inpaint, erase, search_replace, search_recolor) and style
+  // transfer's composition_fidelity and change_strength; max 0: not at all.
+  std::vector<std::string> style_presets;
+  IntRange grow_mask;
+  RealRange composition_fidelity;
+  RealRange change_strength;
+  // GenerationParams::mask_blur (inpaint, outpaint) for the models that lay their result over the
+  // source through the blurred mask (kA1111MaskBlur); max 0: the model takes none.
+  IntRange mask_blur;
   bool negative_prompt = true;
   int max_prompt_length = 2000;  // in characters (Unicode code points)
   std::uint32_t max_seed = 4294967295u;
 };
+
+// AUTOMATIC1111's "Mask blur", as the built-in generator and local models take it: 0 to 64
+// pixels, 4 by default.
+inline constexpr IntRange kA1111MaskBlur{0, 64, 4};
 
 bool supports(const ModelInfo& model, GenerationTask task);
 

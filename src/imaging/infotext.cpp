@@ -218,11 +218,17 @@ std::string params_json(const GenerationParams& params) {
   for (const auto& [key, value] :
        {std::pair{"background", params.background}, std::pair{"moderation", params.moderation},
         std::pair{"search_prompt", params.search_prompt},
-        std::pair{"style_image_id", params.style_image_id}}) {
+        std::pair{"style_image_id", params.style_image_id},
+        std::pair{"style_preset", params.style_preset}}) {
     if (!value.empty()) object[key] = value;
   }
-  if (params.creativity != 0) object["creativity"] = params.creativity;
-  if (params.control_strength != 0) object["control_strength"] = params.control_strength;
+  for (const auto& [key, value] : {std::pair{"creativity", params.creativity},
+                                   std::pair{"control_strength", params.control_strength},
+                                   std::pair{"composition_fidelity", params.composition_fidelity},
+                                   std::pair{"change_strength", params.change_strength}}) {
+    if (value != 0) object[key] = value;
+  }
+  if (params.grow_mask != 0) object["grow_mask"] = params.grow_mask;
   // Replace rather than throw on invalid UTF-8: the parameters were validated upstream, and an
   // image must never fail to save over its metadata.
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -223,7 +223,6 @@ GenerationParams resolve_generation(const GenerationRequest& request, const Pref
                                   : task_uses_mask(params.task) ? kDefaultMaskStrength
                                                                 : 0;
   params.strength = request.strength.value_or(default_strength);
-  params.mask_blur = request.mask_blur.value_or(task_uses_mask(params.task) ? kDefaultMaskBlur : 0);
   params.source_image_id = request.source_image_id.value_or("");
   params.mask_image_id = request.mask_image_id.value_or("");
   // The prompt keeps its <lora:...> tags as written (AUTOMATIC1111 keeps them in its infotext);
@@ -286,13 +285,6 @@ void validate_generation(const GenerationParams& params, const ModelInfo& model)
   }
   if (!(params.strength >= 0 && params.strength <= 1)) {
     throw invalid_argument("strength", "strength must be between 0 and 1");
-  }
-  if (!task_uses_mask(params.task) && params.mask_blur != 0) {
-    throw invalid_argument("mask_blur", "mask_blur applies to inpaint and outpaint only");
-  }
-  if (params.mask_blur < 0 || params.mask_blur > kMaxMaskBlur) {
-    throw invalid_argument(
-        "mask_blur", "mask_blur must be between 0 and " + std::to_string(kMaxMaskBlur) + " pixels");
   }
   validate_loras(params.loras, model);
   if (!params.quality.empty() && std::find(model.qualities.begin(), model.qualities.end(),

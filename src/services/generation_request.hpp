@@ -27,6 +27,10 @@ struct GenerationRequest {
   std::optional<std::string> style_image_id;
   std::optional<double> creativity;
   std::optional<double> control_strength;
+  std::optional<std::string> style_preset;
+  std::optional<int> grow_mask;
+  std::optional<double> composition_fidelity;
+  std::optional<double> change_strength;
   std::optional<int> width;
   std::optional<int> height;
   std::optional<int> steps;
@@ -50,10 +54,6 @@ inline constexpr double kMaxLoraWeight = 4;
 inline constexpr double kDefaultStrength = 0.5;
 // inpaint and outpaint without a strength: the repainted area is made anew (diffusers' default).
 inline constexpr double kDefaultMaskStrength = 1;
-
-// inpaint and outpaint without a mask_blur: AUTOMATIC1111's default, 4 pixels; at most 64.
-inline constexpr int kDefaultMaskBlur = 4;
-inline constexpr int kMaxMaskBlur = 64;
 
 // The user's own images that a request names (source_image_id, mask_image_id), looked up by the
 // caller, which answers not_found for an image that is not the user's.

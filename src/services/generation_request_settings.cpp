@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,18 @@ bool uses_control_strength(GenerationTask task) {
 
 bool uses_search_prompt(GenerationTask task) {
   return task == GenerationTask::search_replace || task == GenerationTask::search_recolor;
+}
+
+// The tasks of Stability AI's services that grow (and blur) their mask: the masked ones and those
+// that find what to change by a search prompt.
+bool uses_grow_mask(GenerationTask task) {
+  return task == GenerationTask::inpaint || task == GenerationTask::erase ||
+         uses_search_prompt(task);
+}
+
+// The tasks that lay their result over the source through the mask, blurred by mask_blur.
+bool uses_mask_blur(GenerationTask task) {
+  return task == GenerationTask::inpaint || task == GenerationTask::outpaint;
 }
 
 std::string joined(const std::vector<std::string>& values) {
@@ -44,7 +57,8 @@ void check_choice(const char* field, const std::string& value,
 }
 
 // A setting in the model's range where the task takes it and the model declares it; 0 elsewhere.
-void check_range(const char* field, double value, const RealRange& range, bool task_uses,
+template <typename Value, typename Range>
+void check_range(const char* field, Value value, const Range& range, bool task_uses,
                  GenerationTask task, const ModelInfo& model) {
   if (!task_uses || range.max == 0) {
     if (value != 0) {
@@ -57,6 +71,13 @@ void check_range(const char* field, double value, const RealRange& range, bool t
     throw invalid_argument(field, fmt::format("{} must be between {} and {} for model '{}'", field,
                                               range.min, range.max, model.id));
   }
+}
+
+// The request's value, or the model's default where the task takes the setting and the model
+// declares it; 0 elsewhere.
+template <typename Value, typename Range>
+Value setting(const std::optional<Value>& asked, const Range& range, bool task_uses) {
+  return asked.value_or(task_uses && range.max > 0 ? range.default_value : Value{});
 }
 
 }  // namespace
@@ -81,13 +102,17 @@ void resolve_task_settings(GenerationParams& params, const GenerationRequest& re
       (!images.style || images.style->id != params.style_image_id)) {
     throw Error(ErrorCode::internal, "the style image was not looked up");
   }
-  const auto setting = [&](const std::optional<double>& asked, const RealRange& range,
-                           bool task_uses) {
-    return asked.value_or(task_uses && range.max > 0 ? range.default_value : 0);
-  };
-  params.creativity = setting(request.creativity, model.creativity, uses_creativity(params.task));
+  const GenerationTask task = params.task;
+  params.creativity = setting(request.creativity, model.creativity, uses_creativity(task));
   params.control_strength =
-      setting(request.control_strength, model.control_strength, uses_control_strength(params.task));
+      setting(request.control_strength, model.control_strength, uses_control_strength(task));
+  params.style_preset = request.style_preset.value_or("");
+  params.grow_mask = setting(request.grow_mask, model.grow_mask, uses_grow_mask(task));
+  const bool transfer = task == GenerationTask::style_transfer;
+  params.composition_fidelity =
+      setting(request.composition_fidelity, model.composition_fidelity, transfer);
+  params.change_strength = setting(request.change_strength, model.change_strength, transfer);
+  params.mask_blur = setting(request.mask_blur, model.mask_blur, uses_mask_blur(task));
 }
 
 void validate_task_settings(const GenerationParams& params, const ModelInfo& model) {
@@ -127,6 +152,24 @@ void validate_task_settings(const GenerationParams& params, const ModelInfo& mod
               params.task, model);
   check_range("control_strength", params.control_strength, model.control_strength,
               uses_control_strength(params.task), params.task, model);
+  check_choice("style_preset", params.style_preset, model.style_presets, model);
+  check_range("grow_mask", params.grow_mask, model.grow_mask, uses_grow_mask(params.task),
+              params.task, model);
+  const bool transfer = params.task == GenerationTask::style_transfer;
+  check_range("composition_fidelity", params.composition_fidelity, model.composition_fidelity,
+              transfer, params.task, model);
+  check_range("change_strength", params.change_strength, model.change_strength, transfer,
+              params.task, model);
+  // Stability's services grow and blur the mask themselves; nothing is laid over their result.
+  if (params.mask_blur != 0 && model.mask_blur.max == 0 && model.grow_mask.max > 0) {
+    throw invalid_argument("mask_blur",
+                           fmt::format("model '{}' takes no mask_blur: it grows and "
+                                       "blurs the mask's edge itself by grow_mask "
+                                       "({} to {} pixels)",
+                                       model.id, model.grow_mask.min, model.grow_mask.max));
+  }
+  check_range("mask_blur", params.mask_blur, model.mask_blur, uses_mask_blur(params.task),
+              params.task, model);
 }
 
 }  // namespace rendermart

@@ -1,8 +1,10 @@
 #pragma once
 
 // The settings that only some models take (ModelInfo declares them): OpenAI's background and
-// moderation, and the fields of Stability AI's image services (search_prompt, style_image_id,
-// creativity, control_strength). Filled and checked here, in one place, for every task.
+// moderation, the fields of Stability AI's image services (search_prompt, style_image_id,
+// creativity, control_strength, style_preset, grow_mask, composition_fidelity, change_strength)
+// and the mask_blur of the models that lay their result over the source. Filled and checked here,
+// in one place, for every task.
 
 #include "core/domain.hpp"
 #include "core/model_info.hpp"

@@ -443,6 +443,19 @@ CREATE TRIGGER sessions_changed AFTER UPDATE OR DELETE ON sessions
   FOR EACH ROW EXECUTE FUNCTION rendermart_session_changed();
 )sql";
 
+// The further settings of Stability AI's image services on Bedrock (style_preset, grow_mask,
+// composition_fidelity, change_strength); earlier rows have none: empty text and 0.
+constexpr std::string_view kStabilityServiceSettings = R"sql(
+ALTER TABLE jobs ADD COLUMN style_preset TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN grow_mask INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN composition_fidelity DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN change_strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN style_preset TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN grow_mask INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN composition_fidelity DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN change_strength DOUBLE PRECISION NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchemaSqlite, kInitialSchemaPostgres},
     Migration{2, "generation tasks", kGenerationTasksSqlite, kGenerationTasksPostgres},
@@ -454,6 +467,8 @@ constexpr std::array kMigrations{
     Migration{8, "mask blur", kMaskBlur, kMaskBlur},
     Migration{9, "cloud task settings", kCloudTaskSettings, kCloudTaskSettings},
     Migration{10, "account changes", kAccountChangesSqlite, kAccountChangesPostgres},
+    Migration{11, "stability service settings", kStabilityServiceSettings,
+              kStabilityServiceSettings},
 };
 
 }  // namespace

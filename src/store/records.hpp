@@ -46,6 +46,10 @@ void visit_columns(Visit& visit, P& params) {
   visit("style_image_id", params.style_image_id);
   visit("creativity", params.creativity);
   visit("control_strength", params.control_strength);
+  visit("style_preset", params.style_preset);
+  visit("grow_mask", params.grow_mask);
+  visit("composition_fidelity", params.composition_fidelity);
+  visit("change_strength", params.change_strength);
   visit("width", params.width);
   visit("height", params.height);
   visit("steps", params.steps);

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import type { Generation, Model } from '@/shared/api/types';
 import { EditForm } from '@/features/edit/components/EditForm';
 import type { MaskModel } from '@/features/edit/lib/mask';
-import { toEditRequest, type EditValues } from '@/features/edit/lib/tasks';
+import { initialEditValues, toEditRequest, type EditValues } from '@/features/edit/lib/tasks';
 import { fixedModel, generation, image } from './fixtures';
 
 // Stability AI's image services on Bedrock: one model per task.
@@ -59,5 +59,14 @@ describe('EditForm: the cloud services\' tasks', () => {
     expect(screen.queryByLabelText('Prompt')).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Erase' }));
     expect(screen.getByRole('alert').textContent).toMatch(/Paint over the part/);
+  });
+
+  it('a cloud inpainter lays nothing over its result: no mask blur to set or send', () => {
+    const inpainter = service('inpaint', 'inpaint');
+    setup([inpainter]);
+    expect(screen.getByTestId('mask-canvas')).toBeTruthy();
+    expect(screen.queryByLabelText(/Mask blur/)).toBeNull();
+    const v = { ...initialEditValues([inpainter], source), choice: 'inpaint' as const };
+    expect(toEditRequest(v, inpainter, 'src', 'data:image/png;base64,AAAA')).not.toHaveProperty('mask_blur');
   });
 });

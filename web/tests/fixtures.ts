@@ -8,6 +8,7 @@ export const freeModel: Model = {
   styles: ['photographic', 'watercolor', 'neon'], negative_prompt: true, max_prompt_length: 2000,
   tasks: ['text_to_image'], qualities: [], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null, loras: [],
   backgrounds: [], moderations: [], creativity: null, control_strength: null,
+  style_presets: [], grow_mask: null, composition_fidelity: null, change_strength: null, mask_blur: { min: 0, max: 64, default: 4 },
 };
 
 export const fixedModel: Model = {
@@ -17,6 +18,7 @@ export const fixedModel: Model = {
   default_size: { width: 1024, height: 1024 }, max_count: 2, steps: null, cfg_scale: null, styles: [], negative_prompt: false, max_prompt_length: 500,
   tasks: ['text_to_image'], qualities: ['standard', 'premium'], max_pixels: null, max_aspect_ratio: null, shutdown_date: null, loaded: null, loras: [],
   backgrounds: [], moderations: [], creativity: null, control_strength: null,
+  style_presets: [], grow_mask: null, composition_fidelity: null, change_strength: null, mask_blur: null,
 };
 
 export const localModel: Model = {

@@ -133,6 +133,23 @@ BedrockModel upscaler(const char* id, const char* name, const char* description,
   return model;
 }
 
+// The style presets of Stability AI's services (their style_preset), for those that take one.
+const std::vector<std::string> kStylePresets = {
+    "3d-model",  "analog-film", "anime",        "cinematic", "comic-book",  "digital-art",
+    "enhance",   "fantasy-art", "isometric",    "line-art",  "low-poly",    "modeling-compound",
+    "neon-punk", "origami",     "photographic", "pixel-art", "tile-texture"};
+
+BedrockModel with_style_presets(BedrockModel model) {
+  model.info.style_presets = kStylePresets;
+  return model;
+}
+
+// How many pixels the service may grow the mask by, and its default.
+BedrockModel with_grow_mask(BedrockModel model, IntRange grow_mask) {
+  model.info.grow_mask = grow_mask;
+  return model;
+}
+
 BedrockModel with_control(BedrockModel model, RealRange control_strength) {
   model.info.control_strength = control_strength;
   return model;
@@ -151,13 +168,29 @@ BedrockModel with_max_pixels(BedrockModel model, std::int64_t max_pixels) {
   return model;
 }
 
+// Style transfer: style_strength (RenderMart's control_strength) 0-1, default 1;
+// composition_fidelity 0-1, default 0.9; change_strength 0.1-1, default 0.9.
+BedrockModel style_transfer() {
+  auto model = with_control(
+      service("stability.stable-style-transfer-v1:0", "Stable Image Style Transfer",
+              "Stability AI's style transfer: the source redrawn in the style of style_image_id "
+              "(its style strength is control_strength).",
+              GenerationTask::style_transfer),
+      {0, 1, 1});
+  model.info.composition_fidelity = {0, 1, 0.9};
+  model.info.change_strength = {0.1, 1, 0.9};
+  return model;
+}
+
 std::vector<BedrockModel> stability_services() {
   using T = GenerationTask;
+  // Ranges and defaults as Stability AI's API reference gives them (docs/cloud-models.md).
   return {
-      upscaler("stability.stable-creative-upscale-v1:0", "Stable Image Creative Upscale",
-               "Stability AI's upscaler for degraded pictures of up to 1 megapixel: re-imagines "
-               "details after the prompt and makes about 4 megapixels.",
-               1048576, 64, 1024, {0.1, 0.5, 0.3}),
+      with_style_presets(upscaler(
+          "stability.stable-creative-upscale-v1:0", "Stable Image Creative Upscale",
+          "Stability AI's upscaler for degraded pictures of up to 1 megapixel: re-imagines "
+          "details after the prompt and makes about 4 megapixels.",
+          1048576, 64, 1024, {0.1, 0.5, 0.3})),
       upscaler("stability.stable-conservative-upscale-v1:0", "Stable Image Conservative Upscale",
                "Stability AI's upscaler that keeps the picture as it is, after the prompt, and "
                "makes about 4 megapixels.",
@@ -165,52 +198,59 @@ std::vector<BedrockModel> stability_services() {
       upscaler("stability.stable-fast-upscale-v1:0", "Stable Image Fast Upscale",
                "Stability AI's quick upscaler: four times the width and height, no prompt.",
                1048576, 32, 1536, {}),
-      service("stability.stable-image-inpaint-v1:0", "Stable Image Inpaint",
-              "Stability AI's inpainting: repaints the masked part after the prompt.", T::inpaint),
-      with_creativity(
+      with_style_presets(with_grow_mask(
+          service("stability.stable-image-inpaint-v1:0", "Stable Image Inpaint",
+                  "Stability AI's inpainting: repaints the masked part after the prompt.",
+                  T::inpaint),
+          {0, 100, 5})),
+      with_style_presets(with_creativity(
           service("stability.stable-outpaint-v1:0", "Stable Image Outpaint",
                   "Stability AI's outpainting: extends the picture on its sides (up to 2000 "
                   "pixels a side) after the prompt.",
                   T::outpaint),
-          {0, 1, 0.5}),
-      service("stability.stable-image-erase-object-v1:0", "Stable Image Erase Object",
+          {0, 1, 0.5})),
+      with_grow_mask(
+          service(
+              "stability.stable-image-erase-object-v1:0", "Stable Image Erase Object",
               "Stability AI's eraser: removes what the mask covers and fills it from around it.",
               T::erase),
-      service("stability.stable-image-search-replace-v1:0", "Stable Image Search and Replace",
-              "Stability AI's search and replace: finds what search_prompt names and replaces it "
-              "after the prompt.",
-              T::search_replace),
-      service("stability.stable-image-search-recolor-v1:0", "Stable Image Search and Recolor",
-              "Stability AI's search and recolor: finds what search_prompt names and recolors it "
-              "after the prompt.",
-              T::search_recolor),
+          {0, 20, 5}),
+      with_style_presets(with_grow_mask(
+          service("stability.stable-image-search-replace-v1:0", "Stable Image Search and Replace",
+                  "Stability AI's search and replace: finds what search_prompt names and replaces "
+                  "it after the prompt.",
+                  T::search_replace),
+          {0, 20, 3})),
+      with_style_presets(with_grow_mask(
+          service("stability.stable-image-search-recolor-v1:0", "Stable Image Search and Recolor",
+                  "Stability AI's search and recolor: finds what search_prompt names and recolors "
+                  "it after the prompt.",
+                  T::search_recolor),
+          {0, 20, 3})),
       with_max_pixels(
           service("stability.stable-image-remove-background-v1:0", "Stable Image Remove Background",
                   "Stability AI's background removal: the subject on a transparent background.",
                   T::remove_background),
           4194304),
-      with_control(
+      with_style_presets(with_control(
           service("stability.stable-image-control-sketch-v1:0", "Stable Image Control Sketch",
                   "Stability AI's sketch control: a picture after the prompt on the "
                   "lines of the source sketch.",
                   T::sketch),
-          {0, 1, 0.7}),
-      with_control(
+          {0, 1, 0.7})),
+      with_style_presets(with_control(
           service("stability.stable-image-control-structure-v1:0", "Stable Image Control Structure",
                   "Stability AI's structure control: a picture after the prompt that "
                   "keeps the source's structure.",
                   T::structure),
-          {0, 1, 0.7}),
-      with_control(service("stability.stable-image-style-guide-v1:0", "Stable Image Style Guide",
-                           "Stability AI's style guide: a new picture after the prompt in the "
-                           "style of the source (its fidelity is control_strength).",
-                           T::style_guide),
-                   {0, 1, 0.5}),
-      with_control(service("stability.stable-style-transfer-v1:0", "Stable Image Style Transfer",
-                           "Stability AI's style transfer: the source redrawn in the style of "
-                           "style_image_id (its style strength is control_strength).",
-                           T::style_transfer),
-                   {0, 1, 1}),
+          {0, 1, 0.7})),
+      with_style_presets(with_control(
+          service("stability.stable-image-style-guide-v1:0", "Stable Image Style Guide",
+                  "Stability AI's style guide: a new picture after the prompt in the "
+                  "style of the source (its fidelity is control_strength).",
+                  T::style_guide),
+          {0, 1, 0.5})),
+      style_transfer(),
   };
 }
 

@@ -63,6 +63,12 @@ void add_prompt(json& body, const GenerationParams& params) {
   if (!params.negative_prompt.empty()) body["negative_prompt"] = params.negative_prompt;
 }
 
+// The style preset, when the generation has one (validation lets only the services that take one
+// have it).
+void add_style_preset(json& body, const GenerationParams& params) {
+  if (!params.style_preset.empty()) body["style_preset"] = params.style_preset;
+}
+
 }  // namespace
 
 OutpaintMargins outpaint_margins(const RawImage& mask) {
@@ -103,6 +109,7 @@ std::string stability_service_request(const GenerationParams& params,
   // Every service but background removal and the fast upscaler takes a seed.
   const bool fast_upscale = params.task == GenerationTask::upscale && params.creativity == 0;
   if (params.task != GenerationTask::remove_background && !fast_upscale) body["seed"] = seed;
+  add_style_preset(body, params);
   switch (params.task) {
     case GenerationTask::upscale:
       if (!fast_upscale) {
@@ -114,9 +121,11 @@ std::string stability_service_request(const GenerationParams& params,
       add_prompt(body, params);
       // The services' masks are white where they paint, as RenderMart's.
       body["mask"] = png_base64(binary_mask(required_input(inputs.mask, "mask"), 255, 0));
+      body["grow_mask"] = params.grow_mask;
       break;
     case GenerationTask::erase:
       body["mask"] = png_base64(binary_mask(required_input(inputs.mask, "mask"), 255, 0));
+      body["grow_mask"] = params.grow_mask;
       break;
     case GenerationTask::outpaint: {
       const auto margins = outpaint_margins(required_input(inputs.mask, "mask"));
@@ -134,10 +143,12 @@ std::string stability_service_request(const GenerationParams& params,
     case GenerationTask::search_replace:
       add_prompt(body, params);
       body["search_prompt"] = params.search_prompt;
+      body["grow_mask"] = params.grow_mask;
       break;
     case GenerationTask::search_recolor:
       add_prompt(body, params);
       body["select_prompt"] = params.search_prompt;
+      body["grow_mask"] = params.grow_mask;
       break;
     case GenerationTask::remove_background: break;
     case GenerationTask::sketch:
@@ -155,6 +166,8 @@ std::string stability_service_request(const GenerationParams& params,
       body["init_image"] = png_base64(source);
       body["style_image"] = png_base64(required_input(inputs.style, "style"));
       body["style_strength"] = params.control_strength;
+      body["composition_fidelity"] = params.composition_fidelity;
+      body["change_strength"] = params.change_strength;
       return body.dump(-1, ' ', false, json::error_handler_t::replace);
     case GenerationTask::text_to_image:
     case GenerationTask::image_to_image:

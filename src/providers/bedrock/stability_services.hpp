@@ -8,7 +8,9 @@
 // RenderMart's task says which service a model is: upscale (creative, conservative, fast),
 // inpaint, outpaint, erase, search_replace, search_recolor, remove_background, sketch,
 // structure, style_guide, style_transfer. Every body carries the source as base64 PNG in
-// "image" ("init_image" for style transfer) and asks for a PNG ("output_format").
+// "image" ("init_image" for style transfer) and asks for a PNG ("output_format"); the settings
+// each service takes (style_preset, grow_mask, creativity, ...) come from the params, which
+// validation has checked against the model's declaration (bedrock_models.cpp).
 
 #include <cstdint>
 #include <string>

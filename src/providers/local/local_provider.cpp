@@ -96,6 +96,9 @@ ModelInfo describe(const diffusion::ModelFolder& folder, const LocalProviderOpti
   info.steps = {1, max_steps, std::min(max_steps, s.steps.value_or(steps))};
   info.cfg_scale = {0, 20, s.cfg_scale.value_or(lcm ? 1.0 : turbo ? 0.0 : kDefaultCfgScale)};
   info.negative_prompt = true;
+  // Inpaint and outpaint lay the result over the source through the mask blurred as
+  // AUTOMATIC1111 blurs it.
+  info.mask_blur = kA1111MaskBlur;
   // An inpainting model's UNet needs a mask and the masked source; an ordinary model inpaints
   // by blending the source's latents back after every step.
   if (folder.inpainting()) {

@@ -68,6 +68,8 @@ std::vector<ModelInfo> ProceduralProvider::models() const {
   info.steps = {1, 50, default_steps};
   info.cfg_scale = {1, 20, default_cfg_scale};
   info.styles = procedural::style_names();
+  // Inpaint and outpaint lay the rendering over the picture through the blurred mask.
+  info.mask_blur = kA1111MaskBlur;
   info.negative_prompt = true;
   info.max_prompt_length = 2000;
   return {info};

@@ -82,6 +82,23 @@ TEST(Infotext, ALastLineWithFewFieldsIsPrompt) {
   EXPECT_EQ(p.seed, 0u);
 }
 
+TEST(Infotext, JsonHoldsTheServicesSettingsWhereTheGenerationHasThem) {
+  GenerationParams p = sample();
+  auto j = nlohmann::json::parse(params_json(p));
+  for (const char* key : {"style_preset", "grow_mask", "composition_fidelity", "change_strength"}) {
+    EXPECT_FALSE(j.contains(key)) << key;
+  }
+  p.style_preset = "line-art";
+  p.grow_mask = 12;
+  p.composition_fidelity = 0.8;
+  p.change_strength = 0.3;
+  j = nlohmann::json::parse(params_json(p));
+  EXPECT_EQ(j["style_preset"], "line-art");
+  EXPECT_EQ(j["grow_mask"], 12);
+  EXPECT_EQ(j["composition_fidelity"], 0.8);
+  EXPECT_EQ(j["change_strength"], 0.3);
+}
+
 TEST(Infotext, JsonHoldsEveryParameter) {
   GenerationParams p = sample();
   p.count = 3;

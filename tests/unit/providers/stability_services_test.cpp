@@ -72,10 +72,13 @@ std::set<std::string> keys(const json& body) {
 TEST(StabilityServices, SearchReplaceAndRecolorNameWhatToFind) {
   auto params = params_for(GenerationTask::search_replace);
   params.search_prompt = "the cat";
+  params.grow_mask = 3;
   auto body = body_for(params, source_only());
-  EXPECT_EQ(keys(body), (std::set<std::string>{"image", "prompt", "negative_prompt",
-                                               "search_prompt", "seed", "output_format"}));
+  EXPECT_EQ(keys(body),
+            (std::set<std::string>{"image", "prompt", "negative_prompt", "search_prompt",
+                                   "grow_mask", "seed", "output_format"}));
   EXPECT_EQ(body["search_prompt"], "the cat");
+  EXPECT_EQ(body["grow_mask"], 3);
   EXPECT_EQ(body["seed"], 42);
   EXPECT_EQ(body["output_format"], "png");
   EXPECT_EQ(decoded(body["image"]).width, 96);
@@ -89,17 +92,40 @@ TEST(StabilityServices, SearchReplaceAndRecolorNameWhatToFind) {
 TEST(StabilityServices, InpaintAndEraseSendTheMaskWhiteWhereTheyPaint) {
   auto inputs = source_only();
   inputs.mask = box(96, 64, 48, 0, 96, 64, 255, 0);  // the right half is painted
-  auto body = body_for(params_for(GenerationTask::inpaint), inputs);
+  auto inpaint = params_for(GenerationTask::inpaint);
+  inpaint.grow_mask = 12;
+  inpaint.mask_blur = 0;
+  auto body = body_for(inpaint, inputs);
   const RawImage mask = decoded(body["mask"]);
   EXPECT_EQ(mask.rgb[0], 0);
   EXPECT_EQ(mask.rgb[(95) * 3], 255);
   EXPECT_EQ(body["prompt"], "a red fox");
+  EXPECT_EQ(body["grow_mask"], 12);
+  EXPECT_FALSE(body.contains("mask_blur"));
 
   auto erase = params_for(GenerationTask::erase);
   erase.prompt.clear();
   erase.negative_prompt.clear();
+  erase.grow_mask = 5;
   body = body_for(erase, inputs);
-  EXPECT_EQ(keys(body), (std::set<std::string>{"image", "mask", "seed", "output_format"}));
+  EXPECT_EQ(keys(body),
+            (std::set<std::string>{"image", "mask", "grow_mask", "seed", "output_format"}));
+}
+
+TEST(StabilityServices, AStylePresetGoesWhereTheGenerationHasOne) {
+  auto params = params_for(GenerationTask::sketch);
+  params.control_strength = 0.7;
+  EXPECT_FALSE(body_for(params, source_only()).contains("style_preset"));
+  params.style_preset = "origami";
+  EXPECT_EQ(body_for(params, source_only())["style_preset"], "origami");
+
+  GenerationInputs inputs;
+  inputs.image = solid(100, 80, 10);
+  inputs.mask = kept_box(100, 80, 10, 5, 90, 75);
+  auto outpaint = params_for(GenerationTask::outpaint);
+  outpaint.negative_prompt.clear();
+  outpaint.style_preset = "pixel-art";
+  EXPECT_EQ(body_for(outpaint, inputs)["style_preset"], "pixel-art");
 }
 
 TEST(StabilityServices, OutpaintSendsTheKeptPictureAndItsMargins) {
@@ -158,12 +184,17 @@ TEST(StabilityServices, StyleTransferSendsBothPictures) {
   params.prompt.clear();
   params.negative_prompt.clear();
   params.control_strength = 1;
+  params.composition_fidelity = 0.9;
+  params.change_strength = 0.4;
   auto inputs = source_only();
   inputs.style = solid(32, 48, 200);
   const auto body = body_for(params, inputs);
   EXPECT_EQ(keys(body), (std::set<std::string>{"init_image", "style_image", "style_strength",
-                                               "seed", "output_format"}));
+                                               "composition_fidelity", "change_strength", "seed",
+                                               "output_format"}));
   EXPECT_EQ(decoded(body["style_image"]).height, 48);
+  EXPECT_EQ(body["composition_fidelity"], 0.9);
+  EXPECT_EQ(body["change_strength"], 0.4);
 }
 
 TEST(StabilityServices, RemoveBackgroundSendsOnlyThePicture) {
@@ -198,6 +229,22 @@ TEST(StabilityServices, EachServiceIsAModelWithOneTask) {
   }
   EXPECT_GT(find_bedrock_model("stability.stable-creative-upscale-v1:0")->info.creativity.max, 0);
   EXPECT_EQ(find_bedrock_model("stability.stable-fast-upscale-v1:0")->info.creativity.max, 0);
+  // What each service takes, as Stability's reference gives it.
+  const auto info = [](const char* id) { return find_bedrock_model(id)->info; };
+  const auto inpaint = info("stability.stable-image-inpaint-v1:0");
+  EXPECT_EQ(inpaint.grow_mask.max, 100);
+  EXPECT_EQ(inpaint.grow_mask.default_value, 5);
+  EXPECT_EQ(inpaint.style_presets.size(), 17u);
+  EXPECT_EQ(inpaint.mask_blur.max, 0) << "the service grows its own mask";
+  EXPECT_EQ(info("stability.stable-image-erase-object-v1:0").grow_mask.max, 20);
+  EXPECT_TRUE(info("stability.stable-image-erase-object-v1:0").style_presets.empty());
+  EXPECT_EQ(info("stability.stable-image-search-recolor-v1:0").grow_mask.default_value, 3);
+  EXPECT_TRUE(info("stability.stable-conservative-upscale-v1:0").style_presets.empty());
+  EXPECT_FALSE(info("stability.stable-creative-upscale-v1:0").style_presets.empty());
+  const auto transfer = info("stability.stable-style-transfer-v1:0");
+  EXPECT_TRUE(transfer.style_presets.empty());
+  EXPECT_EQ(transfer.composition_fidelity.default_value, 0.9);
+  EXPECT_EQ(transfer.change_strength.min, 0.1);
   // Background removal takes sources of at most 4,194,304 pixels; the other edits 9,437,184.
   const auto& cutout = find_bedrock_model("stability.stable-image-remove-background-v1:0")->info;
   EXPECT_EQ(cutout.max_pixels, 4194304);

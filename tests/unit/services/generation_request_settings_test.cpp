@@ -158,5 +158,112 @@ TEST(TaskSettings, ResolveTakesTheModelsDefaults) {
   EXPECT_EQ(params.control_strength, 0.2);
 }
 
+TEST(TaskSettings, StylePresetIsOneOfTheModelsPresets) {
+  auto model = service_model(GenerationTask::sketch);
+  model.control_strength = {0, 1, 0.7};
+  auto params = params_for(GenerationTask::sketch);
+  params.control_strength = 0.7;
+  params.style_preset = "anime";
+  EXPECT_EQ(refused(params, model), "style_preset") << "a model without presets";
+  model.style_presets = {"anime", "origami"};
+  EXPECT_EQ(refused(params, model), "");
+  params.style_preset = "watercolor";
+  EXPECT_EQ(refused(params, model), "style_preset");
+}
+
+TEST(TaskSettings, GrowMaskBelongsToTheMaskedAndSearchTasks) {
+  auto model = service_model(GenerationTask::erase);
+  model.grow_mask = {0, 20, 5};
+  auto params = params_for(GenerationTask::erase);
+  params.prompt.clear();
+  params.mask_image_id = "mask";
+  params.grow_mask = 20;
+  EXPECT_EQ(refused(params, model), "");
+  params.grow_mask = 21;
+  EXPECT_EQ(refused(params, model), "grow_mask");
+  params.grow_mask = -1;
+  EXPECT_EQ(refused(params, model), "grow_mask");
+
+  auto sketch = service_model(GenerationTask::sketch);
+  sketch.grow_mask = {0, 20, 5};
+  auto other = params_for(GenerationTask::sketch);
+  other.grow_mask = 3;
+  EXPECT_EQ(refused(other, sketch), "grow_mask") << "sketch grows no mask";
+}
+
+TEST(TaskSettings, StyleTransferTakesCompositionFidelityAndChangeStrength) {
+  auto model = service_model(GenerationTask::style_transfer);
+  model.composition_fidelity = {0, 1, 0.9};
+  model.change_strength = {0.1, 1, 0.9};
+  auto params = params_for(GenerationTask::style_transfer);
+  params.style_image_id = "style";
+  params.composition_fidelity = 0.5;
+  params.change_strength = 0.1;
+  EXPECT_EQ(refused(params, model), "");
+  params.change_strength = 0.05;
+  EXPECT_EQ(refused(params, model), "change_strength");
+  params.change_strength = 0.5;
+  params.composition_fidelity = 1.5;
+  EXPECT_EQ(refused(params, model), "composition_fidelity");
+
+  auto sketch = params_for(GenerationTask::sketch);
+  sketch.composition_fidelity = 0.5;
+  EXPECT_EQ(refused(sketch, service_model(GenerationTask::sketch)), "composition_fidelity");
+}
+
+TEST(TaskSettings, MaskBlurBelongsToTheModelsThatBlendTheirResult) {
+  auto service = service_model(GenerationTask::inpaint);
+  service.grow_mask = {0, 100, 5};
+  auto params = params_for(GenerationTask::inpaint);
+  params.mask_image_id = "mask";
+  params.grow_mask = 5;
+  params.mask_blur = 4;
+  EXPECT_EQ(refused(params, service), "mask_blur") << "Stability's inpaint grows its mask instead";
+  params.mask_blur = 0;
+  EXPECT_EQ(refused(params, service), "");
+
+  auto local = service_model(GenerationTask::inpaint);
+  local.mask_blur = kA1111MaskBlur;
+  params.grow_mask = 0;
+  params.mask_blur = 64;
+  EXPECT_EQ(refused(params, local), "");
+  params.mask_blur = 65;
+  EXPECT_EQ(refused(params, local), "mask_blur");
+  params.mask_blur = 4;
+  params.grow_mask = 5;
+  EXPECT_EQ(refused(params, local), "grow_mask") << "a local model grows no mask";
+}
+
+TEST(TaskSettings, ResolveFillsTheServicesDefaults) {
+  auto inpaint = service_model(GenerationTask::inpaint);
+  inpaint.grow_mask = {0, 100, 5};
+  auto params = params_for(GenerationTask::inpaint);
+  resolve_task_settings(params, {}, inpaint, {});
+  EXPECT_EQ(params.grow_mask, 5);
+  EXPECT_EQ(params.mask_blur, 0) << "the model declares no mask blur";
+  EXPECT_EQ(params.style_preset, "");
+  EXPECT_EQ(params.composition_fidelity, 0);
+
+  auto local = service_model(GenerationTask::inpaint);
+  local.mask_blur = kA1111MaskBlur;
+  resolve_task_settings(params, {}, local, {});
+  EXPECT_EQ(params.mask_blur, 4);
+  EXPECT_EQ(params.grow_mask, 0);
+
+  auto transfer = service_model(GenerationTask::style_transfer);
+  transfer.composition_fidelity = {0, 1, 0.9};
+  transfer.change_strength = {0.1, 1, 0.9};
+  auto styled = params_for(GenerationTask::style_transfer);
+  GenerationRequest request;
+  request.change_strength = 0.4;
+  request.style_preset = "anime";
+  resolve_task_settings(styled, request, transfer, {});
+  styled.style_image_id = "style";
+  EXPECT_EQ(styled.composition_fidelity, 0.9);
+  EXPECT_EQ(styled.change_strength, 0.4);
+  EXPECT_EQ(styled.style_preset, "anime") << "kept as asked, for validation to refuse";
+  EXPECT_EQ(refused(styled, transfer), "style_preset");
+}
+
 }  // namespace
 }  // namespace rendermart

@@ -32,7 +32,8 @@ ModelInfo fixed_size_model() {
   return m;
 }
 
-// Like Nova Canvas: every task, qualities, a pixel and aspect-ratio limit, a narrow seed range.
+// Like Nova Canvas: every task, qualities, a pixel and aspect-ratio limit, a narrow seed range;
+// and, as the built-in generator and local models do, a blurred mask for inpaint and outpaint.
 ModelInfo editing_model() {
   ModelInfo m;
   m.id = "editing";
@@ -48,6 +49,7 @@ ModelInfo editing_model() {
   m.max_count = 5;
   m.qualities = {"standard", "premium"};
   m.max_seed = 1000;
+  m.mask_blur = kA1111MaskBlur;
   return m;
 }
 
@@ -221,7 +223,7 @@ TEST(ResolveGeneration, TasksOnASourceKeepItsSizeAndTakeTheirOwnFields) {
   const auto inpaint = resolve_generation(r, {}, catalog(), "editing", images);
   EXPECT_EQ(inpaint.mask_image_id, "mask");
   EXPECT_EQ(inpaint.strength, kDefaultMaskStrength);
-  EXPECT_EQ(inpaint.mask_blur, kDefaultMaskBlur);
+  EXPECT_EQ(inpaint.mask_blur, kA1111MaskBlur.default_value);
   EXPECT_EQ(variation.mask_blur, 0);
 
   GenerationRequest cutout;
@@ -300,7 +302,7 @@ TEST(ValidateGeneration, TaskRulesNameTheOffendingField) {
   r.strength = 1.5;
   EXPECT_EQ(rejected_task_field(r, with_mask), "strength");
   r.strength.reset();
-  r.mask_blur = kMaxMaskBlur + 1;
+  r.mask_blur = kA1111MaskBlur.max + 1;
   EXPECT_EQ(rejected_task_field(r, with_mask), "mask_blur");
   r.mask_blur = -1;
   EXPECT_EQ(rejected_task_field(r, with_mask), "mask_blur");

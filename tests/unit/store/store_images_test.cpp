@@ -141,6 +141,10 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
                 .seed = 9,
                 .count = 1,
                 .quality = "premium",
+                .style_preset = "origami",
+                .grow_mask = 12,
+                .composition_fidelity = 0.8,
+                .change_strength = 0.3,
                 .task = GenerationTask::inpaint,
                 .source_image_id = source.id,
                 .mask_image_id = mask.id,
@@ -159,6 +163,10 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
     EXPECT_DOUBLE_EQ(p.strength, 0);
     EXPECT_EQ(p.mask_blur, 7);
     EXPECT_EQ(p.loras, job.params.loras);
+    EXPECT_EQ(p.style_preset, "origami");
+    EXPECT_EQ(p.grow_mask, 12);
+    EXPECT_DOUBLE_EQ(p.composition_fidelity, 0.8);
+    EXPECT_DOUBLE_EQ(p.change_strength, 0.3);
   };
   expect_task_params(claimed->params);
 
@@ -185,7 +193,10 @@ TEST_P(StoreImagesTest, TaskParametersRoundTripOnJobsAndImages) {
   EXPECT_EQ(stored->params.mask_blur, 0);
   EXPECT_EQ(stored->params.quality, "premium");
   EXPECT_EQ(stored->params.loras, job.params.loras);
+  EXPECT_EQ(stored->params.style_preset, "origami");
+  EXPECT_EQ(stored->params.grow_mask, 12);
   EXPECT_TRUE(store_->get_image(alice_.id, source.id)->params.loras.empty());
+  EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.style_preset, "");
   // Text-to-image rows (and every row from before migration 2) read back with the defaults.
   EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.task, GenerationTask::text_to_image);
   EXPECT_EQ(store_->get_image(alice_.id, source.id)->params.source_image_id, "");

@@ -1127,6 +1127,14 @@ export interface components {
             creativity?: number;
             /** @description sketch, structure, style_guide (its fidelity) and style_transfer (its style strength) on models with a range (Model.control_strength) - how much the guiding picture shapes the result; the model's default when omitted. */
             control_strength?: number;
+            /** @description One of the model's style_presets (Stability AI's image services that take one - creative upscale, inpaint, outpaint, search_replace, search_recolor, sketch, structure, style_guide); refused by other models; none when omitted. */
+            style_preset?: string;
+            /** @description inpaint, erase, search_replace and search_recolor on models with a range (Model.grow_mask, Stability AI's services) - how many pixels the mask grows by, its grown edge blurred; the model's default when omitted. Such models take no mask_blur. */
+            grow_mask?: number;
+            /** @description style_transfer on models with a range (Model.composition_fidelity) - how closely the result keeps the source's composition; the model's default when omitted. */
+            composition_fidelity?: number;
+            /** @description style_transfer on models with a range (Model.change_strength) - how much the source may change; the model's default when omitted. */
+            change_strength?: number;
             task?: components["schemas"]["GenerationTask"];
             /** @description The user's image that the task works on (every task but text_to_image); another user's image answers 404. It must have a size the model takes, and the result keeps it. */
             source_image_id?: string;
@@ -1134,7 +1142,7 @@ export interface components {
             mask_image_id?: string;
             /** @description image_to_image (default 0.5), inpaint and outpaint (default 1, in the area they repaint; cloud models repaint it entirely); how far the result may depart from the source, 0 not at all, 1 entirely. */
             strength?: number;
-            /** @description inpaint and outpaint only (default 4); how many pixels the mask's edge is blurred by where the result is laid over the source (AUTOMATIC1111's "Mask blur"), 0 for a hard edge. */
+            /** @description inpaint and outpaint on models with a range (Model.mask_blur - the built-in generator and local models, 0-64, default 4); how many pixels the mask's edge is blurred by where the result is laid over the source (AUTOMATIC1111's "Mask blur"), 0 for a hard edge. Refused by models that lay nothing over their result (the cloud models; Stability AI's services grow their mask by grow_mask instead). */
             mask_blur?: number;
             /**
              * @description Local models: LoRAs to merge for this generation, besides those the prompt names with
@@ -1215,11 +1223,19 @@ export interface components {
             creativity?: number;
             /** @description 0 where the task or model takes none. */
             control_strength?: number;
+            /** @description The style preset asked for; null for none. */
+            style_preset?: string | null;
+            /** @description Pixels the service grew the mask by; 0 where the task or model takes none. */
+            grow_mask?: number;
+            /** @description 0 where the task or model takes none. */
+            composition_fidelity?: number;
+            /** @description 0 where the task or model takes none. */
+            change_strength?: number;
             task: components["schemas"]["GenerationTask"];
             source_image_id: string | null;
             mask_image_id: string | null;
             strength: number;
-            /** @description Pixels of blur on the mask's edge (inpaint and outpaint; 0 otherwise). */
+            /** @description Pixels of blur on the mask's edge (inpaint and outpaint on models that take it; 0 otherwise). */
             mask_blur: number;
             loras: components["schemas"]["LoraUse"][];
         };
@@ -1308,10 +1324,14 @@ export interface components {
             style_image_id?: string | null;
             creativity?: number;
             control_strength?: number;
+            style_preset?: string | null;
+            grow_mask?: number;
+            composition_fidelity?: number;
+            change_strength?: number;
             task: components["schemas"]["GenerationTask"];
             mask_image_id: string | null;
             strength: number;
-            /** @description Pixels of blur on the mask's edge (inpaint and outpaint; 0 otherwise). */
+            /** @description Pixels of blur on the mask's edge (inpaint and outpaint on models that take it; 0 otherwise). */
             mask_blur: number;
             loras: components["schemas"]["LoraUse"][];
             prompt: string;
@@ -1426,6 +1446,12 @@ export interface components {
             moderations: string[];
             creativity: components["schemas"]["SettingRange"];
             control_strength: components["schemas"]["SettingRange"];
+            /** @description The values of a generation's `style_preset` the model takes (Stability AI's image services that take one); empty for models without. */
+            style_presets: string[];
+            grow_mask: components["schemas"]["SettingRange"];
+            composition_fidelity: components["schemas"]["SettingRange"];
+            change_strength: components["schemas"]["SettingRange"];
+            mask_blur: components["schemas"]["SettingRange"];
         };
         /** @description The range and default of a generation's setting of that name; null where the model takes none. */
         SettingRange: {

@@ -45,6 +45,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   const model = fit.find((m) => m.id === v.model) ?? fit[0];
   const set = <K extends keyof EditValues>(k: K, val: EditValues[K]) => { setV((p) => ({ ...p, [k]: val })); setError(null); };
   const alt = source.title || source.prompt || 'The picture to edit';
+  const maskBlur = usesMaskBlur(v.choice, model) ? model?.mask_blur : null;
 
   function problem(): string | null {
     if (needsPrompt(v.choice, model) && !v.prompt.trim()) return 'Describe what the picture should show.';
@@ -151,10 +152,10 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
           </Field>
         ) : null}
 
-        {usesMaskBlur(v.choice) ? (
+        {maskBlur ? (
           <Field label={`Mask blur (${v.maskBlur} px)`} hint="How softly the repainted part meets the rest of the picture; 0 for a hard edge.">
             {({ id, describedBy }) => (
-              <input id={id} name="mask_blur" type="range" min={0} max={64} step={1} value={v.maskBlur} aria-describedby={describedBy}
+              <input id={id} name="mask_blur" type="range" min={maskBlur.min} max={maskBlur.max} step={1} value={v.maskBlur} aria-describedby={describedBy}
                 onChange={(e) => set('maskBlur', Number(e.target.value))} className="w-full accent-brand-600" />
             )}
           </Field>

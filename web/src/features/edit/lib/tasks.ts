@@ -46,7 +46,8 @@ export const needsPrompt = (c: EditChoice, model?: Model) => usesPrompt(c, model
 export const usesMask = (c: EditChoice) => c === 'inpaint' || c === 'erase';
 export const usesSearchPrompt = (c: EditChoice) => c === 'search_replace' || c === 'search_recolor';
 export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
-export const usesMaskBlur = (c: EditChoice) => c === 'inpaint' || c === 'outpaint';
+/** Inpaint and outpaint with a model that lays its result over the picture through the blurred mask (Model.mask_blur). */
+export const usesMaskBlur = (c: EditChoice, model?: Model) => (c === 'inpaint' || c === 'outpaint') && Boolean(model?.mask_blur);
 
 export type Side = 'top' | 'right' | 'bottom' | 'left';
 export const SIDES: Side[] = ['top', 'right', 'bottom', 'left'];
@@ -102,7 +103,7 @@ export function toEditRequest(v: EditValues, model: Model, sourceId: string, mas
   if (usesSearchPrompt(v.choice)) r.search_prompt = v.searchPrompt;
   if (v.choice === 'style_transfer') r.style_image_id = v.styleImageId.trim();
   if (usesStrength(v.choice)) r.strength = v.strength;
-  if (usesMaskBlur(v.choice)) r.mask_blur = v.maskBlur;
+  if (usesMaskBlur(v.choice, model)) r.mask_blur = v.maskBlur;
   if (mask) r.mask = mask;
   if (v.choice === 'outpaint') {
     const m = outpaintMargins(v);
