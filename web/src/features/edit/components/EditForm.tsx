@@ -2,16 +2,17 @@ import { useId, useReducer, useRef, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '@/shared/api/client';
 import type { Generation, Image, Model } from '@/shared/api/types';
 import { ModelDescription } from '@/shared/models/ModelDescription';
-import { modelOptionLabel } from '@/shared/models/lib';
+import { modelOptionLabel, styleLabel } from '@/shared/models/lib';
 import { Alert, Button, Field, Select, Textarea, cx } from '@/shared/ui/ui';
 import { useRevealErrors } from '@/shared/ui/revealErrors';
 import { MaskModel } from '../lib/mask';
 import {
-  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, usesMask, usesPrompt, usesSearchPrompt,
-  usesMaskBlur, usesStrength, withChoice,
-  type EditChoice, type EditValues, type Side,
+  SIDES, choiceInfo, choicesFor, initialEditValues, modelsFor, needsPrompt, outpaintMargins, settingValue, settingsFor, stylePresetsFor,
+  usesMask, usesPrompt, usesSearchPrompt, usesStrength, withChoice, withModel,
+  type EditChoice, type EditValues, type Setting, type Side,
 } from '../lib/tasks';
 import { MaskEditor } from './MaskEditor';
+import { StylePicker } from './StylePicker';
 
 const PIXEL_CHOICES = [64, 128, 192, 256, 384, 512];
 const PROMPT_HINT: Partial<Record<EditChoice, string>> = {
@@ -45,13 +46,13 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
   const model = fit.find((m) => m.id === v.model) ?? fit[0];
   const set = <K extends keyof EditValues>(k: K, val: EditValues[K]) => { setV((p) => ({ ...p, [k]: val })); setError(null); };
   const alt = source.title || source.prompt || 'The picture to edit';
-  const maskBlur = usesMaskBlur(v.choice, model) ? model?.mask_blur : null;
+  const presets = stylePresetsFor(model);
 
   function problem(): string | null {
     if (needsPrompt(v.choice, model) && !v.prompt.trim()) return 'Describe what the picture should show.';
     if (usesMask(v.choice) && mask.isEmpty()) return 'Paint over the part of the picture to change first.';
     if (usesSearchPrompt(v.choice) && !v.searchPrompt.trim()) return 'Name what to find in the picture.';
-    if (v.choice === 'style_transfer' && !v.styleImageId.trim()) return 'Give the id of the picture whose style to apply.';
+    if (v.choice === 'style_transfer' && !v.styleImageId) return 'Choose the picture whose style to apply.';
     if (v.choice === 'outpaint' && !SIDES.some((s) => v.sides[s])) return 'Choose at least one side to extend.';
     return null;
   }
@@ -110,7 +111,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
           <Field label="Model" hint={`Models that can do “${choiceInfo(v.choice).label}”.`}>
             {({ id, describedBy }) => (
               <Select id={id} name="model" value={model?.id ?? ''} aria-describedby={[describedBy, descriptionId].filter(Boolean).join(' ')}
-                onChange={(e) => set('model', e.target.value)}>
+                onChange={(e) => { const id = e.target.value; setV((p) => withModel(p, id)); setError(null); }}>
                 {fit.map((m) => <option key={m.id} value={m.id}>{modelOptionLabel(m)}</option>)}
               </Select>
             )}
@@ -127,12 +128,7 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
         ) : null}
 
         {v.choice === 'style_transfer' ? (
-          <Field label="Style picture" hint="The id of one of your pictures (on its page), whose style is applied.">
-            {({ id, describedBy }) => (
-              <input id={id} name="style_image_id" value={v.styleImageId} aria-describedby={describedBy} onChange={(e) => set('styleImageId', e.target.value)}
-                className="w-full rounded-lg px-3 py-2 text-sm ring-1 ring-inset ring-slate-300 dark:bg-slate-900 dark:ring-slate-700" />
-            )}
-          </Field>
+          <StylePicker sourceId={source.id} value={v.styleImageId} onChange={(id) => set('styleImageId', id)} />
         ) : null}
 
         {usesPrompt(v.choice, model) ? (
@@ -152,14 +148,20 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
           </Field>
         ) : null}
 
-        {maskBlur ? (
-          <Field label={`Mask blur (${v.maskBlur} px)`} hint="How softly the repainted part meets the rest of the picture; 0 for a hard edge.">
+        {presets.length > 0 ? (
+          <Field label="Style preset" hint="A look the service gives the result; None leaves it to the prompt.">
             {({ id, describedBy }) => (
-              <input id={id} name="mask_blur" type="range" min={maskBlur.min} max={maskBlur.max} step={1} value={v.maskBlur} aria-describedby={describedBy}
-                onChange={(e) => set('maskBlur', Number(e.target.value))} className="w-full accent-brand-600" />
+              <Select id={id} name="style_preset" value={v.stylePreset} aria-describedby={describedBy} onChange={(e) => set('stylePreset', e.target.value)}>
+                <option value="">None</option>
+                {presets.map((p) => <option key={p} value={p}>{styleLabel(p)}</option>)}
+              </Select>
             )}
           </Field>
         ) : null}
+
+        {settingsFor(v.choice, model).map((s) => (
+          <SettingSlider key={s.key} setting={s} value={settingValue(v, s)} onChange={(n) => { setV((p) => ({ ...p, settings: { ...p.settings, [s.key]: n } })); setError(null); }} />
+        ))}
 
         {v.choice === 'variation' && model ? (
           <Field label="Number of variations">
@@ -198,6 +200,19 @@ export function EditForm({ source, models, submit, onCreated }: Props) {
         </Button>
       </div>
     </form>
+  );
+}
+
+/** One of the model's settings as a slider over its range, its value in the label. */
+function SettingSlider({ setting: s, value, onChange }: { setting: Setting; value: number; onChange: (n: number) => void }) {
+  const shown = s.pixels ? `${value} px` : value.toFixed(2);
+  return (
+    <Field label={`${s.label} (${shown})`} hint={s.hint}>
+      {({ id, describedBy }) => (
+        <input id={id} name={s.key} type="range" min={s.min} max={s.max} step={s.pixels ? 1 : 0.05} value={value} aria-describedby={describedBy}
+          onChange={(e) => onChange(Number(e.target.value))} className="w-full accent-brand-600" />
+      )}
+    </Field>
   );
 }
 

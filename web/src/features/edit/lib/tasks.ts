@@ -46,8 +46,79 @@ export const needsPrompt = (c: EditChoice, model?: Model) => usesPrompt(c, model
 export const usesMask = (c: EditChoice) => c === 'inpaint' || c === 'erase';
 export const usesSearchPrompt = (c: EditChoice) => c === 'search_replace' || c === 'search_recolor';
 export const usesStrength = (c: EditChoice) => c === 'image_to_image' || c === 'variation';
-/** Inpaint and outpaint with a model that lays its result over the picture through the blurred mask (Model.mask_blur). */
-export const usesMaskBlur = (c: EditChoice, model?: Model) => (c === 'inpaint' || c === 'outpaint') && Boolean(model?.mask_blur);
+
+/** The numeric settings a model may declare (a range in the model list), each taken by some tasks only. */
+export type SettingKey = 'creativity' | 'control_strength' | 'grow_mask' | 'composition_fidelity' | 'change_strength' | 'mask_blur';
+
+interface SettingInfo {
+  key: SettingKey;
+  tasks: GenerationTask[];
+  /** Whole pixels (a `px` slider) rather than a fraction. */
+  pixels: boolean;
+  label: (c: EditChoice) => string;
+  hint: (c: EditChoice) => string;
+}
+
+// The tasks are the server's rule for each setting (services/generation_request_settings.cpp).
+const SETTINGS: SettingInfo[] = [
+  {
+    key: 'creativity', tasks: ['upscale', 'outpaint'], pixels: false, label: () => 'Creativity',
+    hint: (c) => (c === 'outpaint' ? 'How much the new area may invent beyond what the picture suggests.' : 'How much new detail the upscaler may invent.'),
+  },
+  {
+    key: 'control_strength', tasks: ['sketch', 'structure', 'style_guide', 'style_transfer'], pixels: false,
+    label: (c) => (c === 'style_guide' ? 'Fidelity' : c === 'style_transfer' ? 'Style strength' : 'Control strength'),
+    hint: (c) => ({
+      sketch: 'How closely the result follows the sketch\'s lines.',
+      structure: 'How closely the result keeps this picture\'s structure.',
+      style_guide: 'How closely the result follows this picture\'s style.',
+    } as Partial<Record<EditChoice, string>>)[c] ?? 'How strongly the style picture\'s look is applied.',
+  },
+  {
+    key: 'composition_fidelity', tasks: ['style_transfer'], pixels: false, label: () => 'Composition fidelity',
+    hint: () => 'How closely the result keeps this picture\'s composition.',
+  },
+  {
+    key: 'change_strength', tasks: ['style_transfer'], pixels: false, label: () => 'Change strength',
+    hint: () => 'How much this picture may change.',
+  },
+  {
+    key: 'grow_mask', tasks: ['inpaint', 'erase', 'search_replace', 'search_recolor'], pixels: true, label: () => 'Grow mask',
+    hint: (c) => `Widens the ${usesMask(c) ? 'painted' : 'found'} area by this many pixels and softens its edge; raise it if seams show.`,
+  },
+  {
+    key: 'mask_blur', tasks: ['inpaint', 'outpaint'], pixels: true, label: () => 'Mask blur',
+    hint: () => 'How softly the repainted part meets the rest of the picture; 0 for a hard edge.',
+  },
+];
+
+export interface Setting {
+  key: SettingKey;
+  label: string;
+  hint: string;
+  pixels: boolean;
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** The settings the model takes for the choice, with its ranges, in the order the form shows them. */
+export function settingsFor(c: EditChoice, model?: Model): Setting[] {
+  if (!model) return [];
+  const task = choiceInfo(c).task;
+  return SETTINGS.flatMap((info) => {
+    const range = model[info.key];
+    return range && info.tasks.includes(task)
+      ? [{ key: info.key, label: info.label(c), hint: info.hint(c), pixels: info.pixels, min: range.min, max: range.max, default: range.default }]
+      : [];
+  });
+}
+
+/** A setting's value in the form: what the user set, else the model's default. */
+export const settingValue = (v: EditValues, s: Setting) => v.settings[s.key] ?? s.default;
+
+/** The model's style presets (Stability AI's services that take one); none for other models. */
+export const stylePresetsFor = (model?: Model) => model?.style_presets ?? [];
 
 export type Side = 'top' | 'right' | 'bottom' | 'left';
 export const SIDES: Side[] = ['top', 'right', 'bottom', 'left'];
@@ -58,15 +129,17 @@ export interface EditValues {
   prompt: string;
   /** image_to_image: how far the result may depart from the source, 0..1. */
   strength: number;
-  /** inpaint and outpaint: pixels of blur where the repainted part meets the rest (AUTOMATIC1111's "Mask blur"). */
-  maskBlur: number;
+  /** The model's settings the user moved (settingsFor); the others take the model's defaults. */
+  settings: Partial<Record<SettingKey, number>>;
+  /** One of the model's style presets, or '' for none. */
+  stylePreset: string;
   count: number;
   /** outpaint: the sides the picture grows on, and by how many pixels. */
   sides: Record<Side, boolean>;
   pixels: number;
   /** search_replace and search_recolor: what to find in the picture. */
   searchPrompt: string;
-  /** style_transfer: the id of the user's picture whose style is applied. */
+  /** style_transfer: the id of the user's picture whose style is applied, chosen from their pictures. */
   styleImageId: string;
 }
 
@@ -75,18 +148,24 @@ export function initialEditValues(models: Model[], source: Image): EditValues {
   const choice = choicesFor(models)[0]?.id ?? 'image_to_image';
   const model = modelsFor(choice, models).find((m) => m.id === source.model) ?? modelsFor(choice, models)[0];
   return {
-    choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, maskBlur: 4, count: 1,
+    choice, model: model?.id ?? '', prompt: source.prompt, strength: 0.5, settings: {}, stylePreset: '', count: 1,
     sides: { top: false, right: true, bottom: false, left: false }, pixels: 128, searchPrompt: '', styleImageId: '',
   };
 }
 
-/** Switching the choice keeps the model when it can do the new one, else takes the first that can. */
+/**
+ * Switching the choice keeps the model when it can do the new one, else takes the first that can; the
+ * model's settings and style preset start again from its defaults.
+ */
 export function withChoice(v: EditValues, choice: EditChoice, models: Model[]): EditValues {
   const fit = modelsFor(choice, models);
   const model = fit.find((m) => m.id === v.model) ?? fit[0];
   const count = choice === 'variation' ? Math.min(4, model?.max_count ?? 1) : 1;
-  return { ...v, choice, model: model?.id ?? '', count, strength: choice === 'variation' ? 0.35 : v.strength };
+  return { ...v, choice, model: model?.id ?? '', count, strength: choice === 'variation' ? 0.35 : v.strength, settings: {}, stylePreset: '' };
 }
+
+/** Another model for the same choice: its own settings' defaults, no style preset. */
+export const withModel = (v: EditValues, model: string): EditValues => ({ ...v, model, settings: {}, stylePreset: '' });
 
 /** Pixels added on each side (0 where the side is not chosen). */
 export function outpaintMargins(v: EditValues): Record<Side, number> {
@@ -103,7 +182,8 @@ export function toEditRequest(v: EditValues, model: Model, sourceId: string, mas
   if (usesSearchPrompt(v.choice)) r.search_prompt = v.searchPrompt;
   if (v.choice === 'style_transfer') r.style_image_id = v.styleImageId.trim();
   if (usesStrength(v.choice)) r.strength = v.strength;
-  if (usesMaskBlur(v.choice, model)) r.mask_blur = v.maskBlur;
+  for (const s of settingsFor(v.choice, model)) r[s.key] = settingValue(v, s);
+  if (v.stylePreset && stylePresetsFor(model).includes(v.stylePreset)) r.style_preset = v.stylePreset;
   if (mask) r.mask = mask;
   if (v.choice === 'outpaint') {
     const m = outpaintMargins(v);

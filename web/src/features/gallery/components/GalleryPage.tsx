@@ -8,7 +8,8 @@ import { Alert, Button, ConfirmButton, EmptyState, Input, PageHeader, Select, Sp
 import { ModelKindBadge } from '@/shared/models/ModelKindBadge';
 import { useModels } from '@/shared/models/useModels';
 import { modelOptionLabel } from '@/shared/models/lib';
-import { countImages, deleteImage, updateImage } from '../api/images';
+import { countImages } from '@/shared/images/api';
+import { deleteImage, updateImage } from '../api/images';
 import { useInfiniteImages } from '../hooks/useInfiniteImages';
 import { rememberOrder } from '../lib/order';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { listImages } from '../api/images';
+import { listImages } from '@/shared/images/api';
 import { neighbours, recalledOrder, rememberOrder } from '../lib/order';
 
 /**

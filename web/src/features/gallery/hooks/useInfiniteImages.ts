@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Image } from '@/shared/api/types';
 import type { ImageFilters } from '@/shared/api/types';
-import { listImages } from '../api/images';
+import { listImages } from '@/shared/images/api';
 
 /** Pages of images for the filters, following next_cursor on demand. */
 export function useInfiniteImages(filters: ImageFilters) {
