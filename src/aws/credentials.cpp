@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
 #include "net/http_client.hpp"
+#include "net/url.hpp"
 
 namespace rendermart::aws {
 namespace {
@@ -115,9 +116,10 @@ class WebIdentityProvider : public CredentialsProvider {
     request.url = endpoint + "/";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/xml"}};
-    request.body =
-        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + uri_encode(role_arn) +
-        "&RoleSessionName=" + uri_encode(session) + "&WebIdentityToken=" + uri_encode(token);
+    request.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
+                   net::percent_encode(role_arn) +
+                   "&RoleSessionName=" + net::percent_encode(session) +
+                   "&WebIdentityToken=" + net::percent_encode(token);
     request.timeout = sts_timeout;
     net::HttpResponse response;
     try {

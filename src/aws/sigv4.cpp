@@ -9,16 +9,12 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "net/url.hpp"
 
 namespace rendermart::aws {
 namespace {
 
 constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
-
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -77,22 +73,6 @@ std::string signed_header_list(const std::map<std::string, std::string>& headers
 
 }  // namespace
 
-std::string uri_encode(std::string_view text, bool encode_slash) {
-  static constexpr char hex_digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (unsigned char c : text) {
-    if (is_unreserved(c) || (c == '/' && !encode_slash)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex_digits[c >> 4];
-      out += hex_digits[c & 0x0f];
-    }
-  }
-  return out;
-}
-
 std::string to_hex(std::string_view bytes) {
   static constexpr char hex_digits[] = "0123456789abcdef";
   std::string out;
@@ -130,12 +110,15 @@ std::string absolute(std::string_view path) {
 }
 }  // namespace
 
-std::string Signer::wire_path(std::string_view path) { return uri_encode(absolute(path), false); }
+std::string Signer::wire_path(std::string_view path) {
+  return net::percent_encode(absolute(path), true);
+}
 
 std::string Signer::canonical_query(const QueryList& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
-  for (const auto& [name, value] : query) encoded.emplace_back(uri_encode(name), uri_encode(value));
+  for (const auto& [name, value] : query)
+    encoded.emplace_back(net::percent_encode(name), net::percent_encode(value));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {
@@ -168,7 +151,7 @@ std::string Signer::canonical_uri(std::string_view raw_path) const {
     normalized += segments[i];
   }
   if (!segments.empty() && path.ends_with('/')) normalized += '/';
-  return uri_encode(wire_path(normalized), false);
+  return net::percent_encode(wire_path(normalized), true);
 }
 
 std::string Signer::canonical_request(const SignableRequest& request) const {

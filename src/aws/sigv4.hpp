@@ -31,10 +31,6 @@ inline constexpr std::string_view unsigned_payload = "UNSIGNED-PAYLOAD";
 // The longest validity AWS accepts for a presigned URL (7 days).
 inline constexpr std::chrono::seconds max_presign_expiry{604800};
 
-// RFC 3986 percent-encoding as AWS defines it: A-Za-z0-9 - . _ ~ are kept, every other byte is
-// %XX with upper-case hex; '/' is kept only when encode_slash is false (paths).
-std::string uri_encode(std::string_view text, bool encode_slash = true);
-
 std::string to_hex(std::string_view bytes);
 std::string sha256_hex(std::string_view data);
 // Raw (binary) HMAC-SHA256.

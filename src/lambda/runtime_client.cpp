@@ -32,7 +32,6 @@ net::HttpResponse RuntimeClient::call(const std::string& method, const std::stri
   net::HttpRequest request;
   request.method = method;
   request.url = base_url_ + target;
-  request.headers = {{"User-Agent", "rendermart/" RENDERMART_VERSION}};
   if (!error_type.empty()) {
     request.headers.emplace_back("Lambda-Runtime-Function-Error-Type", error_type);
   }

@@ -19,6 +19,13 @@ namespace fs = std::filesystem;
 // mean the network is down.
 constexpr int kAttemptsWithoutProgress = 3;
 constexpr std::chrono::milliseconds kRetryDelay{1000};
+// Hosts that serve models (the Hub, its CDN) answer a connection at once; a slow network may
+// take longer than the short default for service calls.
+constexpr std::chrono::seconds kConnectTimeout{15};
+// A CDN that stops sending for this long has lost the connection without saying so.
+constexpr std::chrono::seconds kStallTimeout{60};
+// The Hub sends a large file to its CDN with one redirect; a chain this long is a loop.
+constexpr int kMaxRedirects = 10;
 
 std::optional<std::int64_t> number(std::string_view text) {
   std::int64_t value = 0;
@@ -29,7 +36,7 @@ std::optional<std::int64_t> number(std::string_view text) {
 
 // The whole file's size: the total of a 206's Content-Range ("bytes 10-99/100"), or a 200's
 // Content-Length.
-std::optional<std::int64_t> total_size(const FetchResponse& answer) {
+std::optional<std::int64_t> total_size(const net::HttpResponse& answer) {
   if (answer.status == 206) {
     const auto range = answer.header("content-range").value_or("");
     return number(std::string_view(range).substr(range.rfind('/') + 1));
@@ -37,7 +44,7 @@ std::optional<std::int64_t> total_size(const FetchResponse& answer) {
   return number(answer.header("content-length").value_or(""));
 }
 
-std::optional<std::int64_t> range_first(const FetchResponse& answer) {
+std::optional<std::int64_t> range_first(const net::HttpResponse& answer) {
   const auto range = answer.header("content-range").value_or("");
   const auto space = range.find(' ');
   const auto dash = range.find('-');
@@ -61,6 +68,16 @@ Error mismatch(const std::string& incomplete, const std::string& message) {
 
 }  // namespace
 
+net::HttpRequest download_request(std::string url) {
+  net::HttpRequest request;
+  request.url = std::move(url);
+  request.connect_timeout = kConnectTimeout;
+  request.timeout = std::chrono::milliseconds::zero();
+  request.stall_timeout = kStallTimeout;
+  request.max_redirects = kMaxRedirects;
+  return request;
+}
+
 std::int64_t bytes_on_disk(const std::string& path) {
   std::error_code ec;
   for (const auto& candidate : {path, path + ".incomplete"}) {
@@ -70,8 +87,8 @@ std::int64_t bytes_on_disk(const std::string& path) {
   return 0;
 }
 
-std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
-                           const DownloadErrors& errors, const FileProgressFn& progress) {
+std::int64_t download_file(const FileDownload& file, const DownloadErrors& errors,
+                           const FileProgressFn& progress) {
   if (fs::is_regular_file(file.path)) return 0;
   const auto incomplete = file.path + ".incomplete";
   fs::create_directories(fs::path(file.path).parent_path());
@@ -85,10 +102,12 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
     int failures = 0;
     while (!file.size || static_cast<std::int64_t>(out.size()) < *file.size) {
       auto request = file.request;
-      request.range_start = out.size();
+      // Resuming: only the bytes after those on disk.
+      if (out.size() > 0)
+        request.headers.emplace_back("Range", "bytes=" + std::to_string(out.size()) + "-");
       const auto before = out.size();
       bool first_piece = true;
-      const auto sink = [&](const FetchResponse& answer, const char* data, std::size_t size) {
+      request.body_sink = [&](const net::HttpResponse& answer, std::string_view piece) {
         if (first_piece) {
           first_piece = false;
           if (answer.status == 200 && out.size() > 0) {
@@ -108,13 +127,13 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
           }
           if (answered) total = *answered;
         }
-        out.append(data, size);
-        if (!file.sha256.empty()) hash->update(data, size);
-        fetched += static_cast<std::int64_t>(size);
+        out.append(piece.data(), piece.size());
+        if (!file.sha256.empty()) hash->update(piece.data(), piece.size());
+        fetched += static_cast<std::int64_t>(piece.size());
         if (progress) progress(static_cast<std::int64_t>(out.size()), total);
       };
       try {
-        const auto answer = fetcher.get(request, sink);
+        const auto answer = net::send(request);
         // Resuming a download of unknown size that had in fact finished: nothing is left.
         const bool finished =
             answer.status == 416 && out.size() > 0 &&
@@ -122,7 +141,7 @@ std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
         if (finished) total = static_cast<std::int64_t>(out.size());
         if (answer.status != 200 && answer.status != 206 && !finished) throw errors.answer(answer);
         break;
-      } catch (const TransferError& e) {
+      } catch (const net::TransportError& e) {
         if (e.canceled()) throw Error(ErrorCode::canceled, "pull canceled");
         failures = out.size() > before ? 1 : failures + 1;
         if (failures >= kAttemptsWithoutProgress) throw errors.unreachable(e);

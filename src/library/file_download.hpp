@@ -11,12 +11,17 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "library/http_fetch.hpp"
+#include "net/http_client.hpp"
 
 namespace rendermart::library {
 
+// A GET as pulls send it (the Hub's listings and files, a checkpoint's URL): no limit on the whole
+// exchange, since a file may be gigabytes, but abandoned when it stalls; redirects followed (the
+// Hub sends large files to a CDN).
+net::HttpRequest download_request(std::string url);
+
 struct FileDownload {
-  FetchRequest request;              // the URL, the token and the cancel flag
+  net::HttpRequest request;          // download_request(), with the token and the cancel flag
   std::string path;                  // where the checked file goes
   std::string name;                  // how messages call it (its path in the repository)
   std::optional<std::int64_t> size;  // what it must be; nothing: what the server says
@@ -25,8 +30,8 @@ struct FileDownload {
 
 // How a source explains failures: an answer other than 200/206, and no answer at all.
 struct DownloadErrors {
-  std::function<Error(const FetchResponse&)> answer;
-  std::function<Error(const TransferError&)> unreachable;
+  std::function<Error(const net::HttpResponse&)> answer;
+  std::function<Error(const net::TransportError&)> unreachable;
 };
 
 // Called as bytes arrive, with this file's bytes on disk and its size (0 while unknown).
@@ -37,8 +42,8 @@ using FileProgressFn = std::function<void(std::int64_t bytes, std::int64_t total
 // that came over the network. Throws Error: provider_error for a size or checksum mismatch
 // (the incomplete file is deleted: its bytes are wrong), storage_error (full disk), canceled,
 // and what `errors` makes of the rest.
-std::int64_t download_file(HttpFetcher& fetcher, const FileDownload& file,
-                           const DownloadErrors& errors, const FileProgressFn& progress);
+std::int64_t download_file(const FileDownload& file, const DownloadErrors& errors,
+                           const FileProgressFn& progress);
 
 // The bytes of `path` on disk: the whole file, or what its `.incomplete` download has so far.
 std::int64_t bytes_on_disk(const std::string& path);

@@ -1,5 +1,8 @@
 #include "library/hub_client.hpp"
 
+#include "library/file_download.hpp"
+#include "net/url.hpp"
+
 namespace rendermart::library {
 namespace {
 
@@ -9,51 +12,47 @@ constexpr std::chrono::seconds kListingTimeout{60};
 
 }  // namespace
 
-HubClient::HubClient(HubSettings settings)
-    : settings_(std::move(settings)), origin_(origin_of(settings_.endpoint)) {
-  if (origin_.empty()) {
+HubClient::HubClient(HubSettings settings) : settings_(std::move(settings)) {
+  if (net::origin_of(settings_.endpoint).empty()) {
     throw invalid_argument("HF_ENDPOINT", "HF_ENDPOINT " + settings_.endpoint +
                                               " is not a URL (e.g. https://huggingface.co)");
   }
 }
 
-RepoListing HubClient::listing(HttpFetcher& fetcher, const HubRepo& repo) const {
+net::HttpRequest HubClient::hub_request(std::string url) const {
+  auto request = download_request(std::move(url));
+  if (!settings_.token.empty())
+    request.headers.emplace_back("Authorization", "Bearer " + settings_.token);
+  return request;
+}
+
+RepoListing HubClient::listing(const HubRepo& repo) const {
   if (settings_.offline) {
     throw Error(
         ErrorCode::unavailable,
         "HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted: unset it to pull " +
             repo.id);
   }
-  FetchRequest request;
-  request.url = settings_.endpoint + "/api/models/" + repo.id + "/revision/" +
-                percent_encode(repo.revision, false) + "?blobs=true";
-  request.bearer_token = settings_.token;
-  request.trusted_origin = origin_;
-  request.timeout = kListingTimeout;
-  std::string body;
-  FetchResponse response;
+  auto get = hub_request(settings_.endpoint + "/api/models/" + repo.id + "/revision/" +
+                         net::percent_encode(repo.revision) + "?blobs=true");
+  get.timeout = kListingTimeout;
+  net::HttpResponse response;
   try {
-    response = fetcher.get(request, [&](const FetchResponse&, const char* data, std::size_t size) {
-      body.append(data, size);
-    });
-  } catch (const TransferError& e) {
+    response = net::send(get);
+  } catch (const net::TransportError& e) {
     throw unreachable(e);
   }
   if (response.status != 200) throw answer_error(response, repo.id, "revision " + repo.revision);
-  return parse_listing(body);
+  return parse_listing(response.body);
 }
 
-FetchRequest HubClient::file_request(const std::string& repo_id, const std::string& commit,
-                                     const std::string& path) const {
-  FetchRequest request;
-  request.url = settings_.endpoint + "/" + repo_id + "/resolve/" + percent_encode(commit, false) +
-                "/" + percent_encode(path, true);
-  request.bearer_token = settings_.token;
-  request.trusted_origin = origin_;
-  return request;
+net::HttpRequest HubClient::file_request(const std::string& repo_id, const std::string& commit,
+                                         const std::string& path) const {
+  return hub_request(settings_.endpoint + "/" + repo_id + "/resolve/" +
+                     net::percent_encode(commit) + "/" + net::percent_encode(path, true));
 }
 
-Error HubClient::answer_error(const FetchResponse& response, const std::string& repo,
+Error HubClient::answer_error(const net::HttpResponse& response, const std::string& repo,
                               const std::string& what) const {
   const auto code = response.header("x-error-code").value_or("");
   const auto status = std::to_string(response.status);
@@ -89,14 +88,13 @@ Error HubClient::answer_error(const FetchResponse& response, const std::string& 
     return Error(ErrorCode::rate_limited,
                  "the Hugging Face Hub is limiting requests (429): wait a minute and pull again");
   }
-  const auto message =
-      response.header("x-error-message").value_or(response.error_body.substr(0, 200));
+  const auto message = response.header("x-error-message").value_or(response.body.substr(0, 200));
   return Error(ErrorCode::provider_error,
                "the Hugging Face Hub answered " + status + " for " + what + " of " + repo +
                    (message.empty() ? "" : ": " + message) + "; try again later");
 }
 
-Error HubClient::unreachable(const TransferError& error) const {
+Error HubClient::unreachable(const net::TransportError& error) const {
   if (error.canceled()) return Error(ErrorCode::canceled, "pull canceled");
   return Error(ErrorCode::unavailable,
                "cannot reach the Hugging Face Hub at " + settings_.endpoint + ": " + error.what() +

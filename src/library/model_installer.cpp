@@ -15,6 +15,7 @@
 #include "library/install_lock.hpp"
 #include "library/model_source.hpp"
 #include "library/recommended_models.hpp"
+#include "net/url.hpp"
 
 namespace rendermart::library {
 namespace {
@@ -157,7 +158,7 @@ void check_lora(const std::string& path, const std::string& origin) {
                   "deleted)");
 }
 
-Error url_answer_error(const FetchResponse& response, const std::string& url) {
+Error url_answer_error(const net::HttpResponse& response, const std::string& url) {
   const auto status = std::to_string(response.status);
   if (response.status == 404 || response.status == 410) {
     return Error(ErrorCode::not_found, "nothing at " + url + " (" + status + "): check the URL");
@@ -170,10 +171,10 @@ Error url_answer_error(const FetchResponse& response, const std::string& url) {
   return Error(ErrorCode::provider_error, url + " answered " + status + ": try again later");
 }
 
-Error url_unreachable(const TransferError& error, const std::string& url) {
+Error url_unreachable(const net::TransportError& error, const std::string& url) {
   if (error.canceled()) return Error(ErrorCode::canceled, "pull canceled");
   return Error(ErrorCode::unavailable,
-               "cannot reach " + origin_of(url) + ": " + error.what() + "; check the network");
+               "cannot reach " + net::origin_of(url) + ": " + error.what() + "; check the network");
 }
 
 // Copies, turning a full disk into the error a user can act on.
@@ -243,8 +244,7 @@ InstallResult ModelInstaller::pull_lora(const PullOptions& options, const std::s
   if (fs::exists(target)) throw taken();
   try {
     const HubClient hub(hub_);
-    HttpFetcher fetcher;
-    const auto listing = hub.listing(fetcher, repo);
+    const auto listing = hub.listing(repo);
     const auto file = select_lora_file(listing, options.file, repo.id);
     const auto recorded = "hf:" + repo.id + "@" + listing.commit + "/" + file.path;
     const auto dir = prepare_partial(folder_, key, recorded, events);
@@ -255,10 +255,11 @@ InstallResult ModelInstaller::pull_lora(const PullOptions& options, const std::s
     job.name = file.path;
     job.size = file.size;
     job.sha256 = file.lfs_sha256;
-    const DownloadErrors errors{[&](const FetchResponse& response) {
-                                  return hub.answer_error(response, repo.id, "a file");
-                                },
-                                [&](const TransferError& error) { return hub.unreachable(error); }};
+    const DownloadErrors errors{
+        [&](const net::HttpResponse& response) {
+          return hub.answer_error(response, repo.id, "a file");
+        },
+        [&](const net::TransportError& error) { return hub.unreachable(error); }};
     PullProgress progress;
     progress.files_total = 1;
     progress.bytes_total = file.size;
@@ -266,11 +267,10 @@ InstallResult ModelInstaller::pull_lora(const PullOptions& options, const std::s
     if (events.progress) events.progress(progress);
     InstallResult result{name, ModelFormat::single_file, target, recorded, listing.license, 0,
                          false};
-    result.bytes_downloaded =
-        download_file(fetcher, job, errors, [&](std::int64_t bytes, std::int64_t) {
-          progress.bytes_done = bytes;
-          if (events.progress) events.progress(progress);
-        });
+    result.bytes_downloaded = download_file(job, errors, [&](std::int64_t bytes, std::int64_t) {
+      progress.bytes_done = bytes;
+      if (events.progress) events.progress(progress);
+    });
     progress.files_done = 1;
     progress.bytes_done = bytes_on_disk(job.path);
     progress.current_file.clear();
@@ -317,14 +317,15 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
                                           const std::atomic<bool>& cancel) const {
   const auto repo = parse_source(options.source).repo;
   const HubClient hub(hub_);
-  HttpFetcher fetcher;
-  const auto listing = hub.listing(fetcher, repo);
+  const auto listing = hub.listing(repo);
   const auto recorded = "hf:" + repo.id + "@" + listing.commit;
   const auto dir = prepare_partial(folder_, name, recorded, events);
 
   const DownloadErrors errors{
-      [&](const FetchResponse& response) { return hub.answer_error(response, repo.id, "a file"); },
-      [&](const TransferError& error) { return hub.unreachable(error); }};
+      [&](const net::HttpResponse& response) {
+        return hub.answer_error(response, repo.id, "a file");
+      },
+      [&](const net::TransportError& error) { return hub.unreachable(error); }};
   const auto download = [&](const RepoFile& file, const FileProgressFn& progress) {
     FileDownload job;
     job.request = hub.file_request(repo.id, listing.commit, file.path);
@@ -333,7 +334,7 @@ InstallResult ModelInstaller::pull_locked(const PullOptions& options, const std:
     job.name = file.path;
     job.size = file.size;
     job.sha256 = file.lfs_sha256;
-    return download_file(fetcher, job, errors, progress);
+    return download_file(job, errors, progress);
   };
 
   // model_index.json (or a TAESD decoder's config.json) says which files are needed: nothing else
@@ -412,24 +413,22 @@ InstallResult ModelInstaller::pull_url_locked(const std::string& url, const std:
                                               const std::atomic<bool>& cancel) const {
   InstallResult result{name, ModelFormat::single_file, folder_.checkpoint(name), url, {}, 0, false};
   const auto dir = prepare_partial(folder_, name, url, events);
-  HttpFetcher fetcher;
   FileDownload job;
-  job.request.url = url;
+  job.request = download_request(url);
   job.request.cancel = &cancel;
   job.path = dir + "/" + name + std::string(kSafetensors);
   job.name = url.substr(url.rfind('/') + 1);
   const DownloadErrors errors{
-      [&](const FetchResponse& response) { return url_answer_error(response, url); },
-      [&](const TransferError& error) { return url_unreachable(error, url); }};
+      [&](const net::HttpResponse& response) { return url_answer_error(response, url); },
+      [&](const net::TransportError& error) { return url_unreachable(error, url); }};
   PullProgress progress;
   progress.files_total = 1;
   progress.current_file = job.name;
-  result.bytes_downloaded =
-      download_file(fetcher, job, errors, [&](std::int64_t bytes, std::int64_t total) {
-        progress.bytes_done = bytes;
-        if (total > 0) progress.bytes_total = total;
-        if (events.progress) events.progress(progress);
-      });
+  result.bytes_downloaded = download_file(job, errors, [&](std::int64_t bytes, std::int64_t total) {
+    progress.bytes_done = bytes;
+    if (total > 0) progress.bytes_total = total;
+    if (events.progress) events.progress(progress);
+  });
   progress.files_done = 1;
   progress.bytes_done = bytes_on_disk(job.path);
   progress.bytes_total = progress.bytes_done;

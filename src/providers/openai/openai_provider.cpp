@@ -347,7 +347,9 @@ std::vector<RawImage> OpenAiProvider::generate(const GenerationParams& params,
         progress({std::min(0.95, static_cast<double>(seen) / (expected_partials + 1)),
                   std::move(partial)});
       });
-      request.on_body_piece = [&](std::string_view piece) { events->feed(piece); };
+      request.body_sink = [&](const net::HttpResponse&, std::string_view piece) {
+        events->feed(piece);
+      };
     }
     return net::send(request);
   };

@@ -66,6 +66,112 @@ TEST(HttpClient, SettingTheCancelFlagAbandonsAnExchangeThatIsWaitingForItsAnswer
   canceler.join();
 }
 
+TEST(HttpClient, TheBodyOfASuccessGoesToTheSinkWithTheAnswersStatusAndHeaders) {
+  const std::string file(200000, 'x');
+  LocalHttpServer server([&](const LocalRequest&) {
+    return LocalResponse{200, file, {{"X-Linked-Size", "200000"}}};
+  });
+  std::string received;
+  HttpRequest request{.url = server.url() + "/file"};
+  request.body_sink = [&](const HttpResponse& answer, std::string_view piece) {
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(answer.header("x-linked-size"), "200000");
+    received.append(piece);
+  };
+  const auto response = send(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(received, file);
+  EXPECT_TRUE(response.body.empty());
+}
+
+TEST(HttpClient, TheBodyOfAnErrorIsKeptForItsMessageNotSentToTheSink) {
+  LocalHttpServer server([](const LocalRequest&) {
+    return LocalResponse{404, "no such file", {{"X-Error-Code", "EntryNotFound"}}};
+  });
+  HttpRequest request{.url = server.url() + "/file"};
+  request.body_sink = [](const HttpResponse&, std::string_view) {
+    ADD_FAILURE() << "an error's body went to the sink";
+  };
+  const auto response = send(request);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.body, "no such file");
+  EXPECT_EQ(response.header("x-error-code"), "EntryNotFound");
+}
+
+TEST(HttpClient, WhatTheSinkThrowsAbandonsTheExchangeAndComesOutOfSend) {
+  LocalHttpServer server([](const LocalRequest&) { return LocalResponse{200, "bytes", {}}; });
+  HttpRequest request{.url = server.url() + "/file"};
+  request.body_sink = [](const HttpResponse&, std::string_view) {
+    throw std::invalid_argument("not what was asked for");
+  };
+  EXPECT_THROW(send(request), std::invalid_argument);
+}
+
+TEST(HttpClient, ARedirectIsTheAnswerUnlessTheRequestFollowsRedirects) {
+  LocalHttpServer server([](const LocalRequest& request) {
+    return request.target == "/old" ? LocalResponse{302, "", {{"Location", "/new"}}}
+                                    : LocalResponse{200, "moved here", {}};
+  });
+  const auto kept = send({.url = server.url() + "/old"});
+  EXPECT_EQ(kept.status, 302);
+  EXPECT_EQ(kept.header("location"), "/new");
+  const auto followed = send({.url = server.url() + "/old", .max_redirects = 1});
+  EXPECT_EQ(followed.status, 200);
+  EXPECT_EQ(followed.body, "moved here");
+}
+
+TEST(HttpClient, RedirectsKeepTheAuthorizationOnlyWhileTheOriginIsTheRequestsOwn) {
+  LocalHttpServer cdn([](const LocalRequest&) { return LocalResponse{206, "weights", {}}; });
+  LocalHttpServer hub([&](const LocalRequest& request) {
+    return request.target == "/resolve"
+               ? LocalResponse{302, "", {{"Location", "/resolve/again"}}}
+               : LocalResponse{302, "", {{"Location", cdn.url() + "/cdn/blob"}}};
+  });
+  const auto response =
+      send({.url = hub.url() + "/resolve",
+            .headers = {{"Authorization", "Bearer secret"}, {"Range", "bytes=5-"}},
+            .max_redirects = 10});
+  EXPECT_EQ(response.status, 206);
+  EXPECT_EQ(response.body, "weights");
+  const auto at_hub = hub.requests();
+  ASSERT_EQ(at_hub.size(), 2u);
+  for (const auto& request : at_hub)
+    EXPECT_EQ(request.headers.at("authorization"), "Bearer secret");
+  const auto at_cdn = cdn.requests().at(0);
+  EXPECT_EQ(at_cdn.target, "/cdn/blob");
+  EXPECT_FALSE(at_cdn.headers.contains("authorization"));
+  EXPECT_EQ(at_cdn.headers.at("range"), "bytes=5-");
+}
+
+TEST(HttpClient, MoreRedirectsThanTheRequestFollowsIsATransportError) {
+  LocalHttpServer server([](const LocalRequest&) {
+    return LocalResponse{302, "", {{"Location", "/loop"}}};
+  });
+  try {
+    send({.url = server.url() + "/loop", .max_redirects = 3});
+    ADD_FAILURE() << "a redirect loop returned a response";
+  } catch (const TransportError& e) {
+    EXPECT_FALSE(e.canceled());
+    EXPECT_FALSE(e.timed_out());
+    EXPECT_NE(std::string(e.what()).find("more than 3 redirects"), std::string::npos);
+  }
+  EXPECT_EQ(server.requests().size(), 4u);
+}
+
+TEST(HttpClient, AnExchangeThatStallsTimesOutWithoutAnOverallTimeout) {
+  LocalHttpServer server([](const LocalRequest&) {
+    std::this_thread::sleep_for(3s);
+    return LocalResponse{200, "late", {}};
+  });
+  try {
+    send({.url = server.url() + "/", .timeout = 0ms, .stall_timeout = 1s});
+    ADD_FAILURE() << "a stalled exchange returned a response";
+  } catch (const TransportError& e) {
+    EXPECT_TRUE(e.timed_out());
+    EXPECT_FALSE(e.canceled());
+  }
+}
+
 TEST(Retry, ServerErrorsAndTooManyRequestsAreBusy) {
   EXPECT_TRUE(is_busy({500, {}, ""}));
   EXPECT_TRUE(is_busy({503, {}, ""}));
