@@ -24,8 +24,8 @@ at::Tensor norm_silu_conv_in_bands(const GroupNorm& norm, const Conv2d& conv, co
 // conv(nearest-neighbour 2x upsampling of x). x channels-last.
 at::Tensor upsample_conv_in_bands(const Conv2d& conv, const at::Tensor& x);
 
-// A ResnetBlock without time embedding (a VAE's). The result takes x's memory when the channel
-// count stays and nothing else holds x.
+// A ResnetBlock without time embedding (a VAE's). The result takes x's memory when it has no
+// more channels than x and nothing else holds x.
 at::Tensor resnet_in_bands(const ResnetBlock& block, at::Tensor x);
 
 }  // namespace rendermart::diffusion

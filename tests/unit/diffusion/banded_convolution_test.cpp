@@ -121,6 +121,20 @@ TEST(BandedConvolutionMemory, ResnetBlockTakesTheInputsMemoryOnlyWhenNothingElse
   EXPECT_TRUE(all_close(from_free, expected, kFloatTolerance, kFloatTolerance));
 }
 
+TEST(BandedConvolutionMemory, ResnetBlockToFewerChannelsTakesTheInputsMemory) {
+  // Two images of 16 channels of 2048 pixels, 128 KiB a row: bands of 128 rows, so the result's
+  // rows overlap rows of x that later bands and the second image still read.
+  const ResnetBlock block = random_resnet(16, 8, at::kFloat, 110);
+  const at::Tensor original = random_image({2, 16, 300, 2048}, at::kFloat, 111);
+  const at::Tensor expected = block(original, at::Tensor());
+  at::Tensor free = original.clone(at::MemoryFormat::ChannelsLast);
+  const void* memory = free.data_ptr();
+  const at::Tensor actual = resnet_in_bands(block, std::move(free));
+  EXPECT_EQ(actual.data_ptr(), memory);
+  EXPECT_TRUE(actual.is_contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(all_close(actual, expected, kFloatTolerance, kFloatTolerance));
+}
+
 TEST(BandedConvolutionArguments, RefusesAStridedConvolution) {
   Conv2d conv = random_conv(8, 8, 3, at::kFloat, 100);
   conv.stride = 2;
