@@ -765,11 +765,10 @@ std::optional<Image> PgStore::get_image(const std::string& user_id, const std::s
 
 namespace {
 
-// The filters of an image query as SQL conditions after "WHERE user_id = $1", appending their
-// values to `params`. Each combination of filters is its own statement text, prepared once per
-// connection (at most 64 variants). The search text is a parameter, never spliced into the SQL;
-// a search whose words all tokenize to nothing matches no rows, as in SQLite.
-std::string image_conditions(const ImageQuery& query, std::vector<Param>& params) {
+// The filters of an image query but its search text, as SQL conditions after
+// "WHERE user_id = $1", appending their values to `params`. Each combination of filters is its own
+// statement text, prepared once per connection (at most 64 variants).
+std::string image_filters(const ImageQuery& query, std::vector<Param>& params) {
   std::string sql;
   const auto add = [&](std::string_view condition, Param value) {
     params.push_back(std::move(value));
@@ -780,21 +779,61 @@ std::string image_conditions(const ImageQuery& query, std::vector<Param>& params
   if (query.favorite) add("favorite =", to_param(*query.favorite));
   if (query.created_from) add("created_at >=", to_param(*query.created_from));
   if (query.created_to) add("created_at <", to_param(*query.created_to));
-  if (const std::string match = pg_tsquery(query.text); !match.empty()) {
-    params.push_back(match);
-    sql += fmt::format(" AND search @@ to_tsquery('{}', ${})", kSearchConfig, params.size());
-  }
   return sql;
+}
+
+// The search text's condition, or nothing when the query has no words to match. The text is a
+// parameter, never spliced into the SQL; a search whose words all tokenize to nothing matches no
+// rows, as in SQLite.
+std::string search_condition(const ImageQuery& query, std::vector<Param>& params) {
+  const std::string match = pg_tsquery(query.text);
+  if (match.empty()) return {};
+  params.push_back(match);
+  return fmt::format(" AND search @@ to_tsquery('{}', ${})", kSearchConfig, params.size());
+}
+
+// A search's page, in one statement that suits common and rare words alike whatever plan the
+// statement keeps. Prepared statements soon run a generic plan, and for a search that plan
+// intersects the GIN index's matches of every user with the user's rows and sorts them, whereas
+// a common word is found sooner by walking the user's images newest first and stopping at `limit`
+// matches. So the walk goes first, over at most kSearchWalk x limit rows (the newest rows that
+// pass the other filters, so that the matches it finds are the newest of all); only when they
+// hold fewer than `limit` matches does the GIN index answer, as before. Measured on 4 users x
+// 5,000 images (pgbench, prepared): a word in one prompt in eight 1.3-1.7 ms before, 0.6-0.7 ms
+// now; a word in 3 of the user's images 0.2-0.3 ms before, 1.0 ms now (the bounded walk's price,
+// instead of the whole gallery's). The tsquery is computed once per statement (an InitPlan): a
+// generic plan would otherwise parse it again for every row it tests.
+constexpr int kSearchWalk = 10;
+
+std::string search_page_sql(const std::string& filters, const std::string& match) {
+  return fmt::format(
+      "WITH walked AS MATERIALIZED ("
+      "  SELECT * FROM (SELECT * FROM images WHERE user_id = $1{0} ORDER BY id DESC"
+      "                 LIMIT $2 * {1}) recent"
+      "  WHERE search @@ (SELECT to_tsquery('{2}', {3})) ORDER BY id DESC LIMIT $2) "
+      "SELECT {4} FROM walked WHERE (SELECT count(*) FROM walked) = $2 "
+      "UNION ALL "
+      "(SELECT {4} FROM images WHERE user_id = $1{0}"
+      "   AND search @@ (SELECT to_tsquery('{2}', {3}))"
+      "   AND (SELECT count(*) FROM walked) < $2 ORDER BY id DESC LIMIT $2) "
+      "ORDER BY id DESC",
+      filters, kSearchWalk, kSearchConfig, match, kImageColumns);
 }
 
 }  // namespace
 
-// Walks images_user (user_id, id) newest first, or the GIN index for a search, whichever the
-// planner finds cheaper.
 std::vector<Image> PgStore::list_images(const std::string& user_id, const ImageQuery& query) {
   std::vector<Param> params{to_param(user_id), to_param(page_limit(query.page))};
-  const std::string sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = $1" +
-                          image_conditions(query, params) + " ORDER BY id DESC LIMIT $2";
+  const std::string filters = image_filters(query, params);
+  std::string sql;
+  if (const std::string match = pg_tsquery(query.text); !match.empty()) {
+    params.push_back(match);
+    sql = search_page_sql(filters, fmt::format("${}", params.size()));
+  } else {
+    // Walks images_user (user_id, id) newest first.
+    sql = "SELECT " + kImageColumns + " FROM images WHERE user_id = $1" + filters +
+          " ORDER BY id DESC LIMIT $2";
+  }
   return single([&](Connection& db) { return all_rows(db.query(sql, params), read_image); });
 }
 
@@ -803,8 +842,8 @@ std::int64_t PgStore::count_matching_images(const std::string& user_id, const Im
   ImageQuery filters = query;
   filters.page = {};
   std::vector<Param> params{to_param(user_id)};
-  const std::string sql =
-      "SELECT COUNT(*) FROM images WHERE user_id = $1" + image_conditions(filters, params);
+  const std::string sql = "SELECT COUNT(*) FROM images WHERE user_id = $1" +
+                          image_filters(filters, params) + search_condition(filters, params);
   return single([&](Connection& db) { return scalar(db.query(sql, params)); });
 }
 

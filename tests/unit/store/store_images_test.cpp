@@ -387,6 +387,34 @@ TEST_P(StoreImagesTest, SearchCombinesWithFiltersAndPagination) {
   EXPECT_EQ(ids(alice_, {.text = "fox", .created_from = kT0 + 10}).size(), 2U);
 }
 
+// PostgreSQL walks a bounded number of the newest rows before it asks its search index: pages
+// whose matches lie within that walk, beyond it, or on both sides are all complete and in order.
+TEST_P(StoreImagesTest, SearchFindsTheNewestMatchesWhereverTheyLie) {
+  std::vector<std::string> owls, foxes;  // newest first
+  for (int g = 0; g < 40; ++g) {
+    const std::string prompt = g == 0 ? "an owl" : g % 7 == 0 ? "a fox" : "a cat";
+    const auto images = generate(alice_, prompt, 1, kT0 + g);
+    if (g == 0) owls.insert(owls.begin(), images[0].id);
+    if (prompt == "a fox") foxes.insert(foxes.begin(), images[0].id);
+  }
+  generate(bob_, "an owl", 1, kT0 + 50);
+
+  EXPECT_EQ(ids(alice_, {.page = {.limit = 1}, .text = "owl"}), owls);
+  EXPECT_EQ(ids(alice_, {.page = {.limit = 50}, .text = "owl"}), owls);
+  for (const int limit : {1, 2, 5}) {
+    std::vector<std::string> seen;
+    ImageQuery query{.page = {.limit = limit}, .text = "fox"};
+    for (;;) {
+      const auto page = ids(alice_, query);
+      seen.insert(seen.end(), page.begin(), page.end());
+      if (static_cast<int>(page.size()) < limit) break;
+      query.page.after_id = page.back();
+    }
+    EXPECT_EQ(seen, foxes) << limit;
+  }
+  EXPECT_EQ(ids(alice_, {.page = {.limit = 3}, .text = "cat"}).size(), 3U);
+}
+
 TEST_P(StoreImagesTest, UpdateChangesOnlyThePatchedFields) {
   const auto images = generate(alice_, "a lighthouse", 1, kT0);
   const std::string id = images[0].id;
