@@ -250,7 +250,10 @@ void write_generation(JsonWriter& w, const Job& job, std::optional<int> queue_po
 }
 
 void write_image(JsonWriter& w, const Image& image) {
-  const std::string base = "/api/v1/images/" + image.id;
+  // Both URLs are built in one buffer: a page of images spent a visible share of its time in
+  // malloc and free.
+  std::string url = "/api/v1/images/" + image.id;
+  const std::size_t base = url.size();
   w.begin_object();
   w.key("bytes");
   w.value(image.bytes);
@@ -271,7 +274,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.key("favorite");
   w.value(image.favorite);
   w.key("file_url");
-  w.value(base + "/file");
+  url += "/file";
+  w.value(url);
   w.key("generation_id");
   w.value(image.job_id);
   w.key("grow_mask");
@@ -323,7 +327,8 @@ void write_image(JsonWriter& w, const Image& image) {
   w.key("task");
   w.value(to_string(image.params.task));
   w.key("thumbnail_url");
-  w.value(base + "/thumbnail?size=256");
+  url.replace(base, std::string::npos, "/thumbnail?size=256");
+  w.value(url);
   w.key("title");
   w.value(image.title);
   w.key("width");

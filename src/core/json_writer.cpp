@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace rendermart {
 namespace {
@@ -11,6 +13,19 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 // Characters that cannot appear raw inside a JSON string.
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// Whether any of the eight bytes packed in `word` needs more than a copy: below 0x20, a quote, a
+// backslash, or 0x80 and above (UTF-8 to check). Each test is exact about whether some byte
+// matches (the borrows it can carry only mark bytes above a matching one), so a word it passes
+// is plain ASCII throughout.
+bool word_needs_care(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHigh = 0x8080808080808080;
+  const auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHigh;
+  return (below_space | zero_byte(word ^ (kOnes * '"')) | zero_byte(word ^ (kOnes * '\\')) |
+          (word & kHigh)) != 0;
+}
 
 void append_escape(std::string& out, unsigned char c) {
   switch (c) {
@@ -65,8 +80,15 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   std::size_t i = 0;
   while (i < text.size()) {
-    // Copy runs of plain ASCII in one go: nearly all of the text.
+    // Copy runs of plain ASCII in one go: nearly all of the text. Eight bytes are checked at a
+    // time while they can be, then byte by byte.
     std::size_t run = i;
+    while (run + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + run, sizeof word);
+      if (word_needs_care(word)) break;
+      run += 8;
+    }
     while (run < text.size()) {
       const auto c = static_cast<unsigned char>(text[run]);
       if (c >= 0x80 || needs_escape(c)) break;

@@ -46,6 +46,9 @@ class JsonWriter {
   }
   void null();
 
+  // Room for `bytes` of output, so that a large document grows its buffer once.
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
+
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }
 

@@ -68,6 +68,23 @@ TEST(JsonWriter, StringsMatchNlohmannForArbitraryBytes) {
   }
 }
 
+// Long strings of plain text with a few bytes that need care anywhere among them: the writer
+// checks plain text eight bytes at a time.
+TEST(JsonWriter, LongStringsMatchNlohmann) {
+  std::mt19937 random(6789);
+  const std::string special = std::string("\x00\x1f\"\\\x7f\x80\xc3\xa9\xe2\x82\xac\xff !~", 15);
+  for (int round = 0; round < 20000; ++round) {
+    const int length = static_cast<int>(random() % 40);
+    std::string text;
+    for (int i = 0; i < length; ++i) {
+      text += random() % 8 == 0 ? special[random() % special.size()]
+                                : static_cast<char>('a' + random() % 26);
+    }
+    ASSERT_EQ(string_json(text), nlohmann_dump(text))
+        << nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  }
+}
+
 TEST(JsonWriter, FormatsNumbersAsNlohmannDoes) {
   EXPECT_EQ(number_json(7.0), "7.0");
   EXPECT_EQ(number_json(7.5), "7.5");
