@@ -155,33 +155,43 @@ const std::string kRequestCancelRunningJob =
 // The queue: leases as in SqliteStore (see there). Every row a claim changes is locked with
 // SKIP LOCKED, so that concurrent claims neither wait for each other nor deadlock; a row that
 // another claim holds is simply left to that claim.
-
-// Jobs whose worker vanished after a cancel request are canceled rather than run again.
-const std::string kCancelAbandonedJobs =
-    "UPDATE jobs SET status = 'canceled', finished_at = $1, lease_owner = '', "
-    "lease_expires_at = 0 "
-    "WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 "
-    "AND cancel_requested FOR UPDATE SKIP LOCKED)";
-// Jobs whose lease expired on their last allowed attempt fail, keeping the error of an earlier
-// attempt when one was recorded.
-const std::string kFailExhaustedJobs =
-    "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = '', "
-    "lease_expires_at = 0, "
-    "error_code = CASE WHEN error_code = '' THEN 'lease_expired' ELSE error_code END, "
-    "error_message = CASE WHEN error_code = '' THEN $3 ELSE error_message END "
-    "WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 "
-    "AND attempts >= $2 FOR UPDATE SKIP LOCKED)";
-// Fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then the
-// user whose last job started longest ago (jobs_user_started), then the oldest job. A claim is two
-// statements in one transaction. The first ranks candidates without locking anything: each queued
-// user's oldest jobs (found by walking the distinct queued users through jobs_status_user, as
-// SqliteStore does) plus the running jobs whose lease expired, so that it costs a few index seeks
-// per user with queued jobs however deep the queue. The second locks and takes the best-ranked
-// candidate that no concurrent claim holds; under READ COMMITTED a locked row that changed since
-// the ranking is re-checked against the WHERE clause, so a job another claim just took is skipped,
-// never taken twice.
-const std::string kRankCandidates =
+//
+// A claim is one statement, one round trip. Its first two parts settle the jobs whose worker
+// vanished (its lease expired): canceled when their cancellation was requested, failed when it was
+// their last allowed attempt (keeping the error of an earlier attempt when one was recorded).
+// Then fairness: the user with the fewest jobs running (under an unexpired lease) goes first, then
+// the user whose last job started longest ago (jobs_user_started), then the oldest job. The
+// ranking locks nothing: each queued user's oldest jobs (found by walking the distinct queued
+// users through jobs_status_user, as SqliteStore does) plus the running jobs whose lease expired
+// and that the first two parts do not settle, so that it costs a few index seeks per user with
+// queued jobs however deep the queue. The last part locks and takes the best-ranked candidate that
+// no concurrent claim holds; a locked row that changed since the statement's snapshot is re-checked
+// against its WHERE clause, so a job another claim just took is skipped, never taken twice. All
+// parts see the same snapshot, and their conditions keep the rows they change apart (a row changed
+// twice in one statement would keep only one change). The row that comes back ends with the
+// number of candidates ranked: none claimed out of some ranked means that concurrent claims held
+// them all.
+//
+// A claim commits without waiting for its WAL record to reach the disk (synchronous_commit off
+// for its own transaction, set by its first part): a claim lost in a database crash only
+// repeats work, since the job is then queued again and the worker's complete_job, which does
+// wait, is refused for want of the lease. That saves the worker one disk flush per job.
+//   $1 worker, $2 now, $3 lease_ms, $4 max_attempts, $5 the exhausted jobs' error message,
+//   $6 how many candidates to rank.
+const std::string kClaimJob =
     "WITH RECURSIVE"
+    " no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true)),"
+    " canceled AS ("
+    "  UPDATE jobs SET status = 'canceled', finished_at = $2, lease_owner = '',"
+    "  lease_expires_at = 0"
+    "  WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $2"
+    "   AND cancel_requested FOR UPDATE SKIP LOCKED)),"
+    " failed AS ("
+    "  UPDATE jobs SET status = 'failed', finished_at = $2, lease_owner = '', lease_expires_at = 0,"
+    "  error_code = CASE WHEN error_code = '' THEN 'lease_expired' ELSE error_code END,"
+    "  error_message = CASE WHEN error_code = '' THEN $5 ELSE error_message END"
+    "  WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $2"
+    "   AND attempts >= $4 AND NOT cancel_requested FOR UPDATE SKIP LOCKED)),"
     " queued_users (user_id) AS ("
     "  SELECT MIN(user_id) FROM jobs WHERE status = 'queued'"
     "  UNION ALL"
@@ -190,29 +200,45 @@ const std::string kRankCandidates =
     "  FROM queued_users AS q WHERE q.user_id IS NOT NULL),"
     " running AS ("
     "  SELECT user_id, COUNT(*) AS jobs FROM jobs"
-    "  WHERE status = 'running' AND lease_expires_at >= $1 GROUP BY user_id) "
-    "SELECT c.id FROM ("
-    "  SELECT h.id, h.user_id, h.created_at FROM queued_users AS q CROSS JOIN LATERAL ("
-    "    SELECT id, user_id, created_at FROM jobs"
-    "    WHERE status = 'queued' AND user_id = q.user_id AND NOT cancel_requested"
-    "    ORDER BY created_at, id LIMIT $2) AS h"
-    "  UNION ALL"
-    "  SELECT id, user_id, created_at FROM jobs WHERE status = 'running' AND lease_expires_at < $1"
-    ") AS c LEFT JOIN running AS r ON r.user_id = c.user_id "
-    "ORDER BY COALESCE(r.jobs, 0),"
-    " COALESCE((SELECT MAX(s.started_at) FROM jobs AS s WHERE s.user_id = c.user_id), 0),"
-    " c.created_at, c.id LIMIT $2";
-// $4: the ranked candidate ids, as a text[] literal.
-const std::string kClaimJob =
-    "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2::bigint + $3, "
-    "attempts = attempts + 1, progress = 0, started_at = COALESCE(started_at, $2) "
-    "WHERE id = ("
-    "  SELECT id FROM jobs WHERE id = ANY($4::text[])"
-    "  AND ((status = 'queued' AND NOT cancel_requested)"
-    "       OR (status = 'running' AND lease_expires_at < $2))"
-    "  ORDER BY array_position($4::text[], id::text) LIMIT 1 FOR UPDATE SKIP LOCKED) "
-    "RETURNING " +
-    kJobColumns;
+    "  WHERE status = 'running' AND lease_expires_at >= $2 GROUP BY user_id),"
+    // Each queued user's sort keys, computed once per user (not once per candidate).
+    " users AS MATERIALIZED ("
+    "  SELECT q.user_id, COALESCE(r.jobs, 0) AS running,"
+    "  COALESCE((SELECT MAX(s.started_at) FROM jobs AS s WHERE s.user_id = q.user_id), 0)"
+    "  AS last_started"
+    "  FROM queued_users AS q LEFT JOIN running AS r ON r.user_id = q.user_id"
+    "  WHERE q.user_id IS NOT NULL),"
+    " ranked (ids) AS (SELECT ARRAY("
+    "  SELECT c.id FROM ("
+    "   SELECT h.id, u.running, u.last_started, h.created_at FROM users AS u CROSS JOIN LATERAL ("
+    "    SELECT id, created_at FROM jobs"
+    "    WHERE status = 'queued' AND user_id = u.user_id AND NOT cancel_requested"
+    "    ORDER BY created_at, id LIMIT $6) AS h"
+    "   UNION ALL"
+    "   SELECT e.id, COALESCE((SELECT r.jobs FROM running AS r WHERE r.user_id = e.user_id), 0),"
+    "   COALESCE((SELECT MAX(s.started_at) FROM jobs AS s WHERE s.user_id = e.user_id), 0),"
+    "   e.created_at"
+    "   FROM jobs AS e WHERE e.status = 'running' AND e.lease_expires_at < $2"
+    "   AND e.attempts < $4 AND NOT e.cancel_requested"
+    "  ) AS c ORDER BY c.running, c.last_started, c.created_at, c.id LIMIT $6)),"
+    " claimed AS ("
+    "  UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2::bigint + $3,"
+    "  attempts = attempts + 1, progress = 0, started_at = COALESCE(started_at, $2)"
+    "  WHERE id = ("
+    "   SELECT id FROM jobs WHERE id = ANY((SELECT ids FROM ranked)::text[])"
+    "   AND ((status = 'queued' AND NOT cancel_requested)"
+    "        OR (status = 'running' AND lease_expires_at < $2 AND attempts < $4"
+    "            AND NOT cancel_requested))"
+    "   ORDER BY array_position((SELECT ids FROM ranked), id::text) LIMIT 1"
+    "   FOR UPDATE SKIP LOCKED)"
+    "  RETURNING " +
+    kJobColumns +
+    ") "
+    "SELECT claimed.*, cardinality(ranked.ids)"
+    " FROM no_flush_wait CROSS JOIN ranked LEFT JOIN claimed ON true";
+// The column of kClaimJob's row that holds the number of candidates, after the job's columns.
+const int kClaimCandidatesColumn =
+    static_cast<int>(std::count(kJobColumns.begin(), kJobColumns.end(), ',')) + 1;
 const std::string kRenewLease =
     "UPDATE jobs SET lease_expires_at = $3, progress = $4 "
     "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING cancel_requested";
@@ -677,19 +703,16 @@ std::optional<Job> PgStore::claim_job(const std::string& worker_id, Millis now,
       "the job was claimed {} times and each time its worker stopped renewing the lease "
       "(crashed or lost the database); it will not be retried",
       policy.max_attempts);
-  return write([&](Connection& db) {
-    db.query(kCancelAbandonedJobs, now);
-    db.query(kFailExhaustedJobs, now, policy.max_attempts, exhausted_message);
+  return single([&](Connection& db) -> std::optional<Job> {
     for (int round = 0; round < kClaimRounds; ++round) {
-      const auto candidates = all_rows(db.query(kRankCandidates, now, kClaimCandidates),
-                                       [](const Row& row) { return row.text(0); });
-      if (candidates.empty()) return std::optional<Job>();
-      auto claimed = optional_row(
-          db.query(kClaimJob, worker_id, now, policy.lease_ms, text_array(candidates)), read_job);
-      if (claimed) return claimed;
+      const auto result = db.query(kClaimJob, worker_id, now, policy.lease_ms, policy.max_attempts,
+                                   exhausted_message, kClaimCandidates);
+      const Row row(result, 0);
+      if (!row.is_null(0)) return read_job(row);
+      if (row.integer(kClaimCandidatesColumn) == 0) return std::nullopt;
       // Every candidate was taken or held by concurrent claims: rank again.
     }
-    return std::optional<Job>();
+    return std::nullopt;
   });
 }
 
