@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
@@ -154,10 +155,18 @@ bool Connection::check_idle() {
   return healthy() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
+bool Connection::reusable() const {
+  return healthy() && deferred_.empty() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
 Result Connection::checked(PGresult* raw, std::string_view what) {
   Result result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  fail(raw, what);
+}
+
+void Connection::fail(const PGresult* raw, std::string_view what) {
   if (raw == nullptr || !healthy()) {
     throw connection_error(fmt::format("lost the connection to PostgreSQL during {}", what), conn_);
   }
@@ -172,11 +181,16 @@ Result Connection::checked(PGresult* raw, std::string_view what) {
 }
 
 void Connection::exec(std::string_view sql) {
+  if (!deferred_.empty()) send_deferred();
   const std::string text(sql);
   checked(PQexec(conn_, text.c_str()), "a statement");
 }
 
 Result Connection::query(const std::string& sql, const std::vector<Param>& params) {
+  if (!deferred_.empty()) {
+    deferred_.push_back({sql, params});
+    return send_deferred();
+  }
   auto found = prepared_.find(sql);
   if (found == prepared_.end()) {
     std::string name = "rm" + std::to_string(prepared_.size());
@@ -189,6 +203,118 @@ Result Connection::query(const std::string& sql, const std::vector<Param>& param
   return checked(PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(values.size()),
                                 values.data(), nullptr, nullptr, 0),
                  "a query");
+}
+
+void Connection::defer(const std::string& sql, const std::vector<Param>& params) {
+  deferred_.push_back({sql, params});
+}
+
+void Connection::begin(std::string_view sql) {
+  deferred_.push_back({std::string(sql), {}, false});
+  nothing_sent_ = true;
+}
+
+void Connection::commit() {
+  if (nothing_sent_ && deferred_.size() == 1) {
+    deferred_.clear();  // only the BEGIN: nothing ran, nothing to commit
+    return;
+  }
+  deferred_.push_back({"COMMIT", {}, false});
+  send_deferred();
+}
+
+void Connection::abandon() noexcept {
+  deferred_.clear();
+  // A broken connection rolls back by itself on the server; it is then discarded.
+  if (!healthy() || PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
+  try {
+    exec("ROLLBACK");
+  } catch (...) {
+    // The original error is the one to report; the pool discards a connection left inside a
+    // transaction.
+  }
+}
+
+// Every statement is sent, then a sync, then the results are read in order: one round trip.
+// The server skips the statements after a failed one (PGRES_PIPELINE_ABORTED) up to the sync.
+// Blocking mode is safe here because a batch is a few small statements: neither side can fill
+// the other's socket buffer before reading.
+Result Connection::send_deferred() {
+  const std::vector<Deferred> batch = std::exchange(deferred_, {});
+  nothing_sent_ = false;
+  if (PQenterPipelineMode(conn_) != 1) {
+    throw connection_error("cannot send statements to PostgreSQL", conn_);
+  }
+  // Statements this batch prepares, recorded in prepared_ once their preparation succeeded.
+  struct Preparing {
+    std::string sql;
+    std::string name;
+    int command;  // its Parse's index among the commands sent
+  };
+  std::vector<Preparing> preparing;
+  int commands = 0;
+  bool sent = true;
+  for (const auto& statement : batch) {
+    if (!statement.prepared) {
+      sent = sent && PQsendQueryParams(conn_, statement.sql.c_str(), 0, nullptr, nullptr, nullptr,
+                                       nullptr, 0) == 1;
+      ++commands;
+      continue;
+    }
+    std::string name;
+    if (const auto found = prepared_.find(statement.sql); found != prepared_.end()) {
+      name = found->second;
+    } else if (const auto same =
+                   std::find_if(preparing.begin(), preparing.end(),
+                                [&](const Preparing& p) { return p.sql == statement.sql; });
+               same != preparing.end()) {
+      name = same->name;
+    } else {
+      name = "rm" + std::to_string(prepared_.size() + preparing.size());
+      sent = sent && PQsendPrepare(conn_, name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
+      preparing.push_back({statement.sql, name, commands++});
+    }
+    std::vector<const char*> values;
+    values.reserve(statement.params.size());
+    for (const auto& param : statement.params) values.push_back(param ? param->c_str() : nullptr);
+    sent = sent && PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0) == 1;
+    ++commands;
+  }
+  if (!sent || PQpipelineSync(conn_) != 1) {
+    doomed_ = true;  // half a pipeline went out: the connection's state is unknown
+    throw connection_error("lost the connection to PostgreSQL while sending statements", conn_);
+  }
+
+  std::vector<Result> results;
+  results.reserve(static_cast<std::size_t>(commands));
+  for (int command = 0; command < commands; ++command) {
+    PGresult* raw = PQgetResult(conn_);
+    // Each command's result is followed by a null pointer, an aborted one's too.
+    PGresult* extra = raw ? PQgetResult(conn_) : nullptr;
+    if (raw == nullptr || extra != nullptr) {
+      PQclear(raw);
+      PQclear(extra);
+      doomed_ = true;
+      throw connection_error("lost the connection to PostgreSQL during a pipeline", conn_);
+    }
+    results.emplace_back(raw);
+  }
+  const Result sync(PQgetResult(conn_));
+  if (PQresultStatus(sync.native()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn_) != 1) {
+    doomed_ = true;
+    throw connection_error("lost the connection to PostgreSQL during a pipeline", conn_);
+  }
+  for (const auto& p : preparing) {
+    if (PQresultStatus(results[static_cast<std::size_t>(p.command)].native()) == PGRES_COMMAND_OK) {
+      prepared_.emplace(p.sql, p.name);
+    }
+  }
+  for (const auto& result : results) {
+    const ExecStatusType status = PQresultStatus(result.native());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(result.native(), "a query");
+  }
+  return std::move(results.back());
 }
 
 // ---- Pool ----
@@ -245,7 +371,7 @@ void Pool::give_back(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(mutex_);
     // A connection left inside a transaction (a failed COMMIT or ROLLBACK) is as good as broken.
-    if (connection->healthy() && PQtransactionStatus(connection->native()) == PQTRANS_IDLE) {
+    if (connection->reusable()) {
       idle_.push_back(std::move(connection));
     } else {
       --open_;

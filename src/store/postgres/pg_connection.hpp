@@ -1,7 +1,9 @@
 #pragma once
 
 // A thin RAII layer over libpq: results, connections that prepare each statement once (lazily,
-// by its text), a small pool of connections lent out by RAII leases, and a transaction helper.
+// by its text), a small pool of connections lent out by RAII leases, and a transaction helper
+// that spends no round trip of its own: BEGIN travels with the transaction's first statement,
+// and COMMIT with its last writes (libpq's pipeline mode).
 //
 // Contract: a Connection is used by one thread at a time (the pool lends each to one borrower);
 // the Pool is thread-safe. Parameters travel in text format. PostgreSQL errors become
@@ -85,6 +87,8 @@ class Result {
   bool boolean(int row, int column) const;
   std::optional<std::int64_t> optional_int64(int row, int column) const;
 
+  const pg_result* native() const { return result_; }
+
  private:
   const char* value(int row, int column) const;
   pg_result* result_ = nullptr;
@@ -117,18 +121,39 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs SQL without parameters; may hold several statements (migrations, BEGIN, COMMIT).
+  // Runs SQL without parameters; may hold several statements (migrations, ROLLBACK). Deferred
+  // statements go first.
   void exec(std::string_view sql);
 
   // Runs one statement with parameters $1, $2, ..., prepared on first use on this connection.
+  // Deferred statements travel with it, in the same round trip.
   Result query(const std::string& sql, const std::vector<Param>& params);
   template <typename... Args>
   Result query(const std::string& sql, const Args&... args) {
     return query(sql, std::vector<Param>{to_param(args)...});
   }
 
+  // Inside transaction() only: queues a statement whose result nobody reads (a write). It is
+  // sent with the next query() or with the COMMIT, in the same round trip, and an error it
+  // meets is thrown there; the statements queued after it do not run.
+  void defer(const std::string& sql, const std::vector<Param>& params);
+  template <typename... Args>
+  void defer(const std::string& sql, const Args&... args) {
+    defer(sql, std::vector<Param>{to_param(args)...});
+  }
+
+  // The transaction helper's steps. begin() queues `sql` (BEGIN ...) to go with the first
+  // statement; commit() sends the deferred statements and COMMIT together (nothing at all when
+  // no statement ran); abandon() forgets deferred statements and rolls back what the server
+  // started. abandon() never throws.
+  void begin(std::string_view sql);
+  void commit();
+  void abandon() noexcept;
+
   // False once the connection to the server is lost; such a connection is of no further use.
   bool healthy() const;
+  // Healthy, outside any transaction and with nothing deferred: fit to lend again.
+  bool reusable() const;
   // Reads whatever the server sent while the connection sat idle (e.g. the message that the
   // server is shutting down) and reports whether the connection is still fit for use.
   bool check_idle();
@@ -136,14 +161,30 @@ class Connection {
   pg_conn* native() { return conn_; }
 
  private:
+  // A statement waiting to be sent: prepared (by its text, as query() does) unless it is a
+  // transaction's BEGIN or COMMIT.
+  struct Deferred {
+    std::string sql;
+    std::vector<Param> params;
+    bool prepared = true;
+  };
+
   Result checked(pg_result* result, std::string_view what);
+  [[noreturn]] void fail(const pg_result* result, std::string_view what);
+  // Sends the deferred statements in one round trip; returns the last one's result.
+  Result send_deferred();
   static void on_notice(void* self, const pg_result* notice);
 
   pg_conn* conn_ = nullptr;
   // Set when the server announced, between queries, that it is closing this session (FATAL:
-  // a shutdown or restart, an administrator's pg_terminate_backend).
+  // a shutdown or restart, an administrator's pg_terminate_backend), or when a pipeline broke
+  // off half-way.
   bool doomed_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+  std::vector<Deferred> deferred_;
+  // Set by begin(), cleared once any statement went to the server: a transaction in which
+  // nothing ran needs neither BEGIN nor COMMIT.
+  bool nothing_sent_ = false;
 };
 
 class Pool {
@@ -187,30 +228,23 @@ class Pool {
 };
 
 // Runs `body(connection)` in one transaction on a pooled connection: committed when the body
-// returns, rolled back when it throws. `begin` is the statement that opens it.
+// returns, rolled back when it throws. `begin` is the statement that opens it; it travels with
+// the body's first statement, and COMMIT with the writes the body deferred.
 template <typename Body>
 auto transaction(Pool& pool, Body&& body, std::string_view begin = "BEGIN") {
   auto lease = pool.acquire();
-  lease->exec(begin);
+  lease->begin(begin);
   try {
     if constexpr (std::is_void_v<std::invoke_result_t<Body&, Connection&>>) {
       body(*lease);
-      lease->exec("COMMIT");
+      lease->commit();
     } else {
       auto result = body(*lease);
-      lease->exec("COMMIT");
+      lease->commit();
       return result;
     }
   } catch (...) {
-    // A broken connection rolls back by itself on the server; it is then discarded.
-    if (lease->healthy()) {
-      try {
-        lease->exec("ROLLBACK");
-      } catch (...) {
-        // The original error is the one to report; the lease discards a connection left
-        // inside a transaction.
-      }
-    }
+    lease->abandon();
     throw;
   }
 }

@@ -738,9 +738,9 @@ bool PgStore::complete_job(const std::string& job_id, const std::string& worker_
     for (const auto& image : images) {
       Binder binder;
       records::bind_new_image(binder, image, lease->user_id, job_id);
-      db.query(kInsertImage, binder.params);
+      db.defer(kInsertImage, binder.params);
     }
-    db.query(kSucceedJob, job_id, now);
+    db.defer(kSucceedJob, job_id, now);
     return true;
   });
 }
@@ -756,10 +756,10 @@ bool PgStore::fail_job(const std::string& job_id, const std::string& worker_id,
     const auto step = failure_step(*lease, worker_id, retryable, policy);
     if (step == FailureStep::refuse) return false;
     if (step == FailureStep::requeue) {
-      db.query(kRequeueJob, job_id, code, message);
+      db.defer(kRequeueJob, job_id, code, message);
     } else {
       const auto status = step == FailureStep::cancel ? JobStatus::canceled : JobStatus::failed;
-      db.query(kFinishJob, job_id, to_string(status), code, message, now);
+      db.defer(kFinishJob, job_id, to_string(status), code, message, now);
     }
     return true;
   });

@@ -4,8 +4,10 @@
 //
 // Threading: every call borrows a connection from a pool (each statement prepared once per
 // connection) and runs as one transaction: a single statement on its own, several inside
-// BEGIN ... COMMIT. Claims lock their job with FOR UPDATE SKIP LOCKED, so concurrent workers in
-// any process never wait for, nor take, each other's jobs. Semantics are those of SqliteStore.
+// BEGIN ... COMMIT, where BEGIN travels with the first statement and COMMIT with the writes
+// whose results are not read (pg::transaction), so that completing a job takes two round trips.
+// Claims lock their job with FOR UPDATE SKIP LOCKED, so concurrent workers in any process never
+// wait for, nor take, each other's jobs. Semantics are those of SqliteStore.
 
 #include <cstddef>
 #include <string>
