@@ -58,9 +58,13 @@ void LocalJobEvents::wake_waiters() {
   queue_cv_.notify_all();
 }
 
-void LocalJobEvents::wait(std::chrono::milliseconds timeout) {
+std::uint64_t LocalJobEvents::wake_count() {
+  std::lock_guard lock(queue_mutex_);
+  return queued_signals_;
+}
+
+void LocalJobEvents::wait(std::uint64_t seen, std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
-  const auto seen = queued_signals_;
   queue_cv_.wait_for(lock, timeout, [&] { return queued_signals_ != seen; });
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,11 +51,15 @@ class JobEvents {
   // Every job's events, of every user: the one listener behind the streams of users' jobs.
   virtual Subscription subscribe_all(Listener listener) = 0;
 
-  // Wakes a worker waiting in wait_for_job.
+  // Wakes the workers waiting in wait_for_job.
   virtual void notify_job_queued() = 0;
-  // Returns after a notify_job_queued, or after the timeout (workers also poll, so a lost
-  // notification only delays a job, never strands it).
-  virtual void wait_for_job(std::chrono::milliseconds timeout) = 0;
+  // How many "job queued" notifications this process has heard. A worker reads it before it
+  // looks at the queue and hands it to wait_for_job, so that a job queued after the worker
+  // found the queue empty, but before it began to wait, wakes it at once.
+  virtual std::uint64_t jobs_queued_heard() = 0;
+  // Returns once more than `heard` notifications were heard, or after the timeout (workers also
+  // poll, so a lost notification only delays a job, never strands it).
+  virtual void wait_for_job(std::uint64_t heard, std::chrono::milliseconds timeout) = 0;
 };
 
 // The part of every JobEvents that lives in one process: the listeners of each job, and the
@@ -67,7 +72,8 @@ class LocalJobEvents {
   // listener may unsubscribe).
   void deliver(const JobEvent& event);
   void wake_waiters();
-  void wait(std::chrono::milliseconds timeout);
+  std::uint64_t wake_count();
+  void wait(std::uint64_t seen, std::chrono::milliseconds timeout);
 
  private:
   struct State {
@@ -93,7 +99,10 @@ class InProcessJobEvents : public JobEvents {
     return local_.subscribe_all(std::move(listener));
   }
   void notify_job_queued() override { local_.wake_waiters(); }
-  void wait_for_job(std::chrono::milliseconds timeout) override { local_.wait(timeout); }
+  std::uint64_t jobs_queued_heard() override { return local_.wake_count(); }
+  void wait_for_job(std::uint64_t heard, std::chrono::milliseconds timeout) override {
+    local_.wait(heard, timeout);
+  }
 
  private:
   LocalJobEvents local_;

@@ -89,6 +89,8 @@ void WorkerPool::work(int index) {
   const std::string worker_id = process_id_ + ":" + std::to_string(index);
   while (!stopping_) {
     std::optional<Job> job;
+    // Before the claim: a job queued after the claim found none wakes the wait below at once.
+    const auto heard = events_.jobs_queued_heard();
     try {
       const auto started = std::chrono::steady_clock::now();
       job = store_.claim_job(worker_id, now_millis(), options_.policy);
@@ -101,7 +103,7 @@ void WorkerPool::work(int index) {
       spdlog::error("worker {} cannot claim jobs: {}", worker_id, e.what());
     }
     if (!job) {
-      events_.wait_for_job(options_.poll_interval);
+      events_.wait_for_job(heard, options_.poll_interval);
       continue;
     }
     auto running = std::make_shared<RunningJob>();

@@ -10,8 +10,12 @@
 namespace rendermart {
 namespace {
 
-// Publishing uses few connections: each NOTIFY is one short statement.
-constexpr std::size_t kPublisherPoolSize = 2;
+// One publishing thread, one connection.
+constexpr std::size_t kPublisherPoolSize = 1;
+// Notifications waiting for the publishing thread, beyond which new ones are dropped: only a
+// database that stopped answering lets them pile up (previews make an event up to
+// kMaxPreviewBytes: this bounds the memory to a few megabytes).
+constexpr std::size_t kMaxWaitingNotifications = 1000;
 // PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. An event is a job id, a few numbers
 // and at most a small preview (kMaxPreviewBytes); anything near this is a bug upstream and is
 // dropped rather than sent.
@@ -68,6 +72,7 @@ std::optional<JobEvent> decode(const std::string& payload) {
 
 PostgresJobEvents::PostgresJobEvents(const std::string& url)
     : publisher_(url, kPublisherPoolSize),
+      sender_([this] { send_waiting(); }),
       listener_(url, {kEventChannel, kQueueChannel}, "job notifications",
                 {.notification = [this](const std::string& channel,
                                         const std::string& payload) { dispatch(channel, payload); },
@@ -75,23 +80,57 @@ PostgresJobEvents::PostgresJobEvents(const std::string& url)
                  // Notifications sent while disconnected are lost: waiting workers poll now.
                  .listening = [this] { local_.wake_waiters(); }}) {}
 
-void PostgresJobEvents::notify(const char* channel, const std::string& payload) {
-  try {
-    auto connection = publisher_.acquire();
-    connection->query("SELECT pg_notify($1, $2)", channel, payload);
-  } catch (const Error& error) {
-    spdlog::warn("job notification on {} dropped: {}", channel, error.what());
+PostgresJobEvents::~PostgresJobEvents() {
+  {
+    std::lock_guard lock(waiting_mutex_);
+    stop_ = true;
+  }
+  waiting_cv_.notify_one();
+  sender_.join();
+}
+
+void PostgresJobEvents::notify(const char* channel, std::string payload) {
+  {
+    std::lock_guard lock(waiting_mutex_);
+    if (waiting_.size() >= kMaxWaitingNotifications) {
+      spdlog::warn("job notification on {} dropped: {} are waiting for the database", channel,
+                   waiting_.size());
+      return;
+    }
+    waiting_.push_back({channel, std::move(payload)});
+  }
+  waiting_cv_.notify_one();
+}
+
+// Each notification is its own transaction: PostgreSQL delivers only one of identical
+// notifications sent in one transaction, and a job's events may repeat (running, queued for a
+// retry, running again).
+void PostgresJobEvents::send_waiting() {
+  std::unique_lock lock(waiting_mutex_);
+  while (true) {
+    waiting_cv_.wait(lock, [this] { return stop_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopped, nothing left
+    const Notification notification = std::move(waiting_.front());
+    waiting_.pop_front();
+    lock.unlock();
+    try {
+      auto connection = publisher_.acquire();
+      connection->query("SELECT pg_notify($1, $2)", notification.channel, notification.payload);
+    } catch (const std::exception& error) {
+      spdlog::warn("job notification on {} dropped: {}", notification.channel, error.what());
+    }
+    lock.lock();
   }
 }
 
 void PostgresJobEvents::publish(const JobEvent& event) {
-  const std::string payload = encode(event);
+  std::string payload = encode(event);
   if (payload.size() > kMaxPayloadBytes) {
     spdlog::error("job event for {} dropped: {} bytes exceed the NOTIFY limit", event.job_id,
                   payload.size());
     return;
   }
-  notify(kEventChannel, payload);
+  notify(kEventChannel, std::move(payload));
 }
 
 void PostgresJobEvents::notify_job_queued() { notify(kQueueChannel, ""); }
@@ -104,7 +143,11 @@ JobEvents::Subscription PostgresJobEvents::subscribe_all(Listener listener) {
   return local_.subscribe_all(std::move(listener));
 }
 
-void PostgresJobEvents::wait_for_job(std::chrono::milliseconds timeout) { local_.wait(timeout); }
+std::uint64_t PostgresJobEvents::jobs_queued_heard() { return local_.wake_count(); }
+
+void PostgresJobEvents::wait_for_job(std::uint64_t heard, std::chrono::milliseconds timeout) {
+  local_.wait(heard, timeout);
+}
 
 void PostgresJobEvents::dispatch(const std::string& channel, const std::string& payload) {
   if (channel == kQueueChannel) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,19 @@ TEST(InProcessJobEvents, EventsCarryTheirOwner) {
   auto all = events.subscribe_all([&](const JobEvent& e) { owner = e.user_id; });
   events.publish(status_event("a", "alice"));
   EXPECT_EQ(owner, "alice");
+}
+
+// A worker reads the count before it looks at the queue: a job queued after it found the queue
+// empty, but before it began to wait, must not leave it waiting for its next poll.
+TEST(InProcessJobEvents, AJobQueuedBeforeTheWorkerWaitsWakesItAtOnce) {
+  constexpr auto kPoll = std::chrono::seconds(20);
+  InProcessJobEvents events;
+  const auto heard = events.jobs_queued_heard();
+  events.notify_job_queued();
+  const auto start = std::chrono::steady_clock::now();
+  events.wait_for_job(heard, kPoll);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kPoll / 2);
+  EXPECT_EQ(events.jobs_queued_heard(), heard + 1);
 }
 
 }  // namespace

@@ -304,6 +304,39 @@ TEST(PgJobEvents, AnEventPublishedByOneInstanceReachesAnother) {
   EXPECT_EQ(every_job_log.wait_for(2).size(), 2U);
 }
 
+JobEvent status_event(const std::string& job_id, JobStatus status) {
+  return JobEvent{.type = JobEvent::Type::status, .job_id = job_id, .status = status};
+}
+
+TEST(PgJobEvents, RepeatedEventsAllArriveInTheOrderPublished) {
+  const std::string url = testing::pg_test_server().create_database();
+  auto api = open_job_events(url);
+  auto worker = open_job_events(url);
+  EventLog log;
+  const auto subscription = api->subscribe("job", log.listener());
+  // A retry: the same "running" event twice, which PostgreSQL would deliver once if both were
+  // sent in one transaction.
+  const std::vector<JobStatus> sent{JobStatus::running, JobStatus::queued, JobStatus::running,
+                                    JobStatus::running, JobStatus::succeeded};
+  for (const auto status : sent) worker->publish(status_event("job", status));
+
+  const auto received = log.wait_for(sent.size());
+  ASSERT_EQ(received.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(received[i].status, sent[i]) << i;
+}
+
+TEST(PgJobEvents, EventsPublishedJustBeforeShutdownAreStillSent) {
+  const std::string url = testing::pg_test_server().create_database();
+  auto api = open_job_events(url);
+  EventLog log;
+  const auto subscription = api->subscribe("job", log.listener());
+  {
+    auto worker = open_job_events(url);
+    worker->publish(status_event("job", JobStatus::succeeded));
+  }
+  EXPECT_EQ(log.wait_for(1).size(), 1U);
+}
+
 TEST(PgJobEvents, UnsubscribedListenersHearNothing) {
   const std::string url = testing::pg_test_server().create_database();
   auto events = open_job_events(url);
@@ -322,12 +355,13 @@ TEST(PgJobEvents, QueuedJobWakesAWorkerInAnotherInstance) {
   auto worker = open_job_events(url);
   std::atomic<bool> woke = false;
   const auto start = std::chrono::steady_clock::now();
+  const auto heard = worker->jobs_queued_heard();
   std::thread waiting([&] {
-    worker->wait_for_job(std::chrono::duration_cast<std::chrono::milliseconds>(kEventTimeout));
+    worker->wait_for_job(heard,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(kEventTimeout));
     woke = true;
   });
-  // Give the worker time to start waiting; a notification before that would be missed by
-  // design (wait_for_job counts signals from its own start).
+  // Give the worker time to start waiting, so that the notification finds it waiting.
   std::this_thread::sleep_for(200ms);
   api->notify_job_queued();
   waiting.join();
