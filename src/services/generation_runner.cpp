@@ -19,9 +19,11 @@ bool is_retryable(ErrorCode code) {
 }  // namespace
 
 GenerationRunner::GenerationRunner(Store& store, BlobStore& blobs, const ModelCatalog& catalog,
-                                   JobEvents& events, Metrics& metrics, QueuePolicy policy)
+                                   JobEvents& events, Metrics& metrics, QueuePolicy policy,
+                                   int concurrent_jobs)
     : store_(store),
       blobs_(blobs),
+      writers_(blobs, concurrent_jobs * kFilesPerImage),
       catalog_(catalog),
       events_(events),
       metrics_(metrics),
@@ -115,7 +117,7 @@ void GenerationRunner::store_and_complete(const ClaimedJob& claimed, const Model
     const std::string png = generated_png(raw[i], image.params, model.name);
     image.bytes = static_cast<std::int64_t>(png.size());
     image.sha256 = sha256_hex(png);
-    image.thumbnail_bytes = put_image_files(blobs_, image.blob_key, png, raw[i]);
+    image.thumbnail_bytes = put_image_files(writers_, image.blob_key, png, raw[i]);
     images.push_back(std::move(image));
   }
   if (!store_.complete_job(job.id, claimed.worker_id, images, now_millis())) {

@@ -13,6 +13,7 @@
 #include "core/job_events.hpp"
 #include "core/metrics.hpp"
 #include "providers/provider.hpp"
+#include "services/blob_writers.hpp"
 #include "services/model_catalog.hpp"
 #include "store/store.hpp"
 
@@ -29,8 +30,10 @@ struct ClaimedJob {
 
 class GenerationRunner {
  public:
+  // `concurrent_jobs`: how many jobs may run at once (the worker threads), which sizes the
+  // threads that write their files.
   GenerationRunner(Store& store, BlobStore& blobs, const ModelCatalog& catalog, JobEvents& events,
-                   Metrics& metrics, QueuePolicy policy);
+                   Metrics& metrics, QueuePolicy policy, int concurrent_jobs);
 
   // Runs the job's current attempt and records its outcome. Throws when the outcome cannot be
   // recorded (the database is unreachable): the lease then expires and the job is retried.
@@ -45,6 +48,7 @@ class GenerationRunner {
 
   Store& store_;
   BlobStore& blobs_;
+  BlobWriters writers_;
   const ModelCatalog& catalog_;
   JobEvents& events_;
   Metrics& metrics_;

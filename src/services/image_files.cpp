@@ -1,6 +1,8 @@
 #include "services/image_files.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <vector>
 
 #include "imaging/infotext.hpp"
 #include "imaging/png.hpp"
@@ -23,26 +25,29 @@ std::string generated_png(const RawImage& image, const GenerationParams& params,
                             {"rendermart", params_json(params)}});
 }
 
-std::int64_t put_image_files(BlobStore& blobs, const std::string& blob_key, const std::string& png,
-                             const RawImage& image) {
-  blobs.put(blob_key, png, "image/png");
+std::int64_t put_image_files(BlobWriters& writers, const std::string& blob_key,
+                             const std::string& png, const RawImage& image) {
+  // Declared before the batch, so that they outlive the writes that read them.
+  std::vector<std::string> thumbnails;
+  thumbnails.reserve(std::size(kThumbnailSizes));  // no reallocation under the writes
+  BlobWriters::Batch batch(writers);
+  batch.put(blob_key, png, "image/png");
   // At every size that the image already fits, its thumbnail is the whole image unscaled: the
-  // same bytes, so encode them once (at 256x256 that halves the WebP work).
+  // same bytes, so encode them once (at 256x256 that halves the WebP work). The sizes ascend, so
+  // once the image fits, the last thumbnail encoded is the unscaled one.
   const int longest_side = std::max(image.width, image.height);
   std::int64_t thumbnail_bytes = 0;
-  std::string unscaled;
+  bool have_unscaled = false;
   for (int size : kThumbnailSizes) {
-    const auto key = thumbnail_key(blob_key, size);
-    if (longest_side > size) {
-      const auto thumbnail = make_thumbnail(image, size);
-      thumbnail_bytes += static_cast<std::int64_t>(thumbnail.size());
-      blobs.put(key, thumbnail, "image/webp");
-      continue;
+    const bool fits = longest_side <= size;
+    if (!fits || !have_unscaled) {
+      thumbnails.push_back(make_thumbnail(image, size));
+      have_unscaled = fits;
     }
-    if (unscaled.empty()) unscaled = make_thumbnail(image, size);
-    thumbnail_bytes += static_cast<std::int64_t>(unscaled.size());
-    blobs.put(key, unscaled, "image/webp");
+    thumbnail_bytes += static_cast<std::int64_t>(thumbnails.back().size());
+    batch.put(thumbnail_key(blob_key, size), thumbnails.back(), "image/webp");
   }
+  batch.wait();
   return thumbnail_bytes;
 }
 

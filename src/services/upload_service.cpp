@@ -12,7 +12,7 @@
 namespace rendermart {
 
 UploadService::UploadService(BlobStore& blobs, QuotaService& quotas, UploadLimits limits)
-    : blobs_(blobs), quotas_(quotas), limits_(limits) {}
+    : blobs_(blobs), writers_(blobs, kFilesPerImage), quotas_(quotas), limits_(limits) {}
 
 Image UploadService::upload(const User& user, const Upload& upload) {
   validate_labels(upload.title, upload.tags);
@@ -59,7 +59,7 @@ Image UploadService::file(const User& user, const RawImage& pixels, std::string 
   const std::string png = encode_png(pixels, {});
   image.bytes = static_cast<std::int64_t>(png.size());
   image.sha256 = sha256_hex(png);
-  image.thumbnail_bytes = put_image_files(blobs_, image.blob_key, png, pixels);
+  image.thumbnail_bytes = put_image_files(writers_, image.blob_key, png, pixels);
   try {
     quotas_.add_upload(user, job, image);
   } catch (...) {

@@ -11,6 +11,7 @@
 
 #include "blob/blob_store.hpp"
 #include "core/domain.hpp"
+#include "services/blob_writers.hpp"
 #include "services/quota_service.hpp"
 #include "services/upload_limits.hpp"
 
@@ -44,6 +45,7 @@ class UploadService {
 
  private:
   BlobStore& blobs_;
+  BlobWriters writers_;  // the files of one upload at a time
   QuotaService& quotas_;
   const UploadLimits limits_;
 };

@@ -49,7 +49,7 @@ WorkerPool::WorkerPool(Store& store, BlobStore& blobs, const ModelCatalog& catal
       events_(events),
       metrics_(metrics),
       options_(options),
-      runner_(store, blobs, catalog, events, metrics, options.policy),
+      runner_(store, blobs, catalog, events, metrics, options.policy, options.threads),
       process_id_(host_name() + ":" + std::to_string(getpid()) + ":" + random_hex(4)) {
   metrics_.describe("rendermart_queue_claim_seconds", "histogram",
                     "Time a worker's claim of the next job takes in the database (claims that "
