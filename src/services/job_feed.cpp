@@ -84,6 +84,7 @@ void JobFeed::on_event(const JobEvent& event) {
   }
   // The event says what changed; the job itself (images, error, position) is read once for
   // all of the user's followers.
+  const std::lock_guard order(status_order_);
   UnfinishedJob current;
   try {
     auto job = store_.get_job(event.user_id, event.job_id);

@@ -88,6 +88,10 @@ class JobFeed {
   Store& store_;
   const JobFeedOptions options_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
+  // Status events are read and handed on one at a time. In memory they arrive on the threads
+  // that publish them (a worker's and an API request's at once), and a job read before a change
+  // must not reach followers after it was read changed: a status never goes back.
+  std::mutex status_order_;
   std::atomic<bool> queue_moved_ = false;
   JobEvents::Subscription subscription_;
   std::unique_ptr<PeriodicTask> position_task_;  // last: stopped first

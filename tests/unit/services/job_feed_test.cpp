@@ -7,10 +7,12 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace rendermart {
 namespace {
@@ -135,6 +137,95 @@ TEST_F(JobFeedTest, PositionsMoveWhenAJobAheadLeavesTheQueue) {
   // last one.
   enqueue(bob_);
   EXPECT_TRUE(told.positions_become({{a2.id, 0}, {a3.id, 2}}));
+}
+
+// A SQLite store whose next get_job, once read, is held until released: a status event read
+// before a change and handed on after it.
+class HeldReadStore : public SqliteStore {
+ public:
+  using SqliteStore::SqliteStore;
+
+  std::optional<Job> get_job(const std::string& user_id, const std::string& job_id) override {
+    auto job = SqliteStore::get_job(user_id, job_id);
+    std::unique_lock lock(mutex_);
+    if (hold_next_) {
+      hold_next_ = false;
+      held_ = true;
+      changed_.notify_all();
+      changed_.wait_for(lock, 10s, [&] { return released_; });
+    }
+    return job;
+  }
+  void hold_next() {
+    std::lock_guard lock(mutex_);
+    hold_next_ = true;
+  }
+  bool wait_until_held() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return held_; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool hold_next_ = false;
+  bool held_ = false;
+  bool released_ = false;
+};
+
+// In memory, an API request announces a job it queued while a worker announces that it started
+// it, each on its own thread; the follower must not be told "queued" after "running".
+TEST(JobFeedOrder, AStatusReadBeforeAChangeIsNotHandedOnAfterIt) {
+  HeldReadStore store(":memory:");
+  store.migrate();
+  const User user{.id = new_id(), .email = "a@example.com", .password_hash = "hash"};
+  store.create_user(user);
+  Job job;
+  job.id = new_id();
+  job.user_id = user.id;
+  job.params = {.prompt = "a fox", .model = "procedural", .width = 64, .height = 64, .count = 1};
+  job.created_at = now_millis();
+  store.enqueue_job(job);
+  InProcessJobEvents events;
+  JobFeed feed(store, events, kFast);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<JobStatus> told;
+  const auto followed =
+      feed.follow(user.id, {.on_status =
+                                [&](const UnfinishedJob& current) {
+                                  std::lock_guard lock(mutex);
+                                  told.push_back(current.job.status);
+                                  changed.notify_all();
+                                },
+                            .on_progress = [](const JobEvent&) {},
+                            .on_positions = [](const std::vector<QueuePosition>&) {}});
+
+  store.hold_next();
+  std::thread api([&] {
+    events.publish(JobEvent{JobEvent::Type::status, job.id, user.id, 0, JobStatus::queued});
+  });
+  ASSERT_TRUE(store.wait_until_held());  // the API's event read the job queued
+  ASSERT_TRUE(store.claim_job("worker", now_millis(), QueuePolicy{}));
+  std::thread worker([&] {
+    events.publish(JobEvent{JobEvent::Type::status, job.id, user.id, 0, JobStatus::running});
+  });
+  {
+    // Unordered, the worker's event would be handed on now, while the API's is held.
+    std::unique_lock lock(mutex);
+    changed.wait_for(lock, 200ms, [&] { return !told.empty(); });
+  }
+  store.release();
+  api.join();
+  worker.join();
+  EXPECT_EQ(told, (std::vector<JobStatus>{JobStatus::queued, JobStatus::running}));
 }
 
 TEST_F(JobFeedTest, AUserHoldsAtMostTheFollowersAllowed) {
