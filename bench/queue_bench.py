@@ -26,9 +26,10 @@ from platform_bench import (ROOT, Client, api_time, free_port, post_jobs, wait_f
 
 
 class PostgresCluster:
-    def __init__(self):
+    def __init__(self, durable=False):
         self.process = subprocess.Popen(
-            ["node", os.path.join(ROOT, "bench", "pg_cluster.mjs")],
+            ["node", os.path.join(ROOT, "bench", "pg_cluster.mjs")] +
+            (["--durable"] if durable else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=os.path.join(ROOT, "tests"))
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("postgres"):

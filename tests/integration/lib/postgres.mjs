@@ -2,6 +2,7 @@
 // server on a free loopback port, stopped and deleted at the end.
 //
 //   const pg = await startPostgres();   // { url, port, dir, createDatabase(), restart(), stop() }
+//   startPostgres({ durable: true })     // fsync and synchronous commits on, as in production
 //   ... RENDERMART_DATABASE_URL = pg.url ...
 //   await pg.stop();
 //
@@ -48,9 +49,10 @@ function shellQuote(text) {
 }
 
 class Cluster {
-  constructor(dir, port) {
+  constructor(dir, port, durable) {
     this.dir = dir;
     this.port = port;
+    this.durable = durable;
     this.dataDir = path.join(dir, 'data');
     this.logFile = path.join(dir, 'server.log');
     this.asNobody = process.getuid?.() === 0;
@@ -104,9 +106,12 @@ class Cluster {
     this.watchdog.stdin._handle?.unref?.();
   }
 
+  // Tests need no durability: nothing waits for the disk unless `durable` (for benchmarks that
+  // measure what production's settings cost).
   start() {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
-                    '-c full_page_writes=off -c synchronous_commit=off';
+    const durability = this.durable ? '' :
+      '-c fsync=off -c full_page_writes=off -c synchronous_commit=off';
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 ${durability}`;
     this.run('pg_ctl', [...this.pgCtlArgs(), '-l', this.logFile, '-o', options, 'start']);
     this.running = true;
   }
@@ -140,13 +145,13 @@ class Cluster {
 
 // Starts a fresh cluster. The returned object's url names the "postgres" database; use
 // createDatabase() for an empty one per test.
-export async function startPostgres() {
+export async function startPostgres({ durable = false } = {}) {
   if (!fs.existsSync(path.join(PG_BIN, 'initdb'))) {
     throw new Error(`PostgreSQL server binaries not found in ${PG_BIN}; install postgresql-15 ` +
                     'or set RENDERMART_PG_BIN');
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendermart-pg-'));
-  const cluster = new Cluster(dir, await freePort());
+  const cluster = new Cluster(dir, await freePort(), durable);
   if (cluster.asNobody) execFileSync('chown', ['nobody', dir]);
   liveClusters.add(cluster);
   cluster.startWatchdog();
